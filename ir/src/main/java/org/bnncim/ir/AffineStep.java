@@ -1,0 +1,63 @@
+package org.bnncim.ir;
+
+import java.util.Arrays;
+
+/**
+ * One elementwise float32 operation with a per-channel (or scalar) constant, kept exactly as the model wrote it
+ * (not pre-fused) so the interpreter rounds the way ONNX Runtime does, and threshold folding stays exact.
+ */
+public record AffineStep(Op op, float[] c) {
+    public enum Op {
+        /** x * c */ MUL,
+        /** x + c */ ADD,
+        /** x - c */ SUB,
+        /** c - x */ RSUB,
+        /** x / c */ DIV
+    }
+
+    public AffineStep {
+        if (c.length == 0) throw new IllegalArgumentException("empty constant");
+        c = c.clone();
+    }
+
+    public float constant(int channel) {
+        return c.length == 1 ? c[0] : c[channel];
+    }
+
+    public float apply(float x, int channel) {
+        float k = constant(channel);
+        return switch (op) {
+            case MUL -> x * k;
+            case ADD -> x + k;
+            case SUB -> x - k;
+            case RSUB -> k - x;
+            case DIV -> x / k;
+        };
+    }
+
+    /** +1 if the step is non-decreasing in x for this channel, -1 if non-increasing, 0 if constant. */
+    public int direction(int channel) {
+        float k = constant(channel);
+        return switch (op) {
+            case ADD, SUB -> 1;
+            case RSUB -> -1;
+            case MUL -> k > 0 ? 1 : k < 0 ? -1 : 0;
+            case DIV -> k > 0 ? 1 : k < 0 ? -1 : 0; // x/0 is +-inf: constant in sign
+        };
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AffineStep s && op == s.op && Arrays.equals(c, s.c);
+    }
+
+    @Override
+    public int hashCode() {
+        return op.hashCode() * 31 + Arrays.hashCode(c);
+    }
+
+    @Override
+    public String toString() {
+        return op.name().toLowerCase() + (c.length == 1 ? " " + c[0] : " [" + c.length + "]");
+    }
+}

@@ -1,0 +1,272 @@
+package org.bnncim.ir;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An IR operation producing exactly one value. Per-channel constants always index the first per-example
+ * dimension (ONNX axis 1). {@code name} is the ONNX node the operation came from, so every message and every
+ * generated artefact can be traced back to the user's model.
+ */
+public sealed interface Node {
+    String name();
+
+    Value output();
+
+    List<String> inputs();
+
+    /** Short lower-case operation name used by the printers. */
+    String opName();
+
+    /** float input to an unsigned integer: {@code q = clamp(round(x * levels), 0, 2^bits - 1)}; scale 1/levels. */
+    record InputQuantize(String name, String input, Value output, int bits, int levels) implements Node {
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "input_quantize"; }
+    }
+
+    /** float input to bipolar: +1 when {@code ge ? x >= t : x <= t}, per channel or scalar. */
+    record InputBinarize(String name, String input, Value output, float[] t, boolean[] ge) implements Node {
+        public InputBinarize {
+            if (t.length != ge.length) throw new IllegalArgumentException("t and ge differ in length");
+            t = t.clone();
+            ge = ge.clone();
+        }
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "input_binarize"; }
+
+        public boolean fires(float x, int channel) {
+            int c = t.length == 1 ? 0 : channel;
+            return ge[c] ? x >= t[c] : x <= t[c];
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof InputBinarize b && name.equals(b.name) && input.equals(b.input)
+                    && output.equals(b.output) && Arrays.equals(t, b.t) && Arrays.equals(ge, b.ge);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(name, input, output, Arrays.hashCode(t), Arrays.hashCode(ge));
+        }
+    }
+
+    /** y[n] = sum_k x[k] * W[k][n] over a flat input of K elements; W bipolar, x bipolar or unsigned. */
+    record BinaryDense(String name, String input, Value output, BitMatrix weights) implements Node {
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "binary_dense"; }
+    }
+
+    /**
+     * 2-D convolution with bipolar weights, as ONNX Conv with group 1. The weight matrix is the im2col form:
+     * row {@code (ci * kh + i) * kw + j}, column = output channel. Padded positions contribute 0 (ONNX zero
+     * padding), which is not a bipolar value: lowering must account for it.
+     */
+    record BinaryConv(String name, String input, Value output, BitMatrix weights, int inChannels, int kh, int kw,
+                      int[] strides, int[] pads, int[] dilations) implements Node {
+        public BinaryConv {
+            strides = strides.clone();
+            pads = pads.clone();
+            dilations = dilations.clone();
+        }
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "binary_conv"; }
+
+        /** pads as ONNX orders them: top, left, bottom, right. */
+        @Override
+        public int[] pads() { return pads.clone(); }
+        @Override
+        public int[] strides() { return strides.clone(); }
+        @Override
+        public int[] dilations() { return dilations.clone(); }
+
+        public boolean padded() {
+            for (int p : pads) if (p != 0) return true;
+            return false;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof BinaryConv c && name.equals(c.name) && input.equals(c.input) && output.equals(c.output)
+                    && weights.equals(c.weights) && inChannels == c.inChannels && kh == c.kh && kw == c.kw
+                    && Arrays.equals(strides, c.strides) && Arrays.equals(pads, c.pads)
+                    && Arrays.equals(dilations, c.dilations);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(name, input, output, weights, inChannels, kh, kw,
+                    Arrays.hashCode(strides), Arrays.hashCode(pads), Arrays.hashCode(dilations));
+        }
+    }
+
+    /**
+     * Scale-Dropout: {@code y = x * (z ? dropped : scale)} with one Bernoulli(p) bit z per pass; without bits the
+     * expectation {@code (1-p)*scale + p*dropped}. {@code bit} is this node's slot in the stochastic unit's
+     * schedule (0, 1, ... in graph order).
+     */
+    record ScaleDropout(String name, String input, Value output, float[] scale, float[] dropped, float p, int bit)
+            implements Node {
+        public ScaleDropout {
+            scale = scale.clone();
+            dropped = dropped.clone();
+        }
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "scale_dropout"; }
+
+        @Override
+        public float[] scale() { return scale.clone(); }
+        @Override
+        public float[] dropped() { return dropped.clone(); }
+
+        public float factor(int channel, Boolean z) {
+            float s = scale.length == 1 ? scale[0] : scale[channel];
+            float d = dropped.length == 1 ? dropped[0] : dropped[channel];
+            if (z == null) return expectation(s, d, p);
+            return z ? d : s;
+        }
+
+        /** The deterministic factor, computed the one way every part of bnncim (and the reference form) uses. */
+        public static float expectation(float scale, float dropped, float p) {
+            return (1.0f - p) * scale + p * dropped;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ScaleDropout s && name.equals(s.name) && input.equals(s.input) && output.equals(s.output)
+                    && Arrays.equals(scale, s.scale) && Arrays.equals(dropped, s.dropped) && p == s.p && bit == s.bit;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(name, input, output, Arrays.hashCode(scale), Arrays.hashCode(dropped), p, bit);
+        }
+    }
+
+    /** A chain of elementwise float32 steps with per-channel constants (BN, bias, TensorNorm, ...). */
+    record Affine(String name, String input, Value output, List<AffineStep> steps) implements Node {
+        public Affine {
+            steps = List.copyOf(steps);
+        }
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "affine"; }
+
+        public float apply(float x, int channel) {
+            for (AffineStep s : steps) x = s.apply(x, channel);
+            return x;
+        }
+
+        public int direction(int channel) {
+            int d = 1;
+            for (AffineStep s : steps) d *= s.direction(channel);
+            return d;
+        }
+    }
+
+    /** Binarizing activation, +1 for x >= 0 (the hardware's sign(0) = +1). */
+    record Sign(String name, String input, Value output) implements Node {
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "sign"; }
+    }
+
+    /**
+     * Integer comparator per channel: BN, bias, scale and sign folded into one threshold on the popcount. With
+     * Scale-Dropout the stochastic bit picks the kept or dropped set; without bits, {@code expected} applies.
+     */
+    record Threshold(String name, String input, Value output, ThresholdSet expected, Stochastic stochastic)
+            implements Node {
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "threshold"; }
+
+        public ThresholdSet select(Boolean z) {
+            if (stochastic == null || z == null) return expected;
+            return z ? stochastic.dropped() : stochastic.kept();
+        }
+    }
+
+    /** The two comparator sets of a Scale-Dropout layer, selected by stochastic bit {@code bit}. */
+    record Stochastic(int bit, float p, ThresholdSet kept, ThresholdSet dropped) {
+    }
+
+    /** Max pooling over [C,H,W]; padded positions are ignored. On bipolar data it is an OR of the +1s. */
+    record MaxPool(String name, String input, Value output, int[] kernel, int[] strides, int[] pads) implements Node {
+        public MaxPool {
+            kernel = kernel.clone();
+            strides = strides.clone();
+            pads = pads.clone();
+        }
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "max_pool"; }
+        @Override
+        public int[] kernel() { return kernel.clone(); }
+        @Override
+        public int[] strides() { return strides.clone(); }
+        @Override
+        public int[] pads() { return pads.clone(); }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof MaxPool m && name.equals(m.name) && input.equals(m.input) && output.equals(m.output)
+                    && Arrays.equals(kernel, m.kernel) && Arrays.equals(strides, m.strides) && Arrays.equals(pads, m.pads);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(name, input, output, Arrays.hashCode(kernel), Arrays.hashCode(strides), Arrays.hashCode(pads));
+        }
+    }
+
+    /** Average pooling over [C,H,W] in float32 (digital periphery). */
+    record AvgPool(String name, String input, Value output, int[] kernel, int[] strides, int[] pads,
+                   boolean countIncludePad) implements Node {
+        public AvgPool {
+            kernel = kernel.clone();
+            strides = strides.clone();
+            pads = pads.clone();
+        }
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "avg_pool"; }
+        @Override
+        public int[] kernel() { return kernel.clone(); }
+        @Override
+        public int[] strides() { return strides.clone(); }
+        @Override
+        public int[] pads() { return pads.clone(); }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof AvgPool m && name.equals(m.name) && input.equals(m.input) && output.equals(m.output)
+                    && Arrays.equals(kernel, m.kernel) && Arrays.equals(strides, m.strides)
+                    && Arrays.equals(pads, m.pads) && countIncludePad == m.countIncludePad;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(name, input, output, Arrays.hashCode(kernel), Arrays.hashCode(strides),
+                    Arrays.hashCode(pads), countIncludePad);
+        }
+    }
+
+    /** Reinterprets the row-major data with a new shape (Flatten, Reshape). */
+    record Reshape(String name, String input, Value output) implements Node {
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "reshape"; }
+    }
+
+    /** Softmax over the flat per-example vector, float32. */
+    record Softmax(String name, String input, Value output) implements Node {
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "softmax"; }
+    }
+
+    /**
+     * Classic per-neuron MC-Dropout on a bipolar activation (the baseline Scale-Dropout is compared with): each
+     * element is gated by its own Bernoulli(p) bit, a dropped input contributes 0 to the next layer's dot product.
+     * Only used with {@code --mc-dropout}; in deterministic mode it is the identity.
+     */
+    record McDropout(String name, String input, Value output, float p) implements Node {
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "mc_dropout"; }
+    }
+}

@@ -1,0 +1,221 @@
+package org.bnncim.ir.interp;
+
+import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Shape;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.Value;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The oracle: executes any IR graph one example at a time with plain loops, no bit packing, no shortcuts. Every
+ * pass and backend is tested against it, so it favours being obviously right over being fast.
+ *
+ * <p>Every value is held as {@code double[]} of its stored numbers: integers (bipolar, popcounts, quantized
+ * inputs) are exact there, and float32 operations round to float at each step exactly as written. A float
+ * operation reading an integer value sees {@code stored * scale}.
+ */
+public final class ReferenceInterpreter {
+    private final Graph graph;
+
+    public ReferenceInterpreter(Graph graph) {
+        this.graph = graph;
+    }
+
+    /** Result of one pass: every value by name, and how many Sign inputs were exactly zero (sign(0) ties). */
+    public record Trace(Map<String, double[]> values, int signZeroTies) {
+        public double[] get(String name) {
+            double[] v = values.get(name);
+            if (v == null) throw new IllegalArgumentException("no value " + name);
+            return v;
+        }
+    }
+
+    /** Runs one pass; {@code bits == null} runs the deterministic pass (Scale-Dropout as its expectation). */
+    public Trace run(float[] input, Bits bits) {
+        if (graph.inputs().size() != 1) throw new IllegalStateException("interpreter supports one graph input");
+        Value in = graph.inputs().get(0);
+        if (input.length != in.shape().size()) {
+            throw new IllegalArgumentException("input has " + input.length + " elements, graph input " + in.name()
+                    + " needs " + in.shape().size());
+        }
+        Map<String, double[]> env = new LinkedHashMap<>();
+        double[] x0 = new double[input.length];
+        for (int i = 0; i < input.length; i++) x0[i] = input[i];
+        env.put(in.name(), x0);
+        int ties = 0;
+        for (Node n : graph.nodes()) {
+            double[] x = env.get(n.inputs().get(0));
+            TensorType it = graph.value(n.inputs().get(0)).type();
+            double[] y;
+            if (n instanceof Node.Sign) {
+                y = new double[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    if (x[i] == 0) ties++;
+                    y[i] = x[i] >= 0 ? 1 : -1;
+                }
+            } else {
+                y = eval(n, x, it, bits);
+            }
+            env.put(n.output().name(), y);
+        }
+        return new Trace(env, ties);
+    }
+
+    /** The graph's single output of one pass, as float32. */
+    public float[] output(float[] input, Bits bits) {
+        double[] y = run(input, bits).get(graph.outputs().get(0));
+        float[] out = new float[y.length];
+        for (int i = 0; i < y.length; i++) out[i] = (float) y[i];
+        return out;
+    }
+
+    private double[] eval(Node n, double[] x, TensorType it, Bits bits) {
+        Shape os = n.output().shape();
+        if (n instanceof Node.InputQuantize q) {
+            double max = (1L << q.bits()) - 1;
+            double[] y = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                float v = (float) x[i] * (float) q.levels();
+                y[i] = Math.min(max, Math.max(0, Math.round(v)));
+            }
+            return y;
+        }
+        if (n instanceof Node.InputBinarize b) {
+            double[] y = new double[x.length];
+            int per = it.shape().perChannel();
+            for (int i = 0; i < x.length; i++) y[i] = b.fires((float) x[i], i / per) ? 1 : -1;
+            return y;
+        }
+        if (n instanceof Node.BinaryDense d) {
+            BitMatrix w = d.weights();
+            double[] y = new double[w.cols()];
+            for (int col = 0; col < w.cols(); col++) {
+                long acc = 0;
+                for (int k = 0; k < w.rows(); k++) acc += (long) x[k] * w.get(k, col);
+                y[col] = acc;
+            }
+            return y;
+        }
+        if (n instanceof Node.BinaryConv c) return conv(c, x, it.shape(), os);
+        if (n instanceof Node.ScaleDropout s) {
+            Boolean z = bits == null ? null : bits.scaleBit(s.bit());
+            double[] y = new double[x.length];
+            int per = it.shape().perChannel();
+            for (int i = 0; i < x.length; i++) y[i] = real(x[i], it) * s.factor(i / per, z);
+            return y;
+        }
+        if (n instanceof Node.Affine a) {
+            double[] y = new double[x.length];
+            int per = it.shape().perChannel();
+            for (int i = 0; i < x.length; i++) y[i] = a.apply(real(x[i], it), i / per);
+            return y;
+        }
+        if (n instanceof Node.Threshold t) {
+            Boolean z = bits == null || t.stochastic() == null ? null : bits.scaleBit(t.stochastic().bit());
+            var set = t.select(z);
+            double[] y = new double[x.length];
+            int per = it.shape().perChannel();
+            for (int i = 0; i < x.length; i++) y[i] = set.fires((long) x[i], i / per) ? 1 : -1;
+            return y;
+        }
+        if (n instanceof Node.MaxPool m) return pool(x, it.shape(), os, m.kernel(), m.strides(), m.pads(), true, false);
+        if (n instanceof Node.AvgPool a) {
+            double[] real = new double[x.length];
+            for (int i = 0; i < x.length; i++) real[i] = real(x[i], it);
+            return pool(real, it.shape(), os, a.kernel(), a.strides(), a.pads(), false, a.countIncludePad());
+        }
+        if (n instanceof Node.Reshape) return x.clone();
+        if (n instanceof Node.Softmax) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double v : x) max = Math.max(max, real(v, it));
+            double sum = 0;
+            double[] y = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                y[i] = Math.exp(real(x[i], it) - max);
+                sum += y[i];
+            }
+            for (int i = 0; i < x.length; i++) y[i] = (float) (y[i] / sum);
+            return y;
+        }
+        if (n instanceof Node.McDropout m) {
+            double[] y = x.clone();
+            if (bits == null) return y;
+            boolean[] mask = bits.neuronMasks().get(m.name());
+            if (mask == null || mask.length != x.length) {
+                throw new IllegalArgumentException("no neuron mask of length " + x.length + " for " + m.name());
+            }
+            for (int i = 0; i < x.length; i++) if (mask[i]) y[i] = 0;
+            return y;
+        }
+        throw new IllegalStateException("interpreter does not know " + n.opName());
+    }
+
+    /** A float op reading an integer value sees its real meaning, rounded to float32 like any float tensor. */
+    private static float real(double stored, TensorType t) {
+        return t.elem().isFloat() ? (float) stored : (float) (stored * t.scale());
+    }
+
+    private static double[] conv(Node.BinaryConv c, double[] x, Shape is, Shape os) {
+        int cin = is.dim(0), h = is.dim(1), w = is.dim(2);
+        int cout = os.dim(0), oh = os.dim(1), ow = os.dim(2);
+        int[] s = c.strides(), p = c.pads(), d = c.dilations();
+        BitMatrix wm = c.weights();
+        double[] y = new double[os.size()];
+        for (int o = 0; o < cout; o++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    long acc = 0;
+                    for (int ci = 0; ci < cin; ci++) {
+                        for (int i = 0; i < c.kh(); i++) {
+                            int iy = oy * s[0] - p[0] + i * d[0];
+                            if (iy < 0 || iy >= h) continue; // zero padding contributes nothing
+                            for (int j = 0; j < c.kw(); j++) {
+                                int ix = ox * s[1] - p[1] + j * d[1];
+                                if (ix < 0 || ix >= w) continue;
+                                int row = (ci * c.kh() + i) * c.kw() + j;
+                                acc += (long) x[(ci * h + iy) * w + ix] * wm.get(row, o);
+                            }
+                        }
+                    }
+                    y[(o * oh + oy) * ow + ox] = acc;
+                }
+            }
+        }
+        return y;
+    }
+
+    private static double[] pool(double[] x, Shape is, Shape os, int[] k, int[] s, int[] p, boolean max,
+                                 boolean countPad) {
+        int ch = is.dim(0), h = is.dim(1), w = is.dim(2);
+        int oh = os.dim(1), ow = os.dim(2);
+        double[] y = new double[os.size()];
+        for (int c = 0; c < ch; c++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    double acc = max ? Double.NEGATIVE_INFINITY : 0;
+                    int count = 0;
+                    for (int i = 0; i < k[0]; i++) {
+                        int iy = oy * s[0] - p[0] + i;
+                        for (int j = 0; j < k[1]; j++) {
+                            int ix = ox * s[1] - p[1] + j;
+                            boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                            if (!inside) {
+                                if (countPad && iy < h + p[2] && ix < w + p[3]) count++;
+                                continue;
+                            }
+                            double v = x[(c * h + iy) * w + ix];
+                            acc = max ? Math.max(acc, v) : acc + v;
+                            count++;
+                        }
+                    }
+                    y[(c * oh + oy) * ow + ox] = max ? acc : (float) (acc / count);
+                }
+            }
+        }
+        return y;
+    }
+}
