@@ -14,6 +14,14 @@ public record TensorType(ElemType elem, Shape shape, double scale) {
         this(elem, shape, 1.0);
     }
 
+    /**
+     * The real number a stored element means, rounded to float32: what every float operation reading this value
+     * sees. Shared by the interpreter and threshold folding so both round identically.
+     */
+    public float toReal(double stored) {
+        return elem.isFloat() ? (float) stored : (float) (stored * scale);
+    }
+
     public TensorType withShape(Shape s) {
         return new TensorType(elem, s, scale);
     }

@@ -156,7 +156,7 @@ public final class ReferenceInterpreter {
 
     /** A float op reading an integer value sees its real meaning, rounded to float32 like any float tensor. */
     private static float real(double stored, TensorType t) {
-        return t.elem().isFloat() ? (float) stored : (float) (stored * t.scale());
+        return t.toReal(stored);
     }
 
     private static double[] conv(Node.BinaryConv c, double[] x, Shape is, Shape os) {

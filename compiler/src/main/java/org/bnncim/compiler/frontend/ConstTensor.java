@@ -1,0 +1,100 @@
+package org.bnncim.compiler.frontend;
+
+import java.util.Arrays;
+
+/**
+ * A constant known at import time (initializer, Constant node, or the result of constant folding). Float
+ * tensors keep float32 precision as ONNX computes them; integer and bool tensors are held as longs.
+ */
+public record ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
+    public enum Kind { FLOAT, INT, BOOL }
+
+    public static ConstTensor ofFloat(long[] dims, float[] data) {
+        check(dims, data.length);
+        return new ConstTensor(Kind.FLOAT, dims.clone(), data, null);
+    }
+
+    public static ConstTensor ofLong(long[] dims, long[] data) {
+        check(dims, data.length);
+        return new ConstTensor(Kind.INT, dims.clone(), null, data);
+    }
+
+    public static ConstTensor ofBool(long[] dims, long[] data) {
+        check(dims, data.length);
+        return new ConstTensor(Kind.BOOL, dims.clone(), null, data);
+    }
+
+    public static ConstTensor scalar(float v) {
+        return ofFloat(new long[0], new float[] {v});
+    }
+
+    private static void check(long[] dims, int n) {
+        if (count(dims) != n) throw new IllegalArgumentException("dims " + Arrays.toString(dims) + " but " + n + " values");
+    }
+
+    static long count(long[] dims) {
+        long n = 1;
+        for (long d : dims) n = Math.multiplyExact(n, d);
+        return n;
+    }
+
+    public int size() {
+        return kind == Kind.FLOAT ? f.length : l.length;
+    }
+
+    public int rank() {
+        return dims.length;
+    }
+
+    public double get(int i) {
+        return kind == Kind.FLOAT ? f[i] : l[i];
+    }
+
+    public float getFloat(int i) {
+        return kind == Kind.FLOAT ? f[i] : (float) l[i];
+    }
+
+    public long getLong(int i) {
+        return kind == Kind.FLOAT ? (long) f[i] : l[i];
+    }
+
+    public float[] toFloats() {
+        if (kind == Kind.FLOAT) return f.clone();
+        float[] out = new float[l.length];
+        for (int i = 0; i < out.length; i++) out[i] = l[i];
+        return out;
+    }
+
+    public long[] toLongs() {
+        if (kind != Kind.FLOAT) return l.clone();
+        long[] out = new long[f.length];
+        for (int i = 0; i < out.length; i++) out[i] = (long) f[i];
+        return out;
+    }
+
+    public ConstTensor reshape(long[] newDims) {
+        return kind == Kind.FLOAT ? ofFloat(newDims, f) : new ConstTensor(kind, newDims.clone(), null, l);
+    }
+
+    /** Whether every element is exactly -1 or +1. */
+    public boolean isBipolar() {
+        for (int i = 0; i < size(); i++) {
+            double v = get(i);
+            if (v != 1 && v != -1) return false;
+        }
+        return true;
+    }
+
+    /** Index of the first element that is not -1 or +1, or -1. */
+    public int firstNonBipolar() {
+        for (int i = 0; i < size(); i++) {
+            double v = get(i);
+            if (v != 1 && v != -1) return i;
+        }
+        return -1;
+    }
+
+    public String dimsString() {
+        return Arrays.toString(dims);
+    }
+}

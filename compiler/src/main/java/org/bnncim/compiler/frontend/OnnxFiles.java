@@ -1,0 +1,62 @@
+package org.bnncim.compiler.frontend;
+
+import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import org.bnncim.ir.BnncimException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Reads an ONNX file into a ModelProto, turning every way it can be wrong into a one-line user error. */
+public final class OnnxFiles {
+    /** protobuf cannot represent a message larger than 2 GiB; refuse before reading such a file. */
+    private static final long MAX_FILE = Integer.MAX_VALUE - 8L;
+
+    private OnnxFiles() {
+    }
+
+    public static OnnxMl.ModelProto read(Path file) {
+        byte[] bytes;
+        try {
+            if (Files.isDirectory(file)) throw new BnncimException(file + ": is a folder, expected an .onnx file");
+            long size = Files.size(file);
+            if (size > MAX_FILE) throw new BnncimException(file + ": " + size + " bytes is larger than an ONNX protobuf can be");
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new BnncimException(file + ": no such file");
+        } catch (IOException e) {
+            throw new BnncimException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        return parse(bytes, file.toString());
+    }
+
+    public static OnnxMl.ModelProto parse(byte[] bytes, String source) {
+        if (bytes.length == 0) throw new BnncimException(source + ": empty file, not an ONNX model");
+        OnnxMl.ModelProto model;
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            in.setRecursionLimit(64);
+            model = OnnxMl.ModelProto.parseFrom(in);
+            in.checkLastTagWas(0);
+        } catch (InvalidProtocolBufferException e) {
+            throw new BnncimException(source + ": not a valid ONNX model (truncated or not protobuf: "
+                    + oneLine(e.getMessage()) + ")");
+        } catch (IOException e) {
+            throw new BnncimException(source + ": cannot parse (" + oneLine(e.getMessage()) + ")");
+        }
+        // protobuf happily parses many non-ONNX byte strings into a message with unknown fields only
+        if (!model.hasGraph() || model.getGraph().getNodeCount() == 0 || model.getIrVersion() <= 0) {
+            throw new BnncimException(source + ": not an ONNX model (no graph, no nodes or no ir_version)");
+        }
+        return model;
+    }
+
+    static String oneLine(String s) {
+        if (s == null) return "no detail";
+        String t = s.replaceAll("\\s+", " ").trim();
+        return t.length() > 160 ? t.substring(0, 160) + "..." : t;
+    }
+}

@@ -1,0 +1,223 @@
+package org.bnncim.compiler.passes;
+
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.ThresholdSet;
+import org.bnncim.ir.Value;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Folds "popcount -> [ScaleDropout] -> affine steps -> Sign" into one integer comparator per channel, and
+ * "model input -> affine steps -> Sign" into an input binarizer.
+ *
+ * <p>The threshold is found by binary search over the input range, evaluating the very same float32 chain the
+ * interpreter evaluates. Every float32 step is monotone, so the comparator equals the unfolded chain for every
+ * integer input, exact ties included, by construction rather than by a closed-form formula that could round
+ * the other way. A Scale-Dropout layer gets three sets: kept, dropped and the deterministic expectation.
+ */
+public final class FoldThresholds implements Pass {
+    @Override
+    public String name() {
+        return "fold-thresholds";
+    }
+
+    /** The periphery chain between an integer (or model-input) value and the Sign that binarizes it. */
+    private record Chain(String source, Node.ScaleDropout dropout, List<Node.Affine> affines, List<Node> removed) {
+    }
+
+    @Override
+    public Graph run(Graph g) {
+        Map<String, Integer> uses = new HashMap<>();
+        for (Node n : g.nodes()) for (String in : n.inputs()) uses.merge(in, 1, Integer::sum);
+        Set<String> outputs = new HashSet<>(g.outputs());
+        Map<Node, Node> replace = new HashMap<>();
+        Set<Node> drop = new HashSet<>();
+        for (Node n : g.nodes()) {
+            if (!(n instanceof Node.Sign s)) continue;
+            Chain c = chain(g, s.input(), uses, outputs);
+            if (c == null) continue;
+            TensorType srcType = g.value(c.source()).type();
+            Node folded;
+            if (srcType.elem().isFloat()) {
+                if (c.dropout() != null) continue;
+                folded = inputBinarize(g, s, c, srcType);
+            } else {
+                folded = threshold(g, s, c, srcType);
+            }
+            replace.put(s, folded);
+            drop.addAll(c.removed());
+        }
+        if (replace.isEmpty()) return g;
+        List<Node> out = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (drop.contains(n)) continue;
+            out.add(replace.getOrDefault(n, n));
+        }
+        return g.withNodes(out);
+    }
+
+    private static Chain chain(Graph g, String value, Map<String, Integer> uses, Set<String> outputs) {
+        List<Node.Affine> affines = new ArrayList<>();
+        List<Node> removed = new ArrayList<>();
+        Node.ScaleDropout dropout = null;
+        String v = value;
+        while (true) {
+            var p = g.producer(v);
+            if (p.isEmpty() || !(p.get() instanceof Node.Affine || p.get() instanceof Node.ScaleDropout)) break;
+            if (uses.getOrDefault(v, 0) != 1 || outputs.contains(v)) return null; // someone else needs the float
+            Node n = p.get();
+            if (n instanceof Node.ScaleDropout sd) {
+                if (dropout != null) return null;
+                dropout = sd;
+            } else {
+                if (dropout != null) return null; // affine before the scale: not the conventional order
+                affines.add(0, (Node.Affine) n);
+            }
+            removed.add(n);
+            v = n.inputs().get(0);
+        }
+        if (g.value(v).elem().isBipolar()) return null; // a sign of a bipolar value stays a (no-op) sign
+        if (g.value(v).elem().isFloat() && !isModelInput(g, v)) return null; // float datapath: not ours to fold
+        return new Chain(v, dropout, affines, removed);
+    }
+
+    private static boolean isModelInput(Graph g, String v) {
+        while (true) {
+            var p = g.producer(v);
+            if (p.isEmpty()) return true;
+            if (!(p.get() instanceof Node.Reshape r)) return false;
+            v = r.input();
+        }
+    }
+
+    /** The float the Sign would see, computed exactly as the interpreter computes it. */
+    private static float evalChain(Chain c, TensorType src, double x, int channel, Boolean z) {
+        float y = src.toReal(x);
+        if (c.dropout() != null) y = y * c.dropout().factor(channel, z);
+        for (Node.Affine a : c.affines()) y = a.apply(y, channel);
+        return y;
+    }
+
+    private static int direction(Chain c, int channel, Boolean z) {
+        int d = 1;
+        if (c.dropout() != null) {
+            float f = c.dropout().factor(channel, z);
+            d = f > 0 ? 1 : f < 0 ? -1 : 0;
+        }
+        for (Node.Affine a : c.affines()) d *= a.direction(channel);
+        return d;
+    }
+
+    private static Node.Threshold threshold(Graph g, Node.Sign s, Chain c, TensorType src) {
+        long bound = IntBounds.maxAbs(g, c.source());
+        int channels = src.shape().channels();
+        ThresholdSet expected = set(c, src, channels, bound, null);
+        Node.Stochastic st = null;
+        if (c.dropout() != null) {
+            st = new Node.Stochastic(c.dropout().bit(), c.dropout().p(),
+                    set(c, src, channels, bound, false), set(c, src, channels, bound, true));
+        }
+        Value out = new Value(s.output().name(), s.output().type());
+        return new Node.Threshold(foldedName(c, s), c.source(), out, expected, st);
+    }
+
+    private static String foldedName(Chain c, Node s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = c.removed().size() - 1; i >= 0; i--) sb.append(c.removed().get(i).name()).append('+');
+        return sb.append(s.name()).toString();
+    }
+
+    private static ThresholdSet set(Chain c, TensorType src, int channels, long bound, Boolean z) {
+        long[] t = new long[channels];
+        boolean[] ge = new boolean[channels];
+        for (int ch = 0; ch < channels; ch++) {
+            final int cc = ch;
+            int dir = direction(c, ch, z);
+            java.util.function.LongPredicate fires = x -> evalChain(c, src, x, cc, z) >= 0;
+            if (dir == 0) {
+                ge[ch] = true;
+                t[ch] = fires.test(0) ? -bound : bound + 1;
+            } else if (dir > 0) {
+                ge[ch] = true;
+                long lo = -bound, hi = bound + 1; // smallest x in [lo, hi) that fires, hi if none
+                while (lo < hi) {
+                    long mid = Math.floorDiv(lo + hi, 2);
+                    if (fires.test(mid)) hi = mid;
+                    else lo = mid + 1;
+                }
+                t[ch] = lo;
+            } else {
+                ge[ch] = false;
+                long lo = -bound - 1, hi = bound; // largest x in (lo, hi] that fires, lo if none
+                while (lo < hi) {
+                    long mid = Math.floorDiv(lo + hi + 1, 2);
+                    if (fires.test(mid)) lo = mid;
+                    else hi = mid - 1;
+                }
+                t[ch] = lo;
+            }
+        }
+        return new ThresholdSet(t, ge);
+    }
+
+    private static Node.InputBinarize inputBinarize(Graph g, Node.Sign s, Chain c, TensorType src) {
+        boolean scalar = true;
+        for (Node.Affine a : c.affines()) for (var st : a.steps()) scalar &= st.c().length == 1;
+        int channels = scalar ? 1 : src.shape().channels();
+        float[] t = new float[channels];
+        boolean[] ge = new boolean[channels];
+        for (int ch = 0; ch < channels; ch++) {
+            final int cc = ch;
+            int dir = direction(c, ch, null);
+            java.util.function.IntPredicate fires = key -> evalChain(c, src, fromKey(key), cc, null) >= 0;
+            int lo = toKey(Float.NEGATIVE_INFINITY), hi = toKey(Float.POSITIVE_INFINITY);
+            if (dir == 0) {
+                ge[ch] = true;
+                t[ch] = fires.test(toKey(0f)) ? Float.NEGATIVE_INFINITY : Float.NaN;
+            } else if (dir > 0) {
+                ge[ch] = true;
+                if (!fires.test(hi)) {
+                    t[ch] = Float.NaN; // never fires
+                    continue;
+                }
+                while (lo < hi) {
+                    int mid = (int) Math.floorDiv((long) lo + hi, 2);
+                    if (fires.test(mid)) hi = mid;
+                    else lo = mid + 1;
+                }
+                t[ch] = fromKey(lo);
+            } else {
+                ge[ch] = false;
+                if (!fires.test(lo)) {
+                    t[ch] = Float.NaN;
+                    continue;
+                }
+                while (lo < hi) {
+                    int mid = (int) Math.floorDiv((long) lo + hi + 1, 2);
+                    if (fires.test(mid)) lo = mid;
+                    else hi = mid - 1;
+                }
+                t[ch] = fromKey(lo);
+            }
+        }
+        Value out = new Value(s.output().name(), s.output().type());
+        return new Node.InputBinarize(foldedName(c, s), c.source(), out, t, ge);
+    }
+
+    /** Total order of non-NaN floats as ints (-0.0 sorts just below +0.0). */
+    static int toKey(float f) {
+        int b = Float.floatToRawIntBits(f);
+        return b >= 0 ? b : b ^ 0x7fffffff;
+    }
+
+    static float fromKey(int k) {
+        return Float.intBitsToFloat(k >= 0 ? k : k ^ 0x7fffffff);
+    }
+}

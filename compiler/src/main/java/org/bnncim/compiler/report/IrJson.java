@@ -1,0 +1,149 @@
+package org.bnncim.compiler.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.bnncim.ir.AffineStep;
+import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.TextPrinter;
+import org.bnncim.ir.ThresholdSet;
+import org.bnncim.ir.Value;
+
+import java.util.Locale;
+
+/** The IR as JSON, for scripts: the same facts as the text form, with every threshold and constant in full. */
+public final class IrJson {
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private IrJson() {
+    }
+
+    public static String toJson(Graph g) {
+        try {
+            return MAPPER.writeValueAsString(tree(g)) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static ObjectNode tree(Graph g) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("graph", g.name());
+        ObjectNode notes = root.putObject("notes");
+        g.notes().forEach(notes::put);
+        ArrayNode inputs = root.putArray("inputs");
+        for (Value v : g.inputs()) inputs.add(value(v));
+        ArrayNode nodes = root.putArray("nodes");
+        for (Node n : g.nodes()) nodes.add(node(n));
+        ArrayNode outputs = root.putArray("outputs");
+        g.outputs().forEach(outputs::add);
+        return root;
+    }
+
+    private static ObjectNode value(Value v) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("name", v.name());
+        type(o.putObject("type"), v.type());
+        return o;
+    }
+
+    private static void type(ObjectNode o, TensorType t) {
+        o.put("elem", t.elem().toString());
+        ArrayNode shape = o.putArray("shape");
+        for (int d : t.shape().dims()) shape.add(d);
+        if (t.scale() != 1.0) o.put("scale", t.scale());
+    }
+
+    private static ObjectNode node(Node n) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("op", n.opName());
+        o.put("name", n.name());
+        ArrayNode ins = o.putArray("inputs");
+        n.inputs().forEach(ins::add);
+        o.set("output", value(n.output()));
+        ObjectNode a = o.putObject("attributes");
+        if (n instanceof Node.InputQuantize q) {
+            a.put("bits", q.bits());
+            a.put("levels", q.levels());
+        } else if (n instanceof Node.InputBinarize b) {
+            floats(a.putArray("t"), b.t());
+            bools(a.putArray("ge"), b.ge());
+        } else if (n instanceof Node.BinaryDense d) {
+            weights(a, d.weights());
+        } else if (n instanceof Node.BinaryConv c) {
+            a.put("in_channels", c.inChannels());
+            a.put("kh", c.kh());
+            a.put("kw", c.kw());
+            ints(a.putArray("strides"), c.strides());
+            ints(a.putArray("pads"), c.pads());
+            ints(a.putArray("dilations"), c.dilations());
+            weights(a, c.weights());
+        } else if (n instanceof Node.ScaleDropout s) {
+            a.put("p", s.p());
+            a.put("bit", s.bit());
+            floats(a.putArray("scale"), s.scale());
+            floats(a.putArray("dropped"), s.dropped());
+        } else if (n instanceof Node.Affine af) {
+            ArrayNode steps = a.putArray("steps");
+            for (AffineStep st : af.steps()) {
+                ObjectNode so = steps.addObject();
+                so.put("op", st.op().name().toLowerCase(Locale.ROOT));
+                floats(so.putArray("c"), st.c());
+            }
+        } else if (n instanceof Node.Threshold t) {
+            set(a.putObject("expected"), t.expected());
+            if (t.stochastic() != null) {
+                a.put("bit", t.stochastic().bit());
+                a.put("p", t.stochastic().p());
+                set(a.putObject("kept"), t.stochastic().kept());
+                set(a.putObject("dropped"), t.stochastic().dropped());
+            }
+        } else if (n instanceof Node.MaxPool m) {
+            ints(a.putArray("kernel"), m.kernel());
+            ints(a.putArray("strides"), m.strides());
+            ints(a.putArray("pads"), m.pads());
+        } else if (n instanceof Node.AvgPool m) {
+            ints(a.putArray("kernel"), m.kernel());
+            ints(a.putArray("strides"), m.strides());
+            ints(a.putArray("pads"), m.pads());
+            a.put("count_include_pad", m.countIncludePad());
+        } else if (n instanceof Node.McDropout m) {
+            a.put("p", m.p());
+        }
+        return o;
+    }
+
+    private static void weights(ObjectNode a, BitMatrix w) {
+        a.put("k", w.rows());
+        a.put("n", w.cols());
+        a.put("plus_ones", w.countPlusOnes());
+        a.put("sha256_12", TextPrinter.hash(w));
+    }
+
+    private static void set(ObjectNode o, ThresholdSet s) {
+        ArrayNode t = o.putArray("t");
+        for (int c = 0; c < s.channels(); c++) t.add(s.threshold(c));
+        ArrayNode ge = o.putArray("ge");
+        for (int c = 0; c < s.channels(); c++) ge.add(s.greaterOrEqual(c));
+    }
+
+    private static void floats(ArrayNode arr, float[] v) {
+        for (float f : v) {
+            if (Float.isFinite(f)) arr.add(f);
+            else arr.add(Float.toString(f));
+        }
+    }
+
+    private static void ints(ArrayNode arr, int[] v) {
+        for (int i : v) arr.add(i);
+    }
+
+    private static void bools(ArrayNode arr, boolean[] v) {
+        for (boolean b : v) arr.add(b);
+    }
+}
