@@ -1,0 +1,50 @@
+package org.bnncim.ir.interp;
+
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+
+import java.util.SplittableRandom;
+
+/**
+ * Reproducible stochastic bits: the bits of pass {@code t} of example {@code i} depend only on (seed, i, t), so
+ * any number of threads, in any order, draws the same bits. Bits are drawn in the stochastic unit's schedule
+ * order: layer 0 first.
+ */
+public final class BitSampler {
+    private final long seed;
+    private final float[] p;
+
+    public BitSampler(Graph g, long seed) {
+        this.seed = seed;
+        this.p = probabilities(g);
+    }
+
+    /** p of each stochastic bit slot, by slot number. */
+    public static float[] probabilities(Graph g) {
+        float[] p = new float[g.stochasticBits()];
+        for (Node n : g.nodes()) {
+            if (n instanceof Node.ScaleDropout s) p[s.bit()] = s.p();
+            if (n instanceof Node.Threshold t && t.stochastic() != null) p[t.stochastic().bit()] = t.stochastic().p();
+        }
+        return p;
+    }
+
+    public int layers() {
+        return p.length;
+    }
+
+    public boolean[] bits(long example, int sample) {
+        SplittableRandom r = new SplittableRandom(mix(seed, example, sample));
+        boolean[] z = new boolean[p.length];
+        for (int k = 0; k < p.length; k++) z[k] = r.nextDouble() < p[k];
+        return z;
+    }
+
+    private static long mix(long seed, long example, int sample) {
+        long h = seed * 0x9E3779B97F4A7C15L;
+        h ^= (example + 1) * 0xC2B2AE3D27D4EB4FL;
+        h = Long.rotateLeft(h, 31) * 0x165667B19E3779F9L;
+        h ^= (sample + 1L) * 0x27D4EB2F165667C5L;
+        return h;
+    }
+}
