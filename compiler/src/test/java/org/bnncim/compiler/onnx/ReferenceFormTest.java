@@ -259,6 +259,49 @@ class ReferenceFormTest {
         }
     }
 
+    /** IR version 3 (old exporters): every initializer, including the ones we add, must also be a graph input. */
+    @Test
+    void irVersion3ModelsWithInitializersAsInputs(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        ModelProto dense = denseModel(9, true);
+        ModelProto.Builder b = dense.toBuilder().setIrVersion(3);
+        var g = b.getGraphBuilder();
+        for (var t : dense.getGraph().getInitializerList()) {
+            Object[] dims = t.getDimsList().toArray();
+            g.addInput(OnnxBuilder.tensorInfo(t.getName(), DataType.FLOAT, dims));
+        }
+        Path file = tmp.resolve("ir3.onnx");
+        OnnxBuilder.write(file, b.build().toByteArray());
+        ModelProto m = ModelProto.parseFrom(Files.readAllBytes(file));
+        ReferenceForm.Result r = ReferenceForm.convert(m, Mode.BITS);
+        var inputs = r.model().getGraph().getInputList().stream().map(ValueInfoProto::getName).toList();
+        for (var t : r.model().getGraph().getInitializerList()) {
+            assertTrue(inputs.contains(t.getName()), t.getName() + " must be listed as input in IR 3");
+        }
+        try (OrtReference ort = OrtReference.load(writeTo(tmp.resolve("ir3_ref.onnx"), r), 1)) {
+            assertEquals(List.of("x"), ort.dataInputNames());
+            float[][] y = ort.run(EXAMPLES[1], new int[] {IN}, 1, new boolean[][] {{true}});
+            assertArrayEquals(sign(denseByHand(EXAMPLES[1], DROPPED)), y[0]);
+        }
+    }
+
+    private static Path writeTo(Path file, ReferenceForm.Result r) {
+        OnnxBuilder.write(file, r.toByteArray());
+        return file;
+    }
+
+    @Test
+    void ortReferenceChecksItsArguments() {
+        ReferenceForm.Result r = ReferenceForm.convert(denseModel(13, true), Mode.BITS);
+        try (OrtReference ort = new OrtReference(r.toByteArray(), 1)) {
+            assertThrows(IllegalArgumentException.class, () -> ort.run(EXAMPLES[0], new int[] {IN}, 1, null));
+            assertThrows(IllegalArgumentException.class,
+                    () -> ort.run(EXAMPLES[0], new int[] {IN}, 1, new boolean[][] {{true, false}}));
+            assertThrows(IllegalArgumentException.class,
+                    () -> ort.run(EXAMPLES[0], new int[] {IN}, 2, new boolean[][] {{true}, {true}}));
+        }
+        assertThrows(BnncimException.class, () -> new OrtReference(new byte[] {1, 2, 3}, 1));
+    }
+
     @Test
     void unknownCustomOpIsNamed() {
         ModelProto m = new OnnxBuilder("q").opset(13).opset("qonnx.custom_op.general", 1)
