@@ -1,12 +1,8 @@
 package org.bnncim.compiler.onnx;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +20,7 @@ import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
-import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.util.AtomicFiles;
 
 /**
  * Fluent construction of small ONNX models for tests and benchmark generators.
@@ -170,28 +166,7 @@ public final class OnnxBuilder {
 
     /** Writes model bytes atomically; shared with {@link ReferenceForm} callers that save converted models. */
     public static void write(Path file, byte[] bytes) {
-        Path abs = file.toAbsolutePath();
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new BnncimException(file + ": cannot write ONNX model: " + e, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the write failure is the error worth reporting
-                }
-            }
-        }
+        AtomicFiles.write(file, bytes);
     }
 
     /**

@@ -5,12 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -551,46 +548,7 @@ public final class Npy {
      * reader never sees half a file and an interrupted run leaves the old file intact.
      */
     public static void write(Path file, NpyArray a) {
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer h = ByteBuffer.wrap(headerBytes(a));
-                ByteBuffer d = ByteBuffer.wrap(a.data());
-                while (h.hasRemaining() || d.hasRemaining()) {
-                    ch.write(new ByteBuffer[] {h, d});
-                }
-                ch.force(true);
-            }
-            relaxPermissions(tmp);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new BnncimException(file + ": cannot write npy file: " + e, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original failure is the one worth reporting
-                }
-            }
-        }
-    }
-
-    /** Temp files are created owner-only; the result should look like any other file the user saves. */
-    private static void relaxPermissions(Path p) {
-        try {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException | IOException ignored) {
-            // non-POSIX file systems keep their defaults
-        }
+        AtomicFiles.write(file, headerBytes(a), a.data());
     }
 
     private static byte[] headerBytes(NpyArray a) {
