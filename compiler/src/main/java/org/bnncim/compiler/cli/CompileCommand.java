@@ -1,0 +1,100 @@
+package org.bnncim.compiler.cli;
+
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.driver.OutputFolder;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.arch.Architecture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "compile", mixinStandardHelpOptions = true,
+        description = "Map a model onto the chip and write the reports (report.txt, report.json, report.html).")
+final class CompileCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL.onnx")
+    Path model;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output folder.")
+    Path output;
+
+    @Option(names = "--target", defaultValue = "sim", description = "sim, verilog or all (default: ${DEFAULT-VALUE}).")
+    String target;
+
+    @Option(names = "--arch", paramLabel = "FILE", description = "Architecture file (JSON); defaults built in.")
+    Path arch;
+
+    @Option(names = "--crossbar", paramLabel = "RxC", description = "Crossbar size, e.g. 128x128 (overrides --arch).")
+    String crossbar;
+
+    @Option(names = "--weight-encoding", paramLabel = "E", description = "single or complementary (overrides --arch).")
+    String encoding;
+
+    @Option(names = "--chips", paramLabel = "N", description = "Number of chips (overrides --arch).")
+    Integer chips;
+
+    @Option(names = "--samples", defaultValue = "20", paramLabel = "T",
+            description = "Monte-Carlo passes the cost report assumes (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed recorded for the stochastic unit (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--print-after", split = ",", paramLabel = "PASS", description = "Print the IR after these passes.")
+    List<String> printAfter = List.of();
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Spec
+    CommandSpec spec;
+
+    static Architecture architecture(Path arch, String crossbar, String encoding, Integer chips) {
+        Architecture a = arch == null ? ArchitectureLoader.defaults() : ArchitectureLoader.load(arch);
+        try {
+            if (crossbar != null) {
+                String[] rc = crossbar.toLowerCase(Locale.ROOT).split("x");
+                if (rc.length != 2) throw new BnncimException("--crossbar must look like 128x128, got '" + crossbar + "'");
+                a = a.withCrossbar(Integer.parseInt(rc[0].trim()), Integer.parseInt(rc[1].trim()));
+            }
+            if (encoding != null) {
+                a = a.withEncoding(switch (encoding.toLowerCase(Locale.ROOT)) {
+                    case "single" -> Architecture.WeightEncoding.SINGLE;
+                    case "complementary" -> Architecture.WeightEncoding.COMPLEMENTARY;
+                    default -> throw new BnncimException("--weight-encoding must be single or complementary, got '" + encoding + "'");
+                });
+            }
+            if (chips != null) a = a.withChips(chips);
+        } catch (NumberFormatException e) {
+            throw new BnncimException("--crossbar must look like 128x128, got '" + crossbar + "'");
+        } catch (IllegalArgumentException e) {
+            throw new BnncimException(e.getMessage());
+        }
+        return a;
+    }
+
+    @Override
+    public Integer call() {
+        if (!List.of("sim", "verilog", "all").contains(target)) throw new BnncimException("--target must be sim, verilog or all");
+        if (samples < 1) throw new BnncimException("--samples must be at least 1");
+        Architecture a = architecture(arch, crossbar, encoding, chips);
+        var out = spec.commandLine().getOut();
+        Compiler.Options o = new Compiler.Options(modelOptions.toOptions(), a, samples, seed, new LinkedHashSet<>(printAfter));
+        Compiler.Compiled c = Compiler.compile(model, o, out::print);
+        OutputFolder.write(output, Compiler.outputs(c));
+        var r = c.report();
+        out.printf(Locale.ROOT, "%s: %d crossbars of %dx%d (lower bound %d), %d stochastic unit(s); wrote %s%n",
+                model.getFileName(), r.crossbarsUsed(), r.rows(), r.cols(), r.crossbarsLowerBound(), r.stochasticUnits(), output);
+        out.flush();
+        return Main.OK;
+    }
+}

@@ -1,0 +1,222 @@
+package org.bnncim.compiler.cost;
+
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.CrossbarSlot;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.Piece;
+import org.bnncim.ir.mapping.StochasticUnit;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * First-order energy, latency and area of a mapped model, from the architecture file's per-component figures.
+ *
+ * <p>Per pass, a crossbar layer costs: every piece activated once per output position and input bit (cells read,
+ * one sense amplifier per weight column); an adder tree that sums the pieces covering each output (plus the
+ * shift-adds of a bit-serial input); one comparator per output (or fp32 steps in the digital unit for a
+ * non-binarized tail); activation buffer traffic; and partial sums leaving the layer's home tile. Crossbars work
+ * in parallel, pieces on one crossbar one after another; layers run in sequence. Monte-Carlo costs T passes.
+ * The MC-Dropout baseline keeps the same datapath but draws one random bit per neuron of every stochastic layer
+ * (one stochastic unit per neuron) and gates word lines with the masks.
+ */
+public final class CostModel {
+    private CostModel() {
+    }
+
+    public static CostReport evaluate(Graph g, int samples) {
+        Mapping m = g.mapping().orElseThrow(() -> new IllegalStateException("cost model needs a mapped graph"));
+        Architecture a = m.arch();
+        Architecture.Energy e = a.energy();
+        Architecture.Latency t = a.latency();
+        Map<Integer, CrossbarSlot> slots = new HashMap<>();
+        for (CrossbarSlot s : m.crossbars()) slots.put(s.id(), s);
+        Map<Integer, Long> usedCells = new HashMap<>();
+        for (LayerMap l : m.layers()) {
+            for (Piece p : l.pieces()) usedCells.merge(p.crossbar(), p.weights() * a.cellsPerWeight(), Long::sum);
+        }
+        List<CostReport.Layer> rows = new ArrayList<>();
+        Map<String, Double> detBreak = new LinkedHashMap<>();
+        for (String k : List.of("cells", "sense_amps", "adder_trees", "thresholds", "buffers", "transfers", "digital", "stochastic")) {
+            detBreak.put(k, 0.0);
+        }
+        double detLatency = 0;
+        long maxActivationBits = 0;
+        int thresholdChannels = 0;
+        for (LayerMap l : m.layers()) {
+            Map<String, Double> br = new LinkedHashMap<>();
+            long apps = (long) l.positions() * l.inputBits();
+            double cells = 0, sense = 0;
+            Map<Integer, Set<Integer>> kRangesPerCrossbar = new HashMap<>();
+            Map<Integer, Integer> piecesPerTile = new HashMap<>();
+            double fractional = 0;
+            for (Piece p : l.pieces()) {
+                cells += apps * p.weights() * a.cellsPerWeight() * e.cellRead();
+                sense += apps * p.nLen() * e.senseAmp();
+                kRangesPerCrossbar.computeIfAbsent(p.crossbar(), x -> new HashSet<>()).add(p.k0());
+                CrossbarSlot s = slots.get(p.crossbar());
+                int globalTile = s == null ? 0 : s.chip() * a.tilesPerChip() + s.tile();
+                piecesPerTile.merge(globalTile, 1, Integer::sum);
+                fractional += (double) (p.weights() * a.cellsPerWeight()) / usedCells.get(p.crossbar());
+            }
+            int[] cover = new int[l.n()];
+            for (Piece p : l.pieces()) for (int j = p.n0(); j < p.n0() + p.nLen(); j++) cover[j]++;
+            double adds = 0;
+            for (int c : cover) adds += (c - 1) + (l.inputBits() - 1);
+            double adder = adds * a.psumBits() * e.adderPerBit() * l.positions();
+            Node consumer = periphery(g, l.layer());
+            boolean thresholded = consumer instanceof Node.Threshold;
+            double thr = thresholded ? (double) l.n() * l.positions() * e.threshold() : 0;
+            int floatOps = thresholded ? 0 : floatSteps(g, l.layer());
+            double digital = (double) floatOps * l.n() * l.positions() * e.digitalFloatOp();
+            if (thresholded) thresholdChannels += l.n();
+            long inBits = (long) l.k() * l.positions() * l.inputBits();
+            long outBits = (long) l.n() * l.positions() * (thresholded ? 1 : a.psumBits());
+            maxActivationBits = Math.max(maxActivationBits, Math.max((long) l.k() * l.inputBits(), outBits));
+            double buffers = (inBits + outBits) * e.bufferPerBit();
+            int home = piecesPerTile.entrySet().stream().max(Map.Entry.<Integer, Integer>comparingByValue()
+                    .thenComparing(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder()))).map(Map.Entry::getKey).orElse(0);
+            long remoteWords = 0;
+            for (Piece p : l.pieces()) {
+                CrossbarSlot s = slots.get(p.crossbar());
+                int tile = s == null ? 0 : s.chip() * a.tilesPerChip() + s.tile();
+                if (tile != home) remoteWords += (long) p.nLen() * l.positions();
+            }
+            double transfers = remoteWords * a.psumBits() * e.transferPerBit();
+            br.put("cells", cells);
+            br.put("sense_amps", sense);
+            br.put("adder_trees", adder);
+            br.put("thresholds", thr);
+            br.put("buffers", buffers);
+            br.put("transfers", transfers);
+            br.put("digital", digital);
+            double energy = br.values().stream().mapToDouble(Double::doubleValue).sum();
+            int serial = kRangesPerCrossbar.values().stream().mapToInt(Set::size).max().orElse(1);
+            int maxCover = 0;
+            for (int c : cover) maxCover = Math.max(maxCover, c);
+            int treeDepth = 32 - Integer.numberOfLeadingZeros(Math.max(1, maxCover - 1));
+            double reads = (double) serial * apps * t.crossbarRead();
+            if (l.stochasticBit() >= 0) reads = Math.max(reads, t.stochasticBit());
+            double latency = reads + treeDepth * t.adderStage() + (l.inputBits() > 1 ? t.adderStage() : 0)
+                    + (thresholded ? t.threshold() : floatOps * t.digitalFloatOp())
+                    + (piecesPerTile.size() > 1 ? t.transferPerWord() : 0);
+            detLatency += latency;
+            for (var en : br.entrySet()) detBreak.merge(en.getKey(), en.getValue(), Double::sum);
+            long layerCells = l.weights() * a.cellsPerWeight();
+            rows.add(new CostReport.Layer(l.layer(), l.kind(), l.k(), l.n(), l.positions(), l.inputBits(), l.rowTiles(),
+                    l.colTiles(), l.pieces().size(), fractional, kRangesPerCrossbar.size(), piecesPerTile.size(),
+                    layerCells / (fractional * a.cellsPerCrossbar()), l.stochasticBit() >= 0, l.stochasticBit(),
+                    l.padding(), thresholded ? "threshold" + (l.stochasticBit() >= 0 ? " (2 sets + expectation)" : "")
+                            : floatOps > 0 ? "digital fp32 (" + floatOps + " ops/output)" : "none",
+                    energy, latency, br));
+        }
+        int crossbars = m.crossbarCount();
+        int tiles = (int) m.crossbars().stream().map(s -> s.chip() * a.tilesPerChip() + s.tile()).distinct().count();
+        boolean digitalUnit = rows.stream().anyMatch(r -> r.periphery().startsWith("digital"));
+
+        StochasticUnit unit = m.stochastic();
+        int sdLayers = unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT ? unit.schedule().size() : 0;
+        int mcNeurons = unit.kind() == StochasticUnit.Kind.MC_DROPOUT ? unit.units() : 0;
+        // the baseline replaces each Scale-Dropout layer by per-neuron dropout on its outputs
+        int baselineNeurons = mcNeurons;
+        if (unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT) {
+            for (LayerMap l : m.layers()) if (l.stochasticBit() >= 0) baselineNeurons += l.n() * l.positions();
+        }
+
+        Map<String, Double> area = new LinkedHashMap<>();
+        area.put("cells", crossbars * a.cellsPerCrossbar() * a.area().cell());
+        area.put("sense_amps", (double) crossbars * a.logicalCols() * a.area().senseAmp());
+        area.put("adder_trees", (double) crossbars * a.logicalCols() * a.psumBits() * a.area().adderPerBit());
+        area.put("thresholds", (double) thresholdChannels * a.area().thresholdUnit());
+        area.put("buffers", 2.0 * maxActivationBits * a.area().bufferPerBit());
+        area.put("digital", digitalUnit ? a.area().digitalUnit() : 0);
+        Map<String, Double> detArea = new LinkedHashMap<>(area);
+        detArea.put("stochastic", 0.0);
+        Map<String, Double> ownArea = new LinkedHashMap<>(area);
+        ownArea.put("stochastic", unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT ? a.area().stochasticUnit()
+                : mcNeurons * (a.area().stochasticUnit() + a.area().maskGate()));
+        Map<String, Double> baseArea = new LinkedHashMap<>(area);
+        baseArea.put("stochastic", baselineNeurons * (a.area().stochasticUnit() + a.area().maskGate()));
+
+        double detEnergy = sum(detBreak);
+        CostReport.Totals det = new CostReport.Totals(detEnergy, detLatency, mm2(detArea), new LinkedHashMap<>(detBreak), mm2Map(detArea));
+        int tSamples = Math.max(1, samples);
+        double stochPerPass = sdLayers * e.stochasticBit() + mcNeurons * (e.stochasticBit() + e.maskGate());
+        double stochLatency = sdLayers > 0 ? 0 : mcNeurons > 0 ? t.stochasticBit() : 0; // SD bits overlap crossbar reads
+        Map<String, Double> mcBreak = scaled(detBreak, tSamples);
+        mcBreak.put("stochastic", stochPerPass * tSamples);
+        CostReport.Totals mc = new CostReport.Totals(sum(mcBreak), tSamples * (detLatency + stochLatency), mm2(ownArea),
+                mcBreak, mm2Map(ownArea));
+        Map<String, Double> baseBreak = scaled(detBreak, tSamples);
+        baseBreak.put("stochastic", (double) baselineNeurons * (e.stochasticBit() + e.maskGate()) * tSamples);
+        CostReport.Totals base = new CostReport.Totals(sum(baseBreak),
+                tSamples * (detLatency + (baselineNeurons > 0 ? t.stochasticBit() : 0)), mm2(baseArea), baseBreak, mm2Map(baseArea));
+
+        long weightCells = 0;
+        for (LayerMap l : m.layers()) weightCells += l.weights() * a.cellsPerWeight();
+        List<String> schedule = new ArrayList<>();
+        for (StochasticUnit.Entry en : unit.schedule()) schedule.add("bit " + en.bit() + " -> " + en.layer() + " (p=" + en.p() + ")");
+        return new CostReport(g.name(), a.rows(), a.cols(), a.encoding().name().toLowerCase(java.util.Locale.ROOT), crossbars,
+                m.lowerBound(), crossbars == 0 ? 0 : (double) weightCells / (crossbars * a.cellsPerCrossbar()), tiles,
+                a.chips(), unit.kind().name().toLowerCase(java.util.Locale.ROOT),
+                unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT ? 1 : mcNeurons, schedule, rows, det, mc, base,
+                baselineNeurons, tSamples, g.notes());
+    }
+
+    /** The node that consumes a crossbar layer's popcount (through pooling and reshapes). */
+    private static Node periphery(Graph g, String layer) {
+        String v = null;
+        for (Node n : g.nodes()) if (n.name().equals(layer) && (n instanceof Node.BinaryDense || n instanceof Node.BinaryConv)) v = n.output().name();
+        while (v != null) {
+            List<Node> cs = g.consumers(v);
+            if (cs.size() != 1) return cs.isEmpty() ? null : cs.get(0);
+            Node c = cs.get(0);
+            if (!(c instanceof Node.MaxPool || c instanceof Node.Reshape)) return c;
+            v = c.output().name();
+        }
+        return null;
+    }
+
+    /** fp32 operations per output in the digital tail after a layer that is not thresholded. */
+    private static int floatSteps(Graph g, String layer) {
+        int ops = 0;
+        Node n = periphery(g, layer);
+        while (n != null) {
+            if (n instanceof Node.Affine af) ops += af.steps().size();
+            else if (n instanceof Node.ScaleDropout) ops += 1;
+            else if (n instanceof Node.Softmax) ops += 3;
+            else break;
+            List<Node> cs = g.consumers(n.output().name());
+            n = cs.size() == 1 ? cs.get(0) : null;
+        }
+        return ops;
+    }
+
+    private static double sum(Map<String, Double> m) {
+        return m.values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    private static Map<String, Double> scaled(Map<String, Double> m, int k) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        m.forEach((key, v) -> out.put(key, v * k));
+        return out;
+    }
+
+    private static double mm2(Map<String, Double> um2) {
+        return sum(um2) / 1e6;
+    }
+
+    private static Map<String, Double> mm2Map(Map<String, Double> um2) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        um2.forEach((k, v) -> out.put(k, v / 1e6));
+        return out;
+    }
+}

@@ -1,0 +1,62 @@
+package org.bnncim.compiler.driver;
+
+import org.bnncim.compiler.cost.CostModel;
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.compiler.passes.FoldThresholds;
+import org.bnncim.compiler.passes.InsertStochasticUnit;
+import org.bnncim.compiler.passes.LowerToCrossbar;
+import org.bnncim.compiler.passes.PackAndPlace;
+import org.bnncim.compiler.passes.Pass;
+import org.bnncim.compiler.passes.PassManager;
+import org.bnncim.compiler.passes.TileCrossbars;
+import org.bnncim.compiler.report.ReportHtml;
+import org.bnncim.compiler.report.ReportJson;
+import org.bnncim.compiler.report.ReportText;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.arch.Architecture;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** The whole compile: import, fold, lower, tile, pack and place, stochastic unit, cost model, output files. */
+public final class Compiler {
+    private Compiler() {
+    }
+
+    public record Options(OnnxImporter.Options importOptions, Architecture arch, int samples, long seed,
+                          Set<String> printAfter) {
+    }
+
+    public record Compiled(Graph graph, CostReport report) {
+    }
+
+    public static List<Pass> passes(Architecture arch) {
+        return List.of(new FoldThresholds(), new LowerToCrossbar(arch), new TileCrossbars(), new PackAndPlace(),
+                new InsertStochasticUnit());
+    }
+
+    public static Compiled compile(Path model, Options o, Consumer<String> sink) {
+        Graph imported = OnnxImporter.importFile(model, o.importOptions());
+        return compile(imported, o, sink);
+    }
+
+    public static Compiled compile(Graph imported, Options o, Consumer<String> sink) {
+        Graph mapped = new PassManager(passes(o.arch()), o.printAfter(), sink).run(imported);
+        return new Compiled(mapped, CostModel.evaluate(mapped, o.samples()));
+    }
+
+    /** Every file of the output folder, by relative path, in a fixed order: nothing is written until all exist. */
+    public static Map<String, byte[]> outputs(Compiled c) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("report.txt", ReportText.render(c.report()).getBytes(StandardCharsets.UTF_8));
+        files.put("report.json", ReportJson.render(c.report()).getBytes(StandardCharsets.UTF_8));
+        files.put("report.html", ReportHtml.render(c.report(), c.graph()).getBytes(StandardCharsets.UTF_8));
+        return files;
+    }
+}

@@ -1,0 +1,60 @@
+package org.bnncim.compiler.passes;
+
+import org.bnncim.ir.ElemType;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.StochasticUnit;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns every binary dense and conv node into a crossbar layer: a K x N matrix applied at some number of output
+ * positions. Conv is lowered by im2col: the IR already stores its weights as the (C_in*kh*kw) x C_out matrix, and
+ * each output pixel is one application. ONNX zero padding has no value in the +-1 domain, so padded rows are
+ * left undriven and the popcount is taken over the driven rows only (dot = 2P - K_active): exact, and the
+ * report says so.
+ */
+public final class LowerToCrossbar implements Pass {
+    private final Architecture arch;
+
+    public LowerToCrossbar(Architecture arch) {
+        this.arch = arch;
+    }
+
+    @Override
+    public String name() {
+        return "lower-crossbar";
+    }
+
+    @Override
+    public Graph run(Graph g) {
+        List<LayerMap> layers = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (n instanceof Node.BinaryDense d) {
+                layers.add(new LayerMap(d.name(), "dense", d.weights().rows(), d.weights().cols(), 1,
+                        inputBits(g, d.input()), 0, 0, List.of(), "", -1, 0));
+            } else if (n instanceof Node.BinaryConv c) {
+                var os = c.output().shape();
+                int bits = inputBits(g, c.input());
+                String padding = !c.padded() ? "none"
+                        : bits > 1 ? "zero padding: padded pixels are 0, their word lines get no pulse"
+                        : "zero padding: word lines of padded positions stay undriven; dot = 2P - K_active per position";
+                layers.add(new LayerMap(c.name(), "conv", c.weights().rows(), c.weights().cols(), os.dim(1) * os.dim(2),
+                        bits, 0, 0, List.of(), padding, -1, 0));
+            }
+        }
+        return g.withMapping(new Mapping(arch, layers, List.of(), StochasticUnit.none()));
+    }
+
+    /** 1 for bipolar activations; the architecture's input precision for a quantized (bit-serial) input. */
+    private int inputBits(Graph g, String input) {
+        ElemType e = g.value(input).elem();
+        if (e.isBipolar()) return 1;
+        if (e.kind() == ElemType.Kind.INT && e.bits() == 2) return 1; // MC-Dropout gated bipolar
+        return e.bits();
+    }
+}
