@@ -102,7 +102,7 @@ public final class CostModel {
             int serial = kRangesPerCrossbar.values().stream().mapToInt(Set::size).max().orElse(1);
             int maxCover = 0;
             for (int c : cover) maxCover = Math.max(maxCover, c);
-            int treeDepth = 32 - Integer.numberOfLeadingZeros(Math.max(1, maxCover - 1));
+            int treeDepth = maxCover <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(maxCover - 1); // ceil(log2(cover))
             double reads = (double) serial * apps * t.crossbarRead();
             if (l.stochasticBit() >= 0) reads = Math.max(reads, t.stochasticBit());
             double latency = reads + treeDepth * t.adderStage() + (l.inputBits() > 1 ? t.adderStage() : 0)

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Acceptance 3 of the foundation issue: models with ai.bnncim::ScaleDropout, built here, import; for fixed z bits
  * the interpreter (on the folded IR) equals ONNX Runtime on the reference form, for every combination of bits.
  */
-class ScaleDropoutAgainstOrtTest {
+public class ScaleDropoutAgainstOrtTest {
     private static float[] signs(Random r, int n) {
         float[] w = new float[n];
         for (int i = 0; i < n; i++) w[i] = r.nextBoolean() ? 1f : -1f;
@@ -41,7 +41,7 @@ class ScaleDropoutAgainstOrtTest {
     }
 
     /** input [N,16] -> Sign -> MatMul 16x8 -> ScaleDropout -> BN -> Sign -> MatMul 8x4 -> ScaleDropout(dropped) -> Add. */
-    static OnnxMl.ModelProto denseModel(Random r) {
+    public static OnnxMl.ModelProto denseModel(Random r) {
         float[] s1 = gauss(r, 8, 0.8, 0.6); // some negative scales: the direction bit must flip
         return new OnnxBuilder("sd_dense").opset(13).opset("ai.bnncim", 1)
                 .input("x", DataType.FLOAT, "N", 16)
@@ -68,7 +68,7 @@ class ScaleDropoutAgainstOrtTest {
     }
 
     /** input [N,1,6,6] 8-bit -> Conv 3x3 pad 1 -> ScaleDropout -> BN -> Sign -> MaxPool 2 -> Flatten -> MatMul -> Mul. */
-    static OnnxMl.ModelProto convModel(Random r) {
+    public static OnnxMl.ModelProto convModel(Random r) {
         return new OnnxBuilder("sd_conv").opset(13).opset("ai.bnncim", 1)
                 .input("x", DataType.FLOAT, "N", 1, 6, 6)
                 .initializer("w1", new int[] {4, 1, 3, 3}, signs(r, 36))
