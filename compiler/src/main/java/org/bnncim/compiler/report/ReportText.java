@@ -38,11 +38,17 @@ public final class ReportText {
         sb.append('\n');
         f(sb, "%-34s %14s %14s %10s%n", "totals", "energy[pJ]", "latency[ns]", "area[mm2]");
         row(sb, "deterministic (1 pass)", r.deterministic());
-        row(sb, "Scale-Dropout MC (T=" + r.samples() + ")", r.mc());
-        row(sb, "MC-Dropout baseline (T=" + r.samples() + ")", r.baselineMcDropout());
-        f(sb, "%nScale-Dropout uses %d stochastic unit(s) where per-neuron MC-Dropout needs %d: %.2fx less MC energy, %.3fx less area.%n",
-                r.stochasticUnits(), r.baselineStochasticUnits(),
-                r.baselineMcDropout().energyPj() / r.mc().energyPj(), r.baselineMcDropout().areaMm2() / r.mc().areaMm2());
+        switch (r.stochasticKind()) {
+            case "scale_dropout" -> {
+                row(sb, "Scale-Dropout MC (T=" + r.samples() + ")", r.mc());
+                row(sb, "MC-Dropout baseline (T=" + r.samples() + ")", r.baselineMcDropout());
+                f(sb, "%nScale-Dropout uses %d stochastic unit where per-neuron MC-Dropout needs %d: %.2fx less MC energy, %.3fx less area.%n",
+                        r.stochasticUnits(), r.baselineStochasticUnits(),
+                        r.baselineMcDropout().energyPj() / r.mc().energyPj(), r.baselineMcDropout().areaMm2() / r.mc().areaMm2());
+            }
+            case "mc_dropout" -> row(sb, "MC-Dropout (T=" + r.samples() + ", " + r.stochasticUnits() + " units)", r.mc());
+            default -> f(sb, "%nNo stochastic layers: a deterministic BNN (Monte-Carlo passes would all agree).%n");
+        }
         return sb.toString();
     }
 
