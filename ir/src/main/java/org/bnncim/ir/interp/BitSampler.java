@@ -15,8 +15,13 @@ public final class BitSampler {
     private final float[] p;
 
     public BitSampler(Graph g, long seed) {
+        this(probabilities(g), seed);
+    }
+
+    /** @param p switching probability of each bit slot (e.g. biased to model a faulty unit) */
+    public BitSampler(float[] p, long seed) {
         this.seed = seed;
-        this.p = probabilities(g);
+        this.p = p.clone();
     }
 
     /** p of each stochastic bit slot, by slot number. */
@@ -31,6 +36,10 @@ public final class BitSampler {
 
     public int layers() {
         return p.length;
+    }
+
+    public boolean[] bits(int example, int sample) {
+        return bits((long) example, sample);
     }
 
     public boolean[] bits(long example, int sample) {

@@ -1,0 +1,417 @@
+package org.bnncim.backends.sim;
+
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Shape;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.ThresholdSet;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.CrossbarImages;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.Piece;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Executes a program as the chip would: every crossbar layer is computed piece by piece from the programmed
+ * cells (64 cells per {@code long}, XNOR and popcount over the driven word lines), partial popcounts meet in the
+ * adder tree, and each comparator uses the threshold set its stochastic bit selects. Independent of the
+ * reference interpreter, against which it is tested.
+ *
+ * <p>Undriven word lines (ONNX zero padding, MC-Dropout masks) contribute nothing: a piece yields
+ * {@code 2 * matches - K_active}. An 8-bit input is applied one bit plane at a time and shifted into the sum.
+ * Results depend only on (program, input, bits, seed): the example order and thread count never matter.
+ */
+public final class Simulator {
+    private final Program program;
+    private final Graph graph;
+    private final Faults faults;
+    private final long seed;
+    private final Map<String, XLayer> layers = new HashMap<>();
+
+    /** A crossbar layer's pieces with the cells they read, aligned so bit 0 is the piece's first row. */
+    private record XPiece(int k0, int kLen, int n0, int nLen, long[][] columns) {
+    }
+
+    private record XLayer(int k, int n, List<XPiece> pieces) {
+    }
+
+    public Simulator(Program program, Faults faults, long seed) {
+        this.program = program;
+        this.graph = program.graph();
+        this.faults = faults;
+        this.seed = seed;
+        Architecture a = program.mapping().arch();
+        List<CrossbarImages.Image> images = stuck(program.crossbars(), a);
+        boolean comp = a.encoding() == Architecture.WeightEncoding.COMPLEMENTARY;
+        for (LayerMap l : program.mapping().layers()) {
+            List<XPiece> pieces = new ArrayList<>();
+            for (Piece p : l.pieces()) {
+                boolean[][] cells = images.get(p.crossbar()).bits();
+                int words = (p.kLen() + 63) >>> 6;
+                long[][] cols = new long[p.nLen()][words];
+                for (int dn = 0; dn < p.nLen(); dn++) {
+                    int col = comp ? 2 * (p.col() + dn) : p.col() + dn;
+                    for (int dk = 0; dk < p.kLen(); dk++) if (cells[p.row() + dk][col]) cols[dn][dk >>> 6] |= 1L << (dk & 63);
+                }
+                pieces.add(new XPiece(p.k0(), p.kLen(), p.n0(), p.nLen(), cols));
+            }
+            layers.put(l.layer(), new XLayer(l.k(), l.n(), pieces));
+        }
+    }
+
+    public Program program() {
+        return program;
+    }
+
+    /** Stuck-at faults are a property of the programmed chip: drawn once from the seed, cell by cell. */
+    private List<CrossbarImages.Image> stuck(List<CrossbarImages.Image> images, Architecture a) {
+        if (faults.stuckAt() == 0) return images;
+        SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        List<CrossbarImages.Image> out = new ArrayList<>();
+        for (CrossbarImages.Image img : images) {
+            boolean[][] bits = new boolean[a.rows()][];
+            for (int i = 0; i < a.rows(); i++) {
+                bits[i] = img.bits()[i].clone();
+                for (int c = 0; c < a.cols(); c++) if (r.nextDouble() < faults.stuckAt()) bits[i][c] = r.nextBoolean();
+            }
+            out.add(new CrossbarImages.Image(img.id(), bits, img.used()));
+        }
+        return out;
+    }
+
+    /** Every value of one pass by name (ints as int[], floats as float[]). */
+    public record Trace(Map<String, Object> values) {
+        public double[] get(String name) {
+            Object v = values.get(name);
+            if (v == null) throw new IllegalArgumentException("no value " + name);
+            if (v instanceof int[] a) {
+                double[] d = new double[a.length];
+                for (int i = 0; i < a.length; i++) d[i] = a[i];
+                return d;
+            }
+            float[] f = (float[]) v;
+            double[] d = new double[f.length];
+            for (int i = 0; i < f.length; i++) d[i] = f[i];
+            return d;
+        }
+    }
+
+    /**
+     * One forward pass. {@code scaleBits == null} is the deterministic pass; {@code example} and {@code sample}
+     * seed the per-read faults and MC-Dropout masks, so a pass is reproducible on its own.
+     */
+    public Trace pass(float[] input, boolean[] scaleBits, int example, int sample) {
+        Map<String, Object> env = new LinkedHashMap<>();
+        env.put(graph.inputs().get(0).name(), input.clone());
+        SplittableRandom noise = faults.readFlip() > 0 || scaleBits != null
+                ? new SplittableRandom(mix(seed, example, sample)) : null;
+        for (Node n : graph.nodes()) {
+            Object x = env.get(n.inputs().get(0));
+            TensorType it = graph.value(n.inputs().get(0)).type();
+            env.put(n.output().name(), step(n, x, it, scaleBits, noise));
+        }
+        return new Trace(env);
+    }
+
+    public float[] output(float[] input, boolean[] scaleBits, int example, int sample) {
+        Object y = pass(input, scaleBits, example, sample).values().get(graph.outputs().get(0));
+        if (y instanceof float[] f) return f;
+        int[] i = (int[]) y;
+        float[] f = new float[i.length];
+        for (int k = 0; k < i.length; k++) f[k] = graph.output().type().toReal(i[k]);
+        return f;
+    }
+
+    /**
+     * Outputs of {@code samples} passes (one deterministic pass when 0) for every input, on {@code threads}
+     * threads: result[example][pass][output].
+     */
+    public float[][][] run(float[][] inputs, int samples, BitSource bits, int threads, Runnable onExample) {
+        float[][][] out = new float[inputs.length][][];
+        int passes = Math.max(1, samples);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+            Thread t = new Thread(r, "bnncim-sim");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            int chunk = Math.max(1, inputs.length / (threads * 8));
+            for (int start = 0; start < inputs.length; start += chunk) {
+                final int s = start, e = Math.min(inputs.length, start + chunk);
+                jobs.add(pool.submit(() -> {
+                    for (int i = s; i < e; i++) {
+                        out[i] = new float[passes][];
+                        for (int t = 0; t < passes; t++) {
+                            out[i][t] = output(inputs[i], samples == 0 ? null : bits.bits(i, t), i, t);
+                        }
+                        if (onExample != null) onExample.run();
+                    }
+                }));
+            }
+            for (Future<?> f : jobs) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("simulation interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(c);
+        } finally {
+            pool.shutdownNow();
+        }
+        return out;
+    }
+
+    static long mix(long seed, long example, int sample) {
+        long h = (seed + 0x632BE59BD9B4E019L) * 0x9E3779B97F4A7C15L;
+        h ^= (example + 1) * 0xBF58476D1CE4E5B9L;
+        h = Long.rotateLeft(h, 29) * 0x94D049BB133111EBL;
+        return h ^ ((sample + 1L) * 0xD6E8FEB86659FD93L);
+    }
+
+    // --------------------------------------------------------------------------------------------- ops
+
+    private Object step(Node n, Object x, TensorType it, boolean[] bits, SplittableRandom noise) {
+        if (n instanceof Node.InputQuantize q) {
+            float[] f = (float[]) x;
+            int max = (1 << q.bits()) - 1;
+            int[] y = new int[f.length];
+            for (int i = 0; i < f.length; i++) y[i] = (int) Math.min(max, Math.max(0, Math.round(f[i] * (float) q.levels())));
+            return y;
+        }
+        if (n instanceof Node.InputBinarize b) {
+            float[] f = (float[]) x;
+            int per = it.shape().perChannel();
+            int[] y = new int[f.length];
+            for (int i = 0; i < f.length; i++) y[i] = b.fires(f[i], i / per) ? 1 : -1;
+            return y;
+        }
+        if (n instanceof Node.BinaryDense d) {
+            XLayer l = layers.get(d.name());
+            int[] acc = new int[l.n()];
+            accumulate(l, (int[]) x, it.elem().isBipolar() || it.elem().bits() == 2 ? 1 : it.elem().bits(), acc, 0, 1, noise);
+            return acc;
+        }
+        if (n instanceof Node.BinaryConv c) return conv(c, (int[]) x, it, noise);
+        if (n instanceof Node.Threshold t) {
+            int[] v = (int[]) x;
+            ThresholdSet s = t.stochastic() == null || bits == null ? t.expected()
+                    : bits[t.stochastic().bit()] ? t.stochastic().dropped() : t.stochastic().kept();
+            int per = it.shape().perChannel();
+            int[] y = new int[v.length];
+            for (int i = 0; i < v.length; i++) y[i] = s.fires(v[i], i / per) ? 1 : -1;
+            return y;
+        }
+        if (n instanceof Node.Sign) {
+            int[] y = new int[size(x)];
+            for (int i = 0; i < y.length; i++) y[i] = real(x, i, it) >= 0 ? 1 : -1;
+            return y;
+        }
+        if (n instanceof Node.ScaleDropout s) {
+            Boolean z = bits == null ? null : bits[s.bit()];
+            int per = it.shape().perChannel();
+            float[] y = new float[size(x)];
+            for (int i = 0; i < y.length; i++) y[i] = real(x, i, it) * s.factor(i / per, z);
+            return y;
+        }
+        if (n instanceof Node.Affine a) {
+            int per = it.shape().perChannel();
+            float[] y = new float[size(x)];
+            for (int i = 0; i < y.length; i++) y[i] = a.apply(real(x, i, it), i / per);
+            return y;
+        }
+        if (n instanceof Node.MaxPool m) return maxPool((int[]) x, it.shape(), n.output().shape(), m.kernel(), m.strides(), m.pads());
+        if (n instanceof Node.AvgPool a) return avgPool(x, it, n.output().shape(), a);
+        if (n instanceof Node.Reshape) return x;
+        if (n instanceof Node.Softmax) {
+            float[] y = new float[size(x)];
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int i = 0; i < y.length; i++) max = Math.max(max, real(x, i, it));
+            double[] e = new double[y.length];
+            for (int i = 0; i < y.length; i++) sum += e[i] = Math.exp(real(x, i, it) - max);
+            for (int i = 0; i < y.length; i++) y[i] = (float) (e[i] / sum);
+            return y;
+        }
+        if (n instanceof Node.McDropout m) {
+            int[] v = ((int[]) x).clone();
+            if (bits == null) return v;
+            for (int i = 0; i < v.length; i++) if (noise.nextDouble() < m.p()) v[i] = 0;
+            return v;
+        }
+        throw new IllegalStateException("simulator does not know " + n.opName());
+    }
+
+    private static int size(Object x) {
+        return x instanceof int[] a ? a.length : ((float[]) x).length;
+    }
+
+    private static float real(Object x, int i, TensorType t) {
+        return x instanceof int[] a ? t.toReal(a[i]) : ((float[]) x)[i];
+    }
+
+    /**
+     * Adds the layer's popcounts for one input vector into acc[n * stride + offset]. Bipolar inputs drive +1/-1
+     * (0 = undriven); unsigned inputs are applied bit plane by bit plane.
+     */
+    private void accumulate(XLayer l, int[] x, int inputBits, int[] acc, int offset, int stride, SplittableRandom noise) {
+        int words = (l.k() + 63) >>> 6;
+        if (inputBits == 1) {
+            long[] plus = new long[words], active = new long[words];
+            for (int k = 0; k < l.k(); k++) {
+                if (x[k] != 0) active[k >>> 6] |= 1L << (k & 63);
+                if (x[k] > 0) plus[k >>> 6] |= 1L << (k & 63);
+            }
+            for (XPiece p : l.pieces()) {
+                long[] xp = slice(plus, p.k0(), p.kLen()), ap = slice(active, p.k0(), p.kLen());
+                int kActive = 0;
+                for (long w : ap) kActive += Long.bitCount(w);
+                for (int dn = 0; dn < p.nLen(); dn++) {
+                    long[] wc = read(p.columns()[dn], p.kLen(), noise);
+                    int matches = 0;
+                    for (int w = 0; w < xp.length; w++) matches += Long.bitCount(~(xp[w] ^ wc[w]) & ap[w]);
+                    acc[(p.n0() + dn) * stride + offset] += 2 * matches - kActive;
+                }
+            }
+            return;
+        }
+        for (int b = 0; b < inputBits; b++) {
+            long[] plane = new long[words];
+            boolean any = false;
+            for (int k = 0; k < l.k(); k++) {
+                if (((x[k] >>> b) & 1) != 0) {
+                    plane[k >>> 6] |= 1L << (k & 63);
+                    any = true;
+                }
+            }
+            if (!any) continue;
+            for (XPiece p : l.pieces()) {
+                long[] ap = slice(plane, p.k0(), p.kLen());
+                int kActive = 0;
+                for (long w : ap) kActive += Long.bitCount(w);
+                if (kActive == 0) continue;
+                for (int dn = 0; dn < p.nLen(); dn++) {
+                    long[] wc = read(p.columns()[dn], p.kLen(), noise);
+                    int plusOnes = 0;
+                    for (int w = 0; w < ap.length; w++) plusOnes += Long.bitCount(wc[w] & ap[w]);
+                    acc[(p.n0() + dn) * stride + offset] += (2 * plusOnes - kActive) << b;
+                }
+            }
+        }
+    }
+
+    /** A column read, with each cell flipped with the read-flip probability (geometric skipping between flips). */
+    private long[] read(long[] column, int len, SplittableRandom noise) {
+        double r = faults.readFlip();
+        if (r == 0) return column;
+        long[] c = column.clone();
+        double logq = Math.log1p(-r);
+        int i = r >= 1 ? 0 : (int) Math.floor(Math.log(1 - noise.nextDouble()) / logq);
+        while (i < len) {
+            c[i >>> 6] ^= 1L << (i & 63);
+            i += 1 + (r >= 1 ? 0 : (int) Math.floor(Math.log(1 - noise.nextDouble()) / logq));
+        }
+        return c;
+    }
+
+    /** Bits [from, from+len) of a packed vector, shifted down to bit 0. */
+    static long[] slice(long[] src, int from, int len) {
+        int words = (len + 63) >>> 6;
+        long[] out = new long[words];
+        int shift = from & 63, base = from >>> 6;
+        for (int w = 0; w < words; w++) {
+            long lo = base + w < src.length ? src[base + w] >>> shift : 0;
+            long hi = shift != 0 && base + w + 1 < src.length ? src[base + w + 1] << (64 - shift) : 0;
+            out[w] = lo | hi;
+        }
+        int tail = len & 63;
+        if (tail != 0) out[words - 1] &= (1L << tail) - 1;
+        return out;
+    }
+
+    private int[] conv(Node.BinaryConv c, int[] x, TensorType it, SplittableRandom noise) {
+        Shape is = it.shape(), os = c.output().shape();
+        int cin = is.dim(0), h = is.dim(1), w = is.dim(2), oh = os.dim(1), ow = os.dim(2);
+        int[] s = c.strides(), p = c.pads(), d = c.dilations();
+        XLayer l = layers.get(c.name());
+        int bits = it.elem().isBipolar() || it.elem().bits() == 2 ? 1 : it.elem().bits();
+        int[] acc = new int[os.size()];
+        int[] col = new int[l.k()];
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int i = 0; i < c.kh(); i++) {
+                        int iy = oy * s[0] - p[0] + i * d[0];
+                        for (int j = 0; j < c.kw(); j++) {
+                            int ix = ox * s[1] - p[1] + j * d[1];
+                            boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                            col[(ci * c.kh() + i) * c.kw() + j] = inside ? x[(ci * h + iy) * w + ix] : 0; // padding: undriven
+                        }
+                    }
+                }
+                accumulate(l, col, bits, acc, oy * ow + ox, oh * ow, noise);
+            }
+        }
+        return acc;
+    }
+
+    private static int[] maxPool(int[] x, Shape is, Shape os, int[] k, int[] s, int[] p) {
+        int ch = is.dim(0), h = is.dim(1), w = is.dim(2), oh = os.dim(1), ow = os.dim(2);
+        int[] y = new int[os.size()];
+        for (int c = 0; c < ch; c++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int best = Integer.MIN_VALUE;
+                    for (int i = 0; i < k[0]; i++) {
+                        int iy = oy * s[0] - p[0] + i;
+                        if (iy < 0 || iy >= h) continue;
+                        for (int j = 0; j < k[1]; j++) {
+                            int ix = ox * s[1] - p[1] + j;
+                            if (ix >= 0 && ix < w) best = Math.max(best, x[(c * h + iy) * w + ix]);
+                        }
+                    }
+                    y[(c * oh + oy) * ow + ox] = best;
+                }
+            }
+        }
+        return y;
+    }
+
+    private static float[] avgPool(Object x, TensorType it, Shape os, Node.AvgPool a) {
+        Shape is = it.shape();
+        int ch = is.dim(0), h = is.dim(1), w = is.dim(2), oh = os.dim(1), ow = os.dim(2);
+        int[] k = a.kernel(), s = a.strides(), p = a.pads();
+        float[] y = new float[os.size()];
+        for (int c = 0; c < ch; c++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    double sum = 0;
+                    int count = 0;
+                    for (int i = 0; i < k[0]; i++) {
+                        int iy = oy * s[0] - p[0] + i;
+                        for (int j = 0; j < k[1]; j++) {
+                            int ix = ox * s[1] - p[1] + j;
+                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                sum += real(x, (c * h + iy) * w + ix, it);
+                                count++;
+                            } else if (a.countIncludePad() && iy < h + p[2] && ix < w + p[3]) {
+                                count++;
+                            }
+                        }
+                    }
+                    y[(c * oh + oy) * ow + ox] = (float) (sum / count);
+                }
+            }
+        }
+        return y;
+    }
+}
