@@ -90,7 +90,7 @@ final class CompileCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         Compiler.Options o = new Compiler.Options(modelOptions.toOptions(), a, samples, seed, new LinkedHashSet<>(printAfter));
         Compiler.Compiled c = Compiler.compile(model, o, out::print);
-        OutputFolder.write(output, Compiler.outputs(c));
+        OutputFolder.write(output, Compiler.outputs(c, !target.equals("verilog")));
         var r = c.report();
         out.printf(Locale.ROOT, "%s: %d crossbars of %dx%d (lower bound %d), %d stochastic unit(s); wrote %s%n",
                 model.getFileName(), r.crossbarsUsed(), r.rows(), r.cols(), r.crossbarsLowerBound(), r.stochasticUnits(), output);

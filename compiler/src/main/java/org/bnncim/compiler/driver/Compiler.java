@@ -1,5 +1,8 @@
 package org.bnncim.compiler.driver;
 
+import org.bnncim.backends.sim.Program;
+import org.bnncim.backends.sim.ProgramCodec;
+import org.bnncim.backends.sim.ProgramListing;
 import org.bnncim.compiler.cost.CostModel;
 import org.bnncim.compiler.cost.CostReport;
 import org.bnncim.compiler.frontend.OnnxImporter;
@@ -52,8 +55,13 @@ public final class Compiler {
     }
 
     /** Every file of the output folder, by relative path, in a fixed order: nothing is written until all exist. */
-    public static Map<String, byte[]> outputs(Compiled c) {
+    public static Map<String, byte[]> outputs(Compiled c, boolean sim) {
         Map<String, byte[]> files = new LinkedHashMap<>();
+        if (sim) {
+            Program p = Program.of(c.graph());
+            files.put(Loaded.PROGRAM_FILE, ProgramCodec.encode(p));
+            files.put("program.txt", ProgramListing.render(p).getBytes(StandardCharsets.UTF_8));
+        }
         files.put("report.txt", ReportText.render(c.report()).getBytes(StandardCharsets.UTF_8));
         files.put("report.json", ReportJson.render(c.report()).getBytes(StandardCharsets.UTF_8));
         files.put("report.html", ReportHtml.render(c.report(), c.graph()).getBytes(StandardCharsets.UTF_8));
