@@ -117,7 +117,9 @@ public final class ReportHtml {
         card(sb, "Chip tiles used", Integer.toString(r.tilesUsed()), tiles, -1);
         String kind = kindLabel(r.stochasticKind());
         card(sb, "Stochastic units", Integer.toString(r.stochasticUnits()),
-                kind + (r.schedule().isEmpty() ? "" : String.format(Locale.ROOT, ", %d bit(s) per pass", r.schedule().size())), -1);
+                kind + (r.schedule().isEmpty() ? "" : String.format(Locale.ROOT, ", %d bit(s) per pass", r.schedule().size()))
+                        + (r.baselineStochasticUnits() == r.stochasticUnits() ? ""
+                        : String.format(Locale.ROOT, "; per-neuron MC-Dropout needs %d", r.baselineStochasticUnits())), -1);
         card(sb, "Energy / inference", energy(r.deterministic().energyPj()),
                 "one deterministic pass; T=" + r.samples() + ": " + energy(r.mc().energyPj()), -1);
         card(sb, "Latency / inference", latency(r.deterministic().latencyNs()),
@@ -205,8 +207,9 @@ public final class ReportHtml {
                 .append("<th>pieces</th><th title=\"crossbar-equivalents: the layer's share of the crossbars it sits in\">crossbars</th>")
                 .append("<th title=\"crossbars holding at least one piece\">touched</th><th title=\"chip tiles the layer spans\">chip tiles</th>")
                 .append("<th>util</th><th title=\"Scale-Dropout bit of the stochastic schedule\">SD bit</th>")
-                .append("<th class=\"l\">periphery</th>").append(padded ? "<th class=\"l\">padding</th>" : "")
+                .append("<th class=\"l\">periphery</th>")
                 .append("<th>energy</th><th title=\"share of one pass\">share</th><th>latency</th>")
+                .append(padded ? "<th class=\"l\">padding</th>" : "")
                 .append("</tr></thead>\n<tbody>\n");
         for (CostReport.Layer l : r.layers()) {
             int idx = layerIndex.get(l.name());
@@ -217,13 +220,13 @@ public final class ReportHtml {
                     l.crossbarsTouched(), l.tilesSpanned(), pct(l.utilization()),
                     l.scaleDropout() ? "b" + l.stochasticBit() : DASH);
             String pad = !padded ? "" : "<td class=\"l wrap\">" + (hasPadding(l) ? esc(l.padding()) : DASH) + "</td>";
-            f(sb, "<td class=\"l\">%s</td>%s<td>%s</td><td>%s</td><td>%s</td></tr>%n",
-                    esc(l.periphery()), pad, energy(l.energyPj()), pct(div(l.energyPj(), totalEnergy)), latency(l.latencyNs()));
+            f(sb, "<td class=\"l per\">%s</td><td>%s</td><td>%s</td><td>%s</td>%s</tr>%n",
+                    esc(l.periphery()), energy(l.energyPj()), pct(div(l.energyPj(), totalEnergy)), latency(l.latencyNs()), pad);
         }
         CostReport.Totals d = r.deterministic();
         f(sb, "<tr class=\"total\"><td class=\"l\">total, one pass</td><td></td><td></td><td></td><td></td><td></td><td></td>"
-                        + "<td></td><td>%d</td><td></td><td>%d</td><td>%s</td><td></td><td></td>%s<td>%s</td><td></td><td>%s</td></tr>%n",
-                r.crossbarsUsed(), r.tilesUsed(), pct(r.utilization()), padded ? "<td></td>" : "", energy(d.energyPj()), latency(d.latencyNs()));
+                        + "<td></td><td>%d</td><td></td><td>%d</td><td>%s</td><td></td><td></td><td>%s</td><td></td><td>%s</td>%s</tr>%n",
+                r.crossbarsUsed(), r.tilesUsed(), pct(r.utilization()), energy(d.energyPj()), latency(d.latencyNs()), padded ? "<td></td>" : "");
         sb.append("</tbody>\n</table></div>\n");
     }
 
@@ -698,7 +701,8 @@ public final class ReportHtml {
             th,td{padding:4px 7px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
             th{font-size:11.5px;color:var(--muted);font-weight:600;background:#f0f2f6}
             td.l,th.l{text-align:left}
-            td.wrap{white-space:normal;min-width:220px;max-width:360px;font-size:12px}
+            td.wrap{white-space:normal;min-width:200px;max-width:320px;font-size:12px}
+            td.per{white-space:normal;min-width:130px;max-width:190px}
             tr.total td{font-weight:650;border-top:2px solid #c9ced8}
             .scroll{overflow-x:auto}
             .notes{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}

@@ -1,0 +1,193 @@
+package org.bnncim.compiler.report;
+
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.compiler.testing.Paths;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.Piece;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class ReportHtmlTest {
+    private static final String NASTY = "evil<&>\"'name";
+    private static Compiler.Compiled tfc;
+
+    @BeforeAll
+    static void compileTfc() {
+        tfc = compile(128, 128);
+    }
+
+    private static Compiler.Compiled compile(int rows, int cols) {
+        Path model = Paths.tfc();
+        assumeTrue(Files.isRegularFile(model), "TFC model not found at " + model);
+        return Compiler.compile(model, new Compiler.Options(OnnxImporter.Options.DEFAULT,
+                ArchitectureLoader.defaults().withCrossbar(rows, cols), 20, 0, Set.of()), s -> { });
+    }
+
+    private static int count(String haystack, String needle) {
+        int n = 0;
+        for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + needle.length())) n++;
+        return n;
+    }
+
+    private static Set<Integer> crossbarIds(String html) {
+        Set<Integer> ids = new java.util.TreeSet<>();
+        Matcher m = Pattern.compile("data-xb=\"(\\d+)\"").matcher(html);
+        while (m.find()) assertTrue(ids.add(Integer.parseInt(m.group(1))), "crossbar " + m.group(1) + " drawn twice");
+        return ids;
+    }
+
+    @Test
+    void drawsEveryCrossbarOnceAndNamesEveryLayer() {
+        String html = ReportHtml.render(tfc.report(), tfc.graph());
+        Mapping m = tfc.graph().mapping().orElseThrow();
+        assertEquals(tfc.report().crossbarsUsed(), count(html, "data-xb=\""));
+        Set<Integer> ids = crossbarIds(html);
+        for (int i = 0; i < m.crossbarCount(); i++) assertTrue(ids.contains(i), "crossbar " + i + " not drawn");
+        for (CostReport.Layer l : tfc.report().layers()) assertTrue(html.contains(l.name()), l.name() + " missing");
+        int pieces = 0;
+        for (LayerMap l : m.layers()) pieces += l.pieces().size();
+        // a piece appears in its crossbar and in its layer's tiling figure, each with its k/n range as a tooltip
+        Piece p = m.layers().get(0).pieces().get(0);
+        String label = String.format(java.util.Locale.ROOT, "%s k %d..%d x n %d..%d", p.layer(), p.k0(), p.k0() + p.kLen() - 1,
+                p.n0(), p.n0() + p.nLen() - 1);
+        assertEquals(2, count(html, label + " "), "tooltip of " + label);
+        assertEquals(2 * pieces, count(html, "class=\"pc c"));
+        for (String note : tfc.report().notes().values()) assertTrue(html.contains(ReportHtml.esc(note)), note);
+    }
+
+    @Test
+    void isSelfContained() {
+        String html = ReportHtml.render(tfc.report(), tfc.graph());
+        assertFalse(html.toLowerCase(java.util.Locale.ROOT).contains("http"), "no links to the network");
+        assertFalse(html.contains("<script"), "no script needed");
+        assertFalse(html.contains("<link"), "no external stylesheet");
+        assertFalse(html.contains("src="), "no external images");
+        assertTrue(html.startsWith("<!doctype html>"));
+        assertTrue(html.endsWith("</html>\n"));
+    }
+
+    @Test
+    void isDeterministic() {
+        String first = ReportHtml.render(tfc.report(), tfc.graph());
+        assertEquals(first, ReportHtml.render(tfc.report(), tfc.graph()));
+        Compiler.Compiled again = compile(128, 128);
+        assertEquals(first, ReportHtml.render(again.report(), again.graph()), "a second compile renders the same bytes");
+    }
+
+    @Test
+    void escapesNamesFromTheModel() {
+        CostReport r = tfc.report();
+        String victim = r.layers().get(0).name();
+        String renamed = NASTY + "<script>";
+        List<CostReport.Layer> layers = new ArrayList<>();
+        for (CostReport.Layer l : r.layers()) {
+            layers.add(!l.name().equals(victim) ? l : new CostReport.Layer(renamed, l.kind(), l.k(), l.n(), l.positions(),
+                    l.inputBits(), l.rowTiles(), l.colTiles(), l.pieces(), l.crossbars(), l.crossbarsTouched(), l.tilesSpanned(),
+                    l.utilization(), l.scaleDropout(), l.stochasticBit(), l.padding(), l.periphery(), l.energyPj(), l.latencyNs(),
+                    l.energyBreakdownPj()));
+        }
+        Map<String, String> notes = new LinkedHashMap<>(r.notes());
+        notes.put("<b>key</b>", "value with </section> & <img src=x>");
+        CostReport nasty = new CostReport(NASTY, r.rows(), r.cols(), r.encoding(), r.crossbarsUsed(), r.crossbarsLowerBound(),
+                r.utilization(), r.tilesUsed(), r.chips(), r.stochasticKind(), r.stochasticUnits(), List.of("bit 0 -> " + renamed + " (p=0.5)"),
+                layers, r.deterministic(), r.mc(), r.baselineMcDropout(), r.baselineStochasticUnits(), r.samples(), notes);
+        Mapping m = tfc.graph().mapping().orElseThrow();
+        List<LayerMap> maps = new ArrayList<>();
+        for (LayerMap l : m.layers()) {
+            if (!l.layer().equals(victim)) {
+                maps.add(l);
+                continue;
+            }
+            List<Piece> ps = new ArrayList<>();
+            for (Piece p : l.pieces()) ps.add(new Piece(renamed, p.k0(), p.kLen(), p.n0(), p.nLen(), p.crossbar(), p.row(), p.col()));
+            maps.add(new LayerMap(renamed, l.kind(), l.k(), l.n(), l.positions(), l.inputBits(), l.rowTiles(), l.colTiles(), ps,
+                    l.padding(), l.stochasticBit(), l.dropoutNeurons()));
+        }
+        Graph g = tfc.graph().withMapping(m.withLayers(maps));
+
+        String html = ReportHtml.render(nasty, g);
+        assertFalse(html.contains(NASTY), "raw name leaked");
+        assertFalse(html.contains("<script"), "markup from a layer name leaked");
+        assertFalse(html.contains("</section> &"), "markup from a note leaked");
+        assertFalse(html.contains("<img"), "markup from a note leaked");
+        assertFalse(html.contains("<b>key"), "markup from a note key leaked");
+        String escaped = "evil&lt;&amp;&gt;&quot;&#39;name";
+        assertTrue(html.contains("<title>bnncim: " + escaped + "</title>"));
+        assertTrue(html.contains(escaped + "&lt;script&gt;"), "escaped layer name shown");
+        assertTrue(html.contains("&lt;b&gt;key&lt;/b&gt;"));
+        assertEquals(nasty.crossbarsUsed(), count(html, "data-xb=\""));
+        assertEquals(count(html, "<section"), count(html, "</section>"), "sections balanced");
+        assertEquals(count(html, "<svg"), count(html, "</svg>"), "svg elements balanced");
+    }
+
+    /** 16x16 crossbars spread TFC over ~460 crossbars: the page must stay light. */
+    @Test
+    void staysLightForHundredsOfCrossbars() {
+        Compiler.Compiled big = compile(16, 16);
+        assertTrue(big.report().crossbarsUsed() >= 400, "expected hundreds of crossbars, got " + big.report().crossbarsUsed());
+        String html = ReportHtml.render(big.report(), big.graph());
+        assertEquals(big.report().crossbarsUsed(), crossbarIds(html).size());
+        int bytes = html.getBytes(StandardCharsets.UTF_8).length;
+        assertTrue(bytes < 2_000_000, "report.html is " + bytes + " bytes");
+    }
+
+    @Test
+    void rendersToANonTrivialPngWithChromium(@TempDir Path dir) throws Exception {
+        Path browser = onPath("chromium");
+        assumeTrue(browser != null, "chromium not installed");
+        Path script = Paths.root().resolve("scripts/render-report");
+        assumeTrue(Files.isExecutable(script), "scripts/render-report missing");
+        Path html = dir.resolve("report.html");
+        Files.writeString(html, ReportHtml.render(tfc.report(), tfc.graph()), StandardCharsets.UTF_8);
+        Path png = dir.resolve("report.png");
+        Process p = new ProcessBuilder(script.toString(), html.toString(), png.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("render.log").toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
+        assertEquals(0, p.exitValue(), () -> read(dir.resolve("render.log")));
+        assertTrue(Files.size(png) > 10_000, "screenshot is only " + Files.size(png) + " bytes");
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 8);
+        assertEquals("\u0089PNG", new String(head, 0, 4, StandardCharsets.ISO_8859_1));
+    }
+
+    private static Path onPath(String exe) {
+        String path = System.getenv("PATH");
+        if (path == null) return null;
+        for (String dir : path.split(File.pathSeparator)) {
+            Path p = Path.of(dir, exe);
+            if (Files.isExecutable(p)) return p;
+        }
+        return null;
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+}
