@@ -56,9 +56,10 @@ public final class Inputs {
         return out;
     }
 
-    /** A dataset folder holds one {@code *images.npy} (preferring {@code test-images.npy}) and its labels. */
+    /** A dataset is a folder with one {@code *images.npy} (preferring {@code test-images.npy}), or that file; labels sit beside it. */
     public static Path[] datasetFiles(Path dir, boolean needLabels) {
-        if (!Files.isDirectory(dir)) throw new BnncimException(dir + ": dataset folder not found");
+        if (Files.isRegularFile(dir) && dir.getFileName().toString().endsWith(".npy")) return pair(dir, needLabels);
+        if (!Files.isDirectory(dir)) throw new BnncimException(dir + ": dataset folder (or *images.npy file) not found");
         List<Path> images = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             s.filter(p -> p.getFileName().toString().endsWith("images.npy")).sorted().forEach(images::add);
@@ -70,7 +71,15 @@ public final class Inputs {
         if (img == null) {
             throw new BnncimException(dir + ": expected one *images.npy file (or test-images.npy), found " + images.size());
         }
+        return pair(img, needLabels);
+    }
+
+    private static Path[] pair(Path img, boolean needLabels) {
         String name = img.getFileName().toString();
+        if (!name.endsWith("images.npy")) {
+            if (needLabels) throw new BnncimException(img + ": expected a *images.npy file with a *labels.npy beside it");
+            return new Path[] {img, null};
+        }
         Path labels = img.resolveSibling(name.substring(0, name.length() - "images.npy".length()) + "labels.npy");
         if (needLabels && !Files.isRegularFile(labels)) throw new BnncimException(labels + ": labels file not found");
         return new Path[] {img, Files.isRegularFile(labels) ? labels : null};
