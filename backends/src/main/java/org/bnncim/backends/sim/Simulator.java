@@ -36,6 +36,10 @@ public final class Simulator {
     private final Faults faults;
     private final long seed;
     private final Map<String, XLayer> layers = new HashMap<>();
+    /** For node i, how many stochastic bits (in schedule order) its value can depend on. */
+    private final int[] prefix;
+    /** Passes can share work only when nothing but the scale bits is random. */
+    private final boolean shareable;
 
     /** A crossbar layer's pieces with the cells they read, aligned so bit 0 is the piece's first row. */
     private record XPiece(int k0, int kLen, int n0, int nLen, long[][] columns) {
@@ -49,6 +53,15 @@ public final class Simulator {
         this.graph = program.graph();
         this.faults = faults;
         this.seed = seed;
+        this.prefix = new int[graph.nodes().size()];
+        int used = 0;
+        for (int i = 0; i < prefix.length; i++) {
+            Node n = graph.nodes().get(i);
+            if (n instanceof Node.ScaleDropout sd) used = Math.max(used, sd.bit() + 1);
+            if (n instanceof Node.Threshold t && t.stochastic() != null) used = Math.max(used, t.stochastic().bit() + 1);
+            prefix[i] = used;
+        }
+        this.shareable = faults.readFlip() == 0 && graph.nodesOf(Node.McDropout.class).isEmpty();
         Architecture a = program.mapping().arch();
         List<CrossbarImages.Image> images = stuck(program.crossbars(), a);
         boolean comp = a.encoding() == Architecture.WeightEncoding.COMPLEMENTARY;
@@ -110,20 +123,46 @@ public final class Simulator {
      * seed the per-read faults and MC-Dropout masks, so a pass is reproducible on its own.
      */
     public Trace pass(float[] input, boolean[] scaleBits, int example, int sample) {
+        return pass(input, scaleBits, example, sample, null);
+    }
+
+    /**
+     * With a {@code shared} memo (one per example), a node whose value depends only on bits the pass shares with an
+     * earlier pass is not recomputed: a popcount before the first Scale-Dropout layer is computed once for all T
+     * passes. Values are never mutated, so sharing them is safe.
+     */
+    private Trace pass(float[] input, boolean[] scaleBits, int example, int sample, Map<String, Object> shared) {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put(graph.inputs().get(0).name(), input.clone());
         SplittableRandom noise = faults.readFlip() > 0 || scaleBits != null
                 ? new SplittableRandom(mix(seed, example, sample)) : null;
-        for (Node n : graph.nodes()) {
-            Object x = env.get(n.inputs().get(0));
-            TensorType it = graph.value(n.inputs().get(0)).type();
-            env.put(n.output().name(), step(n, x, it, scaleBits, noise));
+        List<Node> nodes = graph.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            String key = shared == null ? null : memoKey(i, scaleBits);
+            Object y = key == null ? null : shared.get(key);
+            if (y == null) {
+                Object x = env.get(n.inputs().get(0));
+                TensorType it = graph.value(n.inputs().get(0)).type();
+                y = step(n, x, it, scaleBits, noise);
+                if (key != null) shared.put(key, y);
+            }
+            env.put(n.output().name(), y);
         }
         return new Trace(env);
     }
 
+    private String memoKey(int node, boolean[] bits) {
+        StringBuilder sb = new StringBuilder().append(node).append(':');
+        if (bits != null) for (int k = 0; k < prefix[node]; k++) sb.append(bits[k] ? '1' : '0');
+        return sb.toString();
+    }
+
     public float[] output(float[] input, boolean[] scaleBits, int example, int sample) {
-        Object y = pass(input, scaleBits, example, sample).values().get(graph.outputs().get(0));
+        return toFloat(pass(input, scaleBits, example, sample).values().get(graph.outputs().get(0)));
+    }
+
+    private float[] toFloat(Object y) {
         if (y instanceof float[] f) return f;
         int[] i = (int[]) y;
         float[] f = new float[i.length];
@@ -151,8 +190,10 @@ public final class Simulator {
                 jobs.add(pool.submit(() -> {
                     for (int i = s; i < e; i++) {
                         out[i] = new float[passes][];
+                        Map<String, Object> memo = shareable && passes > 1 ? new HashMap<>() : null;
                         for (int t = 0; t < passes; t++) {
-                            out[i][t] = output(inputs[i], samples == 0 ? null : bits.bits(i, t), i, t);
+                            var trace = pass(inputs[i], samples == 0 ? null : bits.bits(i, t), i, t, memo);
+                            out[i][t] = toFloat(trace.values().get(graph.outputs().get(0)));
                         }
                         if (onExample != null) onExample.run();
                     }

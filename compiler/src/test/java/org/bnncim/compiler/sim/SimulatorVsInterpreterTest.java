@@ -95,4 +95,19 @@ class SimulatorVsInterpreterTest {
         assertEquals(one.length, four.length);
         for (int i = 0; i < one.length; i++) for (int t = 0; t < 8; t++) assertArrayEquals(one[i][t], four[i][t]);
     }
+
+    @Test
+    void sharingWorkBetweenPassesGivesTheNaiveResults() {
+        var dense = OnnxImporter.importModel(ScaleDropoutAgainstOrtTest.denseModel(new Random(3)), "dense", OnnxImporter.Options.DEFAULT);
+        Graph g = mapped(dense, ArchitectureLoader.defaults().withCrossbar(8, 8));
+        Random r = new Random(2);
+        float[][] x = new float[30][16];
+        for (float[] row : x) for (int j = 0; j < 16; j++) row[j] = (float) r.nextGaussian();
+        Simulator sim = new Simulator(Program.of(g), Faults.NONE, 5);
+        BitSource bits = BitSource.counterBased(g, 5, 0);
+        float[][][] shared = sim.run(x, 16, bits, 2, null);
+        for (int i = 0; i < x.length; i++) {
+            for (int t = 0; t < 16; t++) assertArrayEquals(sim.output(x[i], bits.bits(i, t), i, t), shared[i][t], "example " + i + " pass " + t);
+        }
+    }
 }
