@@ -1,0 +1,321 @@
+package org.bnncim.bench;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import org.bnncim.backends.sim.BitSource;
+import org.bnncim.backends.sim.Faults;
+import org.bnncim.backends.sim.Program;
+import org.bnncim.backends.sim.Simulator;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.compiler.onnx.OrtReference;
+import org.bnncim.compiler.onnx.ReferenceForm;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.util.Npy;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
+
+/**
+ * The benchmarks of docs/benchmarks.md, each against a peer measured in the same process:
+ * <ul>
+ *   <li>{@code compile MODEL...}: {@code Compiler.compile} + {@code Compiler.outputs} vs ONNX Runtime session creation on the
+ *       model's reference form;</li>
+ *   <li>{@code throughput MODEL...}: simulator inferences/s (deterministic and Monte-Carlo) vs ONNX Runtime inference;</li>
+ *   <li>{@code scaling MODEL}: compile time (cold and warm) and peak memory of one model, meant for a fresh JVM;</li>
+ *   <li>{@code limit MODEL...}: simulator binary MACs/s vs a JMH popcount microbenchmark.</li>
+ * </ul>
+ * Every number is the median of {@code --runs} interleaved runs after {@code --warmup} discarded ones. Output is one
+ * Markdown table per command on stdout; progress goes to stderr.
+ */
+public final class Bench {
+    private int runs = 5;
+    private int warmup = 2;
+    private int threads = 2;
+    private int batch = 1000;
+    private int samples = 32;
+    private final List<Path> models = new ArrayList<>();
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: Bench compile|throughput|scaling|limit [--runs N] [--warmup N] [--threads N]"
+                    + " [--batch N] [--samples T] MODEL.onnx...");
+            System.exit(2);
+        }
+        Bench b = new Bench();
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--runs" -> b.runs = Integer.parseInt(args[++i]);
+                case "--warmup" -> b.warmup = Integer.parseInt(args[++i]);
+                case "--threads" -> b.threads = Integer.parseInt(args[++i]);
+                case "--batch" -> b.batch = Integer.parseInt(args[++i]);
+                case "--samples" -> b.samples = Integer.parseInt(args[++i]);
+                default -> b.models.add(Path.of(args[i]));
+            }
+        }
+        switch (args[0]) {
+            case "compile" -> b.compile();
+            case "throughput" -> b.throughput();
+            case "scaling" -> b.scaling();
+            case "limit" -> b.limit();
+            default -> throw new IllegalArgumentException("unknown benchmark " + args[0]);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ compile
+
+    private void compile() throws Exception {
+        System.out.println("| model | binary weights | compile ms | ORT session ms (no opt) | ratio | ORT session ms (all opt) | ratio |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (Path m : models) {
+            Compiler.Options o = options(m);
+            byte[] ref = referenceForm(m);
+            long weights = weights(OnnxImporter.importFile(m, o.importOptions()));
+            long[] c = new long[runs], s0 = new long[runs], s1 = new long[runs];
+            for (int r = -warmup; r < runs; r++) {
+                long tc = time(() -> Compiler.outputs(Compiler.compile(m, o, s -> { }), true).size());
+                long t0 = session(ref, false);
+                long t1 = session(ref, true);
+                if (r >= 0) {
+                    c[r] = tc;
+                    s0[r] = t0;
+                    s1[r] = t1;
+                }
+                System.err.printf(Locale.ROOT, "%s run %d: compile %.1f ms, ORT %.1f / %.1f ms%n", name(m), r,
+                        tc / 1e6, t0 / 1e6, t1 / 1e6);
+            }
+            double mc = median(c) / 1e6, m0 = median(s0) / 1e6, m1 = median(s1) / 1e6;
+            System.out.printf(Locale.ROOT, "| %s | %,d | %.1f | %.1f | %.2f× | %.1f | %.2f× |%n", name(m), weights, mc, m0,
+                    mc / m0, m1, mc / m1);
+        }
+    }
+
+    /** Session creation only: the session is closed outside the timed region by the caller's next step. */
+    private long session(byte[] ref, boolean optimize) {
+        long t0 = System.nanoTime();
+        OrtReference ort = new OrtReference(ref, threads, optimize);
+        long t = System.nanoTime() - t0;
+        ort.close();
+        return t;
+    }
+
+    // --------------------------------------------------------------------------------------- throughput
+
+    private void throughput() throws Exception {
+        System.out.printf("| model | binary MACs/example | ORT det. inf/s | sim det. inf/s | ratio | sim MC T=%d inf/s | ratio vs ORT det. |%n", samples);
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (Path m : models) {
+            Compiler.Options o = options(m);
+            Graph g = Compiler.compile(m, o, s -> { }).graph();
+            Simulator sim = new Simulator(Program.of(g), Faults.NONE, 0);
+            BitSource bits = BitSource.counterBased(g, 0, 0);
+            float[][] inputs = inputs(g, batch);
+            float[] flat = flatten(inputs);
+            try (OrtReference ort = new OrtReference(referenceForm(m), threads, true)) {
+                long[] tOrt = new long[runs], tDet = new long[runs], tMc = new long[runs];
+                for (int r = -warmup; r < runs; r++) {
+                    long a = time(() -> ort.runBatched(flat, null, inputs.length, null, inputs.length).length);
+                    long d = time(() -> sim.run(inputs, 0, bits, threads, null).length);
+                    long mc = time(() -> sim.run(inputs, samples, bits, threads, null).length);
+                    if (r >= 0) {
+                        tOrt[r] = a;
+                        tDet[r] = d;
+                        tMc[r] = mc;
+                    }
+                    System.err.printf(Locale.ROOT, "%s run %d: ORT %.0f ms, sim det %.0f ms, sim MC %.0f ms%n", name(m), r,
+                            a / 1e6, d / 1e6, mc / 1e6);
+                }
+                double ortRate = rate(tOrt), det = rate(tDet), mc = rate(tMc);
+                System.out.printf(Locale.ROOT, "| %s | %,d | %,.0f | %,.0f | %.2f× | %,.0f | %.2f× |%n", name(m), macs(g),
+                        ortRate, det, det / ortRate, mc, mc / ortRate);
+            }
+        }
+    }
+
+    private double rate(long[] t) {
+        return batch / (median(t) / 1e9);
+    }
+
+    /** MNIST digits for 784-pixel models (what they were made for), seeded random pixels otherwise. */
+    private static float[][] inputs(Graph g, int n) {
+        int size = g.inputs().get(0).type().shape().size();
+        Path mnist = root().resolve("testdata/mnist/test-1000-images.npy");
+        float[][] x = new float[n][size];
+        if (size == 784 && Files.exists(mnist)) {
+            byte[] px = Npy.read(mnist).data();
+            int have = px.length / 784;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < 784; j++) x[i][j] = (px[(i % have) * 784 + j] & 0xFF) / 255f;
+            }
+            return x;
+        }
+        SplittableRandom r = new SplittableRandom(7);
+        for (float[] row : x) {
+            for (int j = 0; j < size; j++) row[j] = r.nextInt(256) / 255f;
+        }
+        return x;
+    }
+
+    private static float[] flatten(float[][] rows) {
+        int per = rows[0].length;
+        float[] f = new float[rows.length * per];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, f, i * per, per);
+        return f;
+    }
+
+    /** Logical binary multiply-accumulates of one deterministic pass: K x N per output position of every crossbar layer. */
+    static long macs(Graph g) {
+        long s = 0;
+        for (LayerMap l : g.mapping().orElseThrow().layers()) s += (long) l.k() * l.n() * l.positions();
+        return s;
+    }
+
+    // ------------------------------------------------------------------------------------------ scaling
+
+    private void scaling() throws Exception {
+        Path m = models.get(0);
+        Compiler.Options o = options(m);
+        List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).toList();
+        long[] t = new long[runs];
+        long peak = 0, weights = 0;
+        double cold = 0;
+        for (int r = 0; r < runs; r++) {
+            System.gc();
+            heap.forEach(MemoryPoolMXBean::resetPeakUsage);
+            long t0 = System.nanoTime();
+            Compiler.Compiled c = Compiler.compile(m, o, s -> { });
+            Compiler.outputs(c, true);
+            t[r] = System.nanoTime() - t0;
+            if (r == 0) {
+                cold = t[r] / 1e6;
+                weights = weights(c.graph());
+            }
+            long p = 0;
+            for (MemoryPoolMXBean b : heap) p += b.getPeakUsage().getUsed();
+            peak = Math.max(peak, p);
+            System.err.printf(Locale.ROOT, "%s run %d: %.0f ms, heap peak %d MB%n", name(m), r, t[r] / 1e6, p >> 20);
+        }
+        long[] warm = Arrays.copyOfRange(t, 1, t.length);
+        System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.0f | %.0f | %.0f | %d | %d |%n", name(m), weights,
+                Files.size(m), cold, warm.length == 0 ? cold : median(warm) / 1e6,
+                warm.length == 0 ? cold : median(warm) / 1e6 / (weights / 1e6), peak >> 20, vmHwm() >> 20);
+    }
+
+    /** The process's peak resident set (heap, metaspace, code, native buffers), from /proc; 0 elsewhere. */
+    private static long vmHwm() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (Exception e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    // -------------------------------------------------------------------------------------------- limit
+
+    private void limit() throws Exception {
+        List<String> rows = new ArrayList<>();
+        List<Double> rates = new ArrayList<>();
+        for (Path m : models) {
+            Graph g = Compiler.compile(m, options(m), s -> { }).graph();
+            Simulator sim = new Simulator(Program.of(g), Faults.NONE, 0);
+            BitSource bits = BitSource.counterBased(g, 0, 0);
+            float[][] inputs = inputs(g, batch);
+            long[] t = new long[runs];
+            for (int r = -warmup; r < runs; r++) {
+                long d = time(() -> sim.run(inputs, 0, bits, threads, null).length);
+                if (r >= 0) t[r] = d;
+            }
+            double macsPerSec = macs(g) * (double) batch / (median(t) / 1e9);
+            rates.add(macsPerSec);
+            rows.add(name(m));
+            System.err.printf(Locale.ROOT, "%s: %.3g binary MACs/s%n", name(m), macsPerSec);
+        }
+        // JMH forks its own JVM with this classpath; the measured run follows the simulator runs above
+        var opts = new OptionsBuilder().include(PopcountBench.class.getName()).forks(1).threads(threads)
+                .warmupIterations(3).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(5).measurementTime(TimeValue.seconds(1)).build();
+        double popMacs = 0;
+        for (RunResult rr : new Runner(opts).run()) {
+            // ops/s of one call, each call covering PopcountBench.MACS_PER_OP binary MACs
+            popMacs = rr.getPrimaryResult().getScore() * PopcountBench.MACS_PER_OP;
+        }
+        System.out.printf(Locale.ROOT, "%nJMH popcount limit, %d threads: %.3g binary MACs/s%n%n", threads, popMacs);
+        System.out.println("| model | simulator binary MACs/s (det., " + threads + " threads) | share of popcount limit |");
+        System.out.println("| --- | ---: | ---: |");
+        for (int i = 0; i < rows.size(); i++) {
+            System.out.printf(Locale.ROOT, "| %s | %.3g | %.2f %% |%n", rows.get(i), rates.get(i), 100 * rates.get(i) / popMacs);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    /** Default architecture with enough chips for the model (the default chip holds 16.8 M weights). */
+    private static Compiler.Options options(Path m) {
+        Architecture a = ArchitectureLoader.defaults();
+        long w = weights(OnnxImporter.importFile(m, OnnxImporter.Options.DEFAULT));
+        long perChip = (long) a.crossbarsPerChip() * a.rows() * a.logicalCols();
+        int chips = (int) Math.max(1, Math.ceil(2.0 * w / perChip));
+        return new Compiler.Options(OnnxImporter.Options.DEFAULT, a.withChips(chips), 20, 0, Set.of());
+    }
+
+    static long weights(Graph g) {
+        long w = 0;
+        for (Node n : g.nodes()) {
+            if (n instanceof Node.BinaryDense d) w += (long) d.weights().rows() * d.weights().cols();
+            if (n instanceof Node.BinaryConv c) w += (long) c.weights().rows() * c.weights().cols();
+        }
+        return w;
+    }
+
+    private static byte[] referenceForm(Path m) throws Exception {
+        ModelProto p = ModelProto.parseFrom(Files.readAllBytes(m));
+        return ReferenceForm.convert(p, ReferenceForm.Mode.EXPECTATION).toByteArray();
+    }
+
+    private static long time(LongSupplier work) {
+        long t0 = System.nanoTime();
+        long sink = work.getAsLong();
+        long t = System.nanoTime() - t0;
+        if (sink == Long.MIN_VALUE) System.err.print("");
+        return t;
+    }
+
+    private static double median(long[] v) {
+        long[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+    }
+
+    private static String name(Path m) {
+        String f = m.getFileName().toString();
+        return f.endsWith(".onnx") ? f.substring(0, f.length() - 5) : f;
+    }
+
+    private static Path root() {
+        return Path.of(System.getProperty("bnncim.root", "."));
+    }
+}
