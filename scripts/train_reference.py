@@ -606,6 +606,14 @@ def tidy_onnx(path, name):
         k = counts.get(node.op_type, 0)
         counts[node.op_type] = k + 1
         node.name = "%s_%d" % (node.op_type, k)
+    # output: logits float32 [N, 10] (the exporter leaves dim 1 symbolic after custom ops)
+    out_dims = g.output[0].type.tensor_type.shape.dim
+    while len(out_dims) < 2:
+        out_dims.add()
+    out_dims[0].Clear()
+    out_dims[0].dim_param = "N"
+    out_dims[1].Clear()
+    out_dims[1].dim_value = 10
     m.producer_name = "bnncim scripts/train_reference.py"
     m.producer_version = "1"
     m.doc_string = "bnncim reference model %s (%s), trained on MNIST; Apache-2.0, see LICENSE.txt" % (name, KIND[name])
@@ -727,7 +735,8 @@ def verify_export(model, name, path, data):
     dims = g.input[0].type.tensor_type.shape.dim
     assert dims[0].dim_param == "N" and [d.dim_value for d in dims[1:]] == [1, 28, 28], dims
     assert g.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
-    assert g.output[0].type.tensor_type.shape.dim[0].dim_param == "N"
+    odims = g.output[0].type.tensor_type.shape.dim
+    assert len(odims) == 2 and odims[0].dim_param == "N" and odims[1].dim_value == 10, odims
     assert {o.domain: o.version for o in m.opset_import}.get("", None) == 13
     for t in g.initializer:
         assert t.HasField("raw_data") and len(t.raw_data) > 0, t.name
@@ -799,6 +808,36 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def quality_bars(models):
+    """The acceptance bars of the reference models, evaluated on the measured numbers."""
+    by = {m["name"]: m for m in models}
+    bars = []
+
+    def bar(what, measured, threshold, met):
+        bars.append({"bar": what, "measured": measured, "threshold": threshold, "met": bool(met)})
+
+    mc = "mc_t%d" % MC_T
+    if "mlp-sd" in by:
+        sd = by["mlp-sd"]
+        bar("mlp-sd MC accuracy", sd["accuracy"][mc], 0.965, sd["accuracy"][mc] >= 0.965)
+        bar("mlp-sd MC entropy AUROC fashion", sd["ood_auroc"]["fashion"], 0.90, sd["ood_auroc"]["fashion"] >= 0.90)
+        bar("mlp-sd MC entropy AUROC noise", sd["ood_auroc"]["noise"], 0.95, sd["ood_auroc"]["noise"] >= 0.95)
+    if "cnn-sd" in by:
+        c = by["cnn-sd"]
+        bar("cnn-sd MC accuracy", c["accuracy"][mc], 0.98, c["accuracy"][mc] >= 0.98)
+        bar("cnn-sd MC entropy AUROC fashion", c["ood_auroc"]["fashion"], 0.90, c["ood_auroc"]["fashion"] >= 0.90)
+        bar("cnn-sd MC entropy AUROC noise", c["ood_auroc"]["noise"], 0.95, c["ood_auroc"]["noise"] >= 0.95)
+    if "mlp-sd" in by and "mlp-det" in by:
+        sd, det = by["mlp-sd"], by["mlp-det"]
+        d = det["accuracy"]["deterministic"]
+        bar("mlp-sd MC accuracy >= mlp-det accuracy - 0.005", sd["accuracy"][mc], round(d - 0.005, 4),
+            sd["accuracy"][mc] >= d - 0.005)
+        for k in ("fashion", "noise", "rotated", "inverted"):
+            bar("mlp-sd MC entropy AUROC %s > mlp-det softmax entropy AUROC" % k, sd["ood_auroc"][k],
+                det["ood_auroc"][k], sd["ood_auroc"][k] > det["ood_auroc"][k])
+    return bars
+
+
 def update_manifest(testdata, entry):
     path = os.path.join(testdata, "manifest.json")
     if os.path.exists(path):
@@ -812,6 +851,7 @@ def update_manifest(testdata, entry):
     models.append(entry)
     models.sort(key=lambda m: MODELS.index(m["name"]) if m["name"] in MODELS else 99)
     man["models"] = models
+    man["quality_bars"] = quality_bars(models)
     with open(path + ".tmp", "w") as f:
         json.dump(man, f, indent=2)
         f.write("\n")
