@@ -72,7 +72,7 @@ final class ConstOps {
             perm = new int[r];
             for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
         }
-        if (perm.length != r) throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " for rank " + r);
+        checkPermutation(perm, r);
         long[] od = new long[r];
         for (int i = 0; i < r; i++) od[i] = a.dims()[perm[i]];
         long[] inStride = strides(a.dims());
@@ -89,6 +89,15 @@ final class ConstOps {
             }
         }
         return gatherFlat(a, od, src);
+    }
+
+    static void checkPermutation(int[] perm, int rank) {
+        boolean[] seen = new boolean[rank];
+        if (perm.length != rank) throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " for rank " + rank);
+        for (int p : perm) {
+            if (p < 0 || p >= rank || seen[p]) throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " is not a permutation");
+            seen[p] = true;
+        }
     }
 
     static long[] strides(long[] dims) {
@@ -140,8 +149,16 @@ final class ConstOps {
     }
 
     static ConstTensor concat(ConstTensor[] parts, int axis) {
+        if (parts.length == 0) throw new IllegalArgumentException("Concat of nothing");
         int r = parts[0].rank();
         if (axis < 0) axis += r;
+        if (axis < 0 || axis >= r) throw new IllegalArgumentException("axis out of range for rank " + r);
+        for (ConstTensor t : parts) {
+            if (t.rank() != r) throw new IllegalArgumentException("concat of different ranks");
+            for (int d = 0; d < r; d++) {
+                if (d != axis && t.dims()[d] != parts[0].dims()[d]) throw new IllegalArgumentException("concat of mismatched shapes");
+            }
+        }
         long[] od = parts[0].dims().clone();
         od[axis] = 0;
         for (ConstTensor t : parts) {

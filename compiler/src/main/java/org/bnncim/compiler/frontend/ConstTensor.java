@@ -78,18 +78,25 @@ public record ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
 
     /** Whether every element is exactly -1 or +1. */
     public boolean isBipolar() {
-        for (int i = 0; i < size(); i++) {
-            double v = get(i);
-            if (v != 1 && v != -1) return false;
-        }
-        return true;
+        return firstNonBipolar() < 0;
     }
 
     /** Index of the first element that is not -1 or +1, or -1. */
     public int firstNonBipolar() {
-        for (int i = 0; i < size(); i++) {
-            double v = get(i);
-            if (v != 1 && v != -1) return i;
+        // one loop per storage kind: this runs over every weight of the model, and a per-element kind test
+        // with a widening to double kept the JIT from making it a tight loop
+        if (kind == Kind.FLOAT) {
+            float[] a = f;
+            for (int i = 0; i < a.length; i++) {
+                float v = a[i];
+                if (v != 1f && v != -1f) return i;
+            }
+        } else {
+            long[] a = l;
+            for (int i = 0; i < a.length; i++) {
+                long v = a[i];
+                if (v != 1 && v != -1) return i;
+            }
         }
         return -1;
     }

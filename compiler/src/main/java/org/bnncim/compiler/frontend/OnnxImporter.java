@@ -194,6 +194,15 @@ public final class OnnxImporter {
     // ---------------------------------------------------------------------------------------------------- nodes
 
     private void convert(OnnxMl.NodeProto n) {
+        try {
+            dispatch(n);
+        } catch (IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+            // malformed constants or attributes the specific checks did not anticipate: still the file's fault
+            throw err(n, "malformed node (" + e.getMessage() + ")");
+        }
+    }
+
+    private void dispatch(OnnxMl.NodeProto n) {
         String domain = n.getDomain();
         String op = n.getOpType();
         if (domain.isEmpty() || domain.equals("ai.onnx")) {
@@ -546,6 +555,11 @@ public final class OnnxImporter {
         if (perm == null) {
             perm = new int[r];
             for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
+        }
+        try {
+            ConstOps.checkPermutation(perm, r);
+        } catch (IllegalArgumentException e) {
+            throw err(n, e.getMessage());
         }
         // a transpose that only moves size-1 axes keeps the data order: it is a reshape
         int last = -1;
