@@ -723,7 +723,7 @@ public final class OnnxImporter {
 
     private void multiBit(OnnxMl.NodeProto n) {
         String detail = "";
-        if (n.getOpType().equals("Quant") && hasInput(n, 3) && in(n, 3) instanceof C bw) detail = " (bitwidth " + bw.t().get(0) + ")";
+        if (n.getOpType().equals("Quant") && hasInput(n, 3) && in(n, 3) instanceof C bw) detail = " (bitwidth " + org.bnncim.ir.TextPrinter.number(bw.t().getFloat(0)) + ")";
         if (n.getOpType().equals("MultiThreshold") && hasInput(n, 1) && in(n, 1) instanceof C th) {
             long[] dims = th.t().dims();
             detail = " (" + (dims.length > 1 ? dims[dims.length - 1] : 1) + " thresholds per channel)";

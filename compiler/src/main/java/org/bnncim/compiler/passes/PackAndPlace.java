@@ -176,7 +176,7 @@ public final class PackAndPlace implements Pass {
             layers.add(l.withPieces(ps, rowTiles(ps, l.n()), colTiles(ps)));
         }
         Mapping packed = m.withLayers(layers);
-        return g.withMapping(packed.withCrossbars(place(packed, owner)));
+        return g.withMapping(packed.withCrossbars(place(g.name(), packed, owner)));
     }
 
     /** The most partial sums any output column adds up: the depth the adder tree must serve. */
@@ -195,13 +195,13 @@ public final class PackAndPlace implements Pass {
         return starts.size();
     }
 
-    private static List<CrossbarSlot> place(Mapping m, List<String> owner) {
+    private static List<CrossbarSlot> place(String model, Mapping m, List<String> owner) {
         Architecture a = m.arch();
         int count = owner.size();
         long capacity = a.crossbarCapacity();
         if (count > capacity) {
             long chipsNeeded = (count + a.crossbarsPerChip() - 1) / a.crossbarsPerChip();
-            throw new BnncimException("the model needs " + count + " crossbars of " + a.rows() + "x" + a.cols()
+            throw new BnncimException(model + ": the model needs " + count + " crossbars of " + a.rows() + "x" + a.cols()
                     + " (lower bound " + m.lowerBound() + "); " + a.chips() + " chip(s) hold " + capacity
                     + " (" + a.tilesPerChip() + " tiles x " + a.crossbarsPerTile() + "): use --chips " + chipsNeeded
                     + " or larger crossbars");

@@ -1,0 +1,94 @@
+package org.bnncim.compiler.testdata;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.bnncim.backends.sim.Program;
+import org.bnncim.backends.sim.Simulator;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.driver.Inputs;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.compiler.testing.Paths;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.interp.Bits;
+import org.bnncim.ir.interp.ReferenceInterpreter;
+import org.bnncim.ir.util.Npy;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every reference model in testdata/manifest.json: the file is the one recorded, it imports, and with the recorded
+ * stochastic bits both the reference interpreter and the CIM simulator reproduce ONNX Runtime's golden logits,
+ * pass by pass (the simulator also equals the interpreter at every layer).
+ */
+class ManifestTest {
+    private static final double TOL = 1e-5;
+
+    @Test
+    void everyModelMatchesItsRecordAndItsGoldenOutputs() throws Exception {
+        JsonNode manifest = new ObjectMapper().readTree(Files.readString(Paths.testdata("manifest.json")));
+        assertTrue(manifest.get("models").size() >= 2, "manifest lists the reference models");
+        for (JsonNode m : manifest.get("models")) {
+            String name = m.get("name").asText();
+            Path file = Paths.testdata(m.get("file").asText());
+            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+            assertEquals(m.get("sha256").asText(), sha, name + ": sha256");
+            Graph imported = OnnxImporter.importFile(file, OnnxImporter.Options.DEFAULT);
+            JsonNode gold = m.get("golden");
+            assertTrue(gold != null, name + " has golden outputs (scripts/make-goldens)");
+            check(name, imported, gold);
+        }
+    }
+
+    private static void check(String name, Graph imported, JsonNode gold) {
+        Graph g = Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT,
+                ArchitectureLoader.defaults().withCrossbar(128, 128), 1, 0, Set.of()), s -> { }).graph();
+        int per = g.inputs().get(0).shape().size();
+        int count = gold.get("count").asInt(), t = gold.get("samples").asInt();
+        float[][] x = Inputs.read(Paths.testdata(gold.get("inputs").asText()), per).examples();
+        Npy.NpyArray bits = Npy.read(Paths.testdata(gold.get("bits").asText()));
+        float[] logits = Npy.read(Paths.testdata(gold.get("logits").asText())).toFloat();
+        float[] det = Npy.read(Paths.testdata(gold.get("deterministic_logits").asText())).toFloat();
+        int k = bits.dim(2);
+        assertEquals(g.stochasticBits(), k, name + ": one recorded bit per Scale-Dropout layer");
+        byte[] z = bits.u8();
+        int classes = det.length / count;
+        ReferenceInterpreter interp = new ReferenceInterpreter(g);
+        Simulator sim = new Simulator(Program.of(g), org.bnncim.backends.sim.Faults.NONE, 0);
+        for (int i = 0; i < count; i++) {
+            compare(name + " example " + i + " deterministic", det, i * classes, interp.output(x[i], null));
+            compare(name + " example " + i + " deterministic (sim)", det, i * classes, sim.output(x[i], null, i, 0));
+            if (k == 0) continue;
+            for (int s = 0; s < t; s++) {
+                boolean[] zz = new boolean[k];
+                for (int b = 0; b < k; b++) zz[b] = z[(i * t + s) * k + b] != 0;
+                String where = name + " example " + i + " pass " + s;
+                var ref = interp.run(x[i], Bits.ofScale(zz));
+                var mine = sim.pass(x[i], zz, i, s);
+                for (Node n : g.nodes()) assertArrayEquals(ref.get(n.output().name()), mine.get(n.output().name()), where + " at " + n.name());
+                compare(where, logits, (i * t + s) * classes, sim.output(x[i], zz, i, s));
+            }
+        }
+    }
+
+    private static void compare(String where, float[] golden, int offset, float[] mine) {
+        int ga = 0, ma = 0;
+        for (int c = 0; c < mine.length; c++) {
+            float g = golden[offset + c];
+            assertTrue(Math.abs(g - mine[c]) <= TOL * Math.max(1, Math.abs(g)), where + " logit " + c + ": " + mine[c] + " vs ONNX Runtime " + g);
+            if (g > golden[offset + ga]) ga = c;
+            if (mine[c] > mine[ma]) ma = c;
+        }
+        assertEquals(ga, ma, where + ": argmax");
+    }
+}
