@@ -131,6 +131,10 @@ public final class TextPrinter {
     }
 
     /** Shortest text that reads back as the same float (Java's Float.toString), stable across locales. */
+    public static String number(float f) {
+        return num(f);
+    }
+
     static String num(float f) {
         if (f == Math.rint(f) && Math.abs(f) < 1e7) return Long.toString((long) f);
         return Float.toString(f);
