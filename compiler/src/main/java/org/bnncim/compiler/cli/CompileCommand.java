@@ -2,7 +2,9 @@ package org.bnncim.compiler.cli;
 
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.driver.Inputs;
 import org.bnncim.compiler.driver.OutputFolder;
+import org.bnncim.backends.verilog.VerilogBackend;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.arch.Architecture;
 import picocli.CommandLine.Command;
@@ -13,6 +15,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -52,6 +55,17 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--print-after", split = ",", paramLabel = "PASS", description = "Print the IR after these passes.")
     List<String> printAfter = List.of();
 
+    @Option(names = "--tb-input", paramLabel = "X.npy",
+            description = "With --target verilog|all: testbench inputs (verilog/inputs.hex) and the simulator's expected outputs and bits.")
+    Path tbInput;
+
+    @Option(names = "--tb-examples", defaultValue = "50", paramLabel = "N", description = "Testbench examples from --tb-input (default: ${DEFAULT-VALUE}).")
+    int tbExamples;
+
+    @Option(names = "--tb-samples", defaultValue = "0", paramLabel = "T",
+            description = "Testbench Monte-Carlo passes per example; 0 = one deterministic pass (default: ${DEFAULT-VALUE}).")
+    int tbSamples;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -82,6 +96,13 @@ final class CompileCommand implements Callable<Integer> {
         return a;
     }
 
+    private VerilogBackend.Options verilogOptions(Compiler.Compiled c) {
+        if (tbSamples < 0 || tbSamples > 65535) throw new BnncimException("--tb-samples must be between 0 and 65535");
+        if (tbInput == null) return new VerilogBackend.Options(null, tbSamples, seed);
+        float[][] x = Inputs.read(tbInput, c.graph().inputs().get(0).shape().size()).examples();
+        return new VerilogBackend.Options(Arrays.copyOf(x, Math.max(0, Math.min(tbExamples, x.length))), tbSamples, seed);
+    }
+
     @Override
     public Integer call() {
         if (!List.of("sim", "verilog", "all").contains(target)) throw new BnncimException("--target must be sim, verilog or all");
@@ -90,7 +111,7 @@ final class CompileCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         Compiler.Options o = new Compiler.Options(modelOptions.toOptions(), a, samples, seed, new LinkedHashSet<>(printAfter));
         Compiler.Compiled c = Compiler.compile(model, o, out::print);
-        OutputFolder.write(output, Compiler.outputs(c, !target.equals("verilog")));
+        OutputFolder.write(output, Compiler.outputs(c, !target.equals("verilog"), target.equals("sim") ? null : verilogOptions(c)));
         var r = c.report();
         out.printf(Locale.ROOT, "%s: %d crossbars of %dx%d (lower bound %d), %d stochastic unit(s); wrote %s%n",
                 model.getFileName(), r.crossbarsUsed(), r.rows(), r.cols(), r.crossbarsLowerBound(), r.stochasticUnits(), output);

@@ -3,6 +3,7 @@ package org.bnncim.compiler.driver;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.backends.sim.ProgramCodec;
 import org.bnncim.backends.sim.ProgramListing;
+import org.bnncim.backends.verilog.VerilogBackend;
 import org.bnncim.compiler.cost.CostModel;
 import org.bnncim.compiler.cost.CostReport;
 import org.bnncim.compiler.frontend.OnnxImporter;
@@ -56,11 +57,19 @@ public final class Compiler {
 
     /** Every file of the output folder, by relative path, in a fixed order: nothing is written until all exist. */
     public static Map<String, byte[]> outputs(Compiled c, boolean sim) {
+        return outputs(c, sim, null);
+    }
+
+    /** As {@link #outputs(Compiled, boolean)}, plus {@code verilog/} when {@code verilog} is not null. */
+    public static Map<String, byte[]> outputs(Compiled c, boolean sim, VerilogBackend.Options verilog) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         if (sim) {
             Program p = Program.of(c.graph());
             files.put(Loaded.PROGRAM_FILE, ProgramCodec.encode(p));
             files.put("program.txt", ProgramListing.render(p).getBytes(StandardCharsets.UTF_8));
+        }
+        if (verilog != null) {
+            VerilogBackend.generate(Program.of(c.graph()), verilog).forEach((name, bytes) -> files.put("verilog/" + name, bytes));
         }
         files.put("report.txt", ReportText.render(c.report()).getBytes(StandardCharsets.UTF_8));
         files.put("report.json", ReportJson.render(c.report()).getBytes(StandardCharsets.UTF_8));
