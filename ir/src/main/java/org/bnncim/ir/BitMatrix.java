@@ -25,15 +25,42 @@ public final class BitMatrix {
         return new BitMatrix(rows, cols, new long[Math.multiplyExact((rows + 63) >>> 6, cols)]);
     }
 
-    /** Element (k, n) is +1 when {@code plusOne.test(k, n)}. */
+    /**
+     * Element (k, n) is +1 when {@code plusOne.isPlusOne(k, n)}. The source must be a pure function: it is asked
+     * once per element, in no particular order.
+     */
     public static BitMatrix of(int rows, int cols, BitSource plusOne) {
         BitMatrix m = zeros(rows, cols);
-        for (int n = 0; n < cols; n++) {
-            for (int k = 0; k < rows; k++) {
-                if (plusOne.isPlusOne(k, n)) m.words[n * m.wordsPerCol + (k >>> 6)] |= 1L << (k & 63);
+        // Sources are usually row-major ONNX weights ([K, N]); walking whole columns strides through them and
+        // misses the cache on every element. Bands of 64 rows touch 64 source lines that stay cached while the
+        // band is swept across all columns, and each word is built in a register and stored once.
+        for (int w = 0; w < m.wordsPerCol; w++) {
+            int k0 = w << 6, k1 = Math.min(rows, k0 + 64);
+            for (int n = 0; n < cols; n++) {
+                long word = 0;
+                for (int k = k0; k < k1; k++) {
+                    // weights are close to random: a branch here would mispredict half the time
+                    word |= (plusOne.isPlusOne(k, n) ? 1L : 0L) << (k - k0);
+                }
+                m.words[n * m.wordsPerCol + w] = word;
             }
         }
         return m;
+    }
+
+    /**
+     * Bits [from, from + len) of column {@code col} shifted down to bit 0, {@code len <= 64}: a crossbar piece
+     * reads its rows this way without unpacking the column.
+     */
+    public long bits(int col, int from, int len) {
+        Objects.checkIndex(col, cols);
+        if (len < 1 || len > 64 || from < 0 || from + len > rows) {
+            throw new IndexOutOfBoundsException("rows [" + from + ", " + (from + len) + ") of " + rows);
+        }
+        int base = col * wordsPerCol + (from >>> 6), shift = from & 63;
+        long v = words[base] >>> shift;
+        if (shift != 0 && shift + len > 64) v |= words[base + 1] << (64 - shift);
+        return len == 64 ? v : v & ((1L << len) - 1);
     }
 
     @FunctionalInterface

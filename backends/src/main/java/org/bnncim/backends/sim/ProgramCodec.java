@@ -25,6 +25,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -234,17 +235,25 @@ public final class ProgramCodec {
         Architecture a = p.mapping().arch();
         out.writeInt(p.crossbars().size());
         int words = (a.rows() + 63) >>> 6;
+        // Images are most of a program (megabytes for large models): packing them into one buffer and writing it
+        // in one call avoids a stream call per word; reading each plane row by row follows the arrays' layout.
+        int planeLongs = Math.multiplyExact(a.cols(), words);
+        ByteBuffer buf = ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(2 * 8, planeLongs), p.crossbars().size()));
+        long[] packed = new long[planeLongs];
         for (CrossbarImages.Image img : p.crossbars()) {
             for (boolean[][] plane : new boolean[][][] {img.bits(), img.used()}) {
-                for (int c = 0; c < a.cols(); c++) {
-                    for (int w = 0; w < words; w++) {
-                        long word = 0;
-                        for (int b = 0; b < 64 && w * 64 + b < a.rows(); b++) if (plane[w * 64 + b][c]) word |= 1L << b;
-                        out.writeLong(word);
-                    }
+                java.util.Arrays.fill(packed, 0L);
+                for (int r = 0; r < a.rows(); r++) {
+                    boolean[] row = plane[r];
+                    int w = r >>> 6;
+                    long bit = 1L << (r & 63);
+                    // branch-free: cell values are close to random and a branch would mispredict half the time
+                    for (int c = 0; c < a.cols(); c++) packed[c * words + w] |= row[c] ? bit : 0L;
                 }
+                for (long word : packed) buf.putLong(word);
             }
         }
+        out.write(buf.array());
     }
 
     // ------------------------------------------------------------------------------------------------- read
@@ -429,12 +438,14 @@ public final class ProgramCodec {
         List<CrossbarImages.Image> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             boolean[][] bits = new boolean[a.rows()][a.cols()], used = new boolean[a.rows()][a.cols()];
+            long[] packed = new long[Math.multiplyExact(a.cols(), words)];
             for (boolean[][] plane : new boolean[][][] {bits, used}) {
-                for (int c = 0; c < a.cols(); c++) {
-                    for (int w = 0; w < words; w++) {
-                        long word = in.readLong();
-                        for (int b = 0; b < 64 && w * 64 + b < a.rows(); b++) plane[w * 64 + b][c] = ((word >>> b) & 1) != 0;
-                    }
+                for (int j = 0; j < packed.length; j++) packed[j] = in.readLong();
+                // unpacked row by row, the way the image arrays lie in memory
+                for (int r = 0; r < a.rows(); r++) {
+                    boolean[] row = plane[r];
+                    int w = r >>> 6, shift = r & 63;
+                    for (int c = 0; c < a.cols(); c++) row[c] = ((packed[c * words + w] >>> shift) & 1) != 0;
                 }
             }
             out.add(new CrossbarImages.Image(i, bits, used));

@@ -45,17 +45,28 @@ public final class CrossbarImages {
             BitMatrix w = weights.get(l.layer());
             for (Piece p : l.pieces()) {
                 Image img = images.get(p.crossbar());
+                // the piece's columns as packed words first, so the cells below are written row by row, the way
+                // the image arrays lie in memory, instead of one matrix lookup per cell
+                int words = (p.kLen() + 63) >>> 6;
+                long[][] cols = new long[p.nLen()][words];
+                for (int dn = 0; dn < p.nLen(); dn++) {
+                    for (int i = 0; i < words; i++) {
+                        cols[dn][i] = w.bits(p.n0() + dn, p.k0() + 64 * i, Math.min(64, p.kLen() - 64 * i));
+                    }
+                }
                 for (int dk = 0; dk < p.kLen(); dk++) {
+                    int r = p.row() + dk, word = dk >>> 6, bit = dk & 63;
+                    boolean[] bits = img.bits[r], used = img.used[r];
                     for (int dn = 0; dn < p.nLen(); dn++) {
-                        boolean plus = w.get(p.k0() + dk, p.n0() + dn) > 0;
-                        int r = p.row() + dk, c = p.col() + dn;
+                        boolean plus = ((cols[dn][word] >>> bit) & 1) != 0;
+                        int c = p.col() + dn;
                         if (comp) {
-                            img.bits[r][2 * c] = plus;
-                            img.bits[r][2 * c + 1] = !plus;
-                            img.used[r][2 * c] = img.used[r][2 * c + 1] = true;
+                            bits[2 * c] = plus;
+                            bits[2 * c + 1] = !plus;
+                            used[2 * c] = used[2 * c + 1] = true;
                         } else {
-                            img.bits[r][c] = plus;
-                            img.used[r][c] = true;
+                            bits[c] = plus;
+                            used[c] = true;
                         }
                     }
                 }
