@@ -4,6 +4,15 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import org.bnncim.backends.sim.BitSource;
 import org.bnncim.backends.sim.Faults;
 import org.bnncim.backends.sim.Program;
+import org.bnncim.backends.sim.ProgramCodec;
+import org.bnncim.backends.sim.ProgramListing;
+import org.bnncim.compiler.cost.CostModel;
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.compiler.passes.Pass;
+import org.bnncim.compiler.report.ReportHtml;
+import org.bnncim.compiler.report.ReportJson;
+import org.bnncim.compiler.report.ReportText;
+import org.bnncim.ir.Verifier;
 import org.bnncim.backends.sim.Simulator;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.driver.Compiler;
@@ -40,7 +49,8 @@ import java.util.function.LongSupplier;
  *       model's reference form;</li>
  *   <li>{@code throughput MODEL...}: simulator inferences/s (deterministic and Monte-Carlo) vs ONNX Runtime inference;</li>
  *   <li>{@code scaling MODEL}: compile time (cold and warm) and peak memory of one model, meant for a fresh JVM;</li>
- *   <li>{@code limit MODEL...}: simulator binary MACs/s vs a JMH popcount microbenchmark.</li>
+ *   <li>{@code limit MODEL...}: simulator binary MACs/s vs a JMH popcount microbenchmark;</li>
+ *   <li>{@code phases MODEL...}: CPU time of each compile stage (where the time goes).</li>
  * </ul>
  * Every number is the median of {@code --runs} interleaved runs after {@code --warmup} discarded ones. Output is one
  * Markdown table per command on stdout; progress goes to stderr.
@@ -51,6 +61,8 @@ public final class Bench {
     private int threads = 2;
     private int batch = 1000;
     private int samples = 32;
+    /** Examples of the Monte-Carlo run (a prefix of the batch); 0 = the whole batch. */
+    private int mcBatch = 0;
     private final List<Path> models = new ArrayList<>();
 
     private Bench() {
@@ -58,8 +70,8 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: Bench compile|throughput|scaling|limit [--runs N] [--warmup N] [--threads N]"
-                    + " [--batch N] [--samples T] MODEL.onnx...");
+            System.err.println("usage: Bench compile|throughput|scaling|limit|phases [--runs N] [--warmup N] [--threads N]"
+                    + " [--batch N] [--samples T] [--mc-batch N] MODEL.onnx...");
             System.exit(2);
         }
         Bench b = new Bench();
@@ -70,6 +82,7 @@ public final class Bench {
                 case "--threads" -> b.threads = Integer.parseInt(args[++i]);
                 case "--batch" -> b.batch = Integer.parseInt(args[++i]);
                 case "--samples" -> b.samples = Integer.parseInt(args[++i]);
+                case "--mc-batch" -> b.mcBatch = Integer.parseInt(args[++i]);
                 default -> b.models.add(Path.of(args[i]));
             }
         }
@@ -77,6 +90,7 @@ public final class Bench {
             case "compile" -> b.compile();
             case "throughput" -> b.throughput();
             case "scaling" -> b.scaling();
+            case "phases" -> b.phases();
             case "limit" -> b.limit();
             default -> throw new IllegalArgumentException("unknown benchmark " + args[0]);
         }
@@ -85,29 +99,42 @@ public final class Bench {
     // ------------------------------------------------------------------------------------------ compile
 
     private void compile() throws Exception {
-        System.out.println("| model | binary weights | compile ms | ORT session ms (no opt) | ratio | ORT session ms (all opt) | ratio |");
-        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| model | binary weights | compile ms | ORT session ms (no opt) | ratio | ORT session ms (all opt) | ratio "
+                + "| compile CPU ms | ORT CPU ms (no opt) | CPU ratio |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Path m : models) {
             Compiler.Options o = options(m);
             byte[] ref = referenceForm(m);
             long weights = weights(OnnxImporter.importFile(m, o.importOptions()));
-            long[] c = new long[runs], s0 = new long[runs], s1 = new long[runs];
+            long[] c = new long[runs], s0 = new long[runs], s1 = new long[runs], cc = new long[runs], cs0 = new long[runs];
             for (int r = -warmup; r < runs; r++) {
+                long cpu = cpu();
                 long tc = time(() -> Compiler.outputs(Compiler.compile(m, o, s -> { }), true).size());
+                long tcc = cpu() - cpu;
+                cpu = cpu();
                 long t0 = session(ref, false);
+                long tcs0 = cpu() - cpu;
                 long t1 = session(ref, true);
                 if (r >= 0) {
                     c[r] = tc;
                     s0[r] = t0;
                     s1[r] = t1;
+                    cc[r] = tcc;
+                    cs0[r] = tcs0;
                 }
-                System.err.printf(Locale.ROOT, "%s run %d: compile %.1f ms, ORT %.1f / %.1f ms%n", name(m), r,
-                        tc / 1e6, t0 / 1e6, t1 / 1e6);
+                System.err.printf(Locale.ROOT, "%s run %d: compile %.1f ms (CPU %.1f), ORT %.1f (CPU %.1f) / %.1f ms%n", name(m), r,
+                        tc / 1e6, tcc / 1e6, t0 / 1e6, tcs0 / 1e6, t1 / 1e6);
             }
             double mc = median(c) / 1e6, m0 = median(s0) / 1e6, m1 = median(s1) / 1e6;
-            System.out.printf(Locale.ROOT, "| %s | %,d | %.1f | %.1f | %.2f× | %.1f | %.2f× |%n", name(m), weights, mc, m0,
-                    mc / m0, m1, mc / m1);
+            double mcc = median(cc) / 1e6, mcs = median(cs0) / 1e6;
+            System.out.printf(Locale.ROOT, "| %s | %,d | %.1f | %.1f | %.2f× | %.1f | %.2f× | %.1f | %.1f | %.2f× |%n", name(m),
+                    weights, mc, m0, mc / m0, m1, mc / m1, mcc, mcs, mcc / mcs);
         }
+    }
+
+    /** CPU time of the calling thread: robust against other processes on a loaded machine (GC threads excluded). */
+    private static long cpu() {
+        return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 
     /** Session creation only: the session is closed outside the timed region by the caller's next step. */
@@ -117,6 +144,77 @@ public final class Bench {
         long t = System.nanoTime() - t0;
         ort.close();
         return t;
+    }
+
+    /** Where compile time goes: each stage of Compiler.compile + Compiler.outputs timed on its own (median, CPU ms). */
+    private void phases() throws Exception {
+        List<String> names = new ArrayList<>();
+        List<long[]> times = new ArrayList<>();
+        for (Path m : models) {
+            Compiler.Options o = options(m);
+            List<Pass> passes = Compiler.passes(o.arch());
+            String[] stages = new String[passes.size() + 8];
+            long[][] t = new long[stages.length][runs];
+            for (int r = -warmup; r < runs; r++) {
+                int i = 0;
+                long c0 = cpu();
+                Graph g = OnnxImporter.importFile(m, o.importOptions());
+                long[] at = new long[stages.length + 1];
+                at[i] = cpu() - c0;
+                stages[i++] = "import";
+                for (Pass p : passes) {
+                    c0 = cpu();
+                    g = p.run(g);
+                    Verifier.verify(g);
+                    at[i] = cpu() - c0;
+                    stages[i++] = p.name() + " + verify";
+                }
+                c0 = cpu();
+                CostReport report = CostModel.evaluate(g, o.samples());
+                at[i] = cpu() - c0;
+                stages[i++] = "cost model";
+                c0 = cpu();
+                Program prog = Program.of(g);
+                at[i] = cpu() - c0;
+                stages[i++] = "Program.of (crossbar images)";
+                c0 = cpu();
+                ProgramCodec.encode(prog);
+                at[i] = cpu() - c0;
+                stages[i++] = "ProgramCodec.encode";
+                c0 = cpu();
+                ProgramListing.render(prog);
+                at[i] = cpu() - c0;
+                stages[i++] = "program.txt";
+                c0 = cpu();
+                ReportText.render(report);
+                ReportJson.render(report);
+                at[i] = cpu() - c0;
+                stages[i++] = "report.txt + report.json";
+                c0 = cpu();
+                ReportHtml.render(report, g);
+                at[i] = cpu() - c0;
+                stages[i++] = "report.html";
+                if (r >= 0) for (int k = 0; k < i; k++) t[k][r] = at[k];
+                if (r == -warmup) names.clear();
+                if (names.isEmpty()) names.addAll(Arrays.asList(stages).subList(0, i));
+            }
+            long[] med = new long[names.size()];
+            for (int k = 0; k < med.length; k++) med[k] = (long) median(t[k]);
+            times.add(med);
+        }
+        StringBuilder head = new StringBuilder("| stage (CPU ms, median) |");
+        StringBuilder sep = new StringBuilder("| --- |");
+        for (Path m : models) {
+            head.append(' ').append(name(m)).append(" |");
+            sep.append(" ---: |");
+        }
+        System.out.println(head);
+        System.out.println(sep);
+        for (int k = 0; k < names.size(); k++) {
+            StringBuilder row = new StringBuilder("| " + names.get(k) + " |");
+            for (long[] med : times) row.append(String.format(Locale.ROOT, " %.1f |", med[k] / 1e6));
+            System.out.println(row);
+        }
     }
 
     // --------------------------------------------------------------------------------------- throughput
@@ -131,12 +229,13 @@ public final class Bench {
             BitSource bits = BitSource.counterBased(g, 0, 0);
             float[][] inputs = inputs(g, batch);
             float[] flat = flatten(inputs);
+            float[][] mcInputs = mcBatch > 0 && mcBatch < inputs.length ? Arrays.copyOf(inputs, mcBatch) : inputs;
             try (OrtReference ort = new OrtReference(referenceForm(m), threads, true)) {
                 long[] tOrt = new long[runs], tDet = new long[runs], tMc = new long[runs];
                 for (int r = -warmup; r < runs; r++) {
                     long a = time(() -> ort.runBatched(flat, null, inputs.length, null, inputs.length).length);
                     long d = time(() -> sim.run(inputs, 0, bits, threads, null).length);
-                    long mc = time(() -> sim.run(inputs, samples, bits, threads, null).length);
+                    long mc = time(() -> sim.run(mcInputs, samples, bits, threads, null).length);
                     if (r >= 0) {
                         tOrt[r] = a;
                         tDet[r] = d;
@@ -145,15 +244,16 @@ public final class Bench {
                     System.err.printf(Locale.ROOT, "%s run %d: ORT %.0f ms, sim det %.0f ms, sim MC %.0f ms%n", name(m), r,
                             a / 1e6, d / 1e6, mc / 1e6);
                 }
-                double ortRate = rate(tOrt), det = rate(tDet), mc = rate(tMc);
-                System.out.printf(Locale.ROOT, "| %s | %,d | %,.0f | %,.0f | %.2f× | %,.0f | %.2f× |%n", name(m), macs(g),
-                        ortRate, det, det / ortRate, mc, mc / ortRate);
+                double ortRate = rate(tOrt, batch), det = rate(tDet, batch), mc = rate(tMc, mcInputs.length);
+                System.out.printf(Locale.ROOT, "| %s | %,d | %,.1f | %,.1f | %.2f× | %,.1f%s | %.2f× |%n", name(m), macs(g),
+                        ortRate, det, det / ortRate, mc, mcInputs.length < batch ? " (" + mcInputs.length + " ex.)" : "",
+                        mc / ortRate);
             }
         }
     }
 
-    private double rate(long[] t) {
-        return batch / (median(t) / 1e9);
+    private static double rate(long[] t, int examples) {
+        return examples / (median(t) / 1e9);
     }
 
     /** MNIST digits for 784-pixel models (what they were made for), seeded random pixels otherwise. */
