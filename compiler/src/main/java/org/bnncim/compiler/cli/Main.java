@@ -13,7 +13,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "bnncim", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Compile binarized Scale-Dropout neural networks (ONNX) onto spintronic computation-in-memory chips.",
-        subcommands = {CompileCommand.class, InspectCommand.class, RunCommand.class, VerifyCommand.class, EvalCommand.class, ExportReferenceCommand.class,
+        subcommands = {CompileCommand.class, InspectCommand.class, RunCommand.class, VerifyCommand.class, EvalCommand.class, RegressCommand.class, ExportReferenceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0, MISMATCH = 1, BAD_INPUT = 2, INTERNAL = 3;

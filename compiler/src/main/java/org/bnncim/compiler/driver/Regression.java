@@ -1,0 +1,313 @@
+package org.bnncim.compiler.driver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.bnncim.backends.sim.BitSource;
+import org.bnncim.backends.sim.Faults;
+import org.bnncim.backends.sim.Program;
+import org.bnncim.backends.sim.Simulator;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.arch.Architecture;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Regression runs: every model of a manifest, at every crossbar size and target it lists, compiled and simulated
+ * on the recorded inputs; the measured metrics are compared with a committed baseline under per-metric
+ * tolerances.
+ */
+public final class Regression {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How a metric may move before it counts as a regression. */
+    public record Tolerance(String kind, double value) {
+        boolean accepts(JsonNode base, JsonNode now) {
+            if (base == null || now == null) return false;
+            if (!base.isNumber() || !now.isNumber()) return base.equals(now);
+            double b = base.asDouble(), n = now.asDouble(), d = Math.abs(n - b);
+            if (kind.equals("exact")) return d == 0; // an int read back from the file equals the long measured
+            return kind.equals("relative") ? d <= value * Math.max(Math.abs(b), 1e-12) : d <= value;
+        }
+    }
+
+    /** One metric of one run (model at a crossbar size). */
+    public record Row(String run, String metric, JsonNode baseline, JsonNode now, String delta, boolean ok) {
+    }
+
+    public static final Map<String, Tolerance> DEFAULT_TOLERANCES = defaults();
+
+    private static Map<String, Tolerance> defaults() {
+        Map<String, Tolerance> t = new LinkedHashMap<>();
+        t.put("crossbars_used", new Tolerance("exact", 0));
+        t.put("crossbars_lower_bound", new Tolerance("exact", 0));
+        t.put("utilization", new Tolerance("absolute", 1e-9));
+        t.put("stochastic_units", new Tolerance("exact", 0));
+        t.put("energy_pj_deterministic", new Tolerance("relative", 1e-6));
+        t.put("energy_pj_mc", new Tolerance("relative", 1e-6));
+        t.put("latency_ns_deterministic", new Tolerance("relative", 1e-6));
+        t.put("area_mm2", new Tolerance("relative", 1e-6));
+        t.put("predictions_deterministic", new Tolerance("exact", 0));
+        t.put("predictions_mc", new Tolerance("exact", 0));
+        t.put("accuracy_deterministic", new Tolerance("absolute", 0));
+        t.put("accuracy_mc", new Tolerance("absolute", 0));
+        t.put("mean_entropy_mc", new Tolerance("absolute", 1e-6));
+        t.put("ood_auroc", new Tolerance("absolute", 1e-6));
+        t.put("program_sha256", new Tolerance("exact", 0));
+        t.put("verilog_sha256", new Tolerance("exact", 0));
+        return t;
+    }
+
+    /** What the manifest asks for; every field has a default. */
+    public record Plan(List<Path> models, List<String> crossbars, List<String> targets, int count, int samples, long seed,
+                       Path inputs, Path labels, List<Path> ood, Set<String> mcDropout) {
+    }
+
+    private Regression() {
+    }
+
+    public static Plan plan(Path dir, List<Path> extraModels) {
+        Path manifestFile = dir.resolve("manifest.json");
+        JsonNode m;
+        try {
+            m = JSON.readTree(Files.readString(manifestFile));
+        } catch (NoSuchFileException e) {
+            throw new BnncimException(manifestFile + ": no manifest (a manifest.json listing models is required)");
+        } catch (IOException e) {
+            throw new BnncimException(manifestFile + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+        JsonNode r = m.path("regress");
+        List<Path> models = new ArrayList<>();
+        java.util.Set<String> mcd = new java.util.HashSet<>();
+        if (!m.path("models").isArray()) throw new BnncimException(manifestFile + ": 'models' must be a list");
+        for (JsonNode e : m.get("models")) {
+            if (!e.hasNonNull("file")) throw new BnncimException(manifestFile + ": a model entry has no 'file'");
+            Path p = dir.resolve(e.get("file").asText()).normalize();
+            models.add(p);
+            if (e.path("kind").asText().equals("mc-dropout")) mcd.add(p.toString());
+        }
+        for (JsonNode e : r.path("extra_models")) models.add(dir.resolve(e.asText()).normalize());
+        models.addAll(extraModels);
+        List<String> crossbars = strings(r.path("crossbars"), List.of("64x64", "128x128", "256x256"));
+        List<String> targets = strings(r.path("targets"), List.of("sim"));
+        String inputs = r.path("inputs").asText("mnist/test-1000-images.npy");
+        String labels = r.path("labels").asText(inputs.replace("images.npy", "labels.npy"));
+        List<Path> ood = new ArrayList<>();
+        for (String o : strings(r.path("ood"), List.of("ood/fashion-200-images.npy", "ood/noise-200-images.npy"))) ood.add(dir.resolve(o));
+        return new Plan(models, crossbars, targets, r.path("count").asInt(200), r.path("samples").asInt(8),
+                r.path("seed").asLong(0), dir.resolve(inputs), dir.resolve(labels), ood, mcd);
+    }
+
+    private static List<String> strings(JsonNode n, List<String> dflt) {
+        if (!n.isArray()) return dflt;
+        List<String> out = new ArrayList<>();
+        n.forEach(x -> out.add(x.asText()));
+        return out;
+    }
+
+    /** Measures every run of the plan: run name -> metric -> value (deterministic order). */
+    public static Map<String, Map<String, JsonNode>> measure(Plan plan, int threads) {
+        Map<String, Map<String, JsonNode>> out = new TreeMap<>();
+        for (Path model : plan.models()) {
+            boolean mcd = plan.mcDropout().contains(model.toString());
+            var imported = OnnxImporter.importFile(model, new OnnxImporter.Options(mcd, false, 255));
+            int per = imported.inputs().get(0).shape().size();
+            float[][] all = Inputs.read(plan.inputs(), per).examples();
+            int n = Math.min(plan.count(), all.length);
+            float[][] x = java.util.Arrays.copyOf(all, n);
+            int[] labels = Inputs.labels(plan.labels(), all.length);
+            for (String xb : plan.crossbars()) {
+                String[] rc = xb.split("x");
+                Architecture a = ArchitectureLoader.defaults().withCrossbar(Integer.parseInt(rc[0]), Integer.parseInt(rc[1]));
+                var c = Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, plan.samples(), plan.seed(),
+                        Set.of()), s -> { });
+                Map<String, JsonNode> metrics = new LinkedHashMap<>();
+                CostReport r = c.report();
+                metrics.put("crossbars_used", JSON.valueToTree(r.crossbarsUsed()));
+                metrics.put("crossbars_lower_bound", JSON.valueToTree(r.crossbarsLowerBound()));
+                metrics.put("utilization", JSON.valueToTree(round(r.utilization())));
+                metrics.put("stochastic_units", JSON.valueToTree(r.stochasticUnits()));
+                metrics.put("energy_pj_deterministic", JSON.valueToTree(round(r.deterministic().energyPj())));
+                metrics.put("energy_pj_mc", JSON.valueToTree(round(r.mc().energyPj())));
+                metrics.put("latency_ns_deterministic", JSON.valueToTree(round(r.deterministic().latencyNs())));
+                metrics.put("area_mm2", JSON.valueToTree(round(r.mc().areaMm2())));
+                Program p = Program.of(c.graph());
+                Simulator sim = new Simulator(p, Faults.NONE, plan.seed());
+                float[][][] det = sim.run(x, 0, null, threads, null);
+                boolean stochastic = c.graph().stochasticBits() > 0 || mcd;
+                StringBuilder dp = new StringBuilder(), mp = new StringBuilder();
+                Metrics.Predictive[] mc = new Metrics.Predictive[n];
+                Metrics.Predictive[] dt = new Metrics.Predictive[n];
+                float[][][] mcOut = stochastic ? sim.run(x, plan.samples(), BitSource.counterBased(c.graph(), plan.seed(), 0), threads, null) : det;
+                for (int i = 0; i < n; i++) {
+                    dt[i] = Metrics.predictive(det[i]);
+                    mc[i] = Metrics.predictive(mcOut[i]);
+                    dp.append(dt[i].predicted());
+                    mp.append(mc[i].predicted());
+                }
+                int[] lab = java.util.Arrays.copyOf(labels, n);
+                metrics.put("predictions_deterministic", JSON.valueToTree(dp.toString()));
+                metrics.put("predictions_mc", JSON.valueToTree(mp.toString()));
+                metrics.put("accuracy_deterministic", JSON.valueToTree(round(Metrics.accuracy(dt, lab))));
+                metrics.put("accuracy_mc", JSON.valueToTree(round(Metrics.accuracy(mc, lab))));
+                double[] ent = java.util.Arrays.stream(mc).mapToDouble(Metrics.Predictive::predictiveEntropy).toArray();
+                metrics.put("mean_entropy_mc", JSON.valueToTree(round(java.util.Arrays.stream(ent).average().orElse(0))));
+                ObjectNode auroc = JSON.createObjectNode();
+                for (Path o : plan.ood()) {
+                    float[][] ox = Inputs.read(o, per).examples();
+                    float[][][] oy = sim.run(ox, stochastic ? plan.samples() : 0, BitSource.counterBased(c.graph(), plan.seed() + 1, 0), threads, null);
+                    double[] oent = new double[ox.length];
+                    for (int i = 0; i < ox.length; i++) oent[i] = Metrics.predictive(oy[i]).predictiveEntropy();
+                    auroc.put(o.getFileName().toString().replace("-images.npy", ""), round(Metrics.auroc(ent, oent)));
+                }
+                metrics.put("ood_auroc", auroc);
+                Map<String, byte[]> files = Compiler.outputs(c, true);
+                metrics.put("program_sha256", JSON.valueToTree(sha256(files.get(Loaded.PROGRAM_FILE))));
+                if (plan.targets().contains("verilog") || plan.targets().contains("all")) {
+                    metrics.put("verilog_sha256", JSON.valueToTree(verilogHash(c, plan.seed())));
+                }
+                out.put(model.getFileName().toString().replace(".onnx", "") + "@" + xb, metrics);
+            }
+        }
+        return out;
+    }
+
+    /** Hash of every generated Verilog file; a model the backend cannot map records why, so support shows up as a change. */
+    private static String verilogHash(Compiler.Compiled c, long seed) {
+        MessageDigest md = digest();
+        try {
+            Compiler.outputs(c, false, new org.bnncim.backends.verilog.VerilogBackend.Options(null, 0, seed)).forEach((k, v) -> {
+                if (!k.startsWith("verilog/")) return;
+                md.update(k.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update(v);
+            });
+        } catch (BnncimException e) {
+            return "unsupported";
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static double round(double v) {
+        return v == 0 || !Double.isFinite(v) ? 0 : new java.math.BigDecimal(v).round(new java.math.MathContext(10)).doubleValue();
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha256(byte[] b) {
+        return HexFormat.of().formatHex(digest().digest(b));
+    }
+
+    /** Compares measured runs with a baseline document; every baseline run and metric must be present now. */
+    public static List<Row> compare(JsonNode baseline, Map<String, Map<String, JsonNode>> now) {
+        Map<String, Tolerance> tol = new LinkedHashMap<>(DEFAULT_TOLERANCES);
+        baseline.path("tolerances").fields().forEachRemaining(e ->
+                tol.put(e.getKey(), new Tolerance(e.getValue().path("kind").asText("exact"), e.getValue().path("value").asDouble(0))));
+        List<Row> rows = new ArrayList<>();
+        JsonNode runs = baseline.path("runs");
+        java.util.Set<String> names = new java.util.TreeSet<>(now.keySet());
+        runs.fieldNames().forEachRemaining(names::add);
+        for (String run : names) {
+            Map<String, JsonNode> m = now.get(run);
+            JsonNode b = runs.get(run);
+            if (m == null) {
+                rows.add(new Row(run, "(run)", JSON.valueToTree("present"), JSON.valueToTree("missing"), "model or size no longer run", false));
+                continue;
+            }
+            if (b == null) {
+                rows.add(new Row(run, "(run)", JSON.valueToTree("missing"), JSON.valueToTree("present"), "not in the baseline: --update to add", false));
+                continue;
+            }
+            java.util.Set<String> metrics = new java.util.LinkedHashSet<>(m.keySet());
+            b.fieldNames().forEachRemaining(metrics::add);
+            for (String metric : metrics) {
+                JsonNode bv = b.get(metric), nv = m.get(metric);
+                Tolerance t = tol.getOrDefault(metric, new Tolerance("exact", 0));
+                boolean ok;
+                if (bv != null && nv != null && bv.isObject() && nv.isObject()) {
+                    ok = true;
+                    for (var it = bv.fieldNames(); it.hasNext(); ) {
+                        String k = it.next();
+                        ok &= t.accepts(bv.get(k), nv.get(k));
+                    }
+                    ok &= bv.size() == nv.size();
+                } else {
+                    ok = t.accepts(bv, nv);
+                }
+                rows.add(new Row(run, metric, bv, nv, delta(bv, nv), ok));
+            }
+        }
+        return rows;
+    }
+
+    static String delta(JsonNode b, JsonNode n) {
+        if (b == null || n == null) return b == null ? "new metric" : "metric missing";
+        if (b.isNumber() && n.isNumber()) {
+            double d = n.asDouble() - b.asDouble();
+            if (d == 0) return "0";
+            double rel = b.asDouble() == 0 ? Double.NaN : d / Math.abs(b.asDouble());
+            return String.format(Locale.ROOT, "%+.6g%s", d, Double.isNaN(rel) ? "" : String.format(Locale.ROOT, " (%+.3g%%)", 100 * rel));
+        }
+        if (b.isTextual() && n.isTextual() && b.asText().length() == n.asText().length() && !b.equals(n)) {
+            int diff = 0, first = -1;
+            for (int i = 0; i < b.asText().length(); i++) {
+                if (b.asText().charAt(i) != n.asText().charAt(i)) {
+                    diff++;
+                    if (first < 0) first = i;
+                }
+            }
+            return diff + " of " + b.asText().length() + " differ (first at " + first + ")";
+        }
+        if (b.isObject() && n.isObject()) {
+            List<String> parts = new ArrayList<>();
+            b.fieldNames().forEachRemaining(k -> {
+                if (n.has(k) && !n.get(k).equals(b.get(k))) parts.add(k + " " + delta(b.get(k), n.get(k)));
+            });
+            return parts.isEmpty() ? "0" : String.join(", ", parts);
+        }
+        return b.equals(n) ? "0" : "changed";
+    }
+
+    /** The baseline document for {@code now}, keeping the tolerances of {@code old} (if any). */
+    public static ObjectNode baseline(JsonNode old, Map<String, Map<String, JsonNode>> now) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", 1);
+        root.put("comment", "bnncim regress baseline: rewrite deliberately with `bnncim regress DIR --update`");
+        ObjectNode tol = root.putObject("tolerances");
+        Map<String, Tolerance> t = new LinkedHashMap<>(DEFAULT_TOLERANCES);
+        if (old != null) old.path("tolerances").fields().forEachRemaining(e ->
+                t.put(e.getKey(), new Tolerance(e.getValue().path("kind").asText("exact"), e.getValue().path("value").asDouble(0))));
+        t.forEach((k, v) -> {
+            ObjectNode o = tol.putObject(k);
+            o.put("kind", v.kind());
+            o.put("value", v.value());
+        });
+        ObjectNode runs = root.putObject("runs");
+        now.forEach((run, metrics) -> {
+            ObjectNode o = runs.putObject(run);
+            metrics.forEach(o::set);
+        });
+        return root;
+    }
+}
