@@ -152,7 +152,9 @@ class FoldThresholdsTest {
                     float[] in = new float[ch];
                     java.util.Arrays.fill(in, x);
                     for (Boolean z : t.stochastic() == null ? new Boolean[] {null} : SETTINGS) {
-                        Bits bits = z == null ? null : Bits.ofScale(z);
+                        boolean[] all = new boolean[chain.stochasticBits()];
+                        java.util.Arrays.fill(all, z != null && z);
+                        Bits bits = z == null ? null : Bits.ofScale(all);
                         float[] ya = a.output(in, bits), yb = b.output(in, bits);
                         for (int c = 0; c < ch; c++) assertEquals(ya[c], yb[c], model + " " + t.name() + " x=" + x + " c=" + c + " z=" + z);
                     }
