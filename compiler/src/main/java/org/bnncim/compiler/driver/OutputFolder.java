@@ -33,10 +33,16 @@ public final class OutputFolder {
         try {
             Files.createDirectories(parent);
             tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp");
+            try {
+                // temp folders are owner-only; the output should look like any folder the user makes
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException ignored) {
+                // non-POSIX file systems keep their defaults
+            }
             for (var e : files.entrySet()) {
                 Path f = tmp.resolve(e.getKey());
                 Files.createDirectories(f.getParent());
-                Files.write(f, e.getValue());
+                Files.write(f, e.getValue()); // inside the hidden temp folder: readers see nothing until the rename
             }
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
