@@ -42,7 +42,12 @@ class MappingTest {
         for (Path model : Models.all()) {
             for (int size : SIZES) {
                 for (var enc : Architecture.WeightEncoding.values()) {
-                    Mapping m = compile(model, arch(size, enc)).graph().mapping().orElseThrow();
+                    var c = compile(model, arch(size, enc));
+                    Mapping m = c.graph().mapping().orElseThrow();
+                    var files = Compiler.outputs(c, false);
+                    for (String f : List.of("report.txt", "report.json", "report.html")) {
+                        assertTrue(files.get(f).length > 500, model.getFileName() + " at " + size + ": " + f);
+                    }
                     long lb = m.lowerBound();
                     int used = m.crossbarCount();
                     assertTrue(used <= 1.10 * lb,
