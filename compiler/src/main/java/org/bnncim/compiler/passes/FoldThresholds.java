@@ -39,6 +39,7 @@ public final class FoldThresholds implements Pass {
         Set<String> outputs = new HashSet<>(g.outputs());
         Map<Node, Node> replace = new HashMap<>();
         Set<Node> drop = new HashSet<>();
+        int[] tieCount = new int[2]; // comparators whose threshold is an exact zero of the unfolded chain, of all
         for (Node n : g.nodes()) {
             if (!(n instanceof Node.Sign s)) continue;
             Chain c = chain(g, s.input(), uses, outputs);
@@ -49,7 +50,7 @@ public final class FoldThresholds implements Pass {
                 if (c.dropout() != null) continue;
                 folded = inputBinarize(g, s, c, srcType);
             } else {
-                folded = threshold(g, s, c, srcType);
+                folded = threshold(g, s, c, srcType, tieCount);
             }
             replace.put(s, folded);
             drop.addAll(c.removed());
@@ -60,7 +61,12 @@ public final class FoldThresholds implements Pass {
             if (drop.contains(n)) continue;
             out.add(replace.getOrDefault(n, n));
         }
-        return g.withNodes(out);
+        Map<String, String> notes = new java.util.LinkedHashMap<>(g.notes());
+        if (tieCount[1] > 0) {
+            notes.put("sign_zero_ties", tieCount[0] + " of " + tieCount[1] + " comparator thresholds sit on an exact zero of the"
+                    + " unfolded pre-activation: a popcount equal to the threshold gives sign(0) = +1 on the chip, 0 in ONNX Runtime's Sign");
+        }
+        return g.withNodes(out).withNotes(notes);
     }
 
     private static Chain chain(Graph g, String value, Map<String, Integer> uses, Set<String> outputs) {
@@ -115,14 +121,18 @@ public final class FoldThresholds implements Pass {
         return d;
     }
 
-    private static Node.Threshold threshold(Graph g, Node.Sign s, Chain c, TensorType src) {
+    private static Node.Threshold threshold(Graph g, Node.Sign s, Chain c, TensorType src, int[] tieCount) {
         long bound = IntBounds.maxAbs(g, c.source());
         int channels = src.shape().channels();
         ThresholdSet expected = set(c, src, channels, bound, null);
         Node.Stochastic st = null;
+        tieCount[0] += ties(c, src, expected, bound, null);
+        tieCount[1] += channels;
         if (c.dropout() != null) {
             st = new Node.Stochastic(c.dropout().bit(), c.dropout().p(),
                     set(c, src, channels, bound, false), set(c, src, channels, bound, true));
+            tieCount[0] += ties(c, src, st.kept(), bound, false) + ties(c, src, st.dropped(), bound, true);
+            tieCount[1] += 2 * channels;
         }
         Value out = new Value(s.output().name(), s.output().type());
         return new Node.Threshold(foldedName(c, s), c.source(), out, expected, st);
@@ -165,6 +175,20 @@ public final class FoldThresholds implements Pass {
             }
         }
         return new ThresholdSet(t, ge);
+    }
+
+    /**
+     * Comparators whose threshold sits exactly on a zero of the unfolded computation: an input equal to the
+     * threshold makes the float pre-activation exactly 0, where the chip's sign(0) = +1 and ONNX Runtime's Sign
+     * gives 0. Decided statically, since the popcount is an integer.
+     */
+    private static int ties(Chain c, TensorType src, ThresholdSet s, long bound, Boolean z) {
+        int n = 0;
+        for (int ch = 0; ch < s.channels(); ch++) {
+            long t = s.threshold(ch);
+            if (t >= -bound && t <= bound && evalChain(c, src, t, ch, z) == 0f) n++;
+        }
+        return n;
     }
 
     private static Node.InputBinarize inputBinarize(Graph g, Node.Sign s, Chain c, TensorType src) {

@@ -77,6 +77,7 @@ class FoldThresholdsTest {
         assertTrue(t.expected().greaterOrEqual(0));
         assertEquals(-3, t.expected().threshold(1));
         assertTrue(!t.expected().greaterOrEqual(1));
+        assertTrue(f.notes().get("sign_zero_ties").startsWith("2 of 2 comparator thresholds"), f.notes().toString());
         int ties = assertSameOnRange(g, f, -128, 128, 2);
         assertTrue(ties > 0, "the sweep must hit exact zeros");
     }
