@@ -189,15 +189,13 @@ public sealed interface Node {
     record Stochastic(int bit, float p, ThresholdSet kept, ThresholdSet dropped) {
     }
 
-    /** Max pooling over [C,H,W]; padded positions are ignored. On bipolar data it is an OR of the +1s. */
-    record MaxPool(String name, String input, Value output, int[] kernel, int[] strides, int[] pads) implements Node {
-        public MaxPool {
+    /** A pooling window: kernel and strides (height, width) and pads (top, left, bottom, right). */
+    record Window(int[] kernel, int[] strides, int[] pads) {
+        public Window {
             kernel = kernel.clone();
             strides = strides.clone();
             pads = pads.clone();
         }
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "max_pool"; }
         @Override
         public int[] kernel() { return kernel.clone(); }
         @Override
@@ -207,45 +205,32 @@ public sealed interface Node {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof MaxPool m && name.equals(m.name) && input.equals(m.input) && output.equals(m.output)
-                    && Arrays.equals(kernel, m.kernel) && Arrays.equals(strides, m.strides) && Arrays.equals(pads, m.pads);
+            return o instanceof Window w && Arrays.equals(kernel, w.kernel) && Arrays.equals(strides, w.strides)
+                    && Arrays.equals(pads, w.pads);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(name, input, output, Arrays.hashCode(kernel), Arrays.hashCode(strides), Arrays.hashCode(pads));
+            return Objects.hash(Arrays.hashCode(kernel), Arrays.hashCode(strides), Arrays.hashCode(pads));
         }
     }
 
+    /** Max pooling over [C,H,W]; padded positions are ignored. On bipolar data it is an OR of the +1s. */
+    record MaxPool(String name, String input, Value output, Window window) implements Node {
+        public List<String> inputs() { return List.of(input); }
+        public String opName() { return "max_pool"; }
+        public int[] kernel() { return window.kernel(); }
+        public int[] strides() { return window.strides(); }
+        public int[] pads() { return window.pads(); }
+    }
+
     /** Average pooling over [C,H,W] in float32 (digital periphery). */
-    record AvgPool(String name, String input, Value output, int[] kernel, int[] strides, int[] pads,
-                   boolean countIncludePad) implements Node {
-        public AvgPool {
-            kernel = kernel.clone();
-            strides = strides.clone();
-            pads = pads.clone();
-        }
+    record AvgPool(String name, String input, Value output, Window window, boolean countIncludePad) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "avg_pool"; }
-        @Override
-        public int[] kernel() { return kernel.clone(); }
-        @Override
-        public int[] strides() { return strides.clone(); }
-        @Override
-        public int[] pads() { return pads.clone(); }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof AvgPool m && name.equals(m.name) && input.equals(m.input) && output.equals(m.output)
-                    && Arrays.equals(kernel, m.kernel) && Arrays.equals(strides, m.strides)
-                    && Arrays.equals(pads, m.pads) && countIncludePad == m.countIncludePad;
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(name, input, output, Arrays.hashCode(kernel), Arrays.hashCode(strides),
-                    Arrays.hashCode(pads), countIncludePad);
-        }
+        public int[] kernel() { return window.kernel(); }
+        public int[] strides() { return window.strides(); }
+        public int[] pads() { return window.pads(); }
     }
 
     /** Reinterprets the row-major data with a new shape (Flatten, Reshape). */

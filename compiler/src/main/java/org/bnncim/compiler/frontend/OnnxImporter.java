@@ -917,10 +917,10 @@ public final class OnnxImporter {
         long[] od = {1, x.dims()[1], oh, ow};
         TensorType t = typeOf(x);
         if (max) {
-            emit(n, out(n, 0), t.elem(), od, t.scale(), (nm, v) -> new Node.MaxPool(nm, x.ir(), v, k, s, p));
+            emit(n, out(n, 0), t.elem(), od, t.scale(), (nm, v) -> new Node.MaxPool(nm, x.ir(), v, new Node.Window(k, s, p)));
         } else {
             boolean countPad = attrInt(n, "count_include_pad", 0) != 0;
-            emit(n, out(n, 0), ElemType.FLOAT32, od, 1.0, (nm, v) -> new Node.AvgPool(nm, x.ir(), v, k, s, p, countPad));
+            emit(n, out(n, 0), ElemType.FLOAT32, od, 1.0, (nm, v) -> new Node.AvgPool(nm, x.ir(), v, new Node.Window(k, s, p), countPad));
         }
         env.put(out(n, 0), new D(out(n, 0), od, false));
     }

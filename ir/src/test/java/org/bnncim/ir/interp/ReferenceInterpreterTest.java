@@ -56,7 +56,7 @@ class ReferenceInterpreterTest {
         Graph g = new Graph("c", List.of(v("x", ElemType.BIPOLAR, 1, 3, 3)), List.of(
                 new Node.BinaryConv("conv", "x", v("y", ElemType.INT32, 1, 3, 3), m, 1, 2, 2,
                         new int[] {1, 1}, new int[] {1, 1, 0, 0}, new int[] {1, 1}),
-                new Node.MaxPool("pool", "y", v("p", ElemType.INT32, 1, 2, 2), new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 1, 1})),
+                new Node.MaxPool("pool", "y", v("p", ElemType.INT32, 1, 2, 2), new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 1, 1}))),
                 List.of("p"), Map.of());
         float[] x = {1, -1, 1, -1, -1, -1, 1, 1, 1};
         var t = new ReferenceInterpreter(g).run(x, null);
