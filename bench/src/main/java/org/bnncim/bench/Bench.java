@@ -297,16 +297,18 @@ public final class Bench {
         Compiler.Options o = options(m);
         List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(p -> p.getType() == MemoryType.HEAP).toList();
-        long[] t = new long[runs];
+        long[] t = new long[runs], cpu = new long[runs], gc = new long[runs];
         long peak = 0, weights = 0;
         double cold = 0;
         for (int r = 0; r < runs; r++) {
             System.gc();
             heap.forEach(MemoryPoolMXBean::resetPeakUsage);
-            long t0 = System.nanoTime();
+            long g0 = gcMillis(), c0 = cpu(), t0 = System.nanoTime();
             Compiler.Compiled c = Compiler.compile(m, o, s -> { });
             Compiler.outputs(c, true);
             t[r] = System.nanoTime() - t0;
+            cpu[r] = cpu() - c0;
+            gc[r] = gcMillis() - g0;
             if (r == 0) {
                 cold = t[r] / 1e6;
                 weights = weights(c.graph());
@@ -314,12 +316,23 @@ public final class Bench {
             long p = 0;
             for (MemoryPoolMXBean b : heap) p += b.getPeakUsage().getUsed();
             peak = Math.max(peak, p);
-            System.err.printf(Locale.ROOT, "%s run %d: %.0f ms, heap peak %d MB%n", name(m), r, t[r] / 1e6, p >> 20);
+            System.err.printf(Locale.ROOT, "%s run %d: %.0f ms (CPU %.0f, GC %d), heap peak %d MB%n", name(m), r,
+                    t[r] / 1e6, cpu[r] / 1e6, gc[r], p >> 20);
         }
-        long[] warm = Arrays.copyOfRange(t, 1, t.length);
-        System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.0f | %.0f | %.0f | %d | %d |%n", name(m), weights,
-                Files.size(m), cold, warm.length == 0 ? cold : median(warm) / 1e6,
-                warm.length == 0 ? cold : median(warm) / 1e6 / (weights / 1e6), peak >> 20, vmHwm() >> 20);
+        long[] warm = Arrays.copyOfRange(t, 1, t.length), warmCpu = Arrays.copyOfRange(cpu, 1, cpu.length);
+        long[] warmGc = Arrays.copyOfRange(gc, 1, gc.length);
+        double w = warm.length == 0 ? cold : median(warm) / 1e6;
+        double wc = warmCpu.length == 0 ? cpu[0] / 1e6 : median(warmCpu) / 1e6;
+        System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %d |%n", name(m), weights,
+                Files.size(m), cold, w, wc, wc / (weights / 1e6), warmGc.length == 0 ? gc[0] : median(warmGc),
+                peak >> 20, vmHwm() >> 20);
+    }
+
+    /** Time all collectors spent collecting (pauses and, for G1, concurrent cycles as the JVM reports them). */
+    private static long gcMillis() {
+        long s = 0;
+        for (var b : ManagementFactory.getGarbageCollectorMXBeans()) s += Math.max(0, b.getCollectionTime());
+        return s;
     }
 
     /** The process's peak resident set (heap, metaspace, code, native buffers), from /proc; 0 elsewhere. */
