@@ -883,6 +883,12 @@ def update_manifest(testdata, entry):
         man = {"version": 1, "datasets": {}, "models": []}
     man["version"] = 1
     man["datasets"] = DATASETS_MANIFEST
+    # keys added by other tools (e.g. "golden", written by the Java golden-output tool) stay
+    # when the model file is unchanged; they are dropped when the file changed
+    for old in man.get("models", []):
+        if old["name"] == entry["name"] and old.get("sha256") == entry["sha256"]:
+            for k, v in old.items():
+                entry.setdefault(k, v)
     models = [m for m in man.get("models", []) if m["name"] != entry["name"]]
     models.append(entry)
     models.sort(key=lambda m: MODELS.index(m["name"]) if m["name"] in MODELS else 99)
