@@ -40,9 +40,13 @@ public final class Simulator {
     private final int[] prefix;
     /** Passes can share work only when nothing but the scale bits is random. */
     private final boolean shareable;
+    /** For each value name, the index of the last node that reads it (batched runs free values after it). */
+    private final Map<String, Integer> lastUse;
+    /** Elements of the largest value of a pass (bounds a batched run's block size). */
+    private final int largest;
 
     /** A crossbar layer's pieces with the cells they read, aligned so bit 0 is the piece's first row. */
-    private record XPiece(int k0, int kLen, int n0, int nLen, long[][] columns) {
+    private record XPiece(int k0, int kLen, int n0, int nLen, long[][] columns, int words, long[] flat) {
     }
 
     private record XLayer(int k, int n, List<XPiece> pieces) {
@@ -75,10 +79,19 @@ public final class Simulator {
                     int col = comp ? 2 * (p.col() + dn) : p.col() + dn;
                     for (int dk = 0; dk < p.kLen(); dk++) if (cells[p.row() + dk][col]) cols[dn][dk >>> 6] |= 1L << (dk & 63);
                 }
-                pieces.add(new XPiece(p.k0(), p.kLen(), p.n0(), p.nLen(), cols));
+                long[] flat = new long[p.nLen() * words];
+                for (int dn = 0; dn < p.nLen(); dn++) System.arraycopy(cols[dn], 0, flat, dn * words, words);
+                pieces.add(new XPiece(p.k0(), p.kLen(), p.n0(), p.nLen(), cols, words, flat));
             }
             layers.put(l.layer(), new XLayer(l.k(), l.n(), pieces));
         }
+        List<Node> nodes = graph.nodes();
+        this.lastUse = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) lastUse.put(nodes.get(i).inputs().get(0), i);
+        int big = 1;
+        for (Node n : nodes) big = Math.max(big, n.output().shape().size());
+        for (var v : graph.inputs()) big = Math.max(big, v.shape().size());
+        this.largest = big;
     }
 
     public Program program() {
@@ -188,6 +201,16 @@ public final class Simulator {
             for (int start = 0; start < inputs.length; start += chunk) {
                 final int s = start, e = Math.min(inputs.length, start + chunk);
                 jobs.add(pool.submit(() -> {
+                    if (faults.readFlip() == 0) {
+                        // no per-read draws: run blocks of examples layer by layer (same values, see runBlock)
+                        int per = (int) Math.max(1, Math.min(BLOCK_PASSES / passes, BLOCK_INTS / ((long) passes * largest)));
+                        for (int b = s; b < e; b += per) {
+                            int be = Math.min(e, b + per);
+                            runBlock(inputs, b, be, samples, bits, out);
+                            if (onExample != null) for (int i = b; i < be; i++) onExample.run();
+                        }
+                        return;
+                    }
                     for (int i = s; i < e; i++) {
                         out[i] = new float[passes][];
                         Map<String, Object> memo = shareable && passes > 1 ? new HashMap<>() : null;
@@ -213,6 +236,222 @@ public final class Simulator {
         return out;
     }
 
+    /** Target number of passes computed together per layer, and bound on the ints a block's values may hold. */
+    private static final int BLOCK_PASSES = 256;
+    private static final long BLOCK_INTS = 1L << 22;
+
+    /**
+     * Passes of examples [from, to) computed node by node over the whole block, for runs without read-flip faults
+     * (then a pass draws randoms only in McDropout, from its own generator, in node order, exactly as in
+     * {@link #pass}). With a shareable program, passes of one example whose value at a node depends on the same
+     * stochastic-bit prefix share one computation, as with the per-example memo of the one-pass path. Crossbar layers
+     * are computed for all distinct inputs of the block at once, from the same cells and with the same integer sums.
+     */
+    private void runBlock(float[][] inputs, int from, int to, int samples, BitSource bits, float[][][] out) {
+        int passes = Math.max(1, samples);
+        int m = (to - from) * passes;
+        int[] ex = new int[m];
+        boolean[][] pb = new boolean[m][];
+        SplittableRandom[] noise = new SplittableRandom[m];
+        Object[] in = new Object[m];
+        for (int i = from; i < to; i++) {
+            float[] x = inputs[i].clone();
+            out[i] = new float[passes][];
+            for (int t = 0; t < passes; t++) {
+                int p = (i - from) * passes + t;
+                ex[p] = i;
+                pb[p] = samples == 0 ? null : bits.bits(i, t);
+                noise[p] = pb[p] != null ? new SplittableRandom(mix(seed, i, t)) : null;
+                in[p] = x;
+            }
+        }
+        Map<String, Object[]> env = new HashMap<>();
+        env.put(graph.inputs().get(0).name(), in);
+        List<Node> nodes = graph.nodes();
+        String outName = graph.outputs().get(0);
+        int[] rep = new int[m];
+        int[] reps = new int[m];
+        Map<Object, Integer> groups = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            String inName = n.inputs().get(0);
+            Object[] xs = env.get(inName);
+            TensorType it = graph.value(inName).type();
+            int r = 0;
+            if (shareable) {
+                groups.clear();
+                for (int p = 0; p < m; p++) {
+                    Object key = groupKey(i, ex[p], pb[p]);
+                    Integer g = groups.get(key);
+                    if (g == null) {
+                        groups.put(key, r);
+                        reps[r] = p;
+                        g = r++;
+                    }
+                    rep[p] = g;
+                }
+            } else {
+                for (int p = 0; p < m; p++) {
+                    rep[p] = p;
+                    reps[p] = p;
+                }
+                r = m;
+            }
+            Object[] yr = new Object[r];
+            if (n instanceof Node.BinaryDense d) {
+                XLayer l = layers.get(d.name());
+                int k = l.k();
+                int[] x = new int[r * k];
+                for (int g = 0; g < r; g++) System.arraycopy((int[]) xs[reps[g]], 0, x, g * k, k);
+                int[] acc = new int[l.n() * r];
+                accumulateBlock(l, x, r, inputBits(it), acc);
+                for (int g = 0; g < r; g++) {
+                    int[] y = new int[l.n()];
+                    for (int c = 0; c < y.length; c++) y[c] = acc[c * r + g];
+                    yr[g] = y;
+                }
+            } else if (n instanceof Node.BinaryConv c) {
+                for (int g = 0; g < r; g++) yr[g] = convBlock(c, (int[]) xs[reps[g]], it);
+            } else {
+                for (int g = 0; g < r; g++) yr[g] = step(n, xs[reps[g]], it, pb[reps[g]], noise[reps[g]]);
+            }
+            Object[] ys = new Object[m];
+            for (int p = 0; p < m; p++) ys[p] = yr[rep[p]];
+            env.put(n.output().name(), ys);
+            if (!inName.equals(outName) && lastUse.get(inName) == i) env.remove(inName);
+        }
+        Object[] ys = env.get(outName);
+        for (int p = 0; p < m; p++) out[ex[p]][p % passes] = toFloat(ys[p]);
+    }
+
+    /** Which passes of a block share node {@code node}'s value: same example, same stochastic-bit prefix. */
+    private Object groupKey(int node, int example, boolean[] bits) {
+        int len = bits == null ? 0 : prefix[node];
+        if (len <= 31) {
+            long k = 0;
+            for (int b = 0; b < len; b++) if (bits[b]) k |= 1L << b;
+            return ((long) example << 32) | k;
+        }
+        return example + "/" + memoKey(node, bits);
+    }
+
+    private static int inputBits(TensorType it) {
+        return it.elem().isBipolar() || it.elem().bits() == 2 ? 1 : it.elem().bits();
+    }
+
+    /**
+     * For {@code v} input vectors {@code x[j * k + ...]}, adds the layer's popcounts into {@code acc[col * v + j]}:
+     * the same per-piece sums as {@link #accumulate} without read faults, each piece's input packed once and each
+     * column word read once for all vectors.
+     */
+    private static void accumulateBlock(XLayer l, int[] x, int v, int inputBits, int[] acc) {
+        int k = l.k();
+        int planes = inputBits == 1 ? 1 : inputBits;
+        int mask = inputBits >= 31 ? -1 : (1 << inputBits) - 1;
+        for (XPiece p : l.pieces()) {
+            int pw = p.words(), k0 = p.k0(), kLen = p.kLen();
+            long[] a = new long[v * pw * planes];
+            long[] xp = inputBits == 1 ? new long[v * pw] : null;
+            int[] kc = new int[v];
+            for (int j = 0; j < v; j++) {
+                int base = j * k + k0;
+                if (inputBits == 1) {
+                    int o = j * pw;
+                    for (int dk = 0; dk < kLen; dk++) {
+                        int xv = x[base + dk];
+                        long bit = 1L << (dk & 63);
+                        if (xv != 0) a[o + (dk >>> 6)] |= bit;
+                        if (xv > 0) xp[o + (dk >>> 6)] |= bit;
+                    }
+                    int c = 0;
+                    for (int w = 0; w < pw; w++) c += Long.bitCount(a[o + w]);
+                    kc[j] = c;
+                } else {
+                    int o = j * planes * pw;
+                    int sum = 0;
+                    for (int dk = 0; dk < kLen; dk++) {
+                        int xv = x[base + dk] & mask;
+                        sum += xv;
+                        int wi = o + (dk >>> 6);
+                        int sh = dk & 63;
+                        while (xv != 0) {
+                            int b = Integer.numberOfTrailingZeros(xv);
+                            a[wi + b * pw] |= 1L << sh;
+                            xv &= xv - 1;
+                        }
+                    }
+                    kc[j] = sum; // = sum over planes b of popcount(plane b) << b
+                }
+            }
+            long[] cols = p.flat();
+            int n0 = p.n0();
+            if (inputBits == 1) {
+                if (pw == 4) {
+                    for (int dn = 0; dn < p.nLen(); dn++) {
+                        int cb = dn * 4, ab = (n0 + dn) * v;
+                        long c0 = cols[cb], c1 = cols[cb + 1], c2 = cols[cb + 2], c3 = cols[cb + 3];
+                        for (int j = 0; j < v; j++) {
+                            int o = j * 4;
+                            int miss = Long.bitCount((xp[o] ^ c0) & a[o]) + Long.bitCount((xp[o + 1] ^ c1) & a[o + 1])
+                                    + Long.bitCount((xp[o + 2] ^ c2) & a[o + 2]) + Long.bitCount((xp[o + 3] ^ c3) & a[o + 3]);
+                            acc[ab + j] += kc[j] - 2 * miss; // 2 * matches - kActive
+                        }
+                    }
+                } else {
+                    for (int dn = 0; dn < p.nLen(); dn++) {
+                        int cb = dn * pw, ab = (n0 + dn) * v;
+                        for (int j = 0; j < v; j++) {
+                            int o = j * pw, miss = 0;
+                            for (int w = 0; w < pw; w++) miss += Long.bitCount((xp[o + w] ^ cols[cb + w]) & a[o + w]);
+                            acc[ab + j] += kc[j] - 2 * miss;
+                        }
+                    }
+                }
+            } else {
+                for (int dn = 0; dn < p.nLen(); dn++) {
+                    int cb = dn * pw, ab = (n0 + dn) * v;
+                    for (int j = 0; j < v; j++) {
+                        int o = j * planes * pw, s = 0;
+                        for (int b = 0; b < planes; b++) {
+                            int ones = 0, ob = o + b * pw;
+                            for (int w = 0; w < pw; w++) ones += Long.bitCount(cols[cb + w] & a[ob + w]);
+                            s += ones << b;
+                        }
+                        acc[ab + j] += 2 * s - kc[j]; // sum over planes of (2 * plusOnes - kActive) << b
+                    }
+                }
+            }
+        }
+    }
+
+    /** A convolution for one input: all output positions' patches form one block of vectors (im2col). */
+    private int[] convBlock(Node.BinaryConv c, int[] x, TensorType it) {
+        Shape is = it.shape(), os = c.output().shape();
+        int cin = is.dim(0), h = is.dim(1), w = is.dim(2), oh = os.dim(1), ow = os.dim(2);
+        int[] s = c.strides(), p = c.pads(), d = c.dilations();
+        XLayer l = layers.get(c.name());
+        int k = l.k(), positions = oh * ow;
+        int[] col = new int[positions * k];
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int base = (oy * ow + ox) * k;
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int i = 0; i < c.kh(); i++) {
+                        int iy = oy * s[0] - p[0] + i * d[0];
+                        for (int j = 0; j < c.kw(); j++) {
+                            int ix = ox * s[1] - p[1] + j * d[1];
+                            boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                            col[base + (ci * c.kh() + i) * c.kw() + j] = inside ? x[(ci * h + iy) * w + ix] : 0;
+                        }
+                    }
+                }
+            }
+        }
+        int[] acc = new int[os.size()];
+        accumulateBlock(l, col, positions, inputBits(it), acc);
+        return acc;
+    }
+
     static long mix(long seed, long example, int sample) {
         long h = (seed + 0x632BE59BD9B4E019L) * 0x9E3779B97F4A7C15L;
         h ^= (example + 1) * 0xBF58476D1CE4E5B9L;
@@ -234,7 +473,7 @@ public final class Simulator {
             float[] f = (float[]) x;
             int per = it.shape().perChannel();
             int[] y = new int[f.length];
-            for (int i = 0; i < f.length; i++) y[i] = b.fires(f[i], i / per) ? 1 : -1;
+            for (int i = 0, c = 0; i < f.length; c++) for (int e = Math.min(f.length, i + per); i < e; i++) y[i] = b.fires(f[i], c) ? 1 : -1;
             return y;
         }
         if (n instanceof Node.BinaryDense d) {
@@ -250,7 +489,7 @@ public final class Simulator {
                     : bits[t.stochastic().bit()] ? t.stochastic().dropped() : t.stochastic().kept();
             int per = it.shape().perChannel();
             int[] y = new int[v.length];
-            for (int i = 0; i < v.length; i++) y[i] = s.fires(v[i], i / per) ? 1 : -1;
+            for (int i = 0, c = 0; i < v.length; c++) for (int e = Math.min(v.length, i + per); i < e; i++) y[i] = s.fires(v[i], c) ? 1 : -1;
             return y;
         }
         if (n instanceof Node.Sign) {
@@ -262,13 +501,13 @@ public final class Simulator {
             Boolean z = bits == null ? null : bits[s.bit()];
             int per = it.shape().perChannel();
             float[] y = new float[size(x)];
-            for (int i = 0; i < y.length; i++) y[i] = real(x, i, it) * s.factor(i / per, z);
+            for (int i = 0, c = 0; i < y.length; c++) for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = real(x, i, it) * s.factor(c, z);
             return y;
         }
         if (n instanceof Node.Affine a) {
             int per = it.shape().perChannel();
             float[] y = new float[size(x)];
-            for (int i = 0; i < y.length; i++) y[i] = a.apply(real(x, i, it), i / per);
+            for (int i = 0, c = 0; i < y.length; c++) for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = a.apply(real(x, i, it), c);
             return y;
         }
         if (n instanceof Node.MaxPool m) return maxPool((int[]) x, it.shape(), n.output().shape(), m.kernel(), m.strides(), m.pads());
