@@ -11,6 +11,7 @@ import org.bnncim.ir.mapping.LayerMap;
 import org.bnncim.ir.mapping.Piece;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Executes a program as the chip would: every crossbar layer is computed piece by piece from the programmed
@@ -46,7 +48,23 @@ public final class Simulator {
     private final int largest;
 
     /** A crossbar layer's pieces with the cells they read, aligned so bit 0 is the piece's first row. */
-    private record XPiece(int k0, int kLen, int n0, int nLen, long[][] columns, int words, long[] flat) {
+    private record XPiece(int k0, int kLen, int n0, int nLen, long[][] columns, int words, long[] flat,
+                          AtomicReference<int[]> rows) {
+        /**
+         * The same cells row by row as 0/1 ints ({@code [dk * nLen + dn]}), for multi-bit inputs; made on first use
+         * (only a layer fed by unsigned inputs needs it).
+         */
+        int[] cellRows() {
+            int[] r = rows.get();
+            if (r == null) {
+                r = new int[kLen * nLen];
+                for (int dn = 0; dn < nLen; dn++) {
+                    for (int dk = 0; dk < kLen; dk++) r[dk * nLen + dn] = (int) (flat[dn * words + (dk >>> 6)] >>> dk) & 1;
+                }
+                rows.set(r);
+            }
+            return r;
+        }
     }
 
     private record XLayer(int k, int n, List<XPiece> pieces) {
@@ -81,7 +99,7 @@ public final class Simulator {
                 }
                 long[] flat = new long[p.nLen() * words];
                 for (int dn = 0; dn < p.nLen(); dn++) System.arraycopy(cols[dn], 0, flat, dn * words, words);
-                pieces.add(new XPiece(p.k0(), p.kLen(), p.n0(), p.nLen(), cols, words, flat));
+                pieces.add(new XPiece(p.k0(), p.kLen(), p.n0(), p.nLen(), cols, words, flat, new AtomicReference<>()));
             }
             layers.put(l.layer(), new XLayer(l.k(), l.n(), pieces));
         }
@@ -278,7 +296,7 @@ public final class Simulator {
             Object[] xs = env.get(inName);
             TensorType it = graph.value(inName).type();
             int r = 0;
-            if (shareable) {
+            if (shareable && passes > 1) {
                 groups.clear();
                 for (int p = 0; p < m; p++) {
                     Object key = groupKey(i, ex[p], pb[p]);
@@ -300,16 +318,12 @@ public final class Simulator {
             Object[] yr = new Object[r];
             if (n instanceof Node.BinaryDense d) {
                 XLayer l = layers.get(d.name());
-                int k = l.k();
-                int[] x = new int[r * k];
-                for (int g = 0; g < r; g++) System.arraycopy((int[]) xs[reps[g]], 0, x, g * k, k);
-                int[] acc = new int[l.n() * r];
-                accumulateBlock(l, x, r, inputBits(it), acc);
-                for (int g = 0; g < r; g++) {
-                    int[] y = new int[l.n()];
-                    for (int c = 0; c < y.length; c++) y[c] = acc[c * r + g];
-                    yr[g] = y;
-                }
+                int[][] x = new int[r][];
+                for (int g = 0; g < r; g++) x[g] = (int[]) xs[reps[g]];
+                int nOut = l.n();
+                int[] acc = new int[nOut * r];
+                accumulateBlock(l, x, null, r, inputBits(it), acc, nOut, 1);
+                for (int g = 0; g < r; g++) yr[g] = Arrays.copyOfRange(acc, g * nOut, (g + 1) * nOut);
             } else if (n instanceof Node.BinaryConv c) {
                 for (int g = 0; g < r; g++) yr[g] = convBlock(c, (int[]) xs[reps[g]], it);
             } else {
@@ -340,87 +354,131 @@ public final class Simulator {
     }
 
     /**
-     * For {@code v} input vectors {@code x[j * k + ...]}, adds the layer's popcounts into {@code acc[col * v + j]}:
+     * For {@code v} input vectors {@code x[j][xBase[j] ...]} (base 0 when {@code xBase == null}), adds the layer's
+     * popcounts into {@code acc[col * sn + j * sj]}:
      * the same per-piece sums as {@link #accumulate} without read faults, each piece's input packed once and each
      * column word read once for all vectors.
      */
-    private static void accumulateBlock(XLayer l, int[] x, int v, int inputBits, int[] acc) {
-        int k = l.k();
-        int planes = inputBits == 1 ? 1 : inputBits;
-        int mask = inputBits >= 31 ? -1 : (1 << inputBits) - 1;
+    private static void accumulateBlock(XLayer l, int[][] x, int[] xBase, int v, int inputBits, int[] acc, int sj, int sn) {
+        if (inputBits > 1) {
+            accumulateUnsigned(l, x, xBase, v, inputBits, acc, sj, sn);
+            return;
+        }
+        int k = l.k(), words = (k + 63) >>> 6;
+        int planes = 2; // plane 0: driven rows, plane 1: rows driven +1
+        long[] packed = new long[v * planes * words];
+        for (int j = 0; j < v; j++) packBipolar(x[j], xBase == null ? 0 : xBase[j], k, packed, j * planes * words, words);
         for (XPiece p : l.pieces()) {
             int pw = p.words(), k0 = p.k0(), kLen = p.kLen();
-            long[] a = new long[v * pw * planes];
-            long[] xp = inputBits == 1 ? new long[v * pw] : null;
-            int[] kc = new int[v];
-            for (int j = 0; j < v; j++) {
-                int base = j * k + k0;
-                if (inputBits == 1) {
-                    int o = j * pw;
-                    for (int dk = 0; dk < kLen; dk++) {
-                        int xv = x[base + dk];
-                        long bit = 1L << (dk & 63);
-                        if (xv != 0) a[o + (dk >>> 6)] |= bit;
-                        if (xv > 0) xp[o + (dk >>> 6)] |= bit;
-                    }
-                    int c = 0;
-                    for (int w = 0; w < pw; w++) c += Long.bitCount(a[o + w]);
-                    kc[j] = c;
-                } else {
-                    int o = j * planes * pw;
-                    int sum = 0;
-                    for (int dk = 0; dk < kLen; dk++) {
-                        int xv = x[base + dk] & mask;
-                        sum += xv;
-                        int wi = o + (dk >>> 6);
-                        int sh = dk & 63;
-                        while (xv != 0) {
-                            int b = Integer.numberOfTrailingZeros(xv);
-                            a[wi + b * pw] |= 1L << sh;
-                            xv &= xv - 1;
-                        }
-                    }
-                    kc[j] = sum; // = sum over planes b of popcount(plane b) << b
-                }
-            }
-            long[] cols = p.flat();
-            int n0 = p.n0();
-            if (inputBits == 1) {
-                if (pw == 4) {
-                    for (int dn = 0; dn < p.nLen(); dn++) {
-                        int cb = dn * 4, ab = (n0 + dn) * v;
-                        long c0 = cols[cb], c1 = cols[cb + 1], c2 = cols[cb + 2], c3 = cols[cb + 3];
-                        for (int j = 0; j < v; j++) {
-                            int o = j * 4;
-                            int miss = Long.bitCount((xp[o] ^ c0) & a[o]) + Long.bitCount((xp[o + 1] ^ c1) & a[o + 1])
-                                    + Long.bitCount((xp[o + 2] ^ c2) & a[o + 2]) + Long.bitCount((xp[o + 3] ^ c3) & a[o + 3]);
-                            acc[ab + j] += kc[j] - 2 * miss; // 2 * matches - kActive
-                        }
-                    }
-                } else {
-                    for (int dn = 0; dn < p.nLen(); dn++) {
-                        int cb = dn * pw, ab = (n0 + dn) * v;
-                        for (int j = 0; j < v; j++) {
-                            int o = j * pw, miss = 0;
-                            for (int w = 0; w < pw; w++) miss += Long.bitCount((xp[o + w] ^ cols[cb + w]) & a[o + w]);
-                            acc[ab + j] += kc[j] - 2 * miss;
-                        }
-                    }
-                }
+            long[] src;
+            int stride, off;
+            if ((k0 & 63) == 0 && ((kLen & 63) == 0 || k0 + kLen == k)) {
+                src = packed; // word-aligned piece: read the packed input in place
+                stride = words;
+                off = k0 >>> 6;
             } else {
-                for (int dn = 0; dn < p.nLen(); dn++) {
-                    int cb = dn * pw, ab = (n0 + dn) * v;
-                    for (int j = 0; j < v; j++) {
-                        int o = j * planes * pw, s = 0;
-                        for (int b = 0; b < planes; b++) {
-                            int ones = 0, ob = o + b * pw;
-                            for (int w = 0; w < pw; w++) ones += Long.bitCount(cols[cb + w] & a[ob + w]);
-                            s += ones << b;
-                        }
-                        acc[ab + j] += 2 * s - kc[j]; // sum over planes of (2 * plusOnes - kActive) << b
-                    }
-                }
+                src = new long[v * planes * pw];
+                for (int r = 0; r < v * planes; r++) sliceInto(packed, r * words, words, k0, kLen, src, r * pw);
+                stride = pw;
+                off = 0;
             }
+            int[] kc = new int[v];
+            for (int j = 0; j < v; j++) kc[j] = popcount(src, j * planes * stride + off, pw); // K_active
+            long[] cols = p.flat();
+            for (int dn = 0; dn < p.nLen(); dn++) {
+                int ab = (p.n0() + dn) * sn, cb = dn * pw;
+                if (pw == 4) bipolar4(cols, cb, src, stride, off, kc, acc, ab, sj, v);
+                else bipolarN(cols, cb, pw, src, stride, off, kc, acc, ab, sj, v);
+            }
+        }
+    }
+
+    /**
+     * Unsigned (multi-bit) inputs. Per piece the bit-plane sum of {@link #accumulate} is
+     * {@code sum_b (2 * plusOnes_b - K_active_b) << b = 2 * S_on - S}, where S is the sum of the piece's inputs
+     * (masked to {@code inputBits}) and S_on the sum of those on rows whose cell is set: integer sums, the same
+     * value, computed row by row over the piece's cells (rows with input 0 contribute nothing and are skipped).
+     */
+    private static void accumulateUnsigned(XLayer l, int[][] x, int[] xBase, int v, int inputBits, int[] acc, int sj, int sn) {
+        int mask = inputBits >= 31 ? -1 : (1 << inputBits) - 1;
+        int maxN = 0;
+        for (XPiece p : l.pieces()) maxN = Math.max(maxN, p.nLen());
+        int[] on = new int[maxN];
+        for (XPiece p : l.pieces()) {
+            int[] cells = p.cellRows();
+            int nLen = p.nLen(), kLen = p.kLen();
+            for (int j = 0; j < v; j++) {
+                int base = (xBase == null ? 0 : xBase[j]) + p.k0();
+                Arrays.fill(on, 0, nLen, 0);
+                int total = onSums(cells, nLen, kLen, x[j], base, mask, on);
+                int ab = p.n0() * sn + j * sj;
+                for (int dn = 0; dn < nLen; dn++) acc[ab + dn * sn] += 2 * on[dn] - total;
+            }
+        }
+    }
+
+    /** S_on per column into {@code on[0 .. nLen)}; returns S. */
+    private static int onSums(int[] cells, int nLen, int kLen, int[] x, int base, int mask, int[] on) {
+        int total = 0;
+        for (int dk = 0; dk < kLen; dk++) {
+            int xv = x[base + dk] & mask;
+            if (xv == 0) continue;
+            total += xv;
+            int r = dk * nLen;
+            for (int dn = 0; dn < nLen; dn++) on[dn] += xv * cells[r + dn];
+        }
+        return total;
+    }
+
+    private static int popcount(long[] a, int from, int len) {
+        int c = 0;
+        for (int w = 0; w < len; w++) c += Long.bitCount(a[from + w]);
+        return c;
+    }
+
+    /** Bits [from, from+len) of {@code src[base .. base+words)} shifted down to bit 0, into {@code dst[at ..]}. */
+    private static void sliceInto(long[] src, int base, int words, int from, int len, long[] dst, int at) {
+        int n = (len + 63) >>> 6, shift = from & 63, w0 = from >>> 6;
+        for (int w = 0; w < n; w++) {
+            long lo = w0 + w < words ? src[base + w0 + w] >>> shift : 0;
+            long hi = shift != 0 && w0 + w + 1 < words ? src[base + w0 + w + 1] << (64 - shift) : 0;
+            dst[at + w] = lo | hi;
+        }
+        int tail = len & 63;
+        if (tail != 0) dst[at + n - 1] &= (1L << tail) - 1;
+    }
+
+    /** Driven rows (x != 0) into {@code out[o ..]}, rows driven +1 (x > 0) into {@code out[o + words ..]}. */
+    private static void packBipolar(int[] x, int base, int k, long[] out, int o, int words) {
+        for (int w = 0; w < words; w++) {
+            long act = 0, plus = 0;
+            for (int i = w << 6, e = Math.min(k, i + 64); i < e; i++) {
+                int xv = x[base + i];
+                act |= (long) ((xv | -xv) >>> 31) << i;
+                plus |= (long) ((-xv & ~xv) >>> 31) << i;
+            }
+            out[o + w] = act;
+            out[o + words + w] = plus;
+        }
+    }
+
+    // One weight column (cells cols[cb ..]) against v packed inputs (vector j at src[j * planes * stride + off]).
+
+    private static void bipolar4(long[] cols, int cb, long[] src, int stride, int off, int[] kc, int[] acc, int ab, int sj, int v) {
+        long c0 = cols[cb], c1 = cols[cb + 1], c2 = cols[cb + 2], c3 = cols[cb + 3];
+        for (int j = 0; j < v; j++) {
+            int o = 2 * j * stride + off, q = o + stride;
+            int miss = Long.bitCount((src[q] ^ c0) & src[o]) + Long.bitCount((src[q + 1] ^ c1) & src[o + 1])
+                    + Long.bitCount((src[q + 2] ^ c2) & src[o + 2]) + Long.bitCount((src[q + 3] ^ c3) & src[o + 3]);
+            acc[ab + j * sj] += kc[j] - 2 * miss; // 2 * matches - K_active
+        }
+    }
+
+    private static void bipolarN(long[] cols, int cb, int pw, long[] src, int stride, int off, int[] kc, int[] acc, int ab, int sj, int v) {
+        for (int j = 0; j < v; j++) {
+            int o = 2 * j * stride + off, q = o + stride, miss = 0;
+            for (int w = 0; w < pw; w++) miss += Long.bitCount((src[q + w] ^ cols[cb + w]) & src[o + w]);
+            acc[ab + j * sj] += kc[j] - 2 * miss;
         }
     }
 
@@ -448,7 +506,13 @@ public final class Simulator {
             }
         }
         int[] acc = new int[os.size()];
-        accumulateBlock(l, col, positions, inputBits(it), acc);
+        int[][] xs = new int[positions][];
+        int[] base = new int[positions];
+        for (int q = 0; q < positions; q++) {
+            xs[q] = col;
+            base[q] = q * k;
+        }
+        accumulateBlock(l, xs, base, positions, inputBits(it), acc, 1, positions);
         return acc;
     }
 
@@ -489,7 +553,13 @@ public final class Simulator {
                     : bits[t.stochastic().bit()] ? t.stochastic().dropped() : t.stochastic().kept();
             int per = it.shape().perChannel();
             int[] y = new int[v.length];
-            for (int i = 0, c = 0; i < v.length; c++) for (int e = Math.min(v.length, i + per); i < e; i++) y[i] = s.fires(v[i], c) ? 1 : -1;
+            for (int i = 0, c = 0; i < v.length; c++) {
+                // x is an int: a threshold clamped to just outside the int range compares the same, and then
+                // x - t cannot overflow; the sign of (x - t) or (t - x) is the comparator's output, without a branch
+                long t0 = Math.max(Integer.MIN_VALUE - 1L, Math.min(Integer.MAX_VALUE + 1L, s.threshold(c)));
+                long sign = s.greaterOrEqual(c) ? 1 : -1;
+                for (int e = Math.min(v.length, i + per); i < e; i++) y[i] = 1 - 2 * (int) (((v[i] - t0) * sign) >>> 63);
+            }
             return y;
         }
         if (n instanceof Node.Sign) {
