@@ -13,6 +13,7 @@ import org.bnncim.ir.mapping.Piece;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,8 @@ public final class Simulator {
     private final Map<String, Integer> lastUse;
     /** Elements of the largest value of a pass (bounds a batched run's block size). */
     private final int largest;
+    /** Per threshold set (by identity), see {@link #comparators}. */
+    private final Map<ThresholdSet, long[][]> comparators = new IdentityHashMap<>(); // filled once, then only read
 
     /** A crossbar layer's pieces with the cells they read, aligned so bit 0 is the piece's first row. */
     private record XPiece(int k0, int kLen, int n0, int nLen, long[][] columns, int words, long[] flat,
@@ -110,6 +113,14 @@ public final class Simulator {
         for (Node n : nodes) big = Math.max(big, n.output().shape().size());
         for (var v : graph.inputs()) big = Math.max(big, v.shape().size());
         this.largest = big;
+        for (Node n : nodes) {
+            if (!(n instanceof Node.Threshold t)) continue;
+            comparators.put(t.expected(), comparatorsOf(t.expected()));
+            if (t.stochastic() != null) {
+                comparators.put(t.stochastic().dropped(), comparatorsOf(t.stochastic().dropped()));
+                comparators.put(t.stochastic().kept(), comparatorsOf(t.stochastic().kept()));
+            }
+        }
     }
 
     public Program program() {
@@ -322,8 +333,8 @@ public final class Simulator {
                 for (int g = 0; g < r; g++) x[g] = (int[]) xs[reps[g]];
                 int nOut = l.n();
                 int[] acc = new int[nOut * r];
-                accumulateBlock(l, x, null, r, inputBits(it), acc, nOut, 1);
-                for (int g = 0; g < r; g++) yr[g] = Arrays.copyOfRange(acc, g * nOut, (g + 1) * nOut);
+                accumulateBlock(l, x, null, r, inputBits(it), acc, 1, r); // acc[col * r + g]: one cache line per column
+                transpose(acc, r, nOut, yr);
             } else if (n instanceof Node.BinaryConv c) {
                 for (int g = 0; g < r; g++) yr[g] = convBlock(c, (int[]) xs[reps[g]], it);
             } else {
@@ -336,6 +347,35 @@ public final class Simulator {
         }
         Object[] ys = env.get(outName);
         for (int p = 0; p < m; p++) out[ex[p]][p % passes] = toFloat(ys[p]);
+    }
+
+    /** The r vectors' outputs from a block accumulator laid out {@code [col * r + g]}. */
+    private static void transpose(int[] acc, int r, int n, Object[] out) {
+        int[][] y = new int[r][n];
+        for (int c = 0; c < n; c++) {
+            int b = c * r;
+            for (int g = 0; g < r; g++) y[g][c] = acc[b + g];
+        }
+        System.arraycopy(y, 0, out, 0, r);
+    }
+
+    /**
+     * A threshold set as two per-channel arrays: the threshold clamped to just outside the int range (popcount
+     * sums are ints, so every comparison comes out the same and x - t cannot overflow) and +1 for "x >= t", -1
+     * for "x <= t": the comparator fires iff {@code (x - t) * sign >= 0}, computed without a branch.
+     */
+    private long[][] comparators(ThresholdSet s) {
+        long[][] c = comparators.get(s);
+        return c != null ? c : comparatorsOf(s);
+    }
+
+    private static long[][] comparatorsOf(ThresholdSet s) {        int ch = s.channels();
+        long[] t0 = new long[ch], sign = new long[ch];
+        for (int i = 0; i < ch; i++) {
+            t0[i] = Math.max(Integer.MIN_VALUE - 1L, Math.min(Integer.MAX_VALUE + 1L, s.threshold(i)));
+            sign[i] = s.greaterOrEqual(i) ? 1 : -1;
+        }
+        return new long[][] {t0, sign};
     }
 
     /** Which passes of a block share node {@code node}'s value: same example, same stochastic-bit prefix. */
@@ -365,9 +405,35 @@ public final class Simulator {
             return;
         }
         int k = l.k(), words = (k + 63) >>> 6;
-        int planes = 2; // plane 0: driven rows, plane 1: rows driven +1
-        long[] packed = new long[v * planes * words];
-        for (int j = 0; j < v; j++) packBipolar(x[j], xBase == null ? 0 : xBase[j], k, packed, j * planes * words, words);
+        long[] packed = new long[v * 2 * words];
+        for (int j = 0; j < v; j++) packBipolar(x[j], xBase == null ? 0 : xBase[j], k, packed, j * 2 * words, words);
+        accumulatePacked(l, packed, words, v, acc, sj, sn);
+    }
+
+    /** Patch of one output position: row (ci * kh + i) * kw + j of the layer input, packed like {@link #packBipolar}. */
+    private static void packPatch(int[] x, int cin, int h, int w, int kh, int kw, int y0, int x0, int dy, int dx, long[] out,
+                                  int o, int words) {
+        int bit = 0;
+        for (int ci = 0; ci < cin; ci++) {
+            for (int i = 0; i < kh; i++) {
+                int iy = y0 + i * dy;
+                boolean rowInside = iy >= 0 && iy < h;
+                int rowBase = (ci * h + iy) * w;
+                for (int j = 0; j < kw; j++, bit++) {
+                    int ix = x0 + j * dx;
+                    if (!rowInside || ix < 0 || ix >= w) continue;
+                    int xv = x[rowBase + ix];
+                    int at = o + (bit >>> 6);
+                    out[at] |= (long) ((xv | -xv) >>> 31) << bit;
+                    out[at + words] |= (long) ((-xv & ~xv) >>> 31) << bit;
+                }
+            }
+        }
+    }
+
+    /** The kernel over v packed input vectors (vector j's driven rows at {@code packed[j * 2 * words]}, then its +1 rows). */
+    private static void accumulatePacked(XLayer l, long[] packed, int words, int v, int[] acc, int sj, int sn) {
+        int k = l.k(), planes = 2;
         for (XPiece p : l.pieces()) {
             int pw = p.words(), k0 = p.k0(), kLen = p.kLen();
             long[] src;
@@ -489,6 +555,21 @@ public final class Simulator {
         int[] s = c.strides(), p = c.pads(), d = c.dilations();
         XLayer l = layers.get(c.name());
         int k = l.k(), positions = oh * ow;
+        int inBits = inputBits(it);
+        int[] acc = new int[os.size()];
+        if (inBits == 1) {
+            // packed im2col: each patch straight into its driven / +1 row words (padding: undriven)
+            int words = (k + 63) >>> 6;
+            long[] packed = new long[positions * 2 * words];
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    packPatch(x, cin, h, w, c.kh(), c.kw(), oy * s[0] - p[0], ox * s[1] - p[1], d[0], d[1], packed,
+                            (oy * ow + ox) * 2 * words, words);
+                }
+            }
+            accumulatePacked(l, packed, words, positions, acc, 1, positions);
+            return acc;
+        }
         int[] col = new int[positions * k];
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
@@ -505,7 +586,6 @@ public final class Simulator {
                 }
             }
         }
-        int[] acc = new int[os.size()];
         int[][] xs = new int[positions][];
         int[] base = new int[positions];
         for (int q = 0; q < positions; q++) {
@@ -553,12 +633,14 @@ public final class Simulator {
                     : bits[t.stochastic().bit()] ? t.stochastic().dropped() : t.stochastic().kept();
             int per = it.shape().perChannel();
             int[] y = new int[v.length];
-            for (int i = 0, c = 0; i < v.length; c++) {
-                // x is an int: a threshold clamped to just outside the int range compares the same, and then
-                // x - t cannot overflow; the sign of (x - t) or (t - x) is the comparator's output, without a branch
-                long t0 = Math.max(Integer.MIN_VALUE - 1L, Math.min(Integer.MAX_VALUE + 1L, s.threshold(c)));
-                long sign = s.greaterOrEqual(c) ? 1 : -1;
-                for (int e = Math.min(v.length, i + per); i < e; i++) y[i] = 1 - 2 * (int) (((v[i] - t0) * sign) >>> 63);
+            long[][] ts = comparators(s);
+            long[] t0 = ts[0], sign = ts[1];
+            if (per == 1 && t0.length >= v.length) {
+                for (int i = 0; i < v.length; i++) y[i] = 1 - 2 * (int) (((v[i] - t0[i]) * sign[i]) >>> 63);
+            } else {
+                for (int i = 0, c = 0; i < v.length; c++) {
+                    for (int e = Math.min(v.length, i + per); i < e; i++) y[i] = 1 - 2 * (int) (((v[i] - t0[c]) * sign[c]) >>> 63);
+                }
             }
             return y;
         }
