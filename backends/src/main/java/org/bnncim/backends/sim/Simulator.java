@@ -227,12 +227,16 @@ public final class Simulator {
         try {
             List<Future<?>> jobs = new ArrayList<>();
             int chunk = Math.max(1, inputs.length / (threads * 8));
+            // blocked runs (no read-flip faults): examples per block, and jobs of at least one block while there
+            // are two jobs per thread
+            int per = (int) Math.max(1, Math.min(Math.min(BLOCK_EXAMPLES, BLOCK_PASSES / passes),
+                    BLOCK_INTS / ((long) passes * largest)));
+            if (faults.readFlip() == 0) chunk = Math.max(chunk, Math.min(per, (inputs.length + 2 * threads - 1) / (2 * threads)));
             for (int start = 0; start < inputs.length; start += chunk) {
                 final int s = start, e = Math.min(inputs.length, start + chunk);
                 jobs.add(pool.submit(() -> {
                     if (faults.readFlip() == 0) {
                         // no per-read draws: run blocks of examples layer by layer (same values, see runBlock)
-                        int per = (int) Math.max(1, Math.min(BLOCK_PASSES / passes, BLOCK_INTS / ((long) passes * largest)));
                         for (int b = s; b < e; b += per) {
                             int be = Math.min(e, b + per);
                             runBlock(inputs, b, be, samples, bits, out);
@@ -266,7 +270,7 @@ public final class Simulator {
     }
 
     /** Target number of passes computed together per layer, and bound on the ints a block's values may hold. */
-    private static final int BLOCK_PASSES = 256;
+    private static final int BLOCK_PASSES = 1024, BLOCK_EXAMPLES = 64;
     private static final long BLOCK_INTS = 1L << 22;
 
     /**
@@ -410,24 +414,49 @@ public final class Simulator {
         accumulatePacked(l, packed, words, v, acc, sj, sn);
     }
 
-    /** Patch of one output position: row (ci * kh + i) * kw + j of the layer input, packed like {@link #packBipolar}. */
-    private static void packPatch(int[] x, int cin, int h, int w, int kh, int kw, int y0, int x0, int dy, int dx, long[] out,
-                                  int o, int words) {
-        int bit = 0;
+    /**
+     * Patch of one output position: row (ci * kh + i) * kw + j of the layer input, packed like {@link #packBipolar}
+     * from the input's driven ({@code nz}) and +1 ({@code pos}) flags (0/1 per element); padding is undriven.
+     */
+    private static void packPatch(int[] nz, int[] pos, int cin, int h, int w, int kh, int kw, int y0, int x0, int dy, int dx,
+                                  long[] out, int o, int words) {
+        boolean inside = y0 >= 0 && y0 + (kh - 1) * dy < h && x0 >= 0 && x0 + (kw - 1) * dx < w;
+        long act = 0, plus = 0;
+        int bit = 0, word = o;
         for (int ci = 0; ci < cin; ci++) {
             for (int i = 0; i < kh; i++) {
                 int iy = y0 + i * dy;
-                boolean rowInside = iy >= 0 && iy < h;
+                boolean rowInside = inside || (iy >= 0 && iy < h);
                 int rowBase = (ci * h + iy) * w;
-                for (int j = 0; j < kw; j++, bit++) {
+                for (int j = 0; j < kw; j++) {
                     int ix = x0 + j * dx;
-                    if (!rowInside || ix < 0 || ix >= w) continue;
-                    int xv = x[rowBase + ix];
-                    int at = o + (bit >>> 6);
-                    out[at] |= (long) ((xv | -xv) >>> 31) << bit;
-                    out[at + words] |= (long) ((-xv & ~xv) >>> 31) << bit;
+                    if (inside || (rowInside && ix >= 0 && ix < w)) {
+                        act |= (long) nz[rowBase + ix] << bit;
+                        plus |= (long) pos[rowBase + ix] << bit;
+                    }
+                    if (++bit == 64) {
+                        out[word] = act;
+                        out[word + words] = plus;
+                        word++;
+                        bit = 0;
+                        act = 0;
+                        plus = 0;
+                    }
                 }
             }
+        }
+        if (bit > 0) {
+            out[word] = act;
+            out[word + words] = plus;
+        }
+    }
+
+    /** 1 where the input drives its row (x != 0), and where it drives +1 (x > 0). */
+    private static void flags(int[] x, int[] nz, int[] pos) {
+        for (int i = 0; i < x.length; i++) {
+            int xv = x[i];
+            nz[i] = (xv | -xv) >>> 31;
+            pos[i] = (-xv & ~xv) >>> 31;
         }
     }
 
@@ -561,9 +590,11 @@ public final class Simulator {
             // packed im2col: each patch straight into its driven / +1 row words (padding: undriven)
             int words = (k + 63) >>> 6;
             long[] packed = new long[positions * 2 * words];
+            int[] nz = new int[x.length], pos = new int[x.length];
+            flags(x, nz, pos);
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
-                    packPatch(x, cin, h, w, c.kh(), c.kw(), oy * s[0] - p[0], ox * s[1] - p[1], d[0], d[1], packed,
+                    packPatch(nz, pos, cin, h, w, c.kh(), c.kw(), oy * s[0] - p[0], ox * s[1] - p[1], d[0], d[1], packed,
                             (oy * ow + ox) * 2 * words, words);
                 }
             }
