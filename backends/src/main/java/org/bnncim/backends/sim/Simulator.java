@@ -304,7 +304,6 @@ public final class Simulator {
         String outName = graph.outputs().get(0);
         int[] rep = new int[m];
         int[] reps = new int[m];
-        Map<Object, Integer> groups = new HashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             String inName = n.inputs().get(0);
@@ -312,17 +311,7 @@ public final class Simulator {
             TensorType it = graph.value(inName).type();
             int r = 0;
             if (shareable && passes > 1) {
-                groups.clear();
-                for (int p = 0; p < m; p++) {
-                    Object key = groupKey(i, ex[p], pb[p]);
-                    Integer g = groups.get(key);
-                    if (g == null) {
-                        groups.put(key, r);
-                        reps[r] = p;
-                        g = r++;
-                    }
-                    rep[p] = g;
-                }
+                r = group(prefix[i], m, passes, pb, rep, reps);
             } else {
                 for (int p = 0; p < m; p++) {
                     rep[p] = p;
@@ -382,15 +371,27 @@ public final class Simulator {
         return new long[][] {t0, sign};
     }
 
-    /** Which passes of a block share node {@code node}'s value: same example, same stochastic-bit prefix. */
-    private Object groupKey(int node, int example, boolean[] bits) {
-        int len = bits == null ? 0 : prefix[node];
-        if (len <= 31) {
-            long k = 0;
-            for (int b = 0; b < len; b++) if (bits[b]) k |= 1L << b;
-            return ((long) example << 32) | k;
+    /**
+     * Which passes of a block share a node's value: passes of one example (contiguous, {@code passes} each) whose
+     * stochastic bits agree on the node's prefix ({@code len} bits), as the per-example memo of the one-pass path
+     * keys them. Fills {@code rep[p]} (group of pass p) and {@code reps[g]} (first pass of group g); returns the
+     * number of groups.
+     */
+    private static int group(int len, int m, int passes, boolean[][] pb, int[] rep, int[] reps) {
+        int r = 0;
+        for (int e0 = 0; e0 < m; e0 += passes) {
+            int first = r;
+            for (int p = e0; p < e0 + passes; p++) {
+                int g = -1;
+                for (int q = first; q < r && g < 0; q++) if (Arrays.equals(pb[reps[q]], 0, len, pb[p], 0, len)) g = q;
+                if (g < 0) {
+                    reps[r] = p;
+                    g = r++;
+                }
+                rep[p] = g;
+            }
         }
-        return example + "/" + memoKey(node, bits);
+        return r;
     }
 
     private static int inputBits(TensorType it) {
@@ -416,9 +417,9 @@ public final class Simulator {
 
     /**
      * Patch of one output position: row (ci * kh + i) * kw + j of the layer input, packed like {@link #packBipolar}
-     * from the input's driven ({@code nz}) and +1 ({@code pos}) flags (0/1 per element); padding is undriven.
+     * one word at a time; padding is undriven.
      */
-    private static void packPatch(int[] nz, int[] pos, int cin, int h, int w, int kh, int kw, int y0, int x0, int dy, int dx,
+    private static void packPatch(int[] x, int cin, int h, int w, int kh, int kw, int y0, int x0, int dy, int dx,
                                   long[] out, int o, int words) {
         boolean inside = y0 >= 0 && y0 + (kh - 1) * dy < h && x0 >= 0 && x0 + (kw - 1) * dx < w;
         long act = 0, plus = 0;
@@ -431,8 +432,9 @@ public final class Simulator {
                 for (int j = 0; j < kw; j++) {
                     int ix = x0 + j * dx;
                     if (inside || (rowInside && ix >= 0 && ix < w)) {
-                        act |= (long) nz[rowBase + ix] << bit;
-                        plus |= (long) pos[rowBase + ix] << bit;
+                        int xv = x[rowBase + ix];
+                        act |= (long) ((xv | -xv) >>> 31) << bit;
+                        plus |= (long) ((-xv & ~xv) >>> 31) << bit;
                     }
                     if (++bit == 64) {
                         out[word] = act;
@@ -448,15 +450,6 @@ public final class Simulator {
         if (bit > 0) {
             out[word] = act;
             out[word + words] = plus;
-        }
-    }
-
-    /** 1 where the input drives its row (x != 0), and where it drives +1 (x > 0). */
-    private static void flags(int[] x, int[] nz, int[] pos) {
-        for (int i = 0; i < x.length; i++) {
-            int xv = x[i];
-            nz[i] = (xv | -xv) >>> 31;
-            pos[i] = (-xv & ~xv) >>> 31;
         }
     }
 
@@ -590,11 +583,9 @@ public final class Simulator {
             // packed im2col: each patch straight into its driven / +1 row words (padding: undriven)
             int words = (k + 63) >>> 6;
             long[] packed = new long[positions * 2 * words];
-            int[] nz = new int[x.length], pos = new int[x.length];
-            flags(x, nz, pos);
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
-                    packPatch(nz, pos, cin, h, w, c.kh(), c.kw(), oy * s[0] - p[0], ox * s[1] - p[1], d[0], d[1], packed,
+                    packPatch(x, cin, h, w, c.kh(), c.kw(), oy * s[0] - p[0], ox * s[1] - p[1], d[0], d[1], packed,
                             (oy * ow + ox) * 2 * words, words);
                 }
             }
