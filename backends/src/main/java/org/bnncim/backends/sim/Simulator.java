@@ -594,19 +594,7 @@ public final class Simulator {
         }
         int[] col = new int[positions * k];
         for (int oy = 0; oy < oh; oy++) {
-            for (int ox = 0; ox < ow; ox++) {
-                int base = (oy * ow + ox) * k;
-                for (int ci = 0; ci < cin; ci++) {
-                    for (int i = 0; i < c.kh(); i++) {
-                        int iy = oy * s[0] - p[0] + i * d[0];
-                        for (int j = 0; j < c.kw(); j++) {
-                            int ix = ox * s[1] - p[1] + j * d[1];
-                            boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-                            col[base + (ci * c.kh() + i) * c.kw() + j] = inside ? x[(ci * h + iy) * w + ix] : 0;
-                        }
-                    }
-                }
-            }
+            for (int ox = 0; ox < ow; ox++) patch(c, x, cin, h, w, oy, ox, col, (oy * ow + ox) * k);
         }
         int[][] xs = new int[positions][];
         int[] base = new int[positions];
@@ -792,26 +780,31 @@ public final class Simulator {
         return out;
     }
 
+    /** The im2col patch of output position (oy, ox) into col[base..]: weight-row order, 0 where padding leaves a row undriven. */
+    private static void patch(Node.BinaryConv c, int[] x, int cin, int h, int w, int oy, int ox, int[] col, int base) {
+        int[] s = c.strides(), p = c.pads(), d = c.dilations();
+        for (int ci = 0; ci < cin; ci++) {
+            for (int i = 0; i < c.kh(); i++) {
+                int iy = oy * s[0] - p[0] + i * d[0];
+                for (int j = 0; j < c.kw(); j++) {
+                    int ix = ox * s[1] - p[1] + j * d[1];
+                    boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                    col[base + (ci * c.kh() + i) * c.kw() + j] = inside ? x[(ci * h + iy) * w + ix] : 0;
+                }
+            }
+        }
+    }
+
     private int[] conv(Node.BinaryConv c, int[] x, TensorType it, SplittableRandom noise) {
         Shape is = it.shape(), os = c.output().shape();
         int cin = is.dim(0), h = is.dim(1), w = is.dim(2), oh = os.dim(1), ow = os.dim(2);
-        int[] s = c.strides(), p = c.pads(), d = c.dilations();
         XLayer l = layers.get(c.name());
         int bits = it.elem().isBipolar() || it.elem().bits() == 2 ? 1 : it.elem().bits();
         int[] acc = new int[os.size()];
         int[] col = new int[l.k()];
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
-                for (int ci = 0; ci < cin; ci++) {
-                    for (int i = 0; i < c.kh(); i++) {
-                        int iy = oy * s[0] - p[0] + i * d[0];
-                        for (int j = 0; j < c.kw(); j++) {
-                            int ix = ox * s[1] - p[1] + j * d[1];
-                            boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-                            col[(ci * c.kh() + i) * c.kw() + j] = inside ? x[(ci * h + iy) * w + ix] : 0; // padding: undriven
-                        }
-                    }
-                }
+                patch(c, x, cin, h, w, oy, ox, col, 0);
                 accumulate(l, col, bits, acc, oy * ow + ox, oh * ow, noise);
             }
         }
