@@ -1,6 +1,5 @@
 package org.bnncim.compiler.cli;
 
-import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.driver.Compiler;
 import org.bnncim.compiler.driver.Inputs;
 import org.bnncim.compiler.driver.OutputFolder;
@@ -33,17 +32,8 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "sim", description = "sim, verilog or all (default: ${DEFAULT-VALUE}).")
     String target;
 
-    @Option(names = "--arch", paramLabel = "FILE", description = "Architecture file (JSON); defaults built in.")
-    Path arch;
-
-    @Option(names = "--crossbar", paramLabel = "RxC", description = "Crossbar size, e.g. 128x128 (overrides --arch).")
-    String crossbar;
-
-    @Option(names = "--weight-encoding", paramLabel = "E", description = "single or complementary (overrides --arch).")
-    String encoding;
-
-    @Option(names = "--chips", paramLabel = "N", description = "Number of chips (overrides --arch).")
-    Integer chips;
+    @Mixin
+    ArchOptions archOptions;
 
     @Option(names = "--samples", defaultValue = "20", paramLabel = "T",
             description = "Monte-Carlo passes the cost report assumes (default: ${DEFAULT-VALUE}).")
@@ -72,30 +62,6 @@ final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    static Architecture architecture(Path arch, String crossbar, String encoding, Integer chips) {
-        Architecture a = arch == null ? ArchitectureLoader.defaults() : ArchitectureLoader.load(arch);
-        try {
-            if (crossbar != null) {
-                String[] rc = crossbar.toLowerCase(Locale.ROOT).split("x");
-                if (rc.length != 2) throw new BnncimException("--crossbar must look like 128x128, got '" + crossbar + "'");
-                a = a.withCrossbar(Integer.parseInt(rc[0].trim()), Integer.parseInt(rc[1].trim()));
-            }
-            if (encoding != null) {
-                a = a.withEncoding(switch (encoding.toLowerCase(Locale.ROOT)) {
-                    case "single" -> Architecture.WeightEncoding.SINGLE;
-                    case "complementary" -> Architecture.WeightEncoding.COMPLEMENTARY;
-                    default -> throw new BnncimException("--weight-encoding must be single or complementary, got '" + encoding + "'");
-                });
-            }
-            if (chips != null) a = a.withChips(chips);
-        } catch (NumberFormatException e) {
-            throw new BnncimException("--crossbar must look like 128x128, got '" + crossbar + "'");
-        } catch (IllegalArgumentException e) {
-            throw new BnncimException(e.getMessage());
-        }
-        return a;
-    }
-
     private VerilogBackend.Options verilogOptions(Compiler.Compiled c) {
         if (tbSamples < 0 || tbSamples > 65535) throw new BnncimException("--tb-samples must be between 0 and 65535");
         if (tbInput == null) return new VerilogBackend.Options(null, tbSamples, seed);
@@ -107,7 +73,7 @@ final class CompileCommand implements Callable<Integer> {
     public Integer call() {
         if (!List.of("sim", "verilog", "all").contains(target)) throw new BnncimException("--target must be sim, verilog or all");
         if (samples < 1) throw new BnncimException("--samples must be at least 1");
-        Architecture a = architecture(arch, crossbar, encoding, chips);
+        Architecture a = archOptions.architecture();
         var out = spec.commandLine().getOut();
         Compiler.Options o = new Compiler.Options(modelOptions.toOptions(), a, samples, seed, new LinkedHashSet<>(printAfter));
         Compiler.Compiled c = Compiler.compile(model, o, out::print);

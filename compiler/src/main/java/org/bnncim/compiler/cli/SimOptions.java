@@ -29,11 +29,9 @@ final class SimOptions {
             description = "Stochastic bit model: counter (order-free) or lfsr (the generated Verilog's LFSR) (default: ${DEFAULT-VALUE}).")
     String bits;
 
-    @Option(names = "--arch", paramLabel = "FILE", description = "Architecture file when compiling an ONNX model on the fly.")
-    Path arch;
-
-    @Option(names = "--crossbar", paramLabel = "RxC", description = "Crossbar size when compiling an ONNX model on the fly.")
-    String crossbar;
+    /** Used when an ONNX model is compiled on the fly; a compiled folder carries its own architecture. */
+    @Mixin
+    ArchOptions archOptions;
 
     @Mixin
     ModelOptions modelOptions;
@@ -54,7 +52,7 @@ final class SimOptions {
 
     Program load(Path modelOrFolder) {
         check();
-        return Loaded.program(modelOrFolder, modelOptions.toOptions(), CompileCommand.architecture(arch, crossbar, null, null));
+        return Loaded.program(modelOrFolder, modelOptions.toOptions(), archOptions.architecture());
     }
 
     BitSource bitSource(Program p, int examples) {

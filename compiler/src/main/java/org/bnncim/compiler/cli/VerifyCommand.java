@@ -23,8 +23,6 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
@@ -55,11 +53,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--tolerance", defaultValue = "1e-5", description = "Relative tolerance on logits (default: ${DEFAULT-VALUE}).")
     double tolerance;
 
-    @Option(names = "--crossbar", paramLabel = "RxC", description = "Crossbar size to compile for.")
-    String crossbar;
-
-    @Option(names = "--arch", paramLabel = "FILE", description = "Architecture file to compile for.")
-    Path arch;
+    @picocli.CommandLine.Mixin
+    ArchOptions archOptions;
 
     @Spec
     CommandSpec spec;
@@ -70,7 +65,7 @@ final class VerifyCommand implements Callable<Integer> {
         OnnxMl.ModelProto proto = OnnxFiles.read(model);
         var options = OnnxImporter.Options.DEFAULT;
         Graph unfolded = OnnxImporter.importModel(proto, model.toString(), options);
-        var a = CompileCommand.architecture(arch, crossbar, null, null);
+        var a = archOptions.architecture();
         Graph mapped = Compiler.compile(unfolded, new Compiler.Options(options, a, 1, seed, Set.of()), s -> { }).graph();
         Program program = Program.of(mapped);
         int[] shape = mapped.inputs().get(0).shape().dims();

@@ -57,6 +57,11 @@ class BadInputTest {
         assertTrue(r.err().startsWith("bnncim: "), r.err());
         assertEquals(2, Cli.run("frobnicate").code());
         assertOneLineError(Cli.run("inspect", "--format", "yaml", Paths.tfc().toString()), "--format");
+        // the architecture options are shared by compile, run, eval and verify
+        assertOneLineError(Cli.run("compile", Paths.tfc().toString(), "-o", "unused", "--crossbar", "12"), "--crossbar");
+        assertOneLineError(Cli.run("verify", Paths.tfc().toString(), "--weight-encoding", "triple"), "--weight-encoding");
+        assertOneLineError(Cli.run("run", Paths.tfc().toString(), "--input", "x.npy", "--crossbar", "3x3", "--weight-encoding", "complementary"),
+                "even number of columns");
     }
 
     /** x[N,4] -> Sign -> MatMul(W) -> Sign: a minimal binary layer to break in different ways. */
