@@ -8,7 +8,6 @@ import org.bnncim.backends.sim.Simulator;
 import org.bnncim.compiler.driver.Inputs;
 import org.bnncim.compiler.driver.Metrics;
 import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.interp.BitSampler;
 import org.bnncim.ir.interp.Bits;
 import org.bnncim.ir.interp.ReferenceInterpreter;
 import picocli.CommandLine.Command;
@@ -109,11 +108,11 @@ final class EvalCommand implements Callable<Integer> {
             return preds;
         }
         ReferenceInterpreter interp = new ReferenceInterpreter(p.graph());
-        BitSampler sampler = new BitSampler(p.graph(), sim.seed);
+        var bits = sim.bitSource(p, x.length); // the same bits the simulator engine would draw (counter or LFSR)
         IntStream.range(0, x.length).parallel().forEach(i -> {
             float[][] logits = new float[Math.max(1, sim.samples)][];
             for (int t = 0; t < logits.length; t++) {
-                logits[t] = interp.output(x[i], sim.samples == 0 ? null : Bits.ofScale(sampler.bits(i, t)));
+                logits[t] = interp.output(x[i], sim.samples == 0 ? null : Bits.ofScale(bits.bits(i, t)));
             }
             preds[i] = Metrics.predictive(logits);
             if (tick != null) tick.run();

@@ -6,6 +6,7 @@ import org.bnncim.backends.sim.Program;
 import org.bnncim.backends.sim.Simulator;
 import org.bnncim.compiler.driver.Compiler;
 import org.bnncim.compiler.driver.Inputs;
+import org.bnncim.compiler.driver.Metrics;
 import org.bnncim.compiler.frontend.OnnxFiles;
 import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.compiler.onnx.OrtReference;
@@ -103,8 +104,8 @@ final class VerifyCommand implements Callable<Integer> {
                             throw new Main.MismatchException(mismatch(where, c, mine[c], ref[i][c], sim, folded, x[i], z[i], i, t, ties));
                         }
                     }
-                    if (argmax(mine) != argmax(ref[i])) {
-                        throw new Main.MismatchException(where + ": predicted class " + argmax(mine) + " but ONNX Runtime predicts " + argmax(ref[i]));
+                    if (Metrics.argmax(mine) != Metrics.argmax(ref[i])) {
+                        throw new Main.MismatchException(where + ": predicted class " + Metrics.argmax(mine) + " but ONNX Runtime predicts " + Metrics.argmax(ref[i]));
                     }
                     if (layers) {
                         String diff = firstLayerDifference(mapped, sim.pass(x[i], z[i], i, Math.max(0, t)), folded.run(x[i], b));
@@ -156,11 +157,5 @@ final class VerifyCommand implements Callable<Integer> {
         float[][] x = new float[n][per];
         for (float[] row : x) for (int j = 0; j < per; j++) row[j] = r.nextInt(256) / 255f;
         return x;
-    }
-
-    private static int argmax(float[] v) {
-        int b = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
-        return b;
     }
 }

@@ -177,8 +177,8 @@ public final class Regression {
                     auroc.put(o.getFileName().toString().replace("-images.npy", ""), round(Metrics.auroc(ent, oent)));
                 }
                 metrics.put("ood_auroc", auroc);
-                Map<String, byte[]> files = Compiler.outputs(c, true);
-                metrics.put("program_sha256", JSON.valueToTree(sha256(files.get(Loaded.PROGRAM_FILE))));
+                // the program the simulator just ran, encoded as compile writes it (no need to render the reports)
+                metrics.put("program_sha256", JSON.valueToTree(sha256(org.bnncim.backends.sim.ProgramCodec.encode(p))));
                 if (plan.targets().contains("verilog") || plan.targets().contains("all")) {
                     metrics.put("verilog_sha256", JSON.valueToTree(verilogHash(c, plan.seed())));
                 }
