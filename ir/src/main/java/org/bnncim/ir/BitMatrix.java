@@ -26,6 +26,24 @@ public final class BitMatrix {
     }
 
     /**
+     * Adopts packed columns laid out as this class stores them ({@code wordsPerColumn} words per column, bit k of
+     * word k/64 is row k); bits past the last row must be zero so that equal matrices have equal words.
+     */
+    public static BitMatrix ofColumns(int rows, int cols, long[] words) {
+        if (rows <= 0 || cols <= 0) throw new IllegalArgumentException("empty matrix " + rows + "x" + cols);
+        int wpc = (rows + 63) >>> 6;
+        if (words.length != (long) wpc * cols) throw new IllegalArgumentException(words.length + " words for a " + rows + "x" + cols + " matrix");
+        int tail = rows & 63;
+        if (tail != 0) {
+            long pad = -1L << tail;
+            for (int n = 0; n < cols; n++) {
+                if ((words[(n + 1) * wpc - 1] & pad) != 0) throw new IllegalArgumentException("column " + n + " has bits past row " + rows);
+            }
+        }
+        return new BitMatrix(rows, cols, words);
+    }
+
+    /**
      * Element (k, n) is +1 when {@code plusOne.isPlusOne(k, n)}. The source must be a pure function: it is asked
      * once per element, in no particular order.
      */

@@ -234,24 +234,13 @@ public final class ProgramCodec {
     private static void images(DataOutputStream out, Program p) throws IOException {
         Architecture a = p.mapping().arch();
         out.writeInt(p.crossbars().size());
-        int words = (a.rows() + 63) >>> 6;
-        // Images are most of a program (megabytes for large models): packing them into one buffer and writing it
-        // in one call avoids a stream call per word; reading each plane row by row follows the arrays' layout.
-        int planeLongs = Math.multiplyExact(a.cols(), words);
+        // The planes are already the file's layout (column-major packed words): one bulk copy per plane.
+        int planeLongs = Math.multiplyExact(a.cols(), (a.rows() + 63) >>> 6);
         ByteBuffer buf = ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(2 * 8, planeLongs), p.crossbars().size()));
-        long[] packed = new long[planeLongs];
+        java.nio.LongBuffer longs = buf.asLongBuffer();
         for (CrossbarImages.Image img : p.crossbars()) {
-            for (boolean[][] plane : new boolean[][][] {img.bits(), img.used()}) {
-                java.util.Arrays.fill(packed, 0L);
-                for (int r = 0; r < a.rows(); r++) {
-                    boolean[] row = plane[r];
-                    int w = r >>> 6;
-                    long bit = 1L << (r & 63);
-                    // branch-free: cell values are close to random and a branch would mispredict half the time
-                    for (int c = 0; c < a.cols(); c++) packed[c * words + w] |= row[c] ? bit : 0L;
-                }
-                for (long word : packed) buf.putLong(word);
-            }
+            longs.put(img.bits());
+            longs.put(img.used());
         }
         out.write(buf.array());
     }
@@ -436,19 +425,17 @@ public final class ProgramCodec {
         int n = count(in);
         int words = (a.rows() + 63) >>> 6;
         List<CrossbarImages.Image> out = new ArrayList<>();
+        long pad = (a.rows() & 63) == 0 ? 0 : -1L << (a.rows() & 63);
         for (int i = 0; i < n; i++) {
-            boolean[][] bits = new boolean[a.rows()][a.cols()], used = new boolean[a.rows()][a.cols()];
-            long[] packed = new long[Math.multiplyExact(a.cols(), words)];
-            for (boolean[][] plane : new boolean[][][] {bits, used}) {
-                for (int j = 0; j < packed.length; j++) packed[j] = in.readLong();
-                // unpacked row by row, the way the image arrays lie in memory
-                for (int r = 0; r < a.rows(); r++) {
-                    boolean[] row = plane[r];
-                    int w = r >>> 6, shift = r & 63;
-                    for (int c = 0; c < a.cols(); c++) row[c] = ((packed[c * words + w] >>> shift) & 1) != 0;
-                }
+            long[][] planes = new long[2][Math.multiplyExact(a.cols(), words)];
+            for (long[] plane : planes) {
+                byte[] raw = new byte[Math.multiplyExact(plane.length, 8)];
+                in.readFully(raw);
+                ByteBuffer.wrap(raw).asLongBuffer().get(plane);
+                // bits past the last row mean nothing; dropped so that equal images have equal words
+                for (int c = 0; c < a.cols(); c++) plane[(c + 1) * words - 1] &= ~pad;
             }
-            out.add(new CrossbarImages.Image(i, bits, used));
+            out.add(new CrossbarImages.Image(i, a.rows(), a.cols(), planes[0], planes[1]));
         }
         return out;
     }

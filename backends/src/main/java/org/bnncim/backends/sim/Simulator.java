@@ -93,12 +93,14 @@ public final class Simulator {
         for (LayerMap l : program.mapping().layers()) {
             List<XPiece> pieces = new ArrayList<>();
             for (Piece p : l.pieces()) {
-                boolean[][] cells = images.get(p.crossbar()).bits();
+                CrossbarImages.Image img = images.get(p.crossbar());
                 int words = (p.kLen() + 63) >>> 6;
                 long[][] cols = new long[p.nLen()][words];
                 for (int dn = 0; dn < p.nLen(); dn++) {
                     int col = comp ? 2 * (p.col() + dn) : p.col() + dn;
-                    for (int dk = 0; dk < p.kLen(); dk++) if (cells[p.row() + dk][col]) cols[dn][dk >>> 6] |= 1L << (dk & 63);
+                    for (int w = 0; w < words; w++) {
+                        cols[dn][w] = img.range(img.bits(), col, p.row() + 64 * w, Math.min(64, p.kLen() - 64 * w));
+                    }
                 }
                 long[] flat = new long[p.nLen() * words];
                 for (int dn = 0; dn < p.nLen(); dn++) System.arraycopy(cols[dn], 0, flat, dn * words, words);
@@ -133,12 +135,19 @@ public final class Simulator {
         SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<CrossbarImages.Image> out = new ArrayList<>();
         for (CrossbarImages.Image img : images) {
-            boolean[][] bits = new boolean[a.rows()][];
+            long[] bits = img.bits().clone();
+            int words = img.words();
+            // drawn row by row, cell by cell: the order fixes which cells a seed makes stuck
             for (int i = 0; i < a.rows(); i++) {
-                bits[i] = img.bits()[i].clone();
-                for (int c = 0; c < a.cols(); c++) if (r.nextDouble() < faults.stuckAt()) bits[i][c] = r.nextBoolean();
+                for (int c = 0; c < a.cols(); c++) {
+                    if (r.nextDouble() < faults.stuckAt()) {
+                        long bit = 1L << (i & 63);
+                        int w = c * words + (i >>> 6);
+                        bits[w] = r.nextBoolean() ? bits[w] | bit : bits[w] & ~bit;
+                    }
+                }
             }
-            out.add(new CrossbarImages.Image(img.id(), bits, img.used()));
+            out.add(new CrossbarImages.Image(img.id(), img.rows(), img.cols(), bits, img.used()));
         }
         return out;
     }

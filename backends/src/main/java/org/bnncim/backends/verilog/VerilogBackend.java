@@ -208,7 +208,7 @@ public final class VerilogBackend {
                 int nib = 0;
                 for (int b = 0; b < 4; b++) {
                     int r = d * 4 + b;
-                    if (r < a.rows() && img.bits()[r][c]) nib |= 1 << b;
+                    if (r < a.rows() && img.bit(r, c)) nib |= 1 << b;
                 }
                 line[digits - 1 - d] = Character.forDigit(nib, 16);
             }

@@ -20,8 +20,65 @@ public final class CrossbarImages {
     private CrossbarImages() {
     }
 
-    /** One crossbar: {@code bits[row][col]} and which cells hold a weight. */
-    public record Image(int id, boolean[][] bits, boolean[][] used) {
+    /**
+     * One crossbar, packed the way a bit line is read: column c's rows are bits of {@code plane[c * words() + r / 64]},
+     * row r at bit {@code r % 64}; bits past the last row are zero. {@code bits} holds the cells' states, {@code used}
+     * which cells hold a weight. Packed planes are 8x smaller than boolean arrays and a column piece is a few word
+     * copies, which is what compile time and the simulator's load time go to for large models.
+     */
+    public record Image(int id, int rows, int cols, long[] bits, long[] used) {
+        public Image {
+            int words = (rows + 63) >>> 6;
+            if (bits.length != Math.multiplyExact(words, cols) || used.length != bits.length) {
+                throw new IllegalArgumentException("crossbar " + id + ": planes do not hold " + rows + "x" + cols + " cells");
+            }
+        }
+
+        public static Image empty(int id, int rows, int cols) {
+            int n = Math.multiplyExact((rows + 63) >>> 6, cols);
+            return new Image(id, rows, cols, new long[n], new long[n]);
+        }
+
+        public int words() {
+            return (rows + 63) >>> 6;
+        }
+
+        public boolean bit(int row, int col) {
+            return get(bits, row, col);
+        }
+
+        public boolean isUsed(int row, int col) {
+            return get(used, row, col);
+        }
+
+        private boolean get(long[] plane, int row, int col) {
+            java.util.Objects.checkIndex(row, rows);
+            java.util.Objects.checkIndex(col, cols);
+            return ((plane[col * words() + (row >>> 6)] >>> (row & 63)) & 1L) != 0;
+        }
+
+        /** Rows [from, from + len) of column {@code col} of {@code plane}, shifted down to bit 0; {@code len <= 64}. */
+        public long range(long[] plane, int col, int from, int len) {
+            return CrossbarImages.range(plane, col * words(), from, len);
+        }
+    }
+
+    static long range(long[] plane, int base, int from, int len) {
+        int w = base + (from >>> 6), shift = from & 63;
+        long v = plane[w] >>> shift;
+        if (shift != 0 && shift + len > 64) v |= plane[w + 1] << (64 - shift);
+        return v & mask(len);
+    }
+
+    /** ORs the low {@code len} bits of {@code v} into rows [from, from + len) of the column starting at word {@code base}. */
+    static void or(long[] plane, int base, int from, long v, int len) {
+        int w = base + (from >>> 6), shift = from & 63;
+        plane[w] |= v << shift;
+        if (shift != 0 && shift + len > 64) plane[w + 1] |= v >>> (64 - shift);
+    }
+
+    static long mask(int len) {
+        return len == 64 ? -1L : (1L << len) - 1;
     }
 
     public static Map<String, BitMatrix> weightsByLayer(Graph g) {
@@ -39,34 +96,26 @@ public final class CrossbarImages {
         Map<String, BitMatrix> weights = weightsByLayer(g);
         int count = m.crossbarCount();
         List<Image> images = new ArrayList<>();
-        for (int i = 0; i < count; i++) images.add(new Image(i, new boolean[a.rows()][a.cols()], new boolean[a.rows()][a.cols()]));
+        for (int i = 0; i < count; i++) images.add(Image.empty(i, a.rows(), a.cols()));
         boolean comp = a.encoding() == Architecture.WeightEncoding.COMPLEMENTARY;
         for (LayerMap l : m.layers()) {
             BitMatrix w = weights.get(l.layer());
             for (Piece p : l.pieces()) {
                 Image img = images.get(p.crossbar());
-                // the piece's columns as packed words first, so the cells below are written row by row, the way
-                // the image arrays lie in memory, instead of one matrix lookup per cell
-                int words = (p.kLen() + 63) >>> 6;
-                long[][] cols = new long[p.nLen()][words];
+                int words = img.words();
                 for (int dn = 0; dn < p.nLen(); dn++) {
-                    for (int i = 0; i < words; i++) {
-                        cols[dn][i] = w.bits(p.n0() + dn, p.k0() + 64 * i, Math.min(64, p.kLen() - 64 * i));
-                    }
-                }
-                for (int dk = 0; dk < p.kLen(); dk++) {
-                    int r = p.row() + dk, word = dk >>> 6, bit = dk & 63;
-                    boolean[] bits = img.bits[r], used = img.used[r];
-                    for (int dn = 0; dn < p.nLen(); dn++) {
-                        boolean plus = ((cols[dn][word] >>> bit) & 1) != 0;
-                        int c = p.col() + dn;
+                    int c = p.col() + dn;
+                    for (int i = 0; i < p.kLen(); i += 64) {
+                        int len = Math.min(64, p.kLen() - i), row = p.row() + i;
+                        long v = w.bits(p.n0() + dn, p.k0() + i, len), all = mask(len);
                         if (comp) {
-                            bits[2 * c] = plus;
-                            bits[2 * c + 1] = !plus;
-                            used[2 * c] = used[2 * c + 1] = true;
+                            or(img.bits, 2 * c * words, row, v, len);
+                            or(img.bits, (2 * c + 1) * words, row, ~v & all, len);
+                            or(img.used, 2 * c * words, row, all, len);
+                            or(img.used, (2 * c + 1) * words, row, all, len);
                         } else {
-                            bits[c] = plus;
-                            used[c] = true;
+                            or(img.bits, c * words, row, v, len);
+                            or(img.used, c * words, row, all, len);
                         }
                     }
                 }
@@ -79,26 +128,40 @@ public final class CrossbarImages {
     public static BitMatrix weights(Mapping m, List<Image> images, String layer) {
         LayerMap l = m.layer(layer);
         boolean comp = m.arch().encoding() == Architecture.WeightEncoding.COMPLEMENTARY;
-        boolean[][] plus = new boolean[l.k()][l.n()];
-        boolean[][] seen = new boolean[l.k()][l.n()];
+        int kw = (l.k() + 63) >>> 6;
+        long[] plus = new long[Math.multiplyExact(kw, l.n())];
+        long[] seen = new long[plus.length];
         for (Piece p : l.pieces()) {
             Image img = images.get(p.crossbar());
-            for (int dk = 0; dk < p.kLen(); dk++) {
-                for (int dn = 0; dn < p.nLen(); dn++) {
-                    int r = p.row() + dk, c = p.col() + dn;
-                    boolean v = comp ? img.bits()[r][2 * c] : img.bits()[r][c];
-                    if (comp && img.bits()[r][2 * c + 1] == v) {
-                        throw new IllegalStateException("crossbar " + p.crossbar() + " cell pair (" + r + "," + c + ") is not complementary");
+            for (int dn = 0; dn < p.nLen(); dn++) {
+                int c = p.col() + dn, n = p.n0() + dn;
+                for (int i = 0; i < p.kLen(); i += 64) {
+                    int len = Math.min(64, p.kLen() - i), row = p.row() + i;
+                    long all = mask(len);
+                    long v = img.range(img.bits, comp ? 2 * c : c, row, len);
+                    if (comp) {
+                        long bad = (v ^ img.range(img.bits, 2 * c + 1, row, len) ^ all) & all;
+                        if (bad != 0) {
+                            throw new IllegalStateException("crossbar " + p.crossbar() + " cell pair (" + (row + Long.numberOfTrailingZeros(bad))
+                                    + "," + c + ") is not complementary");
+                        }
                     }
-                    if (seen[p.k0() + dk][p.n0() + dn]) throw new IllegalStateException(layer + " weight mapped twice");
-                    seen[p.k0() + dk][p.n0() + dn] = true;
-                    plus[p.k0() + dk][p.n0() + dn] = v;
+                    int k = p.k0() + i;
+                    if ((range(seen, n * kw, k, len) & all) != 0) throw new IllegalStateException(layer + " weight mapped twice");
+                    or(seen, n * kw, k, all, len);
+                    or(plus, n * kw, k, v, len);
                 }
             }
         }
-        for (int k = 0; k < l.k(); k++) {
-            for (int n = 0; n < l.n(); n++) if (!seen[k][n]) throw new IllegalStateException(layer + " weight (" + k + "," + n + ") is not mapped");
+        for (int n = 0; n < l.n(); n++) {
+            for (int k = 0; k < l.k(); k += 64) {
+                int len = Math.min(64, l.k() - k);
+                long miss = ~range(seen, n * kw, k, len) & mask(len);
+                if (miss != 0) {
+                    throw new IllegalStateException(layer + " weight (" + (k + Long.numberOfTrailingZeros(miss)) + "," + n + ") is not mapped");
+                }
+            }
         }
-        return BitMatrix.of(l.k(), l.n(), (k, n) -> plus[k][n]);
+        return BitMatrix.ofColumns(l.k(), l.n(), plus);
     }
 }
