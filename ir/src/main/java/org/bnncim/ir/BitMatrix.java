@@ -67,6 +67,44 @@ public final class BitMatrix {
     }
 
     /**
+     * The matrix whose element (k, n) is +1 where the float is positive (sign bit clear), read from
+     * {@code rows x cols} row-major floats ({@code a[k * cols + n]}, ONNX MatMul's [K, N]) or, with
+     * {@code columnMajor}, from {@code a[n * rows + k]} ([N, K]: Gemm with transB, flattened Conv filters). For
+     * weights known to be exactly +-1 this is {@link #of} without a call per element: importing a model is mostly
+     * this loop.
+     */
+    public static BitMatrix ofSigns(float[] a, int rows, int cols, boolean columnMajor) {
+        if (a.length != (long) rows * cols) throw new IllegalArgumentException(a.length + " values for a " + rows + "x" + cols + " matrix");
+        BitMatrix m = zeros(rows, cols);
+        long[] words = m.words;
+        int wpc = m.wordsPerCol;
+        if (columnMajor) {
+            for (int n = 0; n < cols; n++) {
+                int base = n * rows;
+                for (int w = 0; w < wpc; w++) {
+                    int k0 = w << 6, k1 = Math.min(rows, k0 + 64);
+                    long word = 0;
+                    for (int k = k0; k < k1; k++) word |= (long) (~Float.floatToRawIntBits(a[base + k]) >>> 31) << (k - k0);
+                    words[n * wpc + w] = word;
+                }
+            }
+        } else {
+            // a band of 64 source rows at a time, swept across the columns in memory order
+            long[] band = new long[cols];
+            for (int w = 0; w < wpc; w++) {
+                int k0 = w << 6, k1 = Math.min(rows, k0 + 64);
+                java.util.Arrays.fill(band, 0L);
+                for (int k = k0; k < k1; k++) {
+                    int base = k * cols, shift = k - k0;
+                    for (int n = 0; n < cols; n++) band[n] |= (long) (~Float.floatToRawIntBits(a[base + n]) >>> 31) << shift;
+                }
+                for (int n = 0; n < cols; n++) words[n * wpc + w] = band[n];
+            }
+        }
+        return m;
+    }
+
+    /**
      * Bits [from, from + len) of column {@code col} shifted down to bit 0, {@code len <= 64}: a crossbar piece
      * reads its rows this way without unpacking the column.
      */

@@ -39,4 +39,32 @@ class BitMatrixTest {
         assertNotEquals(a, c);
         assertThrows(IndexOutOfBoundsException.class, () -> a.get(3, 0));
     }
+
+    @Test
+    void signsOfFloatsInBothLayoutsMatchThePerElementSource() {
+        Random r = new Random(7);
+        for (int[] rc : new int[][] {{1, 1}, {63, 5}, {64, 3}, {65, 130}, {200, 7}, {784, 64}}) {
+            int rows = rc[0], cols = rc[1];
+            float[] rowMajor = new float[rows * cols], colMajor = new float[rows * cols];
+            boolean[][] plus = new boolean[rows][cols];
+            for (int k = 0; k < rows; k++) {
+                for (int n = 0; n < cols; n++) {
+                    plus[k][n] = r.nextBoolean();
+                    rowMajor[k * cols + n] = colMajor[n * rows + k] = plus[k][n] ? 1f : -1f;
+                }
+            }
+            BitMatrix expected = BitMatrix.of(rows, cols, (k, n) -> plus[k][n]);
+            assertEquals(expected, BitMatrix.ofSigns(rowMajor, rows, cols, false), rows + "x" + cols + " row-major");
+            assertEquals(expected, BitMatrix.ofSigns(colMajor, rows, cols, true), rows + "x" + cols + " column-major");
+        }
+    }
+
+    @Test
+    void adoptedColumnsMustHaveNoBitsPastTheLastRow() {
+        BitMatrix m = BitMatrix.ofColumns(65, 2, new long[] {-1L, 1L, 0L, 0L});
+        assertEquals(1, m.get(64, 0));
+        assertEquals(-1, m.get(64, 1));
+        assertThrows(IllegalArgumentException.class, () -> BitMatrix.ofColumns(65, 2, new long[] {-1L, 3L, 0L, 0L}));
+        assertThrows(IllegalArgumentException.class, () -> BitMatrix.ofColumns(65, 2, new long[3]));
+    }
 }

@@ -87,9 +87,16 @@ public record ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
         // with a widening to double kept the JIT from making it a tight loop
         if (kind == Kind.FLOAT) {
             float[] a = f;
-            for (int i = 0; i < a.length; i++) {
-                float v = a[i];
-                if (v != 1f && v != -1f) return i;
+            // blocks OR together |bits| XOR bits(1.0f), zero only for +-1: a branch-free reduction the JIT
+            // vectorises; a block is searched element by element only when it holds an offender
+            for (int b = 0; b < a.length; b += 4096) {
+                int end = Math.min(a.length, b + 4096), bad = 0;
+                for (int i = b; i < end; i++) bad |= (Float.floatToRawIntBits(a[i]) & 0x7fffffff) ^ 0x3f800000;
+                if (bad == 0) continue;
+                for (int i = b; i < end; i++) {
+                    float v = a[i];
+                    if (v != 1f && v != -1f) return i;
+                }
             }
         } else {
             long[] a = l;
