@@ -1,5 +1,6 @@
 package org.bnncim.compiler.report;
 
+import org.bnncim.ir.util.Fmt;
 import org.bnncim.compiler.cost.CostReport;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.arch.Architecture;
@@ -108,18 +109,18 @@ public final class ReportHtml {
     private static void summary(StringBuilder sb, CostReport r, Mapping m) {
         sb.append("<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"cards\">\n");
         double overBound = r.crossbarsLowerBound() == 0 ? Double.NaN : (double) r.crossbarsUsed() / r.crossbarsLowerBound();
-        String capacity = m == null ? "" : String.format(Locale.ROOT, " &middot; chip capacity %d", m.arch().crossbarCapacity());
+        String capacity = m == null ? "" : Fmt.format(" &middot; chip capacity %d", m.arch().crossbarCapacity());
         card(sb, "Crossbars used", Integer.toString(r.crossbarsUsed()),
-                String.format(Locale.ROOT, "lower bound %d (%s the bound)%s", r.crossbarsLowerBound(), ratio(overBound), capacity), -1);
+                Fmt.format("lower bound %d (%s the bound)%s", r.crossbarsLowerBound(), ratio(overBound), capacity), -1);
         card(sb, "Cell utilization", pct(r.utilization()), "weight cells / cells of the crossbars used", r.utilization());
-        String tiles = m == null ? "" : String.format(Locale.ROOT, "of %d on %d chip(s), %d crossbars each",
+        String tiles = m == null ? "" : Fmt.format("of %d on %d chip(s), %d crossbars each",
                 m.arch().tilesPerChip() * m.arch().chips(), m.arch().chips(), m.arch().crossbarsPerTile());
         card(sb, "Chip tiles used", Integer.toString(r.tilesUsed()), tiles, -1);
         String kind = kindLabel(r.stochasticKind());
         card(sb, "Stochastic units", Integer.toString(r.stochasticUnits()),
-                kind + (r.schedule().isEmpty() ? "" : String.format(Locale.ROOT, ", %d bit(s) per pass", r.schedule().size()))
+                kind + (r.schedule().isEmpty() ? "" : Fmt.format(", %d bit(s) per pass", r.schedule().size()))
                         + (r.baselineStochasticUnits() == r.stochasticUnits() ? ""
-                        : String.format(Locale.ROOT, "; per-neuron MC-Dropout needs %d", r.baselineStochasticUnits())), -1);
+                        : Fmt.format("; per-neuron MC-Dropout needs %d", r.baselineStochasticUnits())), -1);
         card(sb, "Energy / inference", energy(r.deterministic().energyPj()),
                 "one deterministic pass; T=" + r.samples() + ": " + energy(r.mc().energyPj()), -1);
         card(sb, "Latency / inference", latency(r.deterministic().latencyNs()),
@@ -249,7 +250,7 @@ public final class ReportHtml {
                 CrossbarSlot s = slots.get(p.crossbar());
                 f(sb, "<rect class=\"pc c%d\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>%s &#8594; crossbar #%d%s at row %d, col %d</title></rect>",
                         idx, x, y, pw, ph, esc(pieceLabel(p)), p.crossbar(),
-                        s == null ? "" : String.format(Locale.ROOT, " (chip %d, tile %d, slot %d)", s.chip(), s.tile(), s.slot()),
+                        s == null ? "" : Fmt.format(" (chip %d, tile %d, slot %d)", s.chip(), s.tile(), s.slot()),
                         p.row(), p.col());
                 String label = "#" + p.crossbar();
                 if (pw >= 7 * label.length() + 4 && ph >= 14) {
@@ -438,7 +439,7 @@ public final class ReportHtml {
                                  Map<String, Integer> layerIndex, double scale, double sw, double sh) {
         int cpw = a.cellsPerWeight();
         double util = div(usedCells(pieces, cpw), a.cellsPerCrossbar());
-        String where = slot == null ? "unplaced" : String.format(Locale.ROOT, "chip %d, tile %d, slot %d", slot.chip(), slot.tile(), slot.slot());
+        String where = slot == null ? "unplaced" : Fmt.format("chip %d, tile %d, slot %d", slot.chip(), slot.tile(), slot.slot());
         f(sb, "<figure class=\"xb\" data-xb=\"%d\"><svg width=\"%.1f\" height=\"%.1f\" viewBox=\"0 0 %.1f %.1f\" role=\"img\">", id, sw, sh, sw, sh);
         f(sb, "<title>crossbar #%d (%s): %s of cells hold weights, %d piece(s)</title><rect class=\"bg\" width=\"%.1f\" height=\"%.1f\"/>",
                 id, where, pct(util), pieces.size(), sw, sh);
@@ -451,7 +452,7 @@ public final class ReportHtml {
                     layerIndex.get(p.layer()), p.col() * cpw * scale, p.row() * scale, p.nLen() * cpw * scale, p.kLen() * scale,
                     esc(pieceLabel(p)), p.row(), p.col());
         }
-        String slotText = slot == null ? "" : String.format(Locale.ROOT, " t%d.s%d", slot.tile(), slot.slot());
+        String slotText = slot == null ? "" : Fmt.format(" t%d.s%d", slot.tile(), slot.slot());
         f(sb, "</svg><figcaption><b>#%d</b>%s<br>%s</figcaption></figure>%n", id, slotText, pct(util));
     }
 
@@ -558,7 +559,7 @@ public final class ReportHtml {
     }
 
     private static String hsl(int i) {
-        return String.format(Locale.ROOT, "hsl(%.1f,55%%,55%%)", (i * 137.508) % 360);
+        return Fmt.format("hsl(%.1f,55%%,55%%)", (i * 137.508) % 360);
     }
 
     private static Map<Integer, CrossbarSlot> slots(Mapping m) {
@@ -574,7 +575,7 @@ public final class ReportHtml {
     }
 
     private static String pieceLabel(Piece p) {
-        return String.format(Locale.ROOT, "%s k %d..%d x n %d..%d", p.layer(), p.k0(), p.k0() + p.kLen() - 1, p.n0(), p.n0() + p.nLen() - 1);
+        return Fmt.format("%s k %d..%d x n %d..%d", p.layer(), p.k0(), p.k0() + p.kLen() - 1, p.n0(), p.n0() + p.nLen() - 1);
     }
 
     private static boolean hasPadding(CostReport.Layer l) {
@@ -602,11 +603,11 @@ public final class ReportHtml {
 
     private static String ratio(double v) {
         if (!Double.isFinite(v)) return DASH;
-        return String.format(Locale.ROOT, v >= 100 ? "%.0f%s" : "%.2f%s", v, TIMES);
+        return Fmt.format(v >= 100 ? "%.0f%s" : "%.2f%s", v, TIMES);
     }
 
     private static String pct(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.1f%%", 100 * v) : DASH;
+        return Double.isFinite(v) ? Fmt.format("%.1f%%", 100 * v) : DASH;
     }
 
     private static String energy(double pj) {
@@ -637,9 +638,9 @@ public final class ReportHtml {
     private static String sig(double v) {
         double a = Math.abs(v);
         if (a == 0) return "0";
-        if (a < 1e-4) return String.format(Locale.ROOT, "%.3e", v);
+        if (a < 1e-4) return Fmt.format("%.3e", v);
         int decimals = Math.max(0, 3 - (int) Math.floor(Math.log10(a)));
-        String t = String.format(Locale.ROOT, "%." + decimals + "f", v);
+        String t = Fmt.format("%." + decimals + "f", v);
         if (t.indexOf('.') >= 0) t = t.replaceAll("0+$", "").replaceAll("\\.$", "");
         return t;
     }
@@ -671,7 +672,7 @@ public final class ReportHtml {
     }
 
     private static void f(StringBuilder sb, String fmt, Object... args) {
-        sb.append(String.format(Locale.ROOT, fmt, args));
+        sb.append(Fmt.format(fmt, args));
     }
 
     private static final String CSS = """

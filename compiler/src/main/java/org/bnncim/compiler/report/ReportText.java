@@ -1,8 +1,8 @@
 package org.bnncim.compiler.report;
 
+import org.bnncim.ir.util.Fmt;
 import org.bnncim.compiler.cost.CostReport;
 
-import java.util.Locale;
 
 /** report.txt: what a person reads in a terminal. */
 public final class ReportText {
@@ -20,7 +20,7 @@ public final class ReportText {
         for (String s : r.schedule()) f(sb, "  schedule: %s%n", s);
         for (var n : r.notes().entrySet()) f(sb, "note: %s: %s%n", n.getKey(), n.getValue());
         sb.append('\n');
-        String head = String.format(Locale.ROOT, "%-28s %-5s %7s %6s %5s %4s %4s %6s %7s %6s %3s %12s %11s%n",
+        String head = Fmt.format("%-28s %-5s %7s %6s %5s %4s %4s %6s %7s %6s %3s %12s %11s%n",
                 "layer", "kind", "K", "N", "pos", "rowT", "colT", "pieces", "xbars", "util%", "SD", "energy[pJ]", "latency[ns]");
         sb.append(head);
         sb.append("-".repeat(head.length() - 1)).append('\n');
@@ -61,6 +61,6 @@ public final class ReportText {
     }
 
     private static void f(StringBuilder sb, String fmt, Object... args) {
-        sb.append(String.format(Locale.ROOT, fmt, args));
+        sb.append(Fmt.format(fmt, args));
     }
 }
