@@ -46,6 +46,28 @@ final class ConstOps {
         return ConstTensor.ofFloat(a.dims(), f);
     }
 
+    /**
+     * {@code Sign} of a constant (0 and NaN give 0). Latent float weights binarized in the graph come through here
+     * and through {@link #bipolar}: one plain loop each instead of a lambda call per weight.
+     */
+    static ConstTensor sign(ConstTensor a) {
+        float[] x = a.kind() == ConstTensor.Kind.FLOAT ? a.f() : a.toFloats();
+        float[] f = new float[x.length];
+        for (int i = 0; i < f.length; i++) {
+            float v = x[i];
+            f[i] = v > 0 ? 1f : v < 0 ? -1f : 0f;
+        }
+        return ConstTensor.ofFloat(a.dims(), f);
+    }
+
+    /** QONNX {@code BipolarQuant} of a constant: {@code s} where x >= 0, else {@code -s} (NaN gives -s). */
+    static ConstTensor bipolar(ConstTensor a, float s) {
+        float[] x = a.kind() == ConstTensor.Kind.FLOAT ? a.f() : a.toFloats();
+        float[] f = new float[x.length];
+        for (int i = 0; i < f.length; i++) f[i] = x[i] >= 0 ? s : -s;
+        return ConstTensor.ofFloat(a.dims(), f);
+    }
+
     /** For every flat index of {@code out}, the flat index of the broadcast source element. */
     static int[] indexMap(long[] src, long[] out) {
         int n = (int) ConstTensor.count(out);
@@ -73,6 +95,7 @@ final class ConstOps {
             for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
         }
         checkPermutation(perm, r);
+        if (r == 2 && perm[0] == 1 && a.kind() == ConstTensor.Kind.FLOAT) return transpose2d(a);
         long[] od = new long[r];
         for (int i = 0; i < r; i++) od[i] = a.dims()[perm[i]];
         long[] inStride = strides(a.dims());
@@ -89,6 +112,20 @@ final class ConstOps {
             }
         }
         return gatherFlat(a, od, src);
+    }
+
+    /** A matrix transpose (weights stored [N, K] and transposed in the graph), walked in tiles that stay in cache. */
+    private static ConstTensor transpose2d(ConstTensor a) {
+        int rows = (int) a.dims()[0], cols = (int) a.dims()[1];
+        float[] x = a.f(), y = new float[x.length];
+        for (int r0 = 0; r0 < rows; r0 += 32) {
+            int r1 = Math.min(rows, r0 + 32);
+            for (int c0 = 0; c0 < cols; c0 += 32) {
+                int c1 = Math.min(cols, c0 + 32);
+                for (int r = r0; r < r1; r++) for (int c = c0; c < c1; c++) y[c * rows + r] = x[r * cols + c];
+            }
+        }
+        return ConstTensor.ofFloat(new long[] {cols, rows}, y);
     }
 
     static void checkPermutation(int[] perm, int rank) {

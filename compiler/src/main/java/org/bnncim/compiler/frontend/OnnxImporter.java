@@ -690,7 +690,7 @@ public final class OnnxImporter {
     private void sign(OnnxMl.NodeProto n) {
         Sym x = in(n, 0);
         if (x instanceof C c) {
-            putConst(n, ConstOps.unary(c.t(), v -> v > 0 ? 1 : v < 0 ? -1 : 0));
+            putConst(n, ConstOps.sign(c.t()));
             return;
         }
         D d = (D) x;
@@ -704,7 +704,7 @@ public final class OnnxImporter {
         float s = scale.getFloat(0);
         Sym x = in(n, 0);
         if (x instanceof C c) {
-            putConst(n, ConstOps.unary(c.t(), v -> v >= 0 ? s : -s));
+            putConst(n, ConstOps.bipolar(c.t(), s));
             return;
         }
         D d = (D) x;

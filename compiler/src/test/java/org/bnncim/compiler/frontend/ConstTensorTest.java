@@ -28,4 +28,29 @@ class ConstTensorTest {
         l[4500] = 0;
         assertEquals(4500, ConstTensor.ofLong(new long[] {5000}, l).firstNonBipolar());
     }
+
+    @Test
+    void matrixTransposeAndBinarizationsOfConstants() {
+        for (int[] rc : new int[][] {{1, 1}, {3, 70}, {33, 31}, {100, 64}}) {
+            int rows = rc[0], cols = rc[1];
+            float[] x = new float[rows * cols];
+            long[] xl = new long[rows * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (i * 37 % 11) - 5.5f;
+                xl[i] = i * 37 % 11 - 5;
+            }
+            ConstTensor t = ConstOps.transpose(ConstTensor.ofFloat(new long[] {rows, cols}, x), new int[] {1, 0});
+            ConstTensor tl = ConstOps.transpose(ConstTensor.ofLong(new long[] {rows, cols}, xl), new int[] {1, 0});
+            assertEquals(java.util.List.of((long) cols, (long) rows), java.util.List.of(t.dims()[0], t.dims()[1]));
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    assertEquals(x[r * cols + c], t.f()[c * rows + r]);
+                    assertEquals(xl[r * cols + c], tl.l()[c * rows + r]);
+                }
+            }
+        }
+        ConstTensor v = ConstTensor.ofFloat(new long[] {5}, new float[] {-2f, -0f, 0f, 3f, Float.NaN});
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {-1f, 0f, 0f, 1f, 0f}, ConstOps.sign(v).f());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {-0.5f, 0.5f, 0.5f, 0.5f, -0.5f}, ConstOps.bipolar(v, 0.5f).f());
+    }
 }
