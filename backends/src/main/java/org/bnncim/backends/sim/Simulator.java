@@ -13,7 +13,6 @@ import org.bnncim.ir.mapping.Piece;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,22 +46,29 @@ public final class Simulator {
     private final Map<String, Integer> lastUse;
     /** Elements of the largest value of a pass (bounds a batched run's block size). */
     private final int largest;
-    /** Per threshold set (by identity), see {@link #comparators}. */
-    private final Map<ThresholdSet, long[][]> comparators = new IdentityHashMap<>(); // filled once, then only read
+    /** Per node: elements per channel of its input (looked up once, not per example). */
+    private final int[] perChannel;
+    /**
+     * Per Threshold node: the comparators ({@link #comparatorsOf}) of its expected, dropped and kept sets (the last
+     * two only for a stochastic one); indexed by node so that a pass looks nothing up.
+     */
+    private final long[][][][] comparators;
 
     /** A crossbar layer's pieces with the cells they read, aligned so bit 0 is the piece's first row. */
     private record XPiece(int k0, int kLen, int n0, int nLen, long[][] columns, int words, long[] flat,
-                          AtomicReference<int[]> rows) {
+                          AtomicReference<int[][]> rows) {
         /**
-         * The same cells row by row as 0/1 ints ({@code [dk * nLen + dn]}), for multi-bit inputs; made on first use
-         * (only a layer fed by unsigned inputs needs it).
+         * The same cells row by row as the weights they hold, +1 (set) or -1 ({@code [dk][dn]}), for multi-bit
+         * inputs; made on first use (only a layer fed by unsigned inputs needs it). One array per row: the JIT
+         * vectorises a loop over two arrays only when it can rule out their overlap, which it cannot for two offsets
+         * into one array.
          */
-        int[] cellRows() {
-            int[] r = rows.get();
+        int[][] signRows() {
+            int[][] r = rows.get();
             if (r == null) {
-                r = new int[kLen * nLen];
+                r = new int[kLen][nLen];
                 for (int dn = 0; dn < nLen; dn++) {
-                    for (int dk = 0; dk < kLen; dk++) r[dk * nLen + dn] = (int) (flat[dn * words + (dk >>> 6)] >>> dk) & 1;
+                    for (int dk = 0; dk < kLen; dk++) r[dk][dn] = 2 * ((int) (flat[dn * words + (dk >>> 6)] >>> dk) & 1) - 1;
                 }
                 rows.set(r);
             }
@@ -115,13 +121,14 @@ public final class Simulator {
         for (Node n : nodes) big = Math.max(big, n.output().shape().size());
         for (var v : graph.inputs()) big = Math.max(big, v.shape().size());
         this.largest = big;
-        for (Node n : nodes) {
+        this.perChannel = new int[nodes.size()];
+        this.comparators = new long[nodes.size()][][][];
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            perChannel[i] = graph.value(n.inputs().get(0)).type().shape().perChannel();
             if (!(n instanceof Node.Threshold t)) continue;
-            comparators.put(t.expected(), comparatorsOf(t.expected()));
-            if (t.stochastic() != null) {
-                comparators.put(t.stochastic().dropped(), comparatorsOf(t.stochastic().dropped()));
-                comparators.put(t.stochastic().kept(), comparatorsOf(t.stochastic().kept()));
-            }
+            comparators[i] = t.stochastic() == null ? new long[][][] {comparatorsOf(t.expected())}
+                    : new long[][][] {comparatorsOf(t.expected()), comparatorsOf(t.stochastic().dropped()), comparatorsOf(t.stochastic().kept())};
         }
     }
 
@@ -195,7 +202,7 @@ public final class Simulator {
             if (y == null) {
                 Object x = env.get(n.inputs().get(0));
                 TensorType it = graph.value(n.inputs().get(0)).type();
-                y = step(n, x, it, scaleBits, noise);
+                y = step(i, n, x, it, scaleBits, noise);
                 if (key != null) shared.put(key, y);
             }
             env.put(n.output().name(), y);
@@ -340,7 +347,7 @@ public final class Simulator {
             } else if (n instanceof Node.BinaryConv c) {
                 for (int g = 0; g < r; g++) yr[g] = convBlock(c, (int[]) xs[reps[g]], it);
             } else {
-                for (int g = 0; g < r; g++) yr[g] = step(n, xs[reps[g]], it, pb[reps[g]], noise[reps[g]]);
+                for (int g = 0; g < r; g++) yr[g] = step(i, n, xs[reps[g]], it, pb[reps[g]], noise[reps[g]]);
             }
             Object[] ys = new Object[m];
             for (int p = 0; p < m; p++) ys[p] = yr[rep[p]];
@@ -366,12 +373,8 @@ public final class Simulator {
      * sums are ints, so every comparison comes out the same and x - t cannot overflow) and +1 for "x >= t", -1
      * for "x <= t": the comparator fires iff {@code (x - t) * sign >= 0}, computed without a branch.
      */
-    private long[][] comparators(ThresholdSet s) {
-        long[][] c = comparators.get(s);
-        return c != null ? c : comparatorsOf(s);
-    }
-
-    private static long[][] comparatorsOf(ThresholdSet s) {        int ch = s.channels();
+    private static long[][] comparatorsOf(ThresholdSet s) {
+        int ch = s.channels();
         long[] t0 = new long[ch], sign = new long[ch];
         for (int i = 0; i < ch; i++) {
             t0[i] = Math.max(Integer.MIN_VALUE - 1L, Math.min(Integer.MAX_VALUE + 1L, s.threshold(i)));
@@ -490,41 +493,47 @@ public final class Simulator {
         }
     }
 
+    /** Examples per sweep of a piece's rows in {@link #accumulateUnsigned}: their partial sums stay in L1. */
+    private static final int UNSIGNED_GROUP = 16;
+
     /**
      * Unsigned (multi-bit) inputs. Per piece the bit-plane sum of {@link #accumulate} is
-     * {@code sum_b (2 * plusOnes_b - K_active_b) << b = 2 * S_on - S}, where S is the sum of the piece's inputs
-     * (masked to {@code inputBits}) and S_on the sum of those on rows whose cell is set: integer sums, the same
-     * value, computed row by row over the piece's cells (rows with input 0 contribute nothing and are skipped).
+     * {@code sum_b (2 * plusOnes_b - K_active_b) << b = 2 * S_on - S = sum_k x_k * w_k} (S the sum of the piece's inputs
+     * masked to {@code inputBits}, S_on the sum of those on rows whose cell is set, w = +-1 the cell's weight): the
+     * same integers, computed row by row. A group of examples sweeps the piece's rows together, so each row of cells
+     * is read once per group and every example's partial sums stay in cache; rows whose input is 0 add nothing and
+     * are skipped.
      */
     private static void accumulateUnsigned(XLayer l, int[][] x, int[] xBase, int v, int inputBits, int[] acc, int sj, int sn) {
         int mask = inputBits >= 31 ? -1 : (1 << inputBits) - 1;
         int maxN = 0;
         for (XPiece p : l.pieces()) maxN = Math.max(maxN, p.nLen());
-        int[] on = new int[maxN];
+        int[][] part = new int[UNSIGNED_GROUP][maxN];
         for (XPiece p : l.pieces()) {
-            int[] cells = p.cellRows();
+            int[][] cells = p.signRows();
             int nLen = p.nLen(), kLen = p.kLen();
-            for (int j = 0; j < v; j++) {
-                int base = (xBase == null ? 0 : xBase[j]) + p.k0();
-                Arrays.fill(on, 0, nLen, 0);
-                int total = onSums(cells, nLen, kLen, x[j], base, mask, on);
-                int ab = p.n0() * sn + j * sj;
-                for (int dn = 0; dn < nLen; dn++) acc[ab + dn * sn] += 2 * on[dn] - total;
+            for (int j0 = 0; j0 < v; j0 += UNSIGNED_GROUP) {
+                int g = Math.min(UNSIGNED_GROUP, v - j0);
+                for (int j = 0; j < g; j++) Arrays.fill(part[j], 0);
+                for (int dk = 0; dk < kLen; dk++) {
+                    int[] row = cells[dk];
+                    for (int j = 0; j < g; j++) {
+                        int xj = x[j0 + j][(xBase == null ? 0 : xBase[j0 + j]) + p.k0() + dk] & mask;
+                        if (xj != 0) madd(part[j], row, nLen, xj);
+                    }
+                }
+                for (int j = 0; j < g; j++) {
+                    int ab = p.n0() * sn + (j0 + j) * sj;
+                    int[] pj = part[j];
+                    for (int dn = 0; dn < nLen; dn++) acc[ab + dn * sn] += pj[dn];
+                }
             }
         }
     }
 
-    /** S_on per column into {@code on[0 .. nLen)}; returns S. */
-    private static int onSums(int[] cells, int nLen, int kLen, int[] x, int base, int mask, int[] on) {
-        int total = 0;
-        for (int dk = 0; dk < kLen; dk++) {
-            int xv = x[base + dk] & mask;
-            if (xv == 0) continue;
-            total += xv;
-            int r = dk * nLen;
-            for (int dn = 0; dn < nLen; dn++) on[dn] += xv * cells[r + dn];
-        }
-        return total;
+    /** {@code part[i] += x * row[i]} for i < n: the loop the JIT vectorises. */
+    private static void madd(int[] part, int[] row, int n, int x) {
+        for (int i = 0; i < n; i++) part[i] += x * row[i];
     }
 
     private static int popcount(long[] a, int from, int len) {
@@ -624,7 +633,8 @@ public final class Simulator {
 
     // --------------------------------------------------------------------------------------------- ops
 
-    private Object step(Node n, Object x, TensorType it, boolean[] bits, SplittableRandom noise) {
+    /** Node {@code i} of the graph ({@code n}) on one pass's input {@code x}. */
+    private Object step(int at, Node n, Object x, TensorType it, boolean[] bits, SplittableRandom noise) {
         if (n instanceof Node.InputQuantize q) {
             float[] f = (float[]) x;
             int max = (1 << q.bits()) - 1;
@@ -634,7 +644,7 @@ public final class Simulator {
         }
         if (n instanceof Node.InputBinarize b) {
             float[] f = (float[]) x;
-            int per = it.shape().perChannel();
+            int per = perChannel[at];
             int[] y = new int[f.length];
             for (int i = 0, c = 0; i < f.length; c++) for (int e = Math.min(f.length, i + per); i < e; i++) y[i] = b.fires(f[i], c) ? 1 : -1;
             return y;
@@ -648,11 +658,10 @@ public final class Simulator {
         if (n instanceof Node.BinaryConv c) return conv(c, (int[]) x, it, noise);
         if (n instanceof Node.Threshold t) {
             int[] v = (int[]) x;
-            ThresholdSet s = t.stochastic() == null || bits == null ? t.expected()
-                    : bits[t.stochastic().bit()] ? t.stochastic().dropped() : t.stochastic().kept();
-            int per = it.shape().perChannel();
+            long[][][] sets = comparators[at];
+            long[][] ts = t.stochastic() == null || bits == null ? sets[0] : bits[t.stochastic().bit()] ? sets[1] : sets[2];
+            int per = perChannel[at];
             int[] y = new int[v.length];
-            long[][] ts = comparators(s);
             long[] t0 = ts[0], sign = ts[1];
             if (per == 1 && t0.length >= v.length) {
                 for (int i = 0; i < v.length; i++) y[i] = 1 - 2 * (int) (((v[i] - t0[i]) * sign[i]) >>> 63);
@@ -670,13 +679,13 @@ public final class Simulator {
         }
         if (n instanceof Node.ScaleDropout s) {
             Boolean z = bits == null ? null : bits[s.bit()];
-            int per = it.shape().perChannel();
+            int per = perChannel[at];
             float[] y = new float[size(x)];
             for (int i = 0, c = 0; i < y.length; c++) for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = real(x, i, it) * s.factor(c, z);
             return y;
         }
         if (n instanceof Node.Affine a) {
-            int per = it.shape().perChannel();
+            int per = perChannel[at];
             float[] y = new float[size(x)];
             for (int i = 0, c = 0; i < y.length; c++) for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = a.apply(real(x, i, it), c);
             return y;
