@@ -465,6 +465,61 @@ public final class Simulator {
         }
     }
 
+    /**
+     * The same patches as {@link #packPatch} for undilated windows over rows of at most 64 columns (left padding
+     * included): each input row is packed once into a driven and a +1 word, with column ix at bit ix + left pad, so
+     * that a window's kw cells of one row are one shift and mask; padding columns and rows stay 0 (undriven).
+     */
+    private static void packPatchesFromRows(int[] x, int cin, int h, int w, int kh, int kw, int[] s, int[] p, int oh, int ow,
+                                            long[] out, int words) {
+        int pl = p[1];
+        long[] ra = new long[cin * h], rp = new long[cin * h];
+        for (int r = 0; r < cin * h; r++) {
+            long a = 0, pp = 0;
+            for (int ix = 0, b = r * w; ix < w; ix++) {
+                int xv = x[b + ix];
+                a |= (long) ((xv | -xv) >>> 31) << (ix + pl);
+                pp |= (long) ((-xv & ~xv) >>> 31) << (ix + pl);
+            }
+            ra[r] = a;
+            rp[r] = pp;
+        }
+        long kmask = kw == 64 ? -1L : (1L << kw) - 1;
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = oy * s[0] - p[0];
+            for (int ox = 0; ox < ow; ox++) {
+                int xs = ox * s[1], word = (oy * ow + ox) * 2 * words, bit = 0;
+                long accA = 0, accP = 0;
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int i = 0; i < kh; i++) {
+                        int iy = y0 + i;
+                        long sa = 0, sp = 0;
+                        if (iy >= 0 && iy < h) {
+                            int r = ci * h + iy;
+                            sa = (ra[r] >>> xs) & kmask;
+                            sp = (rp[r] >>> xs) & kmask;
+                        }
+                        accA |= sa << bit;
+                        accP |= sp << bit;
+                        bit += kw;
+                        if (bit >= 64) {
+                            out[word] = accA;
+                            out[word + words] = accP;
+                            word++;
+                            bit -= 64;
+                            accA = bit == 0 ? 0 : sa >>> (kw - bit);
+                            accP = bit == 0 ? 0 : sp >>> (kw - bit);
+                        }
+                    }
+                }
+                if (bit > 0) {
+                    out[word] = accA;
+                    out[word + words] = accP;
+                }
+            }
+        }
+    }
+
     /** The kernel over v packed input vectors (vector j's driven rows at {@code packed[j * 2 * words]}, then its +1 rows). */
     private static void accumulatePacked(XLayer l, long[] packed, int words, int v, int[] acc, int sj, int sn) {
         int k = l.k(), planes = 2;
@@ -601,10 +656,14 @@ public final class Simulator {
             // packed im2col: each patch straight into its driven / +1 row words (padding: undriven)
             int words = (k + 63) >>> 6;
             long[] packed = new long[positions * 2 * words];
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    packPatch(x, cin, h, w, c.kh(), c.kw(), oy * s[0] - p[0], ox * s[1] - p[1], d[0], d[1], packed,
-                            (oy * ow + ox) * 2 * words, words);
+            if (d[0] == 1 && d[1] == 1 && p[1] + w <= 64 && (ow - 1) * s[1] + c.kw() <= 64) {
+                packPatchesFromRows(x, cin, h, w, c.kh(), c.kw(), s, p, oh, ow, packed, words);
+            } else {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        packPatch(x, cin, h, w, c.kh(), c.kw(), oy * s[0] - p[0], ox * s[1] - p[1], d[0], d[1], packed,
+                                (oy * ow + ox) * 2 * words, words);
+                    }
                 }
             }
             accumulatePacked(l, packed, words, positions, acc, 1, positions);
@@ -832,6 +891,19 @@ public final class Simulator {
     private static int[] maxPool(int[] x, Shape is, Shape os, int[] k, int[] s, int[] p) {
         int ch = is.dim(0), h = is.dim(1), w = is.dim(2), oh = os.dim(1), ow = os.dim(2);
         int[] y = new int[os.size()];
+        if (k[0] == 2 && k[1] == 2 && s[0] == 2 && s[1] == 2 && p[0] == 0 && p[1] == 0 && 2 * oh <= h && 2 * ow <= w) {
+            // the common 2x2/2 window without padding: every window lies inside, no bounds tests
+            for (int c = 0; c < ch; c++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    int r0 = (c * h + 2 * oy) * w, r1 = r0 + w, o = (c * oh + oy) * ow;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int i = 2 * ox;
+                        y[o + ox] = Math.max(Math.max(x[r0 + i], x[r0 + i + 1]), Math.max(x[r1 + i], x[r1 + i + 1]));
+                    }
+                }
+            }
+            return y;
+        }
         for (int c = 0; c < ch; c++) {
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {

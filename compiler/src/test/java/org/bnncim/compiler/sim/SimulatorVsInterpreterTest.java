@@ -110,4 +110,57 @@ class SimulatorVsInterpreterTest {
             for (int t = 0; t < 16; t++) assertArrayEquals(sim.output(x[i], bits.bits(i, t), i, t), shared[i][t], "example " + i + " pass " + t);
         }
     }
+
+    private static float[] pm(Random r, int n) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) f[i] = r.nextBoolean() ? 1f : -1f;
+        return f;
+    }
+
+    private static float[] normal(Random r, int n, double sd) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) f[i] = (float) (r.nextGaussian() * sd) + 0.5f; // off the integers: no sign(0) ties
+        return f;
+    }
+
+    /** A binary convolution (the second layer) with the given window, after an 8-bit 3x3 one; for the patch packers. */
+    static ai.onnx.proto.OnnxMl.ModelProto twoConvModel(Random r, int h, int w, int cin, int kh, int kw, int sy, int sx, int[] pads) {
+        int c2 = 5;
+        int oh = (h + pads[0] + pads[2] - kh) / sy + 1, ow = (w + pads[1] + pads[3] - kw) / sx + 1;
+        return new org.bnncim.compiler.onnx.OnnxBuilder("two_conv").opset(13)
+                .input("x", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT, "N", 1, h, w)
+                .initializer("w1", new int[] {cin, 1, 3, 3}, pm(r, cin * 9))
+                .initializer("t1", new int[] {cin, 1, 1}, normal(r, cin, 2))
+                .initializer("w2", new int[] {c2, cin, kh, kw}, pm(r, c2 * cin * kh * kw))
+                .initializer("w3", new int[] {c2 * oh * ow, 3}, pm(r, c2 * oh * ow * 3))
+                .node("Conv", "conv1").inputs("x", "w1").outputs("c1").attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).end()
+                .node("Add", "shift").inputs("c1", "t1").outputs("a1").end()
+                .node("Sign", "sign1").inputs("a1").outputs("y1").end()
+                .node("Conv", "conv2").inputs("y1", "w2").outputs("c2").attrInts("kernel_shape", kh, kw)
+                .attrInts("strides", sy, sx).attrInts("pads", java.util.Arrays.stream(pads).asLongStream().toArray()).end()
+                .node("Sign", "sign2").inputs("c2").outputs("y2").end()
+                .node("Flatten", "flat").inputs("y2").outputs("f").end()
+                .node("MatMul", "mm").inputs("f", "w3").outputs("logits").end()
+                .output("logits", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT, "N", 3)
+                .build();
+    }
+
+    @Test
+    void blockedConvolutionsEqualThePerPositionPath() {
+        Random r = new Random(17);
+        int[][] cases = { // h, w, cin, kh, kw, sy, sx, pads t l b r
+                {12, 10, 3, 3, 3, 1, 1, 1, 1, 1, 1}, {11, 13, 4, 3, 3, 2, 2, 1, 1, 1, 1}, {9, 9, 2, 5, 3, 1, 2, 2, 0, 1, 2},
+                {8, 30, 7, 1, 1, 1, 1, 0, 0, 0, 0}, {7, 62, 2, 3, 3, 1, 1, 1, 2, 1, 0}, {6, 64, 3, 3, 3, 1, 1, 1, 1, 1, 1}};
+        for (int[] c : cases) {
+            var m = twoConvModel(r, c[0], c[1], c[2], c[3], c[4], c[5], c[6], new int[] {c[7], c[8], c[9], c[10]});
+            Graph g = mapped(OnnxImporter.importModel(m, "two_conv", OnnxImporter.Options.DEFAULT), ArchitectureLoader.defaults().withCrossbar(64, 64));
+            float[][] x = new float[9][c[0] * c[1]];
+            for (float[] row : x) for (int j = 0; j < row.length; j++) row[j] = r.nextInt(256) / 255f;
+            Simulator sim = new Simulator(Program.of(g), Faults.NONE, 0);
+            float[][][] blocked = sim.run(x, 0, BitSource.counterBased(g, 0, 0), 2, null);
+            for (int i = 0; i < x.length; i++) {
+                assertArrayEquals(sim.output(x[i], null, i, 0), blocked[i][0], java.util.Arrays.toString(c) + " example " + i);
+            }
+        }
+    }
 }
