@@ -53,9 +53,13 @@ final class ConstOps {
     static ConstTensor sign(ConstTensor a) {
         float[] x = a.kind() == ConstTensor.Kind.FLOAT ? a.f() : a.toFloats();
         float[] f = new float[x.length];
+        // on the bits, without a branch: latent weights are positive or negative at random, and a branch on them
+        // mispredicts every other element
         for (int i = 0; i < f.length; i++) {
-            float v = x[i];
-            f[i] = v > 0 ? 1f : v < 0 ? -1f : 0f;
+            int b = Float.floatToRawIntBits(x[i]), abs = b & 0x7fffffff;
+            int live = ((abs + 0x7fffffff) >>> 31) & ((abs - 0x7f800001) >>> 31); // neither zero nor NaN
+            int neg = b >>> 31;
+            f[i] = (float) (live * (1 - 2 * neg));
         }
         return ConstTensor.ofFloat(a.dims(), f);
     }
@@ -64,7 +68,13 @@ final class ConstOps {
     static ConstTensor bipolar(ConstTensor a, float s) {
         float[] x = a.kind() == ConstTensor.Kind.FLOAT ? a.f() : a.toFloats();
         float[] f = new float[x.length];
-        for (int i = 0; i < f.length; i++) f[i] = x[i] >= 0 ? s : -s;
+        int sb = Float.floatToRawIntBits(s);
+        for (int i = 0; i < f.length; i++) {
+            int b = Float.floatToRawIntBits(x[i]), abs = b & 0x7fffffff;
+            // x < 0 (sign set and not -0) or NaN, as a bit, flips the sign of s: the same without a branch
+            int neg = ((b >>> 31) & ((abs + 0x7fffffff) >>> 31)) | ((0x7f800000 - abs) >>> 31);
+            f[i] = Float.intBitsToFloat(sb ^ (neg << 31));
+        }
         return ConstTensor.ofFloat(a.dims(), f);
     }
 

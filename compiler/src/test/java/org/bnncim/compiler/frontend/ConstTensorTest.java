@@ -52,5 +52,17 @@ class ConstTensorTest {
         ConstTensor v = ConstTensor.ofFloat(new long[] {5}, new float[] {-2f, -0f, 0f, 3f, Float.NaN});
         org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {-1f, 0f, 0f, 1f, 0f}, ConstOps.sign(v).f());
         org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {-0.5f, 0.5f, 0.5f, 0.5f, -0.5f}, ConstOps.bipolar(v, 0.5f).f());
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        float[] w = new float[4000];
+        for (int i = 0; i < w.length; i++) w[i] = Float.intBitsToFloat(r.nextInt()); // every class of float
+        float[] special = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.intBitsToFloat(0xffc00001)};
+        System.arraycopy(special, 0, w, 0, special.length);
+        ConstTensor t = ConstTensor.ofFloat(new long[] {w.length}, w);
+        float[] sg = ConstOps.sign(t).f(), bq = ConstOps.bipolar(t, -1.5f).f();
+        for (int i = 0; i < w.length; i++) {
+            float x = w[i];
+            assertEquals(x > 0 ? 1f : x < 0 ? -1f : 0f, sg[i], "sign of " + x);
+            assertEquals(x >= 0 ? -1.5f : 1.5f, bq[i], "BipolarQuant of " + x);
+        }
     }
 }
