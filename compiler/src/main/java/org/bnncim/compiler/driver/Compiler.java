@@ -26,8 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 /** The whole compile: import, fold, lower, tile, pack and place, stochastic unit, cost model, output files. */
@@ -64,37 +62,18 @@ public final class Compiler {
 
     /** As {@link #outputs(Compiled, boolean)}, plus {@code verilog/} when {@code verilog} is not null. */
     public static Map<String, byte[]> outputs(Compiled c, boolean sim, VerilogBackend.Options verilog) {
-        // The files are independent renderings of the same immutable IR: the HTML and JSON reports are drawn on
-        // another core while this thread encodes the program. Contents do not depend on the order.
-        CompletableFuture<byte[]> html = CompletableFuture.supplyAsync(() -> utf8(ReportHtml.render(c.report(), c.graph())));
-        CompletableFuture<byte[]> json = CompletableFuture.supplyAsync(() -> utf8(ReportJson.render(c.report())));
         Map<String, byte[]> files = new LinkedHashMap<>();
         if (sim) {
             Program p = Program.of(c.graph());
             files.put(Loaded.PROGRAM_FILE, ProgramCodec.encode(p));
-            files.put("program.txt", utf8(ProgramListing.render(p)));
+            files.put("program.txt", ProgramListing.render(p).getBytes(StandardCharsets.UTF_8));
         }
         if (verilog != null) {
             VerilogBackend.generate(Program.of(c.graph()), verilog).forEach((name, bytes) -> files.put("verilog/" + name, bytes));
         }
-        files.put("report.txt", utf8(ReportText.render(c.report())));
-        files.put("report.json", join(json));
-        files.put("report.html", join(html));
+        files.put("report.txt", ReportText.render(c.report()).getBytes(StandardCharsets.UTF_8));
+        files.put("report.json", ReportJson.render(c.report()).getBytes(StandardCharsets.UTF_8));
+        files.put("report.html", ReportHtml.render(c.report(), c.graph()).getBytes(StandardCharsets.UTF_8));
         return files;
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** The rendering's own exception, not the executor's wrapper: callers print it as a one-line error. */
-    private static byte[] join(CompletableFuture<byte[]> f) {
-        try {
-            return f.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw e;
-        }
     }
 }
