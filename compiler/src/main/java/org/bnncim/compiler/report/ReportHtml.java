@@ -59,7 +59,7 @@ public final class ReportHtml {
         if (m != null) for (LayerMap l : m.layers()) layerIndex.putIfAbsent(l.layer(), layerIndex.size());
         List<String> components = components(r);
 
-        StringBuilder sb = new StringBuilder(64 * 1024);
+        StringBuilder sb = new StringBuilder(128 * 1024);
         sb.append("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<title>bnncim: ").append(esc(r.model())).append("</title>\n<style>\n").append(CSS);
@@ -641,8 +641,11 @@ public final class ReportHtml {
         if (a < 1e-4) return Fmt.format("%.3e", v);
         int decimals = Math.max(0, 3 - (int) Math.floor(Math.log10(a)));
         String t = Fmt.format("%." + decimals + "f", v);
-        if (t.indexOf('.') >= 0) t = t.replaceAll("0+$", "").replaceAll("\\.$", "");
-        return t;
+        if (t.indexOf('.') < 0) return t;
+        int end = t.length();
+        while (t.charAt(end - 1) == '0') end--;
+        if (t.charAt(end - 1) == '.') end--;
+        return t.substring(0, end);
     }
 
     private static String clip(String s, int n) {
