@@ -59,8 +59,9 @@ MODELS = ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det"]
 DEFAULTS = {
     "mlp-sd": dict(epochs=15, lr=3e-3, p=0.2, scale_init=2.0, scale_lr_mult=1.0, label_smoothing=0.1,
                    batch=128, bn_momentum=0.1),
-    "cnn-sd": dict(epochs=6, lr=3e-3, p=0.2, scale_init=0.5, scale_lr_mult=1.0, label_smoothing=0.0,
-                   batch=128, bn_momentum=0.1, eval_batch=100, mc_by_combination=True),
+    "cnn-sd": dict(epochs=6, lr=3e-3, p=0.2, scale_init=2.0, scale_lr_mult=1.0, label_smoothing=0.0,
+                   batch=128, bn_momentum=0.1, eval_batch=100, mc_by_combination=True,
+                   outlier_weight=0.5, outlier_k=4),
     "mlp-mcd": dict(epochs=15, lr=3e-3, p=0.2, scale_init=None, scale_lr_mult=1.0, label_smoothing=0.1,
                     batch=128, bn_momentum=0.1),
     "mlp-det": dict(epochs=15, lr=3e-3, p=0.0, scale_init=None, scale_lr_mult=1.0, label_smoothing=0.1,
@@ -405,6 +406,7 @@ def train(model, data, cfg, epochs):
     if scale_params:
         groups.append({"params": scale_params, "lr": cfg["lr"] * cfg["scale_lr_mult"]})
     opt = torch.optim.Adam(groups)
+    ow = cfg.get("outlier_weight", 0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
     for ep in range(epochs):
         model.train()
@@ -415,8 +417,20 @@ def train(model, data, cfg, epochs):
         for b in range(steps_per_epoch):
             idx = perm[b * bs:(b + 1) * bs]
             xb, yb = x_all[idx], y_all[idx]
-            out = model(xb)
+            if ow > 0:
+                # Outlier exposure (Hendrycks et al., 2019) with an auxiliary set made from the training digits
+                # alone: the pixelwise maximum of k random digits is no single digit, so its target is the
+                # uniform distribution. In one forward pass with the real batch, as in the paper's code, so that
+                # batch norm sees one batch. None of the OOD test sets (Fashion, noise, rotated, inverted) is used.
+                j = torch.randint(0, n, (len(idx) // 2, cfg["outlier_k"]), generator=gen)
+                xo = x_all[j].amax(dim=1)
+                both = model(torch.cat([xb, xo]))
+                out, out_o = both[:len(idx)], both[len(idx):]
+            else:
+                out = model(xb)
             loss = F.cross_entropy(out, yb, label_smoothing=cfg["label_smoothing"])
+            if ow > 0:
+                loss = loss + ow * (-F.log_softmax(out_o, dim=1).mean(dim=1)).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -922,6 +936,11 @@ def make_entry(name, cfg, res, path, worst, train_s, threads, n_sd):
                             "scale_init": cfg["scale_init"], "scale_lr_mult": cfg["scale_lr_mult"],
                             "label_smoothing": cfg["label_smoothing"],
                             "threads": threads},
+        "outlier_exposure": ({"weight": cfg["outlier_weight"], "digits_superimposed": cfg["outlier_k"],
+                              "outliers_per_batch": cfg["batch"] // 2,
+                              "target": "uniform over the 10 classes (cross-entropy to uniform)",
+                              "source": "pixelwise maximum of k random MNIST training digits; no OOD test set"}
+                             if cfg.get("outlier_weight", 0) > 0 else None),
         "input": "float32 [N,1,28,28], pixel/255",
         "mc": {"T": MC_T, "seed": MC_SEED,
                "bits": "one Bernoulli(p) bit per ScaleDropout layer per pass per example"
@@ -952,6 +971,9 @@ def main():
     ap.add_argument("--scale-lr-mult", type=float, default=None, help="lr multiplier of the Scale-Dropout scales")
     ap.add_argument("--label-smoothing", type=float, default=None)
     ap.add_argument("--bn-momentum", type=float, default=None)
+    ap.add_argument("--outlier-weight", type=float, default=None,
+                    help="weight of the outlier-exposure term (superimposed training digits -> uniform); 0 = off")
+    ap.add_argument("--outlier-k", type=int, default=None, help="training digits superimposed per outlier image")
     ap.add_argument("--batch", type=int, default=None)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (results are bit-reproducible only with the same count)")
@@ -971,7 +993,8 @@ def main():
     summary = {}
     for name in names:
         cfg = dict(DEFAULTS[name])
-        for k in ("epochs", "lr", "p", "scale_init", "scale_lr_mult", "label_smoothing", "bn_momentum", "batch"):
+        for k in ("epochs", "lr", "p", "scale_init", "scale_lr_mult", "label_smoothing", "bn_momentum", "batch",
+                  "outlier_weight", "outlier_k"):
             v = getattr(args, k)
             if v is not None:
                 cfg[k] = v
