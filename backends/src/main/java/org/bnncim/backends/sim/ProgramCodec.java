@@ -55,7 +55,7 @@ public final class ProgramCodec {
             // sized for the crossbar images, most of a program: growing by doubling copied them several times
             var a = p.mapping().arch();
             long images = 16L * a.cols() * ((a.rows() + 63) >>> 6) * p.crossbars().size();
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, 64 * 1024 + images));
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, 256 * 1024 + images + images / 4));
             DataOutputStream out = new DataOutputStream(bytes);
             out.write(MAGIC);
             out.writeByte(VERSION);

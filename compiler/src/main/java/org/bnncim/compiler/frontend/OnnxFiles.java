@@ -38,6 +38,7 @@ public final class OnnxFiles {
         OnnxMl.ModelProto model;
         try {
             CodedInputStream in = CodedInputStream.newInstance(bytes);
+            in.enableAliasing(true); // initializers view the file's bytes instead of copying them (never modified)
             in.setRecursionLimit(64);
             model = OnnxMl.ModelProto.parseFrom(in);
             in.checkLastTagWas(0);

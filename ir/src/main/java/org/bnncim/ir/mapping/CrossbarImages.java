@@ -95,7 +95,7 @@ public final class CrossbarImages {
         Architecture a = m.arch();
         Map<String, BitMatrix> weights = weightsByLayer(g);
         int count = m.crossbarCount();
-        List<Image> images = new ArrayList<>();
+        List<Image> images = new ArrayList<>(count);
         for (int i = 0; i < count; i++) images.add(Image.empty(i, a.rows(), a.cols()));
         boolean comp = a.encoding() == Architecture.WeightEncoding.COMPLEMENTARY;
         for (LayerMap l : m.layers()) {
