@@ -675,7 +675,7 @@ public final class ReportHtml {
     }
 
     private static void f(StringBuilder sb, String fmt, Object... args) {
-        sb.append(Fmt.format(fmt, args));
+        Fmt.append(sb, fmt, args);
     }
 
     private static final String CSS = """

@@ -61,6 +61,6 @@ public final class ReportText {
     }
 
     private static void f(StringBuilder sb, String fmt, Object... args) {
-        sb.append(Fmt.format(fmt, args));
+        Fmt.append(sb, fmt, args);
     }
 }
