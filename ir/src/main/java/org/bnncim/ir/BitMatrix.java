@@ -1,5 +1,7 @@
 package org.bnncim.ir;
 
+import org.bnncim.ir.util.PackedBits;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -113,10 +115,7 @@ public final class BitMatrix {
         if (len < 1 || len > 64 || from < 0 || from + len > rows) {
             throw new IndexOutOfBoundsException("rows [" + from + ", " + (from + len) + ") of " + rows);
         }
-        int base = col * wordsPerCol + (from >>> 6), shift = from & 63;
-        long v = words[base] >>> shift;
-        if (shift != 0 && shift + len > 64) v |= words[base + 1] << (64 - shift);
-        return len == 64 ? v : v & ((1L << len) - 1);
+        return PackedBits.range(words, col * wordsPerCol, from, len);
     }
 
     @FunctionalInterface

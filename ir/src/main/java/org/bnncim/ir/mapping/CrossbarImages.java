@@ -4,6 +4,7 @@ import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.util.PackedBits;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,31 +55,13 @@ public final class CrossbarImages {
         private boolean get(long[] plane, int row, int col) {
             java.util.Objects.checkIndex(row, rows);
             java.util.Objects.checkIndex(col, cols);
-            return ((plane[col * words() + (row >>> 6)] >>> (row & 63)) & 1L) != 0;
+            return PackedBits.range(plane, col * words(), row, 1) != 0;
         }
 
         /** Rows [from, from + len) of column {@code col} of {@code plane}, shifted down to bit 0; {@code len <= 64}. */
         public long range(long[] plane, int col, int from, int len) {
-            return CrossbarImages.range(plane, col * words(), from, len);
+            return PackedBits.range(plane, col * words(), from, len);
         }
-    }
-
-    static long range(long[] plane, int base, int from, int len) {
-        int w = base + (from >>> 6), shift = from & 63;
-        long v = plane[w] >>> shift;
-        if (shift != 0 && shift + len > 64) v |= plane[w + 1] << (64 - shift);
-        return v & mask(len);
-    }
-
-    /** ORs the low {@code len} bits of {@code v} into rows [from, from + len) of the column starting at word {@code base}. */
-    static void or(long[] plane, int base, int from, long v, int len) {
-        int w = base + (from >>> 6), shift = from & 63;
-        plane[w] |= v << shift;
-        if (shift != 0 && shift + len > 64) plane[w + 1] |= v >>> (64 - shift);
-    }
-
-    static long mask(int len) {
-        return len == 64 ? -1L : (1L << len) - 1;
     }
 
     public static Map<String, BitMatrix> weightsByLayer(Graph g) {
@@ -107,15 +90,15 @@ public final class CrossbarImages {
                     int c = p.col() + dn;
                     for (int i = 0; i < p.kLen(); i += 64) {
                         int len = Math.min(64, p.kLen() - i), row = p.row() + i;
-                        long v = w.bits(p.n0() + dn, p.k0() + i, len), all = mask(len);
+                        long v = w.bits(p.n0() + dn, p.k0() + i, len), all = PackedBits.mask(len);
                         if (comp) {
-                            or(img.bits, 2 * c * words, row, v, len);
-                            or(img.bits, (2 * c + 1) * words, row, ~v & all, len);
-                            or(img.used, 2 * c * words, row, all, len);
-                            or(img.used, (2 * c + 1) * words, row, all, len);
+                            PackedBits.or(img.bits, 2 * c * words, row, v, len);
+                            PackedBits.or(img.bits, (2 * c + 1) * words, row, ~v & all, len);
+                            PackedBits.or(img.used, 2 * c * words, row, all, len);
+                            PackedBits.or(img.used, (2 * c + 1) * words, row, all, len);
                         } else {
-                            or(img.bits, c * words, row, v, len);
-                            or(img.used, c * words, row, all, len);
+                            PackedBits.or(img.bits, c * words, row, v, len);
+                            PackedBits.or(img.used, c * words, row, all, len);
                         }
                     }
                 }
@@ -137,7 +120,7 @@ public final class CrossbarImages {
                 int c = p.col() + dn, n = p.n0() + dn;
                 for (int i = 0; i < p.kLen(); i += 64) {
                     int len = Math.min(64, p.kLen() - i), row = p.row() + i;
-                    long all = mask(len);
+                    long all = PackedBits.mask(len);
                     long v = img.range(img.bits, comp ? 2 * c : c, row, len);
                     if (comp) {
                         long bad = (v ^ img.range(img.bits, 2 * c + 1, row, len) ^ all) & all;
@@ -147,16 +130,16 @@ public final class CrossbarImages {
                         }
                     }
                     int k = p.k0() + i;
-                    if ((range(seen, n * kw, k, len) & all) != 0) throw new IllegalStateException(layer + " weight mapped twice");
-                    or(seen, n * kw, k, all, len);
-                    or(plus, n * kw, k, v, len);
+                    if ((PackedBits.range(seen, n * kw, k, len) & all) != 0) throw new IllegalStateException(layer + " weight mapped twice");
+                    PackedBits.or(seen, n * kw, k, all, len);
+                    PackedBits.or(plus, n * kw, k, v, len);
                 }
             }
         }
         for (int n = 0; n < l.n(); n++) {
             for (int k = 0; k < l.k(); k += 64) {
                 int len = Math.min(64, l.k() - k);
-                long miss = ~range(seen, n * kw, k, len) & mask(len);
+                long miss = ~PackedBits.range(seen, n * kw, k, len) & PackedBits.mask(len);
                 if (miss != 0) {
                     throw new IllegalStateException(layer + " weight (" + (k + Long.numberOfTrailingZeros(miss)) + "," + n + ") is not mapped");
                 }
