@@ -754,29 +754,18 @@ public final class OnnxImporter {
                 + "binary layers need bipolar activations");
     }
 
-    private BitMatrix bipolarWeights(OnnxMl.NodeProto n, ConstTensor w, int rows, int cols, RowCol index) {
+    /**
+     * The layer's K x N weights from a constant laid out row-major [K, N] (MatMul, Gemm) or, with
+     * {@code columnMajor}, [N, K] (Gemm with transB, flattened Conv filters).
+     */
+    private BitMatrix bipolarWeights(OnnxMl.NodeProto n, ConstTensor w, int rows, int cols, boolean columnMajor) {
         int bad = w.firstNonBipolar();
         if (bad >= 0) {
             throw err(n, "weight '" + n.getInput(1) + "' is not bipolar (element " + bad + " = " + w.get(bad)
                     + "); binary layers need {-1,+1} weights, binarized by Sign/BipolarQuant or stored as +-1");
         }
-        if (w.kind() == ConstTensor.Kind.FLOAT) return BitMatrix.ofSigns(w.f(), rows, cols, index.columnMajor());
-        return BitMatrix.of(rows, cols, (k, c) -> w.get(index.flat(k, c)) > 0);
-    }
-
-    /** Where weight (row, col) sits in the flat tensor: row-major [K, N] or column-major [N, K]. */
-    private record RowCol(int rows, int cols, boolean columnMajor) {
-        static RowCol rowMajor(int rows, int cols) {
-            return new RowCol(rows, cols, false);
-        }
-
-        static RowCol columnMajor(int rows, int cols) {
-            return new RowCol(rows, cols, true);
-        }
-
-        int flat(int row, int col) {
-            return columnMajor ? col * rows + row : row * cols + col;
-        }
+        if (w.kind() == ConstTensor.Kind.FLOAT) return BitMatrix.ofSigns(w.f(), rows, cols, columnMajor);
+        return BitMatrix.of(rows, cols, (k, c) -> w.get(columnMajor ? c * rows + k : k * cols + c) > 0);
     }
 
     private void matmul(OnnxMl.NodeProto n) {
@@ -793,7 +782,7 @@ public final class OnnxImporter {
         int k = (int) w.dims()[0], cols = (int) w.dims()[1];
         if (x.dims()[1] != k) throw err(n, "activations have " + x.dims()[1] + " features, weight has " + k + " rows");
         D xin = binaryLayerInput(n, x);
-        BitMatrix m = bipolarWeights(n, w, k, cols, RowCol.rowMajor(k, cols));
+        BitMatrix m = bipolarWeights(n, w, k, cols, false);
         denseOut(n, xin, m, out(n, 0));
     }
 
@@ -815,7 +804,7 @@ public final class OnnxImporter {
         if (x.dims().length != 2 || x.dims()[1] != k) throw err(n, "activations " + Arrays.toString(x.dims()) + " do not match weight " + w.dimsString());
         float alpha = attrFloat(n, "alpha", 1f), beta = attrFloat(n, "beta", 1f);
         D xin = binaryLayerInput(n, x);
-        BitMatrix m = bipolarWeights(n, w, k, cols, transB ? RowCol.columnMajor(k, cols) : RowCol.rowMajor(k, cols));
+        BitMatrix m = bipolarWeights(n, w, k, cols, transB);
         boolean bias = hasInput(n, 2) && beta != 0;
         boolean scaled = alpha != 1f;
         if (!bias && !scaled) {
@@ -852,7 +841,7 @@ public final class OnnxImporter {
         if (oh <= 0 || ow <= 0) throw err(n, "kernel larger than the padded input");
         D xin = binaryLayerInput(n, x);
         int rowsPerOut = cin * kh * kw;
-        BitMatrix m = bipolarWeights(n, w, rowsPerOut, cout, RowCol.columnMajor(rowsPerOut, cout));
+        BitMatrix m = bipolarWeights(n, w, rowsPerOut, cout, true);
         long[] od = {1, cout, oh, ow};
         boolean bias = hasInput(n, 2);
         String accName = bias ? tmp(out(n, 0) + ".acc") : out(n, 0);
