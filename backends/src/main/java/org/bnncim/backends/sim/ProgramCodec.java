@@ -53,8 +53,7 @@ public final class ProgramCodec {
     public static byte[] encode(Program p) {
         try {
             // sized for the crossbar images, most of a program: growing by doubling copied them several times
-            var a = p.mapping().arch();
-            long images = 16L * a.cols() * ((a.rows() + 63) >>> 6) * p.crossbars().size();
+            long images = imageBytes(p);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, 256 * 1024 + images + images / 4));
             DataOutputStream out = new DataOutputStream(bytes);
             out.write(MAGIC);
@@ -234,12 +233,16 @@ public final class ProgramCodec {
     }
 
     /** Each crossbar column by column, 64 rows per word (bit r of word r/64), cells then the used-cell mask. */
-    private static void images(DataOutputStream out, Program p) throws IOException {
+    /** Bytes of all crossbar images: two planes of packed columns each. */
+    private static long imageBytes(Program p) {
         Architecture a = p.mapping().arch();
+        return 2L * 8 * a.cols() * ((a.rows() + 63) >>> 6) * p.crossbars().size();
+    }
+
+    private static void images(DataOutputStream out, Program p) throws IOException {
         out.writeInt(p.crossbars().size());
         // The planes are already the file's layout (column-major packed words): one bulk copy per plane.
-        int planeLongs = Math.multiplyExact(a.cols(), (a.rows() + 63) >>> 6);
-        ByteBuffer buf = ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(2 * 8, planeLongs), p.crossbars().size()));
+        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(imageBytes(p)));
         java.nio.LongBuffer longs = buf.asLongBuffer();
         for (CrossbarImages.Image img : p.crossbars()) {
             longs.put(img.bits());

@@ -692,7 +692,7 @@ public final class Simulator {
 
     // --------------------------------------------------------------------------------------------- ops
 
-    /** Node {@code i} of the graph ({@code n}) on one pass's input {@code x}. */
+    /** Node number {@code at} of the graph ({@code n}) on one pass's input {@code x}. */
     private Object step(int at, Node n, Object x, TensorType it, boolean[] bits, SplittableRandom noise) {
         if (n instanceof Node.InputQuantize q) {
             float[] f = (float[]) x;
