@@ -168,20 +168,8 @@ public final class OrtReference implements AutoCloseable {
      */
     public Map<String, float[][]> run(String inputName, float[] batch, int[] exampleShape, int n, boolean[][] z,
                                       List<String> outputs) {
-        int[] shape = exampleShape(inputName, exampleShape);
-        long per = count(shape);
-        if (n < 1 || batch.length < n * per) {
-            throw new IllegalArgumentException("batch of " + batch.length + " floats cannot hold " + n + " examples of "
-                    + Arrays.toString(shape));
-        }
-        checkBits(z, 0, n);
-        List<String> wanted = outputs == null || outputs.isEmpty() ? outputNames : outputs;
-        for (String o : wanted) {
-            if (!outputNames.contains(o)) {
-                throw new IllegalArgumentException("no output " + o + "; outputs: " + outputNames);
-            }
-        }
-        return runChunk(inputName, batch, 0, shape, n, z, 0, wanted);
+        int[] shape = checkedShape(inputName, exampleShape, batch, n, 1, z);
+        return runChunk(inputName, batch, 0, shape, n, z, 0, wanted(outputs));
     }
 
     /** {@link #run(float[], int[], int, boolean[][])} in chunks of at most {@code batchSize} examples. */
@@ -196,14 +184,9 @@ public final class OrtReference implements AutoCloseable {
      */
     public Map<String, float[][]> runBatched(String inputName, float[] batch, int[] exampleShape, int n, boolean[][] z,
                                              List<String> outputs, int batchSize) {
-        int[] shape = exampleShape(inputName, exampleShape);
+        int[] shape = checkedShape(inputName, exampleShape, batch, n, 0, z);
         long per = count(shape);
-        if (n < 0 || batch.length < n * per) {
-            throw new IllegalArgumentException("batch of " + batch.length + " floats cannot hold " + n + " examples of "
-                    + Arrays.toString(shape));
-        }
-        checkBits(z, 0, n);
-        List<String> wanted = outputs == null || outputs.isEmpty() ? outputNames : outputs;
+        List<String> wanted = wanted(outputs);
         int chunk = Math.max(1, batchSize);
         long fixed = fixedBatch(inputName);
         if (fixed > 0) {
@@ -225,6 +208,28 @@ public final class OrtReference implements AutoCloseable {
             }
         }
         return result;
+    }
+
+    /** The example shape, once {@code batch} is known to hold {@code n >= minN} examples and {@code z} their bits. */
+    private int[] checkedShape(String inputName, int[] exampleShape, float[] batch, int n, int minN, boolean[][] z) {
+        int[] shape = exampleShape(inputName, exampleShape);
+        if (n < minN || batch.length < n * count(shape)) {
+            throw new IllegalArgumentException("batch of " + batch.length + " floats cannot hold " + n + " examples of "
+                    + Arrays.toString(shape));
+        }
+        checkBits(z, 0, n);
+        return shape;
+    }
+
+    /** The requested outputs ({@code null} or empty: all), each checked to exist. */
+    private List<String> wanted(List<String> outputs) {
+        List<String> wanted = outputs == null || outputs.isEmpty() ? outputNames : outputs;
+        for (String o : wanted) {
+            if (!outputNames.contains(o)) {
+                throw new IllegalArgumentException("no output " + o + "; outputs: " + outputNames);
+            }
+        }
+        return wanted;
     }
 
     private Map<String, float[][]> runChunk(String inputName, float[] batch, long offset, int[] shape, int n,

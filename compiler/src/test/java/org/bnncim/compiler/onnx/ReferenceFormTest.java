@@ -298,6 +298,13 @@ class ReferenceFormTest {
                     () -> ort.run(EXAMPLES[0], new int[] {IN}, 1, new boolean[][] {{true, false}}));
             assertThrows(IllegalArgumentException.class,
                     () -> ort.run(EXAMPLES[0], new int[] {IN}, 2, new boolean[][] {{true}, {true}}));
+            // both entry points name an output the model does not have
+            assertThrows(IllegalArgumentException.class,
+                    () -> ort.run("x", EXAMPLES[0], new int[] {IN}, 1, new boolean[][] {{true, true}}, java.util.List.of("nope")));
+            assertThrows(IllegalArgumentException.class,
+                    () -> ort.runBatched("x", EXAMPLES[0], new int[] {IN}, 1, new boolean[][] {{true, true}}, java.util.List.of("nope"), 4));
+            assertThrows(IllegalArgumentException.class,
+                    () -> ort.runBatched("x", EXAMPLES[0], new int[] {IN}, -1, null, null, 4));
         }
         assertThrows(BnncimException.class, () -> new OrtReference(new byte[] {1, 2, 3}, 1));
     }
