@@ -1,7 +1,7 @@
 package org.bnncim.bench;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import org.bnncim.compiler.onnx.OnnxBuilder;
+import org.bnncim.oracle.OnnxBuilder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package org.bnncim.compiler.driver;
 
+import org.bnncim.io.Inputs;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -2,7 +2,7 @@ package org.bnncim.compiler.frontend;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import org.bnncim.compiler.onnx.OnnxBuilder;
+import org.bnncim.oracle.OnnxBuilder;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;

@@ -2,9 +2,9 @@ package org.bnncim.compiler.frontend;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import org.bnncim.compiler.onnx.OnnxBuilder;
-import org.bnncim.compiler.onnx.OrtReference;
-import org.bnncim.compiler.onnx.ReferenceForm;
+import org.bnncim.oracle.OnnxBuilder;
+import org.bnncim.oracle.OrtReference;
+import org.bnncim.oracle.ReferenceForm;
 import org.bnncim.compiler.passes.FoldThresholds;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;

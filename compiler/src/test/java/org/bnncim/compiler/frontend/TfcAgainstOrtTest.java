@@ -1,9 +1,9 @@
 package org.bnncim.compiler.frontend;
 
 import org.bnncim.compiler.driver.Frontend;
-import org.bnncim.compiler.driver.Inputs;
-import org.bnncim.compiler.onnx.OrtReference;
-import org.bnncim.compiler.onnx.ReferenceForm;
+import org.bnncim.io.Inputs;
+import org.bnncim.oracle.OrtReference;
+import org.bnncim.oracle.ReferenceForm;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.interp.ReferenceInterpreter;

@@ -25,15 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The mapping passes on every model at the three crossbar sizes the architecture doc names, both encodings. */
-class MappingTest {
+public class MappingTest {
     private static final int[] SIZES = {64, 128, 256};
 
-    static Compiler.Compiled compile(Path model, Architecture arch) {
+    public static Compiler.Compiled compile(Path model, Architecture arch) {
         var imp = new OnnxImporter.Options(Models.mcDropout(model), false, 255);
         return Compiler.compile(model, new Compiler.Options(imp, arch, 20, 0, Set.of()), s -> { });
     }
 
-    static Architecture arch(int size, Architecture.WeightEncoding enc) {
+    public static Architecture arch(int size, Architecture.WeightEncoding enc) {
         return ArchitectureLoader.defaults().withCrossbar(size, size).withEncoding(enc);
     }
 

@@ -1,5 +1,7 @@
 package org.bnncim.compiler.sim;
 
+import org.bnncim.oracle.OnnxBuilder;
+
 import org.bnncim.backends.sim.BitSource;
 import org.bnncim.backends.sim.Faults;
 import org.bnncim.backends.sim.Program;
@@ -127,7 +129,7 @@ class SimulatorVsInterpreterTest {
     static ai.onnx.proto.OnnxMl.ModelProto twoConvModel(Random r, int h, int w, int cin, int kh, int kw, int sy, int sx, int[] pads) {
         int c2 = 5;
         int oh = (h + pads[0] + pads[2] - kh) / sy + 1, ow = (w + pads[1] + pads[3] - kw) / sx + 1;
-        return new org.bnncim.compiler.onnx.OnnxBuilder("two_conv").opset(13)
+        return new org.bnncim.oracle.OnnxBuilder("two_conv").opset(13)
                 .input("x", ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT, "N", 1, h, w)
                 .initializer("w1", new int[] {cin, 1, 3, 3}, pm(r, cin * 9))
                 .initializer("t1", new int[] {cin, 1, 1}, normal(r, cin, 2))

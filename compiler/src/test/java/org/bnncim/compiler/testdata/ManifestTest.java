@@ -6,14 +6,14 @@ import org.bnncim.backends.sim.Program;
 import org.bnncim.backends.sim.Simulator;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.driver.Compiler;
-import org.bnncim.compiler.driver.Inputs;
+import org.bnncim.io.Inputs;
 import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.interp.Bits;
 import org.bnncim.ir.interp.ReferenceInterpreter;
-import org.bnncim.ir.util.Npy;
+import org.bnncim.io.Npy;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

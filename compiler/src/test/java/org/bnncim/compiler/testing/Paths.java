@@ -3,7 +3,7 @@ package org.bnncim.compiler.testing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Where tests find the repository, its testdata and the team's shared models, wherever Maven runs them. */
+/** Where tests find the repository, and its testdata, wherever Maven runs them. */
 public final class Paths {
     private Paths() {
     }
@@ -22,6 +22,6 @@ public final class Paths {
     }
 
     public static Path tfc() {
-        return root().resolve("../shared/models/qonnx-tfc/TFC_1W1A.onnx").normalize();
+        return testdata("models/qonnx-tfc/TFC_1W1A.onnx");
     }
 }

@@ -1,0 +1,48 @@
+package org.bnncim.cli;
+
+import org.bnncim.compiler.driver.Frontend;
+import org.bnncim.compiler.report.IrJson;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.TextPrinter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Print the IR of a model after import (text or JSON).")
+final class InspectCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL.onnx")
+    Path model;
+
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--print-after", split = ",", paramLabel = "PASS",
+            description = "Also print the IR after these passes (import, fold-thresholds).")
+    List<String> printAfter = List.of();
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new org.bnncim.ir.BnncimException("--format must be text or json, got '" + format + "'");
+        }
+        var out = spec.commandLine().getOut();
+        Graph g = Frontend.load(model, modelOptions.toOptions(), new LinkedHashSet<>(printAfter), out::print);
+        out.print(format.equals("json") ? IrJson.toJson(g) : TextPrinter.print(g));
+        out.flush();
+        return Main.OK;
+    }
+}

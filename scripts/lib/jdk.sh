@@ -1,0 +1,22 @@
+# Sourced by the scripts: finds a JDK >= 21 and exports JAVA_HOME and PATH so that java and Maven use it.
+# Order: $JAVA_HOME, then the java on the PATH, then /usr/lib/jvm/*. Prints one line and returns 1 when none is found.
+bnncim_java_major() {
+  # prints the feature version of the java binary given, or nothing
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1
+}
+bnncim_find_jdk() {
+  local cand home v
+  for cand in ${JAVA_HOME:+"$JAVA_HOME"} \
+              "$(command -v java >/dev/null 2>&1 && dirname "$(dirname "$(readlink -f "$(command -v java)")")")" \
+              /usr/lib/jvm/*; do
+    [ -n "$cand" ] && [ -x "$cand/bin/java" ] && [ -x "$cand/bin/javac" ] || continue
+    v="$(bnncim_java_major "$cand/bin/java")"
+    if [ -n "$v" ] && [ "$v" -ge 21 ]; then home="$cand"; break; fi
+  done
+  if [ -z "${home:-}" ]; then
+    echo "bnncim: needs a JDK >= 21 (set JAVA_HOME, or on Debian: apt-get install openjdk-21-jdk-headless, or Temurin 21+)" >&2
+    return 1
+  fi
+  export JAVA_HOME="$home"
+  export PATH="$home/bin:$PATH"
+}
