@@ -19,4 +19,8 @@ bnncim_find_jdk() {
   fi
   export JAVA_HOME="$home"
   export PATH="$home/bin:$PATH"
+  # Maven 3.8's bundled Guava calls sun.misc.Unsafe, which JDK 24+ warns about on every build
+  if [ "${v:-0}" -ge 24 ] && [[ "${MAVEN_OPTS:-}" != *sun-misc-unsafe* ]]; then
+    export MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }--sun-misc-unsafe-memory-access=allow"
+  fi
 }
