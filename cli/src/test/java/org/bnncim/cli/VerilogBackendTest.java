@@ -16,6 +16,7 @@ import org.bnncim.compiler.testing.Paths;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The generated Verilog, run by Icarus Verilog, produces exactly the simulator's last-layer popcounts and
  * stochastic bits, pass by pass, with the same LFSR seed; and Verilator lints it clean. iverilog and verilator
- * are required (scripts/test installs them): a missing tool fails the test rather than skipping it.
+ * are required (scripts/test installs them): a missing tool fails the test rather than skipping it. The two
+ * simulator comparisons are tagged slow (scripts/test --fast skips them); generation checks stay in the fast run.
  */
 class VerilogBackendTest {
     static final int EXAMPLES = 50;
@@ -51,11 +53,13 @@ class VerilogBackendTest {
     Path tmp;
 
     @Test
+    @Tag("slow")
     void tfcDeterministicMatchesSimulator() throws Exception {
         runAndCompare(Paths.tfc(), tmp.resolve("tfc"), 0, 0);
     }
 
     @Test
+    @Tag("slow")
     void scaleDropoutMonteCarloMatchesSimulator() throws Exception {
         runAndCompare(Paths.testdata("models/mlp-sd.onnx"), tmp.resolve("sd"), 4, 42);
     }

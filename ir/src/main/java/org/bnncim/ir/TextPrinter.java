@@ -12,6 +12,10 @@ import java.util.Map;
  * The readable, diffable text form of a graph. One line per node: {@code %out : type = op %in {attributes}  #
  * onnx-node}. Large constants are summarised with a content hash, so two dumps differ exactly when the model
  * differs; thresholds are printed in full because they are what a hardware engineer checks.
+ *
+ * <p>{@link #printFull} writes everything instead (weights as rows of {@code +}/{@code -}, every float so that it
+ * reads back bit for bit, exact type scales, quoted names where needed): the form {@link TextParser} reads, used by
+ * the pass fixtures. The mapping, if any, is not part of either form.
  */
 public final class TextPrinter {
     private TextPrinter() {
@@ -34,6 +38,144 @@ public final class TextPrinter {
         for (String o : g.outputs()) sb.append("  output ").append(ref(o)).append('\n');
         sb.append("}\n");
         return sb.toString();
+    }
+
+    /**
+     * The complete, parseable text of a graph: {@code TextParser.parse(printFull(g))} gives back an equal graph (the
+     * mapping aside). Layout as {@link #print}; a binary_dense or binary_conv line is followed by one indented line
+     * per weight row (crossbar row k), one {@code +} or {@code -} per column.
+     */
+    public static String printFull(Graph g) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("graph ").append(escapeLine(g.name())).append(" {\n");
+        for (Map.Entry<String, String> e : g.notes().entrySet()) {
+            sb.append("  // ").append(escapeNoteKey(e.getKey())).append(": ").append(escapeLine(e.getValue())).append('\n');
+        }
+        for (Value v : g.inputs()) {
+            sb.append("  input ").append(fullRef(v.name())).append(" : ").append(fullType(v.type())).append('\n');
+        }
+        for (Node n : g.nodes()) {
+            sb.append("  ").append(fullRef(n.output().name())).append(" : ").append(fullType(n.output().type()))
+                    .append(" = ").append(n.opName()).append(' ').append(fullRef(n.inputs().get(0)));
+            String attrs = fullAttributes(n);
+            if (!attrs.isEmpty()) sb.append(" {").append(attrs).append('}');
+            sb.append("  # ").append(escapeLine(n.name())).append('\n');
+            if (n instanceof Node.BinaryDense d) weightRows(sb, d.weights());
+            if (n instanceof Node.BinaryConv c) weightRows(sb, c.weights());
+        }
+        for (String o : g.outputs()) sb.append("  output ").append(fullRef(o)).append('\n');
+        sb.append("}\n");
+        return sb.toString();
+    }
+
+    /** Characters a full-form value name may use without quotes. */
+    static boolean plainName(String name) {
+        if (name.isEmpty()) return false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '_' || c == '.' || c == '/' || c == '-' || c == ':' || c == '@' || c == '$';
+            if (!ok) return false;
+        }
+        return true;
+    }
+
+    static String fullRef(String name) {
+        if (plainName(name)) return "%" + name;
+        StringBuilder sb = new StringBuilder("%\"");
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '"' || c == '\\') sb.append('\\').append(c);
+            else if (c == '\n') sb.append("\\n");
+            else if (c == '\r') sb.append("\\r");
+            else sb.append(c);
+        }
+        return sb.append('"').toString();
+    }
+
+    /** Graph names, node names and note values run to the end of their line: only line breaks and \ are escaped. */
+    static String escapeLine(String s) {
+        if (s.indexOf('\\') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) return s;
+        return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
+    }
+
+    /** A note key ends at the first ": ", so a colon in a key is escaped as well. */
+    static String escapeNoteKey(String s) {
+        return escapeLine(s).replace(":", "\\:");
+    }
+
+    static String fullType(TensorType t) {
+        String s = t.elem() + t.shape().toString();
+        if (t.scale() == 1.0) return s;
+        double inv = 1.0 / t.scale();
+        if (inv == Math.rint(inv) && inv < 1e15 && 1.0 / (long) inv == t.scale()) return s + "*1/" + (long) inv;
+        return s + "*" + Double.toString(t.scale());
+    }
+
+    private static String fullAttributes(Node n) {
+        if (n instanceof Node.InputQuantize q) return "bits=" + q.bits() + ", levels=" + q.levels();
+        if (n instanceof Node.InputBinarize b) {
+            StringBuilder sb = new StringBuilder("thresholds=[");
+            for (int c = 0; c < b.t().length; c++) {
+                if (c > 0) sb.append(' ');
+                sb.append(b.ge()[c] ? ">=" : "<=").append(exact(b.t()[c]));
+            }
+            return sb.append(']').toString();
+        }
+        if (n instanceof Node.BinaryDense d) return "weights=" + d.weights().rows() + "x" + d.weights().cols();
+        if (n instanceof Node.BinaryConv c) {
+            return "kernel=" + c.kh() + "x" + c.kw() + ", strides=" + ints(c.strides()) + ", pads=" + ints(c.pads())
+                    + ", dilations=" + ints(c.dilations()) + ", in_channels=" + c.inChannels()
+                    + ", weights=" + c.weights().rows() + "x" + c.weights().cols();
+        }
+        if (n instanceof Node.ScaleDropout s) {
+            return "p=" + exact(s.p()) + ", bit=" + s.bit() + ", scale=" + exactFloats(s.scale())
+                    + ", dropped=" + exactFloats(s.dropped());
+        }
+        if (n instanceof Node.Affine a) {
+            StringBuilder sb = new StringBuilder();
+            for (AffineStep st : a.steps()) {
+                if (sb.length() > 0) sb.append("; ");
+                sb.append(st.op().name().toLowerCase(Locale.ROOT)).append(' ').append(exactFloats(st.c()));
+            }
+            return sb.toString();
+        }
+        if (n instanceof Node.Threshold t) {
+            StringBuilder sb = new StringBuilder();
+            sb.append(set(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
+            if (t.stochastic() != null) {
+                sb.append(", stochastic bit=").append(t.stochastic().bit()).append(" p=").append(exact(t.stochastic().p()))
+                        .append(", ").append(set("kept", t.stochastic().kept()))
+                        .append(", ").append(set("dropped", t.stochastic().dropped()));
+            }
+            return sb.toString();
+        }
+        if (n instanceof Node.McDropout m) return "p=" + exact(m.p());
+        return attributes(n); // pooling windows and attribute-free nodes: the summary form is already complete
+    }
+
+    private static void weightRows(StringBuilder sb, BitMatrix w) {
+        char[] row = new char[w.cols()];
+        for (int k = 0; k < w.rows(); k++) {
+            for (int c = 0; c < w.cols(); c++) row[c] = w.get(k, c) > 0 ? '+' : '-';
+            sb.append("    ").append(row).append('\n');
+        }
+    }
+
+    private static String exactFloats(float[] a) {
+        if (a.length == 1) return exact(a[0]);
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < a.length; i++) sb.append(i > 0 ? " " : "").append(exact(a[i]));
+        return sb.append(']').toString();
+    }
+
+    /** {@link #num}, except that -0.0 keeps its sign and a NaN other than Float.NaN is written by its bits. */
+    static String exact(float f) {
+        if (f == 0f && Float.floatToRawIntBits(f) != 0) return "-0.0";
+        if (Float.isNaN(f) && Float.floatToRawIntBits(f) != Float.floatToRawIntBits(Float.NaN)) {
+            return "nan:0x" + Integer.toHexString(Float.floatToRawIntBits(f));
+        }
+        return num(f);
     }
 
     static String ref(String name) {

@@ -11,6 +11,7 @@ import org.bnncim.ir.TensorType;
 import org.bnncim.ir.Value;
 import org.bnncim.ir.interp.Bits;
 import org.bnncim.ir.interp.ReferenceInterpreter;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -122,6 +123,7 @@ class FoldThresholdsTest {
     }
 
     @Test
+    @Tag("slow") // ~15 s: every channel of every reference model over its whole input range
     void everyLayerOfEveryModelFoldsExactly() throws Exception {
         List<Path> models = new ArrayList<>(List.of(Paths.tfc()));
         Path dir = Paths.testdata("models");

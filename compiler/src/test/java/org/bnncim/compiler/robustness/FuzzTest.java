@@ -8,6 +8,7 @@ import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.compiler.frontend.ScaleDropoutAgainstOrtTest;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.ir.BnncimException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * protobuf layer; structure-aware mutations (dims, types, attributes, wiring) reach the importer and passes.
  * The number of cases is -Dbnncim.fuzz.cases (default 10000).
  */
+@Tag("slow")
 class FuzzTest {
     private static final int CASES = Integer.getInteger("bnncim.fuzz.cases", 10_000);
     static final long SEED = Long.getLong("bnncim.fuzz.seed", 20261124L);

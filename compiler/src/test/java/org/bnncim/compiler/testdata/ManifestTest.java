@@ -14,6 +14,7 @@ import org.bnncim.ir.Node;
 import org.bnncim.ir.interp.Bits;
 import org.bnncim.ir.interp.ReferenceInterpreter;
 import org.bnncim.io.Npy;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stochastic bits both the reference interpreter and the CIM simulator reproduce ONNX Runtime's golden logits,
  * pass by pass (the simulator also equals the interpreter at every layer).
  */
+@Tag("slow")
 class ManifestTest {
     private static final double TOL = 1e-5;
 

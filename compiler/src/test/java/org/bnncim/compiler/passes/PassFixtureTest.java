@@ -1,0 +1,277 @@
+package org.bnncim.compiler.passes;
+
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.frontend.CanonicalizeForTests;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.TextParser;
+import org.bnncim.ir.TextPrinter;
+import org.bnncim.ir.Verifier;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.Mapping;
+import org.opentest4j.AssertionFailedError;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Pass tests as text fixtures, in the spirit of MLIR's lit/FileCheck tests. Each file under
+ * {@code src/test/resources/passes/<pass>/} is one case:
+ *
+ * <pre>
+ * // RUN: fold-thresholds          the pass to run (must match the folder)
+ * // free text saying what the case checks
+ * graph NAME { ... }               the input, in TextPrinter.printFull's form
+ * // CHECK: text                   optional: a later output line contains text
+ * // CHECK-NEXT: text              optional: the line right after the previous match contains text
+ * // CHECK-NOT: text               optional: no line between the neighbouring matches contains text
+ * // EXPECT:                       optional: everything after this line is the exact expected output
+ * </pre>
+ *
+ * The input is parsed, verified, run through the pass, verified again and printed with
+ * {@link TextPrinter#printFull} (a pass that builds a mapping appends a {@code mapping { ... }} block); a
+ * mismatch shows a line diff. A case needs CHECK lines, an EXPECT section or both. To cover another pass, add an
+ * entry to {@link #RUNNERS} and a folder of cases.
+ */
+class PassFixtureTest {
+    /** How one named step is run on a parsed input and what of its result is printed. */
+    @FunctionalInterface
+    interface Runner {
+        String run(Graph input, List<String> args);
+    }
+
+    static final Map<String, Runner> RUNNERS = Map.of(
+            "fold-thresholds", (g, args) -> {
+                noArgs("fold-thresholds", args);
+                return printed(new FoldThresholds().run(g));
+            },
+            "lower-crossbar", (g, args) -> {
+                noArgs("lower-crossbar", args);
+                Graph out = new LowerToCrossbar(ArchitectureLoader.defaults()).run(g);
+                return printed(out) + mappingText(out.mapping().orElseThrow());
+            },
+            "canonicalize", (g, args) -> {
+                noArgs("canonicalize", args);
+                return printed(CanonicalizeForTests.run(g));
+            });
+
+    private static void noArgs(String pass, List<String> args) {
+        if (!args.isEmpty()) throw new IllegalArgumentException(pass + " takes no arguments, got " + args);
+    }
+
+    private static String printed(Graph g) {
+        Verifier.verify(g);
+        return TextPrinter.printFull(g);
+    }
+
+    /** What lower-crossbar decides per layer (tiling and placement come later and are not printed here). */
+    static String mappingText(Mapping m) {
+        StringBuilder sb = new StringBuilder("mapping {\n");
+        for (LayerMap l : m.layers()) {
+            sb.append("  layer ").append(l.layer()).append(" : ").append(l.kind()).append(' ').append(l.k()).append('x')
+                    .append(l.n()).append(", positions=").append(l.positions()).append(", input_bits=")
+                    .append(l.inputBits()).append(", padding=\"").append(l.padding()).append("\"\n");
+        }
+        return sb.append("}\n").toString();
+    }
+
+    static Path fixtures() {
+        try {
+            var url = PassFixtureTest.class.getResource("/passes");
+            if (url == null) throw new IllegalStateException("no passes/ fixtures on the test classpath");
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyFixture() throws IOException {
+        Path root = fixtures();
+        Map<String, Path> cases = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            s.filter(p -> p.toString().endsWith(".ir")).forEach(p -> cases.put(root.relativize(p).toString().replace('\\', '/'), p));
+        }
+        assertFalse(cases.isEmpty(), "no fixtures under " + root);
+        return cases.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), e.getValue().toUri(),
+                () -> runCase("passes/" + e.getKey(), Files.readString(e.getValue(), StandardCharsets.UTF_8))));
+    }
+
+    /** Every registered pass has at least one case, and every folder names a registered pass. */
+    @TestFactory
+    Stream<DynamicTest> everyPassHasCases() throws IOException {
+        Path root = fixtures();
+        List<String> folders = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(Files::isDirectory).forEach(p -> folders.add(p.getFileName().toString()));
+        }
+        return Stream.concat(
+                RUNNERS.keySet().stream().sorted().map(p -> DynamicTest.dynamicTest("cases for " + p,
+                        () -> assertTrue(folders.contains(p), "no fixture folder passes/" + p))),
+                folders.stream().sorted().map(f -> DynamicTest.dynamicTest("runner for " + f,
+                        () -> assertTrue(RUNNERS.containsKey(f), "passes/" + f + " names no registered pass " + RUNNERS.keySet()))));
+    }
+
+    /** The runner itself: a wrong expectation of each kind fails, naming the fixture line. */
+    @Test
+    void theRunnerReportsMismatches() {
+        String input = """
+                // RUN: canonicalize
+                graph g {
+                  input %x : f32[2]
+                  %a : f32[2] = affine %x {mul 2}  # a
+                  %b : f32[2] = affine %a {add 1}  # b
+                  output %b
+                }
+                """;
+        runCase("passes/canonicalize/ok.ir", input + "// CHECK: affine %x {mul 2; add 1}  # a+b\n// CHECK-NEXT: output %b\n");
+        String[][] wrong = {
+                {"// CHECK: add 2\n", "ok.ir:8: CHECK: 'add 2' not found"},
+                {"// CHECK: input %x\n// CHECK-NEXT: output\n", "ok.ir:9: CHECK-NEXT: 'output'"},
+                {"// CHECK-NOT: # a\n// CHECK: output %b\n", "ok.ir:8: CHECK-NOT: '# a' found on output line 3"},
+                {"// EXPECT:\ngraph g {\n}\n", "output differs from the EXPECT section"},
+                {"", "neither CHECK lines nor an EXPECT section"},
+        };
+        for (String[] w : wrong) {
+            AssertionFailedError e = assertThrows(AssertionFailedError.class, () -> runCase("passes/canonicalize/ok.ir", input + w[0]));
+            assertTrue(e.getMessage().contains(w[1]), e.getMessage());
+        }
+        AssertionFailedError e = assertThrows(AssertionFailedError.class,
+                () -> runCase("passes/fold-thresholds/x.ir", input + "// CHECK: a\n"));
+        assertTrue(e.getMessage().contains("belongs in passes/canonicalize/"), e.getMessage());
+    }
+
+    static void runCase(String name, String text) {
+        String[] lines = text.split("\n", -1);
+        int expectAt = -1;
+        String run = null;
+        List<String[]> checks = new ArrayList<>(); // {directive, pattern, line number}
+        for (int i = 0; i < lines.length; i++) {
+            String t = lines[i].strip();
+            if (t.equals("// EXPECT:")) {
+                expectAt = i;
+                break;
+            }
+            if (t.startsWith("// RUN:")) {
+                if (run != null) fail(name + ":" + (i + 1) + ": a second RUN line");
+                run = t.substring(7).strip();
+            }
+            for (String d : List.of("CHECK-NEXT", "CHECK-NOT", "CHECK")) {
+                if (t.startsWith("// " + d + ":")) {
+                    checks.add(new String[] {d, t.substring(d.length() + 4).strip(), Integer.toString(i + 1)});
+                    break;
+                }
+            }
+        }
+        if (run == null || run.isEmpty()) fail(name + ": no '// RUN: <pass>' line");
+        if (checks.isEmpty() && expectAt < 0) fail(name + ": neither CHECK lines nor an EXPECT section");
+        List<String> words = Arrays.asList(run.split("\\s+"));
+        String pass = words.get(0);
+        Runner runner = RUNNERS.get(pass);
+        if (runner == null) fail(name + ": RUN names " + pass + ", not one of " + RUNNERS.keySet());
+        String folder = name.substring(0, name.lastIndexOf('/'));
+        assertEquals("passes/" + pass, folder, name + ": a " + pass + " case belongs in passes/" + pass + "/");
+
+        String input = expectAt < 0 ? text : String.join("\n", Arrays.copyOfRange(lines, 0, expectAt));
+        Graph g = TextParser.parse(input, name);
+        Verifier.verify(g);
+        String actual = runner.run(g, words.subList(1, words.size()));
+
+        if (expectAt >= 0) {
+            String expected = String.join("\n", Arrays.copyOfRange(lines, expectAt + 1, lines.length));
+            if (!expected.equals(actual)) {
+                fail(name + ": output differs from the EXPECT section (- expected, + actual):\n" + diff(expected, actual));
+            }
+        }
+        check(name, checks, actual);
+    }
+
+    /** FileCheck's core: CHECK matches in order, CHECK-NEXT on the following line, CHECK-NOT in between. */
+    static void check(String name, List<String[]> checks, String actual) {
+        String[] out = actual.split("\n", -1);
+        int next = 0; // first output line a CHECK may match
+        List<String[]> nots = new ArrayList<>();
+        for (String[] c : checks) {
+            String where = name + ":" + c[2] + ": ";
+            switch (c[0]) {
+                case "CHECK-NOT" -> nots.add(c);
+                case "CHECK-NEXT" -> {
+                    if (next == 0) fail(where + "CHECK-NEXT without a CHECK before it");
+                    if (next >= out.length || !out[next].contains(c[1])) {
+                        fail(where + "CHECK-NEXT: '" + c[1] + "' is not on the line after the previous match; that line is '"
+                                + (next < out.length ? out[next] : "<end>") + "'\noutput:\n" + actual);
+                    }
+                    assertNone(nots, out, next, next, actual, name);
+                    nots.clear();
+                    next++;
+                }
+                default -> {
+                    int found = -1;
+                    for (int i = next; i < out.length && found < 0; i++) if (out[i].contains(c[1])) found = i;
+                    if (found < 0) fail(where + "CHECK: '" + c[1] + "' not found after output line " + next + "\noutput:\n" + actual);
+                    assertNone(nots, out, next, found, actual, name);
+                    nots.clear();
+                    next = found + 1;
+                }
+            }
+        }
+        assertNone(nots, out, next, out.length, actual, name);
+    }
+
+    private static void assertNone(List<String[]> nots, String[] out, int from, int to, String actual, String name) {
+        for (String[] n : nots) {
+            for (int i = from; i < to; i++) {
+                if (out[i].contains(n[1])) {
+                    fail(name + ":" + n[2] + ": CHECK-NOT: '" + n[1] + "' found on output line " + (i + 1) + ": '" + out[i]
+                            + "'\noutput:\n" + actual);
+                }
+            }
+        }
+    }
+
+    /** A plain line diff (longest common subsequence); long lines are cut so a weight row does not flood the log. */
+    static String diff(String expected, String actual) {
+        String[] a = expected.split("\n", -1), b = actual.split("\n", -1);
+        int[][] lcs = new int[a.length + 1][b.length + 1];
+        for (int i = a.length - 1; i >= 0; i--) {
+            for (int j = b.length - 1; j >= 0; j--) {
+                lcs[i][j] = a[i].equals(b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        int i = 0, j = 0;
+        while (i < a.length || j < b.length) {
+            if (i < a.length && j < b.length && a[i].equals(b[j])) {
+                sb.append("  ").append(cut(a[i])).append('\n');
+                i++;
+                j++;
+            } else if (j < b.length && (i == a.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
+                sb.append("+ ").append(cut(b[j++])).append('\n');
+            } else {
+                sb.append("- ").append(cut(a[i++])).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String cut(String s) {
+        return s.length() > 400 ? s.substring(0, 400) + "..." : s;
+    }
+}

@@ -1,0 +1,624 @@
+package org.bnncim.ir;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads the full text form written by {@link TextPrinter#printFull} back into a {@link Graph}, so tests can state
+ * a pass's input and expected output as text. Blank lines and {@code //} lines outside the graph block are ignored;
+ * inside it, {@code // key: value} lines are the graph's notes. Every problem is reported as one line naming the
+ * line it was found on.
+ *
+ * <pre>
+ * graph NAME {
+ *   // key: value
+ *   input %x : bipolar[4]
+ *   %acc : i32[3] = binary_dense %x {weights=4x3}  # fc
+ *     +-+
+ *     ...one row of + and - per weight row...
+ *   %y : bipolar[3] = threshold %acc {thresholds=[>=0 >=2 <=-1]}  # fc+sign
+ *   output %y
+ * }
+ * </pre>
+ */
+public final class TextParser {
+    /** A malformed text: the message names the source and line and fits on one line. */
+    public static final class ParseException extends BnncimException {
+        private final int line;
+
+        ParseException(String source, int line, String message) {
+            super(source + ":" + line + ": " + message);
+            this.line = line;
+        }
+
+        public int line() {
+            return line;
+        }
+    }
+
+    private final String source;
+    private final String[] lines;
+    private int at; // index of the current line
+
+    private TextParser(String source, String text) {
+        this.source = source;
+        this.lines = text.split("\r?\n", -1);
+    }
+
+    public static Graph parse(String text) {
+        return parse(text, "<ir>");
+    }
+
+    /** @param source what to call the text in messages, e.g. a file name */
+    public static Graph parse(String text, String source) {
+        return new TextParser(source, text).graph();
+    }
+
+    private ParseException error(String message) {
+        return new ParseException(source, at + 1, message);
+    }
+
+    private static boolean ignorable(String l) {
+        String t = l.strip();
+        return t.isEmpty() || t.startsWith("//");
+    }
+
+    private Graph graph() {
+        while (at < lines.length && ignorable(lines[at])) at++;
+        if (at >= lines.length) {
+            at = Math.max(0, lines.length - 1);
+            throw error("no graph: expected 'graph NAME {'");
+        }
+        String head = lines[at].strip();
+        if (!head.startsWith("graph ") || !head.endsWith(" {") || head.length() < 8) throw error("expected 'graph NAME {', found '" + head + "'");
+        String name = unescapeLine(head.substring(6, head.length() - 2));
+        Map<String, String> notes = new LinkedHashMap<>();
+        List<Value> inputs = new ArrayList<>();
+        List<Node> nodes = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        Map<String, Value> defined = new LinkedHashMap<>();
+        boolean closed = false;
+        for (at++; at < lines.length; at++) {
+            String l = lines[at];
+            String t = l.strip();
+            if (t.isEmpty()) continue;
+            if (t.equals("}")) {
+                closed = true;
+                break;
+            }
+            if (t.startsWith("//")) {
+                note(l.stripLeading(), notes);
+            } else if (t.startsWith("input ")) {
+                if (!nodes.isEmpty()) throw error("inputs must come before the nodes");
+                Cursor c = new Cursor(t, 6);
+                String v = c.ref();
+                c.expect(":");
+                TensorType type = c.type();
+                c.end();
+                define(defined, new Value(v, type));
+                inputs.add(defined.get(v));
+            } else if (t.startsWith("output ")) {
+                Cursor c = new Cursor(t, 7);
+                String v = c.ref();
+                c.end();
+                if (!defined.containsKey(v)) throw error("output %" + v + " is never defined");
+                outputs.add(v);
+            } else if (t.startsWith("%")) {
+                if (!outputs.isEmpty()) throw error("nodes must come before the outputs");
+                Node n = node(l.stripLeading(), defined);
+                define(defined, n.output());
+                nodes.add(n);
+            } else {
+                throw error("expected a note, 'input', 'output', a node '%name : type = op ...' or '}', found '" + t + "'");
+            }
+        }
+        if (!closed) {
+            at = lines.length - 1;
+            throw error("graph " + name + " is not closed by '}'");
+        }
+        for (at++; at < lines.length; at++) {
+            if (!ignorable(lines[at])) throw error("text after the end of the graph: '" + lines[at].strip() + "'");
+        }
+        return new Graph(name, inputs, nodes, outputs, notes);
+    }
+
+    private void define(Map<String, Value> defined, Value v) {
+        if (defined.containsKey(v.name())) throw error("value %" + v.name() + " is defined twice");
+        defined.put(v.name(), v);
+    }
+
+    private void note(String t, Map<String, String> notes) {
+        String body = t.substring(2);
+        if (body.startsWith(" ")) body = body.substring(1);
+        StringBuilder key = new StringBuilder();
+        int i = 0;
+        for (; i < body.length(); i++) {
+            char ch = body.charAt(i);
+            if (ch == '\\' && i + 1 < body.length()) {
+                key.append(unescapeChar(body.charAt(++i)));
+            } else if (ch == ':' && i + 1 < body.length() && body.charAt(i + 1) == ' ') {
+                break;
+            } else if (ch == ':' && i + 1 == body.length()) {
+                break;
+            } else {
+                key.append(ch);
+            }
+        }
+        if (i >= body.length()) throw error("a note is '// key: value'; found '" + t + "'");
+        String value = i + 2 <= body.length() ? body.substring(Math.min(i + 2, body.length())) : "";
+        String k = key.toString();
+        if (notes.containsKey(k)) throw error("note " + k + " given twice");
+        notes.put(k, unescapeLine(value));
+    }
+
+    private char unescapeChar(char c) {
+        return switch (c) {
+            case 'n' -> '\n';
+            case 'r' -> '\r';
+            case '\\', ':', '"' -> c;
+            default -> throw error("unknown escape \\" + c);
+        };
+    }
+
+    private String unescapeLine(String s) {
+        if (s.indexOf('\\') < 0) return s;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\') {
+                if (i + 1 >= s.length()) throw error("'\\' at the end of the line");
+                sb.append(unescapeChar(s.charAt(++i)));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private Node node(String t, Map<String, Value> defined) {
+        Cursor c = new Cursor(t, 0);
+        String out = c.ref();
+        c.expect(":");
+        TensorType type = c.type();
+        c.expect("=");
+        String op = c.word();
+        String in = c.ref();
+        if (!defined.containsKey(in)) throw error(op + " reads %" + in + " before it is defined");
+        Value v = new Value(out, type);
+        boolean braces = c.tryExpect("{");
+        Node n;
+        switch (op) {
+            case "input_quantize" -> {
+                c.expect("bits=");
+                int bits = c.integer();
+                c.expect(",");
+                c.expect("levels=");
+                int levels = c.integer();
+                n = named(c, braces, name -> new Node.InputQuantize(name, in, v, bits, levels));
+            }
+            case "input_binarize" -> {
+                List<Float> ts = new ArrayList<>();
+                List<Boolean> ges = new ArrayList<>();
+                if (c.tryExpect("+1 when x")) {
+                    ges.add(c.comparator());
+                    ts.add(c.floatNumber());
+                } else {
+                    c.expect("thresholds=");
+                    c.expect("[");
+                    while (!c.tryExpect("]")) {
+                        ges.add(c.comparator());
+                        ts.add(c.floatNumber());
+                    }
+                }
+                float[] ta = new float[ts.size()];
+                boolean[] ga = new boolean[ges.size()];
+                for (int i = 0; i < ta.length; i++) {
+                    ta[i] = ts.get(i);
+                    ga[i] = ges.get(i);
+                }
+                if (ta.length == 0) throw error("input_binarize needs at least one threshold");
+                n = named(c, braces, name -> new Node.InputBinarize(name, in, v, ta, ga));
+            }
+            case "binary_dense" -> {
+                int[] kn = weightsHeader(c);
+                String name = nodeName(c, braces);
+                n = new Node.BinaryDense(name, in, v, weightRows(kn[0], kn[1]));
+            }
+            case "binary_conv" -> {
+                c.expect("kernel=");
+                int kh = c.integer();
+                c.expect("x");
+                int kw = c.integer();
+                c.expect(",");
+                c.expect("strides=");
+                int[] strides = c.ints(2);
+                c.expect(",");
+                c.expect("pads=");
+                int[] pads = c.ints(4);
+                c.expect(",");
+                int[] dilations = {1, 1};
+                if (c.tryExpect("dilations=")) {
+                    dilations = c.ints(2);
+                    c.expect(",");
+                }
+                c.expect("in_channels=");
+                int inChannels = c.integer();
+                c.expect(",");
+                int[] kn = weightsHeader(c);
+                String name = nodeName(c, braces);
+                int[] d = dilations;
+                n = new Node.BinaryConv(name, in, v, weightRows(kn[0], kn[1]), inChannels, kh, kw, strides, pads, d);
+            }
+            case "scale_dropout" -> {
+                c.expect("p=");
+                float p = c.floatNumber();
+                c.expect(",");
+                c.expect("bit=");
+                int bit = c.integer();
+                c.expect(",");
+                c.expect("scale=");
+                float[] scale = c.floats();
+                c.expect(",");
+                c.expect("dropped=");
+                float[] dropped = c.floats();
+                n = named(c, braces, name -> new Node.ScaleDropout(name, in, v, scale, dropped, p, bit));
+            }
+            case "affine" -> {
+                List<AffineStep> steps = new ArrayList<>();
+                if (braces) {
+                    do {
+                        String w = c.word();
+                        AffineStep.Op aop;
+                        try {
+                            aop = AffineStep.Op.valueOf(w.toUpperCase(Locale.ROOT));
+                        } catch (IllegalArgumentException e) {
+                            throw error("unknown affine step '" + w + "' (mul, add, sub, rsub, div)");
+                        }
+                        steps.add(new AffineStep(aop, c.floats()));
+                    } while (c.tryExpect(";"));
+                }
+                n = named(c, braces, name -> new Node.Affine(name, in, v, steps));
+            }
+            case "threshold" -> {
+                ThresholdSet expected;
+                Node.Stochastic st = null;
+                if (c.tryExpect("thresholds=")) {
+                    expected = c.thresholdSet();
+                } else {
+                    c.expect("expected=");
+                    expected = c.thresholdSet();
+                    c.expect(",");
+                    c.expect("stochastic");
+                    c.expect("bit=");
+                    int bit = c.integer();
+                    c.expect("p=");
+                    float p = c.floatNumber();
+                    c.expect(",");
+                    c.expect("kept=");
+                    ThresholdSet kept = c.thresholdSet();
+                    c.expect(",");
+                    c.expect("dropped=");
+                    ThresholdSet dropped = c.thresholdSet();
+                    st = new Node.Stochastic(bit, p, kept, dropped);
+                }
+                Node.Stochastic s = st;
+                n = named(c, braces, name -> new Node.Threshold(name, in, v, expected, s));
+            }
+            case "max_pool" -> {
+                Node.Window w = window(c);
+                n = named(c, braces, name -> new Node.MaxPool(name, in, v, w));
+            }
+            case "avg_pool" -> {
+                Node.Window w = window(c);
+                boolean include = false;
+                if (c.tryExpect(",")) {
+                    c.expect("count_include_pad");
+                    include = true;
+                }
+                boolean inc = include;
+                n = named(c, braces, name -> new Node.AvgPool(name, in, v, w, inc));
+            }
+            case "mc_dropout" -> {
+                c.expect("p=");
+                float p = c.floatNumber();
+                n = named(c, braces, name -> new Node.McDropout(name, in, v, p));
+            }
+            case "reshape" -> n = named(c, braces, name -> new Node.Reshape(name, in, v));
+            case "sign" -> n = named(c, braces, name -> new Node.Sign(name, in, v));
+            case "softmax" -> n = named(c, braces, name -> new Node.Softmax(name, in, v));
+            default -> throw error("unknown operation '" + op + "'");
+        }
+        return n;
+    }
+
+    private interface Builder {
+        Node build(String name);
+    }
+
+    private Node named(Cursor c, boolean braces, Builder b) {
+        String name = nodeName(c, braces);
+        try {
+            return b.build(name);
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
+        }
+    }
+
+    /** Closes the attribute braces (if opened) and reads the trailing {@code  # onnx-node}. */
+    private String nodeName(Cursor c, boolean braces) {
+        if (braces) c.expect("}");
+        c.expect("#");
+        if (c.pos < c.s.length() && c.s.charAt(c.pos) == ' ') c.pos++;
+        String name = c.s.substring(c.pos);
+        if (name.isEmpty()) throw error("node without a name after '#'");
+        return unescapeLine(name);
+    }
+
+    private Node.Window window(Cursor c) {
+        c.expect("kernel=");
+        int[] k = c.ints(2);
+        c.expect(",");
+        c.expect("strides=");
+        int[] s = c.ints(2);
+        c.expect(",");
+        c.expect("pads=");
+        int[] p = c.ints(4);
+        return new Node.Window(k, s, p);
+    }
+
+    private int[] weightsHeader(Cursor c) {
+        c.expect("weights=");
+        int k = c.integer();
+        c.expect("x");
+        int n = c.integer();
+        if (c.tryExpect(",") && c.tryExpect("plus_ones=")) {
+            throw error("weights are summarised by a hash: the parser reads the full form (TextPrinter.printFull)");
+        }
+        if (k <= 0 || n <= 0) throw error("empty weight matrix " + k + "x" + n);
+        return new int[] {k, n};
+    }
+
+    /** The {@code rows} lines after the node line: one {@code +}/{@code -} per column. */
+    private BitMatrix weightRows(int rows, int cols) {
+        int nodeLine = at;
+        int wpc = (rows + 63) >>> 6;
+        long[] words = new long[Math.multiplyExact(wpc, cols)];
+        for (int k = 0; k < rows; k++) {
+            at++;
+            if (at >= lines.length) {
+                at = nodeLine;
+                throw error("weights=" + rows + "x" + cols + " but the text ends after " + k + " rows");
+            }
+            String r = lines[at].strip();
+            if (r.length() != cols || !r.matches("[+-]*")) {
+                throw error("weight row " + k + " of " + rows + " must be " + cols + " characters of + and -, found '"
+                        + (r.length() > 60 ? r.substring(0, 60) + "..." : r) + "'");
+            }
+            for (int n = 0; n < cols; n++) {
+                if (r.charAt(n) == '+') words[n * wpc + (k >>> 6)] |= 1L << (k & 63);
+            }
+        }
+        return BitMatrix.ofColumns(rows, cols, words);
+    }
+
+    /** A position in one line; every token may be preceded by spaces. */
+    private final class Cursor {
+        final String s;
+        int pos;
+
+        Cursor(String s, int pos) {
+            this.s = s;
+            this.pos = pos;
+        }
+
+        void spaces() {
+            while (pos < s.length() && s.charAt(pos) == ' ') pos++;
+        }
+
+        String rest() {
+            return pos >= s.length() ? "end of line" : "'" + s.substring(pos, Math.min(s.length(), pos + 30)) + "'";
+        }
+
+        boolean tryExpect(String tok) {
+            spaces();
+            if (s.startsWith(tok, pos)) {
+                pos += tok.length();
+                return true;
+            }
+            return false;
+        }
+
+        void expect(String tok) {
+            if (!tryExpect(tok)) throw error("expected '" + tok + "' at column " + (pos + 1) + ", found " + rest());
+        }
+
+        void end() {
+            spaces();
+            if (pos < s.length()) throw error("unexpected " + rest() + " at column " + (pos + 1));
+        }
+
+        String word() {
+            spaces();
+            int b = pos;
+            while (pos < s.length() && (Character.isLetterOrDigit(s.charAt(pos)) || s.charAt(pos) == '_')) pos++;
+            if (b == pos) throw error("expected a word at column " + (pos + 1) + ", found " + rest());
+            return s.substring(b, pos);
+        }
+
+        String ref() {
+            spaces();
+            if (pos >= s.length() || s.charAt(pos) != '%') throw error("expected a value '%name' at column " + (pos + 1) + ", found " + rest());
+            pos++;
+            if (pos < s.length() && s.charAt(pos) == '"') {
+                StringBuilder sb = new StringBuilder();
+                for (pos++; ; pos++) {
+                    if (pos >= s.length()) throw error("unterminated quoted value name");
+                    char c = s.charAt(pos);
+                    if (c == '"') {
+                        pos++;
+                        return sb.toString();
+                    }
+                    if (c == '\\') {
+                        if (++pos >= s.length()) throw error("unterminated quoted value name");
+                        sb.append(unescapeChar(s.charAt(pos)));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+            int b = pos;
+            while (pos < s.length() && s.charAt(pos) != ' ') pos++;
+            String name = s.substring(b, pos);
+            if (name.isEmpty()) throw error("empty value name at column " + (b + 1));
+            return name;
+        }
+
+        TensorType type() {
+            spaces();
+            int b = pos;
+            while (pos < s.length() && Character.isLetterOrDigit(s.charAt(pos))) pos++;
+            String e = s.substring(b, pos);
+            ElemType elem;
+            try {
+                if (e.equals("bipolar")) elem = ElemType.BIPOLAR;
+                else if (e.matches("[uif][0-9]+")) {
+                    int bits = Integer.parseInt(e.substring(1));
+                    elem = new ElemType(switch (e.charAt(0)) {
+                        case 'u' -> ElemType.Kind.UINT;
+                        case 'i' -> ElemType.Kind.INT;
+                        default -> ElemType.Kind.FLOAT;
+                    }, bits);
+                } else throw error("unknown element type '" + e + "' (bipolar, uN, iN, fN)");
+            } catch (IllegalArgumentException ex) {
+                throw error("element type " + e + ": " + ex.getMessage());
+            }
+            if (pos >= s.length() || s.charAt(pos) != '[') throw error("expected '[' after element type " + e);
+            int[] dims = intList();
+            Shape shape;
+            try {
+                shape = Shape.of(dims);
+            } catch (IllegalArgumentException ex) {
+                throw error(ex.getMessage());
+            }
+            double scale = 1.0;
+            if (pos < s.length() && s.charAt(pos) == '*') {
+                pos++;
+                if (s.startsWith("1/", pos)) {
+                    pos += 2;
+                    scale = 1.0 / integer();
+                } else {
+                    int b2 = pos;
+                    while (pos < s.length() && s.charAt(pos) != ' ') pos++;
+                    try {
+                        scale = Double.parseDouble(s.substring(b2, pos));
+                    } catch (NumberFormatException ex) {
+                        throw error("bad type scale '" + s.substring(b2, pos) + "'");
+                    }
+                }
+            }
+            try {
+                return new TensorType(elem, shape, scale);
+            } catch (IllegalArgumentException ex) {
+                throw error("type: " + ex.getMessage());
+            }
+        }
+
+        /** {@code [a,b,...]}, possibly empty. */
+        int[] intList() {
+            expect("[");
+            List<Integer> out = new ArrayList<>();
+            if (!tryExpect("]")) {
+                do out.add(integer()); while (tryExpect(","));
+                expect("]");
+            }
+            return out.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        int[] ints(int count) {
+            int b = pos;
+            int[] a = intList();
+            if (a.length != count) {
+                pos = b;
+                throw error("expected " + count + " integers at column " + (b + 1) + ", found " + a.length);
+            }
+            return a;
+        }
+
+        long longNumber() {
+            spaces();
+            int b = pos;
+            if (pos < s.length() && (s.charAt(pos) == '-' || s.charAt(pos) == '+')) pos++;
+            while (pos < s.length() && Character.isDigit(s.charAt(pos))) pos++;
+            try {
+                return Long.parseLong(s.substring(b, pos));
+            } catch (NumberFormatException ex) {
+                pos = b;
+                throw error("expected an integer at column " + (b + 1) + ", found " + rest());
+            }
+        }
+
+        int integer() {
+            long v = longNumber();
+            if (v != (int) v) throw error("integer " + v + " out of range");
+            return (int) v;
+        }
+
+        float floatNumber() {
+            spaces();
+            int b = pos;
+            while (pos < s.length() && " ,;]}".indexOf(s.charAt(pos)) < 0) pos++;
+            String tok = s.substring(b, pos);
+            try {
+                if (tok.startsWith("nan:0x")) return Float.intBitsToFloat(Integer.parseUnsignedInt(tok.substring(6), 16));
+                if (tok.isEmpty() || tok.endsWith("f") || tok.endsWith("F") || tok.endsWith("d") || tok.endsWith("D")) {
+                    throw new NumberFormatException();
+                }
+                return Float.parseFloat(tok);
+            } catch (NumberFormatException ex) {
+                pos = b;
+                throw error("expected a number at column " + (b + 1) + ", found " + rest());
+            }
+        }
+
+        /** A scalar or {@code [a b c]}. */
+        float[] floats() {
+            if (!tryExpect("[")) return new float[] {floatNumber()};
+            List<Float> out = new ArrayList<>();
+            while (!tryExpect("]")) {
+                if (pos >= s.length()) throw error("unterminated list");
+                out.add(floatNumber());
+            }
+            if (out.isEmpty()) throw error("empty constant list");
+            float[] a = new float[out.size()];
+            for (int i = 0; i < a.length; i++) a[i] = out.get(i);
+            return a;
+        }
+
+        boolean comparator() {
+            if (tryExpect(">=")) return true;
+            if (tryExpect("<=")) return false;
+            throw error("expected '>=' or '<=' at column " + (pos + 1) + ", found " + rest());
+        }
+
+        ThresholdSet thresholdSet() {
+            expect("[");
+            List<Long> t = new ArrayList<>();
+            List<Boolean> ge = new ArrayList<>();
+            while (!tryExpect("]")) {
+                if (pos >= s.length()) throw error("unterminated threshold list");
+                ge.add(comparator());
+                t.add(longNumber());
+            }
+            long[] ta = new long[t.size()];
+            boolean[] ga = new boolean[ge.size()];
+            for (int i = 0; i < ta.length; i++) {
+                ta[i] = t.get(i);
+                ga[i] = ge.get(i);
+            }
+            return new ThresholdSet(ta, ga);
+        }
+    }
+}
