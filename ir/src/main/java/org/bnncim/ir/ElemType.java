@@ -5,7 +5,24 @@ package org.bnncim.ir;
  * accumulators or quantized inputs; float32 lives only in the digital periphery.
  */
 public record ElemType(Kind kind, int bits) {
-    public enum Kind { BIPOLAR, UINT, INT, FLOAT }
+    /** The kind, with its code in {@code program.bnc} (docs/program-format.md). */
+    public enum Kind implements WireCode {
+        BIPOLAR(0),
+        UINT(1),
+        INT(2),
+        FLOAT(3);
+
+        private final int code;
+
+        Kind(int code) {
+            this.code = code;
+        }
+
+        @Override
+        public int code() {
+            return code;
+        }
+    }
 
     public static final ElemType BIPOLAR = new ElemType(Kind.BIPOLAR, 1);
     public static final ElemType INT32 = new ElemType(Kind.INT, 32);
@@ -14,6 +31,12 @@ public record ElemType(Kind kind, int bits) {
     public ElemType {
         if (bits < 1 || bits > 64) throw new IllegalArgumentException("bits out of range: " + bits);
         if (kind == Kind.BIPOLAR && bits != 1) throw new IllegalArgumentException("bipolar is 1 bit");
+    }
+
+    /** The type {@code program.bnc} stores as (kind code, bits), or null when the code names no kind. */
+    public static ElemType ofCode(int code, int bits) {
+        Kind k = WireCode.find(Kind.class, code);
+        return k == null ? null : new ElemType(k, bits);
     }
 
     public static ElemType uint(int bits) {

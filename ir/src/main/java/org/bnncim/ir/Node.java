@@ -19,10 +19,34 @@ public sealed interface Node {
     /** Short lower-case operation name used by the printers. */
     String opName();
 
+    /** This kind's stable number in {@code program.bnc}. */
+    Tag tag();
+
+    /**
+     * Node opcodes of {@code program.bnc} (docs/program-format.md). Written as explicit numbers, never
+     * {@code ordinal()}: reordering the constants must not change a byte of any program.
+     */
+    enum Tag implements WireCode {
+        INPUT_QUANTIZE(0), INPUT_BINARIZE(1), BINARY_DENSE(2), BINARY_CONV(3), SCALE_DROPOUT(4), AFFINE(5), SIGN(6),
+        THRESHOLD(7), MAX_POOL(8), AVG_POOL(9), RESHAPE(10), SOFTMAX(11), MC_DROPOUT(12);
+
+        private final int code;
+
+        Tag(int code) {
+            this.code = code;
+        }
+
+        @Override
+        public int code() {
+            return code;
+        }
+    }
+
     /** float input to an unsigned integer: {@code q = clamp(round(x * levels), 0, 2^bits - 1)}; scale 1/levels. */
     record InputQuantize(String name, String input, Value output, int bits, int levels) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "input_quantize"; }
+        public Tag tag() { return Tag.INPUT_QUANTIZE; }
     }
 
     /** float input to bipolar: +1 when {@code ge ? x >= t : x <= t}, per channel or scalar. */
@@ -34,6 +58,7 @@ public sealed interface Node {
         }
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "input_binarize"; }
+        public Tag tag() { return Tag.INPUT_BINARIZE; }
 
         public boolean fires(float x, int channel) {
             int c = t.length == 1 ? 0 : channel;
@@ -56,6 +81,7 @@ public sealed interface Node {
     record BinaryDense(String name, String input, Value output, BitMatrix weights) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "binary_dense"; }
+        public Tag tag() { return Tag.BINARY_DENSE; }
     }
 
     /**
@@ -72,6 +98,7 @@ public sealed interface Node {
         }
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "binary_conv"; }
+        public Tag tag() { return Tag.BINARY_CONV; }
 
         /** pads as ONNX orders them: top, left, bottom, right. */
         @Override
@@ -114,6 +141,7 @@ public sealed interface Node {
         }
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "scale_dropout"; }
+        public Tag tag() { return Tag.SCALE_DROPOUT; }
 
         @Override
         public float[] scale() { return scale.clone(); }
@@ -151,6 +179,7 @@ public sealed interface Node {
         }
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "affine"; }
+        public Tag tag() { return Tag.AFFINE; }
 
         public float apply(float x, int channel) {
             for (AffineStep s : steps) x = s.apply(x, channel);
@@ -168,6 +197,7 @@ public sealed interface Node {
     record Sign(String name, String input, Value output) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "sign"; }
+        public Tag tag() { return Tag.SIGN; }
     }
 
     /**
@@ -178,6 +208,7 @@ public sealed interface Node {
             implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "threshold"; }
+        public Tag tag() { return Tag.THRESHOLD; }
 
         public ThresholdSet select(Boolean z) {
             if (stochastic == null || z == null) return expected;
@@ -219,6 +250,7 @@ public sealed interface Node {
     record MaxPool(String name, String input, Value output, Window window) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "max_pool"; }
+        public Tag tag() { return Tag.MAX_POOL; }
         public int[] kernel() { return window.kernel(); }
         public int[] strides() { return window.strides(); }
         public int[] pads() { return window.pads(); }
@@ -228,6 +260,7 @@ public sealed interface Node {
     record AvgPool(String name, String input, Value output, Window window, boolean countIncludePad) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "avg_pool"; }
+        public Tag tag() { return Tag.AVG_POOL; }
         public int[] kernel() { return window.kernel(); }
         public int[] strides() { return window.strides(); }
         public int[] pads() { return window.pads(); }
@@ -237,12 +270,14 @@ public sealed interface Node {
     record Reshape(String name, String input, Value output) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "reshape"; }
+        public Tag tag() { return Tag.RESHAPE; }
     }
 
     /** Softmax over the flat per-example vector, float32. */
     record Softmax(String name, String input, Value output) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "softmax"; }
+        public Tag tag() { return Tag.SOFTMAX; }
     }
 
     /**
@@ -253,5 +288,6 @@ public sealed interface Node {
     record McDropout(String name, String input, Value output, float p) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "mc_dropout"; }
+        public Tag tag() { return Tag.MC_DROPOUT; }
     }
 }
