@@ -53,8 +53,9 @@ public final class Verifier {
             expect(in.shape().equals(out.shape()), at + "shape changes", errors);
             expect(b.t().length == 1 || b.t().length == in.shape().channels(), at + "threshold count", errors);
         } else if (n instanceof Node.BinaryDense d) {
-            expect(in.elem().isBipolar() || in.elem().kind() == ElemType.Kind.UINT
-                    || in.elem().kind() == ElemType.Kind.INT, at + "input must be integral", errors);
+            expect(in.elem().isBipolar() || in.elem().kind() == ElemType.Kind.GATED_BIPOLAR
+                    || in.elem().kind() == ElemType.Kind.UINT || in.elem().kind() == ElemType.Kind.INT,
+                    at + "input must be integral", errors);
             expect(in.shape().size() == d.weights().rows(), at + "input has " + in.shape().size()
                     + " elements, weights have " + d.weights().rows() + " rows", errors);
             expect(out.shape().equals(Shape.of(d.weights().cols())), at + "output shape", errors);
@@ -98,6 +99,7 @@ public final class Verifier {
             expect(out.elem().isFloat(), at + "output must be float", errors);
         } else if (n instanceof Node.McDropout) {
             expect(in.elem().isBipolar(), at + "input must be bipolar", errors);
+            expect(out.elem().kind() == ElemType.Kind.GATED_BIPOLAR, at + "output must be gated bipolar", errors);
         }
         expect(in.shape().size() > 0, at + "empty input", errors);
     }

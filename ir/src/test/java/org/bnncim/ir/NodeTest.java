@@ -28,7 +28,7 @@ class NodeTest {
                 new Node.InputQuantize("quant", "x", v("q", ElemType.uint(8), 1, 4, 4), 8, 255),
                 new Node.MaxPool("mp", "b", v("m", ElemType.BIPOLAR, 1, 2, 2), new Node.Window(new int[] {2, 2}, new int[] {2, 2}, none)),
                 new Node.Reshape("flat", "m", v("r", ElemType.BIPOLAR, 4)),
-                new Node.McDropout("drop", "r", v("g", new ElemType(ElemType.Kind.INT, 2), 4), 0.25f),
+                new Node.McDropout("drop", "r", v("g", ElemType.GATED_BIPOLAR, 4), 0.25f),
                 new Node.BinaryDense("fc", "g", v("d", ElemType.INT32, 2), BitMatrix.of(4, 2, (k, c) -> (k + c) % 3 == 0)),
                 new Node.Threshold("thr", "d", v("t", ElemType.BIPOLAR, 2), set(1, -1), new Node.Stochastic(1, 0.3f, set(2, 0), set(-2, 1))),
                 new Node.BinaryConv("conv", "b", v("c", ElemType.INT32, 2, 3, 3), BitMatrix.of(4, 2, (k, c) -> k % 2 == c), 1, 2, 2,
@@ -78,5 +78,17 @@ class NodeTest {
         assertEquals(List.of(0, 1, 2), java.util.Arrays.stream(k.getEnumConstants()).map(WireCode::code).toList());
         assertEquals(List.of(0, 1, 2, 3), List.of(ElemType.Kind.BIPOLAR.code(), ElemType.Kind.UINT.code(), ElemType.Kind.INT.code(),
                 ElemType.Kind.FLOAT.code()));
+    }
+
+    @Test
+    void gatedBipolarIsItsOwnKindButReadsAndPrintsAsBefore() {
+        assertEquals("i2", ElemType.GATED_BIPOLAR.toString());
+        assertEquals(2, ElemType.GATED_BIPOLAR.bits());
+        assertEquals(ElemType.Kind.INT.code(), ElemType.GATED_BIPOLAR.kind().code());
+        assertEquals(ElemType.GATED_BIPOLAR, ElemType.ofCode(2, 2));
+        assertEquals(ElemType.INT32, ElemType.ofCode(2, 32));
+        assertEquals(ElemType.uint(8), ElemType.ofCode(1, 8));
+        assertNull(ElemType.ofCode(4, 1));
+        assertEquals(1, ElemType.GATED_BIPOLAR.maxAbs());
     }
 }

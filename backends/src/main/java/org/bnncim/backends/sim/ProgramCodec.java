@@ -86,8 +86,13 @@ public final class ProgramCodec {
 
     private static void value(DataOutputStream out, Value v) throws IOException {
         str(out, v.name());
-        out.writeByte(v.elem().kind().code());
-        out.writeByte(v.elem().bits());
+        ElemType e = v.elem();
+        if (e.kind() == ElemType.Kind.INT && e.bits() == 2) {
+            // version 1 stores gated bipolar as exactly this: written, it would come back as gated bipolar
+            throw new IllegalStateException(v.name() + ": a signed 2-bit value cannot be stored in program format " + VERSION);
+        }
+        out.writeByte(e.kind().code());
+        out.writeByte(e.bits());
         ints(out, v.shape().dims());
         out.writeDouble(v.type().scale());
     }

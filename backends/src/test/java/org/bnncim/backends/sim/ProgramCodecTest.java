@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProgramCodecTest {
     private static Value v(String name, ElemType e, int... dims) {
@@ -46,7 +47,7 @@ class ProgramCodecTest {
                 new Node.InputQuantize("quant", "x", v("q", ElemType.uint(8), 1, 4, 4), 8, 255),
                 new Node.MaxPool("mp", "b", v("m", ElemType.BIPOLAR, 1, 2, 2), new Node.Window(new int[] {2, 2}, new int[] {2, 2}, none)),
                 new Node.Reshape("flat", "m", v("r", ElemType.BIPOLAR, 4)),
-                new Node.McDropout("drop", "r", v("g", new ElemType(ElemType.Kind.INT, 2), 4), 0.25f),
+                new Node.McDropout("drop", "r", v("g", ElemType.GATED_BIPOLAR, 4), 0.25f),
                 new Node.BinaryDense("fc", "g", v("d", ElemType.INT32, 2), BitMatrix.of(4, 2, (k, c) -> (k + c) % 3 == 0)),
                 new Node.Threshold("thr", "d", v("t", ElemType.BIPOLAR, 2), set(1, -1), new Node.Stochastic(1, 0.3f, set(2, 0), set(-2, 1))),
                 new Node.BinaryConv("conv", "b", v("c", ElemType.INT32, 2, 3, 3), BitMatrix.of(4, 2, (k, c) -> k % 2 == c), 1, 2, 2,
@@ -101,6 +102,7 @@ class ProgramCodecTest {
         assertEquals(a.nodes(), b.nodes());
         assertEquals(a.outputs(), b.outputs());
         assertEquals(a.mapping(), b.mapping());
+        assertEquals(ElemType.GATED_BIPOLAR, b.value("g").elem());
         assertArrayEquals(bytes, ProgramCodec.encode(back));
     }
 
@@ -108,6 +110,11 @@ class ProgramCodecTest {
     void tagsAreTheDocumentedOpcodes() {
         byte[] bytes = ProgramCodec.encode(everyKind());
         for (Node n : everyKind().graph().nodes()) assertEquals(n.tag().code(), bytes[tagOffset(bytes, n.name())], n.name());
+        // gated bipolar keeps the file form of a signed 2-bit integer: kind 2, 2 bits
+        int g = tagOffset(bytes, "drop") + 1 + 4 + "drop".length() + 4 + 1 + 4 + 1;
+        assertEquals("g", new String(bytes, g - 1, 1, StandardCharsets.UTF_8));
+        assertEquals(2, bytes[g]);
+        assertEquals(2, bytes[g + 1]);
     }
 
     @Test
@@ -127,5 +134,16 @@ class ProgramCodecTest {
         BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(kind, "p.bnc"));
         assertEquals("p.bnc: unknown element kind 9 of value b", e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void signedTwoBitValuesCannotBeWrittenSinceTheyWouldReadBackAsGated() {
+        Program p = everyKind();
+        Graph g = p.graph();
+        Value odd = v("i2", new ElemType(ElemType.Kind.INT, 2), 1, 4, 4);
+        Graph withOdd = new Graph(g.name(), List.of(odd), g.nodes(), g.outputs(), g.notes(), g.mapping().orElseThrow());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ProgramCodec.encode(new Program(withOdd, p.crossbars())));
+        assertTrue(e.getMessage().contains("signed 2-bit"));
     }
 }

@@ -53,8 +53,7 @@ public final class LowerToCrossbar implements Pass {
     /** 1 for bipolar activations; the architecture's input precision for a quantized (bit-serial) input. */
     private int inputBits(Graph g, String input) {
         ElemType e = g.value(input).elem();
-        if (e.isBipolar()) return 1;
-        if (e.kind() == ElemType.Kind.INT && e.bits() == 2) return 1; // MC-Dropout gated bipolar
+        if (e.isBipolar() || e.kind() == ElemType.Kind.GATED_BIPOLAR) return 1;
         return e.bits();
     }
 }
