@@ -148,11 +148,23 @@ public sealed interface Node {
         @Override
         public float[] dropped() { return dropped.clone(); }
 
-        public float factor(int channel, Boolean z) {
+        public float factor(int channel, ScaleBit z) {
             float s = scale.length == 1 ? scale[0] : scale[channel];
             float d = dropped.length == 1 ? dropped[0] : dropped[channel];
-            if (z == null) return expectation(s, d, p);
-            return z ? d : s;
+            return switch (z) {
+                case EXPECTATION -> expectation(s, d, p);
+                case KEPT -> s;
+                case DROPPED -> d;
+            };
+        }
+
+        /**
+         * The former tri-state form (null = expectation, true = dropped), kept only until the simulator, which
+         * is being split elsewhere, calls {@link #factor(int, ScaleBit)}.
+         */
+        @Deprecated(forRemoval = true)
+        public float factor(int channel, Boolean z) {
+            return factor(channel, z == null ? ScaleBit.EXPECTATION : ScaleBit.of(z));
         }
 
         /** The deterministic factor, computed the one way every part of bnncim (and the reference form) uses. */
@@ -210,9 +222,14 @@ public sealed interface Node {
         public String opName() { return "threshold"; }
         public Tag tag() { return Tag.THRESHOLD; }
 
-        public ThresholdSet select(Boolean z) {
-            if (stochastic == null || z == null) return expected;
-            return z ? stochastic.dropped() : stochastic.kept();
+        /** The comparator set for bit {@code z}; a layer without Scale-Dropout always uses {@code expected}. */
+        public ThresholdSet select(ScaleBit z) {
+            if (stochastic == null) return expected;
+            return switch (z) {
+                case EXPECTATION -> expected;
+                case KEPT -> stochastic.kept();
+                case DROPPED -> stochastic.dropped();
+            };
         }
     }
 

@@ -91,4 +91,30 @@ class NodeTest {
         assertNull(ElemType.ofCode(4, 1));
         assertEquals(1, ElemType.GATED_BIPOLAR.maxAbs());
     }
+
+    @Test
+    void scaleBitPicksExpectationKeptOrDropped() {
+        Node.ScaleDropout sd = new Node.ScaleDropout("sd", "c", v("s", ElemType.FLOAT32, 2), new float[] {0.5f, 2f}, new float[] {0.25f}, 0.2f, 0);
+        assertEquals(Node.ScaleDropout.expectation(2f, 0.25f, 0.2f), sd.factor(1, ScaleBit.EXPECTATION));
+        assertEquals(2f, sd.factor(1, ScaleBit.KEPT));
+        assertEquals(0.25f, sd.factor(1, ScaleBit.DROPPED));
+        assertSame(ScaleBit.DROPPED, ScaleBit.of(true));
+        assertSame(ScaleBit.KEPT, ScaleBit.of(false));
+
+        Node.Threshold t = (Node.Threshold) everyKind().nodes().get(6);
+        assertEquals(t.expected(), t.select(ScaleBit.EXPECTATION));
+        assertEquals(t.stochastic().kept(), t.select(ScaleBit.KEPT));
+        assertEquals(t.stochastic().dropped(), t.select(ScaleBit.DROPPED));
+        Node.Threshold plain = new Node.Threshold("p", "d", t.output(), t.expected(), null);
+        for (ScaleBit z : ScaleBit.values()) assertEquals(t.expected(), plain.select(z));
+    }
+
+    @Test
+    @SuppressWarnings("removal")
+    void formerTriStateFactorStillAgreesUntilTheSimulatorMoves() {
+        Node.ScaleDropout sd = new Node.ScaleDropout("sd", "c", v("s", ElemType.FLOAT32, 2), new float[] {0.5f, 2f}, new float[] {0.25f}, 0.2f, 0);
+        assertEquals(sd.factor(0, ScaleBit.EXPECTATION), sd.factor(0, (Boolean) null));
+        assertEquals(sd.factor(0, ScaleBit.KEPT), sd.factor(0, Boolean.FALSE));
+        assertEquals(sd.factor(0, ScaleBit.DROPPED), sd.factor(0, Boolean.TRUE));
+    }
 }

@@ -3,6 +3,7 @@ package org.bnncim.ir.interp;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
+import org.bnncim.ir.ScaleBit;
 import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.Value;
@@ -102,7 +103,7 @@ public final class ReferenceInterpreter {
         }
         if (n instanceof Node.BinaryConv c) return conv(c, x, it.shape(), os);
         if (n instanceof Node.ScaleDropout s) {
-            Boolean z = bits == null ? null : bits.scaleBit(s.bit());
+            ScaleBit z = bits == null ? ScaleBit.EXPECTATION : bits.scaleBit(s.bit());
             double[] y = new double[x.length];
             int per = it.shape().perChannel();
             for (int i = 0; i < x.length; i++) y[i] = real(x[i], it) * s.factor(i / per, z);
@@ -115,7 +116,7 @@ public final class ReferenceInterpreter {
             return y;
         }
         if (n instanceof Node.Threshold t) {
-            Boolean z = bits == null || t.stochastic() == null ? null : bits.scaleBit(t.stochastic().bit());
+            ScaleBit z = bits == null || t.stochastic() == null ? ScaleBit.EXPECTATION : bits.scaleBit(t.stochastic().bit());
             var set = t.select(z);
             double[] y = new double[x.length];
             int per = it.shape().perChannel();
