@@ -23,6 +23,12 @@ public sealed interface Node {
     Tag tag();
 
     /**
+     * What is wrong with this node's element types and shapes, given the type of its (single) input; empty when
+     * it fits. The kind's own rules only: the verifier adds the graph-wide ones.
+     */
+    List<String> check(TensorType in);
+
+    /**
      * Node opcodes of {@code program.bnc} (docs/program-format.md). Written as explicit numbers, never
      * {@code ordinal()}: reordering the constants must not change a byte of any program.
      */
@@ -47,6 +53,14 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "input_quantize"; }
         public Tag tag() { return Tag.INPUT_QUANTIZE; }
+
+        public List<String> check(TensorType in) {
+            return new Problems()
+                    .expect(in.elem().isFloat(), "input must be float")
+                    .expect(output.elem().equals(ElemType.uint(bits)), "output must be u" + bits)
+                    .expect(in.shape().equals(output.shape()), "shape changes")
+                    .list();
+        }
     }
 
     /** float input to bipolar: +1 when {@code ge ? x >= t : x <= t}, per channel or scalar. */
@@ -59,6 +73,15 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "input_binarize"; }
         public Tag tag() { return Tag.INPUT_BINARIZE; }
+
+        public List<String> check(TensorType in) {
+            return new Problems()
+                    .expect(in.elem().isFloat(), "input must be float")
+                    .expect(output.elem().isBipolar(), "output must be bipolar")
+                    .expect(in.shape().equals(output.shape()), "shape changes")
+                    .expect(t.length == 1 || t.length == in.shape().channels(), "threshold count")
+                    .list();
+        }
 
         public boolean fires(float x, int channel) {
             int c = t.length == 1 ? 0 : channel;
@@ -82,6 +105,18 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "binary_dense"; }
         public Tag tag() { return Tag.BINARY_DENSE; }
+
+        public List<String> check(TensorType in) {
+            ElemType.Kind k = in.elem().kind();
+            return new Problems()
+                    .expect(k == ElemType.Kind.BIPOLAR || k == ElemType.Kind.GATED_BIPOLAR || k == ElemType.Kind.UINT
+                            || k == ElemType.Kind.INT, "input must be integral")
+                    .expect(in.shape().size() == weights.rows(), "input has " + in.shape().size()
+                            + " elements, weights have " + weights.rows() + " rows")
+                    .expect(output.shape().equals(Shape.of(weights.cols())), "output shape")
+                    .expect(output.elem().kind() == ElemType.Kind.INT, "output must be integer")
+                    .list();
+        }
     }
 
     /**
@@ -99,6 +134,17 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "binary_conv"; }
         public Tag tag() { return Tag.BINARY_CONV; }
+
+        public List<String> check(TensorType in) {
+            Shape out = output.shape();
+            return new Problems()
+                    .expect(in.elem().isIntegral(), "input must be integral")
+                    .expect(in.shape().rank() == 3 && in.shape().dim(0) == inChannels, "input must be [C,H,W]")
+                    .expect(weights.rows() == inChannels * kh * kw, "weight rows")
+                    .expect(out.rank() == 3 && out.dim(0) == weights.cols(), "output shape")
+                    .expect(output.elem().kind() == ElemType.Kind.INT, "output must be integer")
+                    .list();
+        }
 
         /** pads as ONNX orders them: top, left, bottom, right. */
         @Override
@@ -142,6 +188,16 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "scale_dropout"; }
         public Tag tag() { return Tag.SCALE_DROPOUT; }
+
+        public List<String> check(TensorType in) {
+            int ch = in.shape().channels();
+            return new Problems()
+                    .expect(output.elem().isFloat(), "output must be float")
+                    .expect(scale.length == 1 || scale.length == ch, "scale length")
+                    .expect(dropped.length == 1 || dropped.length == ch, "dropped length")
+                    .expect(p >= 0 && p < 1, "p outside [0,1)")
+                    .list();
+        }
 
         @Override
         public float[] scale() { return scale.clone(); }
@@ -193,6 +249,14 @@ public sealed interface Node {
         public String opName() { return "affine"; }
         public Tag tag() { return Tag.AFFINE; }
 
+        public List<String> check(TensorType in) {
+            Problems p = new Problems().expect(output.elem().isFloat(), "output must be float");
+            for (AffineStep st : steps) {
+                p.expect(st.c().length == 1 || st.c().length == in.shape().channels(), "constant length");
+            }
+            return p.list();
+        }
+
         public float apply(float x, int channel) {
             for (AffineStep s : steps) x = s.apply(x, channel);
             return x;
@@ -210,6 +274,10 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "sign"; }
         public Tag tag() { return Tag.SIGN; }
+
+        public List<String> check(TensorType in) {
+            return new Problems().expect(output.elem().isBipolar(), "output must be bipolar").list();
+        }
     }
 
     /**
@@ -221,6 +289,17 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "threshold"; }
         public Tag tag() { return Tag.THRESHOLD; }
+
+        public List<String> check(TensorType in) {
+            int ch = in.shape().channels();
+            return new Problems()
+                    .expect(in.elem().isIntegral(), "input must be integral")
+                    .expect(output.elem().isBipolar(), "output must be bipolar")
+                    .expect(expected.channels() == ch, "threshold count")
+                    .expect(stochastic == null || stochastic.kept().channels() == ch && stochastic.dropped().channels() == ch,
+                            "stochastic threshold count")
+                    .list();
+        }
 
         /** The comparator set for bit {@code z}; a layer without Scale-Dropout always uses {@code expected}. */
         public ThresholdSet select(ScaleBit z) {
@@ -268,6 +347,10 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "max_pool"; }
         public Tag tag() { return Tag.MAX_POOL; }
+
+        public List<String> check(TensorType in) {
+            return new Problems().expect(in.shape().rank() == 3 && in.elem().equals(output.elem()), "types").list();
+        }
         public int[] kernel() { return window.kernel(); }
         public int[] strides() { return window.strides(); }
         public int[] pads() { return window.pads(); }
@@ -278,6 +361,10 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "avg_pool"; }
         public Tag tag() { return Tag.AVG_POOL; }
+
+        public List<String> check(TensorType in) {
+            return new Problems().expect(in.shape().rank() == 3 && output.elem().isFloat(), "types").list();
+        }
         public int[] kernel() { return window.kernel(); }
         public int[] strides() { return window.strides(); }
         public int[] pads() { return window.pads(); }
@@ -288,6 +375,11 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "reshape"; }
         public Tag tag() { return Tag.RESHAPE; }
+
+        public List<String> check(TensorType in) {
+            return new Problems().expect(in.shape().size() == output.shape().size() && in.elem().equals(output.elem()),
+                    "reshape changes size or type").list();
+        }
     }
 
     /** Softmax over the flat per-example vector, float32. */
@@ -295,6 +387,10 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "softmax"; }
         public Tag tag() { return Tag.SOFTMAX; }
+
+        public List<String> check(TensorType in) {
+            return new Problems().expect(output.elem().isFloat(), "output must be float").list();
+        }
     }
 
     /**
@@ -306,5 +402,12 @@ public sealed interface Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "mc_dropout"; }
         public Tag tag() { return Tag.MC_DROPOUT; }
+
+        public List<String> check(TensorType in) {
+            return new Problems()
+                    .expect(in.elem().isBipolar(), "input must be bipolar")
+                    .expect(output.elem().kind() == ElemType.Kind.GATED_BIPOLAR, "output must be gated bipolar")
+                    .list();
+        }
     }
 }

@@ -93,6 +93,12 @@ class NodeTest {
     }
 
     @Test
+    void mcDropoutMustProduceGatedBipolar() {
+        Node.McDropout wrong = new Node.McDropout("drop", "r", v("g", new ElemType(ElemType.Kind.INT, 2), 4), 0.25f);
+        assertEquals(List.of("output must be gated bipolar"), wrong.check(new TensorType(ElemType.BIPOLAR, Shape.of(4))));
+    }
+
+    @Test
     void scaleBitPicksExpectationKeptOrDropped() {
         Node.ScaleDropout sd = new Node.ScaleDropout("sd", "c", v("s", ElemType.FLOAT32, 2), new float[] {0.5f, 2f}, new float[] {0.25f}, 0.2f, 0);
         assertEquals(Node.ScaleDropout.expectation(2f, 0.25f, 0.2f), sd.factor(1, ScaleBit.EXPECTATION));
