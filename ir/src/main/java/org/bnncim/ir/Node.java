@@ -3,11 +3,15 @@ package org.bnncim.ir;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An IR operation producing exactly one value. Per-channel constants always index the first per-example
  * dimension (ONNX axis 1). {@code name} is the ONNX node the operation came from, so every message and every
  * generated artefact can be traced back to the user's model.
+ *
+ * <p>The set of operations is closed: code that does something different per kind switches over this sealed
+ * interface without a default, so a new kind does not compile until every such place has decided what to do.
  */
 public sealed interface Node {
     String name();
@@ -46,6 +50,31 @@ public sealed interface Node {
         public int code() {
             return code;
         }
+    }
+
+    /** A slot of the stochastic unit's per-pass schedule that a node reads, and the slot's switching probability. */
+    record BitSlot(int bit, float p) {
+    }
+
+    /** The schedule slot this node's Scale-Dropout bit comes from, if it has one. */
+    default Optional<BitSlot> bitSlot() {
+        return switch (this) {
+            case ScaleDropout s -> Optional.of(new BitSlot(s.bit(), s.p()));
+            case Threshold t -> t.stochastic() == null ? Optional.empty()
+                    : Optional.of(new BitSlot(t.stochastic().bit(), t.stochastic().p()));
+            // MC-Dropout draws one bit per neuron from units of its own, not from the schedule
+            case McDropout m -> Optional.empty();
+            case InputQuantize q -> Optional.empty();
+            case InputBinarize b -> Optional.empty();
+            case BinaryDense d -> Optional.empty();
+            case BinaryConv c -> Optional.empty();
+            case Affine a -> Optional.empty();
+            case Sign s -> Optional.empty();
+            case MaxPool m -> Optional.empty();
+            case AvgPool a -> Optional.empty();
+            case Reshape r -> Optional.empty();
+            case Softmax s -> Optional.empty();
+        };
     }
 
     /** float input to an unsigned integer: {@code q = clamp(round(x * levels), 0, 2^bits - 1)}; scale 1/levels. */

@@ -123,4 +123,13 @@ class NodeTest {
         assertEquals(sd.factor(0, ScaleBit.KEPT), sd.factor(0, Boolean.FALSE));
         assertEquals(sd.factor(0, ScaleBit.DROPPED), sd.factor(0, Boolean.TRUE));
     }
+
+    @Test
+    void bitSlotsAreTheScheduleSlotsOfScaleDropoutLayers() {
+        Graph g = everyKind();
+        assertEquals(2, g.stochasticBits());
+        assertEquals(new Node.BitSlot(0, 0.2f), g.nodes().get(8).bitSlot().orElseThrow());
+        assertEquals(new Node.BitSlot(1, 0.3f), g.nodes().get(6).bitSlot().orElseThrow());
+        assertEquals(java.util.Optional.empty(), g.nodes().get(4).bitSlot());
+    }
 }

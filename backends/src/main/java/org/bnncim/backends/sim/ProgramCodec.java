@@ -120,51 +120,68 @@ public final class ProgramCodec {
         str(out, n.name());
         str(out, n.inputs().get(0));
         value(out, n.output());
-        if (n instanceof Node.InputQuantize q) {
-            out.writeInt(q.bits());
-            out.writeInt(q.levels());
-        } else if (n instanceof Node.InputBinarize b) {
-            floats(out, b.t());
-            out.writeInt(b.ge().length);
-            for (boolean x : b.ge()) out.writeBoolean(x);
-        } else if (n instanceof Node.BinaryConv c) {
-            out.writeInt(c.inChannels());
-            out.writeInt(c.kh());
-            out.writeInt(c.kw());
-            ints(out, c.strides());
-            ints(out, c.pads());
-            ints(out, c.dilations());
-        } else if (n instanceof Node.ScaleDropout s) {
-            floats(out, s.scale());
-            floats(out, s.dropped());
-            out.writeFloat(s.p());
-            out.writeInt(s.bit());
-        } else if (n instanceof Node.Affine a) {
-            out.writeInt(a.steps().size());
-            for (AffineStep st : a.steps()) {
-                out.writeByte(st.op().code());
-                floats(out, st.c());
+        switch (n) {
+            case Node.InputQuantize q -> {
+                out.writeInt(q.bits());
+                out.writeInt(q.levels());
             }
-        } else if (n instanceof Node.Threshold t) {
-            set(out, t.expected());
-            out.writeBoolean(t.stochastic() != null);
-            if (t.stochastic() != null) {
-                out.writeInt(t.stochastic().bit());
-                out.writeFloat(t.stochastic().p());
-                set(out, t.stochastic().kept());
-                set(out, t.stochastic().dropped());
+            case Node.InputBinarize b -> {
+                floats(out, b.t());
+                out.writeInt(b.ge().length);
+                for (boolean x : b.ge()) out.writeBoolean(x);
             }
-        } else if (n instanceof Node.MaxPool m) {
-            ints(out, m.kernel());
-            ints(out, m.strides());
-            ints(out, m.pads());
-        } else if (n instanceof Node.AvgPool m) {
-            ints(out, m.kernel());
-            ints(out, m.strides());
-            ints(out, m.pads());
-            out.writeBoolean(m.countIncludePad());
-        } else if (n instanceof Node.McDropout m) {
-            out.writeFloat(m.p());
+            case Node.BinaryDense d -> {
+                // the weights are the crossbar images
+            }
+            case Node.BinaryConv c -> {
+                out.writeInt(c.inChannels());
+                out.writeInt(c.kh());
+                out.writeInt(c.kw());
+                ints(out, c.strides());
+                ints(out, c.pads());
+                ints(out, c.dilations());
+            }
+            case Node.ScaleDropout s -> {
+                floats(out, s.scale());
+                floats(out, s.dropped());
+                out.writeFloat(s.p());
+                out.writeInt(s.bit());
+            }
+            case Node.Affine a -> {
+                out.writeInt(a.steps().size());
+                for (AffineStep st : a.steps()) {
+                    out.writeByte(st.op().code());
+                    floats(out, st.c());
+                }
+            }
+            case Node.Sign s -> {
+            }
+            case Node.Threshold t -> {
+                set(out, t.expected());
+                out.writeBoolean(t.stochastic() != null);
+                if (t.stochastic() != null) {
+                    out.writeInt(t.stochastic().bit());
+                    out.writeFloat(t.stochastic().p());
+                    set(out, t.stochastic().kept());
+                    set(out, t.stochastic().dropped());
+                }
+            }
+            case Node.MaxPool m -> {
+                ints(out, m.kernel());
+                ints(out, m.strides());
+                ints(out, m.pads());
+            }
+            case Node.AvgPool m -> {
+                ints(out, m.kernel());
+                ints(out, m.strides());
+                ints(out, m.pads());
+                out.writeBoolean(m.countIncludePad());
+            }
+            case Node.Reshape r -> {
+            }
+            case Node.Softmax s -> {
+            }
+            case Node.McDropout m -> out.writeFloat(m.p());
         }
     }
 
@@ -267,15 +284,7 @@ public final class ProgramCodec {
             if (in.read() != -1) throw new BnncimException(source + ": trailing bytes after the program");
             // weight matrices come back from the crossbars, so a program is only as right as its images
             List<Node> withWeights = new ArrayList<>();
-            for (Node n : nodes) {
-                if (n instanceof Node.BinaryDense d) {
-                    n = new Node.BinaryDense(d.name(), d.input(), d.output(), CrossbarImages.weights(m, images, d.name()));
-                } else if (n instanceof Node.BinaryConv c) {
-                    n = new Node.BinaryConv(c.name(), c.input(), c.output(), CrossbarImages.weights(m, images, c.name()),
-                            c.inChannels(), c.kh(), c.kw(), c.strides(), c.pads(), c.dilations());
-                }
-                withWeights.add(n);
-            }
+            for (Node n : nodes) withWeights.add(withWeights(n, m, images));
             Graph g = new Graph(name, inputs, withWeights, outputs, notes, m);
             List<String> problems = org.bnncim.ir.Verifier.check(g);
             if (!problems.isEmpty()) throw new BnncimException(source + ": inconsistent program: " + problems.get(0));
@@ -287,6 +296,26 @@ public final class ProgramCodec {
         } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
             throw new BnncimException(source + ": corrupt simulator program (" + e.getMessage() + ")");
         }
+    }
+
+    /** A crossbar layer with its weights read back from the images; any other node as it is. */
+    private static Node withWeights(Node n, Mapping m, List<CrossbarImages.Image> images) {
+        return switch (n) {
+            case Node.BinaryDense d -> new Node.BinaryDense(d.name(), d.input(), d.output(), CrossbarImages.weights(m, images, d.name()));
+            case Node.BinaryConv c -> new Node.BinaryConv(c.name(), c.input(), c.output(), CrossbarImages.weights(m, images, c.name()),
+                    c.inChannels(), c.kh(), c.kw(), c.strides(), c.pads(), c.dilations());
+            case Node.InputQuantize q -> q;
+            case Node.InputBinarize b -> b;
+            case Node.ScaleDropout s -> s;
+            case Node.Affine a -> a;
+            case Node.Sign s -> s;
+            case Node.Threshold t -> t;
+            case Node.MaxPool p -> p;
+            case Node.AvgPool p -> p;
+            case Node.Reshape r -> r;
+            case Node.Softmax s -> s;
+            case Node.McDropout d -> d;
+        };
     }
 
     /** The constant numbered {@code code}; a number this version does not know is refused in one line. */
