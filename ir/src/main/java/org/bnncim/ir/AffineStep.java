@@ -7,12 +7,24 @@ import java.util.Arrays;
  * (not pre-fused) so the interpreter rounds the way ONNX Runtime does, and threshold folding stays exact.
  */
 public record AffineStep(Op op, float[] c) {
-    public enum Op {
-        /** x * c */ MUL,
-        /** x + c */ ADD,
-        /** x - c */ SUB,
-        /** c - x */ RSUB,
-        /** x / c */ DIV
+    /** The operation, with its code in {@code program.bnc}. */
+    public enum Op implements WireCode {
+        /** x * c */ MUL(0),
+        /** x + c */ ADD(1),
+        /** x - c */ SUB(2),
+        /** c - x */ RSUB(3),
+        /** x / c */ DIV(4);
+
+        private final int code;
+
+        Op(int code) {
+            this.code = code;
+        }
+
+        @Override
+        public int code() {
+            return code;
+        }
     }
 
     public AffineStep {

@@ -92,10 +92,7 @@ public final class Graph {
     /** How many stochastic bits one forward pass needs: one per Scale-Dropout layer. */
     public int stochasticBits() {
         int max = -1;
-        for (Node n : nodes) {
-            if (n instanceof Node.ScaleDropout s) max = Math.max(max, s.bit());
-            if (n instanceof Node.Threshold t && t.stochastic() != null) max = Math.max(max, t.stochastic().bit());
-        }
+        for (Node n : nodes) max = Math.max(max, n.bitSlot().map(Node.BitSlot::bit).orElse(-1));
         return max + 1;
     }
 

@@ -3,11 +3,15 @@ package org.bnncim.ir;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An IR operation producing exactly one value. Per-channel constants always index the first per-example
  * dimension (ONNX axis 1). {@code name} is the ONNX node the operation came from, so every message and every
  * generated artefact can be traced back to the user's model.
+ *
+ * <p>The set of operations is closed: code that does something different per kind switches over this sealed
+ * interface without a default, so a new kind does not compile until every such place has decided what to do.
  */
 public sealed interface Node {
     String name();
@@ -19,10 +23,73 @@ public sealed interface Node {
     /** Short lower-case operation name used by the printers. */
     String opName();
 
+    /** This kind's stable number in {@code program.bnc}. */
+    Tag tag();
+
+    /**
+     * What is wrong with this node's element types and shapes, given the type of its (single) input; empty when
+     * it fits. The kind's own rules only: the verifier adds the graph-wide ones.
+     */
+    List<String> check(TensorType in);
+
+    /**
+     * Node opcodes of {@code program.bnc} (docs/program-format.md). Written as explicit numbers, never
+     * {@code ordinal()}: reordering the constants must not change a byte of any program.
+     */
+    enum Tag implements WireCode {
+        INPUT_QUANTIZE(0), INPUT_BINARIZE(1), BINARY_DENSE(2), BINARY_CONV(3), SCALE_DROPOUT(4), AFFINE(5), SIGN(6),
+        THRESHOLD(7), MAX_POOL(8), AVG_POOL(9), RESHAPE(10), SOFTMAX(11), MC_DROPOUT(12);
+
+        private final int code;
+
+        Tag(int code) {
+            this.code = code;
+        }
+
+        @Override
+        public int code() {
+            return code;
+        }
+    }
+
+    /** A slot of the stochastic unit's per-pass schedule that a node reads, and the slot's switching probability. */
+    record BitSlot(int bit, float p) {
+    }
+
+    /** The schedule slot this node's Scale-Dropout bit comes from, if it has one. */
+    default Optional<BitSlot> bitSlot() {
+        return switch (this) {
+            case ScaleDropout s -> Optional.of(new BitSlot(s.bit(), s.p()));
+            case Threshold t -> t.stochastic() == null ? Optional.empty()
+                    : Optional.of(new BitSlot(t.stochastic().bit(), t.stochastic().p()));
+            // MC-Dropout draws one bit per neuron from units of its own, not from the schedule
+            case McDropout m -> Optional.empty();
+            case InputQuantize q -> Optional.empty();
+            case InputBinarize b -> Optional.empty();
+            case BinaryDense d -> Optional.empty();
+            case BinaryConv c -> Optional.empty();
+            case Affine a -> Optional.empty();
+            case Sign s -> Optional.empty();
+            case MaxPool m -> Optional.empty();
+            case AvgPool a -> Optional.empty();
+            case Reshape r -> Optional.empty();
+            case Softmax s -> Optional.empty();
+        };
+    }
+
     /** float input to an unsigned integer: {@code q = clamp(round(x * levels), 0, 2^bits - 1)}; scale 1/levels. */
     record InputQuantize(String name, String input, Value output, int bits, int levels) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "input_quantize"; }
+        public Tag tag() { return Tag.INPUT_QUANTIZE; }
+
+        public List<String> check(TensorType in) {
+            return new Problems()
+                    .expect(in.elem().isFloat(), "input must be float")
+                    .expect(output.elem().equals(ElemType.uint(bits)), "output must be u" + bits)
+                    .expect(in.shape().equals(output.shape()), "shape changes")
+                    .list();
+        }
     }
 
     /** float input to bipolar: +1 when {@code ge ? x >= t : x <= t}, per channel or scalar. */
@@ -34,6 +101,16 @@ public sealed interface Node {
         }
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "input_binarize"; }
+        public Tag tag() { return Tag.INPUT_BINARIZE; }
+
+        public List<String> check(TensorType in) {
+            return new Problems()
+                    .expect(in.elem().isFloat(), "input must be float")
+                    .expect(output.elem().isBipolar(), "output must be bipolar")
+                    .expect(in.shape().equals(output.shape()), "shape changes")
+                    .expect(t.length == 1 || t.length == in.shape().channels(), "threshold count")
+                    .list();
+        }
 
         public boolean fires(float x, int channel) {
             int c = t.length == 1 ? 0 : channel;
@@ -56,6 +133,19 @@ public sealed interface Node {
     record BinaryDense(String name, String input, Value output, BitMatrix weights) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "binary_dense"; }
+        public Tag tag() { return Tag.BINARY_DENSE; }
+
+        public List<String> check(TensorType in) {
+            ElemType.Kind k = in.elem().kind();
+            return new Problems()
+                    .expect(k == ElemType.Kind.BIPOLAR || k == ElemType.Kind.GATED_BIPOLAR || k == ElemType.Kind.UINT
+                            || k == ElemType.Kind.INT, "input must be integral")
+                    .expect(in.shape().size() == weights.rows(), "input has " + in.shape().size()
+                            + " elements, weights have " + weights.rows() + " rows")
+                    .expect(output.shape().equals(Shape.of(weights.cols())), "output shape")
+                    .expect(output.elem().kind() == ElemType.Kind.INT, "output must be integer")
+                    .list();
+        }
     }
 
     /**
@@ -72,6 +162,18 @@ public sealed interface Node {
         }
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "binary_conv"; }
+        public Tag tag() { return Tag.BINARY_CONV; }
+
+        public List<String> check(TensorType in) {
+            Shape out = output.shape();
+            return new Problems()
+                    .expect(in.elem().isIntegral(), "input must be integral")
+                    .expect(in.shape().rank() == 3 && in.shape().dim(0) == inChannels, "input must be [C,H,W]")
+                    .expect(weights.rows() == inChannels * kh * kw, "weight rows")
+                    .expect(out.rank() == 3 && out.dim(0) == weights.cols(), "output shape")
+                    .expect(output.elem().kind() == ElemType.Kind.INT, "output must be integer")
+                    .list();
+        }
 
         /** pads as ONNX orders them: top, left, bottom, right. */
         @Override
@@ -114,17 +216,40 @@ public sealed interface Node {
         }
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "scale_dropout"; }
+        public Tag tag() { return Tag.SCALE_DROPOUT; }
+
+        public List<String> check(TensorType in) {
+            int ch = in.shape().channels();
+            return new Problems()
+                    .expect(output.elem().isFloat(), "output must be float")
+                    .expect(scale.length == 1 || scale.length == ch, "scale length")
+                    .expect(dropped.length == 1 || dropped.length == ch, "dropped length")
+                    .expect(p >= 0 && p < 1, "p outside [0,1)")
+                    .list();
+        }
 
         @Override
         public float[] scale() { return scale.clone(); }
         @Override
         public float[] dropped() { return dropped.clone(); }
 
-        public float factor(int channel, Boolean z) {
+        public float factor(int channel, ScaleBit z) {
             float s = scale.length == 1 ? scale[0] : scale[channel];
             float d = dropped.length == 1 ? dropped[0] : dropped[channel];
-            if (z == null) return expectation(s, d, p);
-            return z ? d : s;
+            return switch (z) {
+                case EXPECTATION -> expectation(s, d, p);
+                case KEPT -> s;
+                case DROPPED -> d;
+            };
+        }
+
+        /**
+         * The former tri-state form (null = expectation, true = dropped), kept only until the simulator, which
+         * is being split elsewhere, calls {@link #factor(int, ScaleBit)}.
+         */
+        @Deprecated(forRemoval = true)
+        public float factor(int channel, Boolean z) {
+            return factor(channel, z == null ? ScaleBit.EXPECTATION : ScaleBit.of(z));
         }
 
         /** The deterministic factor, computed the one way every part of bnncim (and the reference form) uses. */
@@ -151,6 +276,15 @@ public sealed interface Node {
         }
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "affine"; }
+        public Tag tag() { return Tag.AFFINE; }
+
+        public List<String> check(TensorType in) {
+            Problems p = new Problems().expect(output.elem().isFloat(), "output must be float");
+            for (AffineStep st : steps) {
+                p.expect(st.c().length == 1 || st.c().length == in.shape().channels(), "constant length");
+            }
+            return p.list();
+        }
 
         public float apply(float x, int channel) {
             for (AffineStep s : steps) x = s.apply(x, channel);
@@ -168,6 +302,11 @@ public sealed interface Node {
     record Sign(String name, String input, Value output) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "sign"; }
+        public Tag tag() { return Tag.SIGN; }
+
+        public List<String> check(TensorType in) {
+            return new Problems().expect(output.elem().isBipolar(), "output must be bipolar").list();
+        }
     }
 
     /**
@@ -178,10 +317,27 @@ public sealed interface Node {
             implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "threshold"; }
+        public Tag tag() { return Tag.THRESHOLD; }
 
-        public ThresholdSet select(Boolean z) {
-            if (stochastic == null || z == null) return expected;
-            return z ? stochastic.dropped() : stochastic.kept();
+        public List<String> check(TensorType in) {
+            int ch = in.shape().channels();
+            return new Problems()
+                    .expect(in.elem().isIntegral(), "input must be integral")
+                    .expect(output.elem().isBipolar(), "output must be bipolar")
+                    .expect(expected.channels() == ch, "threshold count")
+                    .expect(stochastic == null || stochastic.kept().channels() == ch && stochastic.dropped().channels() == ch,
+                            "stochastic threshold count")
+                    .list();
+        }
+
+        /** The comparator set for bit {@code z}; a layer without Scale-Dropout always uses {@code expected}. */
+        public ThresholdSet select(ScaleBit z) {
+            if (stochastic == null) return expected;
+            return switch (z) {
+                case EXPECTATION -> expected;
+                case KEPT -> stochastic.kept();
+                case DROPPED -> stochastic.dropped();
+            };
         }
     }
 
@@ -219,6 +375,11 @@ public sealed interface Node {
     record MaxPool(String name, String input, Value output, Window window) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "max_pool"; }
+        public Tag tag() { return Tag.MAX_POOL; }
+
+        public List<String> check(TensorType in) {
+            return new Problems().expect(in.shape().rank() == 3 && in.elem().equals(output.elem()), "types").list();
+        }
         public int[] kernel() { return window.kernel(); }
         public int[] strides() { return window.strides(); }
         public int[] pads() { return window.pads(); }
@@ -228,6 +389,11 @@ public sealed interface Node {
     record AvgPool(String name, String input, Value output, Window window, boolean countIncludePad) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "avg_pool"; }
+        public Tag tag() { return Tag.AVG_POOL; }
+
+        public List<String> check(TensorType in) {
+            return new Problems().expect(in.shape().rank() == 3 && output.elem().isFloat(), "types").list();
+        }
         public int[] kernel() { return window.kernel(); }
         public int[] strides() { return window.strides(); }
         public int[] pads() { return window.pads(); }
@@ -237,12 +403,23 @@ public sealed interface Node {
     record Reshape(String name, String input, Value output) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "reshape"; }
+        public Tag tag() { return Tag.RESHAPE; }
+
+        public List<String> check(TensorType in) {
+            return new Problems().expect(in.shape().size() == output.shape().size() && in.elem().equals(output.elem()),
+                    "reshape changes size or type").list();
+        }
     }
 
     /** Softmax over the flat per-example vector, float32. */
     record Softmax(String name, String input, Value output) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "softmax"; }
+        public Tag tag() { return Tag.SOFTMAX; }
+
+        public List<String> check(TensorType in) {
+            return new Problems().expect(output.elem().isFloat(), "output must be float").list();
+        }
     }
 
     /**
@@ -253,5 +430,13 @@ public sealed interface Node {
     record McDropout(String name, String input, Value output, float p) implements Node {
         public List<String> inputs() { return List.of(input); }
         public String opName() { return "mc_dropout"; }
+        public Tag tag() { return Tag.MC_DROPOUT; }
+
+        public List<String> check(TensorType in) {
+            return new Problems()
+                    .expect(in.elem().isBipolar(), "input must be bipolar")
+                    .expect(output.elem().kind() == ElemType.Kind.GATED_BIPOLAR, "output must be gated bipolar")
+                    .list();
+        }
     }
 }

@@ -183,46 +183,43 @@ public final class TextPrinter {
     }
 
     private static String attributes(Node n) {
-        if (n instanceof Node.InputQuantize q) return "bits=" + q.bits() + ", levels=" + q.levels();
-        if (n instanceof Node.InputBinarize b) {
-            if (b.t().length == 1) return "+1 when x " + (b.ge()[0] ? ">= " : "<= ") + num(b.t()[0]);
-            return "per-channel float thresholds " + floats(b.t());
-        }
-        if (n instanceof Node.BinaryDense d) return weights(d.weights());
-        if (n instanceof Node.BinaryConv c) {
-            return "kernel=" + c.kh() + "x" + c.kw() + ", strides=" + ints(c.strides()) + ", pads=" + ints(c.pads())
+        return switch (n) {
+            case Node.InputQuantize q -> "bits=" + q.bits() + ", levels=" + q.levels();
+            case Node.InputBinarize b -> b.t().length == 1
+                    ? "+1 when x " + (b.ge()[0] ? ">= " : "<= ") + num(b.t()[0])
+                    : "per-channel float thresholds " + floats(b.t());
+            case Node.BinaryDense d -> weights(d.weights());
+            case Node.BinaryConv c -> "kernel=" + c.kh() + "x" + c.kw() + ", strides=" + ints(c.strides()) + ", pads=" + ints(c.pads())
                     + (c.dilations()[0] != 1 || c.dilations()[1] != 1 ? ", dilations=" + ints(c.dilations()) : "")
                     + ", " + weights(c.weights());
-        }
-        if (n instanceof Node.ScaleDropout s) {
-            return "p=" + num(s.p()) + ", bit=" + s.bit() + ", scale=" + floats(s.scale())
+            case Node.ScaleDropout s -> "p=" + num(s.p()) + ", bit=" + s.bit() + ", scale=" + floats(s.scale())
                     + ", dropped=" + floats(s.dropped());
-        }
-        if (n instanceof Node.Affine a) {
-            StringBuilder sb = new StringBuilder();
-            for (AffineStep st : a.steps()) {
-                if (sb.length() > 0) sb.append("; ");
-                sb.append(st.op().name().toLowerCase(Locale.ROOT)).append(' ').append(floats(st.c()));
+            case Node.Affine a -> {
+                StringBuilder sb = new StringBuilder();
+                for (AffineStep st : a.steps()) {
+                    if (sb.length() > 0) sb.append("; ");
+                    sb.append(st.op().name().toLowerCase(Locale.ROOT)).append(' ').append(floats(st.c()));
+                }
+                yield sb.toString();
             }
-            return sb.toString();
-        }
-        if (n instanceof Node.Threshold t) {
-            StringBuilder sb = new StringBuilder();
-            sb.append(set(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
-            if (t.stochastic() != null) {
-                sb.append(", stochastic bit=").append(t.stochastic().bit()).append(" p=").append(num(t.stochastic().p()))
-                        .append(", ").append(set("kept", t.stochastic().kept()))
-                        .append(", ").append(set("dropped", t.stochastic().dropped()));
+            case Node.Threshold t -> {
+                StringBuilder sb = new StringBuilder();
+                sb.append(set(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
+                if (t.stochastic() != null) {
+                    sb.append(", stochastic bit=").append(t.stochastic().bit()).append(" p=").append(num(t.stochastic().p()))
+                            .append(", ").append(set("kept", t.stochastic().kept()))
+                            .append(", ").append(set("dropped", t.stochastic().dropped()));
+                }
+                yield sb.toString();
             }
-            return sb.toString();
-        }
-        if (n instanceof Node.MaxPool m) return "kernel=" + ints(m.kernel()) + ", strides=" + ints(m.strides()) + ", pads=" + ints(m.pads());
-        if (n instanceof Node.AvgPool a) {
-            return "kernel=" + ints(a.kernel()) + ", strides=" + ints(a.strides()) + ", pads=" + ints(a.pads())
+            case Node.MaxPool m -> "kernel=" + ints(m.kernel()) + ", strides=" + ints(m.strides()) + ", pads=" + ints(m.pads());
+            case Node.AvgPool a -> "kernel=" + ints(a.kernel()) + ", strides=" + ints(a.strides()) + ", pads=" + ints(a.pads())
                     + (a.countIncludePad() ? ", count_include_pad" : "");
-        }
-        if (n instanceof Node.McDropout m) return "p=" + num(m.p());
-        return "";
+            case Node.McDropout m -> "p=" + num(m.p());
+            case Node.Sign s -> "";
+            case Node.Reshape r -> "";
+            case Node.Softmax s -> "";
+        };
     }
 
     private static String set(String label, ThresholdSet s) {

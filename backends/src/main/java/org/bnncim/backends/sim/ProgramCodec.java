@@ -10,6 +10,7 @@ import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.WireCode;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarImages;
 import org.bnncim.ir.mapping.CrossbarSlot;
@@ -41,9 +42,6 @@ public final class ProgramCodec {
     public static final byte[] MAGIC = "BNNCSIM".getBytes(StandardCharsets.US_ASCII);
     public static final int VERSION = 1;
     private static final int MAX_COUNT = 1 << 28;
-
-    private enum Op { INPUT_QUANTIZE, INPUT_BINARIZE, BINARY_DENSE, BINARY_CONV, SCALE_DROPOUT, AFFINE, SIGN, THRESHOLD,
-        MAX_POOL, AVG_POOL, RESHAPE, SOFTMAX, MC_DROPOUT }
 
     private ProgramCodec() {
     }
@@ -88,8 +86,13 @@ public final class ProgramCodec {
 
     private static void value(DataOutputStream out, Value v) throws IOException {
         str(out, v.name());
-        out.writeByte(v.elem().kind().ordinal());
-        out.writeByte(v.elem().bits());
+        ElemType e = v.elem();
+        if (e.kind() == ElemType.Kind.INT && e.bits() == 2) {
+            // version 1 stores gated bipolar as exactly this: written, it would come back as gated bipolar
+            throw new IllegalStateException(v.name() + ": a signed 2-bit value cannot be stored in program format " + VERSION);
+        }
+        out.writeByte(e.kind().code());
+        out.writeByte(e.bits());
         ints(out, v.shape().dims());
         out.writeDouble(v.type().scale());
     }
@@ -113,73 +116,73 @@ public final class ProgramCodec {
     }
 
     private static void node(DataOutputStream out, Node n) throws IOException {
-        Op op = opOf(n);
-        out.writeByte(op.ordinal());
+        out.writeByte(n.tag().code());
         str(out, n.name());
         str(out, n.inputs().get(0));
         value(out, n.output());
-        if (n instanceof Node.InputQuantize q) {
-            out.writeInt(q.bits());
-            out.writeInt(q.levels());
-        } else if (n instanceof Node.InputBinarize b) {
-            floats(out, b.t());
-            out.writeInt(b.ge().length);
-            for (boolean x : b.ge()) out.writeBoolean(x);
-        } else if (n instanceof Node.BinaryConv c) {
-            out.writeInt(c.inChannels());
-            out.writeInt(c.kh());
-            out.writeInt(c.kw());
-            ints(out, c.strides());
-            ints(out, c.pads());
-            ints(out, c.dilations());
-        } else if (n instanceof Node.ScaleDropout s) {
-            floats(out, s.scale());
-            floats(out, s.dropped());
-            out.writeFloat(s.p());
-            out.writeInt(s.bit());
-        } else if (n instanceof Node.Affine a) {
-            out.writeInt(a.steps().size());
-            for (AffineStep st : a.steps()) {
-                out.writeByte(st.op().ordinal());
-                floats(out, st.c());
+        switch (n) {
+            case Node.InputQuantize q -> {
+                out.writeInt(q.bits());
+                out.writeInt(q.levels());
             }
-        } else if (n instanceof Node.Threshold t) {
-            set(out, t.expected());
-            out.writeBoolean(t.stochastic() != null);
-            if (t.stochastic() != null) {
-                out.writeInt(t.stochastic().bit());
-                out.writeFloat(t.stochastic().p());
-                set(out, t.stochastic().kept());
-                set(out, t.stochastic().dropped());
+            case Node.InputBinarize b -> {
+                floats(out, b.t());
+                out.writeInt(b.ge().length);
+                for (boolean x : b.ge()) out.writeBoolean(x);
             }
-        } else if (n instanceof Node.MaxPool m) {
-            ints(out, m.kernel());
-            ints(out, m.strides());
-            ints(out, m.pads());
-        } else if (n instanceof Node.AvgPool m) {
-            ints(out, m.kernel());
-            ints(out, m.strides());
-            ints(out, m.pads());
-            out.writeBoolean(m.countIncludePad());
-        } else if (n instanceof Node.McDropout m) {
-            out.writeFloat(m.p());
+            case Node.BinaryDense d -> {
+                // the weights are the crossbar images
+            }
+            case Node.BinaryConv c -> {
+                out.writeInt(c.inChannels());
+                out.writeInt(c.kh());
+                out.writeInt(c.kw());
+                ints(out, c.strides());
+                ints(out, c.pads());
+                ints(out, c.dilations());
+            }
+            case Node.ScaleDropout s -> {
+                floats(out, s.scale());
+                floats(out, s.dropped());
+                out.writeFloat(s.p());
+                out.writeInt(s.bit());
+            }
+            case Node.Affine a -> {
+                out.writeInt(a.steps().size());
+                for (AffineStep st : a.steps()) {
+                    out.writeByte(st.op().code());
+                    floats(out, st.c());
+                }
+            }
+            case Node.Sign s -> {
+            }
+            case Node.Threshold t -> {
+                set(out, t.expected());
+                out.writeBoolean(t.stochastic() != null);
+                if (t.stochastic() != null) {
+                    out.writeInt(t.stochastic().bit());
+                    out.writeFloat(t.stochastic().p());
+                    set(out, t.stochastic().kept());
+                    set(out, t.stochastic().dropped());
+                }
+            }
+            case Node.MaxPool m -> {
+                ints(out, m.kernel());
+                ints(out, m.strides());
+                ints(out, m.pads());
+            }
+            case Node.AvgPool m -> {
+                ints(out, m.kernel());
+                ints(out, m.strides());
+                ints(out, m.pads());
+                out.writeBoolean(m.countIncludePad());
+            }
+            case Node.Reshape r -> {
+            }
+            case Node.Softmax s -> {
+            }
+            case Node.McDropout m -> out.writeFloat(m.p());
         }
-    }
-
-    private static Op opOf(Node n) {
-        if (n instanceof Node.InputQuantize) return Op.INPUT_QUANTIZE;
-        if (n instanceof Node.InputBinarize) return Op.INPUT_BINARIZE;
-        if (n instanceof Node.BinaryDense) return Op.BINARY_DENSE;
-        if (n instanceof Node.BinaryConv) return Op.BINARY_CONV;
-        if (n instanceof Node.ScaleDropout) return Op.SCALE_DROPOUT;
-        if (n instanceof Node.Affine) return Op.AFFINE;
-        if (n instanceof Node.Sign) return Op.SIGN;
-        if (n instanceof Node.Threshold) return Op.THRESHOLD;
-        if (n instanceof Node.MaxPool) return Op.MAX_POOL;
-        if (n instanceof Node.AvgPool) return Op.AVG_POOL;
-        if (n instanceof Node.Reshape) return Op.RESHAPE;
-        if (n instanceof Node.Softmax) return Op.SOFTMAX;
-        return Op.MC_DROPOUT;
     }
 
     private static void mapping(DataOutputStream out, Mapping m) throws IOException {
@@ -187,7 +190,7 @@ public final class ProgramCodec {
         str(out, a.name());
         out.writeInt(a.rows());
         out.writeInt(a.cols());
-        out.writeByte(a.encoding().ordinal());
+        out.writeByte(a.encoding().code());
         out.writeInt(a.crossbarsPerTile());
         out.writeInt(a.tilesPerChip());
         out.writeInt(a.chips());
@@ -222,7 +225,7 @@ public final class ProgramCodec {
             out.writeInt(s.slot());
         }
         StochasticUnit u = m.stochastic();
-        out.writeByte(u.kind().ordinal());
+        out.writeByte(u.kind().code());
         out.writeInt(u.units());
         out.writeInt(u.schedule().size());
         for (StochasticUnit.Entry en : u.schedule()) {
@@ -269,27 +272,19 @@ public final class ProgramCodec {
             for (int i = 0; i < nn; i++) notes.put(rstr(in), rstr(in));
             List<Value> inputs = new ArrayList<>();
             int ni = count(in);
-            for (int i = 0; i < ni; i++) inputs.add(rvalue(in));
+            for (int i = 0; i < ni; i++) inputs.add(rvalue(in, source));
             List<Node> nodes = new ArrayList<>();
             int nodesCount = count(in);
-            for (int i = 0; i < nodesCount; i++) nodes.add(rnode(in));
+            for (int i = 0; i < nodesCount; i++) nodes.add(rnode(in, source, i));
             List<String> outputs = new ArrayList<>();
             int no = count(in);
             for (int i = 0; i < no; i++) outputs.add(rstr(in));
-            Mapping m = rmapping(in);
+            Mapping m = rmapping(in, source);
             List<CrossbarImages.Image> images = rimages(in, m.arch());
             if (in.read() != -1) throw new BnncimException(source + ": trailing bytes after the program");
             // weight matrices come back from the crossbars, so a program is only as right as its images
             List<Node> withWeights = new ArrayList<>();
-            for (Node n : nodes) {
-                if (n instanceof Node.BinaryDense d) {
-                    n = new Node.BinaryDense(d.name(), d.input(), d.output(), CrossbarImages.weights(m, images, d.name()));
-                } else if (n instanceof Node.BinaryConv c) {
-                    n = new Node.BinaryConv(c.name(), c.input(), c.output(), CrossbarImages.weights(m, images, c.name()),
-                            c.inChannels(), c.kh(), c.kw(), c.strides(), c.pads(), c.dilations());
-                }
-                withWeights.add(n);
-            }
+            for (Node n : nodes) withWeights.add(withWeights(n, m, images));
             Graph g = new Graph(name, inputs, withWeights, outputs, notes, m);
             List<String> problems = org.bnncim.ir.Verifier.check(g);
             if (!problems.isEmpty()) throw new BnncimException(source + ": inconsistent program: " + problems.get(0));
@@ -301,6 +296,33 @@ public final class ProgramCodec {
         } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
             throw new BnncimException(source + ": corrupt simulator program (" + e.getMessage() + ")");
         }
+    }
+
+    /** A crossbar layer with its weights read back from the images; any other node as it is. */
+    private static Node withWeights(Node n, Mapping m, List<CrossbarImages.Image> images) {
+        return switch (n) {
+            case Node.BinaryDense d -> new Node.BinaryDense(d.name(), d.input(), d.output(), CrossbarImages.weights(m, images, d.name()));
+            case Node.BinaryConv c -> new Node.BinaryConv(c.name(), c.input(), c.output(), CrossbarImages.weights(m, images, c.name()),
+                    c.inChannels(), c.kh(), c.kw(), c.strides(), c.pads(), c.dilations());
+            case Node.InputQuantize q -> q;
+            case Node.InputBinarize b -> b;
+            case Node.ScaleDropout s -> s;
+            case Node.Affine a -> a;
+            case Node.Sign s -> s;
+            case Node.Threshold t -> t;
+            case Node.MaxPool p -> p;
+            case Node.AvgPool p -> p;
+            case Node.Reshape r -> r;
+            case Node.Softmax s -> s;
+            case Node.McDropout d -> d;
+        };
+    }
+
+    /** The constant numbered {@code code}; a number this version does not know is refused in one line. */
+    private static <E extends Enum<E> & WireCode> E known(Class<E> type, int code, String what, String source, String where) {
+        E e = WireCode.find(type, code);
+        if (e == null) throw new BnncimException(source + ": unknown " + what + " " + code + where);
+        return e;
     }
 
     private static int count(DataInputStream in) throws IOException {
@@ -317,13 +339,15 @@ public final class ProgramCodec {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    private static Value rvalue(DataInputStream in) throws IOException {
+    private static Value rvalue(DataInputStream in, String source) throws IOException {
         String name = rstr(in);
-        ElemType.Kind kind = ElemType.Kind.values()[in.readUnsignedByte()];
+        int kind = in.readUnsignedByte();
         int bits = in.readUnsignedByte();
+        ElemType elem = ElemType.ofCode(kind, bits);
+        if (elem == null) throw new BnncimException(source + ": unknown element kind " + kind + " of value " + name);
         int[] dims = rints(in);
         double scale = in.readDouble();
-        return new Value(name, new TensorType(new ElemType(kind, bits), Shape.of(dims), scale));
+        return new Value(name, new TensorType(elem, Shape.of(dims), scale));
     }
 
     private static int[] rints(DataInputStream in) throws IOException {
@@ -351,11 +375,12 @@ public final class ProgramCodec {
         return new ThresholdSet(t, ge);
     }
 
-    private static Node rnode(DataInputStream in) throws IOException {
-        Op op = Op.values()[in.readUnsignedByte()];
+    private static Node rnode(DataInputStream in, String source, int index) throws IOException {
+        String at = " at node #" + index;
+        Node.Tag tag = known(Node.Tag.class, in.readUnsignedByte(), "node tag", source, at);
         String name = rstr(in), input = rstr(in);
-        Value out = rvalue(in);
-        return switch (op) {
+        Value out = rvalue(in, source);
+        return switch (tag) {
             case INPUT_QUANTIZE -> new Node.InputQuantize(name, input, out, in.readInt(), in.readInt());
             case INPUT_BINARIZE -> {
                 float[] t = rfloats(in);
@@ -372,7 +397,9 @@ public final class ProgramCodec {
             case AFFINE -> {
                 int n = count(in);
                 List<AffineStep> steps = new ArrayList<>();
-                for (int i = 0; i < n; i++) steps.add(new AffineStep(AffineStep.Op.values()[in.readUnsignedByte()], rfloats(in)));
+                for (int i = 0; i < n; i++) {
+                    steps.add(new AffineStep(known(AffineStep.Op.class, in.readUnsignedByte(), "affine step op", source, at), rfloats(in)));
+                }
                 yield new Node.Affine(name, input, out, steps);
             }
             case SIGN -> new Node.Sign(name, input, out);
@@ -390,10 +417,10 @@ public final class ProgramCodec {
         };
     }
 
-    private static Mapping rmapping(DataInputStream in) throws IOException {
+    private static Mapping rmapping(DataInputStream in, String source) throws IOException {
         String name = rstr(in);
         int rows = in.readInt(), cols = in.readInt();
-        Architecture.WeightEncoding enc = Architecture.WeightEncoding.values()[in.readUnsignedByte()];
+        Architecture.WeightEncoding enc = known(Architecture.WeightEncoding.class, in.readUnsignedByte(), "weight encoding", source, "");
         int perTile = in.readInt(), tiles = in.readInt(), chips = in.readInt(), inputBits = in.readInt(), psum = in.readInt();
         var e = new Architecture.Energy(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(),
                 in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
@@ -419,7 +446,7 @@ public final class ProgramCodec {
         List<CrossbarSlot> slots = new ArrayList<>();
         int ns = count(in);
         for (int i = 0; i < ns; i++) slots.add(new CrossbarSlot(in.readInt(), in.readInt(), in.readInt(), in.readInt()));
-        StochasticUnit.Kind kind = StochasticUnit.Kind.values()[in.readUnsignedByte()];
+        StochasticUnit.Kind kind = known(StochasticUnit.Kind.class, in.readUnsignedByte(), "stochastic unit kind", source, "");
         int units = in.readInt();
         List<StochasticUnit.Entry> schedule = new ArrayList<>();
         int ne = count(in);

@@ -44,44 +44,55 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         if (last < 0) throw new BnncimException("Verilog backend: " + g.name() + " has no crossbar layer");
         for (int i = 0; i <= last; i++) {
             Node n = nodes.get(i);
-            if (n instanceof Node.BinaryConv c) {
-                throw new BnncimException("Verilog backend: conv not supported yet (node " + c.name() + ")");
-            } else if (n instanceof Node.McDropout) {
-                throw unsupported(n, "an MC-Dropout mask");
-            } else if (n instanceof Node.Reshape r) {
-                if (expect != null && r.input().equals(expect)) expect = r.output().name();
-            } else if (n instanceof Node.InputQuantize || n instanceof Node.InputBinarize) {
-                if (!layers.isEmpty()) throw unsupported(n, "input periphery after a crossbar layer");
-            } else if (n instanceof Node.Threshold t) {
-                if (layers.isEmpty() || pending != null || !t.input().equals(expect)) {
-                    throw unsupported(n, "a comparator that does not directly follow a crossbar layer");
+            switch (n) {
+                case Node.BinaryConv c -> throw new BnncimException("Verilog backend: conv not supported yet (node " + c.name() + ")");
+                case Node.McDropout m -> throw unsupported(n, "an MC-Dropout mask");
+                case Node.Reshape r -> {
+                    if (expect != null && r.input().equals(expect)) expect = r.output().name();
                 }
-                pending = t;
-                expect = t.output().name();
-            } else if (n instanceof Node.BinaryDense d) {
-                Value in = g.value(d.input());
-                int bits = in.elem().isBipolar() ? 1 : in.elem().bits();
-                if (layers.isEmpty()) {
-                    if (!in.elem().isBipolar() && in.elem().kind() != ElemType.Kind.UINT) {
-                        throw unsupported(n, "a first layer that reads " + in.elem());
-                    }
-                    chipInput = in;
-                } else {
-                    if (pending == null || !d.input().equals(expect)) {
-                        throw unsupported(n, "a crossbar layer that does not read the previous layer's comparators");
-                    }
-                    if (!in.elem().isBipolar()) throw unsupported(n, "a hidden layer that reads " + in.elem());
-                    Layer prev = layers.remove(layers.size() - 1);
-                    layers.add(new Layer(prev.index(), prev.node(), prev.ident(), prev.map(), prev.k(), prev.n(),
-                            prev.inputBits(), pending, ident(pending.name(), prev.index(), "thr", idents)));
-                    pending = null;
+                case Node.InputQuantize q -> {
+                    if (!layers.isEmpty()) throw unsupported(n, "input periphery after a crossbar layer");
                 }
-                LayerMap m = p.mapping().layer(d.name());
-                layers.add(new Layer(layers.size(), d, ident(d.name(), layers.size(), "", idents), m, m.k(), m.n(),
-                        bits, null, null));
-                expect = d.output().name();
-            } else {
-                throw unsupported(n, n.opName() + " before the last crossbar layer");
+                case Node.InputBinarize b -> {
+                    if (!layers.isEmpty()) throw unsupported(n, "input periphery after a crossbar layer");
+                }
+                case Node.Threshold t -> {
+                    if (layers.isEmpty() || pending != null || !t.input().equals(expect)) {
+                        throw unsupported(n, "a comparator that does not directly follow a crossbar layer");
+                    }
+                    pending = t;
+                    expect = t.output().name();
+                }
+                case Node.BinaryDense d -> {
+                    Value in = g.value(d.input());
+                    int bits = in.elem().isBipolar() ? 1 : in.elem().bits();
+                    if (layers.isEmpty()) {
+                        if (!in.elem().isBipolar() && in.elem().kind() != ElemType.Kind.UINT) {
+                            throw unsupported(n, "a first layer that reads " + in.elem());
+                        }
+                        chipInput = in;
+                    } else {
+                        if (pending == null || !d.input().equals(expect)) {
+                            throw unsupported(n, "a crossbar layer that does not read the previous layer's comparators");
+                        }
+                        if (!in.elem().isBipolar()) throw unsupported(n, "a hidden layer that reads " + in.elem());
+                        Layer prev = layers.remove(layers.size() - 1);
+                        layers.add(new Layer(prev.index(), prev.node(), prev.ident(), prev.map(), prev.k(), prev.n(),
+                                prev.inputBits(), pending, ident(pending.name(), prev.index(), "thr", idents)));
+                        pending = null;
+                    }
+                    LayerMap m = p.mapping().layer(d.name());
+                    layers.add(new Layer(layers.size(), d, ident(d.name(), layers.size(), "", idents), m, m.k(), m.n(),
+                            bits, null, null));
+                    expect = d.output().name();
+                }
+                // the float and pooling periphery runs on the host, after the chip's last layer only
+                case Node.Sign s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
+                case Node.ScaleDropout s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
+                case Node.Affine a -> throw unsupported(n, n.opName() + " before the last crossbar layer");
+                case Node.MaxPool m -> throw unsupported(n, n.opName() + " before the last crossbar layer");
+                case Node.AvgPool a -> throw unsupported(n, n.opName() + " before the last crossbar layer");
+                case Node.Softmax s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
             }
         }
         if (pending != null) throw unsupported(pending, "a comparator after the last crossbar layer");

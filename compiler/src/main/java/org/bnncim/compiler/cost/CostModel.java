@@ -185,15 +185,33 @@ public final class CostModel {
         return null;
     }
 
+    /** fp32 operations per element of one node of the float tail; -1 for a node that ends the tail. */
+    private static int floatOps(Node n) {
+        return switch (n) {
+            case Node.Affine af -> af.steps().size();
+            case Node.ScaleDropout s -> 1;
+            case Node.Softmax s -> 3;
+            case Node.InputQuantize q -> -1;
+            case Node.InputBinarize b -> -1;
+            case Node.BinaryDense d -> -1;
+            case Node.BinaryConv c -> -1;
+            case Node.Sign s -> -1;
+            case Node.Threshold t -> -1;
+            case Node.MaxPool m -> -1;
+            case Node.AvgPool a -> -1;
+            case Node.Reshape r -> -1;
+            case Node.McDropout m -> -1;
+        };
+    }
+
     /** fp32 operations per output in the digital tail after a layer that is not thresholded. */
     private static int floatSteps(Graph g, String layer) {
         int ops = 0;
         Node n = periphery(g, layer);
         while (n != null) {
-            if (n instanceof Node.Affine af) ops += af.steps().size();
-            else if (n instanceof Node.ScaleDropout) ops += 1;
-            else if (n instanceof Node.Softmax) ops += 3;
-            else break;
+            int step = floatOps(n);
+            if (step < 0) break;
+            ops += step;
             List<Node> cs = g.consumers(n.output().name());
             n = cs.size() == 1 ? cs.get(0) : null;
         }

@@ -749,7 +749,7 @@ public final class OnnxImporter {
             return new D(qName, x.dims(), false);
         }
         if (t.elem().kind() == ElemType.Kind.UINT) return x;
-        if (t.elem().kind() == ElemType.Kind.INT && t.elem().bits() == 2) return x; // MC-Dropout: gated bipolar
+        if (t.elem().kind() == ElemType.Kind.GATED_BIPOLAR) return x; // MC-Dropout output
         throw err(n, "reads a " + t.elem() + " tensor that is neither binarized (Sign/BipolarQuant) nor the model input; "
                 + "binary layers need bipolar activations");
     }
@@ -975,7 +975,7 @@ public final class OnnxImporter {
         float p = ratio;
         // word lines of dropped neurons stay undriven (value 0); kept ones are not rescaled, so the deterministic
         // pass is exact and MC passes differ from PyTorch's inverted dropout by its 1/(1-p) factor
-        emit(n, out(n, 0), new ElemType(ElemType.Kind.INT, 2), d.dims(), 1.0,
+        emit(n, out(n, 0), ElemType.GATED_BIPOLAR, d.dims(), 1.0,
                 (nm, v) -> new Node.McDropout(nm, d.ir(), v, p));
         env.put(out(n, 0), new D(out(n, 0), d.dims(), false));
     }

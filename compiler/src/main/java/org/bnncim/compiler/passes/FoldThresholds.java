@@ -2,6 +2,7 @@ package org.bnncim.compiler.passes;
 
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
+import org.bnncim.ir.ScaleBit;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
@@ -104,14 +105,14 @@ public final class FoldThresholds implements Pass {
     }
 
     /** The float the Sign would see, computed exactly as the interpreter computes it. */
-    private static float evalChain(Chain c, TensorType src, double x, int channel, Boolean z) {
+    private static float evalChain(Chain c, TensorType src, double x, int channel, ScaleBit z) {
         float y = src.toReal(x);
         if (c.dropout() != null) y = y * c.dropout().factor(channel, z);
         for (Node.Affine a : c.affines()) y = a.apply(y, channel);
         return y;
     }
 
-    private static int direction(Chain c, int channel, Boolean z) {
+    private static int direction(Chain c, int channel, ScaleBit z) {
         int d = 1;
         if (c.dropout() != null) {
             float f = c.dropout().factor(channel, z);
@@ -124,14 +125,14 @@ public final class FoldThresholds implements Pass {
     private static Node.Threshold threshold(Graph g, Node.Sign s, Chain c, TensorType src, int[] tieCount) {
         long bound = IntBounds.maxAbs(g, c.source());
         int channels = src.shape().channels();
-        ThresholdSet expected = set(c, src, channels, bound, null);
+        ThresholdSet expected = set(c, src, channels, bound, ScaleBit.EXPECTATION);
         Node.Stochastic st = null;
-        tieCount[0] += ties(c, src, expected, bound, null);
+        tieCount[0] += ties(c, src, expected, bound, ScaleBit.EXPECTATION);
         tieCount[1] += channels;
         if (c.dropout() != null) {
             st = new Node.Stochastic(c.dropout().bit(), c.dropout().p(),
-                    set(c, src, channels, bound, false), set(c, src, channels, bound, true));
-            tieCount[0] += ties(c, src, st.kept(), bound, false) + ties(c, src, st.dropped(), bound, true);
+                    set(c, src, channels, bound, ScaleBit.KEPT), set(c, src, channels, bound, ScaleBit.DROPPED));
+            tieCount[0] += ties(c, src, st.kept(), bound, ScaleBit.KEPT) + ties(c, src, st.dropped(), bound, ScaleBit.DROPPED);
             tieCount[1] += 2 * channels;
         }
         Value out = new Value(s.output().name(), s.output().type());
@@ -144,7 +145,7 @@ public final class FoldThresholds implements Pass {
         return sb.append(s.name()).toString();
     }
 
-    private static ThresholdSet set(Chain c, TensorType src, int channels, long bound, Boolean z) {
+    private static ThresholdSet set(Chain c, TensorType src, int channels, long bound, ScaleBit z) {
         long[] t = new long[channels];
         boolean[] ge = new boolean[channels];
         for (int ch = 0; ch < channels; ch++) {
@@ -182,7 +183,7 @@ public final class FoldThresholds implements Pass {
      * threshold makes the float pre-activation exactly 0, where the chip's sign(0) = +1 and ONNX Runtime's Sign
      * gives 0. Decided statically, since the popcount is an integer.
      */
-    private static int ties(Chain c, TensorType src, ThresholdSet s, long bound, Boolean z) {
+    private static int ties(Chain c, TensorType src, ThresholdSet s, long bound, ScaleBit z) {
         int n = 0;
         for (int ch = 0; ch < s.channels(); ch++) {
             long t = s.threshold(ch);
@@ -199,8 +200,8 @@ public final class FoldThresholds implements Pass {
         boolean[] ge = new boolean[channels];
         for (int ch = 0; ch < channels; ch++) {
             final int cc = ch;
-            int dir = direction(c, ch, null);
-            java.util.function.IntPredicate fires = key -> evalChain(c, src, fromKey(key), cc, null) >= 0;
+            int dir = direction(c, ch, ScaleBit.EXPECTATION);
+            java.util.function.IntPredicate fires = key -> evalChain(c, src, fromKey(key), cc, ScaleBit.EXPECTATION) >= 0;
             int lo = toKey(Float.NEGATIVE_INFINITY), hi = toKey(Float.POSITIVE_INFINITY);
             if (dir == 0) {
                 ge[ch] = true;

@@ -31,18 +31,11 @@ public final class InsertStochasticUnit implements Pass {
         Map<String, Integer> neuronsOfLayer = new HashMap<>();
         int neurons = 0;
         for (Node n : g.nodes()) {
-            int bit = -1;
-            float p = 0;
-            if (n instanceof Node.Threshold t && t.stochastic() != null) {
-                bit = t.stochastic().bit();
-                p = t.stochastic().p();
-            } else if (n instanceof Node.ScaleDropout s) {
-                bit = s.bit();
-                p = s.p();
-            }
-            if (bit >= 0) {
+            var slot = n.bitSlot();
+            if (slot.isPresent()) {
+                int bit = slot.get().bit();
                 String layer = crossbarLayer(g, n.inputs().get(0));
-                entries.put(bit, new StochasticUnit.Entry(bit, layer == null ? n.name() : layer, p));
+                entries.put(bit, new StochasticUnit.Entry(bit, layer == null ? n.name() : layer, slot.get().p()));
                 if (layer != null) bitOfLayer.put(layer, bit);
             }
             if (n instanceof Node.McDropout d) {

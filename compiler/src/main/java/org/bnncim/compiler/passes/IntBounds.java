@@ -16,12 +16,22 @@ public final class IntBounds {
         var producer = g.producer(value);
         ElemType e = g.value(value).elem();
         if (producer.isEmpty()) return e.maxAbs();
-        Node n = producer.get();
-        if (n instanceof Node.BinaryDense d) return Math.multiplyExact((long) d.weights().rows(), maxAbs(g, d.input()));
-        if (n instanceof Node.BinaryConv c) return Math.multiplyExact((long) c.weights().rows(), maxAbs(g, c.input()));
-        if (n instanceof Node.MaxPool || n instanceof Node.Reshape || n instanceof Node.McDropout) {
-            return maxAbs(g, n.inputs().get(0));
-        }
-        return e.maxAbs();
+        return switch (producer.get()) {
+            case Node.BinaryDense d -> Math.multiplyExact((long) d.weights().rows(), maxAbs(g, d.input()));
+            case Node.BinaryConv c -> Math.multiplyExact((long) c.weights().rows(), maxAbs(g, c.input()));
+            // these move (or zero) their input's values without making them larger
+            case Node.MaxPool m -> maxAbs(g, m.input());
+            case Node.Reshape r -> maxAbs(g, r.input());
+            case Node.McDropout d -> maxAbs(g, d.input());
+            // the type's own range: fixed-width results, or floats (where the bound means nothing)
+            case Node.InputQuantize q -> e.maxAbs();
+            case Node.InputBinarize b -> e.maxAbs();
+            case Node.ScaleDropout s -> e.maxAbs();
+            case Node.Affine a -> e.maxAbs();
+            case Node.Sign s -> e.maxAbs();
+            case Node.Threshold t -> e.maxAbs();
+            case Node.AvgPool a -> e.maxAbs();
+            case Node.Softmax s -> e.maxAbs();
+        };
     }
 }

@@ -34,17 +34,30 @@ public final class LowerToCrossbar implements Pass {
     public Graph run(Graph g) {
         List<LayerMap> layers = new ArrayList<>();
         for (Node n : g.nodes()) {
-            if (n instanceof Node.BinaryDense d) {
-                layers.add(new LayerMap(d.name(), "dense", d.weights().rows(), d.weights().cols(), 1,
+            switch (n) {
+                case Node.BinaryDense d -> layers.add(new LayerMap(d.name(), "dense", d.weights().rows(), d.weights().cols(), 1,
                         inputBits(g, d.input()), 0, 0, List.of(), "", -1, 0));
-            } else if (n instanceof Node.BinaryConv c) {
-                var os = c.output().shape();
-                int bits = inputBits(g, c.input());
-                String padding = !c.padded() ? "none"
-                        : bits > 1 ? "zero padding: padded pixels are 0, their word lines get no pulse"
-                        : "zero padding: word lines of padded positions stay undriven; dot = 2P - K_active per position";
-                layers.add(new LayerMap(c.name(), "conv", c.weights().rows(), c.weights().cols(), os.dim(1) * os.dim(2),
-                        bits, 0, 0, List.of(), padding, -1, 0));
+                case Node.BinaryConv c -> {
+                    var os = c.output().shape();
+                    int bits = inputBits(g, c.input());
+                    String padding = !c.padded() ? "none"
+                            : bits > 1 ? "zero padding: padded pixels are 0, their word lines get no pulse"
+                            : "zero padding: word lines of padded positions stay undriven; dot = 2P - K_active per position";
+                    layers.add(new LayerMap(c.name(), "conv", c.weights().rows(), c.weights().cols(), os.dim(1) * os.dim(2),
+                            bits, 0, 0, List.of(), padding, -1, 0));
+                }
+                // the rest is periphery: comparators, float tail, input handling, data movement
+                case Node.InputQuantize q -> { }
+                case Node.InputBinarize b -> { }
+                case Node.ScaleDropout s -> { }
+                case Node.Affine a -> { }
+                case Node.Sign s -> { }
+                case Node.Threshold t -> { }
+                case Node.MaxPool m -> { }
+                case Node.AvgPool a -> { }
+                case Node.Reshape r -> { }
+                case Node.Softmax s -> { }
+                case Node.McDropout m -> { }
             }
         }
         return g.withMapping(new Mapping(arch, layers, List.of(), StochasticUnit.none()));
@@ -53,8 +66,7 @@ public final class LowerToCrossbar implements Pass {
     /** 1 for bipolar activations; the architecture's input precision for a quantized (bit-serial) input. */
     private int inputBits(Graph g, String input) {
         ElemType e = g.value(input).elem();
-        if (e.isBipolar()) return 1;
-        if (e.kind() == ElemType.Kind.INT && e.bits() == 2) return 1; // MC-Dropout gated bipolar
+        if (e.isBipolar() || e.kind() == ElemType.Kind.GATED_BIPOLAR) return 1;
         return e.bits();
     }
 }

@@ -67,53 +67,63 @@ public final class IrJson {
         n.inputs().forEach(ins::add);
         o.set("output", value(n.output()));
         ObjectNode a = o.putObject("attributes");
-        if (n instanceof Node.InputQuantize q) {
-            a.put("bits", q.bits());
-            a.put("levels", q.levels());
-        } else if (n instanceof Node.InputBinarize b) {
-            floats(a.putArray("t"), b.t());
-            bools(a.putArray("ge"), b.ge());
-        } else if (n instanceof Node.BinaryDense d) {
-            weights(a, d.weights());
-        } else if (n instanceof Node.BinaryConv c) {
-            a.put("in_channels", c.inChannels());
-            a.put("kh", c.kh());
-            a.put("kw", c.kw());
-            ints(a.putArray("strides"), c.strides());
-            ints(a.putArray("pads"), c.pads());
-            ints(a.putArray("dilations"), c.dilations());
-            weights(a, c.weights());
-        } else if (n instanceof Node.ScaleDropout s) {
-            a.put("p", s.p());
-            a.put("bit", s.bit());
-            floats(a.putArray("scale"), s.scale());
-            floats(a.putArray("dropped"), s.dropped());
-        } else if (n instanceof Node.Affine af) {
-            ArrayNode steps = a.putArray("steps");
-            for (AffineStep st : af.steps()) {
-                ObjectNode so = steps.addObject();
-                so.put("op", st.op().name().toLowerCase(Locale.ROOT));
-                floats(so.putArray("c"), st.c());
+        switch (n) {
+            case Node.InputQuantize q -> {
+                a.put("bits", q.bits());
+                a.put("levels", q.levels());
             }
-        } else if (n instanceof Node.Threshold t) {
-            set(a.putObject("expected"), t.expected());
-            if (t.stochastic() != null) {
-                a.put("bit", t.stochastic().bit());
-                a.put("p", t.stochastic().p());
-                set(a.putObject("kept"), t.stochastic().kept());
-                set(a.putObject("dropped"), t.stochastic().dropped());
+            case Node.InputBinarize b -> {
+                floats(a.putArray("t"), b.t());
+                bools(a.putArray("ge"), b.ge());
             }
-        } else if (n instanceof Node.MaxPool m) {
-            ints(a.putArray("kernel"), m.kernel());
-            ints(a.putArray("strides"), m.strides());
-            ints(a.putArray("pads"), m.pads());
-        } else if (n instanceof Node.AvgPool m) {
-            ints(a.putArray("kernel"), m.kernel());
-            ints(a.putArray("strides"), m.strides());
-            ints(a.putArray("pads"), m.pads());
-            a.put("count_include_pad", m.countIncludePad());
-        } else if (n instanceof Node.McDropout m) {
-            a.put("p", m.p());
+            case Node.BinaryDense d -> weights(a, d.weights());
+            case Node.BinaryConv c -> {
+                a.put("in_channels", c.inChannels());
+                a.put("kh", c.kh());
+                a.put("kw", c.kw());
+                ints(a.putArray("strides"), c.strides());
+                ints(a.putArray("pads"), c.pads());
+                ints(a.putArray("dilations"), c.dilations());
+                weights(a, c.weights());
+            }
+            case Node.ScaleDropout s -> {
+                a.put("p", s.p());
+                a.put("bit", s.bit());
+                floats(a.putArray("scale"), s.scale());
+                floats(a.putArray("dropped"), s.dropped());
+            }
+            case Node.Affine af -> {
+                ArrayNode steps = a.putArray("steps");
+                for (AffineStep st : af.steps()) {
+                    ObjectNode so = steps.addObject();
+                    so.put("op", st.op().name().toLowerCase(Locale.ROOT));
+                    floats(so.putArray("c"), st.c());
+                }
+            }
+            case Node.Threshold t -> {
+                set(a.putObject("expected"), t.expected());
+                if (t.stochastic() != null) {
+                    a.put("bit", t.stochastic().bit());
+                    a.put("p", t.stochastic().p());
+                    set(a.putObject("kept"), t.stochastic().kept());
+                    set(a.putObject("dropped"), t.stochastic().dropped());
+                }
+            }
+            case Node.MaxPool m -> {
+                ints(a.putArray("kernel"), m.kernel());
+                ints(a.putArray("strides"), m.strides());
+                ints(a.putArray("pads"), m.pads());
+            }
+            case Node.AvgPool m -> {
+                ints(a.putArray("kernel"), m.kernel());
+                ints(a.putArray("strides"), m.strides());
+                ints(a.putArray("pads"), m.pads());
+                a.put("count_include_pad", m.countIncludePad());
+            }
+            case Node.McDropout m -> a.put("p", m.p());
+            case Node.Sign s -> { }
+            case Node.Reshape r -> { }
+            case Node.Softmax s -> { }
         }
         return o;
     }

@@ -1,5 +1,7 @@
 package org.bnncim.ir.arch;
 
+import org.bnncim.ir.WireCode;
+
 /**
  * The target chip: crossbar geometry, grouping, and the cost of every component. Loaded from one JSON file
  * (compiler resource {@code arch/default.json} documents where each default value comes from).
@@ -18,11 +20,23 @@ public record Architecture(
         Latency latency,
         Area area) {
 
-    public enum WeightEncoding {
+    /** How a weight is stored in cells, with its code in {@code program.bnc}. */
+    public enum WeightEncoding implements WireCode {
         /** One cell per weight, compared against one shared reference column per crossbar. */
-        SINGLE,
+        SINGLE(0),
         /** Two complementary cells per weight (w and not-w): differential sensing, half the columns. */
-        COMPLEMENTARY
+        COMPLEMENTARY(1);
+
+        private final int code;
+
+        WeightEncoding(int code) {
+            this.code = code;
+        }
+
+        @Override
+        public int code() {
+            return code;
+        }
     }
 
     /** Energies in picojoules. */

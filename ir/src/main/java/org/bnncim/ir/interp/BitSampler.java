@@ -27,10 +27,7 @@ public final class BitSampler {
     /** p of each stochastic bit slot, by slot number. */
     public static float[] probabilities(Graph g) {
         float[] p = new float[g.stochasticBits()];
-        for (Node n : g.nodes()) {
-            if (n instanceof Node.ScaleDropout s) p[s.bit()] = s.p();
-            if (n instanceof Node.Threshold t && t.stochastic() != null) p[t.stochastic().bit()] = t.stochastic().p();
-        }
+        for (Node n : g.nodes()) n.bitSlot().ifPresent(s -> p[s.bit()] = s.p());
         return p;
     }
 

@@ -1,5 +1,7 @@
 package org.bnncim.ir.interp;
 
+import org.bnncim.ir.ScaleBit;
+
 import java.util.Map;
 
 /**
@@ -17,9 +19,9 @@ public record Bits(boolean[] scale, Map<String, boolean[]> neuronMasks) {
         return new Bits(scale, Map.of());
     }
 
-    public Boolean scaleBit(int k) {
+    public ScaleBit scaleBit(int k) {
         if (k >= scale.length) throw new IllegalArgumentException("no stochastic bit " + k + " (have " + scale.length + ")");
-        return scale[k];
+        return ScaleBit.of(scale[k]);
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.bnncim.ir.interp;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
+import org.bnncim.ir.ScaleBit;
 import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.Value;
@@ -46,23 +47,13 @@ public final class ReferenceInterpreter {
         double[] x0 = new double[input.length];
         for (int i = 0; i < input.length; i++) x0[i] = input[i];
         env.put(in.name(), x0);
-        int ties = 0;
+        int[] ties = {0};
         for (Node n : graph.nodes()) {
             double[] x = env.get(n.inputs().get(0));
             TensorType it = graph.value(n.inputs().get(0)).type();
-            double[] y;
-            if (n instanceof Node.Sign) {
-                y = new double[x.length];
-                for (int i = 0; i < x.length; i++) {
-                    if (x[i] == 0) ties++;
-                    y[i] = x[i] >= 0 ? 1 : -1;
-                }
-            } else {
-                y = eval(n, x, it, bits);
-            }
-            env.put(n.output().name(), y);
+            env.put(n.output().name(), eval(n, x, it, bits, ties));
         }
-        return new Trace(env, ties);
+        return new Trace(env, ties[0]);
     }
 
     /** The graph's single output of one pass, as float32. */
@@ -73,85 +64,95 @@ public final class ReferenceInterpreter {
         return out;
     }
 
-    private double[] eval(Node n, double[] x, TensorType it, Bits bits) {
+    /** One node on one example; {@code ties[0]} counts the Sign inputs that were exactly zero. */
+    private double[] eval(Node n, double[] x, TensorType it, Bits bits, int[] ties) {
         Shape os = n.output().shape();
-        if (n instanceof Node.InputQuantize q) {
-            double max = (1L << q.bits()) - 1;
-            double[] y = new double[x.length];
-            for (int i = 0; i < x.length; i++) {
-                float v = (float) x[i] * (float) q.levels();
-                y[i] = Math.min(max, Math.max(0, Math.round(v)));
+        return switch (n) {
+            case Node.InputQuantize q -> {
+                double max = (1L << q.bits()) - 1;
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    float v = (float) x[i] * (float) q.levels();
+                    y[i] = Math.min(max, Math.max(0, Math.round(v)));
+                }
+                yield y;
             }
-            return y;
-        }
-        if (n instanceof Node.InputBinarize b) {
-            double[] y = new double[x.length];
-            int per = it.shape().perChannel();
-            for (int i = 0; i < x.length; i++) y[i] = b.fires((float) x[i], i / per) ? 1 : -1;
-            return y;
-        }
-        if (n instanceof Node.BinaryDense d) {
-            BitMatrix w = d.weights();
-            double[] y = new double[w.cols()];
-            for (int col = 0; col < w.cols(); col++) {
-                long acc = 0;
-                for (int k = 0; k < w.rows(); k++) acc += (long) x[k] * w.get(k, col);
-                y[col] = acc;
+            case Node.InputBinarize b -> {
+                int per = it.shape().perChannel();
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) y[i] = b.fires((float) x[i], i / per) ? 1 : -1;
+                yield y;
             }
-            return y;
-        }
-        if (n instanceof Node.BinaryConv c) return conv(c, x, it.shape(), os);
-        if (n instanceof Node.ScaleDropout s) {
-            Boolean z = bits == null ? null : bits.scaleBit(s.bit());
-            double[] y = new double[x.length];
-            int per = it.shape().perChannel();
-            for (int i = 0; i < x.length; i++) y[i] = real(x[i], it) * s.factor(i / per, z);
-            return y;
-        }
-        if (n instanceof Node.Affine a) {
-            double[] y = new double[x.length];
-            int per = it.shape().perChannel();
-            for (int i = 0; i < x.length; i++) y[i] = a.apply(real(x[i], it), i / per);
-            return y;
-        }
-        if (n instanceof Node.Threshold t) {
-            Boolean z = bits == null || t.stochastic() == null ? null : bits.scaleBit(t.stochastic().bit());
-            var set = t.select(z);
-            double[] y = new double[x.length];
-            int per = it.shape().perChannel();
-            for (int i = 0; i < x.length; i++) y[i] = set.fires((long) x[i], i / per) ? 1 : -1;
-            return y;
-        }
-        if (n instanceof Node.MaxPool m) return pool(x, it.shape(), os, m.kernel(), m.strides(), m.pads(), true, false);
-        if (n instanceof Node.AvgPool a) {
-            double[] real = new double[x.length];
-            for (int i = 0; i < x.length; i++) real[i] = real(x[i], it);
-            return pool(real, it.shape(), os, a.kernel(), a.strides(), a.pads(), false, a.countIncludePad());
-        }
-        if (n instanceof Node.Reshape) return x.clone();
-        if (n instanceof Node.Softmax) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (double v : x) max = Math.max(max, real(v, it));
-            double sum = 0;
-            double[] y = new double[x.length];
-            for (int i = 0; i < x.length; i++) {
-                y[i] = Math.exp(real(x[i], it) - max);
-                sum += y[i];
+            case Node.BinaryDense d -> {
+                BitMatrix w = d.weights();
+                double[] y = new double[w.cols()];
+                for (int col = 0; col < w.cols(); col++) {
+                    long acc = 0;
+                    for (int k = 0; k < w.rows(); k++) acc += (long) x[k] * w.get(k, col);
+                    y[col] = acc;
+                }
+                yield y;
             }
-            for (int i = 0; i < x.length; i++) y[i] = (float) (y[i] / sum);
-            return y;
-        }
-        if (n instanceof Node.McDropout m) {
-            double[] y = x.clone();
-            if (bits == null) return y;
-            boolean[] mask = bits.neuronMasks().get(m.name());
-            if (mask == null || mask.length != x.length) {
-                throw new IllegalArgumentException("no neuron mask of length " + x.length + " for " + m.name());
+            case Node.BinaryConv c -> conv(c, x, it.shape(), os);
+            case Node.ScaleDropout s -> {
+                int per = it.shape().perChannel();
+                ScaleBit z = bits == null ? ScaleBit.EXPECTATION : bits.scaleBit(s.bit());
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) y[i] = real(x[i], it) * s.factor(i / per, z);
+                yield y;
             }
-            for (int i = 0; i < x.length; i++) if (mask[i]) y[i] = 0;
-            return y;
-        }
-        throw new IllegalStateException("interpreter does not know " + n.opName());
+            case Node.Affine a -> {
+                int per = it.shape().perChannel();
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) y[i] = a.apply(real(x[i], it), i / per);
+                yield y;
+            }
+            case Node.Sign s -> {
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    if (x[i] == 0) ties[0]++;
+                    y[i] = x[i] >= 0 ? 1 : -1;
+                }
+                yield y;
+            }
+            case Node.Threshold t -> {
+                int per = it.shape().perChannel();
+                ScaleBit z = bits == null || t.stochastic() == null ? ScaleBit.EXPECTATION : bits.scaleBit(t.stochastic().bit());
+                var set = t.select(z);
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) y[i] = set.fires((long) x[i], i / per) ? 1 : -1;
+                yield y;
+            }
+            case Node.MaxPool m -> pool(x, it.shape(), os, m.kernel(), m.strides(), m.pads(), true, false);
+            case Node.AvgPool a -> {
+                double[] real = new double[x.length];
+                for (int i = 0; i < x.length; i++) real[i] = real(x[i], it);
+                yield pool(real, it.shape(), os, a.kernel(), a.strides(), a.pads(), false, a.countIncludePad());
+            }
+            case Node.Reshape r -> x.clone();
+            case Node.Softmax s -> {
+                double max = Double.NEGATIVE_INFINITY;
+                for (double v : x) max = Math.max(max, real(v, it));
+                double sum = 0;
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    y[i] = Math.exp(real(x[i], it) - max);
+                    sum += y[i];
+                }
+                for (int i = 0; i < x.length; i++) y[i] = (float) (y[i] / sum);
+                yield y;
+            }
+            case Node.McDropout m -> {
+                double[] y = x.clone();
+                if (bits == null) yield y;
+                boolean[] mask = bits.neuronMasks().get(m.name());
+                if (mask == null || mask.length != x.length) {
+                    throw new IllegalArgumentException("no neuron mask of length " + x.length + " for " + m.name());
+                }
+                for (int i = 0; i < x.length; i++) if (mask[i]) y[i] = 0;
+                yield y;
+            }
+        };
     }
 
     /** A float op reading an integer value sees its real meaning, rounded to float32 like any float tensor. */

@@ -1,5 +1,7 @@
 package org.bnncim.ir.mapping;
 
+import org.bnncim.ir.WireCode;
+
 import java.util.List;
 
 /**
@@ -8,7 +10,21 @@ import java.util.List;
  * For classic MC-Dropout there is one unit per dropped neuron ({@code units} = neuron count).
  */
 public record StochasticUnit(Kind kind, int units, List<Entry> schedule) {
-    public enum Kind { NONE, SCALE_DROPOUT, MC_DROPOUT }
+    /** The kind of unit, with its code in {@code program.bnc}. */
+    public enum Kind implements WireCode {
+        NONE(0), SCALE_DROPOUT(1), MC_DROPOUT(2);
+
+        private final int code;
+
+        Kind(int code) {
+            this.code = code;
+        }
+
+        @Override
+        public int code() {
+            return code;
+        }
+    }
 
     /** Bit {@code bit} of each pass goes to the threshold selectors of {@code layer}, drawn with probability p. */
     public record Entry(int bit, String layer, float p) {

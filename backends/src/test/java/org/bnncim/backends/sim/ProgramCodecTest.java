@@ -1,0 +1,149 @@
+package org.bnncim.backends.sim;
+
+import org.bnncim.ir.AffineStep;
+import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.ElemType;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Shape;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.ThresholdSet;
+import org.bnncim.ir.Value;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.CrossbarSlot;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.Piece;
+import org.bnncim.ir.mapping.StochasticUnit;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProgramCodecTest {
+    private static Value v(String name, ElemType e, int... dims) {
+        return new Value(name, new TensorType(e, Shape.of(dims)));
+    }
+
+    private static ThresholdSet set(long t0, long t1) {
+        return new ThresholdSet(new long[] {t0, t1}, new boolean[] {true, false});
+    }
+
+    /** One node of every kind, mapped onto two 8x8 crossbars. */
+    private static Program everyKind() {
+        int[] none = {0, 0, 0, 0};
+        List<Node> nodes = List.of(
+                new Node.InputBinarize("bin", "x", v("b", ElemType.BIPOLAR, 1, 4, 4), new float[] {0.5f}, new boolean[] {true}),
+                new Node.InputQuantize("quant", "x", v("q", ElemType.uint(8), 1, 4, 4), 8, 255),
+                new Node.MaxPool("mp", "b", v("m", ElemType.BIPOLAR, 1, 2, 2), new Node.Window(new int[] {2, 2}, new int[] {2, 2}, none)),
+                new Node.Reshape("flat", "m", v("r", ElemType.BIPOLAR, 4)),
+                new Node.McDropout("drop", "r", v("g", ElemType.GATED_BIPOLAR, 4), 0.25f),
+                new Node.BinaryDense("fc", "g", v("d", ElemType.INT32, 2), BitMatrix.of(4, 2, (k, c) -> (k + c) % 3 == 0)),
+                new Node.Threshold("thr", "d", v("t", ElemType.BIPOLAR, 2), set(1, -1), new Node.Stochastic(1, 0.3f, set(2, 0), set(-2, 1))),
+                new Node.BinaryConv("conv", "b", v("c", ElemType.INT32, 2, 3, 3), BitMatrix.of(4, 2, (k, c) -> k % 2 == c), 1, 2, 2,
+                        new int[] {1, 1}, none, new int[] {1, 1}),
+                new Node.ScaleDropout("sd", "c", v("s", ElemType.FLOAT32, 2, 3, 3), new float[] {0.5f, 2f}, new float[] {0.25f}, 0.2f, 0),
+                new Node.AvgPool("ap", "s", v("a", ElemType.FLOAT32, 2, 1, 1), new Node.Window(new int[] {3, 3}, new int[] {1, 1}, none), true),
+                new Node.Affine("bn", "a", v("f", ElemType.FLOAT32, 2, 1, 1), List.of(
+                        new AffineStep(AffineStep.Op.MUL, new float[] {2f, 3f}), new AffineStep(AffineStep.Op.ADD, new float[] {1f}),
+                        new AffineStep(AffineStep.Op.SUB, new float[] {0.5f}), new AffineStep(AffineStep.Op.RSUB, new float[] {4f}),
+                        new AffineStep(AffineStep.Op.DIV, new float[] {8f, -8f}))),
+                new Node.Sign("sign", "f", v("sg", ElemType.BIPOLAR, 2, 1, 1)),
+                new Node.Softmax("softmax", "f", v("sm", ElemType.FLOAT32, 2, 1, 1)));
+        Architecture arch = new Architecture("tiny", 8, 8, Architecture.WeightEncoding.COMPLEMENTARY, 4, 4, 1, 8, 16,
+                new Architecture.Energy(1, 2, 3, 4, 5, 6, 7, 8, 9), new Architecture.Latency(1, 2, 3, 4, 5, 6),
+                new Architecture.Area(1, 2, 3, 4, 5, 6, 7, 8));
+        Mapping m = new Mapping(arch,
+                List.of(new LayerMap("fc", "dense", 4, 2, 1, 1, 1, 1, List.of(new Piece("fc", 0, 4, 0, 2, 0, 0, 0)), "", 1, 4),
+                        new LayerMap("conv", "conv", 4, 2, 9, 1, 1, 1, List.of(new Piece("conv", 0, 4, 0, 2, 1, 2, 1)), "none", 0, 0)),
+                List.of(new CrossbarSlot(0, 0, 0, 0), new CrossbarSlot(1, 0, 0, 1)),
+                new StochasticUnit(StochasticUnit.Kind.MC_DROPOUT, 4,
+                        List.of(new StochasticUnit.Entry(0, "conv", 0.2f), new StochasticUnit.Entry(1, "fc", 0.3f))));
+        Graph g = new Graph("every", List.of(v("x", ElemType.FLOAT32, 1, 4, 4)), nodes, List.of("t", "sg", "sm", "q"),
+                Map.of("note", "kept"), m);
+        return Program.of(g);
+    }
+
+    /** Offset of the tag byte of the node named {@code name}: the tag is followed by the name as a string. */
+    private static int tagOffset(byte[] file, String name) {
+        byte[] s = name.getBytes(StandardCharsets.UTF_8);
+        byte[] pattern = new byte[4 + s.length];
+        pattern[3] = (byte) s.length;
+        System.arraycopy(s, 0, pattern, 4, s.length);
+        for (int i = 1; i + pattern.length <= file.length; i++) {
+            if (java.util.Arrays.equals(file, i, i + pattern.length, pattern, 0, pattern.length)) return i - 1;
+        }
+        throw new AssertionError(name + " not in the file");
+    }
+
+    @Test
+    void roundTripKeepsEveryNodeKind() {
+        Program p = everyKind();
+        Set<Class<?>> kinds = new HashSet<>();
+        for (Node n : p.graph().nodes()) kinds.add(n.getClass());
+        assertEquals(Set.of(Node.class.getPermittedSubclasses()), kinds, "the fixture must hold every node kind");
+
+        byte[] bytes = ProgramCodec.encode(p);
+        Program back = ProgramCodec.decode(bytes, "every.bnc");
+        Graph a = p.graph(), b = back.graph();
+        assertEquals(a.name(), b.name());
+        assertEquals(a.notes(), b.notes());
+        assertEquals(a.inputs(), b.inputs());
+        assertEquals(a.nodes(), b.nodes());
+        assertEquals(a.outputs(), b.outputs());
+        assertEquals(a.mapping(), b.mapping());
+        assertEquals(ElemType.GATED_BIPOLAR, b.value("g").elem());
+        assertArrayEquals(bytes, ProgramCodec.encode(back));
+    }
+
+    @Test
+    void tagsAreTheDocumentedOpcodes() {
+        byte[] bytes = ProgramCodec.encode(everyKind());
+        for (Node n : everyKind().graph().nodes()) assertEquals(n.tag().code(), bytes[tagOffset(bytes, n.name())], n.name());
+        // gated bipolar keeps the file form of a signed 2-bit integer: kind 2, 2 bits
+        int g = tagOffset(bytes, "drop") + 1 + 4 + "drop".length() + 4 + 1 + 4 + 1;
+        assertEquals("g", new String(bytes, g - 1, 1, StandardCharsets.UTF_8));
+        assertEquals(2, bytes[g]);
+        assertEquals(2, bytes[g + 1]);
+    }
+
+    @Test
+    void unknownNodeTagIsRefusedInOneLine() {
+        byte[] bytes = ProgramCodec.encode(everyKind());
+        bytes[tagOffset(bytes, "quant")] = 42;
+        BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(bytes, "out/program.bnc"));
+        assertEquals("out/program.bnc: unknown node tag 42 at node #1", e.getMessage());
+    }
+
+    @Test
+    void unknownCodesOfOtherEnumsAreRefusedInOneLine() {
+        byte[] bytes = ProgramCodec.encode(everyKind());
+        byte[] kind = bytes.clone();
+        int x = tagOffset(kind, "bin") + 1 + 4 + 3 + 4 + 1 + 4 + 1; // output value "b": its kind byte
+        kind[x] = 9;
+        BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(kind, "p.bnc"));
+        assertEquals("p.bnc: unknown element kind 9 of value b", e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void signedTwoBitValuesCannotBeWrittenSinceTheyWouldReadBackAsGated() {
+        Program p = everyKind();
+        Graph g = p.graph();
+        Value odd = v("i2", new ElemType(ElemType.Kind.INT, 2), 1, 4, 4);
+        Graph withOdd = new Graph(g.name(), List.of(odd), g.nodes(), g.outputs(), g.notes(), g.mapping().orElseThrow());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ProgramCodec.encode(new Program(withOdd, p.crossbars())));
+        assertTrue(e.getMessage().contains("signed 2-bit"));
+    }
+}
