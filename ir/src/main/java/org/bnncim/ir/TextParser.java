@@ -484,6 +484,9 @@ public final class TextParser {
             ElemType elem;
             try {
                 if (e.equals("bipolar")) elem = ElemType.BIPOLAR;
+                // the printers write gated bipolar as i2 (program.txt predates the kind); a plain signed 2-bit value
+                // never occurs, and the program writer refuses one for the same reason
+                else if (e.equals("i2")) elem = ElemType.GATED_BIPOLAR;
                 else if (e.matches("[uif][0-9]+")) {
                     int bits = Integer.parseInt(e.substring(1));
                     elem = new ElemType(switch (e.charAt(0)) {

@@ -38,8 +38,8 @@ class TextParserTest {
                 new ThresholdSet(new long[] {-19, 0, 19}, new boolean[] {true, false, true}), null));
         n.add(new Node.MaxPool("pool", "ct", new Value("mp", t(bp, 3, 2, 2)),
                 new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 1, 1})));
-        n.add(new Node.McDropout("mcd", "mp", new Value("md", t(new ElemType(ElemType.Kind.INT, 2), 3, 2, 2)), 0.1f));
-        n.add(new Node.Reshape("flat", "md", new Value("fl", t(new ElemType(ElemType.Kind.INT, 2), 12))));
+        n.add(new Node.McDropout("mcd", "mp", new Value("md", t(ElemType.GATED_BIPOLAR, 3, 2, 2)), 0.1f));
+        n.add(new Node.Reshape("flat", "md", new Value("fl", t(ElemType.GATED_BIPOLAR, 12))));
         n.add(new Node.BinaryDense("fc", "fl", new Value("acc", t(i32, 70)), random(12, 70, 2)));
         n.add(new Node.ScaleDropout("sd", "acc", new Value("sdo", t(f32, 70)),
                 new float[] {1.25f}, new float[] {0.1f}, 0.2f, 0));
