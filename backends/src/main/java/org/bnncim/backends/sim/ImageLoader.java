@@ -34,7 +34,7 @@ final class ImageLoader {
                 int words = (p.kLen() + 63) >>> 6;
                 long[][] cols = new long[p.nLen()][words];
                 for (int dn = 0; dn < p.nLen(); dn++) {
-                    // a complementary pair is sensed as its w cell; the not-w cell only makes the read differential
+                    // complementary encoding: column 2c holds w (2c + 1 its complement), and w is what a piece reads
                     int col = comp ? 2 * (p.col() + dn) : p.col() + dn;
                     for (int w = 0; w < words; w++) {
                         cols[dn][w] = img.range(img.bits(), col, p.row() + 64 * w, Math.min(64, p.kLen() - 64 * w));

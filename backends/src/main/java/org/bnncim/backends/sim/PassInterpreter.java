@@ -66,7 +66,8 @@ final class PassInterpreter {
             TensorType it = graph.value(node.inputs().get(0)).type();
             inputType[i] = it;
             perChannel[i] = it.shape().perChannel();
-            // the chip applies a 2-bit input (bipolar with undriven) in one read, wider unsigned ones bit-serially
+            // bipolar and MC-Dropout's gated bipolar (i2: +1, 0, -1) drive the word lines in one read; unsigned inputs
+            // are applied one bit plane per read
             inputBits[i] = it.elem().isBipolar() || it.elem().bits() == 2 ? 1 : it.elem().bits();
             // per-kind constants for the kinds that have them; what each kind computes is decided in step alone
             if (node instanceof Node.BinaryDense d) crossbar[i] = layers.get(d.name());
