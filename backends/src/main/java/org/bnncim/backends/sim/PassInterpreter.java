@@ -243,7 +243,7 @@ final class PassInterpreter {
     private static Ints quantize(float[] f, int width, int levels) {
         int max = (1 << width) - 1;
         int[] y = new int[f.length];
-        for (int i = 0; i < f.length; i++) y[i] = (int) Math.min(max, Math.max(0, Math.round(f[i] * (float) levels)));
+        for (int i = 0; i < f.length; i++) y[i] = Math.min(max, Math.max(0, Math.round(f[i] * (float) levels)));
         return new Ints(y);
     }
 
