@@ -33,8 +33,8 @@ public final class VerilogReference {
             for (int t = 0; t < passes; t++) {
                 boolean[] z = source == null ? null : source.bits(e, t);
                 Simulator.Trace tr = sim.pass(inputs[e], z, e, t);
-                if (t == 0) hex.append(inputHex((int[]) tr.values().get(in), m.inputBits())).append('\n');
-                int[] y = (int[]) tr.values().get(out);
+                if (t == 0) hex.append(inputHex(tr.ints(in), m.inputBits())).append('\n');
+                int[] y = tr.ints(out);
                 outs.append(e).append(' ').append(t);
                 for (int v : y) outs.append(' ').append(v);
                 outs.append('\n');

@@ -1,0 +1,184 @@
+package org.bnncim.backends.sim;
+
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Runs many passes: splits the examples into jobs for the threads, and within a job computes blocks of examples
+ * node by node (when no read faults are drawn) or pass by pass. Passes of one example that agree on the stochastic
+ * bits a node depends on share that node's value. None of this changes a result: every value is a function of
+ * (program, input, bits, seed) alone.
+ */
+final class BatchScheduler {
+    /** Target number of passes computed together per layer, and bound on the ints a block's values may hold. */
+    private static final int BLOCK_PASSES = 1024, BLOCK_EXAMPLES = 64;
+    private static final long BLOCK_INTS = 1L << 22;
+
+    private final PassInterpreter interp;
+    private final Graph graph;
+    private final double readFlip;
+    private final long seed;
+    /** Passes can share work only when nothing but the scale bits is random. */
+    private final boolean shareable;
+    /** For each value name, the index of the last node that reads it (blocks free values after it). */
+    private final Map<String, Integer> lastUse = new HashMap<>();
+    /** Elements of the largest value of a pass (bounds a block's size). */
+    private final int largest;
+
+    BatchScheduler(PassInterpreter interp, Faults faults, long seed) {
+        this.interp = interp;
+        this.graph = interp.graph();
+        this.readFlip = faults.readFlip();
+        this.seed = seed;
+        this.shareable = readFlip == 0 && graph.nodesOf(Node.McDropout.class).isEmpty();
+        List<Node> nodes = graph.nodes();
+        for (int i = 0; i < nodes.size(); i++) lastUse.put(nodes.get(i).inputs().get(0), i);
+        int big = 1;
+        for (Node n : nodes) big = Math.max(big, n.output().shape().size());
+        for (var v : graph.inputs()) big = Math.max(big, v.shape().size());
+        this.largest = big;
+    }
+
+    /** See {@link Simulator#run}. */
+    float[][][] run(float[][] inputs, int samples, BitSource bits, int threads, Runnable onExample) {
+        float[][][] out = new float[inputs.length][][];
+        int passes = Math.max(1, samples);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+            Thread t = new Thread(r, "bnncim-sim");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            int chunk = Math.max(1, inputs.length / (threads * 8));
+            // blocked runs (no read-flip faults): examples per block, and jobs of at least one block while there
+            // are two jobs per thread
+            int per = (int) Math.max(1, Math.min(Math.min(BLOCK_EXAMPLES, BLOCK_PASSES / passes),
+                    BLOCK_INTS / ((long) passes * largest)));
+            if (readFlip == 0) chunk = Math.max(chunk, Math.min(per, (inputs.length + 2 * threads - 1) / (2 * threads)));
+            for (int start = 0; start < inputs.length; start += chunk) {
+                final int s = start, e = Math.min(inputs.length, start + chunk);
+                jobs.add(pool.submit(() -> {
+                    if (readFlip == 0) {
+                        // no per-read draws: run blocks of examples node by node (same values, see runBlock)
+                        for (int b = s; b < e; b += per) {
+                            int be = Math.min(e, b + per);
+                            runBlock(inputs, b, be, samples, bits, out);
+                            if (onExample != null) for (int i = b; i < be; i++) onExample.run();
+                        }
+                        return;
+                    }
+                    for (int i = s; i < e; i++) {
+                        out[i] = new float[passes][];
+                        Map<String, Tensor> memo = shareable && passes > 1 ? new HashMap<>() : null;
+                        for (int t = 0; t < passes; t++) {
+                            var env = interp.pass(inputs[i], samples == 0 ? null : bits.bits(i, t), i, t, memo);
+                            out[i][t] = interp.toFloat(env.get(graph.outputs().get(0)));
+                        }
+                        if (onExample != null) onExample.run();
+                    }
+                }));
+            }
+            for (Future<?> f : jobs) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("simulation interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(c);
+        } finally {
+            pool.shutdownNow();
+        }
+        return out;
+    }
+
+    /**
+     * Passes of examples [from, to) computed node by node over the whole block, for runs without read-flip faults
+     * (then a pass draws randoms only in McDropout, from its own generator, in node order, exactly as a single
+     * pass does). With a shareable program, passes of one example whose value at a node depends on the same
+     * stochastic-bit prefix share one computation, as with the per-example memo of the one-pass path. Crossbar layers
+     * are computed for all distinct inputs of the block at once, from the same cells and with the same integer sums.
+     */
+    private void runBlock(float[][] inputs, int from, int to, int samples, BitSource bits, float[][][] out) {
+        int passes = Math.max(1, samples);
+        int m = (to - from) * passes;
+        int[] ex = new int[m];
+        boolean[][] pb = new boolean[m][];
+        SplittableRandom[] noise = new SplittableRandom[m];
+        Tensor[] in = new Tensor[m];
+        for (int i = from; i < to; i++) {
+            Tensor x = new Tensor.Floats(inputs[i].clone());
+            out[i] = new float[passes][];
+            for (int t = 0; t < passes; t++) {
+                int p = (i - from) * passes + t;
+                ex[p] = i;
+                pb[p] = samples == 0 ? null : bits.bits(i, t);
+                noise[p] = pb[p] != null ? new SplittableRandom(PassInterpreter.mix(seed, i, t)) : null;
+                in[p] = x;
+            }
+        }
+        Map<String, Tensor[]> env = new HashMap<>();
+        env.put(graph.inputs().get(0).name(), in);
+        List<Node> nodes = graph.nodes();
+        String outName = graph.outputs().get(0);
+        int[] rep = new int[m];
+        int[] reps = new int[m];
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            String inName = n.inputs().get(0);
+            Tensor[] xs = env.get(inName);
+            int r;
+            if (shareable && passes > 1) {
+                r = group(interp.prefix(i), m, passes, pb, rep, reps);
+            } else {
+                for (int p = 0; p < m; p++) {
+                    rep[p] = p;
+                    reps[p] = p;
+                }
+                r = m;
+            }
+            Tensor[] yr = interp.stepGroups(i, xs, reps, r, pb, noise);
+            Tensor[] ys = new Tensor[m];
+            for (int p = 0; p < m; p++) ys[p] = yr[rep[p]];
+            env.put(n.output().name(), ys);
+            if (!inName.equals(outName) && lastUse.get(inName) == i) env.remove(inName);
+        }
+        Tensor[] ys = env.get(outName);
+        for (int p = 0; p < m; p++) out[ex[p]][p % passes] = interp.toFloat(ys[p]);
+    }
+
+    /**
+     * Which passes of a block share a node's value: passes of one example (contiguous, {@code passes} each) whose
+     * stochastic bits agree on the node's prefix ({@code len} bits), as the per-example memo of the one-pass path
+     * keys them. Fills {@code rep[p]} (group of pass p) and {@code reps[g]} (first pass of group g); returns the
+     * number of groups.
+     */
+    private static int group(int len, int m, int passes, boolean[][] pb, int[] rep, int[] reps) {
+        int r = 0;
+        for (int e0 = 0; e0 < m; e0 += passes) {
+            int first = r;
+            for (int p = e0; p < e0 + passes; p++) {
+                int g = -1;
+                for (int q = first; q < r && g < 0; q++) if (Arrays.equals(pb[reps[q]], 0, len, pb[p], 0, len)) g = q;
+                if (g < 0) {
+                    reps[r] = p;
+                    g = r++;
+                }
+                rep[p] = g;
+            }
+        }
+        return r;
+    }
+}

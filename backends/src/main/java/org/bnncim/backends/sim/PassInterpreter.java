@@ -1,0 +1,293 @@
+package org.bnncim.backends.sim;
+
+import org.bnncim.backends.sim.Tensor.Floats;
+import org.bnncim.backends.sim.Tensor.Ints;
+import org.bnncim.backends.sim.kernels.BlockKernel;
+import org.bnncim.backends.sim.kernels.CellReads;
+import org.bnncim.backends.sim.kernels.ConvGeometry;
+import org.bnncim.backends.sim.kernels.ConvKernel;
+import org.bnncim.backends.sim.kernels.CrossbarLayer;
+import org.bnncim.backends.sim.kernels.PoolGeometry;
+import org.bnncim.backends.sim.kernels.Pooling;
+import org.bnncim.backends.sim.kernels.Sums;
+import org.bnncim.backends.sim.kernels.VectorKernel;
+import org.bnncim.backends.sim.kernels.Vectors;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.ThresholdSet;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Executes the nodes of one program, one node kind per case of {@link #step}. Everything a node needs beyond its
+ * input (crossbar cells, geometry, comparators, channel sizes) is looked up once here, by node index, so that a
+ * pass looks nothing up by name.
+ */
+final class PassInterpreter {
+    private final Graph graph;
+    private final Node[] nodes;
+    private final TensorType[] inputType;
+    private final double readFlip;
+    private final long seed;
+    /** Per node: elements per channel of its input. */
+    private final int[] perChannel;
+    /** Per crossbar node: its cells, and how many bits of its input are applied (1 for bipolar). */
+    private final CrossbarLayer[] crossbar;
+    private final int[] inputBits;
+    private final ConvGeometry[] conv;
+    private final PoolGeometry[] pool;
+    /** Per Threshold node: the comparators of its expected, dropped and kept sets (the last two only if stochastic). */
+    private final long[][][][] comparators;
+    /** For node i, how many stochastic bits (in schedule order) its value can depend on. */
+    private final int[] prefix;
+
+    PassInterpreter(Program program, Map<String, CrossbarLayer> layers, Faults faults, long seed) {
+        this.graph = program.graph();
+        this.readFlip = faults.readFlip();
+        this.seed = seed;
+        List<Node> list = graph.nodes();
+        int n = list.size();
+        this.nodes = list.toArray(new Node[0]);
+        this.inputType = new TensorType[n];
+        this.perChannel = new int[n];
+        this.crossbar = new CrossbarLayer[n];
+        this.inputBits = new int[n];
+        this.conv = new ConvGeometry[n];
+        this.pool = new PoolGeometry[n];
+        this.comparators = new long[n][][][];
+        this.prefix = new int[n];
+        int used = 0;
+        for (int i = 0; i < n; i++) {
+            Node node = nodes[i];
+            TensorType it = graph.value(node.inputs().get(0)).type();
+            inputType[i] = it;
+            perChannel[i] = it.shape().perChannel();
+            // bipolar and MC-Dropout's gated bipolar (i2: +1, 0, -1) drive the word lines in one read; unsigned inputs
+            // are applied one bit plane per read
+            inputBits[i] = it.elem().isBipolar() || it.elem().bits() == 2 ? 1 : it.elem().bits();
+            // per-kind constants for the kinds that have them; what each kind computes is decided in step alone
+            if (node instanceof Node.BinaryDense d) crossbar[i] = layers.get(d.name());
+            if (node instanceof Node.BinaryConv c) {
+                crossbar[i] = layers.get(c.name());
+                conv[i] = ConvGeometry.of(c, it.shape(), c.output().shape());
+            }
+            if (node instanceof Node.MaxPool m) pool[i] = PoolGeometry.of(m.window(), it.shape(), m.output().shape());
+            if (node instanceof Node.AvgPool a) pool[i] = PoolGeometry.of(a.window(), it.shape(), a.output().shape());
+            if (node instanceof Node.Threshold t) {
+                comparators[i] = t.stochastic() == null ? new long[][][] {comparatorsOf(t.expected())}
+                        : new long[][][] {comparatorsOf(t.expected()), comparatorsOf(t.stochastic().dropped()),
+                                comparatorsOf(t.stochastic().kept())};
+            }
+            if (node instanceof Node.ScaleDropout sd) used = Math.max(used, sd.bit() + 1);
+            if (node instanceof Node.Threshold t && t.stochastic() != null) used = Math.max(used, t.stochastic().bit() + 1);
+            prefix[i] = used;
+        }
+    }
+
+    Graph graph() {
+        return graph;
+    }
+
+    int prefix(int node) {
+        return prefix[node];
+    }
+
+    /**
+     * Node number {@code at} on one pass's input {@code x}; {@code bits == null} is the deterministic pass. Record
+     * patterns bind the components a case reads, except where a node's accessors clone arrays (Scale-Dropout,
+     * conv, windows): there the case reads what it needs from the node or from the geometry read once above.
+     */
+    Tensor step(int at, Tensor x, boolean[] bits, SplittableRandom noise) {
+        TensorType it = inputType[at];
+        return switch (nodes[at]) {
+            case Node.InputQuantize(var name, var input, var output, int width, int levels) -> quantize(floats(x), width, levels);
+            case Node.InputBinarize b -> binarize(b, floats(x), perChannel[at]);
+            case Node.BinaryDense d -> {
+                CrossbarLayer l = crossbar[at];
+                int[] acc = new int[l.n()];
+                VectorKernel.accumulate(l, ints(x), inputBits[at], new Sums(acc, 0, 1, 0), reads(noise));
+                yield new Ints(acc);
+            }
+            case Node.BinaryConv c -> new Ints(ConvKernel.convolve(crossbar[at], ints(x), conv[at], inputBits[at],
+                    c.output().shape().size(), reads(noise)));
+            case Node.Threshold(var name, var input, var output, var expected, Node.Stochastic st) -> {
+                long[][][] sets = comparators[at];
+                yield threshold(ints(x), st == null || bits == null ? sets[0] : bits[st.bit()] ? sets[1] : sets[2], perChannel[at]);
+            }
+            case Node.Sign s -> {
+                int[] y = new int[x.size()];
+                for (int i = 0; i < y.length; i++) y[i] = x.real(i, it) >= 0 ? 1 : -1;
+                yield new Ints(y);
+            }
+            case Node.ScaleDropout s -> {
+                Boolean z = bits == null ? null : bits[s.bit()];
+                int per = perChannel[at];
+                float[] y = new float[x.size()];
+                for (int i = 0, c = 0; i < y.length; c++) for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = x.real(i, it) * s.factor(c, z);
+                yield new Floats(y);
+            }
+            case Node.Affine a -> {
+                int per = perChannel[at];
+                float[] y = new float[x.size()];
+                for (int i = 0, c = 0; i < y.length; c++) for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = a.apply(x.real(i, it), c);
+                yield new Floats(y);
+            }
+            case Node.MaxPool m -> new Ints(Pooling.max(ints(x), pool[at]));
+            case Node.AvgPool(var name, var input, var output, var window, boolean countPad) ->
+                    new Floats(Pooling.average(x.reals(it), pool[at], countPad));
+            case Node.Reshape r -> x;
+            case Node.Softmax s -> softmax(x, it);
+            case Node.McDropout(var name, var input, var output, float p) -> {
+                int[] v = ints(x).clone();
+                if (bits != null) for (int i = 0; i < v.length; i++) if (noise.nextDouble() < p) v[i] = 0;
+                yield new Ints(v);
+            }
+        };
+    }
+
+    /**
+     * Node {@code at} for the representatives {@code xs[reps[0 .. r)]} of a block of passes (runs without read
+     * faults). Crossbar layers take every representative through one block kernel call; the other kinds are
+     * {@link #step} per representative.
+     */
+    Tensor[] stepGroups(int at, Tensor[] xs, int[] reps, int r, boolean[][] bits, SplittableRandom[] noise) {
+        Tensor[] yr = new Tensor[r];
+        Node node = nodes[at];
+        if (node instanceof Node.BinaryDense) {
+            CrossbarLayer l = crossbar[at];
+            int[][] x = new int[r][];
+            for (int g = 0; g < r; g++) x[g] = ints(xs[reps[g]]);
+            int nOut = l.n();
+            int[] acc = new int[nOut * r];
+            BlockKernel.accumulate(l, new Vectors(x, null, r), inputBits[at], Sums.columnMajor(acc, r));
+            int[][] y = new int[r][nOut];
+            for (int c = 0; c < nOut; c++) {
+                int b = c * r;
+                for (int g = 0; g < r; g++) y[g][c] = acc[b + g];
+            }
+            for (int g = 0; g < r; g++) yr[g] = new Ints(y[g]);
+        } else if (node instanceof Node.BinaryConv c) {
+            int size = c.output().shape().size();
+            for (int g = 0; g < r; g++) yr[g] = new Ints(ConvKernel.convolveBlock(crossbar[at], ints(xs[reps[g]]), conv[at], inputBits[at], size));
+        } else {
+            for (int g = 0; g < r; g++) yr[g] = step(at, xs[reps[g]], bits[reps[g]], noise[reps[g]]);
+        }
+        return yr;
+    }
+
+    /**
+     * One forward pass. With a {@code memo} (one per example), a node whose value depends only on stochastic bits
+     * that this pass shares with an earlier pass of the example is not recomputed: a popcount before the first
+     * Scale-Dropout layer is computed once for all T passes.
+     */
+    Map<String, Tensor> pass(float[] input, boolean[] scaleBits, int example, int sample, Map<String, Tensor> memo) {
+        Map<String, Tensor> env = new LinkedHashMap<>();
+        env.put(graph.inputs().get(0).name(), new Floats(input.clone()));
+        SplittableRandom noise = readFlip > 0 || scaleBits != null ? new SplittableRandom(mix(seed, example, sample)) : null;
+        for (int i = 0; i < nodes.length; i++) {
+            Node n = nodes[i];
+            String key = memo == null ? null : memoKey(i, scaleBits);
+            Tensor y = key == null ? null : memo.get(key);
+            if (y == null) {
+                y = step(i, env.get(n.inputs().get(0)), scaleBits, noise);
+                if (key != null) memo.put(key, y);
+            }
+            env.put(n.output().name(), y);
+        }
+        return env;
+    }
+
+    private String memoKey(int node, boolean[] bits) {
+        StringBuilder sb = new StringBuilder().append(node).append(':');
+        if (bits != null) for (int k = 0; k < prefix[node]; k++) sb.append(bits[k] ? '1' : '0');
+        return sb.toString();
+    }
+
+    /** The graph output as float32, integers converted by the output's scale. */
+    float[] toFloat(Tensor y) {
+        return switch (y) {
+            case Floats(float[] f) -> f;
+            case Ints(int[] v) -> {
+                TensorType t = graph.output().type();
+                float[] f = new float[v.length];
+                for (int k = 0; k < v.length; k++) f[k] = t.toReal(v[k]);
+                yield f;
+            }
+        };
+    }
+
+    /** The generator of one pass's draws (read flips, MC-Dropout masks): a function of (seed, example, pass) alone. */
+    static long mix(long seed, long example, int sample) {
+        long h = (seed + 0x632BE59BD9B4E019L) * 0x9E3779B97F4A7C15L;
+        h ^= (example + 1) * 0xBF58476D1CE4E5B9L;
+        h = Long.rotateLeft(h, 29) * 0x94D049BB133111EBL;
+        return h ^ ((sample + 1L) * 0xD6E8FEB86659FD93L);
+    }
+
+    private CellReads reads(SplittableRandom noise) {
+        return readFlip == 0 ? CellReads.EXACT : new CellReads(readFlip, noise);
+    }
+
+    private static int[] ints(Tensor x) {
+        return ((Ints) x).values();
+    }
+
+    private static float[] floats(Tensor x) {
+        return ((Floats) x).values();
+    }
+
+    private static Ints quantize(float[] f, int width, int levels) {
+        int max = (1 << width) - 1;
+        int[] y = new int[f.length];
+        for (int i = 0; i < f.length; i++) y[i] = Math.min(max, Math.max(0, Math.round(f[i] * (float) levels)));
+        return new Ints(y);
+    }
+
+    private static Ints binarize(Node.InputBinarize b, float[] f, int per) {
+        int[] y = new int[f.length];
+        for (int i = 0, c = 0; i < f.length; c++) for (int e = Math.min(f.length, i + per); i < e; i++) y[i] = b.fires(f[i], c) ? 1 : -1;
+        return new Ints(y);
+    }
+
+    private static Ints threshold(int[] v, long[][] ts, int per) {
+        int[] y = new int[v.length];
+        long[] t0 = ts[0], sign = ts[1];
+        if (per == 1 && t0.length >= v.length) {
+            for (int i = 0; i < v.length; i++) y[i] = 1 - 2 * (int) (((v[i] - t0[i]) * sign[i]) >>> 63);
+        } else {
+            for (int i = 0, c = 0; i < v.length; c++) {
+                for (int e = Math.min(v.length, i + per); i < e; i++) y[i] = 1 - 2 * (int) (((v[i] - t0[c]) * sign[c]) >>> 63);
+            }
+        }
+        return new Ints(y);
+    }
+
+    private static Floats softmax(Tensor x, TensorType it) {
+        float[] y = new float[x.size()];
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int i = 0; i < y.length; i++) max = Math.max(max, x.real(i, it));
+        double[] e = new double[y.length];
+        for (int i = 0; i < y.length; i++) sum += e[i] = Math.exp(x.real(i, it) - max);
+        for (int i = 0; i < y.length; i++) y[i] = (float) (e[i] / sum);
+        return new Floats(y);
+    }
+
+    /**
+     * A threshold set as two per-channel arrays: the threshold clamped to just outside the int range (popcount
+     * sums are ints, so every comparison comes out the same and x - t cannot overflow) and +1 for "x >= t", -1
+     * for "x <= t": the comparator fires iff {@code (x - t) * sign >= 0}, computed without a branch.
+     */
+    private static long[][] comparatorsOf(ThresholdSet s) {
+        int ch = s.channels();
+        long[] t0 = new long[ch], sign = new long[ch];
+        for (int i = 0; i < ch; i++) {
+            t0[i] = Math.max(Integer.MIN_VALUE - 1L, Math.min(Integer.MAX_VALUE + 1L, s.threshold(i)));
+            sign[i] = s.greaterOrEqual(i) ? 1 : -1;
+        }
+        return new long[][] {t0, sign};
+    }
+}

@@ -1,0 +1,163 @@
+package org.bnncim.backends.sim.kernels;
+
+/**
+ * Binary convolutions as crossbar layers: each output position's patch (im2col, weight-row order
+ * {@code (ci * kh + i) * kw + j}) is one input vector of the layer; rows that zero padding covers are undriven.
+ * Sums are channel-major, {@code acc[channel * positions + position]}, the layout of the node's output.
+ */
+public final class ConvKernel {
+    private ConvKernel() {
+    }
+
+    /** One position at a time through {@link VectorKernel}: the path that models per-read faults. */
+    public static int[] convolve(CrossbarLayer l, int[] x, ConvGeometry g, int inputBits, int outSize, CellReads reads) {
+        int[] acc = new int[outSize];
+        int[] col = new int[l.k()];
+        for (int oy = 0; oy < g.oh(); oy++) {
+            for (int ox = 0; ox < g.ow(); ox++) {
+                patch(x, g, oy, ox, col, 0);
+                VectorKernel.accumulate(l, col, inputBits, new Sums(acc, oy * g.ow() + ox, g.positions(), 0), reads);
+            }
+        }
+        return acc;
+    }
+
+    /** All output positions' patches as one block of vectors, without read faults: the same sums as {@link #convolve}. */
+    public static int[] convolveBlock(CrossbarLayer l, int[] x, ConvGeometry g, int inputBits, int outSize) {
+        int k = l.k(), positions = g.positions();
+        int[] acc = new int[outSize];
+        Sums out = Sums.columnMajor(acc, positions);
+        if (inputBits == 1) {
+            // packed im2col: each patch straight into its driven / +1 row words
+            int words = l.words();
+            long[] packed = new long[positions * 2 * words];
+            if (g.rowsFitOneWord()) {
+                packPatchesFromRows(x, g, packed, words);
+            } else {
+                for (int oy = 0; oy < g.oh(); oy++) {
+                    for (int ox = 0; ox < g.ow(); ox++) packPatch(x, g, oy, ox, packed, (oy * g.ow() + ox) * 2 * words, words);
+                }
+            }
+            BlockKernel.accumulatePacked(l, packed, words, positions, out);
+            return acc;
+        }
+        int[] col = new int[positions * k];
+        for (int oy = 0; oy < g.oh(); oy++) {
+            for (int ox = 0; ox < g.ow(); ox++) patch(x, g, oy, ox, col, (oy * g.ow() + ox) * k);
+        }
+        int[][] xs = new int[positions][];
+        int[] base = new int[positions];
+        for (int q = 0; q < positions; q++) {
+            xs[q] = col;
+            base[q] = q * k;
+        }
+        BlockKernel.accumulate(l, new Vectors(xs, base, positions), inputBits, out);
+        return acc;
+    }
+
+    /** The im2col patch of output position (oy, ox) into {@code col[base ..]}, 0 where padding leaves a row undriven. */
+    static void patch(int[] x, ConvGeometry g, int oy, int ox, int[] col, int base) {
+        int cin = g.cin(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw();
+        for (int ci = 0; ci < cin; ci++) {
+            for (int i = 0; i < kh; i++) {
+                int iy = oy * g.strideY() - g.padTop() + i * g.dilationY();
+                for (int j = 0; j < kw; j++) {
+                    int ix = ox * g.strideX() - g.padLeft() + j * g.dilationX();
+                    boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                    col[base + (ci * kh + i) * kw + j] = inside ? x[(ci * h + iy) * w + ix] : 0;
+                }
+            }
+        }
+    }
+
+    /** The patch of output position (oy, ox), packed like {@link BlockKernel#packBipolar} one word at a time. */
+    static void packPatch(int[] x, ConvGeometry g, int oy, int ox, long[] out, int o, int words) {
+        int cin = g.cin(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), dy = g.dilationY(), dx = g.dilationX();
+        int y0 = oy * g.strideY() - g.padTop(), x0 = ox * g.strideX() - g.padLeft();
+        boolean inside = y0 >= 0 && y0 + (kh - 1) * dy < h && x0 >= 0 && x0 + (kw - 1) * dx < w;
+        long act = 0, plus = 0;
+        int bit = 0, word = o;
+        for (int ci = 0; ci < cin; ci++) {
+            for (int i = 0; i < kh; i++) {
+                int iy = y0 + i * dy;
+                boolean rowInside = inside || (iy >= 0 && iy < h);
+                int rowBase = (ci * h + iy) * w;
+                for (int j = 0; j < kw; j++) {
+                    int ix = x0 + j * dx;
+                    if (inside || (rowInside && ix >= 0 && ix < w)) {
+                        int xv = x[rowBase + ix];
+                        act |= (long) ((xv | -xv) >>> 31) << bit;
+                        plus |= (long) ((-xv & ~xv) >>> 31) << bit;
+                    }
+                    if (++bit == 64) {
+                        out[word] = act;
+                        out[word + words] = plus;
+                        word++;
+                        bit = 0;
+                        act = 0;
+                        plus = 0;
+                    }
+                }
+            }
+        }
+        if (bit > 0) {
+            out[word] = act;
+            out[word + words] = plus;
+        }
+    }
+
+    /**
+     * The same patches as {@link #packPatch} when {@link ConvGeometry#rowsFitOneWord}: each input row is packed once
+     * into a driven and a +1 word, with column ix at bit ix + left pad, so that a window's kw cells of one row are
+     * one shift and mask; padding columns and rows stay 0 (undriven).
+     */
+    static void packPatchesFromRows(int[] x, ConvGeometry g, long[] out, int words) {
+        int cin = g.cin(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), oh = g.oh(), ow = g.ow();
+        int pl = g.padLeft(), pt = g.padTop(), sy = g.strideY(), sx = g.strideX();
+        long[] ra = new long[cin * h], rp = new long[cin * h];
+        for (int r = 0; r < cin * h; r++) {
+            long a = 0, pp = 0;
+            for (int ix = 0, b = r * w; ix < w; ix++) {
+                int xv = x[b + ix];
+                a |= (long) ((xv | -xv) >>> 31) << (ix + pl);
+                pp |= (long) ((-xv & ~xv) >>> 31) << (ix + pl);
+            }
+            ra[r] = a;
+            rp[r] = pp;
+        }
+        long kmask = kw == 64 ? -1L : (1L << kw) - 1;
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = oy * sy - pt;
+            for (int ox = 0; ox < ow; ox++) {
+                int xs = ox * sx, word = (oy * ow + ox) * 2 * words, bit = 0;
+                long accA = 0, accP = 0;
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int i = 0; i < kh; i++) {
+                        int iy = y0 + i;
+                        long sa = 0, sp = 0;
+                        if (iy >= 0 && iy < h) {
+                            int r = ci * h + iy;
+                            sa = (ra[r] >>> xs) & kmask;
+                            sp = (rp[r] >>> xs) & kmask;
+                        }
+                        accA |= sa << bit;
+                        accP |= sp << bit;
+                        bit += kw;
+                        if (bit >= 64) {
+                            out[word] = accA;
+                            out[word + words] = accP;
+                            word++;
+                            bit -= 64;
+                            accA = bit == 0 ? 0 : sa >>> (kw - bit);
+                            accP = bit == 0 ? 0 : sp >>> (kw - bit);
+                        }
+                    }
+                }
+                if (bit > 0) {
+                    out[word] = accA;
+                    out[word + words] = accP;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package org.bnncim.backends.sim;
+
+import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.ElemType;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Shape;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.ThresholdSet;
+import org.bnncim.ir.Value;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.CrossbarSlot;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.Piece;
+import org.bnncim.ir.mapping.StochasticUnit;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Small IR graphs built node by node, and a hand-made mapping for them, so that the backends module tests the
+ * simulator without the compiler's passes. Pieces start at row 5 and column 1 of their crossbar and are cut at
+ * {@code kTile} rows, so that they straddle word boundaries the way packed crossbars do.
+ */
+final class TestPrograms {
+    static final int ROW0 = 5, COL0 = 1;
+
+    private final SplittableRandom rnd;
+    private final List<Value> inputs = new ArrayList<>();
+    private final List<Node> nodes = new ArrayList<>();
+    private Value last;
+
+    TestPrograms(long seed, Value input) {
+        this.rnd = new SplittableRandom(seed);
+        inputs.add(input);
+        last = input;
+    }
+
+    static Value floats(String name, int... dims) {
+        return new Value(name, new TensorType(ElemType.FLOAT32, Shape.of(dims)));
+    }
+
+    Value last() {
+        return last;
+    }
+
+    private Value add(Node n) {
+        nodes.add(n);
+        last = n.output();
+        return last;
+    }
+
+    private Value out(String name, ElemType e, Shape s) {
+        return new Value(name, new TensorType(e, s));
+    }
+
+    TestPrograms binarize() {
+        String n = "bin" + nodes.size();
+        add(new Node.InputBinarize(n, last.name(), out(n, ElemType.BIPOLAR, last.shape()), new float[] {0.5f}, new boolean[] {true}));
+        return this;
+    }
+
+    TestPrograms quantize() {
+        String n = "q" + nodes.size();
+        add(new Node.InputQuantize(n, last.name(), new Value(n, new TensorType(ElemType.uint(8), last.shape(), 1.0 / 255)), 8, 255));
+        return this;
+    }
+
+    TestPrograms dense(int outputs) {
+        String n = "fc" + nodes.size();
+        BitMatrix w = random(last.shape().size(), outputs);
+        add(new Node.BinaryDense(n, last.name(), out(n, ElemType.INT32, Shape.of(outputs)), w));
+        return this;
+    }
+
+    TestPrograms conv(int cout, int k, int stride, int pad, int dilation) {
+        String n = "conv" + nodes.size();
+        Shape s = last.shape();
+        int cin = s.dim(0), h = s.dim(1), w = s.dim(2);
+        int oh = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, ow = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
+        add(new Node.BinaryConv(n, last.name(), out(n, ElemType.INT32, Shape.of(cout, oh, ow)), random(cin * k * k, cout),
+                cin, k, k, new int[] {stride, stride}, new int[] {pad, pad, pad, pad}, new int[] {dilation, dilation}));
+        return this;
+    }
+
+    /** Comparators around the middle of the popcount range, a mix of "x >= t" and "x <= t"; {@code bit >= 0} adds a dropped and a kept set. */
+    TestPrograms threshold(int bit) {
+        String n = "th" + nodes.size();
+        int ch = last.shape().channels();
+        Node.Stochastic st = bit < 0 ? null : new Node.Stochastic(bit, 0.3f, thresholds(ch), thresholds(ch));
+        add(new Node.Threshold(n, last.name(), out(n, ElemType.BIPOLAR, last.shape()), thresholds(ch), st));
+        return this;
+    }
+
+    TestPrograms maxPool() {
+        String n = "pool" + nodes.size();
+        Shape s = last.shape();
+        add(new Node.MaxPool(n, last.name(), out(n, last.elem(), Shape.of(s.dim(0), s.dim(1) / 2, s.dim(2) / 2)),
+                new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0})));
+        return this;
+    }
+
+    TestPrograms flatten() {
+        String n = "flat" + nodes.size();
+        add(new Node.Reshape(n, last.name(), out(n, last.elem(), Shape.of(last.shape().size()))));
+        return this;
+    }
+
+    TestPrograms scaleDropout(int bit) {
+        String n = "sd" + nodes.size();
+        add(new Node.ScaleDropout(n, last.name(), out(n, ElemType.FLOAT32, last.shape()), new float[] {0.75f}, new float[] {0.25f}, 0.3f, bit));
+        return this;
+    }
+
+    TestPrograms softmax() {
+        String n = "softmax" + nodes.size();
+        add(new Node.Softmax(n, last.name(), out(n, ElemType.FLOAT32, last.shape())));
+        return this;
+    }
+
+    private ThresholdSet thresholds(int ch) {
+        long[] t = new long[ch];
+        boolean[] ge = new boolean[ch];
+        for (int c = 0; c < ch; c++) {
+            t[c] = rnd.nextInt(-6, 7);
+            ge[c] = rnd.nextInt(4) != 0;
+        }
+        return new ThresholdSet(t, ge);
+    }
+
+    private BitMatrix random(int rows, int cols) {
+        long s = rnd.nextLong();
+        return BitMatrix.of(rows, cols, (k, n) -> new SplittableRandom(s ^ (k * 1_000_003L + n)).nextBoolean());
+    }
+
+    /** The graph, mapped onto crossbars of {@code kTile} rows and {@code nTile} weights a piece, one crossbar a piece. */
+    Program program(Architecture.WeightEncoding enc, int kTile, int nTile) {
+        Graph g = new Graph("test", inputs, nodes, List.of(last.name()), Map.of());
+        List<LayerMap> layers = new ArrayList<>();
+        int crossbar = 0;
+        for (Node n : nodes) {
+            BitMatrix w;
+            int positions = 1;
+            if (n instanceof Node.BinaryDense d) {
+                w = d.weights();
+            } else if (n instanceof Node.BinaryConv c) {
+                w = c.weights();
+                positions = c.output().shape().perChannel();
+            } else {
+                continue;
+            }
+            int inBits = g.value(n.inputs().get(0)).elem().isBipolar() ? 1 : 8;
+            List<Piece> pieces = new ArrayList<>();
+            for (int k0 = 0; k0 < w.rows(); k0 += kTile) {
+                for (int n0 = 0; n0 < w.cols(); n0 += nTile) {
+                    pieces.add(new Piece(n.name(), k0, Math.min(kTile, w.rows() - k0), n0, Math.min(nTile, w.cols() - n0), crossbar++, ROW0, COL0));
+                }
+            }
+            int rt = (w.rows() + kTile - 1) / kTile, ct = (w.cols() + nTile - 1) / nTile;
+            layers.add(new LayerMap(n.name(), n.opName(), w.rows(), w.cols(), positions, inBits, rt, ct, pieces, "none", -1, 0));
+        }
+        List<CrossbarSlot> slots = new ArrayList<>();
+        for (int i = 0; i < crossbar; i++) slots.add(new CrossbarSlot(i, 0, i, 0));
+        int cols = enc == Architecture.WeightEncoding.COMPLEMENTARY ? 2 * (COL0 + nTile) : COL0 + nTile + 1;
+        Architecture a = new Architecture("test", ROW0 + kTile + 3, cols, enc, crossbar, 1, 1, 8, 32,
+                new Architecture.Energy(0, 0, 0, 0, 0, 0, 0, 0, 0), new Architecture.Latency(0, 0, 0, 0, 0, 0),
+                new Architecture.Area(0, 0, 0, 0, 0, 0, 0, 0));
+        return Program.of(g.withMapping(new Mapping(a, layers, slots, StochasticUnit.none())));
+    }
+
+    /** Inputs in [0, 1) with a share of exact zeros, as MNIST pixels have. */
+    static float[][] inputs(long seed, int count, int size) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[][] x = new float[count][size];
+        for (float[] v : x) for (int i = 0; i < size; i++) v[i] = r.nextInt(3) == 0 ? 0 : (float) r.nextDouble();
+        return x;
+    }
+}
