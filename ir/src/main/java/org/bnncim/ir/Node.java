@@ -243,15 +243,6 @@ public sealed interface Node {
             };
         }
 
-        /**
-         * The former tri-state form (null = expectation, true = dropped), kept only until the simulator, which
-         * is being split elsewhere, calls {@link #factor(int, ScaleBit)}.
-         */
-        @Deprecated(forRemoval = true)
-        public float factor(int channel, Boolean z) {
-            return factor(channel, z == null ? ScaleBit.EXPECTATION : ScaleBit.of(z));
-        }
-
         /** The deterministic factor, computed the one way every part of bnncim (and the reference form) uses. */
         public static float expectation(float scale, float dropped, float p) {
             return (1.0f - p) * scale + p * dropped;

@@ -116,15 +116,6 @@ class NodeTest {
     }
 
     @Test
-    @SuppressWarnings("removal")
-    void formerTriStateFactorStillAgreesUntilTheSimulatorMoves() {
-        Node.ScaleDropout sd = new Node.ScaleDropout("sd", "c", v("s", ElemType.FLOAT32, 2), new float[] {0.5f, 2f}, new float[] {0.25f}, 0.2f, 0);
-        assertEquals(sd.factor(0, ScaleBit.EXPECTATION), sd.factor(0, (Boolean) null));
-        assertEquals(sd.factor(0, ScaleBit.KEPT), sd.factor(0, Boolean.FALSE));
-        assertEquals(sd.factor(0, ScaleBit.DROPPED), sd.factor(0, Boolean.TRUE));
-    }
-
-    @Test
     void bitSlotsAreTheScheduleSlotsOfScaleDropoutLayers() {
         Graph g = everyKind();
         assertEquals(2, g.stochasticBits());

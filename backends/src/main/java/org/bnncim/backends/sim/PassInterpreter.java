@@ -12,8 +12,10 @@ import org.bnncim.backends.sim.kernels.Pooling;
 import org.bnncim.backends.sim.kernels.Sums;
 import org.bnncim.backends.sim.kernels.VectorKernel;
 import org.bnncim.backends.sim.kernels.Vectors;
+import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
+import org.bnncim.ir.ScaleBit;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 
@@ -68,7 +70,7 @@ final class PassInterpreter {
             perChannel[i] = it.shape().perChannel();
             // bipolar and MC-Dropout's gated bipolar (i2: +1, 0, -1) drive the word lines in one read; unsigned inputs
             // are applied one bit plane per read
-            inputBits[i] = it.elem().isBipolar() || it.elem().bits() == 2 ? 1 : it.elem().bits();
+            inputBits[i] = it.elem().isBipolar() || it.elem().kind() == ElemType.Kind.GATED_BIPOLAR ? 1 : it.elem().bits();
             // per-kind constants for the kinds that have them; what each kind computes is decided in step alone
             if (node instanceof Node.BinaryDense d) crossbar[i] = layers.get(d.name());
             if (node instanceof Node.BinaryConv c) {
@@ -82,8 +84,7 @@ final class PassInterpreter {
                         : new long[][][] {comparatorsOf(t.expected()), comparatorsOf(t.stochastic().dropped()),
                                 comparatorsOf(t.stochastic().kept())};
             }
-            if (node instanceof Node.ScaleDropout sd) used = Math.max(used, sd.bit() + 1);
-            if (node instanceof Node.Threshold t && t.stochastic() != null) used = Math.max(used, t.stochastic().bit() + 1);
+            used = Math.max(used, node.bitSlot().map(b -> b.bit() + 1).orElse(0));
             prefix[i] = used;
         }
     }
@@ -124,7 +125,7 @@ final class PassInterpreter {
                 yield new Ints(y);
             }
             case Node.ScaleDropout s -> {
-                Boolean z = bits == null ? null : bits[s.bit()];
+                ScaleBit z = bits == null ? ScaleBit.EXPECTATION : ScaleBit.of(bits[s.bit()]);
                 int per = perChannel[at];
                 float[] y = new float[x.size()];
                 for (int i = 0, c = 0; i < y.length; c++) for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = x.real(i, it) * s.factor(c, z);
