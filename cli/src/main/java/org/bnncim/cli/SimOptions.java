@@ -1,14 +1,11 @@
 package org.bnncim.cli;
 
-import org.bnncim.backends.sim.BitSource;
 import org.bnncim.backends.sim.Faults;
-import org.bnncim.backends.sim.Program;
-import org.bnncim.compiler.driver.Loaded;
+import org.bnncim.compiler.driver.BitModel;
+import org.bnncim.compiler.driver.SimSettings;
 import org.bnncim.ir.BnncimException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Path;
 
 /** Options of every command that runs the simulator. */
 final class SimOptions {
@@ -27,7 +24,7 @@ final class SimOptions {
 
     @Option(names = "--bits", defaultValue = "counter", paramLabel = "SOURCE",
             description = "Stochastic bit model: counter (order-free) or lfsr (the generated Verilog's LFSR) (default: ${DEFAULT-VALUE}).")
-    String bits;
+    BitModel bits;
 
     /** Used when an ONNX model is compiled on the fly; a compiled folder carries its own architecture. */
     @Mixin
@@ -36,28 +33,10 @@ final class SimOptions {
     @Mixin
     ModelOptions modelOptions;
 
-    void check() {
+    SimSettings settings() {
         if (samples < 0) throw new BnncimException("--samples must be >= 0");
         if (threads != null && threads < 1) throw new BnncimException("--threads must be >= 1");
-        if (!bits.equals("counter") && !bits.equals("lfsr")) throw new BnncimException("--bits must be counter or lfsr");
-    }
-
-    int threads() {
-        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
-    }
-
-    Faults faults() {
-        return Faults.parse(faults);
-    }
-
-    Program load(Path modelOrFolder) {
-        check();
-        return Loaded.program(modelOrFolder, modelOptions.toOptions(), archOptions.architecture());
-    }
-
-    BitSource bitSource(Program p, int examples) {
-        double bias = faults().rngBias();
-        return bits.equals("lfsr") ? BitSource.lfsr(p.graph(), seed, bias, examples, Math.max(1, samples))
-                : BitSource.counterBased(p.graph(), seed, bias);
+        return new SimSettings(samples, seed, bits, Faults.parse(faults),
+                threads != null ? threads : Runtime.getRuntime().availableProcessors());
     }
 }
