@@ -30,7 +30,7 @@ final class CompileCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--target", defaultValue = "sim", description = "sim, verilog or all (default: ${DEFAULT-VALUE}).")
-    String target;
+    Target target;
 
     @Mixin
     ArchOptions archOptions;
@@ -69,15 +69,24 @@ final class CompileCommand implements Callable<Integer> {
         return new VerilogBackend.Options(Arrays.copyOf(x, Math.max(0, Math.min(tbExamples, x.length))), tbSamples, seed);
     }
 
+    /** What compile writes; spelled as on the command line so that picocli accepts exactly these. */
+    enum Target {
+        /** program.bnc and its listing, for the simulator. */
+        sim,
+        /** verilog/: the RTL and its testbench. */
+        verilog,
+        /** Both. */
+        all
+    }
+
     @Override
     public Integer call() {
-        if (!List.of("sim", "verilog", "all").contains(target)) throw new BnncimException("--target must be sim, verilog or all");
         if (samples < 1) throw new BnncimException("--samples must be at least 1");
         Architecture a = archOptions.architecture();
         var out = spec.commandLine().getOut();
         Compiler.Options o = new Compiler.Options(modelOptions.toOptions(), a, samples, seed, new LinkedHashSet<>(printAfter));
         Compiler.Compiled c = Compiler.compile(model, o, out::print);
-        OutputFolder.write(output, Compiler.outputs(c, !target.equals("verilog"), target.equals("sim") ? null : verilogOptions(c)));
+        OutputFolder.write(output, Compiler.outputs(c, target != Target.verilog, target == Target.sim ? null : verilogOptions(c)));
         var r = c.report();
         out.printf(Locale.ROOT, "%s: %d crossbars of %dx%d (lower bound %d), %d stochastic unit(s); wrote %s%n",
                 model.getFileName(), r.crossbarsUsed(), r.rows(), r.cols(), r.crossbarsLowerBound(), r.stochasticUnits(), output);
