@@ -9,6 +9,7 @@ import org.bnncim.ir.arch.Architecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,7 +40,8 @@ final class CompileCommand implements Callable<Integer> {
             description = "Monte-Carlo passes the cost report assumes (default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed recorded for the stochastic unit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0",
+            description = "With --target verilog|all: seed of the testbench's stochastic unit (LFSR) and of the expected outputs and bits beside it (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--print-after", split = ",", paramLabel = "PASS", description = "Print the IR after these passes.")
@@ -81,6 +83,10 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // program.bnc holds no seed (run and eval take their own): only the testbench uses it, so refuse it where it would do nothing
+        if (target == Target.sim && spec.commandLine().getParseResult().hasMatchedOption("--seed")) {
+            throw new ParameterException(spec.commandLine(), "--seed only seeds the Verilog testbench: use it with --target verilog or all");
+        }
         if (samples < 1) throw new BnncimException("--samples must be at least 1");
         Architecture a = archOptions.architecture();
         var out = spec.commandLine().getOut();
