@@ -49,6 +49,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        sim.refuseCompileOptionsFor(model);
         SimSettings settings = sim.settings();
         var request = new EvaluationService.Request(model, sim.modelOptions.toOptions(), sim.archOptions.architecture(), dataset, ood,
                 limit, engine, settings);

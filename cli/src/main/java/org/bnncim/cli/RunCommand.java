@@ -46,6 +46,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        sim.refuseCompileOptionsFor(target);
         SimSettings settings = sim.settings();
         Program p = Loaded.program(target, sim.modelOptions.toOptions(), sim.archOptions.architecture());
         int per = p.graph().inputs().get(0).shape().size();

@@ -4,8 +4,17 @@ import org.bnncim.backends.sim.Faults;
 import org.bnncim.compiler.driver.BitModel;
 import org.bnncim.compiler.driver.SimSettings;
 import org.bnncim.ir.BnncimException;
+import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 
 /** Options of every command that runs the simulator. */
 final class SimOptions {
@@ -33,10 +42,32 @@ final class SimOptions {
     @Mixin
     ModelOptions modelOptions;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     SimSettings settings() {
         if (samples < 0) throw new BnncimException("--samples must be >= 0");
         if (threads != null && threads < 1) throw new BnncimException("--threads must be >= 1");
         return new SimSettings(samples, seed, bits, Faults.parse(faults),
                 threads != null ? threads : Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * A compiled folder already fixed the architecture and the import, so the options that shape a compile would
+     * be silently ignored there: refuse the first one given rather than run something the user did not ask for.
+     */
+    void refuseCompileOptionsFor(Path modelOrFolder) {
+        if (!Files.isDirectory(modelOrFolder)) return;
+        Set<String> compileTime = new HashSet<>();
+        for (CommandSpec own : command.mixins().values()) {
+            if (own.userObject() != this) continue;
+            for (CommandSpec mixin : own.mixins().values()) for (OptionSpec o : mixin.options()) compileTime.add(o.longestName());
+        }
+        for (OptionSpec o : command.commandLine().getParseResult().matchedOptions()) {
+            if (compileTime.contains(o.longestName())) {
+                throw new CommandLine.ParameterException(command.commandLine(), o.longestName()
+                        + " applies when an ONNX model is compiled, not to the compiled folder " + modelOrFolder);
+            }
+        }
     }
 }
