@@ -90,7 +90,7 @@ final class CompileCommand implements Callable<Integer> {
         if (samples < 1) throw new BnncimException("--samples must be at least 1");
         Architecture a = archOptions.architecture();
         var out = spec.commandLine().getOut();
-        Compiler.Options o = new Compiler.Options(modelOptions.toOptions(), a, samples, seed, new LinkedHashSet<>(printAfter));
+        Compiler.Options o = new Compiler.Options(modelOptions.toOptions(), a, samples, new LinkedHashSet<>(printAfter));
         Compiler.Compiled c = Compiler.compile(model, o, out::print);
         OutputFolder.write(output, Compiler.outputs(c, target != Target.verilog, target == Target.sim ? null : verilogOptions(c)));
         var r = c.report();

@@ -128,7 +128,7 @@ public final class VerificationService {
         OnnxMl.ModelProto proto = OnnxFiles.read(r.model());
         var options = OnnxImporter.Options.DEFAULT;
         Graph unfolded = OnnxImporter.importModel(proto, r.model().toString(), options);
-        Graph mapped = Compiler.compile(unfolded, new Compiler.Options(options, r.arch(), 1, r.seed(), Set.of()), s -> { }).graph();
+        Graph mapped = Compiler.compile(unfolded, new Compiler.Options(options, r.arch(), 1, Set.of()), s -> { }).graph();
         Program program = Program.of(mapped);
         int[] shape = mapped.inputs().get(0).shape().dims();
         int per = mapped.inputs().get(0).shape().size();
