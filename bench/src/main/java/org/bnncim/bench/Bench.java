@@ -396,7 +396,7 @@ public final class Bench {
         long w = weights(OnnxImporter.importFile(m, OnnxImporter.Options.DEFAULT));
         long perChip = (long) a.crossbarsPerChip() * a.rows() * a.logicalCols();
         int chips = (int) Math.max(1, Math.ceil(2.0 * w / perChip));
-        return new Compiler.Options(OnnxImporter.Options.DEFAULT, a.withChips(chips), 20, 0, Set.of());
+        return new Compiler.Options(OnnxImporter.Options.DEFAULT, a.withChips(chips), 20, Set.of());
     }
 
     static long weights(Graph g) {

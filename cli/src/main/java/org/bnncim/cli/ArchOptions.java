@@ -3,7 +3,9 @@ package org.bnncim.cli;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.arch.Architecture;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -16,8 +18,9 @@ final class ArchOptions {
     @Option(names = "--crossbar", paramLabel = "RxC", description = "Crossbar size, e.g. 128x128 (overrides --arch).")
     String crossbar;
 
-    @Option(names = "--weight-encoding", paramLabel = "E", description = "single or complementary (overrides --arch).")
-    String encoding;
+    @Option(names = "--weight-encoding", paramLabel = "E", converter = EncodingConverter.class,
+            description = "single or complementary (overrides --arch).")
+    Architecture.WeightEncoding encoding;
 
     @Option(names = "--chips", paramLabel = "N", description = "Number of chips (overrides --arch).")
     Integer chips;
@@ -30,13 +33,7 @@ final class ArchOptions {
                 if (rc.length != 2) throw new BnncimException("--crossbar must look like 128x128, got '" + crossbar + "'");
                 a = a.withCrossbar(Integer.parseInt(rc[0].trim()), Integer.parseInt(rc[1].trim()));
             }
-            if (encoding != null) {
-                a = a.withEncoding(switch (encoding.toLowerCase(Locale.ROOT)) {
-                    case "single" -> Architecture.WeightEncoding.SINGLE;
-                    case "complementary" -> Architecture.WeightEncoding.COMPLEMENTARY;
-                    default -> throw new BnncimException("--weight-encoding must be single or complementary, got '" + encoding + "'");
-                });
-            }
+            if (encoding != null) a = a.withEncoding(encoding);
             if (chips != null) a = a.withChips(chips);
         } catch (NumberFormatException e) {
             throw new BnncimException("--crossbar must look like 128x128, got '" + crossbar + "'");
@@ -44,5 +41,19 @@ final class ArchOptions {
             throw new BnncimException(e.getMessage());
         }
         return a;
+    }
+
+    /**
+     * The encoding is matched case-insensitively, as the architecture file's weight_encoding is, so picocli's own
+     * enum conversion (case-sensitive, upper-case constants) does not fit; the message has the same shape as its.
+     */
+    static final class EncodingConverter implements ITypeConverter<Architecture.WeightEncoding> {
+        @Override
+        public Architecture.WeightEncoding convert(String value) {
+            for (Architecture.WeightEncoding e : Architecture.WeightEncoding.values()) {
+                if (e.name().equalsIgnoreCase(value)) return e;
+            }
+            throw new TypeConversionException("expected one of [single, complementary] (case-insensitive) but was '" + value + "'");
+        }
     }
 }

@@ -9,6 +9,7 @@ import org.bnncim.ir.arch.Architecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +31,7 @@ final class CompileCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--target", defaultValue = "sim", description = "sim, verilog or all (default: ${DEFAULT-VALUE}).")
-    String target;
+    Target target;
 
     @Mixin
     ArchOptions archOptions;
@@ -39,7 +40,8 @@ final class CompileCommand implements Callable<Integer> {
             description = "Monte-Carlo passes the cost report assumes (default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed recorded for the stochastic unit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0",
+            description = "With --target verilog|all: seed of the testbench's stochastic unit (LFSR) and of the expected outputs and bits beside it (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--print-after", split = ",", paramLabel = "PASS", description = "Print the IR after these passes.")
@@ -69,15 +71,28 @@ final class CompileCommand implements Callable<Integer> {
         return new VerilogBackend.Options(Arrays.copyOf(x, Math.max(0, Math.min(tbExamples, x.length))), tbSamples, seed);
     }
 
+    /** What compile writes; spelled as on the command line so that picocli accepts exactly these. */
+    enum Target {
+        /** program.bnc and its listing, for the simulator. */
+        sim,
+        /** verilog/: the RTL and its testbench. */
+        verilog,
+        /** Both. */
+        all
+    }
+
     @Override
     public Integer call() {
-        if (!List.of("sim", "verilog", "all").contains(target)) throw new BnncimException("--target must be sim, verilog or all");
+        // program.bnc holds no seed (run and eval take their own): only the testbench uses it, so refuse it where it would do nothing
+        if (target == Target.sim && spec.commandLine().getParseResult().hasMatchedOption("--seed")) {
+            throw new ParameterException(spec.commandLine(), "--seed only seeds the Verilog testbench: use it with --target verilog or all");
+        }
         if (samples < 1) throw new BnncimException("--samples must be at least 1");
         Architecture a = archOptions.architecture();
         var out = spec.commandLine().getOut();
-        Compiler.Options o = new Compiler.Options(modelOptions.toOptions(), a, samples, seed, new LinkedHashSet<>(printAfter));
+        Compiler.Options o = new Compiler.Options(modelOptions.toOptions(), a, samples, new LinkedHashSet<>(printAfter));
         Compiler.Compiled c = Compiler.compile(model, o, out::print);
-        OutputFolder.write(output, Compiler.outputs(c, !target.equals("verilog"), target.equals("sim") ? null : verilogOptions(c)));
+        OutputFolder.write(output, Compiler.outputs(c, target != Target.verilog, target == Target.sim ? null : verilogOptions(c)));
         var r = c.report();
         out.printf(Locale.ROOT, "%s: %d crossbars of %dx%d (lower bound %d), %d stochastic unit(s); wrote %s%n",
                 model.getFileName(), r.crossbarsUsed(), r.rows(), r.cols(), r.crossbarsLowerBound(), r.stochasticUnits(), output);

@@ -1,15 +1,11 @@
 package org.bnncim.cli;
 
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.bnncim.backends.sim.Program;
-import org.bnncim.backends.sim.Simulator;
-import org.bnncim.io.Inputs;
-import org.bnncim.compiler.driver.Metrics;
-import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.interp.Bits;
-import org.bnncim.ir.interp.ReferenceInterpreter;
+import org.bnncim.compiler.driver.EvaluationService;
+import org.bnncim.compiler.driver.SimSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,10 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Accuracy, NLL, calibration and uncertainty on a labelled dataset, on the CIM simulator",
@@ -42,7 +36,7 @@ final class EvalCommand implements Callable<Integer> {
     Integer limit;
 
     @Option(names = "--engine", defaultValue = "sim", description = "sim (the CIM simulator) or interp (the reference interpreter) (default: ${DEFAULT-VALUE}).")
-    String engine;
+    EvaluationService.Engine engine;
 
     @Option(names = "--progress", negatable = true, description = "Show a progress bar (default: when stderr is a terminal).")
     Boolean progress;
@@ -55,68 +49,57 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!engine.equals("sim") && !engine.equals("interp")) throw new BnncimException("--engine must be sim or interp");
-        if (engine.equals("interp") && sim.faults().any()) throw new BnncimException("--faults needs --engine sim");
-        Program p = sim.load(model);
-        int per = p.graph().inputs().get(0).shape().size();
-        Path[] files = Inputs.datasetFiles(dataset, true);
-        Inputs.Batch data = Inputs.read(files[0], per);
-        int[] labels = Inputs.labels(files[1], data.size());
-        int n = limit == null ? data.size() : Math.max(0, Math.min(limit, data.size()));
-        if (n == 0) throw new BnncimException(files[0] + ": no examples to evaluate");
-        float[][] x = Arrays.copyOf(data.examples(), n);
-        Inputs.Batch oodData = ood == null ? null : Inputs.read(Inputs.datasetFiles(ood, false)[0], per);
-        boolean bar = progress != null ? progress : System.console() != null;
-        long total = (long) (n + (oodData == null ? 0 : oodData.size()));
-        Metrics.Predictive[] preds, oodPreds = null;
-        try (ProgressBar pb = bar ? new ProgressBarBuilder().setTaskName("eval").setInitialMax(total)
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-                .setUnit(" ex", 1).build() : null) {
-            Runnable tick = pb == null ? null : pb::step;
-            preds = predict(p, x, tick);
-            if (oodData != null) oodPreds = predict(p, oodData.examples(), tick);
+        sim.refuseCompileOptionsFor(model);
+        SimSettings settings = sim.settings();
+        var request = new EvaluationService.Request(model, sim.modelOptions.toOptions(), sim.archOptions.architecture(), dataset, ood,
+                limit, engine, settings);
+        EvaluationService.Result r;
+        try (Bar bar = new Bar(progress != null ? progress : System.console() != null)) {
+            r = EvaluationService.evaluate(request, bar);
         }
-        int[] lab = Arrays.copyOf(labels, n);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "model      %s%n", model);
-        out.printf(Locale.ROOT, "dataset    %s (%d examples)%n", files[0], n);
-        out.printf(Locale.ROOT, "engine     %s%s%n", engine, sim.faults().any() ? ", faults " + sim.faults() : "");
-        out.printf(Locale.ROOT, "mode       %s%n", sim.samples == 0 ? "deterministic" : "Monte-Carlo, T=" + sim.samples + ", seed=" + sim.seed + ", bits=" + sim.bits);
-        out.printf(Locale.ROOT, "accuracy   %.4f%n", Metrics.accuracy(preds, lab));
-        out.printf(Locale.ROOT, "nll        %.4f%n", Metrics.nll(preds, lab));
-        out.printf(Locale.ROOT, "ece        %.4f%n", Metrics.ece(preds, lab, 15));
-        double[] ent = Arrays.stream(preds).mapToDouble(Metrics.Predictive::predictiveEntropy).toArray();
-        out.printf(Locale.ROOT, "entropy    %.4f (mean predictive)%n", Arrays.stream(ent).average().orElse(0));
-        if (sim.samples > 0) {
-            out.printf(Locale.ROOT, "exp_entropy %.4f (mean expected)%n", Arrays.stream(preds).mapToDouble(Metrics.Predictive::expectedEntropy).average().orElse(0));
-            out.printf(Locale.ROOT, "mutual_inf %.4f (mean)%n", Arrays.stream(preds).mapToDouble(Metrics.Predictive::mutualInformation).average().orElse(0));
-        }
-        if (oodPreds != null) {
-            double[] oent = Arrays.stream(oodPreds).mapToDouble(Metrics.Predictive::predictiveEntropy).toArray();
-            out.printf(Locale.ROOT, "ood_auroc  %.4f (predictive entropy, %d OOD examples, mean OOD entropy %.4f)%n",
-                    Metrics.auroc(ent, oent), oent.length, Arrays.stream(oent).average().orElse(0));
-        }
+        out.printf(Locale.ROOT, "model      %s%n", r.model());
+        out.printf(Locale.ROOT, "dataset    %s (%d examples)%n", r.images(), r.examples());
+        out.printf(Locale.ROOT, "engine     %s%s%n", r.engine(), settings.faults().any() ? ", faults " + settings.faults() : "");
+        out.printf(Locale.ROOT, "mode       %s%n", settings.samples() == 0 ? "deterministic"
+                : "Monte-Carlo, T=" + settings.samples() + ", seed=" + settings.seed() + ", bits=" + settings.bits());
+        out.printf(Locale.ROOT, "accuracy   %.4f%n", r.accuracy());
+        out.printf(Locale.ROOT, "nll        %.4f%n", r.nll());
+        out.printf(Locale.ROOT, "ece        %.4f%n", r.ece());
+        out.printf(Locale.ROOT, "entropy    %.4f (mean predictive)%n", r.meanEntropy());
+        r.meanExpectedEntropy().ifPresent(v -> out.printf(Locale.ROOT, "exp_entropy %.4f (mean expected)%n", v));
+        r.meanMutualInformation().ifPresent(v -> out.printf(Locale.ROOT, "mutual_inf %.4f (mean)%n", v));
+        r.ood().ifPresent(o -> out.printf(Locale.ROOT, "ood_auroc  %.4f (predictive entropy, %d OOD examples, mean OOD entropy %.4f)%n",
+                o.auroc(), o.examples(), o.meanEntropy()));
         out.flush();
         return Main.OK;
     }
 
-    private Metrics.Predictive[] predict(Program p, float[][] x, Runnable tick) {
-        Metrics.Predictive[] preds = new Metrics.Predictive[x.length];
-        if (engine.equals("sim")) {
-            float[][][] y = new Simulator(p, sim.faults(), sim.seed).run(x, sim.samples, sim.bitSource(p, x.length), sim.threads(), tick);
-            for (int i = 0; i < x.length; i++) preds[i] = Metrics.predictive(y[i]);
-            return preds;
+    /** A progress bar on stderr, created once the service knows how many examples it will run. */
+    private static final class Bar implements EvaluationService.Progress, AutoCloseable {
+        private final boolean enabled;
+        private ProgressBar pb;
+
+        Bar(boolean enabled) {
+            this.enabled = enabled;
         }
-        ReferenceInterpreter interp = new ReferenceInterpreter(p.graph());
-        var bits = sim.bitSource(p, x.length); // the same bits the simulator engine would draw (counter or LFSR)
-        IntStream.range(0, x.length).parallel().forEach(i -> {
-            float[][] logits = new float[Math.max(1, sim.samples)][];
-            for (int t = 0; t < logits.length; t++) {
-                logits[t] = interp.output(x[i], sim.samples == 0 ? null : Bits.ofScale(bits.bits(i, t)));
+
+        @Override
+        public void start(long total) {
+            if (enabled) {
+                pb = new ProgressBarBuilder().setTaskName("eval").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUnit(" ex", 1).build();
             }
-            preds[i] = Metrics.predictive(logits);
-            if (tick != null) tick.run();
-        });
-        return preds;
+        }
+
+        @Override
+        public void step() {
+            if (pb != null) pb.step();
+        }
+
+        @Override
+        public void close() {
+            if (pb != null) pb.close();
+        }
     }
 }

@@ -22,7 +22,7 @@ final class InspectCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    String format;
+    Format format;
 
     @Option(names = "--print-after", split = ",", paramLabel = "PASS",
             description = "Also print the IR after these passes (import, fold-thresholds).")
@@ -34,14 +34,14 @@ final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Spelled as on the command line so that picocli accepts exactly these. */
+    enum Format { text, json }
+
     @Override
     public Integer call() {
-        if (!format.equals("text") && !format.equals("json")) {
-            throw new org.bnncim.ir.BnncimException("--format must be text or json, got '" + format + "'");
-        }
         var out = spec.commandLine().getOut();
         Graph g = Frontend.load(model, modelOptions.toOptions(), new LinkedHashSet<>(printAfter), out::print);
-        out.print(format.equals("json") ? IrJson.toJson(g) : TextPrinter.print(g));
+        out.print(format == Format.json ? IrJson.toJson(g) : TextPrinter.print(g));
         out.flush();
         return Main.OK;
     }

@@ -1,7 +1,8 @@
 package org.bnncim.cli;
 
 import org.bnncim.backends.sim.Program;
-import org.bnncim.backends.sim.Simulator;
+import org.bnncim.compiler.driver.Loaded;
+import org.bnncim.compiler.driver.SimSettings;
 import org.bnncim.io.Inputs;
 import org.bnncim.compiler.driver.Metrics;
 import org.bnncim.io.Npy;
@@ -45,26 +46,27 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Program p = sim.load(target);
+        sim.refuseCompileOptionsFor(target);
+        SimSettings settings = sim.settings();
+        Program p = Loaded.program(target, sim.modelOptions.toOptions(), sim.archOptions.architecture());
         int per = p.graph().inputs().get(0).shape().size();
         Inputs.Batch data = Inputs.read(input, per);
-        Simulator s = new Simulator(p, sim.faults(), sim.seed);
-        float[][][] y = s.run(data.examples(), sim.samples, sim.bitSource(p, data.size()), sim.threads(), null);
+        float[][][] y = settings.simulator(p).run(data.examples(), settings.samples(), settings.bitSource(p, data.size()), settings.threads(), null);
         PrintWriter out = spec.commandLine().getOut();
         int n = data.size(), c = y.length == 0 ? 0 : y[0][0].length;
         float[] flat = new float[n * c];
         for (int i = 0; i < n; i++) {
             Metrics.Predictive pr = Metrics.predictive(y[i]);
-            for (int j = 0; j < c; j++) flat[i * c + j] = sim.samples == 0 ? y[i][0][j] : (float) pr.mean()[j];
+            for (int j = 0; j < c; j++) flat[i * c + j] = settings.samples() == 0 ? y[i][0][j] : (float) pr.mean()[j];
             if (!quiet) {
                 out.printf(Locale.ROOT, "%d: class %d  confidence %.4f  entropy %.4f%s%n", i, pr.predicted(), pr.confidence(),
-                        pr.predictiveEntropy(), sim.samples == 0 ? ""
+                        pr.predictiveEntropy(), settings.samples() == 0 ? ""
                                 : String.format(Locale.ROOT, "  expected_entropy %.4f  mutual_info %.4f", pr.expectedEntropy(), pr.mutualInformation()));
             }
         }
         if (output != null) Npy.write(output, Npy.NpyArray.ofFloat(new int[] {n, c}, flat));
         if (saveSamples != null) {
-            int t = Math.max(1, sim.samples);
+            int t = Math.max(1, settings.samples());
             float[] all = new float[n * t * c];
             for (int i = 0; i < n; i++) for (int k = 0; k < t; k++) System.arraycopy(y[i][k], 0, all, (i * t + k) * c, c);
             Npy.write(saveSamples, Npy.NpyArray.ofFloat(new int[] {n, t, c}, all));

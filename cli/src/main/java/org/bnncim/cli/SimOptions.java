@@ -1,14 +1,20 @@
 package org.bnncim.cli;
 
-import org.bnncim.backends.sim.BitSource;
 import org.bnncim.backends.sim.Faults;
-import org.bnncim.backends.sim.Program;
-import org.bnncim.compiler.driver.Loaded;
+import org.bnncim.compiler.driver.BitModel;
+import org.bnncim.compiler.driver.SimSettings;
 import org.bnncim.ir.BnncimException;
+import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 
 /** Options of every command that runs the simulator. */
 final class SimOptions {
@@ -27,7 +33,7 @@ final class SimOptions {
 
     @Option(names = "--bits", defaultValue = "counter", paramLabel = "SOURCE",
             description = "Stochastic bit model: counter (order-free) or lfsr (the generated Verilog's LFSR) (default: ${DEFAULT-VALUE}).")
-    String bits;
+    BitModel bits;
 
     /** Used when an ONNX model is compiled on the fly; a compiled folder carries its own architecture. */
     @Mixin
@@ -36,28 +42,32 @@ final class SimOptions {
     @Mixin
     ModelOptions modelOptions;
 
-    void check() {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    SimSettings settings() {
         if (samples < 0) throw new BnncimException("--samples must be >= 0");
         if (threads != null && threads < 1) throw new BnncimException("--threads must be >= 1");
-        if (!bits.equals("counter") && !bits.equals("lfsr")) throw new BnncimException("--bits must be counter or lfsr");
+        return new SimSettings(samples, seed, bits, Faults.parse(faults),
+                threads != null ? threads : Runtime.getRuntime().availableProcessors());
     }
 
-    int threads() {
-        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
-    }
-
-    Faults faults() {
-        return Faults.parse(faults);
-    }
-
-    Program load(Path modelOrFolder) {
-        check();
-        return Loaded.program(modelOrFolder, modelOptions.toOptions(), archOptions.architecture());
-    }
-
-    BitSource bitSource(Program p, int examples) {
-        double bias = faults().rngBias();
-        return bits.equals("lfsr") ? BitSource.lfsr(p.graph(), seed, bias, examples, Math.max(1, samples))
-                : BitSource.counterBased(p.graph(), seed, bias);
+    /**
+     * A compiled folder already fixed the architecture and the import, so the options that shape a compile would
+     * be silently ignored there: refuse the first one given rather than run something the user did not ask for.
+     */
+    void refuseCompileOptionsFor(Path modelOrFolder) {
+        if (!Files.isDirectory(modelOrFolder)) return;
+        Set<String> compileTime = new HashSet<>();
+        for (CommandSpec own : command.mixins().values()) {
+            if (own.userObject() != this) continue;
+            for (CommandSpec mixin : own.mixins().values()) for (OptionSpec o : mixin.options()) compileTime.add(o.longestName());
+        }
+        for (OptionSpec o : command.commandLine().getParseResult().matchedOptions()) {
+            if (compileTime.contains(o.longestName())) {
+                throw new CommandLine.ParameterException(command.commandLine(), o.longestName()
+                        + " applies when an ONNX model is compiled, not to the compiled folder " + modelOrFolder);
+            }
+        }
     }
 }

@@ -35,7 +35,7 @@ class StochasticUnitAndCostTest {
 
     private static Compiler.Compiled compile(OnnxMl.ModelProto m, boolean mcDropout, Architecture a) {
         var g = OnnxImporter.importModel(m, m.getGraph().getName(), new OnnxImporter.Options(mcDropout, false, 255));
-        return Compiler.compile(g, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 10, 0, Set.of()), s -> { });
+        return Compiler.compile(g, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 10, Set.of()), s -> { });
     }
 
     @Test

@@ -145,7 +145,7 @@ class VerilogBackendTest {
     void generationIsDeterministic() {
         Graph g = OnnxImporter.importFile(Paths.testdata("models/mlp-sd.onnx"), OnnxImporter.Options.DEFAULT);
         var a = ArchitectureLoader.defaults().withCrossbar(128, 128);
-        Graph mapped = Compiler.compile(g, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, 0, Set.of()), s -> { }).graph();
+        Graph mapped = Compiler.compile(g, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).graph();
         Map<String, byte[]> one = VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE);
         Map<String, byte[]> two = VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE);
         assertEquals(one.keySet(), two.keySet());
@@ -157,7 +157,7 @@ class VerilogBackendTest {
     void convModelIsRefusedNamingTheNode() {
         var conv = OnnxImporter.importModel(ScaleDropoutAgainstOrtTest.convModel(new Random(5)), "conv", OnnxImporter.Options.DEFAULT);
         var a = ArchitectureLoader.defaults().withCrossbar(64, 64);
-        Graph mapped = Compiler.compile(conv, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, 0, Set.of()), s -> { }).graph();
+        Graph mapped = Compiler.compile(conv, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).graph();
         String name = mapped.nodesOf(Node.BinaryConv.class).get(0).name();
         var e = assertThrows(BnncimException.class, () -> VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE));
         assertTrue(e.getMessage().contains("conv not supported yet") && e.getMessage().contains(name), e.getMessage());

@@ -1,7 +1,5 @@
 package org.bnncim.oracle;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -20,6 +18,10 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import org.bnncim.ir.BnncimException;
+
+import static org.bnncim.oracle.OnnxProtos.attr;
+import static org.bnncim.oracle.OnnxProtos.floats;
+import static org.bnncim.oracle.OnnxProtos.numel;
 
 /**
  * Rewrites a model that uses bnncim's accepted custom ops into standard ONNX that ONNX Runtime runs, so that
@@ -89,6 +91,10 @@ public final class ReferenceForm {
         return new ReferenceForm(mode, names);
     }
 
+    private static List<String> sorted(Set<String> s) {
+        return s.stream().sorted().toList();
+    }
+
     public static Result convert(ModelProto model, Mode mode) {
         return new ReferenceForm(mode).convert(model);
     }
@@ -107,13 +113,8 @@ public final class ReferenceForm {
         private final Set<String> usedNames = new HashSet<>();
         /** Values of the original graph: inputs, initializers and node outputs. */
         private final Set<String> valueNames = new HashSet<>();
-        private final Map<String, TensorProto> constants = new HashMap<>();
-        private final Map<String, Integer> declaredRank = new HashMap<>();
-        private final Map<String, Integer> declaredElem = new HashMap<>();
-        private final Map<String, Integer> rank = new HashMap<>();
-        private final Map<String, Integer> elem = new HashMap<>();
-        /** Static length of 1-D int tensors (shape vectors), so Reshape after a dynamic flatten has a rank. */
-        private final Map<String, Integer> len1d = new HashMap<>();
+        /** Ranks, element types and constants of the values seen so far. */
+        private final RankInference shapes = new RankInference();
 
         private final List<NodeProto> newNodes = new ArrayList<>();
         private final List<TensorProto> newInitializers = new ArrayList<>();
@@ -144,14 +145,14 @@ public final class ReferenceForm {
             for (NodeProto n : order) {
                 String domain = n.getDomain();
                 if (RUNTIME_DOMAINS.contains(domain)) {
-                    infer(n);
+                    shapes.infer(n);
                     newNodes.add(n);
                 } else if (BIPOLAR_DOMAINS.contains(domain) && n.getOpType().equals("BipolarQuant")) {
-                    infer(n);
+                    shapes.infer(n);
                     rewriteBipolarQuant(n);
                     rewrittenDomains.add(domain);
                 } else if (SCALE_DROPOUT_DOMAIN.equals(domain) && n.getOpType().equals("ScaleDropout")) {
-                    infer(n);
+                    shapes.infer(n);
                     rewriteScaleDropout(n);
                     rewrittenDomains.add(domain);
                 } else {
@@ -171,16 +172,16 @@ public final class ReferenceForm {
             for (ValueInfoProto v : graph.getValueInfoList()) declare(v);
             for (TensorProto t : graph.getInitializerList()) {
                 usedNames.add(t.getName());
-                constants.put(t.getName(), t);
-                setTensorInfo(t.getName(), t);
+                shapes.constants.put(t.getName(), t);
+                shapes.setTensorInfo(t.getName(), t);
             }
             for (ValueInfoProto v : graph.getInputList()) {
                 // an initializer listed as input keeps the initializer's (exact) dims
-                if (!constants.containsKey(v.getName()) && declaredRank.containsKey(v.getName())) {
-                    rank.put(v.getName(), declaredRank.get(v.getName()));
+                if (!shapes.constants.containsKey(v.getName()) && shapes.declaredRank.containsKey(v.getName())) {
+                    shapes.rank.put(v.getName(), shapes.declaredRank.get(v.getName()));
                 }
-                if (!constants.containsKey(v.getName()) && declaredElem.containsKey(v.getName())) {
-                    elem.put(v.getName(), declaredElem.get(v.getName()));
+                if (!shapes.constants.containsKey(v.getName()) && shapes.declaredElem.containsKey(v.getName())) {
+                    shapes.elem.put(v.getName(), shapes.declaredElem.get(v.getName()));
                 }
             }
             graph.getInputList().forEach(v -> valueNames.add(v.getName()));
@@ -200,18 +201,10 @@ public final class ReferenceForm {
             }
             var t = v.getType().getTensorType();
             if (t.getElemType() != 0) {
-                declaredElem.put(v.getName(), t.getElemType());
+                shapes.declaredElem.put(v.getName(), t.getElemType());
             }
             if (t.hasShape()) {
-                declaredRank.put(v.getName(), t.getShape().getDimCount());
-            }
-        }
-
-        private void setTensorInfo(String name, TensorProto t) {
-            rank.put(name, t.getDimsCount());
-            elem.put(name, t.getDataType());
-            if (t.getDimsCount() == 1) {
-                len1d.put(name, (int) t.getDims(0));
+                shapes.declaredRank.put(v.getName(), t.getShape().getDimCount());
             }
         }
 
@@ -287,7 +280,7 @@ public final class ReferenceForm {
                 if (!valueNames.contains(name)) {
                     throw new BnncimException("cannot expose value '" + name + "': the model has no such value");
                 }
-                Integer e = declaredElem.getOrDefault(name, elem.get(name));
+                Integer e = shapes.declaredElem.getOrDefault(name, shapes.elem.get(name));
                 DataType type = e == null || DataType.forNumber(e) == null ? DataType.FLOAT : DataType.forNumber(e);
                 g.addOutput(OnnxBuilder.unshapedValueInfo(name, type));
             }
@@ -314,7 +307,7 @@ public final class ReferenceForm {
             String out = n.getOutput(0);
             String base = nodeBase(n);
             String scale = n.getInputCount() > 1 ? n.getInput(1) : "";
-            boolean unitScale = scale.isEmpty() || isUnitScalar(scale, rank.get(x));
+            boolean unitScale = scale.isEmpty() || isUnitScalar(scale, shapes.rank.get(x));
 
             String lt = fresh(out + "/lt0");
             emit("Less", base + "/less", List.of(x, scalar(0f)), lt);
@@ -327,7 +320,7 @@ public final class ReferenceForm {
 
         /** Constant, one element, value 1, and not raising the rank of x: multiplying by it changes nothing. */
         private boolean isUnitScalar(String name, Integer rankOfX) {
-            TensorProto t = constants.get(name);
+            TensorProto t = shapes.constants.get(name);
             if (t == null || numel(t) != 1) {
                 return false;
             }
@@ -360,7 +353,7 @@ public final class ReferenceForm {
             String base = nodeBase(n);
 
             boolean needRank = mode == Mode.BITS || !isScalarLike(scale) || (!dropped.isEmpty() && !isScalarLike(dropped));
-            Integer r = rank.get(x);
+            Integer r = shapes.rank.get(x);
             if (needRank && r == null) {
                 throw new BnncimException("cannot decide the rank of input '" + x + "' of " + describe(n)
                         + "; declare its shape in value_info");
@@ -399,17 +392,17 @@ public final class ReferenceForm {
         }
 
         private boolean isScalarLike(String name) {
-            TensorProto t = constants.get(name);
+            TensorProto t = shapes.constants.get(name);
             if (t != null) {
                 return numel(t) == 1 && t.getDimsCount() <= 1;
             }
-            Integer r = rank.get(name);
+            Integer r = shapes.rank.get(name);
             return r != null && r == 0;
         }
 
         /** A [C] vector becomes [C, 1, ..., 1] so it lines up with {@code axis}; scalars broadcast as they are. */
         private String broadcastAlongAxis(NodeProto n, String v, int trailing, String hint) {
-            Integer r = rank.get(v);
+            Integer r = shapes.rank.get(v);
             if (r != null && r > 1) {
                 throw new BnncimException(describe(n) + ": scale input '" + v + "' has rank " + r + "; accepted: [C] or scalar");
             }
@@ -428,8 +421,8 @@ public final class ReferenceForm {
         }
 
         private String expectationConstant(NodeProto n, String scale, String dropped, float p, int trailing, String out) {
-            TensorProto st = constants.get(scale);
-            TensorProto dt = dropped.isEmpty() ? null : constants.get(dropped);
+            TensorProto st = shapes.constants.get(scale);
+            TensorProto dt = dropped.isEmpty() ? null : shapes.constants.get(dropped);
             float[] s = st == null ? null : floats(st);
             float[] d = dropped.isEmpty() ? new float[] {1f} : dt == null ? null : floats(dt);
             if (s == null || d == null) {
@@ -461,7 +454,7 @@ public final class ReferenceForm {
         }
 
         private void checkFloat(NodeProto n, String x) {
-            Integer e = elem.get(x);
+            Integer e = shapes.elem.get(x);
             if (e != null && e != DataType.FLOAT_VALUE) {
                 throw new BnncimException(describe(n) + ": input '" + x + "' is " + DataType.forNumber(e)
                         + "; the reference form supports float tensors only");
@@ -474,8 +467,8 @@ public final class ReferenceForm {
             return sharedScalars.computeIfAbsent(key, k -> {
                 String name = fresh("bnncim/const_" + (v == -1f ? "minus_one" : v == 1f ? "one" : v == 0f ? "zero" : k));
                 newInitializers.add(OnnxBuilder.floatTensor(name, new int[0], v));
-                rank.put(name, 0);
-                elem.put(name, DataType.FLOAT_VALUE);
+                shapes.rank.put(name, 0);
+                shapes.elem.put(name, DataType.FLOAT_VALUE);
                 return name;
             });
         }
@@ -499,323 +492,8 @@ public final class ReferenceForm {
             return n.getName().isEmpty() ? n.getOutput(0) : n.getName();
         }
 
-        // ---------------------------------------------------------------- rank and element type inference
-
-        private void infer(NodeProto n) {
-            String op = n.getOpType();
-            List<String> in = n.getInputList();
-            Integer r0 = in.isEmpty() ? null : rank.get(in.get(0));
-            Integer e0 = in.isEmpty() ? null : elem.get(in.get(0));
-            Integer r = null;
-            Integer e = e0;
-            Integer len = null;
-            switch (op) {
-                case "Conv", "ConvTranspose", "ConvInteger", "MaxPool", "AveragePool", "LpPool", "BatchNormalization",
-                     "InstanceNormalization", "LRN", "Sign", "Relu", "LeakyRelu", "Dropout", "Identity", "ScaleDropout",
-                     "Transpose", "Softmax", "LogSoftmax", "Hardmax", "GlobalAveragePool", "GlobalMaxPool",
-                     "GlobalLpPool", "Pad", "Slice", "Tile", "Upsample", "Resize", "Clip", "Neg", "Abs", "Sqrt",
-                     "Exp", "Log", "Tanh", "Sigmoid", "Erf", "Ceil", "Floor", "Round", "Reciprocal", "Elu", "Selu",
-                     "Softplus", "Softsign", "HardSigmoid", "HardSwish", "Gelu", "Celu", "Mish", "ThresholdedRelu",
-                     "LpNormalization", "MeanVarianceNormalization", "CumSum", "Split", "TopK", "DepthToSpace",
-                     "SpaceToDepth", "Shrink", "Trilu", "ReverseSequence", "Quant", "MultiThreshold" -> {
-                    r = r0;
-                    if (op.equals("Slice") || op.equals("Identity")) len = len1d.get(in.get(0));
-                }
-                case "Cast" -> {
-                    r = r0;
-                    len = len1d.get(in.get(0));
-                    AttributeProto to = attr(n, "to");
-                    e = to == null ? null : (int) to.getI();
-                }
-                case "Not", "IsNaN", "IsInf" -> {
-                    r = r0;
-                    e = DataType.BOOL_VALUE;
-                }
-                case "BipolarQuant" -> {
-                    r = maxRank(in);
-                    if (r == null) r = r0;
-                    e = DataType.FLOAT_VALUE;
-                }
-                case "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "BitShift", "PRelu" ->
-                        r = maxRank(in);
-                case "Where" -> {
-                    r = maxRank(in);
-                    e = in.size() > 1 ? elem.get(in.get(1)) : null;
-                }
-                case "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal", "And", "Or", "Xor" -> {
-                    r = maxRank(in);
-                    e = DataType.BOOL_VALUE;
-                }
-                case "MatMul", "MatMulInteger" -> {
-                    Integer a = r0;
-                    Integer b = in.size() > 1 ? rank.get(in.get(1)) : null;
-                    if (a != null && b != null) {
-                        if (a == 1 && b == 1) r = 0;
-                        else if (a == 1) r = b - 1;
-                        else if (b == 1) r = a - 1;
-                        else r = Math.max(a, b);
-                    }
-                    if (op.equals("MatMulInteger")) e = DataType.INT32_VALUE;
-                }
-                case "Gemm", "Flatten" -> r = 2;
-                case "Reshape" -> {
-                    if (in.size() > 1) {
-                        r = staticLength(in.get(1));
-                    } else {
-                        AttributeProto shape = attr(n, "shape"); // opset < 5
-                        r = shape == null ? null : shape.getIntsCount();
-                    }
-                    if (r != null && r == 1) {
-                        long[] target = constLongs(in.size() > 1 ? in.get(1) : "");
-                        if (target != null && target[0] > 0) len = (int) target[0];
-                    }
-                }
-                case "Shape" -> {
-                    r = 1;
-                    e = DataType.INT64_VALUE;
-                    if (r0 != null) {
-                        long start = attrInt(n, "start", 0);
-                        long end = attrInt(n, "end", r0);
-                        start = Math.min(Math.max(start < 0 ? start + r0 : start, 0), r0);
-                        end = Math.min(Math.max(end < 0 ? end + r0 : end, 0), r0);
-                        len = (int) Math.max(0, end - start);
-                    }
-                }
-                case "Size" -> {
-                    r = 0;
-                    e = DataType.INT64_VALUE;
-                }
-                case "Gather" -> {
-                    Integer ri = in.size() > 1 ? rank.get(in.get(1)) : null;
-                    if (r0 != null && ri != null) {
-                        r = r0 - 1 + ri;
-                        if (r == 1 && ri == 1) len = staticLength(in.get(1));
-                    }
-                }
-                case "Unsqueeze" -> {
-                    long[] axes = axes(n);
-                    if (r0 != null && axes != null) {
-                        r = r0 + axes.length;
-                        if (r == 1) len = 1;
-                    }
-                }
-                case "Squeeze" -> {
-                    long[] axes = axes(n);
-                    if (r0 != null && axes != null && axes.length > 0) r = r0 - axes.length;
-                }
-                case "Concat" -> {
-                    r = maxRank(in);
-                    if (r != null && r == 1) {
-                        int sum = 0;
-                        for (String s : in) {
-                            Integer l = len1d.get(s);
-                            if (l == null) {
-                                sum = -1;
-                                break;
-                            }
-                            sum += l;
-                        }
-                        len = sum < 0 ? null : sum;
-                    }
-                }
-                case "Constant" -> {
-                    TensorProto t = constantValue(n);
-                    if (t != null) {
-                        constants.put(n.getOutput(0), t.toBuilder().setName(n.getOutput(0)).build());
-                        setTensorInfo(n.getOutput(0), t);
-                        return;
-                    }
-                }
-                case "ConstantOfShape" -> {
-                    r = in.isEmpty() ? null : staticLength(in.get(0));
-                    AttributeProto v = attr(n, "value");
-                    e = v == null ? DataType.FLOAT_VALUE : v.getT().getDataType();
-                }
-                case "Expand" -> {
-                    Integer l = in.size() > 1 ? staticLength(in.get(1)) : null;
-                    if (r0 != null && l != null) r = Math.max(r0, l);
-                }
-                case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-                     "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin" -> {
-                    boolean arg = op.startsWith("Arg");
-                    if (arg) e = DataType.INT64_VALUE;
-                    if (r0 != null) {
-                        if (attrInt(n, "keepdims", 1) != 0) {
-                            r = r0;
-                        } else if (arg) {
-                            r = r0 - 1;
-                        } else {
-                            long[] axes = axes(n);
-                            r = axes == null ? null : axes.length == 0 ? 0 : r0 - axes.length;
-                        }
-                    }
-                }
-                default -> {
-                    r = null;
-                    e = null;
-                }
-            }
-            for (int i = 0; i < n.getOutputCount(); i++) {
-                String o = n.getOutput(i);
-                if (o.isEmpty()) continue;
-                Integer ro = r;
-                Integer eo = e;
-                if (i > 0 && (op.equals("Dropout"))) eo = DataType.BOOL_VALUE;
-                if (i > 0 && (op.equals("MaxPool") || op.equals("TopK"))) eo = DataType.INT64_VALUE;
-                if (i > 0 && op.equals("BatchNormalization")) ro = 1;
-                ro = declaredRank.getOrDefault(o, ro);
-                eo = declaredElem.getOrDefault(o, eo);
-                if (ro != null) rank.put(o, ro);
-                if (eo != null) elem.put(o, eo);
-                if (i == 0 && len != null) len1d.put(o, len);
-            }
-        }
-
-        private Integer maxRank(List<String> inputs) {
-            int m = -1;
-            for (String s : inputs) {
-                if (s.isEmpty()) continue;
-                Integer r = rank.get(s);
-                if (r == null) return null;
-                m = Math.max(m, r);
-            }
-            return m < 0 ? null : m;
-        }
-
-        /** Number of elements of a 1-D value whose length is known statically (a shape vector). */
-        private Integer staticLength(String name) {
-            TensorProto t = constants.get(name);
-            if (t != null) {
-                return t.getDimsCount() == 1 ? (int) t.getDims(0) : t.getDimsCount() == 0 ? 1 : null;
-            }
-            return len1d.get(name);
-        }
-
-        /** Axes of Unsqueeze/Squeeze/Reduce*: an attribute before opset 13 (18 for most reductions), else input 1. */
-        private long[] axes(NodeProto n) {
-            AttributeProto a = attr(n, "axes");
-            if (a != null) {
-                return a.getIntsList().stream().mapToLong(Long::longValue).toArray();
-            }
-            if (n.getInputCount() > 1 && !n.getInput(1).isEmpty()) {
-                return constLongs(n.getInput(1));
-            }
-            return n.getOpType().startsWith("Reduce") ? new long[0] : null;
-        }
-
-        private TensorProto constantValue(NodeProto n) {
-            for (AttributeProto a : n.getAttributeList()) {
-                switch (a.getName()) {
-                    case "value":
-                        return a.getT();
-                    case "value_float":
-                        return OnnxBuilder.floatTensor("", new int[0], a.getF());
-                    case "value_floats":
-                        float[] f = new float[a.getFloatsCount()];
-                        for (int i = 0; i < f.length; i++) f[i] = a.getFloats(i);
-                        return OnnxBuilder.floatTensor("", new int[] {f.length}, f);
-                    case "value_int":
-                        return OnnxBuilder.int64Tensor("", new int[0], a.getI());
-                    case "value_ints":
-                        return OnnxBuilder.int64Tensor("", new int[] {a.getIntsCount()},
-                                a.getIntsList().stream().mapToLong(Long::longValue).toArray());
-                    default:
-                        break;
-                }
-            }
-            return null;
-        }
-
-        private long[] constLongs(String name) {
-            TensorProto t = constants.get(name);
-            return t == null ? null : longs(t);
-        }
-
         private String describe(NodeProto n) {
-            return ReferenceForm.describe(n);
+            return OnnxProtos.describe(n);
         }
-    }
-
-    // ==================================================================== small proto helpers
-
-    static String describe(NodeProto n) {
-        String name = n.getName().isEmpty() ? "<unnamed, output " + (n.getOutputCount() > 0 ? n.getOutput(0) : "?") + ">"
-                : n.getName();
-        String domain = n.getDomain().isEmpty() ? "ai.onnx" : n.getDomain();
-        return "node '" + name + "' (op " + n.getOpType() + ", domain " + domain + ")";
-    }
-
-    private static List<String> sorted(Set<String> s) {
-        return s.stream().sorted().toList();
-    }
-
-    static AttributeProto attr(NodeProto n, String name) {
-        for (AttributeProto a : n.getAttributeList()) {
-            if (a.getName().equals(name)) return a;
-        }
-        return null;
-    }
-
-    private static long attrInt(NodeProto n, String name, long dflt) {
-        AttributeProto a = attr(n, name);
-        return a == null ? dflt : a.getI();
-    }
-
-    static long numel(TensorProto t) {
-        long n = 1;
-        for (long d : t.getDimsList()) n *= d;
-        return n;
-    }
-
-    /** Values of a float/double/integer tensor as float; null when stored externally or of another type. */
-    static float[] floats(TensorProto t) {
-        if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) return null;
-        int n = (int) numel(t);
-        float[] out = new float[n];
-        ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        boolean hasRaw = !t.getRawData().isEmpty();
-        switch (t.getDataType()) {
-            case DataType.FLOAT_VALUE -> {
-                if (hasRaw) raw.asFloatBuffer().get(out);
-                else if (t.getFloatDataCount() == n) for (int i = 0; i < n; i++) out[i] = t.getFloatData(i);
-                else return null;
-            }
-            case DataType.DOUBLE_VALUE -> {
-                if (hasRaw) for (int i = 0; i < n; i++) out[i] = (float) raw.getDouble(8 * i);
-                else if (t.getDoubleDataCount() == n) for (int i = 0; i < n; i++) out[i] = (float) t.getDoubleData(i);
-                else return null;
-            }
-            default -> {
-                long[] l = longs(t);
-                if (l == null) return null;
-                for (int i = 0; i < n; i++) out[i] = l[i];
-            }
-        }
-        return out;
-    }
-
-    /** Values of an integer tensor; null for other types or external data. */
-    static long[] longs(TensorProto t) {
-        if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) return null;
-        int n = (int) numel(t);
-        long[] out = new long[n];
-        ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        boolean hasRaw = !t.getRawData().isEmpty();
-        switch (t.getDataType()) {
-            case DataType.INT64_VALUE -> {
-                if (hasRaw) raw.asLongBuffer().get(out);
-                else if (t.getInt64DataCount() == n) for (int i = 0; i < n; i++) out[i] = t.getInt64Data(i);
-                else return null;
-            }
-            case DataType.INT32_VALUE -> {
-                if (hasRaw) for (int i = 0; i < n; i++) out[i] = raw.getInt(4 * i);
-                else if (t.getInt32DataCount() == n) for (int i = 0; i < n; i++) out[i] = t.getInt32Data(i);
-                else return null;
-            }
-            default -> {
-                return null;
-            }
-        }
-        return out;
     }
 }

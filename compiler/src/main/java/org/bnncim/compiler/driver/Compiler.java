@@ -33,8 +33,11 @@ public final class Compiler {
     private Compiler() {
     }
 
-    public record Options(OnnxImporter.Options importOptions, Architecture arch, int samples, long seed,
-                          Set<String> printAfter) {
+    /**
+     * @param samples    Monte-Carlo passes the cost report assumes
+     * @param printAfter passes after which the IR is printed
+     */
+    public record Options(OnnxImporter.Options importOptions, Architecture arch, int samples, Set<String> printAfter) {
     }
 
     public record Compiled(Graph graph, CostReport report) {

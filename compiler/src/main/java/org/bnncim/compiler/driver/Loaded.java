@@ -30,7 +30,7 @@ public final class Loaded {
                 throw new BnncimException(f + ": cannot read (" + e.getMessage() + ")");
             }
         }
-        var c = Compiler.compile(modelOrFolder, new Compiler.Options(options, arch, 1, 0, Set.of()), s -> { });
+        var c = Compiler.compile(modelOrFolder, new Compiler.Options(options, arch, 1, Set.of()), s -> { });
         return Program.of(c.graph());
     }
 }

@@ -137,8 +137,7 @@ public final class Regression {
             for (String xb : plan.crossbars()) {
                 String[] rc = xb.split("x");
                 Architecture a = ArchitectureLoader.defaults().withCrossbar(Integer.parseInt(rc[0]), Integer.parseInt(rc[1]));
-                var c = Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, plan.samples(), plan.seed(),
-                        Set.of()), s -> { });
+                var c = Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, plan.samples(), Set.of()), s -> { });
                 Map<String, JsonNode> metrics = new LinkedHashMap<>();
                 CostReport r = c.report();
                 metrics.put("crossbars_used", JSON.valueToTree(r.crossbarsUsed()));

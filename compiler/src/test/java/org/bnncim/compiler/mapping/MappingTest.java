@@ -30,7 +30,7 @@ public class MappingTest {
 
     public static Compiler.Compiled compile(Path model, Architecture arch) {
         var imp = new OnnxImporter.Options(Models.mcDropout(model), false, 255);
-        return Compiler.compile(model, new Compiler.Options(imp, arch, 20, 0, Set.of()), s -> { });
+        return Compiler.compile(model, new Compiler.Options(imp, arch, 20, Set.of()), s -> { });
     }
 
     public static Architecture arch(int size, Architecture.WeightEncoding enc) {

@@ -44,7 +44,7 @@ class ReportHtmlTest {
         Path model = Paths.tfc();
         assumeTrue(Files.isRegularFile(model), "TFC model not found at " + model);
         return Compiler.compile(model, new Compiler.Options(OnnxImporter.Options.DEFAULT,
-                ArchitectureLoader.defaults().withCrossbar(rows, cols), 20, 0, Set.of()), s -> { });
+                ArchitectureLoader.defaults().withCrossbar(rows, cols), 20, Set.of()), s -> { });
     }
 
     private static int count(String haystack, String needle) {

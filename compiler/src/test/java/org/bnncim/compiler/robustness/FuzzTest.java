@@ -43,7 +43,7 @@ class FuzzTest {
                 ScaleDropoutAgainstOrtTest.convModel(new Random(5)));
         List<byte[]> seedBytes = new ArrayList<>();
         for (var m : seeds) seedBytes.add(m.toByteArray());
-        var options = new Compiler.Options(OnnxImporter.Options.DEFAULT, ArchitectureLoader.defaults().withCrossbar(64, 64), 2, 0, Set.of());
+        var options = new Compiler.Options(OnnxImporter.Options.DEFAULT, ArchitectureLoader.defaults().withCrossbar(64, 64), 2, Set.of());
         Random r = new Random(SEED);
         List<String> crashes = new ArrayList<>();
         long start = System.nanoTime();

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** The simulator, computing from crossbar cells, equals the reference interpreter at every value of every pass. */
 class SimulatorVsInterpreterTest {
     static Graph mapped(Graph imported, Architecture a) {
-        return Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, 0, Set.of()), s -> { }).graph();
+        return Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).graph();
     }
 
     static void assertSameEverywhere(Graph g, float[][] inputs, int samples, String what) {

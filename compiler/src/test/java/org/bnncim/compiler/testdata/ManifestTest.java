@@ -54,7 +54,7 @@ class ManifestTest {
 
     private static void check(String name, Graph imported, JsonNode gold) {
         Graph g = Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT,
-                ArchitectureLoader.defaults().withCrossbar(128, 128), 1, 0, Set.of()), s -> { }).graph();
+                ArchitectureLoader.defaults().withCrossbar(128, 128), 1, Set.of()), s -> { }).graph();
         int per = g.inputs().get(0).shape().size();
         int count = gold.get("count").asInt(), t = gold.get("samples").asInt();
         float[][] x = Inputs.read(Paths.testdata(gold.get("inputs").asText()), per).examples();

@@ -1,0 +1,133 @@
+package org.bnncim.compiler.driver;
+
+import org.bnncim.backends.sim.BitSource;
+import org.bnncim.backends.sim.Program;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.io.Inputs;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.interp.Bits;
+import org.bnncim.ir.interp.ReferenceInterpreter;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.stream.IntStream;
+
+/**
+ * Evaluation on a labelled dataset: accuracy, NLL, calibration and uncertainty, on the CIM simulator or on the
+ * reference interpreter, and optionally OOD detection by predictive entropy. Returns numbers, prints nothing.
+ */
+public final class EvaluationService {
+    private EvaluationService() {
+    }
+
+    /** Which engine produces the logits; spelled as on the command line ({@code --engine sim|interp}). */
+    public enum Engine {
+        /** The CIM simulator: the compiled program, with device faults if any. */
+        sim,
+        /** bnncim's reference interpreter on the mapped graph: no faults, the same stochastic bits. */
+        interp
+    }
+
+    /**
+     * @param model        a compiled folder (OUT/ with program.bnc) or an ONNX model compiled on the fly
+     * @param importOptions and {@code arch}: how an ONNX model is compiled (a compiled folder carries its own)
+     * @param dataset      folder with images and labels, or one *images.npy / *labels.npy pair
+     * @param ood          out-of-distribution images (folder or file), or null
+     * @param limit        evaluate only the first {@code limit} examples; null for all
+     */
+    public record Request(Path model, OnnxImporter.Options importOptions, Architecture arch, Path dataset, Path ood,
+                          Integer limit, Engine engine, SimSettings sim) {
+    }
+
+    /** OOD detection: AUROC of predictive entropy, in-distribution versus the OOD images. */
+    public record Ood(Path images, int examples, double auroc, double meanEntropy) {
+    }
+
+    /**
+     * @param images                 the image file actually read from the dataset
+     * @param meanExpectedEntropy    and {@code meanMutualInformation}: present with Monte-Carlo passes only
+     */
+    public record Result(Path model, Path images, int examples, Engine engine, SimSettings sim, double accuracy, double nll,
+                         double ece, double meanEntropy, OptionalDouble meanExpectedEntropy,
+                         OptionalDouble meanMutualInformation, Optional<Ood> ood) {
+    }
+
+    /** Progress of a long evaluation; {@link #step()} may be called from several threads at once. */
+    public interface Progress {
+        Progress NONE = new Progress() {
+            @Override
+            public void start(long total) {
+            }
+
+            @Override
+            public void step() {
+            }
+        };
+
+        /** Called once, when the number of examples (in-distribution plus OOD) is known. */
+        void start(long total);
+
+        void step();
+    }
+
+    /** Calibration bins of the expected calibration error. */
+    public static final int ECE_BINS = 15;
+
+    public static Result evaluate(Request r, Progress progress) {
+        SimSettings sim = r.sim();
+        if (r.engine() == Engine.interp && sim.faults().any()) throw new BnncimException("--faults needs --engine sim");
+        Program p = Loaded.program(r.model(), r.importOptions(), r.arch());
+        int per = p.graph().inputs().get(0).shape().size();
+        Path[] files = Inputs.datasetFiles(r.dataset(), true);
+        Inputs.Batch data = Inputs.read(files[0], per);
+        int[] labels = Inputs.labels(files[1], data.size());
+        int n = r.limit() == null ? data.size() : Math.max(0, Math.min(r.limit(), data.size()));
+        if (n == 0) throw new BnncimException(files[0] + ": no examples to evaluate");
+        float[][] x = Arrays.copyOf(data.examples(), n);
+        Path oodFile = r.ood() == null ? null : Inputs.datasetFiles(r.ood(), false)[0];
+        Inputs.Batch oodData = oodFile == null ? null : Inputs.read(oodFile, per);
+        progress.start(n + (oodData == null ? 0 : oodData.size()));
+        Metrics.Predictive[] preds = predict(p, x, r.engine(), sim, progress);
+        Metrics.Predictive[] oodPreds = oodData == null ? null : predict(p, oodData.examples(), r.engine(), sim, progress);
+
+        int[] lab = Arrays.copyOf(labels, n);
+        double[] ent = Arrays.stream(preds).mapToDouble(Metrics.Predictive::predictiveEntropy).toArray();
+        boolean mc = sim.samples() > 0;
+        Optional<Ood> ood = Optional.empty();
+        if (oodPreds != null) {
+            double[] oent = Arrays.stream(oodPreds).mapToDouble(Metrics.Predictive::predictiveEntropy).toArray();
+            ood = Optional.of(new Ood(oodFile, oent.length, Metrics.auroc(ent, oent), Arrays.stream(oent).average().orElse(0)));
+        }
+        return new Result(r.model(), files[0], n, r.engine(), sim, Metrics.accuracy(preds, lab), Metrics.nll(preds, lab),
+                Metrics.ece(preds, lab, ECE_BINS), Arrays.stream(ent).average().orElse(0),
+                mc ? OptionalDouble.of(Arrays.stream(preds).mapToDouble(Metrics.Predictive::expectedEntropy).average().orElse(0))
+                        : OptionalDouble.empty(),
+                mc ? OptionalDouble.of(Arrays.stream(preds).mapToDouble(Metrics.Predictive::mutualInformation).average().orElse(0))
+                        : OptionalDouble.empty(),
+                ood);
+    }
+
+    private static Metrics.Predictive[] predict(Program p, float[][] x, Engine engine, SimSettings sim, Progress progress) {
+        Metrics.Predictive[] preds = new Metrics.Predictive[x.length];
+        Runnable tick = progress::step;
+        if (engine == Engine.sim) {
+            float[][][] y = sim.simulator(p).run(x, sim.samples(), sim.bitSource(p, x.length), sim.threads(), tick);
+            for (int i = 0; i < x.length; i++) preds[i] = Metrics.predictive(y[i]);
+            return preds;
+        }
+        ReferenceInterpreter interp = new ReferenceInterpreter(p.graph());
+        BitSource bits = sim.bitSource(p, x.length); // the same bits the simulator engine would draw (counter or LFSR)
+        IntStream.range(0, x.length).parallel().forEach(i -> {
+            float[][] logits = new float[Math.max(1, sim.samples())][];
+            for (int t = 0; t < logits.length; t++) {
+                logits[t] = interp.output(x[i], sim.samples() == 0 ? null : Bits.ofScale(bits.bits(i, t)));
+            }
+            preds[i] = Metrics.predictive(logits);
+            progress.step();
+        });
+        return preds;
+    }
+}
