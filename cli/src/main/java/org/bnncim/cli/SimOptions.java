@@ -57,7 +57,7 @@ final class SimOptions {
 
     BitSource bitSource(Program p, int examples) {
         double bias = faults().rngBias();
-        return bits.equals("lfsr") ? BitSource.lfsr(p.graph(), seed, bias, examples, Math.max(1, samples))
-                : BitSource.counterBased(p.graph(), seed, bias);
+        return bits.equals("lfsr") ? BitSource.lfsr(p.model(), seed, bias, examples, Math.max(1, samples))
+                : BitSource.counterBased(p.model(), seed, bias);
     }
 }

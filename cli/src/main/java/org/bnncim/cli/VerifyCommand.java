@@ -67,8 +67,9 @@ final class VerifyCommand implements Callable<Integer> {
         var options = OnnxImporter.Options.DEFAULT;
         Graph unfolded = OnnxImporter.importModel(proto, model.toString(), options);
         var a = archOptions.architecture();
-        Graph mapped = Compiler.compile(unfolded, new Compiler.Options(options, a, 1, seed, Set.of()), s -> { }).graph();
-        Program program = Program.of(mapped);
+        var compiled = Compiler.compile(unfolded, new Compiler.Options(options, a, 1, seed, Set.of()), s -> { });
+        Graph mapped = compiled.graph();
+        Program program = Program.of(compiled.mapped());
         int[] shape = mapped.inputs().get(0).shape().dims();
         int per = mapped.inputs().get(0).shape().size();
         float[][] x = input != null ? Inputs.read(input, per).examples() : randomImages(64, per, seed);
@@ -76,8 +77,8 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Simulator sim = new Simulator(program, org.bnncim.backends.sim.Faults.NONE, seed);
         ReferenceInterpreter folded = new ReferenceInterpreter(mapped), raw = new ReferenceInterpreter(unfolded);
-        BitSource bits = BitSource.counterBased(mapped, seed, 0);
-        int bitCount = mapped.stochasticBits();
+        BitSource bits = BitSource.counterBased(program.model(), seed, 0);
+        int bitCount = program.stochasticBits();
         int[] oshape = new int[shape.length + 1];
         oshape[0] = 1;
         System.arraycopy(shape, 0, oshape, 1, shape.length);

@@ -14,7 +14,9 @@ import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarImages;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.MappingVerifier;
 import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
 
@@ -68,7 +70,7 @@ public final class ProgramCodec {
             out.writeInt(g.inputs().size());
             for (Value v : g.inputs()) value(out, v);
             out.writeInt(g.nodes().size());
-            for (Node n : g.nodes()) node(out, n);
+            for (Node n : g.nodes()) node(out, n, p.mapping().stochastic());
             out.writeInt(g.outputs().size());
             for (String o : g.outputs()) str(out, o);
             mapping(out, p.mapping());
@@ -112,7 +114,8 @@ public final class ProgramCodec {
         }
     }
 
-    private static void node(DataOutputStream out, Node n) throws IOException {
+    /** A Scale-Dropout node's p and bit slot are written from the schedule, their one source. */
+    private static void node(DataOutputStream out, Node n, StochasticUnit unit) throws IOException {
         Op op = opOf(n);
         out.writeByte(op.ordinal());
         str(out, n.name());
@@ -135,8 +138,9 @@ public final class ProgramCodec {
         } else if (n instanceof Node.ScaleDropout s) {
             floats(out, s.scale());
             floats(out, s.dropped());
-            out.writeFloat(s.p());
-            out.writeInt(s.bit());
+            StochasticUnit.Entry e = unit.entryOf(s.name());
+            out.writeFloat(e.p());
+            out.writeInt(e.bit());
         } else if (n instanceof Node.Affine a) {
             out.writeInt(a.steps().size());
             for (AffineStep st : a.steps()) {
@@ -147,8 +151,9 @@ public final class ProgramCodec {
             set(out, t.expected());
             out.writeBoolean(t.stochastic() != null);
             if (t.stochastic() != null) {
-                out.writeInt(t.stochastic().bit());
-                out.writeFloat(t.stochastic().p());
+                StochasticUnit.Entry e = unit.entryOf(t.name());
+                out.writeInt(e.bit());
+                out.writeFloat(e.p());
                 set(out, t.stochastic().kept());
                 set(out, t.stochastic().dropped());
             }
@@ -276,24 +281,27 @@ public final class ProgramCodec {
             List<String> outputs = new ArrayList<>();
             int no = count(in);
             for (int i = 0; i < no; i++) outputs.add(rstr(in));
-            Mapping m = rmapping(in);
-            List<CrossbarImages.Image> images = rimages(in, m.arch());
+            Mapping read = rmapping(in);
+            List<CrossbarImages.Image> images = rimages(in, read.arch());
             if (in.read() != -1) throw new BnncimException(source + ": trailing bytes after the program");
             // weight matrices come back from the crossbars, so a program is only as right as its images
             List<Node> withWeights = new ArrayList<>();
             for (Node n : nodes) {
                 if (n instanceof Node.BinaryDense d) {
-                    n = new Node.BinaryDense(d.name(), d.input(), d.output(), CrossbarImages.weights(m, images, d.name()));
+                    n = new Node.BinaryDense(d.name(), d.input(), d.output(), CrossbarImages.weights(read, images, d.name()));
                 } else if (n instanceof Node.BinaryConv c) {
-                    n = new Node.BinaryConv(c.name(), c.input(), c.output(), CrossbarImages.weights(m, images, c.name()),
+                    n = new Node.BinaryConv(c.name(), c.input(), c.output(), CrossbarImages.weights(read, images, c.name()),
                             c.inChannels(), c.kh(), c.kw(), c.strides(), c.pads(), c.dilations());
                 }
                 withWeights.add(n);
             }
-            Graph g = new Graph(name, inputs, withWeights, outputs, notes, m);
+            Graph g = new Graph(name, inputs, withWeights, outputs, notes);
             List<String> problems = org.bnncim.ir.Verifier.check(g);
             if (!problems.isEmpty()) throw new BnncimException(source + ": inconsistent program: " + problems.get(0));
-            return new Program(g, images);
+            MappedModel model = new MappedModel(g, withScheduleNodes(read, g));
+            problems = MappingVerifier.check(model, MappingVerifier.ALL);
+            if (!problems.isEmpty()) throw new BnncimException(source + ": inconsistent program: " + problems.get(0));
+            return new Program(model, images);
         } catch (EOFException e) {
             throw new BnncimException(source + ": truncated simulator program");
         } catch (IOException e) {
@@ -390,6 +398,26 @@ public final class ProgramCodec {
         };
     }
 
+    /**
+     * The file names each schedule entry's layer, not its node: the node is the graph's Scale-Dropout node of that
+     * slot. The mapping verifier then checks the per-node copies the file carries against the schedule.
+     */
+    private static Mapping withScheduleNodes(Mapping m, Graph g) {
+        List<StochasticUnit.Entry> defined;
+        try {
+            defined = StochasticUnit.schedule(g);
+        } catch (IllegalStateException e) {
+            return m; // the verifier reports it
+        }
+        StochasticUnit u = m.stochastic();
+        List<StochasticUnit.Entry> named = new ArrayList<>();
+        for (StochasticUnit.Entry e : u.schedule()) {
+            String node = e.bit() >= 0 && e.bit() < defined.size() ? defined.get(e.bit()).node() : "";
+            named.add(new StochasticUnit.Entry(e.bit(), node, e.layer(), e.p()));
+        }
+        return m.withStochastic(new StochasticUnit(u.kind(), u.units(), named));
+    }
+
     private static Mapping rmapping(DataInputStream in) throws IOException {
         String name = rstr(in);
         int rows = in.readInt(), cols = in.readInt();
@@ -423,7 +451,7 @@ public final class ProgramCodec {
         int units = in.readInt();
         List<StochasticUnit.Entry> schedule = new ArrayList<>();
         int ne = count(in);
-        for (int i = 0; i < ne; i++) schedule.add(new StochasticUnit.Entry(in.readInt(), rstr(in), in.readFloat()));
+        for (int i = 0; i < ne; i++) schedule.add(new StochasticUnit.Entry(in.readInt(), "", rstr(in), in.readFloat()));
         return new Mapping(arch, layers, slots, new StochasticUnit(kind, units, schedule));
     }
 

@@ -2,7 +2,7 @@ package org.bnncim.compiler.report;
 
 import org.bnncim.ir.util.Fmt;
 import org.bnncim.compiler.cost.CostReport;
-import org.bnncim.ir.Graph;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.LayerMap;
@@ -52,8 +52,9 @@ public final class ReportHtml {
     private ReportHtml() {
     }
 
-    public static String render(CostReport r, Graph mapped) {
-        Mapping m = mapped == null ? null : mapped.mapping().orElse(null);
+    /** @param mapped the model the report is about, or null to render the cost report alone */
+    public static String render(CostReport r, MappedModel mapped) {
+        Mapping m = mapped == null ? null : mapped.mapping();
         Map<String, Integer> layerIndex = new LinkedHashMap<>();
         for (CostReport.Layer l : r.layers()) layerIndex.putIfAbsent(l.name(), layerIndex.size());
         if (m != null) for (LayerMap l : m.layers()) layerIndex.putIfAbsent(l.layer(), layerIndex.size());

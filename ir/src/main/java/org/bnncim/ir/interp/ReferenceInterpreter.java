@@ -6,7 +6,9 @@ import org.bnncim.ir.Node;
 import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.mapping.StochasticUnit;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -20,9 +22,12 @@ import java.util.Map;
  */
 public final class ReferenceInterpreter {
     private final Graph graph;
+    /** Bit slot of every node that draws a scale bit, from the stochastic unit's schedule. */
+    private final Map<String, Integer> bitOf = new HashMap<>();
 
     public ReferenceInterpreter(Graph graph) {
         this.graph = graph;
+        for (StochasticUnit.Entry e : StochasticUnit.schedule(graph)) bitOf.put(e.node(), e.bit());
     }
 
     /** Result of one pass: every value by name, and how many Sign inputs were exactly zero (sign(0) ties). */
@@ -102,7 +107,7 @@ public final class ReferenceInterpreter {
         }
         if (n instanceof Node.BinaryConv c) return conv(c, x, it.shape(), os);
         if (n instanceof Node.ScaleDropout s) {
-            Boolean z = bits == null ? null : bits.scaleBit(s.bit());
+            Boolean z = bits == null ? null : bits.scaleBit(bitOf.get(s.name()));
             double[] y = new double[x.length];
             int per = it.shape().perChannel();
             for (int i = 0; i < x.length; i++) y[i] = real(x[i], it) * s.factor(i / per, z);
@@ -115,7 +120,7 @@ public final class ReferenceInterpreter {
             return y;
         }
         if (n instanceof Node.Threshold t) {
-            Boolean z = bits == null || t.stochastic() == null ? null : bits.scaleBit(t.stochastic().bit());
+            Boolean z = bits == null || t.stochastic() == null ? null : bits.scaleBit(bitOf.get(t.name()));
             var set = t.select(z);
             double[] y = new double[x.length];
             int per = it.shape().perChannel();

@@ -1,17 +1,30 @@
 package org.bnncim.ir.mapping;
 
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The chip's random-bit sources. For Scale-Dropout there is exactly one unit, time-multiplexed: in every forward
  * pass it emits one bit per entry of {@code schedule}, in order, each with that entry's switching probability.
  * For classic MC-Dropout there is one unit per dropped neuron ({@code units} = neuron count).
+ *
+ * <p>The schedule is the one source of every Scale-Dropout layer's bit slot and probability for everything that
+ * runs or writes a program (simulator, Verilog, bit sources, program file and listing): {@link #schedule(Graph)}
+ * derives it once from the graph, the mapping stores it, and the mapping verifier checks that it covers every
+ * Scale-Dropout node exactly once.
  */
 public record StochasticUnit(Kind kind, int units, List<Entry> schedule) {
     public enum Kind { NONE, SCALE_DROPOUT, MC_DROPOUT }
 
-    /** Bit {@code bit} of each pass goes to the threshold selectors of {@code layer}, drawn with probability p. */
-    public record Entry(int bit, String layer, float p) {
+    /**
+     * Bit {@code bit} of each pass is drawn with probability p and goes to graph node {@code node} (a Scale-Dropout
+     * node, or the threshold it was folded into), on the threshold selectors of crossbar layer {@code layer} (the
+     * node's own name when no crossbar layer feeds it: the digital unit's scale select).
+     */
+    public record Entry(int bit, String node, String layer, float p) {
     }
 
     public StochasticUnit {
@@ -20,5 +33,74 @@ public record StochasticUnit(Kind kind, int units, List<Entry> schedule) {
 
     public static StochasticUnit none() {
         return new StochasticUnit(Kind.NONE, 0, List.of());
+    }
+
+    /** The entry of graph node {@code node}, or null when the node draws no bit. */
+    public Entry entryOf(String node) {
+        return entryOf(schedule, node);
+    }
+
+    /** Bits one pass draws: one per entry. */
+    public int bits() {
+        return schedule.size();
+    }
+
+    /** p of each bit slot, by slot number. */
+    public float[] probabilities() {
+        return probabilities(schedule);
+    }
+
+    public static Entry entryOf(List<Entry> schedule, String node) {
+        for (Entry e : schedule) if (e.node().equals(node)) return e;
+        return null;
+    }
+
+    public static float[] probabilities(List<Entry> schedule) {
+        float[] p = new float[schedule.size()];
+        for (Entry e : schedule) p[e.bit()] = e.p();
+        return p;
+    }
+
+    /**
+     * The Scale-Dropout schedule of a graph, mapped or not: slot k is the k-th node in graph order that draws a
+     * scale bit (a Scale-Dropout node or a threshold folded from one), with that node's probability. This is the
+     * only place that reads p and the bit slot off the nodes; an unmapped graph (the reference interpreter runs
+     * folded graphs before mapping) gets its bits from here too, so both see one schedule.
+     */
+    public static List<Entry> schedule(Graph g) {
+        List<Entry> out = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            int declared;
+            float p;
+            if (n instanceof Node.ScaleDropout s) {
+                declared = s.bit();
+                p = s.p();
+            } else if (n instanceof Node.Threshold t && t.stochastic() != null) {
+                declared = t.stochastic().bit();
+                p = t.stochastic().p();
+            } else {
+                continue;
+            }
+            int bit = out.size();
+            if (declared != bit) {
+                throw new IllegalStateException(n.name() + " declares stochastic bit " + declared + " but is Scale-Dropout node "
+                        + bit + " in graph order");
+            }
+            String layer = crossbarLayer(g, n.inputs().get(0));
+            out.add(new Entry(bit, n.name(), layer == null ? n.name() : layer, p));
+        }
+        return List.copyOf(out);
+    }
+
+    /** The crossbar layer whose popcount reaches {@code value} through pooling or reshapes, if any. */
+    public static String crossbarLayer(Graph g, String value) {
+        while (true) {
+            var p = g.producer(value);
+            if (p.isEmpty()) return null;
+            Node n = p.get();
+            if (n instanceof Node.BinaryDense || n instanceof Node.BinaryConv) return n.name();
+            if (!(n instanceof Node.MaxPool || n instanceof Node.Reshape)) return null;
+            value = n.inputs().get(0);
+        }
     }
 }
