@@ -403,17 +403,12 @@ public final class ProgramCodec {
      * slot. The mapping verifier then checks the per-node copies the file carries against the schedule.
      */
     private static Mapping withScheduleNodes(Mapping m, Graph g) {
-        List<StochasticUnit.Entry> defined;
-        try {
-            defined = StochasticUnit.schedule(g);
-        } catch (IllegalStateException e) {
-            return m; // the verifier reports it
-        }
+        Map<Integer, String> nodeOfBit = new java.util.HashMap<>();
+        for (StochasticUnit.Entry e : StochasticUnit.schedule(g)) nodeOfBit.putIfAbsent(e.bit(), e.node());
         StochasticUnit u = m.stochastic();
         List<StochasticUnit.Entry> named = new ArrayList<>();
         for (StochasticUnit.Entry e : u.schedule()) {
-            String node = e.bit() >= 0 && e.bit() < defined.size() ? defined.get(e.bit()).node() : "";
-            named.add(new StochasticUnit.Entry(e.bit(), node, e.layer(), e.p()));
+            named.add(new StochasticUnit.Entry(e.bit(), nodeOfBit.getOrDefault(e.bit(), ""), e.layer(), e.p()));
         }
         return m.withStochastic(new StochasticUnit(u.kind(), u.units(), named));
     }

@@ -162,13 +162,7 @@ public final class MappingVerifier {
 
     /** The stored schedule equals the one the graph defines: each Scale-Dropout node once, its slot, its p. */
     private static void schedule(Graph g, Mapping m, List<String> errors) {
-        List<StochasticUnit.Entry> want;
-        try {
-            want = StochasticUnit.schedule(g);
-        } catch (IllegalStateException e) {
-            errors.add(e.getMessage());
-            return;
-        }
+        List<StochasticUnit.Entry> want = StochasticUnit.schedule(g);
         StochasticUnit u = m.stochastic();
         List<StochasticUnit.Entry> got = u.schedule();
         Map<String, Integer> times = new HashMap<>();
@@ -185,6 +179,11 @@ public final class MappingVerifier {
             return;
         }
         for (int i = 0; i < got.size(); i++) {
+            if (got.get(i).bit() != i) {
+                errors.add("stochastic schedule: entry " + i + " (" + got.get(i).node() + ") draws bit " + got.get(i).bit()
+                        + "; the unit emits bits 0.." + (got.size() - 1) + " once each, in order");
+                return;
+            }
             if (!got.get(i).equals(want.get(i))) {
                 errors.add("stochastic schedule: entry " + i + " is " + got.get(i) + ", the graph defines " + want.get(i));
                 return;

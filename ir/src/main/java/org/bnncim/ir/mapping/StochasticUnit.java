@@ -40,9 +40,9 @@ public record StochasticUnit(Kind kind, int units, List<Entry> schedule) {
         return entryOf(schedule, node);
     }
 
-    /** Bits one pass draws: one per entry. */
+    /** Bits one pass draws: one per slot up to the highest scheduled. */
     public int bits() {
-        return schedule.size();
+        return slots(schedule);
     }
 
     /** p of each bit slot, by slot number. */
@@ -56,39 +56,41 @@ public record StochasticUnit(Kind kind, int units, List<Entry> schedule) {
     }
 
     public static float[] probabilities(List<Entry> schedule) {
-        float[] p = new float[schedule.size()];
+        float[] p = new float[slots(schedule)];
         for (Entry e : schedule) p[e.bit()] = e.p();
         return p;
     }
 
+    private static int slots(List<Entry> schedule) {
+        int max = -1;
+        for (Entry e : schedule) max = Math.max(max, e.bit());
+        return max + 1;
+    }
+
     /**
-     * The Scale-Dropout schedule of a graph, mapped or not: slot k is the k-th node in graph order that draws a
-     * scale bit (a Scale-Dropout node or a threshold folded from one), with that node's probability. This is the
-     * only place that reads p and the bit slot off the nodes; an unmapped graph (the reference interpreter runs
-     * folded graphs before mapping) gets its bits from here too, so both see one schedule.
+     * The Scale-Dropout schedule of a graph, mapped or not, in slot order: one entry per node that draws a scale bit
+     * (a Scale-Dropout node or a threshold folded from one), with the slot and probability the import gave it. This
+     * is the only place that reads p and the slot off the nodes: the mapping stores its result, and an unmapped graph
+     * (the reference interpreter runs folded graphs before mapping) gets its bits from here, so both see one schedule.
      */
     public static List<Entry> schedule(Graph g) {
         List<Entry> out = new ArrayList<>();
         for (Node n : g.nodes()) {
-            int declared;
+            int bit;
             float p;
             if (n instanceof Node.ScaleDropout s) {
-                declared = s.bit();
+                bit = s.bit();
                 p = s.p();
             } else if (n instanceof Node.Threshold t && t.stochastic() != null) {
-                declared = t.stochastic().bit();
+                bit = t.stochastic().bit();
                 p = t.stochastic().p();
             } else {
                 continue;
             }
-            int bit = out.size();
-            if (declared != bit) {
-                throw new IllegalStateException(n.name() + " declares stochastic bit " + declared + " but is Scale-Dropout node "
-                        + bit + " in graph order");
-            }
             String layer = crossbarLayer(g, n.inputs().get(0));
             out.add(new Entry(bit, n.name(), layer == null ? n.name() : layer, p));
         }
+        out.sort(java.util.Comparator.comparingInt(Entry::bit)); // stable: graph order within a slot
         return List.copyOf(out);
     }
 
