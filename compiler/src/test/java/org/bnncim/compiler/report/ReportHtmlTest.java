@@ -77,7 +77,7 @@ class ReportHtmlTest {
                 p.n0(), p.n0() + p.nLen() - 1);
         assertEquals(2, count(html, label + " "), "tooltip of " + label);
         assertEquals(2 * pieces, count(html, "class=\"pc c"));
-        for (String note : tfc.report().notes().values()) assertTrue(html.contains(ReportHtml.esc(note)), note);
+        for (String note : tfc.report().notes().values()) assertTrue(html.contains(ReportHtmlFormat.esc(note)), note);
     }
 
     @Test
