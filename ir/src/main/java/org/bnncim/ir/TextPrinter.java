@@ -7,6 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The readable, diffable text form of a graph. One line per node: {@code %out : type = op %in {attributes}  #
@@ -17,7 +19,19 @@ public final class TextPrinter {
     private TextPrinter() {
     }
 
+    /** A node's scale-bit slot and switching probability, as the stochastic unit's schedule holds them. */
+    public record ScaleSlot(int bit, float p) {
+    }
+
     public static String print(Graph g) {
+        return print(g, name -> null);
+    }
+
+    /**
+     * @param slots the schedule's slot of a node that draws a scale bit, by node name (null: the node's own
+     *              declaration, for graphs without a schedule yet), so a program listing prints what the chip draws
+     */
+    public static String print(Graph g, Function<String, ScaleSlot> slots) {
         StringBuilder sb = new StringBuilder();
         sb.append("graph ").append(g.name()).append(" {\n");
         for (Map.Entry<String, String> e : g.notes().entrySet()) {
@@ -27,7 +41,7 @@ public final class TextPrinter {
         for (Node n : g.nodes()) {
             sb.append("  ").append(ref(n.output().name())).append(" : ").append(n.output().type()).append(" = ")
                     .append(n.opName()).append(' ').append(ref(n.inputs().get(0)));
-            String attrs = attributes(n);
+            String attrs = attributes(n, slots);
             if (!attrs.isEmpty()) sb.append(" {").append(attrs).append('}');
             sb.append("  # ").append(n.name()).append('\n');
         }
@@ -40,7 +54,7 @@ public final class TextPrinter {
         return "%" + name;
     }
 
-    private static String attributes(Node n) {
+    private static String attributes(Node n, Function<String, ScaleSlot> slots) {
         if (n instanceof Node.InputQuantize q) return "bits=" + q.bits() + ", levels=" + q.levels();
         if (n instanceof Node.InputBinarize b) {
             if (b.t().length == 1) return "+1 when x " + (b.ge()[0] ? ">= " : "<= ") + num(b.t()[0]);
@@ -53,7 +67,8 @@ public final class TextPrinter {
                     + ", " + weights(c.weights());
         }
         if (n instanceof Node.ScaleDropout s) {
-            return "p=" + num(s.p()) + ", bit=" + s.bit() + ", scale=" + floats(s.scale())
+            ScaleSlot slot = Objects.requireNonNullElseGet(slots.apply(s.name()), () -> new ScaleSlot(s.bit(), s.p()));
+            return "p=" + num(slot.p()) + ", bit=" + slot.bit() + ", scale=" + floats(s.scale())
                     + ", dropped=" + floats(s.dropped());
         }
         if (n instanceof Node.Affine a) {
@@ -68,7 +83,8 @@ public final class TextPrinter {
             StringBuilder sb = new StringBuilder();
             sb.append(set(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
             if (t.stochastic() != null) {
-                sb.append(", stochastic bit=").append(t.stochastic().bit()).append(" p=").append(num(t.stochastic().p()))
+                ScaleSlot slot = Objects.requireNonNullElseGet(slots.apply(t.name()), () -> new ScaleSlot(t.stochastic().bit(), t.stochastic().p()));
+                sb.append(", stochastic bit=").append(slot.bit()).append(" p=").append(num(slot.p()))
                         .append(", ").append(set("kept", t.stochastic().kept()))
                         .append(", ").append(set("dropped", t.stochastic().dropped()));
             }

@@ -2,6 +2,7 @@ package org.bnncim.backends.sim;
 
 import org.bnncim.ir.TextPrinter;
 import org.bnncim.ir.mapping.MappingText;
+import org.bnncim.ir.mapping.StochasticUnit;
 
 /** program.txt: the program a person can read: layer sequence, where every piece sits, the bit schedule. */
 public final class ProgramListing {
@@ -17,7 +18,10 @@ public final class ProgramListing {
                 .append(", ").append(a.encoding().name().toLowerCase(java.util.Locale.ROOT)).append(" encoding, ")
                 .append(a.crossbarsPerTile()).append(" crossbars/tile, ").append(a.tilesPerChip()).append(" tiles/chip, ")
                 .append(a.chips()).append(" chip(s)\n\n");
-        sb.append(TextPrinter.print(p.graph())).append('\n');
+        sb.append(TextPrinter.print(p.graph(), name -> {
+            StochasticUnit.Entry e = p.model().stochasticEntry(name);
+            return e == null ? null : new TextPrinter.ScaleSlot(e.bit(), e.p());
+        })).append('\n');
         sb.append(MappingText.render(m));
         return sb.toString();
     }
