@@ -9,10 +9,10 @@ import org.bnncim.backends.sim.ProgramListing;
 import org.bnncim.compiler.cost.CostModel;
 import org.bnncim.compiler.cost.CostReport;
 import org.bnncim.compiler.passes.Pass;
+import org.bnncim.compiler.passes.PassManager;
 import org.bnncim.compiler.report.ReportHtml;
 import org.bnncim.compiler.report.ReportJson;
 import org.bnncim.compiler.report.ReportText;
-import org.bnncim.ir.Verifier;
 import org.bnncim.backends.sim.Simulator;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.driver.Compiler;
@@ -23,6 +23,7 @@ import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.io.Npy;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -158,17 +159,17 @@ public final class Bench {
             for (int r = -warmup; r < runs; r++) {
                 int i = 0;
                 long c0 = cpu();
-                Graph g = OnnxImporter.importFile(m, o.importOptions());
+                PassManager.State state = PassManager.State.of(OnnxImporter.importFile(m, o.importOptions()));
                 long[] at = new long[stages.length + 1];
                 at[i] = cpu() - c0;
                 stages[i++] = "import";
                 for (Pass p : passes) {
                     c0 = cpu();
-                    g = p.run(g);
-                    Verifier.verify(g);
+                    state = PassManager.apply(state, p);
                     at[i] = cpu() - c0;
                     stages[i++] = p.name() + " + verify";
                 }
+                MappedModel g = new MappedModel(state.graph(), state.mapping());
                 c0 = cpu();
                 CostReport report = CostModel.evaluate(g, o.samples());
                 at[i] = cpu() - c0;
@@ -224,9 +225,10 @@ public final class Bench {
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Path m : models) {
             Compiler.Options o = options(m);
-            Graph g = Compiler.compile(m, o, s -> { }).graph();
-            Simulator sim = new Simulator(Program.of(g), Faults.NONE, 0);
-            BitSource bits = BitSource.counterBased(g, 0, 0);
+            MappedModel mapped = Compiler.compile(m, o, s -> { }).mapped();
+            Graph g = mapped.graph();
+            Simulator sim = new Simulator(Program.of(mapped), Faults.NONE, 0);
+            BitSource bits = BitSource.counterBased(mapped, 0, 0);
             float[][] inputs = inputs(g, batch);
             float[] flat = flatten(inputs);
             float[][] mcInputs = mcBatch > 0 && mcBatch < inputs.length ? Arrays.copyOf(inputs, mcBatch) : inputs;
@@ -245,7 +247,7 @@ public final class Bench {
                             a / 1e6, d / 1e6, mc / 1e6);
                 }
                 double ortRate = rate(tOrt, batch), det = rate(tDet, batch), mc = rate(tMc, mcInputs.length);
-                System.out.printf(Locale.ROOT, "| %s | %,d | %,.1f | %,.1f | %.2f× | %,.1f%s | %.2f× |%n", name(m), macs(g),
+                System.out.printf(Locale.ROOT, "| %s | %,d | %,.1f | %,.1f | %.2f× | %,.1f%s | %.2f× |%n", name(m), macs(mapped),
                         ortRate, det, det / ortRate, mc, mcInputs.length < batch ? " (" + mcInputs.length + " ex.)" : "",
                         mc / ortRate);
             }
@@ -284,9 +286,9 @@ public final class Bench {
     }
 
     /** Logical binary multiply-accumulates of one deterministic pass: K x N per output position of every crossbar layer. */
-    static long macs(Graph g) {
+    static long macs(MappedModel g) {
         long s = 0;
-        for (LayerMap l : g.mapping().orElseThrow().layers()) s += (long) l.k() * l.n() * l.positions();
+        for (LayerMap l : g.mapping().layers()) s += (long) l.k() * l.n() * l.positions();
         return s;
     }
 
@@ -353,16 +355,17 @@ public final class Bench {
         List<String> rows = new ArrayList<>();
         List<Double> rates = new ArrayList<>();
         for (Path m : models) {
-            Graph g = Compiler.compile(m, options(m), s -> { }).graph();
-            Simulator sim = new Simulator(Program.of(g), Faults.NONE, 0);
-            BitSource bits = BitSource.counterBased(g, 0, 0);
+            MappedModel mapped = Compiler.compile(m, options(m), s -> { }).mapped();
+            Graph g = mapped.graph();
+            Simulator sim = new Simulator(Program.of(mapped), Faults.NONE, 0);
+            BitSource bits = BitSource.counterBased(mapped, 0, 0);
             float[][] inputs = inputs(g, batch);
             long[] t = new long[runs];
             for (int r = -warmup; r < runs; r++) {
                 long d = time(() -> sim.run(inputs, 0, bits, threads, null).length);
                 if (r >= 0) t[r] = d;
             }
-            double macsPerSec = macs(g) * (double) batch / (median(t) / 1e9);
+            double macsPerSec = macs(mapped) * (double) batch / (median(t) / 1e9);
             rates.add(macsPerSec);
             rows.add(name(m));
             System.err.printf(Locale.ROOT, "%s: %.3g binary MACs/s%n", name(m), macsPerSec);

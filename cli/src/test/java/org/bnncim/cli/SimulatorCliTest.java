@@ -66,9 +66,10 @@ class SimulatorCliTest {
 
     @Test
     void aDivergenceIsNamedByLayerAndChannel() {
-        Graph g = Compiler.compile(OnnxImporter.importFile(Paths.tfc(), OnnxImporter.Options.DEFAULT),
-                new Compiler.Options(OnnxImporter.Options.DEFAULT, ArchitectureLoader.defaults(), 1, Set.of()), s -> { }).graph();
-        Simulator faulty = new Simulator(Program.of(g), new Faults(0.3, 0, 0), 1);
+        var c = Compiler.compile(OnnxImporter.importFile(Paths.tfc(), OnnxImporter.Options.DEFAULT),
+                new Compiler.Options(OnnxImporter.Options.DEFAULT, ArchitectureLoader.defaults(), 1, Set.of()), s -> { });
+        Graph g = c.graph();
+        Simulator faulty = new Simulator(Program.of(c.mapped()), new Faults(0.3, 0, 0), 1);
         float[] x = new float[784];
         for (int i = 0; i < x.length; i++) x[i] = (i % 7) / 7f;
         String d = VerificationService.firstLayerDifference(g, faulty.pass(x, null, 0, 0), new ReferenceInterpreter(g).run(x, null))

@@ -41,7 +41,7 @@ class StochasticUnitAndCostTest {
     @Test
     void oneStochasticUnitServesEveryScaleDropoutLayerInLayerOrder() {
         var c = compile(ScaleDropoutAgainstOrtTest.denseModel(new Random(3)), false, ArchitectureLoader.defaults());
-        StochasticUnit u = c.graph().mapping().orElseThrow().stochastic();
+        StochasticUnit u = c.mapped().mapping().stochastic();
         assertEquals(StochasticUnit.Kind.SCALE_DROPOUT, u.kind());
         assertEquals(1, u.units());
         assertEquals(List.of(0, 1), u.schedule().stream().map(StochasticUnit.Entry::bit).toList());
@@ -96,7 +96,7 @@ class StochasticUnitAndCostTest {
         var plain = compile(mcDropoutModel(), false, ArchitectureLoader.defaults());
         assertEquals(0, plain.report().stochasticUnits(), "without --mc-dropout, Dropout is the inference identity");
         var mc = compile(mcDropoutModel(), true, ArchitectureLoader.defaults());
-        assertEquals(StochasticUnit.Kind.MC_DROPOUT, mc.graph().mapping().orElseThrow().stochastic().kind());
+        assertEquals(StochasticUnit.Kind.MC_DROPOUT, mc.mapped().mapping().stochastic().kind());
         assertEquals(5, mc.report().stochasticUnits());
         assertEquals(5, mc.report().baselineStochasticUnits());
     }

@@ -79,7 +79,7 @@ class VerilogBackendTest {
         Graph g = p.graph();
         float[][] x = Arrays.copyOf(Inputs.read(images, g.inputs().get(0).shape().size()).examples(), EXAMPLES);
         Simulator sim = new Simulator(p, Faults.NONE, seed);
-        BitSource bits = samples == 0 ? null : BitSource.lfsr(g, seed, 0, x.length, samples);
+        BitSource bits = samples == 0 ? null : BitSource.lfsr(p.model(), seed, 0, x.length, samples);
         String last = lastCrossbarOutput(g);
         List<String> wantOut = new ArrayList<>(), wantBits = new ArrayList<>();
         for (int e = 0; e < x.length; e++) {
@@ -145,7 +145,7 @@ class VerilogBackendTest {
     void generationIsDeterministic() {
         Graph g = OnnxImporter.importFile(Paths.testdata("models/mlp-sd.onnx"), OnnxImporter.Options.DEFAULT);
         var a = ArchitectureLoader.defaults().withCrossbar(128, 128);
-        Graph mapped = Compiler.compile(g, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).graph();
+        var mapped = Compiler.compile(g, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).mapped();
         Map<String, byte[]> one = VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE);
         Map<String, byte[]> two = VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE);
         assertEquals(one.keySet(), two.keySet());
@@ -157,8 +157,8 @@ class VerilogBackendTest {
     void convModelIsRefusedNamingTheNode() {
         var conv = OnnxImporter.importModel(ScaleDropoutAgainstOrtTest.convModel(new Random(5)), "conv", OnnxImporter.Options.DEFAULT);
         var a = ArchitectureLoader.defaults().withCrossbar(64, 64);
-        Graph mapped = Compiler.compile(conv, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).graph();
-        String name = mapped.nodesOf(Node.BinaryConv.class).get(0).name();
+        var mapped = Compiler.compile(conv, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).mapped();
+        String name = mapped.graph().nodesOf(Node.BinaryConv.class).get(0).name();
         var e = assertThrows(BnncimException.class, () -> VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE));
         assertTrue(e.getMessage().contains("conv not supported yet") && e.getMessage().contains(name), e.getMessage());
     }

@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.bnncim.ir.mapping.Mapping;
-
 /**
  * An immutable IR graph: inputs, nodes in a topological order, outputs. Passes build a new graph rather than
  * mutating one, so any intermediate IR can be printed and compared.
@@ -19,7 +17,6 @@ public final class Graph {
     private final List<Node> nodes;
     private final List<String> outputs;
     private final Map<String, String> notes;
-    private final Mapping mapping;
     private final Map<String, Value> values = new LinkedHashMap<>();
     private final Map<String, Node> producers = new LinkedHashMap<>();
 
@@ -28,14 +25,7 @@ public final class Graph {
      *              in insertion order so printing is deterministic
      */
     public Graph(String name, List<Value> inputs, List<Node> nodes, List<String> outputs, Map<String, String> notes) {
-        this(name, inputs, nodes, outputs, notes, null);
-    }
-
-    /** @param mapping where the graph's crossbar layers sit on the chip; null until the mapping passes ran */
-    public Graph(String name, List<Value> inputs, List<Node> nodes, List<String> outputs, Map<String, String> notes,
-                 Mapping mapping) {
         this.name = name;
-        this.mapping = mapping;
         this.inputs = List.copyOf(inputs);
         this.nodes = List.copyOf(nodes);
         this.outputs = List.copyOf(outputs);
@@ -96,21 +86,12 @@ public final class Graph {
         return max + 1;
     }
 
-    public Optional<Mapping> mapping() {
-        return Optional.ofNullable(mapping);
-    }
-
-    /** Changing the nodes drops the mapping: it described the old nodes. */
     public Graph withNodes(List<Node> newNodes) {
-        return new Graph(name, inputs, newNodes, outputs, notes, null);
+        return new Graph(name, inputs, newNodes, outputs, notes);
     }
 
     public Graph withNotes(Map<String, String> newNotes) {
-        return new Graph(name, inputs, nodes, outputs, newNotes, mapping);
-    }
-
-    public Graph withMapping(Mapping m) {
-        return new Graph(name, inputs, nodes, outputs, notes, m);
+        return new Graph(name, inputs, nodes, outputs, newNotes);
     }
 
     public Value output() {

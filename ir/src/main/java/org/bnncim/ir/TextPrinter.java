@@ -7,6 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.Objects;
 
 /**
  * The readable, diffable text form of a graph. One line per node: {@code %out : type = op %in {attributes}  #
@@ -21,7 +23,19 @@ public final class TextPrinter {
     private TextPrinter() {
     }
 
+    /** A node's scale-bit slot and switching probability, as the stochastic unit's schedule holds them. */
+    public record ScaleSlot(int bit, float p) {
+    }
+
     public static String print(Graph g) {
+        return print(g, name -> null);
+    }
+
+    /**
+     * @param slots the schedule's slot of a node that draws a scale bit, by node name (null: the node's own
+     *              declaration, for graphs without a schedule yet), so a program listing prints what the chip draws
+     */
+    public static String print(Graph g, Function<String, ScaleSlot> slots) {
         StringBuilder sb = new StringBuilder();
         sb.append("graph ").append(g.name()).append(" {\n");
         for (Map.Entry<String, String> e : g.notes().entrySet()) {
@@ -31,7 +45,7 @@ public final class TextPrinter {
         for (Node n : g.nodes()) {
             sb.append("  ").append(ref(n.output().name())).append(" : ").append(n.output().type()).append(" = ")
                     .append(n.opName()).append(' ').append(ref(n.inputs().get(0)));
-            String attrs = attributes(n);
+            String attrs = attributes(n, slots);
             if (!attrs.isEmpty()) sb.append(" {").append(attrs).append('}');
             sb.append("  # ").append(n.name()).append('\n');
         }
@@ -151,7 +165,7 @@ public final class TextPrinter {
             return sb.toString();
         }
         if (n instanceof Node.McDropout m) return "p=" + exact(m.p());
-        return attributes(n); // pooling windows and attribute-free nodes: the summary form is already complete
+        return attributes(n, name -> null); // pooling windows and attribute-free nodes: the summary form is already complete
     }
 
     private static void weightRows(StringBuilder sb, BitMatrix w) {
@@ -182,7 +196,7 @@ public final class TextPrinter {
         return "%" + name;
     }
 
-    private static String attributes(Node n) {
+    private static String attributes(Node n, Function<String, ScaleSlot> slots) {
         return switch (n) {
             case Node.InputQuantize q -> "bits=" + q.bits() + ", levels=" + q.levels();
             case Node.InputBinarize b -> b.t().length == 1
@@ -192,8 +206,11 @@ public final class TextPrinter {
             case Node.BinaryConv c -> "kernel=" + c.kh() + "x" + c.kw() + ", strides=" + ints(c.strides()) + ", pads=" + ints(c.pads())
                     + (c.dilations()[0] != 1 || c.dilations()[1] != 1 ? ", dilations=" + ints(c.dilations()) : "")
                     + ", " + weights(c.weights());
-            case Node.ScaleDropout s -> "p=" + num(s.p()) + ", bit=" + s.bit() + ", scale=" + floats(s.scale())
-                    + ", dropped=" + floats(s.dropped());
+            case Node.ScaleDropout s -> {
+                ScaleSlot slot = Objects.requireNonNullElseGet(slots.apply(s.name()), () -> new ScaleSlot(s.bit(), s.p()));
+                yield "p=" + num(slot.p()) + ", bit=" + slot.bit() + ", scale=" + floats(s.scale())
+                        + ", dropped=" + floats(s.dropped());
+            }
             case Node.Affine a -> {
                 StringBuilder sb = new StringBuilder();
                 for (AffineStep st : a.steps()) {
@@ -206,7 +223,9 @@ public final class TextPrinter {
                 StringBuilder sb = new StringBuilder();
                 sb.append(set(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
                 if (t.stochastic() != null) {
-                    sb.append(", stochastic bit=").append(t.stochastic().bit()).append(" p=").append(num(t.stochastic().p()))
+                    ScaleSlot slot = Objects.requireNonNullElseGet(slots.apply(t.name()),
+                            () -> new ScaleSlot(t.stochastic().bit(), t.stochastic().p()));
+                    sb.append(", stochastic bit=").append(slot.bit()).append(" p=").append(num(slot.p()))
                             .append(", ").append(set("kept", t.stochastic().kept()))
                             .append(", ").append(set("dropped", t.stochastic().dropped()));
                 }

@@ -44,6 +44,8 @@ final class PassInterpreter {
     private final PoolGeometry[] pool;
     /** Per Threshold node: the comparators of its expected, dropped and kept sets (the last two only if stochastic). */
     private final long[][][][] comparators;
+    /** Per node: its slot in the stochastic unit's schedule (the one source of slots), or -1 when it draws none. */
+    private final int[] stochasticBit;
     /** For node i, how many stochastic bits (in schedule order) its value can depend on. */
     private final int[] prefix;
 
@@ -62,6 +64,8 @@ final class PassInterpreter {
         this.pool = new PoolGeometry[n];
         this.comparators = new long[n][][][];
         this.prefix = new int[n];
+        this.stochasticBit = new int[n];
+        for (int i = 0; i < n; i++) stochasticBit[i] = program.stochasticBit(nodes[i]);
         int used = 0;
         for (int i = 0; i < n; i++) {
             Node node = nodes[i];
@@ -84,7 +88,7 @@ final class PassInterpreter {
                         : new long[][][] {comparatorsOf(t.expected()), comparatorsOf(t.stochastic().dropped()),
                                 comparatorsOf(t.stochastic().kept())};
             }
-            used = Math.max(used, node.bitSlot().map(b -> b.bit() + 1).orElse(0));
+            used = Math.max(used, stochasticBit[i] + 1);
             prefix[i] = used;
         }
     }
@@ -115,9 +119,9 @@ final class PassInterpreter {
             }
             case Node.BinaryConv c -> new Ints(ConvKernel.convolve(crossbar[at], ints(x), conv[at], inputBits[at],
                     c.output().shape().size(), reads(noise)));
-            case Node.Threshold(var name, var input, var output, var expected, Node.Stochastic st) -> {
+            case Node.Threshold t -> {
                 long[][][] sets = comparators[at];
-                yield threshold(ints(x), st == null || bits == null ? sets[0] : bits[st.bit()] ? sets[1] : sets[2], perChannel[at]);
+                yield threshold(ints(x), stochasticBit[at] < 0 || bits == null ? sets[0] : bits[stochasticBit[at]] ? sets[1] : sets[2], perChannel[at]);
             }
             case Node.Sign s -> {
                 int[] y = new int[x.size()];
@@ -125,7 +129,7 @@ final class PassInterpreter {
                 yield new Ints(y);
             }
             case Node.ScaleDropout s -> {
-                ScaleBit z = bits == null ? ScaleBit.EXPECTATION : ScaleBit.of(bits[s.bit()]);
+                ScaleBit z = bits == null ? ScaleBit.EXPECTATION : ScaleBit.of(bits[stochasticBit[at]]);
                 int per = perChannel[at];
                 float[] y = new float[x.size()];
                 for (int i = 0, c = 0; i < y.length; c++) for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = x.real(i, it) * s.factor(c, z);

@@ -1,27 +1,49 @@
 package org.bnncim.backends.sim;
 
 import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
 import org.bnncim.ir.mapping.CrossbarImages;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.StochasticUnit;
 
 import java.util.List;
 
 /**
- * What the simulator executes: the mapped graph (layer sequence, periphery configuration, stochastic schedule)
+ * What the simulator executes: the mapped model (layer sequence, periphery configuration, stochastic schedule)
  * and the programmed cell contents of every crossbar. Crossbar layers are computed from the images, never from
  * the graph's weight matrices.
  */
-public record Program(Graph graph, List<CrossbarImages.Image> crossbars) {
+public record Program(MappedModel model, List<CrossbarImages.Image> crossbars) {
     public Program {
         crossbars = List.copyOf(crossbars);
-        if (graph.mapping().isEmpty()) throw new IllegalArgumentException("program needs a mapped graph");
     }
 
-    public static Program of(Graph mapped) {
+    public static Program of(MappedModel mapped) {
         return new Program(mapped, CrossbarImages.build(mapped));
     }
 
+    public Graph graph() {
+        return model.graph();
+    }
+
     public Mapping mapping() {
-        return graph.mapping().orElseThrow();
+        return model.mapping();
+    }
+
+    /** Stochastic bits one pass draws, from the schedule. */
+    public int stochasticBits() {
+        return mapping().stochastic().bits();
+    }
+
+    /** The schedule's bit slot of a node that draws a scale bit, or -1: what selects its threshold set or scale. */
+    public int stochasticBit(Node n) {
+        StochasticUnit.Entry e = model.stochasticEntry(n.name());
+        return e == null ? -1 : e.bit();
+    }
+
+    /** p of each bit slot, from the schedule. */
+    public float[] probabilities() {
+        return mapping().stochastic().probabilities();
     }
 }

@@ -15,7 +15,9 @@ import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarImages;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.MappingVerifier;
 import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
 
@@ -66,7 +68,7 @@ public final class ProgramCodec {
             out.writeInt(g.inputs().size());
             for (Value v : g.inputs()) value(out, v);
             out.writeInt(g.nodes().size());
-            for (Node n : g.nodes()) node(out, n);
+            for (Node n : g.nodes()) node(out, n, p.mapping().stochastic());
             out.writeInt(g.outputs().size());
             for (String o : g.outputs()) str(out, o);
             mapping(out, p.mapping());
@@ -115,7 +117,8 @@ public final class ProgramCodec {
         }
     }
 
-    private static void node(DataOutputStream out, Node n) throws IOException {
+    /** A Scale-Dropout node's p and bit slot are written from the schedule, their one source. */
+    private static void node(DataOutputStream out, Node n, StochasticUnit unit) throws IOException {
         out.writeByte(n.tag().code());
         str(out, n.name());
         str(out, n.inputs().get(0));
@@ -144,8 +147,9 @@ public final class ProgramCodec {
             case Node.ScaleDropout s -> {
                 floats(out, s.scale());
                 floats(out, s.dropped());
-                out.writeFloat(s.p());
-                out.writeInt(s.bit());
+                StochasticUnit.Entry e = unit.entryOf(s.name());
+                out.writeFloat(e.p());
+                out.writeInt(e.bit());
             }
             case Node.Affine a -> {
                 out.writeInt(a.steps().size());
@@ -160,8 +164,9 @@ public final class ProgramCodec {
                 set(out, t.expected());
                 out.writeBoolean(t.stochastic() != null);
                 if (t.stochastic() != null) {
-                    out.writeInt(t.stochastic().bit());
-                    out.writeFloat(t.stochastic().p());
+                    StochasticUnit.Entry e = unit.entryOf(t.name());
+                    out.writeInt(e.bit());
+                    out.writeFloat(e.p());
                     set(out, t.stochastic().kept());
                     set(out, t.stochastic().dropped());
                 }
@@ -285,10 +290,13 @@ public final class ProgramCodec {
             // weight matrices come back from the crossbars, so a program is only as right as its images
             List<Node> withWeights = new ArrayList<>();
             for (Node n : nodes) withWeights.add(withWeights(n, m, images));
-            Graph g = new Graph(name, inputs, withWeights, outputs, notes, m);
+            Graph g = new Graph(name, inputs, withWeights, outputs, notes);
             List<String> problems = org.bnncim.ir.Verifier.check(g);
             if (!problems.isEmpty()) throw new BnncimException(source + ": inconsistent program: " + problems.get(0));
-            return new Program(g, images);
+            MappedModel model = new MappedModel(g, withScheduleNodes(m, g));
+            problems = MappingVerifier.check(model, MappingVerifier.ALL);
+            if (!problems.isEmpty()) throw new BnncimException(source + ": inconsistent program: " + problems.get(0));
+            return new Program(model, images);
         } catch (EOFException e) {
             throw new BnncimException(source + ": truncated simulator program");
         } catch (IOException e) {
@@ -417,6 +425,21 @@ public final class ProgramCodec {
         };
     }
 
+    /**
+     * The file names each schedule entry's layer, not its node: the node is the graph's Scale-Dropout node of that
+     * slot. The mapping verifier then checks the per-node copies the file carries against the schedule.
+     */
+    private static Mapping withScheduleNodes(Mapping m, Graph g) {
+        Map<Integer, String> nodeOfBit = new java.util.HashMap<>();
+        for (StochasticUnit.Entry e : StochasticUnit.schedule(g)) nodeOfBit.putIfAbsent(e.bit(), e.node());
+        StochasticUnit u = m.stochastic();
+        List<StochasticUnit.Entry> named = new ArrayList<>();
+        for (StochasticUnit.Entry e : u.schedule()) {
+            named.add(new StochasticUnit.Entry(e.bit(), nodeOfBit.getOrDefault(e.bit(), ""), e.layer(), e.p()));
+        }
+        return m.withStochastic(new StochasticUnit(u.kind(), u.units(), named));
+    }
+
     private static Mapping rmapping(DataInputStream in, String source) throws IOException {
         String name = rstr(in);
         int rows = in.readInt(), cols = in.readInt();
@@ -450,7 +473,7 @@ public final class ProgramCodec {
         int units = in.readInt();
         List<StochasticUnit.Entry> schedule = new ArrayList<>();
         int ne = count(in);
-        for (int i = 0; i < ne; i++) schedule.add(new StochasticUnit.Entry(in.readInt(), rstr(in), in.readFloat()));
+        for (int i = 0; i < ne; i++) schedule.add(new StochasticUnit.Entry(in.readInt(), "", rstr(in), in.readFloat()));
         return new Mapping(arch, layers, slots, new StochasticUnit(kind, units, schedule));
     }
 

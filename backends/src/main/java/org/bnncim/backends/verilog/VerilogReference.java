@@ -25,8 +25,8 @@ public final class VerilogReference {
         VerilogModel m = VerilogModel.of(p);
         Simulator sim = new Simulator(p, Faults.NONE, seed);
         int passes = Math.max(1, samples);
-        BitSource source = samples == 0 ? null : BitSource.lfsr(p.graph(), seed, 0, inputs.length, samples);
-        int nbits = p.graph().stochasticBits();
+        BitSource source = samples == 0 ? null : BitSource.lfsr(p.model(), seed, 0, inputs.length, samples);
+        int nbits = p.stochasticBits();
         String in = m.layers().get(0).node().input(), out = m.chipOutput().name();
         StringBuilder hex = new StringBuilder(), outs = new StringBuilder(), bits = new StringBuilder();
         for (int e = 0; e < inputs.length; e++) {

@@ -13,6 +13,7 @@ import org.bnncim.ir.Value;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
@@ -68,10 +69,10 @@ class ProgramCodecTest {
                         new LayerMap("conv", "conv", 4, 2, 9, 1, 1, 1, List.of(new Piece("conv", 0, 4, 0, 2, 1, 2, 1)), "none", 0, 0)),
                 List.of(new CrossbarSlot(0, 0, 0, 0), new CrossbarSlot(1, 0, 0, 1)),
                 new StochasticUnit(StochasticUnit.Kind.MC_DROPOUT, 4,
-                        List.of(new StochasticUnit.Entry(0, "conv", 0.2f), new StochasticUnit.Entry(1, "fc", 0.3f))));
+                        List.of(new StochasticUnit.Entry(0, "sd", "conv", 0.2f), new StochasticUnit.Entry(1, "thr", "fc", 0.3f))));
         Graph g = new Graph("every", List.of(v("x", ElemType.FLOAT32, 1, 4, 4)), nodes, List.of("t", "sg", "sm", "q"),
-                Map.of("note", "kept"), m);
-        return Program.of(g);
+                Map.of("note", "kept"));
+        return Program.of(new MappedModel(g, m));
     }
 
     /** Offset of the tag byte of the node named {@code name}: the tag is followed by the name as a string. */
@@ -101,7 +102,7 @@ class ProgramCodecTest {
         assertEquals(a.inputs(), b.inputs());
         assertEquals(a.nodes(), b.nodes());
         assertEquals(a.outputs(), b.outputs());
-        assertEquals(a.mapping(), b.mapping());
+        assertEquals(p.mapping(), back.mapping());
         assertEquals(ElemType.GATED_BIPOLAR, b.value("g").elem());
         assertArrayEquals(bytes, ProgramCodec.encode(back));
     }
@@ -141,9 +142,9 @@ class ProgramCodecTest {
         Program p = everyKind();
         Graph g = p.graph();
         Value odd = v("i2", new ElemType(ElemType.Kind.INT, 2), 1, 4, 4);
-        Graph withOdd = new Graph(g.name(), List.of(odd), g.nodes(), g.outputs(), g.notes(), g.mapping().orElseThrow());
+        Graph withOdd = new Graph(g.name(), List.of(odd), g.nodes(), g.outputs(), g.notes());
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> ProgramCodec.encode(new Program(withOdd, p.crossbars())));
+                () -> ProgramCodec.encode(new Program(new MappedModel(withOdd, p.mapping()), p.crossbars())));
         assertTrue(e.getMessage().contains("signed 2-bit"));
     }
 }

@@ -11,6 +11,7 @@ import org.bnncim.ir.Value;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
@@ -168,7 +169,8 @@ final class TestPrograms {
         Architecture a = new Architecture("test", ROW0 + kTile + 3, cols, enc, crossbar, 1, 1, 8, 32,
                 new Architecture.Energy(0, 0, 0, 0, 0, 0, 0, 0, 0), new Architecture.Latency(0, 0, 0, 0, 0, 0),
                 new Architecture.Area(0, 0, 0, 0, 0, 0, 0, 0));
-        return Program.of(g.withMapping(new Mapping(a, layers, slots, StochasticUnit.none())));
+        return Program.of(new MappedModel(g, new Mapping(a, layers, slots, StochasticUnit.schedule(g).isEmpty() ? StochasticUnit.none()
+                : new StochasticUnit(StochasticUnit.Kind.SCALE_DROPOUT, 1, StochasticUnit.schedule(g)))));
     }
 
     /** Inputs in [0, 1) with a share of exact zeros, as MNIST pixels have. */

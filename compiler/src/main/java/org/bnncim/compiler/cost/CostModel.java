@@ -5,6 +5,7 @@ import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
@@ -32,8 +33,9 @@ public final class CostModel {
     private CostModel() {
     }
 
-    public static CostReport evaluate(Graph g, int samples) {
-        Mapping m = g.mapping().orElseThrow(() -> new IllegalStateException("cost model needs a mapped graph"));
+    public static CostReport evaluate(MappedModel model, int samples) {
+        Graph g = model.graph();
+        Mapping m = model.mapping();
         Architecture a = m.arch();
         Architecture.Energy e = a.energy();
         Architecture.Latency t = a.latency();

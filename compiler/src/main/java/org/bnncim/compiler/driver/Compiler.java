@@ -19,6 +19,7 @@ import org.bnncim.compiler.report.ReportJson;
 import org.bnncim.compiler.report.ReportText;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.MappedModel;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,7 +41,11 @@ public final class Compiler {
     public record Options(OnnxImporter.Options importOptions, Architecture arch, int samples, Set<String> printAfter) {
     }
 
-    public record Compiled(Graph graph, CostReport report) {
+    public record Compiled(MappedModel mapped, CostReport report) {
+        /** The mapped graph. */
+        public Graph graph() {
+            return mapped.graph();
+        }
     }
 
     public static List<Pass> passes(Architecture arch) {
@@ -54,7 +59,7 @@ public final class Compiler {
     }
 
     public static Compiled compile(Graph imported, Options o, Consumer<String> sink) {
-        Graph mapped = new PassManager(passes(o.arch()), o.printAfter(), sink).run(imported);
+        MappedModel mapped = new PassManager(passes(o.arch()), o.printAfter(), sink).map(imported);
         return new Compiled(mapped, CostModel.evaluate(mapped, o.samples()));
     }
 
@@ -67,16 +72,16 @@ public final class Compiler {
     public static Map<String, byte[]> outputs(Compiled c, boolean sim, VerilogBackend.Options verilog) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         if (sim) {
-            Program p = Program.of(c.graph());
+            Program p = Program.of(c.mapped());
             files.put(Loaded.PROGRAM_FILE, ProgramCodec.encode(p));
             files.put("program.txt", ProgramListing.render(p).getBytes(StandardCharsets.UTF_8));
         }
         if (verilog != null) {
-            VerilogBackend.generate(Program.of(c.graph()), verilog).forEach((name, bytes) -> files.put("verilog/" + name, bytes));
+            VerilogBackend.generate(Program.of(c.mapped()), verilog).forEach((name, bytes) -> files.put("verilog/" + name, bytes));
         }
         files.put("report.txt", ReportText.render(c.report()).getBytes(StandardCharsets.UTF_8));
         files.put("report.json", ReportJson.render(c.report()).getBytes(StandardCharsets.UTF_8));
-        files.put("report.html", ReportHtml.render(c.report(), c.graph()).getBytes(StandardCharsets.UTF_8));
+        files.put("report.html", ReportHtml.render(c.report(), c.mapped()).getBytes(StandardCharsets.UTF_8));
         return files;
     }
 }

@@ -31,6 +31,6 @@ public final class Loaded {
             }
         }
         var c = Compiler.compile(modelOrFolder, new Compiler.Options(options, arch, 1, Set.of()), s -> { });
-        return Program.of(c.graph());
+        return Program.of(c.mapped());
     }
 }

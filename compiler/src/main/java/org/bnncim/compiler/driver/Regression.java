@@ -148,14 +148,14 @@ public final class Regression {
                 metrics.put("energy_pj_mc", JSON.valueToTree(round(r.mc().energyPj())));
                 metrics.put("latency_ns_deterministic", JSON.valueToTree(round(r.deterministic().latencyNs())));
                 metrics.put("area_mm2", JSON.valueToTree(round(r.mc().areaMm2())));
-                Program p = Program.of(c.graph());
+                Program p = Program.of(c.mapped());
                 Simulator sim = new Simulator(p, Faults.NONE, plan.seed());
                 float[][][] det = sim.run(x, 0, null, threads, null);
-                boolean stochastic = c.graph().stochasticBits() > 0 || mcd;
+                boolean stochastic = p.stochasticBits() > 0 || mcd;
                 StringBuilder dp = new StringBuilder(), mp = new StringBuilder();
                 Metrics.Predictive[] mc = new Metrics.Predictive[n];
                 Metrics.Predictive[] dt = new Metrics.Predictive[n];
-                float[][][] mcOut = stochastic ? sim.run(x, plan.samples(), BitSource.counterBased(c.graph(), plan.seed(), 0), threads, null) : det;
+                float[][][] mcOut = stochastic ? sim.run(x, plan.samples(), BitSource.counterBased(c.mapped(), plan.seed(), 0), threads, null) : det;
                 for (int i = 0; i < n; i++) {
                     dt[i] = Metrics.predictive(det[i]);
                     mc[i] = Metrics.predictive(mcOut[i]);
@@ -172,7 +172,7 @@ public final class Regression {
                 ObjectNode auroc = JSON.createObjectNode();
                 for (Path o : plan.ood()) {
                     float[][] ox = Inputs.read(o, per).examples();
-                    float[][][] oy = sim.run(ox, stochastic ? plan.samples() : 0, BitSource.counterBased(c.graph(), plan.seed() + 1, 0), threads, null);
+                    float[][][] oy = sim.run(ox, stochastic ? plan.samples() : 0, BitSource.counterBased(c.mapped(), plan.seed() + 1, 0), threads, null);
                     double[] oent = new double[ox.length];
                     for (int i = 0; i < ox.length; i++) oent[i] = Metrics.predictive(oy[i]).predictiveEntropy();
                     auroc.put(o.getFileName().toString().replace("-images.npy", ""), round(Metrics.auroc(ent, oent)));

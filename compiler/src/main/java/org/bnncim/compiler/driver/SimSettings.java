@@ -22,8 +22,8 @@ public record SimSettings(int samples, long seed, BitModel bits, Faults faults, 
     /** The bits of {@code examples} examples; the LFSR needs the count up front because it is consumed in order. */
     public BitSource bitSource(Program p, int examples) {
         return switch (bits) {
-            case lfsr -> BitSource.lfsr(p.graph(), seed, faults.rngBias(), examples, Math.max(1, samples));
-            case counter -> BitSource.counterBased(p.graph(), seed, faults.rngBias());
+            case lfsr -> BitSource.lfsr(p.model(), seed, faults.rngBias(), examples, Math.max(1, samples));
+            case counter -> BitSource.counterBased(p.model(), seed, faults.rngBias());
         };
     }
 }

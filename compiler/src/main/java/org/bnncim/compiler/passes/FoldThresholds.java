@@ -23,10 +23,12 @@ import java.util.Set;
  * integer input, exact ties included, by construction rather than by a closed-form formula that could round
  * the other way. A Scale-Dropout layer gets three sets: kept, dropped and the deterministic expectation.
  */
-public final class FoldThresholds implements Pass {
+public final class FoldThresholds implements GraphPass {
+    private static final PassInfo INFO = new PassInfo("fold-thresholds", Set.of(), Set.of(Property.FOLDED));
+
     @Override
-    public String name() {
-        return "fold-thresholds";
+    public PassInfo info() {
+        return INFO;
     }
 
     /** The periphery chain between an integer (or model-input) value and the Sign that binarizes it. */

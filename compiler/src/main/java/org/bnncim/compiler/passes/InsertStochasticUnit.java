@@ -3,6 +3,7 @@ package org.bnncim.compiler.passes;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.StochasticUnit;
 
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Inserts the chip's random-bit source. Scale-Dropout needs exactly one unit: each pass it emits one bit per
@@ -17,27 +19,26 @@ import java.util.Map;
  * scale select when the layer ends in the float periphery). Classic MC-Dropout needs one unit per dropped
  * neuron; both are recorded so the cost model prices them the same way.
  */
-public final class InsertStochasticUnit implements Pass {
+public final class InsertStochasticUnit implements MappingPass {
+    private static final PassInfo INFO = new PassInfo("insert-stochastic-unit", Set.of(Property.CROSSBAR_LAYERS),
+            Set.of(Property.STOCHASTIC_UNIT));
+
     @Override
-    public String name() {
-        return "insert-stochastic-unit";
+    public PassInfo info() {
+        return INFO;
     }
 
     @Override
-    public Graph run(Graph g) {
-        Mapping m = g.mapping().orElseThrow(() -> new IllegalStateException("insert-stochastic-unit runs after lower-crossbar"));
-        Map<Integer, StochasticUnit.Entry> entries = new java.util.TreeMap<>();
+    public Mapping run(MappedModel model) {
+        Graph g = model.graph();
+        Mapping m = model.mapping();
+        // the schedule is derived from the graph in one place, shared with unmapped graphs' bit sources
+        List<StochasticUnit.Entry> entries = StochasticUnit.schedule(g);
         Map<String, Integer> bitOfLayer = new HashMap<>();
+        for (StochasticUnit.Entry e : entries) bitOfLayer.put(e.layer(), e.bit());
         Map<String, Integer> neuronsOfLayer = new HashMap<>();
         int neurons = 0;
         for (Node n : g.nodes()) {
-            var slot = n.bitSlot();
-            if (slot.isPresent()) {
-                int bit = slot.get().bit();
-                String layer = crossbarLayer(g, n.inputs().get(0));
-                entries.put(bit, new StochasticUnit.Entry(bit, layer == null ? n.name() : layer, slot.get().p()));
-                if (layer != null) bitOfLayer.put(layer, bit);
-            }
             if (n instanceof Node.McDropout d) {
                 int count = d.output().shape().size();
                 neurons += count;
@@ -50,21 +51,9 @@ public final class InsertStochasticUnit implements Pass {
             layers.add(l.withStochastic(bitOfLayer.getOrDefault(l.layer(), -1), neuronsOfLayer.getOrDefault(l.layer(), 0)));
         }
         StochasticUnit unit;
-        if (neurons > 0) unit = new StochasticUnit(StochasticUnit.Kind.MC_DROPOUT, neurons, List.copyOf(entries.values()));
-        else if (!entries.isEmpty()) unit = new StochasticUnit(StochasticUnit.Kind.SCALE_DROPOUT, 1, List.copyOf(entries.values()));
+        if (neurons > 0) unit = new StochasticUnit(StochasticUnit.Kind.MC_DROPOUT, neurons, entries);
+        else if (!entries.isEmpty()) unit = new StochasticUnit(StochasticUnit.Kind.SCALE_DROPOUT, 1, entries);
         else unit = StochasticUnit.none();
-        return g.withMapping(m.withLayers(layers).withStochastic(unit));
-    }
-
-    /** The crossbar layer whose popcount reaches {@code value} through pooling or reshapes, if any. */
-    static String crossbarLayer(Graph g, String value) {
-        while (true) {
-            var p = g.producer(value);
-            if (p.isEmpty()) return null;
-            Node n = p.get();
-            if (n instanceof Node.BinaryDense || n instanceof Node.BinaryConv) return n.name();
-            if (!(n instanceof Node.MaxPool || n instanceof Node.Reshape)) return null;
-            value = n.inputs().get(0);
-        }
+        return m.withLayers(layers).withStochastic(unit);
     }
 }

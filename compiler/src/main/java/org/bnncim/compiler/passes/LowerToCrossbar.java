@@ -10,6 +10,7 @@ import org.bnncim.ir.mapping.StochasticUnit;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Turns every binary dense and conv node into a crossbar layer: a K x N matrix applied at some number of output
@@ -18,7 +19,9 @@ import java.util.List;
  * left undriven and the popcount is taken over the driven rows only (dot = 2P - K_active): exact, and the
  * report says so.
  */
-public final class LowerToCrossbar implements Pass {
+public final class LowerToCrossbar implements LoweringPass {
+    private static final PassInfo INFO = new PassInfo("lower-crossbar", Set.of(Property.FOLDED), Set.of(Property.CROSSBAR_LAYERS));
+
     private final Architecture arch;
 
     public LowerToCrossbar(Architecture arch) {
@@ -26,12 +29,12 @@ public final class LowerToCrossbar implements Pass {
     }
 
     @Override
-    public String name() {
-        return "lower-crossbar";
+    public PassInfo info() {
+        return INFO;
     }
 
     @Override
-    public Graph run(Graph g) {
+    public Mapping lower(Graph g) {
         List<LayerMap> layers = new ArrayList<>();
         for (Node n : g.nodes()) {
             switch (n) {
@@ -60,7 +63,7 @@ public final class LowerToCrossbar implements Pass {
                 case Node.McDropout m -> { }
             }
         }
-        return g.withMapping(new Mapping(arch, layers, List.of(), StochasticUnit.none()));
+        return new Mapping(arch, layers, List.of(), StochasticUnit.none());
     }
 
     /** 1 for bipolar activations; the architecture's input precision for a quantized (bit-serial) input. */

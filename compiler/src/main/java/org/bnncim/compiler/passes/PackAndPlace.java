@@ -1,10 +1,10 @@
 package org.bnncim.compiler.passes;
 
 import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.Graph;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
 
@@ -15,6 +15,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -32,10 +33,12 @@ import java.util.TreeSet;
  * otherwise a new crossbar is opened. Crossbars are then assigned to tiles in layer order, a layer's group
  * starting a fresh tile when it would otherwise straddle two.
  */
-public final class PackAndPlace implements Pass {
+public final class PackAndPlace implements MappingPass {
+    private static final PassInfo INFO = new PassInfo("pack-place", Set.of(Property.TILED), Set.of(Property.PLACED));
+
     @Override
-    public String name() {
-        return "pack-place";
+    public PassInfo info() {
+        return INFO;
     }
 
     private record Rect(int row, int col, int h, int w) {
@@ -95,8 +98,8 @@ public final class PackAndPlace implements Pass {
     }
 
     @Override
-    public Graph run(Graph g) {
-        Mapping m = g.mapping().orElseThrow(() -> new IllegalStateException("pack-place runs after tile"));
+    public Mapping run(MappedModel model) {
+        Mapping m = model.mapping();
         Architecture a = m.arch();
         int rows = a.rows(), cols = a.logicalCols();
         Map<String, List<Piece>> placed = new LinkedHashMap<>();
@@ -176,7 +179,7 @@ public final class PackAndPlace implements Pass {
             layers.add(l.withPieces(ps, rowTiles(ps, l.n()), colTiles(ps)));
         }
         Mapping packed = m.withLayers(layers);
-        return g.withMapping(packed.withCrossbars(place(g.name(), packed, owner)));
+        return packed.withCrossbars(place(model.graph().name(), packed, owner));
     }
 
     /** The most partial sums any output column adds up: the depth the adder tree must serve. */

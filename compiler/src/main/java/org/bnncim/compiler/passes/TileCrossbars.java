@@ -1,28 +1,31 @@
 package org.bnncim.compiler.passes;
 
 import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.Graph;
 import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Cuts each layer's K x N matrix into crossbar-sized pieces: row-tiles of at most R inputs (their partial
  * popcounts meet in an adder tree) and column-tiles of at most as many weights as a crossbar row holds under the
  * weight encoding. Packing places the pieces afterwards.
  */
-public final class TileCrossbars implements Pass {
+public final class TileCrossbars implements MappingPass {
+    private static final PassInfo INFO = new PassInfo("tile", Set.of(Property.CROSSBAR_LAYERS), Set.of(Property.TILED));
+
     @Override
-    public String name() {
-        return "tile";
+    public PassInfo info() {
+        return INFO;
     }
 
     @Override
-    public Graph run(Graph g) {
-        Mapping m = g.mapping().orElseThrow(() -> new IllegalStateException("tile runs after lower-crossbar"));
+    public Mapping run(MappedModel model) {
+        Mapping m = model.mapping();
         int r = m.arch().rows(), c = m.arch().logicalCols();
         if (c < 1) throw new BnncimException("crossbar " + m.arch().rows() + "x" + m.arch().cols() + " holds no weight column");
         List<LayerMap> out = new ArrayList<>();
@@ -38,6 +41,6 @@ public final class TileCrossbars implements Pass {
             }
             out.add(l.withPieces(pieces, rt, ct));
         }
-        return g.withMapping(m.withLayers(out));
+        return m.withLayers(out);
     }
 }

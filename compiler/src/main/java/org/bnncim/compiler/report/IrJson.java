@@ -13,7 +13,9 @@ import org.bnncim.ir.TensorType;
 import org.bnncim.ir.TextPrinter;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.mapping.StochasticUnit;
 
+import java.util.List;
 import java.util.Locale;
 
 /** The IR as JSON, for scripts: the same facts as the text form, with every threshold and constant in full. */
@@ -39,7 +41,9 @@ public final class IrJson {
         ArrayNode inputs = root.putArray("inputs");
         for (Value v : g.inputs()) inputs.add(value(v));
         ArrayNode nodes = root.putArray("nodes");
-        for (Node n : g.nodes()) nodes.add(node(n));
+        // p and bit of Scale-Dropout nodes as the stochastic unit's schedule has them
+        List<StochasticUnit.Entry> schedule = StochasticUnit.schedule(g);
+        for (Node n : g.nodes()) nodes.add(node(n, StochasticUnit.entryOf(schedule, n.name())));
         ArrayNode outputs = root.putArray("outputs");
         g.outputs().forEach(outputs::add);
         return root;
@@ -59,7 +63,7 @@ public final class IrJson {
         if (t.scale() != 1.0) o.put("scale", t.scale());
     }
 
-    private static ObjectNode node(Node n) {
+    private static ObjectNode node(Node n, StochasticUnit.Entry slot) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("op", n.opName());
         o.put("name", n.name());
@@ -87,8 +91,8 @@ public final class IrJson {
                 weights(a, c.weights());
             }
             case Node.ScaleDropout s -> {
-                a.put("p", s.p());
-                a.put("bit", s.bit());
+                a.put("p", slot.p());
+                a.put("bit", slot.bit());
                 floats(a.putArray("scale"), s.scale());
                 floats(a.putArray("dropped"), s.dropped());
             }
@@ -103,8 +107,8 @@ public final class IrJson {
             case Node.Threshold t -> {
                 set(a.putObject("expected"), t.expected());
                 if (t.stochastic() != null) {
-                    a.put("bit", t.stochastic().bit());
-                    a.put("p", t.stochastic().p());
+                    a.put("bit", slot.bit());
+                    a.put("p", slot.p());
                     set(a.putObject("kept"), t.stochastic().kept());
                     set(a.putObject("dropped"), t.stochastic().dropped());
                 }

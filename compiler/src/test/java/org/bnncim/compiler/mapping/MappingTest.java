@@ -43,7 +43,7 @@ public class MappingTest {
             for (int size : SIZES) {
                 for (var enc : Architecture.WeightEncoding.values()) {
                     var c = compile(model, arch(size, enc));
-                    Mapping m = c.graph().mapping().orElseThrow();
+                    Mapping m = c.mapped().mapping();
                     var files = Compiler.outputs(c, false);
                     for (String f : List.of("report.txt", "report.json", "report.html")) {
                         assertTrue(files.get(f).length > 500, model.getFileName() + " at " + size + ": " + f);
@@ -62,10 +62,10 @@ public class MappingTest {
         for (Path model : Models.all()) {
             for (int size : SIZES) {
                 for (var enc : Architecture.WeightEncoding.values()) {
-                    var g = compile(model, arch(size, enc)).graph();
-                    Mapping m = g.mapping().orElseThrow();
-                    var images = CrossbarImages.build(g);
-                    var original = CrossbarImages.weightsByLayer(g);
+                    var mapped = compile(model, arch(size, enc)).mapped();
+                    Mapping m = mapped.mapping();
+                    var images = CrossbarImages.build(mapped);
+                    var original = CrossbarImages.weightsByLayer(mapped.graph());
                     for (LayerMap l : m.layers()) {
                         BitMatrix back = CrossbarImages.weights(m, images, l.layer());
                         assertEquals(original.get(l.layer()), back, model.getFileName() + " " + l.layer() + " at " + size);
@@ -80,7 +80,7 @@ public class MappingTest {
         for (Path model : Models.all()) {
             for (int size : SIZES) {
                 Architecture a = arch(size, Architecture.WeightEncoding.COMPLEMENTARY);
-                Mapping m = compile(model, a).graph().mapping().orElseThrow();
+                Mapping m = compile(model, a).mapped().mapping();
                 Set<Long> cells = new HashSet<>();
                 for (LayerMap l : m.layers()) {
                     for (Piece p : l.pieces()) {
@@ -111,7 +111,7 @@ public class MappingTest {
         int[][] layers = {{784, 64}, {64, 64}, {64, 64}, {64, 10}};
         for (int[] l : layers) naive += ((l[0] + 127) / 128) * ((l[1] + 63) / 64);
         assertEquals(10, naive);
-        Mapping m = compile(Paths.tfc(), arch(128, Architecture.WeightEncoding.COMPLEMENTARY)).graph().mapping().orElseThrow();
+        Mapping m = compile(Paths.tfc(), arch(128, Architecture.WeightEncoding.COMPLEMENTARY)).mapped().mapping();
         assertEquals(8, m.lowerBound());
         assertEquals(8, m.crossbarCount(), "packing reaches the lower bound: 20 % fewer crossbars than naive");
     }
@@ -121,7 +121,7 @@ public class MappingTest {
         Architecture tiny = ArchitectureLoader.defaults().withCrossbar(8, 8);
         var e = assertThrows(BnncimException.class, () -> compile(Paths.tfc(), tiny));
         assertTrue(e.getMessage().contains("needs") && e.getMessage().contains("--chips"), e.getMessage());
-        Mapping m = compile(Paths.tfc(), tiny.withChips(8)).graph().mapping().orElseThrow();
+        Mapping m = compile(Paths.tfc(), tiny.withChips(8)).mapped().mapping();
         assertTrue(m.crossbars().stream().mapToInt(CrossbarSlot::chip).max().orElse(0) >= 1, "spills onto a second chip");
     }
 }

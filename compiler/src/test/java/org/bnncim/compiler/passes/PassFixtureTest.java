@@ -64,8 +64,8 @@ class PassFixtureTest {
             },
             "lower-crossbar", (g, args) -> {
                 noArgs("lower-crossbar", args);
-                Graph out = new LowerToCrossbar(ArchitectureLoader.defaults()).run(g);
-                return printed(out) + mappingText(out.mapping().orElseThrow());
+                Mapping m = new LowerToCrossbar(ArchitectureLoader.defaults()).lower(g);
+                return printed(g) + mappingText(m);
             },
             "canonicalize", (g, args) -> {
                 noArgs("canonicalize", args);

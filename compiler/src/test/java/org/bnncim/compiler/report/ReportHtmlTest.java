@@ -7,6 +7,7 @@ import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,8 +63,8 @@ class ReportHtmlTest {
 
     @Test
     void drawsEveryCrossbarOnceAndNamesEveryLayer() {
-        String html = ReportHtml.render(tfc.report(), tfc.graph());
-        Mapping m = tfc.graph().mapping().orElseThrow();
+        String html = ReportHtml.render(tfc.report(), tfc.mapped());
+        Mapping m = tfc.mapped().mapping();
         assertEquals(tfc.report().crossbarsUsed(), count(html, "data-xb=\""));
         Set<Integer> ids = crossbarIds(html);
         for (int i = 0; i < m.crossbarCount(); i++) assertTrue(ids.contains(i), "crossbar " + i + " not drawn");
@@ -76,12 +77,12 @@ class ReportHtmlTest {
                 p.n0(), p.n0() + p.nLen() - 1);
         assertEquals(2, count(html, label + " "), "tooltip of " + label);
         assertEquals(2 * pieces, count(html, "class=\"pc c"));
-        for (String note : tfc.report().notes().values()) assertTrue(html.contains(ReportHtml.esc(note)), note);
+        for (String note : tfc.report().notes().values()) assertTrue(html.contains(ReportHtmlFormat.esc(note)), note);
     }
 
     @Test
     void isSelfContained() {
-        String html = ReportHtml.render(tfc.report(), tfc.graph());
+        String html = ReportHtml.render(tfc.report(), tfc.mapped());
         assertFalse(html.toLowerCase(java.util.Locale.ROOT).contains("http"), "no links to the network");
         assertFalse(html.contains("<script"), "no script needed");
         assertFalse(html.contains("<link"), "no external stylesheet");
@@ -92,10 +93,10 @@ class ReportHtmlTest {
 
     @Test
     void isDeterministic() {
-        String first = ReportHtml.render(tfc.report(), tfc.graph());
-        assertEquals(first, ReportHtml.render(tfc.report(), tfc.graph()));
+        String first = ReportHtml.render(tfc.report(), tfc.mapped());
+        assertEquals(first, ReportHtml.render(tfc.report(), tfc.mapped()));
         Compiler.Compiled again = compile(128, 128);
-        assertEquals(first, ReportHtml.render(again.report(), again.graph()), "a second compile renders the same bytes");
+        assertEquals(first, ReportHtml.render(again.report(), again.mapped()), "a second compile renders the same bytes");
     }
 
     @Test
@@ -115,7 +116,7 @@ class ReportHtmlTest {
         CostReport nasty = new CostReport(NASTY, r.rows(), r.cols(), r.encoding(), r.crossbarsUsed(), r.crossbarsLowerBound(),
                 r.utilization(), r.tilesUsed(), r.chips(), r.stochasticKind(), r.stochasticUnits(), List.of("bit 0 -> " + renamed + " (p=0.5)"),
                 layers, r.deterministic(), r.mc(), r.baselineMcDropout(), r.baselineStochasticUnits(), r.samples(), notes);
-        Mapping m = tfc.graph().mapping().orElseThrow();
+        Mapping m = tfc.mapped().mapping();
         List<LayerMap> maps = new ArrayList<>();
         for (LayerMap l : m.layers()) {
             if (!l.layer().equals(victim)) {
@@ -127,7 +128,7 @@ class ReportHtmlTest {
             maps.add(new LayerMap(renamed, l.kind(), l.k(), l.n(), l.positions(), l.inputBits(), l.rowTiles(), l.colTiles(), ps,
                     l.padding(), l.stochasticBit(), l.dropoutNeurons()));
         }
-        Graph g = tfc.graph().withMapping(m.withLayers(maps));
+        MappedModel g = tfc.mapped().withMapping(m.withLayers(maps));
 
         String html = ReportHtml.render(nasty, g);
         assertFalse(html.contains(NASTY), "raw name leaked");
@@ -149,7 +150,7 @@ class ReportHtmlTest {
     void staysLightForHundredsOfCrossbars() {
         Compiler.Compiled big = compile(16, 16);
         assertTrue(big.report().crossbarsUsed() >= 400, "expected hundreds of crossbars, got " + big.report().crossbarsUsed());
-        String html = ReportHtml.render(big.report(), big.graph());
+        String html = ReportHtml.render(big.report(), big.mapped());
         assertEquals(big.report().crossbarsUsed(), crossbarIds(html).size());
         int bytes = html.getBytes(StandardCharsets.UTF_8).length;
         assertTrue(bytes < 2_000_000, "report.html is " + bytes + " bytes");
@@ -162,7 +163,7 @@ class ReportHtmlTest {
         Path script = Paths.root().resolve("scripts/render-report");
         assumeTrue(Files.isExecutable(script), "scripts/render-report missing");
         Path html = dir.resolve("report.html");
-        Files.writeString(html, ReportHtml.render(tfc.report(), tfc.graph()), StandardCharsets.UTF_8);
+        Files.writeString(html, ReportHtml.render(tfc.report(), tfc.mapped()), StandardCharsets.UTF_8);
         Path png = dir.resolve("report.png");
         Process p = new ProcessBuilder(script.toString(), html.toString(), png.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("render.log").toFile()).start();

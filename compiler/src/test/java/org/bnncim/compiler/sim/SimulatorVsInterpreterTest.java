@@ -13,6 +13,7 @@ import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.compiler.frontend.ScaleDropoutAgainstOrtTest;
 import org.bnncim.compiler.testing.Models;
 import org.bnncim.ir.Graph;
+import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.interp.Bits;
@@ -28,22 +29,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The simulator, computing from crossbar cells, equals the reference interpreter at every value of every pass. */
 class SimulatorVsInterpreterTest {
-    static Graph mapped(Graph imported, Architecture a) {
-        return Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).graph();
+    static MappedModel mapped(Graph imported, Architecture a) {
+        return Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).mapped();
     }
 
-    static void assertSameEverywhere(Graph g, float[][] inputs, int samples, String what) {
+    static void assertSameEverywhere(MappedModel g, float[][] inputs, int samples, String what) {
         // through the program file, as `bnncim run` would load it
         Program p = ProgramCodec.decode(ProgramCodec.encode(Program.of(g)), what);
         Simulator sim = new Simulator(p, Faults.NONE, 1);
-        ReferenceInterpreter ref = new ReferenceInterpreter(g);
+        ReferenceInterpreter ref = new ReferenceInterpreter(g.graph());
         BitSource bits = BitSource.counterBased(g, 7, 0);
         for (int i = 0; i < inputs.length; i++) {
             for (int t = -1; t < samples; t++) {
                 boolean[] z = t < 0 ? null : bits.bits(i, t);
                 var a = ref.run(inputs[i], z == null ? null : Bits.ofScale(z));
                 var b = sim.pass(inputs[i], z, i, Math.max(0, t));
-                for (Node n : g.nodes()) {
+                for (Node n : g.graph().nodes()) {
                     assertArrayEquals(a.get(n.output().name()), b.get(n.output().name()),
                             what + ": " + n.name() + " example " + i + " pass " + t);
                 }
@@ -86,7 +87,7 @@ class SimulatorVsInterpreterTest {
     @Test
     void sameSeedSameOutputsWhateverTheThreadCount() {
         var conv = OnnxImporter.importModel(ScaleDropoutAgainstOrtTest.convModel(new Random(5)), "conv", OnnxImporter.Options.DEFAULT);
-        Graph g = mapped(conv, ArchitectureLoader.defaults().withCrossbar(16, 16));
+        MappedModel g = mapped(conv, ArchitectureLoader.defaults().withCrossbar(16, 16));
         Random r = new Random(1);
         float[][] x = new float[50][36];
         for (float[] row : x) for (int j = 0; j < 36; j++) row[j] = r.nextInt(256) / 255f;
@@ -101,7 +102,7 @@ class SimulatorVsInterpreterTest {
     @Test
     void sharingWorkBetweenPassesGivesTheNaiveResults() {
         var dense = OnnxImporter.importModel(ScaleDropoutAgainstOrtTest.denseModel(new Random(3)), "dense", OnnxImporter.Options.DEFAULT);
-        Graph g = mapped(dense, ArchitectureLoader.defaults().withCrossbar(8, 8));
+        MappedModel g = mapped(dense, ArchitectureLoader.defaults().withCrossbar(8, 8));
         Random r = new Random(2);
         float[][] x = new float[30][16];
         for (float[] row : x) for (int j = 0; j < 16; j++) row[j] = (float) r.nextGaussian();
@@ -155,7 +156,7 @@ class SimulatorVsInterpreterTest {
                 {8, 30, 7, 1, 1, 1, 1, 0, 0, 0, 0}, {7, 62, 2, 3, 3, 1, 1, 1, 2, 1, 0}, {6, 64, 3, 3, 3, 1, 1, 1, 1, 1, 1}};
         for (int[] c : cases) {
             var m = twoConvModel(r, c[0], c[1], c[2], c[3], c[4], c[5], c[6], new int[] {c[7], c[8], c[9], c[10]});
-            Graph g = mapped(OnnxImporter.importModel(m, "two_conv", OnnxImporter.Options.DEFAULT), ArchitectureLoader.defaults().withCrossbar(64, 64));
+            MappedModel g = mapped(OnnxImporter.importModel(m, "two_conv", OnnxImporter.Options.DEFAULT), ArchitectureLoader.defaults().withCrossbar(64, 64));
             float[][] x = new float[9][c[0] * c[1]];
             for (float[] row : x) for (int j = 0; j < row.length; j++) row[j] = r.nextInt(256) / 255f;
             Simulator sim = new Simulator(Program.of(g), Faults.NONE, 0);

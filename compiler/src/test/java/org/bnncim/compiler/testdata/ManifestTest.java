@@ -53,8 +53,9 @@ class ManifestTest {
     }
 
     private static void check(String name, Graph imported, JsonNode gold) {
-        Graph g = Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT,
-                ArchitectureLoader.defaults().withCrossbar(128, 128), 1, Set.of()), s -> { }).graph();
+        var mapped = Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT,
+                ArchitectureLoader.defaults().withCrossbar(128, 128), 1, Set.of()), s -> { }).mapped();
+        Graph g = mapped.graph();
         int per = g.inputs().get(0).shape().size();
         int count = gold.get("count").asInt(), t = gold.get("samples").asInt();
         float[][] x = Inputs.read(Paths.testdata(gold.get("inputs").asText()), per).examples();
@@ -66,7 +67,7 @@ class ManifestTest {
         byte[] z = bits.u8();
         int classes = det.length / count;
         ReferenceInterpreter interp = new ReferenceInterpreter(g);
-        Simulator sim = new Simulator(Program.of(g), org.bnncim.backends.sim.Faults.NONE, 0);
+        Simulator sim = new Simulator(Program.of(mapped), org.bnncim.backends.sim.Faults.NONE, 0);
         for (int i = 0; i < count; i++) {
             compare(name + " example " + i + " deterministic", det, i * classes, interp.output(x[i], null));
             compare(name + " example " + i + " deterministic (sim)", det, i * classes, sim.output(x[i], null, i, 0));

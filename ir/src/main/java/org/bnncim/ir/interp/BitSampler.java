@@ -1,7 +1,7 @@
 package org.bnncim.ir.interp;
 
 import org.bnncim.ir.Graph;
-import org.bnncim.ir.Node;
+import org.bnncim.ir.mapping.StochasticUnit;
 
 import java.util.SplittableRandom;
 
@@ -24,11 +24,9 @@ public final class BitSampler {
         this.p = p.clone();
     }
 
-    /** p of each stochastic bit slot, by slot number. */
+    /** p of each stochastic bit slot of a graph not (yet) mapped: from the schedule the mapping would store. */
     public static float[] probabilities(Graph g) {
-        float[] p = new float[g.stochasticBits()];
-        for (Node n : g.nodes()) n.bitSlot().ifPresent(s -> p[s.bit()] = s.p());
-        return p;
+        return StochasticUnit.probabilities(StochasticUnit.schedule(g));
     }
 
     public int layers() {

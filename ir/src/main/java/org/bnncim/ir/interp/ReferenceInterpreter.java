@@ -7,7 +7,9 @@ import org.bnncim.ir.ScaleBit;
 import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.mapping.StochasticUnit;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,9 +23,12 @@ import java.util.Map;
  */
 public final class ReferenceInterpreter {
     private final Graph graph;
+    /** Bit slot of every node that draws a scale bit, from the stochastic unit's schedule. */
+    private final Map<String, Integer> bitOf = new HashMap<>();
 
     public ReferenceInterpreter(Graph graph) {
         this.graph = graph;
+        for (StochasticUnit.Entry e : StochasticUnit.schedule(graph)) bitOf.put(e.node(), e.bit());
     }
 
     /** Result of one pass: every value by name, and how many Sign inputs were exactly zero (sign(0) ties). */
@@ -96,7 +101,7 @@ public final class ReferenceInterpreter {
             case Node.BinaryConv c -> conv(c, x, it.shape(), os);
             case Node.ScaleDropout s -> {
                 int per = it.shape().perChannel();
-                ScaleBit z = bits == null ? ScaleBit.EXPECTATION : bits.scaleBit(s.bit());
+                ScaleBit z = bits == null ? ScaleBit.EXPECTATION : bits.scaleBit(bitOf.get(s.name()));
                 double[] y = new double[x.length];
                 for (int i = 0; i < x.length; i++) y[i] = real(x[i], it) * s.factor(i / per, z);
                 yield y;
@@ -117,7 +122,7 @@ public final class ReferenceInterpreter {
             }
             case Node.Threshold t -> {
                 int per = it.shape().perChannel();
-                ScaleBit z = bits == null || t.stochastic() == null ? ScaleBit.EXPECTATION : bits.scaleBit(t.stochastic().bit());
+                ScaleBit z = bits == null || t.stochastic() == null ? ScaleBit.EXPECTATION : bits.scaleBit(bitOf.get(t.name()));
                 var set = t.select(z);
                 double[] y = new double[x.length];
                 for (int i = 0; i < x.length; i++) y[i] = set.fires((long) x[i], i / per) ? 1 : -1;

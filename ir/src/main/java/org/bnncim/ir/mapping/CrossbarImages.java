@@ -73,10 +73,10 @@ public final class CrossbarImages {
         return w;
     }
 
-    public static List<Image> build(Graph g) {
-        Mapping m = g.mapping().orElseThrow(() -> new IllegalStateException("graph is not mapped"));
+    public static List<Image> build(MappedModel model) {
+        Mapping m = model.mapping();
         Architecture a = m.arch();
-        Map<String, BitMatrix> weights = weightsByLayer(g);
+        Map<String, BitMatrix> weights = weightsByLayer(model.graph());
         int count = m.crossbarCount();
         List<Image> images = new ArrayList<>(count);
         for (int i = 0; i < count; i++) images.add(Image.empty(i, a.rows(), a.cols()));
