@@ -1,35 +1,6 @@
 package org.bnncim.bench;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import org.bnncim.backends.sim.BitSource;
-import org.bnncim.backends.sim.Faults;
-import org.bnncim.backends.sim.Program;
-import org.bnncim.backends.sim.ProgramCodec;
-import org.bnncim.backends.sim.ProgramListing;
-import org.bnncim.compiler.cost.CostModel;
-import org.bnncim.compiler.cost.CostReport;
-import org.bnncim.compiler.passes.Pass;
-import org.bnncim.compiler.passes.PassManager;
-import org.bnncim.compiler.report.ReportHtml;
-import org.bnncim.compiler.report.ReportJson;
-import org.bnncim.compiler.report.ReportText;
-import org.bnncim.backends.sim.Simulator;
-import org.bnncim.compiler.arch.ArchitectureLoader;
-import org.bnncim.compiler.driver.Compiler;
-import org.bnncim.compiler.frontend.OnnxImporter;
-import org.bnncim.oracle.OrtReference;
-import org.bnncim.oracle.ReferenceForm;
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.Node;
-import org.bnncim.ir.arch.Architecture;
-import org.bnncim.ir.mapping.LayerMap;
-import org.bnncim.ir.mapping.MappedModel;
-import org.bnncim.io.Npy;
-import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -42,6 +13,34 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.LongSupplier;
+import org.bnncim.backends.sim.BitSource;
+import org.bnncim.backends.sim.Faults;
+import org.bnncim.backends.sim.Program;
+import org.bnncim.backends.sim.ProgramCodec;
+import org.bnncim.backends.sim.ProgramListing;
+import org.bnncim.backends.sim.Simulator;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.cost.CostModel;
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.compiler.passes.Pass;
+import org.bnncim.compiler.passes.PassManager;
+import org.bnncim.compiler.report.ReportHtml;
+import org.bnncim.compiler.report.ReportJson;
+import org.bnncim.compiler.report.ReportText;
+import org.bnncim.io.Npy;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
+import org.bnncim.oracle.OrtReference;
+import org.bnncim.oracle.ReferenceForm;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * The benchmarks of docs/benchmarks.md, each against a peer measured in the same process:
@@ -64,15 +63,16 @@ public final class Bench {
     private int samples = 32;
     /** Examples of the Monte-Carlo run (a prefix of the batch); 0 = the whole batch. */
     private int mcBatch = 0;
+
     private final List<Path> models = new ArrayList<>();
 
-    private Bench() {
-    }
+    private Bench() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: Bench compile|throughput|scaling|limit|phases [--runs N] [--warmup N] [--threads N]"
-                    + " [--batch N] [--samples T] [--mc-batch N] MODEL.onnx...");
+            System.err.println(
+                    "usage: Bench compile|throughput|scaling|limit|phases [--runs N] [--warmup N] [--threads N]"
+                            + " [--batch N] [--samples T] [--mc-batch N] MODEL.onnx...");
             System.exit(2);
         }
         Bench b = new Bench();
@@ -100,17 +100,23 @@ public final class Bench {
     // ------------------------------------------------------------------------------------------ compile
 
     private void compile() throws Exception {
-        System.out.println("| model | binary weights | compile ms | ORT session ms (no opt) | ratio | ORT session ms (all opt) | ratio "
-                + "| compile CPU ms | ORT CPU ms (no opt) | CPU ratio |");
+        System.out.println(
+                "| model | binary weights | compile ms | ORT session ms (no opt) | ratio | ORT session ms (all opt) | ratio "
+                        + "| compile CPU ms | ORT CPU ms (no opt) | CPU ratio |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Path m : models) {
             Compiler.Options o = options(m);
             byte[] ref = referenceForm(m);
             long weights = weights(OnnxImporter.importFile(m, o.importOptions()));
-            long[] c = new long[runs], s0 = new long[runs], s1 = new long[runs], cc = new long[runs], cs0 = new long[runs];
+            long[] c = new long[runs],
+                    s0 = new long[runs],
+                    s1 = new long[runs],
+                    cc = new long[runs],
+                    cs0 = new long[runs];
             for (int r = -warmup; r < runs; r++) {
                 long cpu = cpu();
-                long tc = time(() -> Compiler.outputs(Compiler.compile(m, o, s -> { }), true).size());
+                long tc = time(() ->
+                        Compiler.outputs(Compiler.compile(m, o, s -> {}), true).size());
                 long tcc = cpu() - cpu;
                 cpu = cpu();
                 long t0 = session(ref, false);
@@ -123,13 +129,32 @@ public final class Bench {
                     cc[r] = tcc;
                     cs0[r] = tcs0;
                 }
-                System.err.printf(Locale.ROOT, "%s run %d: compile %.1f ms (CPU %.1f), ORT %.1f (CPU %.1f) / %.1f ms%n", name(m), r,
-                        tc / 1e6, tcc / 1e6, t0 / 1e6, tcs0 / 1e6, t1 / 1e6);
+                System.err.printf(
+                        Locale.ROOT,
+                        "%s run %d: compile %.1f ms (CPU %.1f), ORT %.1f (CPU %.1f) / %.1f ms%n",
+                        name(m),
+                        r,
+                        tc / 1e6,
+                        tcc / 1e6,
+                        t0 / 1e6,
+                        tcs0 / 1e6,
+                        t1 / 1e6);
             }
             double mc = median(c) / 1e6, m0 = median(s0) / 1e6, m1 = median(s1) / 1e6;
             double mcc = median(cc) / 1e6, mcs = median(cs0) / 1e6;
-            System.out.printf(Locale.ROOT, "| %s | %,d | %.1f | %.1f | %.2f× | %.1f | %.2f× | %.1f | %.1f | %.2f× |%n", name(m),
-                    weights, mc, m0, mc / m0, m1, mc / m1, mcc, mcs, mcc / mcs);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %,d | %.1f | %.1f | %.2f× | %.1f | %.2f× | %.1f | %.1f | %.2f× |%n",
+                    name(m),
+                    weights,
+                    mc,
+                    m0,
+                    mc / m0,
+                    m1,
+                    mc / m1,
+                    mcc,
+                    mcs,
+                    mcc / mcs);
         }
     }
 
@@ -221,11 +246,13 @@ public final class Bench {
     // --------------------------------------------------------------------------------------- throughput
 
     private void throughput() throws Exception {
-        System.out.printf("| model | binary MACs/example | ORT det. inf/s | sim det. inf/s | ratio | sim MC T=%d inf/s | ratio vs ORT det. |%n", samples);
+        System.out.printf(
+                "| model | binary MACs/example | ORT det. inf/s | sim det. inf/s | ratio | sim MC T=%d inf/s | ratio vs ORT det. |%n",
+                samples);
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Path m : models) {
             Compiler.Options o = options(m);
-            MappedModel mapped = Compiler.compile(m, o, s -> { }).mapped();
+            MappedModel mapped = Compiler.compile(m, o, s -> {}).mapped();
             Graph g = mapped.graph();
             Simulator sim = new Simulator(Program.of(mapped), Faults.NONE, 0);
             BitSource bits = BitSource.counterBased(mapped, 0, 0);
@@ -243,12 +270,26 @@ public final class Bench {
                         tDet[r] = d;
                         tMc[r] = mc;
                     }
-                    System.err.printf(Locale.ROOT, "%s run %d: ORT %.0f ms, sim det %.0f ms, sim MC %.0f ms%n", name(m), r,
-                            a / 1e6, d / 1e6, mc / 1e6);
+                    System.err.printf(
+                            Locale.ROOT,
+                            "%s run %d: ORT %.0f ms, sim det %.0f ms, sim MC %.0f ms%n",
+                            name(m),
+                            r,
+                            a / 1e6,
+                            d / 1e6,
+                            mc / 1e6);
                 }
                 double ortRate = rate(tOrt, batch), det = rate(tDet, batch), mc = rate(tMc, mcInputs.length);
-                System.out.printf(Locale.ROOT, "| %s | %,d | %,.1f | %,.1f | %.2f× | %,.1f%s | %.2f× |%n", name(m), macs(mapped),
-                        ortRate, det, det / ortRate, mc, mcInputs.length < batch ? " (" + mcInputs.length + " ex.)" : "",
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %s | %,d | %,.1f | %,.1f | %.2f× | %,.1f%s | %.2f× |%n",
+                        name(m),
+                        macs(mapped),
+                        ortRate,
+                        det,
+                        det / ortRate,
+                        mc,
+                        mcInputs.length < batch ? " (" + mcInputs.length + " ex.)" : "",
                         mc / ortRate);
             }
         }
@@ -298,7 +339,8 @@ public final class Bench {
         Path m = models.get(0);
         Compiler.Options o = options(m);
         List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP).toList();
+                .filter(p -> p.getType() == MemoryType.HEAP)
+                .toList();
         long[] t = new long[runs], cpu = new long[runs], gc = new long[runs];
         long peak = 0, weights = 0;
         double cold = 0;
@@ -306,7 +348,7 @@ public final class Bench {
             System.gc();
             heap.forEach(MemoryPoolMXBean::resetPeakUsage);
             long g0 = gcMillis(), c0 = cpu(), t0 = System.nanoTime();
-            Compiler.Compiled c = Compiler.compile(m, o, s -> { });
+            Compiler.Compiled c = Compiler.compile(m, o, s -> {});
             Compiler.outputs(c, true);
             t[r] = System.nanoTime() - t0;
             cpu[r] = cpu() - c0;
@@ -318,16 +360,33 @@ public final class Bench {
             long p = 0;
             for (MemoryPoolMXBean b : heap) p += b.getPeakUsage().getUsed();
             peak = Math.max(peak, p);
-            System.err.printf(Locale.ROOT, "%s run %d: %.0f ms (CPU %.0f, GC %d), heap peak %d MB%n", name(m), r,
-                    t[r] / 1e6, cpu[r] / 1e6, gc[r], p >> 20);
+            System.err.printf(
+                    Locale.ROOT,
+                    "%s run %d: %.0f ms (CPU %.0f, GC %d), heap peak %d MB%n",
+                    name(m),
+                    r,
+                    t[r] / 1e6,
+                    cpu[r] / 1e6,
+                    gc[r],
+                    p >> 20);
         }
         long[] warm = Arrays.copyOfRange(t, 1, t.length), warmCpu = Arrays.copyOfRange(cpu, 1, cpu.length);
         long[] warmGc = Arrays.copyOfRange(gc, 1, gc.length);
         double w = warm.length == 0 ? cold : median(warm) / 1e6;
         double wc = warmCpu.length == 0 ? cpu[0] / 1e6 : median(warmCpu) / 1e6;
-        System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %d |%n", name(m), weights,
-                Files.size(m), cold, w, wc, wc / (weights / 1e6), warmGc.length == 0 ? gc[0] : median(warmGc),
-                peak >> 20, vmHwm() >> 20);
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %,d | %,d | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %d |%n",
+                name(m),
+                weights,
+                Files.size(m),
+                cold,
+                w,
+                wc,
+                wc / (weights / 1e6),
+                warmGc.length == 0 ? gc[0] : median(warmGc),
+                peak >> 20,
+                vmHwm() >> 20);
     }
 
     /** Time all collectors spent collecting (pauses and, for G1, concurrent cycles as the JVM reports them). */
@@ -355,7 +414,7 @@ public final class Bench {
         List<String> rows = new ArrayList<>();
         List<Double> rates = new ArrayList<>();
         for (Path m : models) {
-            MappedModel mapped = Compiler.compile(m, options(m), s -> { }).mapped();
+            MappedModel mapped = Compiler.compile(m, options(m), s -> {}).mapped();
             Graph g = mapped.graph();
             Simulator sim = new Simulator(Program.of(mapped), Faults.NONE, 0);
             BitSource bits = BitSource.counterBased(mapped, 0, 0);
@@ -371,23 +430,38 @@ public final class Bench {
             System.err.printf(Locale.ROOT, "%s: %.3g binary MACs/s%n", name(m), macsPerSec);
         }
         // JMH forks its own JVM with this classpath; the measured run follows the simulator runs above
-        var opts = new OptionsBuilder().include(PopcountBench.class.getName()).forks(1).threads(threads)
-                .warmupIterations(3).warmupTime(TimeValue.seconds(1))
-                .measurementIterations(5).measurementTime(TimeValue.seconds(1)).build();
+        var opts = new OptionsBuilder()
+                .include(PopcountBench.class.getName())
+                .forks(1)
+                .threads(threads)
+                .warmupIterations(3)
+                .warmupTime(TimeValue.seconds(1))
+                .measurementIterations(5)
+                .measurementTime(TimeValue.seconds(1))
+                .build();
         double popMacs = 0;
         System.out.println();
         for (RunResult rr : new Runner(opts).run()) {
-            // ops/s of one call, each call covering PopcountBench.MACS_PER_OP binary MACs; the faster kernel is the limit
+            // ops/s of one call, each call covering PopcountBench.MACS_PER_OP binary MACs; the faster kernel is the
+            // limit
             double macs = rr.getPrimaryResult().getScore() * PopcountBench.MACS_PER_OP;
-            System.out.printf(Locale.ROOT, "JMH %s, %d threads: %.3g binary MACs/s (%.3g ops/s +- %.2g)%n", rr.getParams().getBenchmark(),
-                    threads, macs, rr.getPrimaryResult().getScore(), rr.getPrimaryResult().getScoreError());
+            System.out.printf(
+                    Locale.ROOT,
+                    "JMH %s, %d threads: %.3g binary MACs/s (%.3g ops/s +- %.2g)%n",
+                    rr.getParams().getBenchmark(),
+                    threads,
+                    macs,
+                    rr.getPrimaryResult().getScore(),
+                    rr.getPrimaryResult().getScoreError());
             popMacs = Math.max(popMacs, macs);
         }
         System.out.printf(Locale.ROOT, "popcount limit (the faster kernel): %.3g binary MACs/s%n%n", popMacs);
-        System.out.println("| model | simulator binary MACs/s (det., " + threads + " threads) | share of popcount limit |");
+        System.out.println(
+                "| model | simulator binary MACs/s (det., " + threads + " threads) | share of popcount limit |");
         System.out.println("| --- | ---: | ---: |");
         for (int i = 0; i < rows.size(); i++) {
-            System.out.printf(Locale.ROOT, "| %s | %.3g | %.2f %% |%n", rows.get(i), rates.get(i), 100 * rates.get(i) / popMacs);
+            System.out.printf(
+                    Locale.ROOT, "| %s | %.3g | %.2f %% |%n", rows.get(i), rates.get(i), 100 * rates.get(i) / popMacs);
         }
     }
 
@@ -405,8 +479,10 @@ public final class Bench {
     static long weights(Graph g) {
         long w = 0;
         for (Node n : g.nodes()) {
-            if (n instanceof Node.BinaryDense d) w += (long) d.weights().rows() * d.weights().cols();
-            if (n instanceof Node.BinaryConv c) w += (long) c.weights().rows() * c.weights().cols();
+            if (n instanceof Node.BinaryDense d)
+                w += (long) d.weights().rows() * d.weights().cols();
+            if (n instanceof Node.BinaryConv c)
+                w += (long) c.weights().rows() * c.weights().cols();
         }
         return w;
     }

@@ -1,8 +1,6 @@
 package org.bnncim.bench;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import org.bnncim.oracle.OnnxBuilder;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.bnncim.oracle.OnnxBuilder;
 
 /**
  * Writes the generated benchmark models: binarized MLPs and a CNV-style convnet with seeded random ±1 weights,
@@ -21,8 +20,7 @@ import java.util.SplittableRandom;
  * model is 200 MB of float32 weights).
  */
 public final class GenerateModels {
-    private GenerateModels() {
-    }
+    private GenerateModels() {}
 
     /** Widths of the scaling family 784-W-W-W-10, chosen so 784W + 2W^2 + 10W lands near 1e5 ... 5e7. */
     static final Map<String, Integer> SCALING = new LinkedHashMap<>();
@@ -68,8 +66,9 @@ public final class GenerateModels {
             } else {
                 throw new IllegalArgumentException("unknown model " + name);
             }
-            System.out.printf("wrote %s: %,d binary weights, %,d bytes, %.1f s%n", file, weights, Files.size(file),
-                    (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    "wrote %s: %,d binary weights, %,d bytes, %.1f s%n",
+                    file, weights, Files.size(file), (System.nanoTime() - t0) / 1e9);
         }
     }
 
@@ -84,7 +83,9 @@ public final class GenerateModels {
     /** 784 (8-bit pixels, [N,784]) - hidden layers - 10 logits. */
     static Built mlp(String name, int[] dims, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        OnnxBuilder b = new OnnxBuilder(name).opset(13).opset(OnnxBuilder.BNNCIM_DOMAIN, 1)
+        OnnxBuilder b = new OnnxBuilder(name)
+                .opset(13)
+                .opset(OnnxBuilder.BNNCIM_DOMAIN, 1)
                 .input("x", DataType.FLOAT, "N", dims[0]);
         String v = "x";
         long weights = 0;
@@ -108,7 +109,9 @@ public final class GenerateModels {
      */
     static Built cnv(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        OnnxBuilder b = new OnnxBuilder("cnv").opset(13).opset(OnnxBuilder.BNNCIM_DOMAIN, 1)
+        OnnxBuilder b = new OnnxBuilder("cnv")
+                .opset(13)
+                .opset(OnnxBuilder.BNNCIM_DOMAIN, 1)
                 .input("x", DataType.FLOAT, "N", 3, 32, 32);
         int[] channels = {3, 64, 64, 128, 128, 256, 256};
         String v = "x";
@@ -117,12 +120,20 @@ public final class GenerateModels {
             int cin = channels[l], cout = channels[l + 1];
             b.initializer("cw" + l, new int[] {cout, cin, 3, 3}, signs(r, cout * cin * 9));
             weights += (long) cout * cin * 9;
-            b.node("Conv", "conv" + l).inputs(v, "cw" + l).outputs("c" + l).attrInts("kernel_shape", 3, 3).end();
+            b.node("Conv", "conv" + l)
+                    .inputs(v, "cw" + l)
+                    .outputs("c" + l)
+                    .attrInts("kernel_shape", 3, 3)
+                    .end();
             double spread = Math.sqrt(cin * 9.0) * (l == 0 ? 0.5 : 1);
             v = block(b, r, "c" + l, "c" + l, cout, spread, false);
             if (l == 1 || l == 3) {
-                b.node("MaxPool", "pool" + l).inputs(v).outputs("p" + l)
-                        .attrInts("kernel_shape", 2, 2).attrInts("strides", 2, 2).end();
+                b.node("MaxPool", "pool" + l)
+                        .inputs(v)
+                        .outputs("p" + l)
+                        .attrInts("kernel_shape", 2, 2)
+                        .attrInts("strides", 2, 2)
+                        .end();
                 v = "p" + l;
             }
         }
@@ -145,9 +156,13 @@ public final class GenerateModels {
      * BatchNormalization only, as logits). BN statistics are drawn around the popcount's spread so that the
      * folded thresholds fall inside the popcount range and activations are not constant.
      */
-    private static String block(OnnxBuilder b, SplittableRandom r, String id, String in, int n, double spread,
-                                boolean last) {
-        float[] scale = new float[n], gamma = new float[n], beta = new float[n], mean = new float[n], var = new float[n];
+    private static String block(
+            OnnxBuilder b, SplittableRandom r, String id, String in, int n, double spread, boolean last) {
+        float[] scale = new float[n],
+                gamma = new float[n],
+                beta = new float[n],
+                mean = new float[n],
+                var = new float[n];
         for (int i = 0; i < n; i++) {
             scale[i] = (float) (0.5 + r.nextDouble());
             gamma[i] = (float) (0.5 + r.nextDouble());
@@ -161,12 +176,18 @@ public final class GenerateModels {
                 .initializer("m" + id, new int[] {n}, mean)
                 .initializer("v" + id, new int[] {n}, var);
         if (!last) {
-            b.node("ScaleDropout", "sd" + id).domain(OnnxBuilder.BNNCIM_DOMAIN).inputs(in, "s" + id)
-                    .outputs("sdo" + id).attr("p", 0.2f).end();
+            b.node("ScaleDropout", "sd" + id)
+                    .domain(OnnxBuilder.BNNCIM_DOMAIN)
+                    .inputs(in, "s" + id)
+                    .outputs("sdo" + id)
+                    .attr("p", 0.2f)
+                    .end();
             in = "sdo" + id;
         }
-        b.node("BatchNormalization", "bn" + id).inputs(in, "g" + id, "b" + id, "m" + id, "v" + id)
-                .outputs("a" + id).end();
+        b.node("BatchNormalization", "bn" + id)
+                .inputs(in, "g" + id, "b" + id, "m" + id, "v" + id)
+                .outputs("a" + id)
+                .end();
         if (last) {
             return "a" + id;
         }

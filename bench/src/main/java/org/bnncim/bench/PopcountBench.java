@@ -1,13 +1,12 @@
 package org.bnncim.bench;
 
+import java.util.SplittableRandom;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-
-import java.util.SplittableRandom;
 
 /**
  * The CPU's ceiling for the simulator's kernel: XNOR, mask and {@code Long.bitCount} over packed words, laid out
@@ -30,6 +29,7 @@ public class PopcountBench {
     private long[] active;
     /** The same bits as 32-bit halves, the input and mask repeated per column so the loop is one straight stream. */
     private int[] weights32;
+
     private int[] input32;
     private int[] active32;
     private int[] counts32;

@@ -1,14 +1,13 @@
 package org.bnncim.cli;
 
+import java.nio.file.Path;
+import java.util.Locale;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.arch.Architecture;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
-
-import java.nio.file.Path;
-import java.util.Locale;
 
 /** The target chip, shared by every command that compiles: an architecture file and the overrides users reach for most. */
 final class ArchOptions {
@@ -18,7 +17,10 @@ final class ArchOptions {
     @Option(names = "--crossbar", paramLabel = "RxC", description = "Crossbar size, e.g. 128x128 (overrides --arch).")
     String crossbar;
 
-    @Option(names = "--weight-encoding", paramLabel = "E", converter = EncodingConverter.class,
+    @Option(
+            names = "--weight-encoding",
+            paramLabel = "E",
+            converter = EncodingConverter.class,
             description = "single or complementary (overrides --arch).")
     Architecture.WeightEncoding encoding;
 
@@ -30,7 +32,8 @@ final class ArchOptions {
         try {
             if (crossbar != null) {
                 String[] rc = crossbar.toLowerCase(Locale.ROOT).split("x");
-                if (rc.length != 2) throw new BnncimException("--crossbar must look like 128x128, got '" + crossbar + "'");
+                if (rc.length != 2)
+                    throw new BnncimException("--crossbar must look like 128x128, got '" + crossbar + "'");
                 a = a.withCrossbar(Integer.parseInt(rc[0].trim()), Integer.parseInt(rc[1].trim()));
             }
             if (encoding != null) a = a.withEncoding(encoding);
@@ -53,7 +56,8 @@ final class ArchOptions {
             for (Architecture.WeightEncoding e : Architecture.WeightEncoding.values()) {
                 if (e.name().equalsIgnoreCase(value)) return e;
             }
-            throw new TypeConversionException("expected one of [single, complementary] (case-insensitive) but was '" + value + "'");
+            throw new TypeConversionException(
+                    "expected one of [single, complementary] (case-insensitive) but was '" + value + "'");
         }
     }
 }

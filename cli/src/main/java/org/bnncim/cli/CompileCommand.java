@@ -1,33 +1,38 @@
 package org.bnncim.cli;
 
-import org.bnncim.compiler.driver.Compiler;
-import org.bnncim.io.Inputs;
-import org.bnncim.io.OutputFolder;
-import org.bnncim.backends.verilog.VerilogBackend;
-import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.arch.Architecture;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.bnncim.backends.verilog.VerilogBackend;
+import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.io.Inputs;
+import org.bnncim.io.OutputFolder;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.arch.Architecture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-@Command(name = "compile", mixinStandardHelpOptions = true,
+@Command(
+        name = "compile",
+        mixinStandardHelpOptions = true,
         description = "Map a model onto the chip and write the reports (report.txt, report.json, report.html).")
 final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL.onnx")
     Path model;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output folder.")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            paramLabel = "OUT",
+            description = "Output folder.")
     Path output;
 
     @Option(names = "--target", defaultValue = "sim", description = "sim, verilog or all (default: ${DEFAULT-VALUE}).")
@@ -36,26 +41,43 @@ final class CompileCommand implements Callable<Integer> {
     @Mixin
     ArchOptions archOptions;
 
-    @Option(names = "--samples", defaultValue = "20", paramLabel = "T",
+    @Option(
+            names = "--samples",
+            defaultValue = "20",
+            paramLabel = "T",
             description = "Monte-Carlo passes the cost report assumes (default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--seed", defaultValue = "0",
-            description = "With --target verilog|all: seed of the testbench's stochastic unit (LFSR) and of the expected outputs and bits beside it (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description =
+                    "With --target verilog|all: seed of the testbench's stochastic unit (LFSR) and of the expected outputs and bits beside it (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--print-after", split = ",", paramLabel = "PASS", description = "Print the IR after these passes.")
     List<String> printAfter = List.of();
 
-    @Option(names = "--tb-input", paramLabel = "X.npy",
-            description = "With --target verilog|all: testbench inputs (verilog/inputs.hex) and the simulator's expected outputs and bits.")
+    @Option(
+            names = "--tb-input",
+            paramLabel = "X.npy",
+            description =
+                    "With --target verilog|all: testbench inputs (verilog/inputs.hex) and the simulator's expected outputs and bits.")
     Path tbInput;
 
-    @Option(names = "--tb-examples", defaultValue = "50", paramLabel = "N", description = "Testbench examples from --tb-input (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--tb-examples",
+            defaultValue = "50",
+            paramLabel = "N",
+            description = "Testbench examples from --tb-input (default: ${DEFAULT-VALUE}).")
     int tbExamples;
 
-    @Option(names = "--tb-samples", defaultValue = "0", paramLabel = "T",
-            description = "Testbench Monte-Carlo passes per example; 0 = one deterministic pass (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--tb-samples",
+            defaultValue = "0",
+            paramLabel = "T",
+            description =
+                    "Testbench Monte-Carlo passes per example; 0 = one deterministic pass (default: ${DEFAULT-VALUE}).")
     int tbSamples;
 
     @Mixin
@@ -67,8 +89,10 @@ final class CompileCommand implements Callable<Integer> {
     private VerilogBackend.Options verilogOptions(Compiler.Compiled c) {
         if (tbSamples < 0 || tbSamples > 65535) throw new BnncimException("--tb-samples must be between 0 and 65535");
         if (tbInput == null) return new VerilogBackend.Options(null, tbSamples, seed);
-        float[][] x = Inputs.read(tbInput, c.graph().inputs().get(0).shape().size()).examples();
-        return new VerilogBackend.Options(Arrays.copyOf(x, Math.max(0, Math.min(tbExamples, x.length))), tbSamples, seed);
+        float[][] x =
+                Inputs.read(tbInput, c.graph().inputs().get(0).shape().size()).examples();
+        return new VerilogBackend.Options(
+                Arrays.copyOf(x, Math.max(0, Math.min(tbExamples, x.length))), tbSamples, seed);
     }
 
     /** What compile writes; spelled as on the command line so that picocli accepts exactly these. */
@@ -83,19 +107,31 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // program.bnc holds no seed (run and eval take their own): only the testbench uses it, so refuse it where it would do nothing
+        // program.bnc holds no seed (run and eval take their own): only the testbench uses it, so refuse it where it
+        // would do nothing
         if (target == Target.sim && spec.commandLine().getParseResult().hasMatchedOption("--seed")) {
-            throw new ParameterException(spec.commandLine(), "--seed only seeds the Verilog testbench: use it with --target verilog or all");
+            throw new ParameterException(
+                    spec.commandLine(), "--seed only seeds the Verilog testbench: use it with --target verilog or all");
         }
         if (samples < 1) throw new BnncimException("--samples must be at least 1");
         Architecture a = archOptions.architecture();
         var out = spec.commandLine().getOut();
-        Compiler.Options o = new Compiler.Options(modelOptions.toOptions(), a, samples, new LinkedHashSet<>(printAfter));
+        Compiler.Options o =
+                new Compiler.Options(modelOptions.toOptions(), a, samples, new LinkedHashSet<>(printAfter));
         Compiler.Compiled c = Compiler.compile(model, o, out::print);
-        OutputFolder.write(output, Compiler.outputs(c, target != Target.verilog, target == Target.sim ? null : verilogOptions(c)));
+        OutputFolder.write(
+                output, Compiler.outputs(c, target != Target.verilog, target == Target.sim ? null : verilogOptions(c)));
         var r = c.report();
-        out.printf(Locale.ROOT, "%s: %d crossbars of %dx%d (lower bound %d), %d stochastic unit(s); wrote %s%n",
-                model.getFileName(), r.crossbarsUsed(), r.rows(), r.cols(), r.crossbarsLowerBound(), r.stochasticUnits(), output);
+        out.printf(
+                Locale.ROOT,
+                "%s: %d crossbars of %dx%d (lower bound %d), %d stochastic unit(s); wrote %s%n",
+                model.getFileName(),
+                r.crossbarsUsed(),
+                r.rows(),
+                r.cols(),
+                r.crossbarsLowerBound(),
+                r.stochasticUnits(),
+                output);
         out.flush();
         return Main.OK;
     }

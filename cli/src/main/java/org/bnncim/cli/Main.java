@@ -1,20 +1,31 @@
 package org.bnncim.cli;
 
+import java.io.PrintWriter;
 import org.bnncim.ir.BnncimException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintWriter;
-
 /**
  * {@code bnncim}: the command-line entry point. Exit codes are a contract (docs/architecture.md): 0 ok,
  * 1 verification mismatch, 2 bad input or usage, 3 internal error. Errors are one line on stderr.
  */
-@Command(name = "bnncim", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Compile binarized Scale-Dropout neural networks (ONNX) onto spintronic computation-in-memory chips.",
-        subcommands = {CompileCommand.class, InspectCommand.class, RunCommand.class, VerifyCommand.class, EvalCommand.class, RegressCommand.class, ExportReferenceCommand.class,
-                CommandLine.HelpCommand.class})
+@Command(
+        name = "bnncim",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description =
+                "Compile binarized Scale-Dropout neural networks (ONNX) onto spintronic computation-in-memory chips.",
+        subcommands = {
+            CompileCommand.class,
+            InspectCommand.class,
+            RunCommand.class,
+            VerifyCommand.class,
+            EvalCommand.class,
+            RegressCommand.class,
+            ExportReferenceCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     public static final int OK = 0, MISMATCH = 1, BAD_INPUT = 2, INTERNAL = 3;
 
@@ -65,7 +76,8 @@ public final class Main implements Runnable {
             return INTERNAL;
         });
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("bnncim: " + ex.getMessage() + " (see: bnncim " + subcommandName(ex.getCommandLine()) + "--help)");
+            err.println(
+                    "bnncim: " + ex.getMessage() + " (see: bnncim " + subcommandName(ex.getCommandLine()) + "--help)");
             err.flush();
             return BAD_INPUT;
         });

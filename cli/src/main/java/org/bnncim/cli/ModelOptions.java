@@ -5,14 +5,20 @@ import picocli.CommandLine.Option;
 
 /** Import options shared by every command that reads a model. */
 final class ModelOptions {
-    @Option(names = "--mc-dropout", description = "Map standard Dropout as classic per-neuron MC-Dropout (one stochastic unit per neuron).")
+    @Option(
+            names = "--mc-dropout",
+            description = "Map standard Dropout as classic per-neuron MC-Dropout (one stochastic unit per neuron).")
     boolean mcDropout;
 
     @Option(names = "--allow-multi-output", description = "Accept models with more than one graph output.")
     boolean allowMultiOutput;
 
-    @Option(names = "--input-levels", defaultValue = "255", paramLabel = "L",
-            description = "A non-binary model input x is read as the 8-bit integer round(x*L) (default: ${DEFAULT-VALUE}, pixels scaled to [0,1]).")
+    @Option(
+            names = "--input-levels",
+            defaultValue = "255",
+            paramLabel = "L",
+            description =
+                    "A non-binary model input x is read as the 8-bit integer round(x*L) (default: ${DEFAULT-VALUE}, pixels scaled to [0,1]).")
     int inputLevels;
 
     OnnxImporter.Options toOptions() {

@@ -1,26 +1,29 @@
 package org.bnncim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.bnncim.compiler.driver.Regression;
-import org.bnncim.compiler.driver.RegressionService;
-import org.bnncim.io.AtomicFiles;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.bnncim.compiler.driver.Regression;
+import org.bnncim.compiler.driver.RegressionService;
+import org.bnncim.io.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-@Command(name = "regress", mixinStandardHelpOptions = true,
-        description = {"Compile and simulate every model of DIR/manifest.json at the crossbar sizes and targets it lists,",
-                "and compare crossbars, utilisation, energy/latency, predictions, accuracy, entropy, OOD AUROC and",
-                "output hashes with a committed baseline. Exit 1 on any regression; --update rewrites the baseline."})
+@Command(
+        name = "regress",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Compile and simulate every model of DIR/manifest.json at the crossbar sizes and targets it lists,",
+            "and compare crossbars, utilisation, energy/latency, predictions, accuracy, entropy, OOD AUROC and",
+            "output hashes with a committed baseline. Exit 1 on any regression; --update rewrites the baseline."
+        })
 final class RegressCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "Folder holding manifest.json (e.g. testdata).")
     Path dir;
@@ -48,13 +51,22 @@ final class RegressCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var request = new RegressionService.Request(dir, baseline, extra,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(), update);
+        var request = new RegressionService.Request(
+                dir,
+                baseline,
+                extra,
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(),
+                update);
         PrintWriter out = spec.commandLine().getOut();
         switch (RegressionService.run(request)) {
             case RegressionService.Updated u -> {
-                out.printf(Locale.ROOT, "wrote %s: %d run(s) (%d model(s) x %d crossbar size(s))%n", u.baseline(), u.runs(),
-                        u.models(), u.crossbars());
+                out.printf(
+                        Locale.ROOT,
+                        "wrote %s: %d run(s) (%d model(s) x %d crossbar size(s))%n",
+                        u.baseline(),
+                        u.runs(),
+                        u.models(),
+                        u.crossbars());
                 out.flush();
                 return Main.OK;
             }
@@ -63,11 +75,23 @@ final class RegressCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, fmt, "run", "metric", "baseline", "now", "delta", "verdict");
                 for (Regression.Row r : c.rows()) {
                     if (!allRows && r.ok()) continue;
-                    out.printf(Locale.ROOT, fmt, r.run(), r.metric(), shorten(r.baseline()), shorten(r.now()), r.delta(),
+                    out.printf(
+                            Locale.ROOT,
+                            fmt,
+                            r.run(),
+                            r.metric(),
+                            shorten(r.baseline()),
+                            shorten(r.now()),
+                            r.delta(),
                             r.ok() ? "ok" : "REGRESSION");
                 }
                 long bad = c.regressions();
-                out.printf(Locale.ROOT, "%d run(s), %d metric(s) compared: %d regression(s)%s%n", c.runs(), c.rows().size(), bad,
+                out.printf(
+                        Locale.ROOT,
+                        "%d run(s), %d metric(s) compared: %d regression(s)%s%n",
+                        c.runs(),
+                        c.rows().size(),
+                        bad,
                         bad == 0 ? "" : " (accept deliberate changes with --update)");
                 out.flush();
                 if (junit != null) AtomicFiles.writeString(junit, RegressionService.junitXml(c.rows()));

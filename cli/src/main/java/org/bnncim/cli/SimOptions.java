@@ -1,5 +1,9 @@
 package org.bnncim.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import org.bnncim.backends.sim.Faults;
 import org.bnncim.compiler.driver.BitModel;
 import org.bnncim.compiler.driver.SimSettings;
@@ -11,28 +15,36 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.Set;
-
 /** Options of every command that runs the simulator. */
 final class SimOptions {
-    @Option(names = "--samples", defaultValue = "0", paramLabel = "T",
+    @Option(
+            names = "--samples",
+            defaultValue = "0",
+            paramLabel = "T",
             description = "Monte-Carlo passes per example; 0 = one deterministic pass (default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the stochastic bits and faults (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "Seed of the stochastic bits and faults (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--threads", paramLabel = "N", description = "Simulator threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--faults", paramLabel = "SPEC", description = "Device faults: stuck-at=RATE,read-flip=RATE,rng-bias=DELTA.")
+    @Option(
+            names = "--faults",
+            paramLabel = "SPEC",
+            description = "Device faults: stuck-at=RATE,read-flip=RATE,rng-bias=DELTA.")
     String faults;
 
-    @Option(names = "--bits", defaultValue = "counter", paramLabel = "SOURCE",
-            description = "Stochastic bit model: counter (order-free) or lfsr (the generated Verilog's LFSR) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--bits",
+            defaultValue = "counter",
+            paramLabel = "SOURCE",
+            description =
+                    "Stochastic bit model: counter (order-free) or lfsr (the generated Verilog's LFSR) (default: ${DEFAULT-VALUE}).")
     BitModel bits;
 
     /** Used when an ONNX model is compiled on the fly; a compiled folder carries its own architecture. */
@@ -48,7 +60,11 @@ final class SimOptions {
     SimSettings settings() {
         if (samples < 0) throw new BnncimException("--samples must be >= 0");
         if (threads != null && threads < 1) throw new BnncimException("--threads must be >= 1");
-        return new SimSettings(samples, seed, bits, Faults.parse(faults),
+        return new SimSettings(
+                samples,
+                seed,
+                bits,
+                Faults.parse(faults),
                 threads != null ? threads : Runtime.getRuntime().availableProcessors());
     }
 
@@ -61,12 +77,15 @@ final class SimOptions {
         Set<String> compileTime = new HashSet<>();
         for (CommandSpec own : command.mixins().values()) {
             if (own.userObject() != this) continue;
-            for (CommandSpec mixin : own.mixins().values()) for (OptionSpec o : mixin.options()) compileTime.add(o.longestName());
+            for (CommandSpec mixin : own.mixins().values())
+                for (OptionSpec o : mixin.options()) compileTime.add(o.longestName());
         }
         for (OptionSpec o : command.commandLine().getParseResult().matchedOptions()) {
             if (compileTime.contains(o.longestName())) {
-                throw new CommandLine.ParameterException(command.commandLine(), o.longestName()
-                        + " applies when an ONNX model is compiled, not to the compiled folder " + modelOrFolder);
+                throw new CommandLine.ParameterException(
+                        command.commandLine(),
+                        o.longestName() + " applies when an ONNX model is compiled, not to the compiled folder "
+                                + modelOrFolder);
             }
         }
     }

@@ -1,22 +1,25 @@
 package org.bnncim.cli;
 
-import org.bnncim.ir.BnncimException;
-import org.bnncim.verify.VerificationService;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.verify.VerificationService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-@Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Run ONNX Runtime (on the reference form) and the CIM simulator on the same inputs and the same",
-                "stochastic bits, pass by pass. Exit 1 on any mismatch, naming the first diverging layer and channel."})
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run ONNX Runtime (on the reference form) and the CIM simulator on the same inputs and the same",
+            "stochastic bits, pass by pass. Exit 1 on any mismatch, naming the first diverging layer and channel."
+        })
 final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL.onnx")
     Path model;
@@ -24,19 +27,31 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "X.npy", description = "Inputs (default: 64 seeded random 8-bit images).")
     Path input;
 
-    @Option(names = "--samples", defaultValue = "8", paramLabel = "T", description = "MC passes per example, besides the deterministic pass (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--samples",
+            defaultValue = "8",
+            paramLabel = "T",
+            description = "MC passes per example, besides the deterministic pass (default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of inputs and stochastic bits (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "Seed of inputs and stochastic bits (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--limit", paramLabel = "N", description = "Verify only the first N inputs.")
     Integer limit;
 
-    @Option(names = "--layers", description = "Also compare every layer of the simulator with the reference interpreter.")
+    @Option(
+            names = "--layers",
+            description = "Also compare every layer of the simulator with the reference interpreter.")
     boolean layers;
 
-    @Option(names = "--tolerance", defaultValue = "1e-5", description = "Relative tolerance on logits (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--tolerance",
+            defaultValue = "1e-5",
+            description = "Relative tolerance on logits (default: ${DEFAULT-VALUE}).")
     double tolerance;
 
     @Mixin
@@ -48,20 +63,33 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (samples < 0) throw new BnncimException("--samples must be >= 0");
-        var r = VerificationService.verify(new VerificationService.Request(model, input, archOptions.architecture(), samples, seed,
-                limit, layers, tolerance));
+        var r = VerificationService.verify(new VerificationService.Request(
+                model, input, archOptions.architecture(), samples, seed, limit, layers, tolerance));
         r.mismatch().ifPresent(m -> {
             throw new Main.MismatchException(m.message());
         });
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "verified %s: %d example(s) x (1 deterministic + %d MC) passes against ONNX Runtime; max |logit diff| %.3g, argmax identical%n",
-                r.model().getFileName(), r.examples(), r.passes(), r.maxDiff());
+        out.printf(
+                Locale.ROOT,
+                "verified %s: %d example(s) x (1 deterministic + %d MC) passes against ONNX Runtime; max |logit diff| %.3g, argmax identical%n",
+                r.model().getFileName(),
+                r.examples(),
+                r.passes(),
+                r.maxDiff());
         if (r.stochasticBits() > 0) {
-            out.printf(Locale.ROOT, "stochastic bits: %d per pass (one per Scale-Dropout layer), same bits fed to both%n", r.stochasticBits());
+            out.printf(
+                    Locale.ROOT,
+                    "stochastic bits: %d per pass (one per Scale-Dropout layer), same bits fed to both%n",
+                    r.stochasticBits());
         }
-        r.layerChecks().ifPresent(n -> out.printf(Locale.ROOT, "every layer equal to the reference interpreter in %d pass(es)%n", n));
+        r.layerChecks()
+                .ifPresent(n ->
+                        out.printf(Locale.ROOT, "every layer equal to the reference interpreter in %d pass(es)%n", n));
         if (r.ties() > 0) {
-            out.printf(Locale.ROOT, "warning: %d pre-activation value(s) were exactly 0: the chip's sign(0)=+1 differs from ONNX Runtime's Sign(0)=0 there%n", r.ties());
+            out.printf(
+                    Locale.ROOT,
+                    "warning: %d pre-activation value(s) were exactly 0: the chip's sign(0)=+1 differs from ONNX Runtime's Sign(0)=0 there%n",
+                    r.ties());
         }
         out.flush();
         return Main.OK;

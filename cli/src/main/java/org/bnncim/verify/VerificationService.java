@@ -1,6 +1,12 @@
 package org.bnncim.verify;
 
 import ai.onnx.proto.OnnxMl;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Random;
+import java.util.Set;
 import org.bnncim.backends.sim.BitSource;
 import org.bnncim.backends.sim.Faults;
 import org.bnncim.backends.sim.Program;
@@ -18,13 +24,6 @@ import org.bnncim.ir.interp.ReferenceInterpreter;
 import org.bnncim.oracle.OrtReference;
 import org.bnncim.oracle.ReferenceForm;
 
-import java.nio.file.Path;
-import java.util.Locale;
-import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.Random;
-import java.util.Set;
-
 /**
  * Verification against ONNX Runtime: the model's reference form (standard ONNX ops) and the compiled program run on
  * the same inputs and the same stochastic bits, pass by pass; the first disagreement stops the run and is returned,
@@ -34,10 +33,10 @@ import java.util.Set;
 public final class VerificationService {
     /** Inputs drawn when the request names none. */
     public static final int RANDOM_INPUTS = 64;
+
     private static final int ORT_THREADS = 2, ORT_BATCH = 256;
 
-    private VerificationService() {
-    }
+    private VerificationService() {}
 
     /**
      * @param input     inputs (.npy); null for {@link #RANDOM_INPUTS} seeded random 8-bit images
@@ -47,8 +46,15 @@ public final class VerificationService {
      * @param layers    also compare every layer of the simulator with the reference interpreter
      * @param tolerance relative tolerance on logits
      */
-    public record Request(Path model, Path input, Architecture arch, int samples, long seed, Integer limit, boolean layers,
-                          double tolerance) {
+    public record Request(
+            Path model,
+            Path input,
+            Architecture arch,
+            int samples,
+            long seed,
+            Integer limit,
+            boolean layers,
+            double tolerance) {
         public Request {
             if (samples < 0) throw new IllegalArgumentException("samples must be >= 0, got " + samples);
         }
@@ -62,8 +68,15 @@ public final class VerificationService {
      * @param ties           pre-activations exactly 0, where the chip's sign(0)=+1 and ONNX Runtime's Sign(0)=0 differ
      * @param mismatch       the first disagreement; empty when the model verified
      */
-    public record Result(Path model, int examples, int passes, double maxDiff, int stochasticBits, OptionalInt layerChecks,
-                         int ties, Optional<Mismatch> mismatch) {
+    public record Result(
+            Path model,
+            int examples,
+            int passes,
+            double maxDiff,
+            int stochasticBits,
+            OptionalInt layerChecks,
+            int ties,
+            Optional<Mismatch> mismatch) {
         public boolean verified() {
             return mismatch.isEmpty();
         }
@@ -78,10 +91,19 @@ public final class VerificationService {
     }
 
     /** The first node whose value differs between the simulator and the reference interpreter. */
-    public record LayerDifference(String node, String op, int channel, int element, double simulator, double reference) {
+    public record LayerDifference(
+            String node, String op, int channel, int element, double simulator, double reference) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%s (%s) channel %d element %d: %s vs %s", node, op, channel, element, simulator, reference);
+            return String.format(
+                    Locale.ROOT,
+                    "%s (%s) channel %d element %d: %s vs %s",
+                    node,
+                    op,
+                    channel,
+                    element,
+                    simulator,
+                    reference);
         }
     }
 
@@ -96,15 +118,25 @@ public final class VerificationService {
      * A logit beyond the tolerance. {@code firstLayer} locates it when the simulator already differs from the
      * interpreter; otherwise the difference is in import/folding, float rounding, or a sign(0) tie ({@code ties} so far).
      */
-    public record OutputMismatch(Pass where, int output, float simulator, float reference, Optional<LayerDifference> firstLayer,
-                                 int ties) implements Mismatch {
+    public record OutputMismatch(
+            Pass where, int output, float simulator, float reference, Optional<LayerDifference> firstLayer, int ties)
+            implements Mismatch {
         @Override
         public String message() {
-            String head = String.format(Locale.ROOT, "%s: output %d is %s on the simulator, %s in ONNX Runtime", where, output, simulator, reference);
-            if (firstLayer.isPresent()) return head + "; first diverging layer (simulator vs reference interpreter): " + firstLayer.get();
-            if (ties > 0) return head + "; the compiled model agrees with bnncim's reference: " + ties
-                    + " sign(0) tie(s) seen, where the chip's sign(0)=+1 differs from ONNX Runtime's Sign(0)=0";
-            return head + "; the simulator equals bnncim's reference interpreter, so the difference is in import/folding or float rounding";
+            String head = String.format(
+                    Locale.ROOT,
+                    "%s: output %d is %s on the simulator, %s in ONNX Runtime",
+                    where,
+                    output,
+                    simulator,
+                    reference);
+            if (firstLayer.isPresent())
+                return head + "; first diverging layer (simulator vs reference interpreter): " + firstLayer.get();
+            if (ties > 0)
+                return head + "; the compiled model agrees with bnncim's reference: " + ties
+                        + " sign(0) tie(s) seen, where the chip's sign(0)=+1 differs from ONNX Runtime's Sign(0)=0";
+            return head
+                    + "; the simulator equals bnncim's reference interpreter, so the difference is in import/folding or float rounding";
         }
     }
 
@@ -128,12 +160,13 @@ public final class VerificationService {
         OnnxMl.ModelProto proto = OnnxFiles.read(r.model());
         var options = OnnxImporter.Options.DEFAULT;
         Graph unfolded = OnnxImporter.importModel(proto, r.model().toString(), options);
-        var compiled = Compiler.compile(unfolded, new Compiler.Options(options, r.arch(), 1, Set.of()), s -> { });
+        var compiled = Compiler.compile(unfolded, new Compiler.Options(options, r.arch(), 1, Set.of()), s -> {});
         Graph mapped = compiled.graph();
         Program program = Program.of(compiled.mapped());
         int[] shape = mapped.inputs().get(0).shape().dims();
         int per = mapped.inputs().get(0).shape().size();
-        float[][] x = r.input() != null ? Inputs.read(r.input(), per).examples() : randomImages(RANDOM_INPUTS, per, r.seed());
+        float[][] x =
+                r.input() != null ? Inputs.read(r.input(), per).examples() : randomImages(RANDOM_INPUTS, per, r.seed());
         int n = r.limit() == null ? x.length : Math.min(r.limit(), x.length);
         Simulator sim = new Simulator(program, Faults.NONE, r.seed());
         ReferenceInterpreter folded = new ReferenceInterpreter(mapped), raw = new ReferenceInterpreter(unfolded);
@@ -144,12 +177,22 @@ public final class VerificationService {
         double maxDiff = 0;
         int ties = 0, layerChecks = 0;
         int passes = bitCount == 0 ? 0 : r.samples();
-        try (OrtReference det = new OrtReference(ReferenceForm.convert(proto, ReferenceForm.Mode.EXPECTATION).toByteArray(), ORT_THREADS);
-             OrtReference mc = passes == 0 ? null : new OrtReference(ReferenceForm.convert(proto, ReferenceForm.Mode.BITS).toByteArray(), ORT_THREADS)) {
+        try (OrtReference det = new OrtReference(
+                        ReferenceForm.convert(proto, ReferenceForm.Mode.EXPECTATION)
+                                .toByteArray(),
+                        ORT_THREADS);
+                OrtReference mc = passes == 0
+                        ? null
+                        : new OrtReference(
+                                ReferenceForm.convert(proto, ReferenceForm.Mode.BITS)
+                                        .toByteArray(),
+                                ORT_THREADS)) {
             for (int t = -1; t < passes; t++) {
                 boolean[][] z = new boolean[n][];
                 for (int i = 0; i < n; i++) z[i] = t < 0 ? null : bits.bits(i, t);
-                float[][] ref = t < 0 ? det.runBatched(flat, shape, n, null, ORT_BATCH) : mc.runBatched(flat, shape, n, z, ORT_BATCH);
+                float[][] ref = t < 0
+                        ? det.runBatched(flat, shape, n, null, ORT_BATCH)
+                        : mc.runBatched(flat, shape, n, z, ORT_BATCH);
                 for (int i = 0; i < n; i++) {
                     Bits b = z[i] == null ? null : Bits.ofScale(z[i]);
                     ties += raw.run(x[i], b).signZeroTies();
@@ -159,8 +202,10 @@ public final class VerificationService {
                     for (int c = 0; c < mine.length && m == null; c++) {
                         double d = Math.abs(mine[c] - ref[i][c]);
                         maxDiff = Math.max(maxDiff, d);
-                        if (d > r.tolerance() * Math.max(1, Math.abs(ref[i][c])) || Float.isNaN(mine[c]) != Float.isNaN(ref[i][c])) {
-                            Optional<LayerDifference> layer = firstLayerDifference(mapped, sim.pass(x[i], z[i], i, Math.max(0, t)), folded.run(x[i], b));
+                        if (d > r.tolerance() * Math.max(1, Math.abs(ref[i][c]))
+                                || Float.isNaN(mine[c]) != Float.isNaN(ref[i][c])) {
+                            Optional<LayerDifference> layer = firstLayerDifference(
+                                    mapped, sim.pass(x[i], z[i], i, Math.max(0, t)), folded.run(x[i], b));
                             m = new OutputMismatch(where, c, mine[c], ref[i][c], layer, ties);
                         }
                     }
@@ -168,7 +213,8 @@ public final class VerificationService {
                         m = new ClassMismatch(where, Metrics.argmax(mine), Metrics.argmax(ref[i]));
                     }
                     if (m == null && r.layers()) {
-                        Optional<LayerDifference> diff = firstLayerDifference(mapped, sim.pass(x[i], z[i], i, Math.max(0, t)), folded.run(x[i], b));
+                        Optional<LayerDifference> diff = firstLayerDifference(
+                                mapped, sim.pass(x[i], z[i], i, Math.max(0, t)), folded.run(x[i], b));
                         if (diff.isPresent()) m = new LayerMismatch(where, diff.get());
                         else layerChecks++;
                     }
@@ -179,13 +225,22 @@ public final class VerificationService {
         return result(r, n, passes, maxDiff, bitCount, layerChecks, ties, null);
     }
 
-    private static Result result(Request r, int n, int passes, double maxDiff, int bits, int layerChecks, int ties, Mismatch m) {
-        return new Result(r.model(), n, passes, maxDiff, bits, r.layers() ? OptionalInt.of(layerChecks) : OptionalInt.empty(), ties,
+    private static Result result(
+            Request r, int n, int passes, double maxDiff, int bits, int layerChecks, int ties, Mismatch m) {
+        return new Result(
+                r.model(),
+                n,
+                passes,
+                maxDiff,
+                bits,
+                r.layers() ? OptionalInt.of(layerChecks) : OptionalInt.empty(),
+                ties,
                 Optional.ofNullable(m));
     }
 
     /** The first node whose value differs, with the channel and both numbers; empty if all agree. */
-    public static Optional<LayerDifference> firstLayerDifference(Graph g, Simulator.Trace sim, ReferenceInterpreter.Trace ref) {
+    public static Optional<LayerDifference> firstLayerDifference(
+            Graph g, Simulator.Trace sim, ReferenceInterpreter.Trace ref) {
         for (Node n : g.nodes()) {
             double[] a = sim.get(n.output().name()), b = ref.get(n.output().name());
             int per = n.output().shape().perChannel();

@@ -1,21 +1,17 @@
 package org.bnncim.cli;
 
-import org.bnncim.oracle.OrtReference;
-
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import org.bnncim.oracle.OnnxBuilder;
-import org.bnncim.cli.Cli;
-import org.bnncim.compiler.testing.Paths;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.bnncim.compiler.testing.Paths;
+import org.bnncim.oracle.OnnxBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input gets exit code 2 and exactly one line on stderr that names the file (and node), never a stack trace. */
 class BadInputTest {
@@ -60,15 +56,27 @@ class BadInputTest {
         assertEquals(2, Cli.run("frobnicate").code());
         assertOneLineError(Cli.run("inspect", "--format", "yaml", Paths.tfc().toString()), "--format");
         // the architecture options are shared by compile, run, eval and verify
-        assertOneLineError(Cli.run("compile", Paths.tfc().toString(), "-o", "unused", "--crossbar", "12"), "--crossbar");
-        assertOneLineError(Cli.run("verify", Paths.tfc().toString(), "--weight-encoding", "triple"), "--weight-encoding");
-        assertOneLineError(Cli.run("run", Paths.tfc().toString(), "--input", "x.npy", "--crossbar", "3x3", "--weight-encoding", "complementary"),
+        assertOneLineError(
+                Cli.run("compile", Paths.tfc().toString(), "-o", "unused", "--crossbar", "12"), "--crossbar");
+        assertOneLineError(
+                Cli.run("verify", Paths.tfc().toString(), "--weight-encoding", "triple"), "--weight-encoding");
+        assertOneLineError(
+                Cli.run(
+                        "run",
+                        Paths.tfc().toString(),
+                        "--input",
+                        "x.npy",
+                        "--crossbar",
+                        "3x3",
+                        "--weight-encoding",
+                        "complementary"),
                 "even number of columns");
     }
 
     /** x[N,4] -> Sign -> MatMul(W) -> Sign: a minimal binary layer to break in different ways. */
     private static OnnxBuilder layer(float[] w) {
-        return new OnnxBuilder("layer").opset(13)
+        return new OnnxBuilder("layer")
+                .opset(13)
                 .input("x", DataType.FLOAT, "N", 4)
                 .initializer("W", new int[] {4, 2}, w);
     }
@@ -77,9 +85,17 @@ class BadInputTest {
     void unknownOperatorNamesNodeAndDomain() {
         Path f = tmp.resolve("unknown.onnx");
         layer(new float[] {1, -1, 1, 1, -1, -1, 1, 1})
-                .node("Sign", "s").inputs("x").outputs("xb").end()
-                .node("FancyOp", "fancy_7").domain("com.example").inputs("xb").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 4).save(f);
+                .node("Sign", "s")
+                .inputs("x")
+                .outputs("xb")
+                .end()
+                .node("FancyOp", "fancy_7")
+                .domain("com.example")
+                .inputs("xb")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 4)
+                .save(f);
         assertOneLineError(Cli.run("inspect", f.toString()), "unknown.onnx", "fancy_7", "com.example::FancyOp");
     }
 
@@ -87,8 +103,12 @@ class BadInputTest {
     void unsupportedStandardOperator() {
         Path f = tmp.resolve("relu.onnx");
         layer(new float[] {1, -1, 1, 1, -1, -1, 1, 1})
-                .node("Relu", "relu_1").inputs("x").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 4).save(f);
+                .node("Relu", "relu_1")
+                .inputs("x")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 4)
+                .save(f);
         assertOneLineError(Cli.run("inspect", f.toString()), "relu_1", "Relu");
     }
 
@@ -100,10 +120,20 @@ class BadInputTest {
                 .initializer("scale", new int[0], 0.5f)
                 .initializer("zp", new int[0], 0f)
                 .initializer("bw", new int[0], 2f)
-                .node("Quant", "quant_act").domain("qonnx.custom_op.general").inputs("x", "scale", "zp", "bw")
-                .outputs("q").attr("signed", 1L).attr("narrow", 0L).attr("rounding_mode", "ROUND").end()
-                .node("MatMul", "mm").inputs("q", "W").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 2).save(f);
+                .node("Quant", "quant_act")
+                .domain("qonnx.custom_op.general")
+                .inputs("x", "scale", "zp", "bw")
+                .outputs("q")
+                .attr("signed", 1L)
+                .attr("narrow", 0L)
+                .attr("rounding_mode", "ROUND")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("q", "W")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .save(f);
         assertOneLineError(Cli.run("inspect", f.toString()), "quant_act", "multi-bit quantizer", "bitwidth 2");
     }
 
@@ -111,9 +141,16 @@ class BadInputTest {
     void nonBinaryWeightsOnABinaryLayer() {
         Path f = tmp.resolve("float-weights.onnx");
         layer(new float[] {1, -1, 0.37f, 1, -1, -1, 1, 1})
-                .node("Sign", "s").inputs("x").outputs("xb").end()
-                .node("MatMul", "dense_3").inputs("xb", "W").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 2).save(f);
+                .node("Sign", "s")
+                .inputs("x")
+                .outputs("xb")
+                .end()
+                .node("MatMul", "dense_3")
+                .inputs("xb", "W")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .save(f);
         assertOneLineError(Cli.run("inspect", f.toString()), "dense_3", "not bipolar", "0.37");
     }
 
@@ -128,7 +165,10 @@ class BadInputTest {
             assertEquals(10, y[0].length);
         }
         var model = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(bytes);
-        assertTrue(model.getGraph().getNodeList().stream().allMatch(n -> n.getDomain().isEmpty()), "standard ops only");
+        assertTrue(
+                model.getGraph().getNodeList().stream()
+                        .allMatch(n -> n.getDomain().isEmpty()),
+                "standard ops only");
         try (var files = Files.list(tmp)) {
             assertEquals(1, files.count(), "no temp file left behind");
         }

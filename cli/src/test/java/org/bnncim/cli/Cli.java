@@ -1,14 +1,11 @@
 package org.bnncim.cli;
 
-import org.bnncim.cli.Main;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
 /** Runs the CLI in-process, as a user would from the shell, and captures what it prints. */
 public final class Cli {
-    private Cli() {
-    }
+    private Cli() {}
 
     public record Result(int code, String out, String err) {
         @Override

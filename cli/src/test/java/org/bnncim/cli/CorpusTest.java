@@ -1,15 +1,13 @@
 package org.bnncim.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
-import org.bnncim.oracle.OnnxBuilder;
-import org.bnncim.cli.Cli;
-import org.bnncim.compiler.testing.Paths;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bnncim.compiler.testing.Paths;
+import org.bnncim.oracle.OnnxBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Malformed and hostile models, each compiled through the CLI: exit code 2, one line on stderr naming the
@@ -33,15 +31,28 @@ class CorpusTest {
 
     /** x[N,4] -> Sign -> MatMul(W 4x2) -> Sign: the healthy base most cases break one way. */
     private static OnnxBuilder base(float... w) {
-        return new OnnxBuilder("base").opset(13).input("x", DataType.FLOAT, "N", 4)
+        return new OnnxBuilder("base")
+                .opset(13)
+                .input("x", DataType.FLOAT, "N", 4)
                 .initializer("W", new int[] {4, 2}, w.length == 0 ? new float[] {1, -1, 1, 1, -1, -1, 1, 1} : w);
     }
 
     private static byte[] layer(OnnxBuilder b) {
-        return b.node("Sign", "s0").inputs("x").outputs("a").end()
-                .node("MatMul", "mm").inputs("a", "W").outputs("h").end()
-                .node("Sign", "s1").inputs("h").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 2).build().toByteArray();
+        return b.node("Sign", "s0")
+                .inputs("x")
+                .outputs("a")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("a", "W")
+                .outputs("h")
+                .end()
+                .node("Sign", "s1")
+                .inputs("h")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build()
+                .toByteArray();
     }
 
     private static OnnxMl.ModelProto parse(byte[] b) throws Exception {
@@ -68,50 +79,165 @@ class CorpusTest {
         neg.getGraphBuilder().getInitializerBuilder(0).setDims(0, -4);
         c.put("negative-dim", new Object[] {neg.build().toByteArray(), "negative dimension"});
         OnnxMl.ModelProto.Builder zero = parse(layer(base())).toBuilder();
-        zero.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(1).setDimValue(0);
+        zero.getGraphBuilder()
+                .getInputBuilder(0)
+                .getTypeBuilder()
+                .getTensorTypeBuilder()
+                .getShapeBuilder()
+                .getDimBuilder(1)
+                .setDimValue(0);
         c.put("zero-dim-input", new Object[] {zero.build().toByteArray(), "input 'x'"});
-        c.put("cycle", new Object[] {base().node("Sign", "s1").inputs("b").outputs("a").end()
-                .node("Sign", "s2").inputs("a").outputs("b").end().output("b", DataType.FLOAT, "N", 4).build().toByteArray(), "cycle"});
-        c.put("undefined-value", new Object[] {base().node("MatMul", "mm").inputs("ghost", "W").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 2).build().toByteArray(), "mm", "ghost"});
+        c.put("cycle", new Object[] {
+            base().node("Sign", "s1")
+                    .inputs("b")
+                    .outputs("a")
+                    .end()
+                    .node("Sign", "s2")
+                    .inputs("a")
+                    .outputs("b")
+                    .end()
+                    .output("b", DataType.FLOAT, "N", 4)
+                    .build()
+                    .toByteArray(),
+            "cycle"
+        });
+        c.put("undefined-value", new Object[] {
+            base().node("MatMul", "mm")
+                    .inputs("ghost", "W")
+                    .outputs("y")
+                    .end()
+                    .output("y", DataType.FLOAT, "N", 2)
+                    .build()
+                    .toByteArray(),
+            "mm",
+            "ghost"
+        });
         OnnxMl.ModelProto.Builder missing = parse(layer(base())).toBuilder();
         missing.getGraphBuilder().clearInitializer();
         c.put("missing-initializer", new Object[] {missing.build().toByteArray(), "mm", "'W'"});
         OnnxMl.ModelProto.Builder dtype = parse(layer(base())).toBuilder();
-        dtype.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().setElemType(DataType.INT32.getNumber());
+        dtype.getGraphBuilder()
+                .getInputBuilder(0)
+                .getTypeBuilder()
+                .getTensorTypeBuilder()
+                .setElemType(DataType.INT32.getNumber());
         c.put("wrong-dtype", new Object[] {dtype.build().toByteArray(), "INT32"});
         OnnxMl.ModelProto.Builder strDtype = parse(layer(base())).toBuilder();
         strDtype.getGraphBuilder().getInitializerBuilder(0).setDataType(DataType.STRING.getNumber());
         c.put("string-weights", new Object[] {strDtype.build().toByteArray(), "STRING"});
-        c.put("unknown-op", new Object[] {base().node("Frobnicate", "f1").inputs("x").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 4).build().toByteArray(), "f1", "Frobnicate"});
-        c.put("unknown-domain", new Object[] {base().node("Sign", "s9").domain("com.evil").inputs("x").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 4).build().toByteArray(), "s9", "com.evil"});
+        c.put("unknown-op", new Object[] {
+            base().node("Frobnicate", "f1")
+                    .inputs("x")
+                    .outputs("y")
+                    .end()
+                    .output("y", DataType.FLOAT, "N", 4)
+                    .build()
+                    .toByteArray(),
+            "f1",
+            "Frobnicate"
+        });
+        c.put("unknown-domain", new Object[] {
+            base().node("Sign", "s9")
+                    .domain("com.evil")
+                    .inputs("x")
+                    .outputs("y")
+                    .end()
+                    .output("y", DataType.FLOAT, "N", 4)
+                    .build()
+                    .toByteArray(),
+            "s9",
+            "com.evil"
+        });
         c.put("non-binary-weights", new Object[] {layer(base(1, -1, 0.5f, 1, -1, -1, 1, 1)), "mm", "not bipolar"});
-        c.put("multi-bit-quant", new Object[] {base().opset("qonnx.custom_op.general", 1)
-                .initializer("sc", new int[0], 1f).initializer("zp", new int[0], 0f).initializer("bw", new int[0], 4f)
-                .node("Quant", "q4").domain("qonnx.custom_op.general").inputs("x", "sc", "zp", "bw").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 4).build().toByteArray(), "q4", "bitwidth 4"});
-        c.put("multi-threshold", new Object[] {base().opset("qonnx.custom_op.general", 1)
-                .initializer("th", new int[] {4, 3}, new float[12])
-                .node("MultiThreshold", "mt").domain("qonnx.custom_op.general").inputs("x", "th").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 4).build().toByteArray(), "mt", "3 thresholds per channel"});
-        c.put("control-flow", new Object[] {base().node("Loop", "loop1").inputs("x").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 4).build().toByteArray(), "loop1", "control flow"});
+        c.put("multi-bit-quant", new Object[] {
+            base().opset("qonnx.custom_op.general", 1)
+                    .initializer("sc", new int[0], 1f)
+                    .initializer("zp", new int[0], 0f)
+                    .initializer("bw", new int[0], 4f)
+                    .node("Quant", "q4")
+                    .domain("qonnx.custom_op.general")
+                    .inputs("x", "sc", "zp", "bw")
+                    .outputs("y")
+                    .end()
+                    .output("y", DataType.FLOAT, "N", 4)
+                    .build()
+                    .toByteArray(),
+            "q4",
+            "bitwidth 4"
+        });
+        c.put("multi-threshold", new Object[] {
+            base().opset("qonnx.custom_op.general", 1)
+                    .initializer("th", new int[] {4, 3}, new float[12])
+                    .node("MultiThreshold", "mt")
+                    .domain("qonnx.custom_op.general")
+                    .inputs("x", "th")
+                    .outputs("y")
+                    .end()
+                    .output("y", DataType.FLOAT, "N", 4)
+                    .build()
+                    .toByteArray(),
+            "mt",
+            "3 thresholds per channel"
+        });
+        c.put("control-flow", new Object[] {
+            base().node("Loop", "loop1")
+                    .inputs("x")
+                    .outputs("y")
+                    .end()
+                    .output("y", DataType.FLOAT, "N", 4)
+                    .build()
+                    .toByteArray(),
+            "loop1",
+            "control flow"
+        });
         OnnxMl.ModelProto.Builder ext = parse(layer(base())).toBuilder();
-        ext.getGraphBuilder().getInitializerBuilder(0).clearRawData()
+        ext.getGraphBuilder()
+                .getInitializerBuilder(0)
+                .clearRawData()
                 .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
-                .addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("../../../../etc/passwd"));
+                .addExternalData(OnnxMl.StringStringEntryProto.newBuilder()
+                        .setKey("location")
+                        .setValue("../../../../etc/passwd"));
         c.put("external-traversal", new Object[] {ext.build().toByteArray(), "outside the model's folder"});
         c.put("declared-1GB-raw-data", new Object[] {declaredHugeRawData(), "not a valid ONNX model"});
-        c.put("transpose-bad-perm", new Object[] {base().node("Transpose", "tp").inputs("W").outputs("Wt").attrInts("perm", 0, 1 << 20).end()
-                .node("Sign", "s0").inputs("x").outputs("a").end()
-                .node("MatMul", "mm").inputs("a", "Wt").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 2).build().toByteArray(), "tp", "not a permutation"});
-        c.put("concat-bad-axis", new Object[] {base().initializerInt64("s1", new int[] {1}, 1).initializerInt64("s2", new int[] {1}, -1)
-                .node("Concat", "cat").inputs("s1", "s2").outputs("shape").attr("axis", 3L).end()
-                .node("Reshape", "rs").inputs("x", "shape").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 4).build().toByteArray(), "cat", "axis"});
+        c.put("transpose-bad-perm", new Object[] {
+            base().node("Transpose", "tp")
+                    .inputs("W")
+                    .outputs("Wt")
+                    .attrInts("perm", 0, 1 << 20)
+                    .end()
+                    .node("Sign", "s0")
+                    .inputs("x")
+                    .outputs("a")
+                    .end()
+                    .node("MatMul", "mm")
+                    .inputs("a", "Wt")
+                    .outputs("y")
+                    .end()
+                    .output("y", DataType.FLOAT, "N", 2)
+                    .build()
+                    .toByteArray(),
+            "tp",
+            "not a permutation"
+        });
+        c.put("concat-bad-axis", new Object[] {
+            base().initializerInt64("s1", new int[] {1}, 1)
+                    .initializerInt64("s2", new int[] {1}, -1)
+                    .node("Concat", "cat")
+                    .inputs("s1", "s2")
+                    .outputs("shape")
+                    .attr("axis", 3L)
+                    .end()
+                    .node("Reshape", "rs")
+                    .inputs("x", "shape")
+                    .outputs("y")
+                    .end()
+                    .output("y", DataType.FLOAT, "N", 4)
+                    .build()
+                    .toByteArray(),
+            "cat",
+            "axis"
+        });
         c.put("too-big-for-chip", new Object[] {tfc, "too-big-for-chip", "needs 1844 crossbars", "--chips 4"});
         return c;
     }
@@ -163,9 +289,13 @@ class CorpusTest {
             String err = r.err().strip();
             assertFalse(err.contains("\n"), name + ": one line only: " + err);
             assertTrue(err.startsWith("bnncim: "), name + ": " + err);
-            assertFalse(err.contains("Exception") || err.contains("\tat ") || err.contains("internal error"), name + ": " + err);
+            assertFalse(
+                    err.contains("Exception") || err.contains("\tat ") || err.contains("internal error"),
+                    name + ": " + err);
             for (int i = 1; i < e.getValue().length; i++) {
-                assertTrue(err.contains((String) e.getValue()[i]), name + ": '" + e.getValue()[i] + "' missing from: " + err);
+                assertTrue(
+                        err.contains((String) e.getValue()[i]),
+                        name + ": '" + e.getValue()[i] + "' missing from: " + err);
             }
             assertFalse(Files.exists(out), name + ": no output folder may be left behind");
             try (var files = Files.list(dir)) {
@@ -182,7 +312,9 @@ class CorpusTest {
         Files.write(bad, layer(base(1, -1, 0.5f, 1, -1, -1, 1, 1)));
         assertEquals(2, Cli.run("compile", bad.toString(), "-o", out.toString()).code());
         try (var files = Files.list(out)) {
-            assertEquals(List.of("keep.txt"), files.map(p -> p.getFileName().toString()).toList());
+            assertEquals(
+                    List.of("keep.txt"),
+                    files.map(p -> p.getFileName().toString()).toList());
         }
     }
 }

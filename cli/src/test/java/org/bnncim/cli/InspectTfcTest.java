@@ -1,16 +1,14 @@
 package org.bnncim.cli;
 
-import org.bnncim.cli.Cli;
-import org.bnncim.compiler.testing.Paths;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bnncim.compiler.testing.Paths;
+import org.junit.jupiter.api.Test;
 
 /** Acceptance 1 of the foundation issue: the IR of the third-party TFC w1a1 model, as `bnncim inspect` prints it. */
 class InspectTfcTest {
@@ -28,11 +26,33 @@ class InspectTfcTest {
                 ops.add(m.group(2));
             }
         }
-        assertEquals(List.of("reshape", "input_binarize",
-                "binary_dense", "threshold", "binary_dense", "threshold", "binary_dense", "threshold",
-                "binary_dense", "affine"), ops, r.out());
-        assertEquals(List.of("f32[784]", "bipolar[784]", "i32[64]", "bipolar[64]", "i32[64]", "bipolar[64]",
-                "i32[64]", "bipolar[64]", "i32[10]", "f32[10]"), types);
+        assertEquals(
+                List.of(
+                        "reshape",
+                        "input_binarize",
+                        "binary_dense",
+                        "threshold",
+                        "binary_dense",
+                        "threshold",
+                        "binary_dense",
+                        "threshold",
+                        "binary_dense",
+                        "affine"),
+                ops,
+                r.out());
+        assertEquals(
+                List.of(
+                        "f32[784]",
+                        "bipolar[784]",
+                        "i32[64]",
+                        "bipolar[64]",
+                        "i32[64]",
+                        "bipolar[64]",
+                        "i32[64]",
+                        "bipolar[64]",
+                        "i32[10]",
+                        "f32[10]"),
+                types);
         assertTrue(r.out().contains("weights=784x64"), r.out());
         assertTrue(r.out().contains("weights=64x10"), r.out());
         assertTrue(r.out().contains("+1 when x >= 0.5"), "Mul 2, Sub 1, BipolarQuant is x >= 0.5:\n" + r.out());

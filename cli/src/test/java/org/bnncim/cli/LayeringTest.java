@@ -89,7 +89,9 @@ class LayeringTest {
             assertEquals(s.module(), moduleOf(s.pkg()), "package " + s.pkg() + " lives in module " + s.module());
             for (String imp : s.imports()) {
                 String target = moduleOf(imp);
-                if (target != null && !target.equals(s.module()) && !ALLOWED.get(s.module()).contains(target)) {
+                if (target != null
+                        && !target.equals(s.module())
+                        && !ALLOWED.get(s.module()).contains(target)) {
                     wrong.add(s.pkg() + " -> " + imp);
                 }
             }
@@ -104,7 +106,8 @@ class LayeringTest {
             Set<String> out = edges.computeIfAbsent(s.pkg(), k -> new TreeSet<>());
             for (String imp : s.imports()) if (!imp.equals(s.pkg())) out.add(imp);
         }
-        List<List<String>> cycles = stronglyConnected(edges).stream().filter(c -> c.size() > 1).toList();
+        List<List<String>> cycles =
+                stronglyConnected(edges).stream().filter(c -> c.size() > 1).toList();
         assertTrue(cycles.isEmpty(), "package cycles: " + cycles);
     }
 
@@ -164,7 +167,9 @@ class LayeringTest {
     @Test
     void theCycleFinderFindsACycle() {
         Map<String, Set<String>> g = Map.of("a", Set.of("b"), "b", Set.of("c"), "c", Set.of("a"), "d", Set.of("a"));
-        List<List<String>> c = stronglyConnected(new TreeMap<>(g)).stream().filter(x -> x.size() > 1).toList();
+        List<List<String>> c = stronglyConnected(new TreeMap<>(g)).stream()
+                .filter(x -> x.size() > 1)
+                .toList();
         assertEquals(1, c.size());
         assertEquals(Set.of("a", "b", "c"), new TreeSet<>(c.get(0)));
     }

@@ -1,19 +1,17 @@
 package org.bnncim.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
-import org.bnncim.cli.Cli;
-import org.bnncim.compiler.testing.Paths;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bnncim.compiler.testing.Paths;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RegressTest {
     @TempDir
@@ -79,8 +77,14 @@ class RegressTest {
         Cli.Result bad = Cli.run("regress", dir.toString(), "--junit", junit.toString());
         assertEquals(1, bad.code(), bad.toString());
         assertTrue(bad.out().contains("mlp-sd@128x128"), bad.out());
-        assertTrue(bad.out().lines().anyMatch(l -> l.contains("program_sha256") && l.contains("REGRESSION")), bad.out());
-        assertTrue(bad.out().lines().anyMatch(l -> l.contains("energy_pj") || l.contains("predictions") || l.contains("program_sha256")), bad.out());
+        assertTrue(
+                bad.out().lines().anyMatch(l -> l.contains("program_sha256") && l.contains("REGRESSION")), bad.out());
+        assertTrue(
+                bad.out()
+                        .lines()
+                        .anyMatch(l ->
+                                l.contains("energy_pj") || l.contains("predictions") || l.contains("program_sha256")),
+                bad.out());
         String xml = Files.readString(junit);
         assertTrue(xml.contains("<failure message=\"program_sha256"), xml);
 
@@ -103,7 +107,13 @@ class RegressTest {
         Files.writeString(base, tampered);
         Cli.Result r = Cli.run("regress", dir.toString());
         assertEquals(1, r.code(), r.toString());
-        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("mlp-sd@128x128") && l.contains("crossbars_used") && l.contains("REGRESSION")
-                && l.contains("-1")), r.out());
+        assertTrue(
+                r.out()
+                        .lines()
+                        .anyMatch(l -> l.startsWith("mlp-sd@128x128")
+                                && l.contains("crossbars_used")
+                                && l.contains("REGRESSION")
+                                && l.contains("-1")),
+                r.out());
     }
 }

@@ -1,8 +1,14 @@
 package org.bnncim.cli;
 
-import org.bnncim.io.Npy;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.Set;
 import org.bnncim.backends.sim.Faults;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.backends.sim.Simulator;
@@ -10,23 +16,13 @@ import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.driver.Compiler;
 import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.compiler.frontend.ScaleDropoutAgainstOrtTest;
-import org.bnncim.oracle.OnnxBuilder;
-import org.bnncim.cli.Cli;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.interp.ReferenceInterpreter;
+import org.bnncim.oracle.OnnxBuilder;
 import org.bnncim.verify.VerificationService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Random;
-import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SimulatorCliTest {
     @TempDir
@@ -47,15 +43,29 @@ class SimulatorCliTest {
         // Sign(x) of 4 inputs, then a 4x1 layer of +1s whose popcount is 0 for two +1 and two -1 inputs:
         // the chip says sign(0) = +1, ONNX Runtime says 0
         Path m = tmp.resolve("tie.onnx");
-        new OnnxBuilder("tie").opset(13)
+        new OnnxBuilder("tie")
+                .opset(13)
                 .input("x", DataType.FLOAT, "N", 4)
                 .initializer("w", new int[] {4, 1}, 1, 1, 1, 1)
                 .initializer("k", new int[] {1}, 3f)
-                .node("Sign", "s0").inputs("x").outputs("a").end()
-                .node("MatMul", "mm").inputs("a", "w").outputs("h").end()
-                .node("Sign", "s1").inputs("h").outputs("y").end()
-                .node("Mul", "out").inputs("y", "k").outputs("logits").end()
-                .output("logits", DataType.FLOAT, "N", 1).save(m);
+                .node("Sign", "s0")
+                .inputs("x")
+                .outputs("a")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("a", "w")
+                .outputs("h")
+                .end()
+                .node("Sign", "s1")
+                .inputs("h")
+                .outputs("y")
+                .end()
+                .node("Mul", "out")
+                .inputs("y", "k")
+                .outputs("logits")
+                .end()
+                .output("logits", DataType.FLOAT, "N", 1)
+                .save(m);
         Path x = tmp.resolve("x.npy");
         org.bnncim.io.Npy.write(x, org.bnncim.io.Npy.NpyArray.ofFloat(new int[] {1, 4}, new float[] {1, -1, 1, -1}));
         Cli.Result r = Cli.run("verify", m.toString(), "--input", x.toString());
@@ -66,45 +76,97 @@ class SimulatorCliTest {
 
     @Test
     void aDivergenceIsNamedByLayerAndChannel() {
-        var c = Compiler.compile(OnnxImporter.importFile(Paths.tfc(), OnnxImporter.Options.DEFAULT),
-                new Compiler.Options(OnnxImporter.Options.DEFAULT, ArchitectureLoader.defaults(), 1, Set.of()), s -> { });
+        var c = Compiler.compile(
+                OnnxImporter.importFile(Paths.tfc(), OnnxImporter.Options.DEFAULT),
+                new Compiler.Options(OnnxImporter.Options.DEFAULT, ArchitectureLoader.defaults(), 1, Set.of()),
+                s -> {});
         Graph g = c.graph();
         Simulator faulty = new Simulator(Program.of(c.mapped()), new Faults(0.3, 0, 0), 1);
         float[] x = new float[784];
         for (int i = 0; i < x.length; i++) x[i] = (i % 7) / 7f;
-        String d = VerificationService.firstLayerDifference(g, faulty.pass(x, null, 0, 0), new ReferenceInterpreter(g).run(x, null))
-                .orElseThrow().toString();
+        String d = VerificationService.firstLayerDifference(
+                        g, faulty.pass(x, null, 0, 0), new ReferenceInterpreter(g).run(x, null))
+                .orElseThrow()
+                .toString();
         assertTrue(d.startsWith("MatMul_16 (binary_dense) channel "), d);
     }
 
     @Test
     void runIsByteIdenticalWhateverTheThreadCount() throws Exception {
         Path out = tmp.resolve("out");
-        assertEquals(0, Cli.run("compile", Paths.tfc().toString(), "-o", out.toString()).code());
+        assertEquals(
+                0,
+                Cli.run("compile", Paths.tfc().toString(), "-o", out.toString()).code());
         assertTrue(Files.exists(out.resolve("program.bnc")) && Files.exists(out.resolve("program.txt")));
         Path in = Paths.testdata("mnist/test-1000-images.npy");
         Path y1 = tmp.resolve("y1.npy"), y4 = tmp.resolve("y4.npy");
-        Cli.Result a = Cli.run("run", out.toString(), "--input", in.toString(), "--threads", "1", "-o", y1.toString(), "--faults", "read-flip=0.001");
-        Cli.Result b = Cli.run("run", out.toString(), "--input", in.toString(), "--threads", "4", "-o", y4.toString(), "--faults", "read-flip=0.001");
+        Cli.Result a = Cli.run(
+                "run",
+                out.toString(),
+                "--input",
+                in.toString(),
+                "--threads",
+                "1",
+                "-o",
+                y1.toString(),
+                "--faults",
+                "read-flip=0.001");
+        Cli.Result b = Cli.run(
+                "run",
+                out.toString(),
+                "--input",
+                in.toString(),
+                "--threads",
+                "4",
+                "-o",
+                y4.toString(),
+                "--faults",
+                "read-flip=0.001");
         assertEquals(0, a.code(), a.toString());
         assertEquals(a.out(), b.out());
         assertArrayEquals(Files.readAllBytes(y1), Files.readAllBytes(y4));
-        assertTrue(a.out().startsWith("0: class 7"), "the first MNIST test digit is a 7: " + a.out().lines().findFirst().orElse(""));
+        assertTrue(
+                a.out().startsWith("0: class 7"),
+                "the first MNIST test digit is a 7: "
+                        + a.out().lines().findFirst().orElse(""));
     }
 
     @Test
     void evalReportsAccuracyAndOodAuroc() {
-        Cli.Result r = Cli.run("eval", Paths.tfc().toString(), "--dataset", Paths.testdata("mnist").toString(),
-                "--ood", Paths.testdata("ood").toString(), "--limit", "300");
+        Cli.Result r = Cli.run(
+                "eval",
+                Paths.tfc().toString(),
+                "--dataset",
+                Paths.testdata("mnist").toString(),
+                "--ood",
+                Paths.testdata("ood").toString(),
+                "--limit",
+                "300");
         assertEquals(2, r.code(), "the ood folder holds several *images.npy: ambiguous -> " + r);
-        Cli.Result ok = Cli.run("eval", Paths.tfc().toString(), "--dataset", Paths.testdata("mnist").toString(), "--limit", "300",
-                "--ood", Paths.testdata("ood/noise-200-images.npy").toString());
+        Cli.Result ok = Cli.run(
+                "eval",
+                Paths.tfc().toString(),
+                "--dataset",
+                Paths.testdata("mnist").toString(),
+                "--limit",
+                "300",
+                "--ood",
+                Paths.testdata("ood/noise-200-images.npy").toString());
         assertEquals(0, ok.code(), ok.toString());
         assertTrue(ok.out().contains("accuracy   0.9"), ok.out());
         assertTrue(ok.out().contains("ood_auroc  "), ok.out());
-        Cli.Result interp = Cli.run("eval", Paths.tfc().toString(), "--dataset", Paths.testdata("mnist").toString(), "--limit", "300",
-                "--engine", "interp");
-        assertEquals(ok.out().lines().filter(l -> l.startsWith("accuracy")).findFirst(),
-                interp.out().lines().filter(l -> l.startsWith("accuracy")).findFirst(), "simulator and interpreter agree");
+        Cli.Result interp = Cli.run(
+                "eval",
+                Paths.tfc().toString(),
+                "--dataset",
+                Paths.testdata("mnist").toString(),
+                "--limit",
+                "300",
+                "--engine",
+                "interp");
+        assertEquals(
+                ok.out().lines().filter(l -> l.startsWith("accuracy")).findFirst(),
+                interp.out().lines().filter(l -> l.startsWith("accuracy")).findFirst(),
+                "simulator and interpreter agree");
     }
 }

@@ -1,33 +1,30 @@
 package org.bnncim.cli;
 
-import org.bnncim.compiler.mapping.MappingTest;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.bnncim.compiler.arch.ArchitectureLoader;
-import org.bnncim.compiler.cost.CostReport;
-import org.bnncim.compiler.driver.Compiler;
-import org.bnncim.compiler.frontend.OnnxImporter;
-import org.bnncim.compiler.frontend.ScaleDropoutAgainstOrtTest;
-import org.bnncim.oracle.OnnxBuilder;
-import org.bnncim.compiler.report.ReportJson;
-import org.bnncim.cli.Cli;
-import org.bnncim.compiler.testing.Paths;
-import org.bnncim.ir.arch.Architecture;
-import org.bnncim.ir.mapping.StochasticUnit;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.compiler.frontend.ScaleDropoutAgainstOrtTest;
+import org.bnncim.compiler.mapping.MappingTest;
+import org.bnncim.compiler.report.ReportJson;
+import org.bnncim.compiler.testing.Paths;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.StochasticUnit;
+import org.bnncim.oracle.OnnxBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StochasticUnitAndCostTest {
     @TempDir
@@ -35,7 +32,7 @@ class StochasticUnitAndCostTest {
 
     private static Compiler.Compiled compile(OnnxMl.ModelProto m, boolean mcDropout, Architecture a) {
         var g = OnnxImporter.importModel(m, m.getGraph().getName(), new OnnxImporter.Options(mcDropout, false, 255));
-        return Compiler.compile(g, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 10, Set.of()), s -> { });
+        return Compiler.compile(g, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 10, Set.of()), s -> {});
     }
 
     @Test
@@ -44,8 +41,12 @@ class StochasticUnitAndCostTest {
         StochasticUnit u = c.mapped().mapping().stochastic();
         assertEquals(StochasticUnit.Kind.SCALE_DROPOUT, u.kind());
         assertEquals(1, u.units());
-        assertEquals(List.of(0, 1), u.schedule().stream().map(StochasticUnit.Entry::bit).toList());
-        assertEquals(List.of("mm1", "mm2"), u.schedule().stream().map(StochasticUnit.Entry::layer).toList());
+        assertEquals(
+                List.of(0, 1),
+                u.schedule().stream().map(StochasticUnit.Entry::bit).toList());
+        assertEquals(
+                List.of("mm1", "mm2"),
+                u.schedule().stream().map(StochasticUnit.Entry::layer).toList());
         assertEquals(0.3f, u.schedule().get(0).p());
         CostReport r = c.report();
         assertEquals(1, r.stochasticUnits());
@@ -73,7 +74,8 @@ class StochasticUnitAndCostTest {
         float[] w1 = new float[30], w2 = new float[15];
         for (int i = 0; i < w1.length; i++) w1[i] = r.nextBoolean() ? 1 : -1;
         for (int i = 0; i < w2.length; i++) w2[i] = r.nextBoolean() ? 1 : -1;
-        return new OnnxBuilder("mcd").opset(13)
+        return new OnnxBuilder("mcd")
+                .opset(13)
                 .input("x", DataType.FLOAT, "N", 6)
                 .initializer("w1", new int[] {6, 5}, w1)
                 .initializer("w2", new int[] {5, 3}, w2)
@@ -82,13 +84,32 @@ class StochasticUnitAndCostTest {
                 .initializer("m", new int[] {5}, 0, 0, 1, 0, 0)
                 .initializer("v", new int[] {5}, 1, 1, 1, 2, 1)
                 .initializer("ratio", new int[0], 0.25f)
-                .node("Sign", "s0").inputs("x").outputs("a").end()
-                .node("MatMul", "mm1").inputs("a", "w1").outputs("h").end()
-                .node("BatchNormalization", "bn").inputs("h", "g", "b", "m", "v").outputs("hb").end()
-                .node("Sign", "s1").inputs("hb").outputs("y").end()
-                .node("Dropout", "drop").inputs("y", "ratio").outputs("yd").end()
-                .node("MatMul", "mm2").inputs("yd", "w2").outputs("logits").end()
-                .output("logits", DataType.FLOAT, "N", 3).build();
+                .node("Sign", "s0")
+                .inputs("x")
+                .outputs("a")
+                .end()
+                .node("MatMul", "mm1")
+                .inputs("a", "w1")
+                .outputs("h")
+                .end()
+                .node("BatchNormalization", "bn")
+                .inputs("h", "g", "b", "m", "v")
+                .outputs("hb")
+                .end()
+                .node("Sign", "s1")
+                .inputs("hb")
+                .outputs("y")
+                .end()
+                .node("Dropout", "drop")
+                .inputs("y", "ratio")
+                .outputs("yd")
+                .end()
+                .node("MatMul", "mm2")
+                .inputs("yd", "w2")
+                .outputs("logits")
+                .end()
+                .output("logits", DataType.FLOAT, "N", 3)
+                .build();
     }
 
     @Test
@@ -96,7 +117,9 @@ class StochasticUnitAndCostTest {
         var plain = compile(mcDropoutModel(), false, ArchitectureLoader.defaults());
         assertEquals(0, plain.report().stochasticUnits(), "without --mc-dropout, Dropout is the inference identity");
         var mc = compile(mcDropoutModel(), true, ArchitectureLoader.defaults());
-        assertEquals(StochasticUnit.Kind.MC_DROPOUT, mc.mapped().mapping().stochastic().kind());
+        assertEquals(
+                StochasticUnit.Kind.MC_DROPOUT,
+                mc.mapped().mapping().stochastic().kind());
         assertEquals(5, mc.report().stochasticUnits());
         assertEquals(5, mc.report().baselineStochasticUnits());
     }
@@ -104,21 +127,64 @@ class StochasticUnitAndCostTest {
     @Test
     void energyOfOneDenseLayerWorkedOutByHand() {
         // one 6x5 binary layer then threshold: 1 piece, no adder-tree adds, 5 comparators
-        OnnxMl.ModelProto m = new OnnxBuilder("one").opset(13)
+        OnnxMl.ModelProto m = new OnnxBuilder("one")
+                .opset(13)
                 .input("x", DataType.FLOAT, "N", 6)
-                .initializer("w", new int[] {6, 5}, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1)
-                .node("Sign", "s0").inputs("x").outputs("a").end()
-                .node("MatMul", "mm").inputs("a", "w").outputs("h").end()
-                .node("Sign", "s1").inputs("h").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 5).build();
+                .initializer(
+                        "w",
+                        new int[] {6, 5},
+                        1,
+                        1,
+                        1,
+                        1,
+                        1,
+                        -1,
+                        -1,
+                        -1,
+                        -1,
+                        -1,
+                        1,
+                        1,
+                        1,
+                        1,
+                        1,
+                        -1,
+                        -1,
+                        -1,
+                        -1,
+                        -1,
+                        1,
+                        1,
+                        1,
+                        1,
+                        1,
+                        -1,
+                        -1,
+                        -1,
+                        -1,
+                        -1)
+                .node("Sign", "s0")
+                .inputs("x")
+                .outputs("a")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("a", "w")
+                .outputs("h")
+                .end()
+                .node("Sign", "s1")
+                .inputs("h")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 5)
+                .build();
         Architecture a = ArchitectureLoader.defaults().withCrossbar(64, 64);
         var e = a.energy();
         CostReport r = compile(m, false, a).report();
         var l = r.layers().get(0);
-        double cells = 6 * 5 * 2 * e.cellRead();      // complementary: two cells per weight
+        double cells = 6 * 5 * 2 * e.cellRead(); // complementary: two cells per weight
         double sense = 5 * e.senseAmp();
         double thresholds = 5 * e.threshold();
-        double buffers = (6 + 5) * e.bufferPerBit();  // 6 input bits read, 5 output bits written
+        double buffers = (6 + 5) * e.bufferPerBit(); // 6 input bits read, 5 output bits written
         assertEquals(cells + sense + thresholds + buffers, l.energyPj(), 1e-12);
         assertEquals(a.latency().crossbarRead() + a.latency().threshold(), l.latencyNs(), 1e-12);
         assertEquals(1, r.crossbarsUsed());
@@ -133,24 +199,43 @@ class StochasticUnitAndCostTest {
         Cli.Result res = Cli.run("compile", Paths.tfc().toString(), "-o", out.toString(), "--crossbar", "64x64");
         assertEquals(0, res.code(), res.toString());
         JsonNode j = new ObjectMapper().readTree(Files.readString(out.resolve("report.json")));
-        for (String k : List.of("model", "crossbar", "crossbars_used", "crossbars_lower_bound", "stochastic_units", "layers",
-                "totals", "baseline_mc_dropout")) {
+        for (String k : List.of(
+                "model",
+                "crossbar",
+                "crossbars_used",
+                "crossbars_lower_bound",
+                "stochastic_units",
+                "layers",
+                "totals",
+                "baseline_mc_dropout")) {
             assertTrue(j.has(k), k);
         }
         assertEquals(64, j.get("crossbar").get("rows").asInt());
         assertEquals(64, j.get("crossbar").get("cols").asInt());
         for (JsonNode l : j.get("layers")) {
-            for (String k : List.of("name", "kind", "k", "n", "row_tiles", "col_tiles", "crossbars", "utilization",
-                    "scale_dropout", "energy_pj", "latency_ns")) {
+            for (String k : List.of(
+                    "name",
+                    "kind",
+                    "k",
+                    "n",
+                    "row_tiles",
+                    "col_tiles",
+                    "crossbars",
+                    "utilization",
+                    "scale_dropout",
+                    "energy_pj",
+                    "latency_ns")) {
                 assertTrue(l.has(k), "layer field " + k);
             }
         }
         assertEquals(4, j.get("layers").size());
         for (String mode : List.of("deterministic", "mc")) {
             JsonNode t = j.get("totals").get(mode);
-            for (String k : List.of("energy_pj", "latency_ns", "area_mm2", "samples")) assertTrue(t.has(k), mode + "." + k);
+            for (String k : List.of("energy_pj", "latency_ns", "area_mm2", "samples"))
+                assertTrue(t.has(k), mode + "." + k);
         }
-        for (String k : List.of("energy_pj", "latency_ns", "area_mm2")) assertTrue(j.get("baseline_mc_dropout").has(k), k);
+        for (String k : List.of("energy_pj", "latency_ns", "area_mm2"))
+            assertTrue(j.get("baseline_mc_dropout").has(k), k);
         assertTrue(Files.exists(out.resolve("report.txt")) && Files.exists(out.resolve("report.html")));
         // same model + options -> byte-identical reports
         Path again = tmp.resolve("again");
@@ -158,14 +243,22 @@ class StochasticUnitAndCostTest {
         for (String f : List.of("report.txt", "report.json", "report.html")) {
             assertEquals(Files.readString(out.resolve(f)), Files.readString(again.resolve(f)), f);
         }
-        assertEquals(ReportJson.render(MappingTest.compile(Paths.tfc(), ArchitectureLoader.defaults().withCrossbar(64, 64)).report()),
+        assertEquals(
+                ReportJson.render(MappingTest.compile(
+                                Paths.tfc(), ArchitectureLoader.defaults().withCrossbar(64, 64))
+                        .report()),
                 Files.readString(out.resolve("report.json")));
     }
 
     @Test
     void printAfterEveryMappingPass() {
-        Cli.Result r = Cli.run("compile", Paths.tfc().toString(), "-o", tmp.resolve("p").toString(),
-                "--print-after", "fold-thresholds,pack-place");
+        Cli.Result r = Cli.run(
+                "compile",
+                Paths.tfc().toString(),
+                "-o",
+                tmp.resolve("p").toString(),
+                "--print-after",
+                "fold-thresholds,pack-place");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("// IR after fold-thresholds"));
         assertTrue(r.out().contains("// IR after pack-place"));

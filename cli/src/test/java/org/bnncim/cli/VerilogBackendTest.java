@@ -1,24 +1,10 @@
 package org.bnncim.cli;
 
-import org.bnncim.backends.sim.BitSource;
-import org.bnncim.backends.sim.Faults;
-import org.bnncim.backends.sim.Program;
-import org.bnncim.backends.sim.ProgramCodec;
-import org.bnncim.backends.sim.Simulator;
-import org.bnncim.backends.verilog.VerilogBackend;
-import org.bnncim.compiler.arch.ArchitectureLoader;
-import org.bnncim.compiler.driver.Compiler;
-import org.bnncim.io.Inputs;
-import org.bnncim.compiler.frontend.OnnxImporter;
-import org.bnncim.compiler.frontend.ScaleDropoutAgainstOrtTest;
-import org.bnncim.cli.Cli;
-import org.bnncim.compiler.testing.Paths;
-import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.Node;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,12 +17,24 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.bnncim.backends.sim.BitSource;
+import org.bnncim.backends.sim.Faults;
+import org.bnncim.backends.sim.Program;
+import org.bnncim.backends.sim.ProgramCodec;
+import org.bnncim.backends.sim.Simulator;
+import org.bnncim.backends.verilog.VerilogBackend;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.compiler.frontend.ScaleDropoutAgainstOrtTest;
+import org.bnncim.compiler.testing.Paths;
+import org.bnncim.io.Inputs;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The generated Verilog, run by Icarus Verilog, produces exactly the simulator's last-layer popcounts and
@@ -46,8 +44,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class VerilogBackendTest {
     static final int EXAMPLES = 50;
-    static final String[] SOURCES = {"tb_top.v", "bnncim_top.v", "bnncim_crossbar.v", "bnncim_threshold.v",
-            "bnncim_stochastic_unit.v"};
+    static final String[] SOURCES = {
+        "tb_top.v", "bnncim_top.v", "bnncim_crossbar.v", "bnncim_threshold.v", "bnncim_stochastic_unit.v"
+    };
 
     @TempDir
     Path tmp;
@@ -68,16 +67,29 @@ class VerilogBackendTest {
         requireTool("iverilog");
         requireTool("verilator");
         Path images = Paths.testdata("mnist/test-1000-images.npy");
-        var r = Cli.run("compile", model.toString(), "-o", out.toString(), "--target", "all", "--seed", Long.toString(seed),
-                "--tb-input", images.toString(), "--tb-examples", Integer.toString(EXAMPLES),
-                "--tb-samples", Integer.toString(samples));
+        var r = Cli.run(
+                "compile",
+                model.toString(),
+                "-o",
+                out.toString(),
+                "--target",
+                "all",
+                "--seed",
+                Long.toString(seed),
+                "--tb-input",
+                images.toString(),
+                "--tb-examples",
+                Integer.toString(EXAMPLES),
+                "--tb-samples",
+                Integer.toString(samples));
         assertEquals(0, r.code(), r.toString());
         Path v = out.resolve("verilog");
 
         // the expectation, computed here from the compiled program and the simulator alone
         Program p = ProgramCodec.decode(Files.readAllBytes(out.resolve("program.bnc")), "program.bnc");
         Graph g = p.graph();
-        float[][] x = Arrays.copyOf(Inputs.read(images, g.inputs().get(0).shape().size()).examples(), EXAMPLES);
+        float[][] x = Arrays.copyOf(
+                Inputs.read(images, g.inputs().get(0).shape().size()).examples(), EXAMPLES);
         Simulator sim = new Simulator(p, Faults.NONE, seed);
         BitSource bits = samples == 0 ? null : BitSource.lfsr(p.model(), seed, 0, x.length, samples);
         String last = lastCrossbarOutput(g);
@@ -95,7 +107,8 @@ class VerilogBackendTest {
                 wantBits.add(b.toString());
             }
         }
-        if (samples > 0) assertTrue(wantBits.stream().anyMatch(s -> s.endsWith("1")), "no scale was ever dropped: weak test");
+        if (samples > 0)
+            assertTrue(wantBits.stream().anyMatch(s -> s.endsWith("1")), "no scale was ever dropped: weak test");
 
         List<String> compile = new ArrayList<>(List.of("iverilog", "-g2005", "-o", "tb_top.vvp"));
         compile.addAll(List.of(SOURCES));
@@ -117,7 +130,9 @@ class VerilogBackendTest {
 
     private static String lastCrossbarOutput(Graph g) {
         String last = null;
-        for (Node n : g.nodes()) if (n instanceof Node.BinaryDense || n instanceof Node.BinaryConv) last = n.output().name();
+        for (Node n : g.nodes())
+            if (n instanceof Node.BinaryDense || n instanceof Node.BinaryConv)
+                last = n.output().name();
         return last;
     }
 
@@ -129,9 +144,14 @@ class VerilogBackendTest {
                 + "(scripts/test installs them: apt-get install iverilog verilator)");
     }
 
-    private static String exec(Path dir, List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
+    private static String exec(Path dir, List<String> cmd, int timeoutSeconds)
+            throws IOException, InterruptedException {
         Path log = Files.createTempFile(dir, "exec", ".log");
-        Process proc = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process proc = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         if (!proc.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             proc.destroyForcibly();
             fail(String.join(" ", cmd) + ": no result after " + timeoutSeconds + " s");
@@ -145,7 +165,8 @@ class VerilogBackendTest {
     void generationIsDeterministic() {
         Graph g = OnnxImporter.importFile(Paths.testdata("models/mlp-sd.onnx"), OnnxImporter.Options.DEFAULT);
         var a = ArchitectureLoader.defaults().withCrossbar(128, 128);
-        var mapped = Compiler.compile(g, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).mapped();
+        var mapped = Compiler.compile(g, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> {})
+                .mapped();
         Map<String, byte[]> one = VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE);
         Map<String, byte[]> two = VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE);
         assertEquals(one.keySet(), two.keySet());
@@ -155,11 +176,17 @@ class VerilogBackendTest {
 
     @Test
     void convModelIsRefusedNamingTheNode() {
-        var conv = OnnxImporter.importModel(ScaleDropoutAgainstOrtTest.convModel(new Random(5)), "conv", OnnxImporter.Options.DEFAULT);
+        var conv = OnnxImporter.importModel(
+                ScaleDropoutAgainstOrtTest.convModel(new Random(5)), "conv", OnnxImporter.Options.DEFAULT);
         var a = ArchitectureLoader.defaults().withCrossbar(64, 64);
-        var mapped = Compiler.compile(conv, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> { }).mapped();
+        var mapped = Compiler.compile(conv, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> {})
+                .mapped();
         String name = mapped.graph().nodesOf(Node.BinaryConv.class).get(0).name();
-        var e = assertThrows(BnncimException.class, () -> VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE));
-        assertTrue(e.getMessage().contains("conv not supported yet") && e.getMessage().contains(name), e.getMessage());
+        var e = assertThrows(
+                BnncimException.class, () -> VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE));
+        assertTrue(
+                e.getMessage().contains("conv not supported yet")
+                        && e.getMessage().contains(name),
+                e.getMessage());
     }
 }

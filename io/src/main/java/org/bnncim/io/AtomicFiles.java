@@ -1,7 +1,5 @@
 package org.bnncim.io;
 
-import org.bnncim.ir.BnncimException;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,14 +9,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import org.bnncim.ir.BnncimException;
 
 /**
  * Every file bnncim writes goes through here: a temporary file in the target folder, then a rename, so a reader
  * never sees half a file and an interrupted run leaves at most the previous version behind.
  */
 public final class AtomicFiles {
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     public static void write(Path file, byte[]... parts) {
         Path abs = file.toAbsolutePath();

@@ -1,13 +1,11 @@
 package org.bnncim.io;
 
-import org.bnncim.ir.BnncimException;
-import org.bnncim.io.Npy;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.bnncim.ir.BnncimException;
 
 /**
  * Model inputs from .npy files. uint8 arrays are images: pixel/255, the [0,1] range the models were trained on;
@@ -15,8 +13,7 @@ import java.util.stream.Stream;
  * elements as the model's input.
  */
 public final class Inputs {
-    private Inputs() {
-    }
+    private Inputs() {}
 
     public record Batch(float[][] examples, String source) {
         public int size() {
@@ -30,7 +27,8 @@ public final class Inputs {
         int n = a.dim(0);
         long per = n == 0 ? 0 : a.count() / n;
         if (per != perExample) {
-            throw new BnncimException(file + ": each example has " + per + " elements, the model input needs " + perExample);
+            throw new BnncimException(
+                    file + ": each example has " + per + " elements, the model input needs " + perExample);
         }
         float[] all = a.toFloat();
         boolean pixels = a.type() == Npy.DType.U1;
@@ -49,7 +47,8 @@ public final class Inputs {
 
     public static int[] labels(Path file, int expected) {
         Npy.NpyArray a = Npy.read(file);
-        if (a.count() != expected) throw new BnncimException(file + ": " + a.count() + " labels for " + expected + " examples");
+        if (a.count() != expected)
+            throw new BnncimException(file + ": " + a.count() + " labels for " + expected + " examples");
         long[] l = a.toLong();
         int[] out = new int[l.length];
         for (int i = 0; i < l.length; i++) out[i] = (int) l[i];
@@ -59,17 +58,23 @@ public final class Inputs {
     /** A dataset is a folder with one {@code *images.npy} (preferring {@code test-images.npy}), or that file; labels sit beside it. */
     public static Path[] datasetFiles(Path dir, boolean needLabels) {
         if (Files.isRegularFile(dir) && dir.getFileName().toString().endsWith(".npy")) return pair(dir, needLabels);
-        if (!Files.isDirectory(dir)) throw new BnncimException(dir + ": dataset folder (or *images.npy file) not found");
+        if (!Files.isDirectory(dir))
+            throw new BnncimException(dir + ": dataset folder (or *images.npy file) not found");
         List<Path> images = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
-            s.filter(p -> p.getFileName().toString().endsWith("images.npy")).sorted().forEach(images::add);
+            s.filter(p -> p.getFileName().toString().endsWith("images.npy"))
+                    .sorted()
+                    .forEach(images::add);
         } catch (java.io.IOException e) {
             throw new BnncimException(dir + ": cannot list (" + e.getMessage() + ")");
         }
-        Path img = images.stream().filter(p -> p.getFileName().toString().equals("test-images.npy")).findFirst()
+        Path img = images.stream()
+                .filter(p -> p.getFileName().toString().equals("test-images.npy"))
+                .findFirst()
                 .orElse(images.size() == 1 ? images.get(0) : null);
         if (img == null) {
-            throw new BnncimException(dir + ": expected one *images.npy file (or test-images.npy), found " + images.size());
+            throw new BnncimException(
+                    dir + ": expected one *images.npy file (or test-images.npy), found " + images.size());
         }
         return pair(img, needLabels);
     }
@@ -77,7 +82,8 @@ public final class Inputs {
     private static Path[] pair(Path img, boolean needLabels) {
         String name = img.getFileName().toString();
         if (!name.endsWith("images.npy")) {
-            if (needLabels) throw new BnncimException(img + ": expected a *images.npy file with a *labels.npy beside it");
+            if (needLabels)
+                throw new BnncimException(img + ": expected a *images.npy file with a *labels.npy beside it");
             return new Path[] {img, null};
         }
         Path labels = img.resolveSibling(name.substring(0, name.length() - "images.npy".length()) + "labels.npy");

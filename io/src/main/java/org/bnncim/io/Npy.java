@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-
 import org.bnncim.ir.BnncimException;
 
 /**
@@ -33,12 +31,17 @@ public final class Npy {
     /** numpy reserves room so that axis 0 can grow to this many digits by rewriting the header in place. */
     private static final int GROWTH_AXIS_MAX_DIGITS = 21;
 
-    private Npy() {
-    }
+    private Npy() {}
 
     /** Element types we read and write, by their canonical numpy descr. */
     public enum DType {
-        F4("<f4", 4), F8("<f8", 8), U1("|u1", 1), I1("|i1", 1), I4("<i4", 4), I8("<i8", 8), B1("|b1", 1);
+        F4("<f4", 4),
+        F8("<f8", 8),
+        U1("|u1", 1),
+        I1("|i1", 1),
+        I4("<i4", 4),
+        I8("<i8", 8),
+        B1("|b1", 1);
 
         public final String descr;
         public final int itemSize;
@@ -157,11 +160,21 @@ public final class Npy {
             ByteBuffer b = le();
             switch (type()) {
                 case F4 -> b.asFloatBuffer().get(out);
-                case F8 -> { for (int i = 0; i < n; i++) out[i] = (float) b.getDouble(8 * i); }
-                case U1, B1 -> { for (int i = 0; i < n; i++) out[i] = data[i] & 0xFF; }
-                case I1 -> { for (int i = 0; i < n; i++) out[i] = data[i]; }
-                case I4 -> { for (int i = 0; i < n; i++) out[i] = b.getInt(4 * i); }
-                case I8 -> { for (int i = 0; i < n; i++) out[i] = b.getLong(8 * i); }
+                case F8 -> {
+                    for (int i = 0; i < n; i++) out[i] = (float) b.getDouble(8 * i);
+                }
+                case U1, B1 -> {
+                    for (int i = 0; i < n; i++) out[i] = data[i] & 0xFF;
+                }
+                case I1 -> {
+                    for (int i = 0; i < n; i++) out[i] = data[i];
+                }
+                case I4 -> {
+                    for (int i = 0; i < n; i++) out[i] = b.getInt(4 * i);
+                }
+                case I8 -> {
+                    for (int i = 0; i < n; i++) out[i] = b.getLong(8 * i);
+                }
             }
             return out;
         }
@@ -172,11 +185,21 @@ public final class Npy {
             ByteBuffer b = le();
             switch (type()) {
                 case F8 -> b.asDoubleBuffer().get(out);
-                case F4 -> { for (int i = 0; i < n; i++) out[i] = b.getFloat(4 * i); }
-                case U1, B1 -> { for (int i = 0; i < n; i++) out[i] = data[i] & 0xFF; }
-                case I1 -> { for (int i = 0; i < n; i++) out[i] = data[i]; }
-                case I4 -> { for (int i = 0; i < n; i++) out[i] = b.getInt(4 * i); }
-                case I8 -> { for (int i = 0; i < n; i++) out[i] = b.getLong(8 * i); }
+                case F4 -> {
+                    for (int i = 0; i < n; i++) out[i] = b.getFloat(4 * i);
+                }
+                case U1, B1 -> {
+                    for (int i = 0; i < n; i++) out[i] = data[i] & 0xFF;
+                }
+                case I1 -> {
+                    for (int i = 0; i < n; i++) out[i] = data[i];
+                }
+                case I4 -> {
+                    for (int i = 0; i < n; i++) out[i] = b.getInt(4 * i);
+                }
+                case I8 -> {
+                    for (int i = 0; i < n; i++) out[i] = b.getLong(8 * i);
+                }
             }
             return out;
         }
@@ -188,9 +211,15 @@ public final class Npy {
             ByteBuffer b = le();
             switch (type()) {
                 case I8 -> b.asLongBuffer().get(out);
-                case U1, B1 -> { for (int i = 0; i < n; i++) out[i] = data[i] & 0xFF; }
-                case I1 -> { for (int i = 0; i < n; i++) out[i] = data[i]; }
-                case I4 -> { for (int i = 0; i < n; i++) out[i] = b.getInt(4 * i); }
+                case U1, B1 -> {
+                    for (int i = 0; i < n; i++) out[i] = data[i] & 0xFF;
+                }
+                case I1 -> {
+                    for (int i = 0; i < n; i++) out[i] = data[i];
+                }
+                case I4 -> {
+                    for (int i = 0; i < n; i++) out[i] = b.getInt(4 * i);
+                }
                 default -> throw new BnncimException("expected an integer npy array, got " + dtype);
             }
             return out;
@@ -238,7 +267,9 @@ public final class Npy {
         // Records compare arrays by identity; an npy array is a value.
         @Override
         public boolean equals(Object o) {
-            return o instanceof NpyArray a && dtype.equals(a.dtype) && Arrays.equals(shape, a.shape)
+            return o instanceof NpyArray a
+                    && dtype.equals(a.dtype)
+                    && Arrays.equals(shape, a.shape)
                     && Arrays.equals(data, a.data);
         }
 
@@ -311,11 +342,9 @@ public final class Npy {
         return new NpyArray(h.type.descr, h.shape, Arrays.copyOfRange(bytes, from, from + (int) need));
     }
 
-    private record Prefix(int version, int headerStart, int headerLen, long dataOffset) {
-    }
+    private record Prefix(int version, int headerStart, int headerLen, long dataOffset) {}
 
-    private record Header(DType type, int[] shape) {
-    }
+    private record Header(DType type, int[] shape) {}
 
     private static Prefix prefix(byte[] b, String name) {
         if (b.length < 10 || !Arrays.equals(Arrays.copyOf(b, 6), MAGIC)) {
@@ -553,14 +582,17 @@ public final class Npy {
 
     private static byte[] headerBytes(NpyArray a) {
         int[] shape = a.shape();
-        StringBuilder dict = new StringBuilder("{'descr': '").append(a.dtype())
-                .append("', 'fortran_order': False, 'shape': (");
+        StringBuilder dict =
+                new StringBuilder("{'descr': '").append(a.dtype()).append("', 'fortran_order': False, 'shape': (");
         for (int k = 0; k < shape.length; k++) {
             dict.append(k == 0 ? "" : ", ").append(shape[k]);
         }
         dict.append(shape.length == 1 ? ",), }" : "), }");
         if (shape.length > 0) {
-            dict.append(" ".repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - Integer.toString(shape[0]).length())));
+            dict.append(" "
+                    .repeat(Math.max(
+                            0,
+                            GROWTH_AXIS_MAX_DIGITS - Integer.toString(shape[0]).length())));
         }
         // Version 1.0 has a 2-byte length field; numpy moves to 2.0 only when the header does not fit.
         int textLen = dict.length() + 1;

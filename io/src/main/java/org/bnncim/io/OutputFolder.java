@@ -1,8 +1,5 @@
 package org.bnncim.io;
 
-import org.bnncim.ir.BnncimException;
-import org.bnncim.io.AtomicFiles;
-
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -11,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.bnncim.ir.BnncimException;
 
 /**
  * Writes a compile's output folder so that it either appears complete or not at all: a new folder is filled under
@@ -18,12 +16,12 @@ import java.util.stream.Stream;
  * of them were computed.
  */
 public final class OutputFolder {
-    private OutputFolder() {
-    }
+    private OutputFolder() {}
 
     public static void write(Path out, Map<String, byte[]> files) {
         Path abs = out.toAbsolutePath().normalize();
-        if (Files.exists(abs) && !Files.isDirectory(abs)) throw new BnncimException(out + ": exists and is not a folder");
+        if (Files.exists(abs) && !Files.isDirectory(abs))
+            throw new BnncimException(out + ": exists and is not a folder");
         if (Files.isDirectory(abs)) {
             for (var e : files.entrySet()) AtomicFiles.write(abs.resolve(e.getKey()), e.getValue());
             return;
@@ -35,7 +33,8 @@ public final class OutputFolder {
             tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp");
             try {
                 // temp folders are owner-only; the output should look like any folder the user makes
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             } catch (UnsupportedOperationException ignored) {
                 // non-POSIX file systems keep their defaults
             }

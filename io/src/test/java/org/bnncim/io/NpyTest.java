@@ -11,9 +11,8 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-
-import org.bnncim.ir.BnncimException;
 import org.bnncim.io.Npy.NpyArray;
+import org.bnncim.ir.BnncimException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,7 +81,8 @@ class NpyTest {
 
     @Test
     void readsEveryDtype() throws IOException {
-        assertArrayEquals(new double[] {1.5, -2.25, 1e300}, readAndRewrite("f8_3.npy").toDouble());
+        assertArrayEquals(
+                new double[] {1.5, -2.25, 1e300}, readAndRewrite("f8_3.npy").toDouble());
 
         NpyArray u = readAndRewrite("u1_2x2.npy");
         assertEquals("|u1", u.dtype());
@@ -90,7 +90,8 @@ class NpyTest {
         assertArrayEquals(new byte[] {0, 1, (byte) 128, (byte) 255}, u.u8());
         assertArrayEquals(Npy.toBytes(u), Npy.toBytes(NpyArray.ofUint8(new int[] {2, 2}, u.u8())));
 
-        assertArrayEquals(new float[] {-128, -1, 0, 127}, readAndRewrite("i1_4.npy").toFloat());
+        assertArrayEquals(
+                new float[] {-128, -1, 0, 127}, readAndRewrite("i1_4.npy").toFloat());
 
         NpyArray i4 = readAndRewrite("i4_2x2.npy");
         assertArrayEquals(new int[] {Integer.MIN_VALUE, -1, 0, Integer.MAX_VALUE}, i4.toInt());
@@ -145,8 +146,7 @@ class NpyTest {
         assertEquals(big, Npy.read(p));
         try (var files = Files.list(tmp)) {
             assertEquals(1, files.count());
-        }
-        catch (IOException e) {
+        } catch (IOException e) {
             throw new AssertionError(e);
         }
     }

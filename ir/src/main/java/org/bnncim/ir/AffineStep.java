@@ -9,11 +9,16 @@ import java.util.Arrays;
 public record AffineStep(Op op, float[] c) {
     /** The operation, with its code in {@code program.bnc}. */
     public enum Op implements WireCode {
-        /** x * c */ MUL(0),
-        /** x + c */ ADD(1),
-        /** x - c */ SUB(2),
-        /** c - x */ RSUB(3),
-        /** x / c */ DIV(4);
+        /** x * c */
+        MUL(0),
+        /** x + c */
+        ADD(1),
+        /** x - c */
+        SUB(2),
+        /** c - x */
+        RSUB(3),
+        /** x / c */
+        DIV(4);
 
         private final int code;
 

@@ -1,9 +1,8 @@
 package org.bnncim.ir;
 
-import org.bnncim.ir.util.PackedBits;
-
 import java.util.Arrays;
 import java.util.Objects;
+import org.bnncim.ir.util.PackedBits;
 
 /**
  * A K x N matrix of bipolar weights: K inputs (crossbar rows) by N outputs (crossbar columns). Stored column by
@@ -34,12 +33,14 @@ public final class BitMatrix {
     public static BitMatrix ofColumns(int rows, int cols, long[] words) {
         if (rows <= 0 || cols <= 0) throw new IllegalArgumentException("empty matrix " + rows + "x" + cols);
         int wpc = (rows + 63) >>> 6;
-        if (words.length != (long) wpc * cols) throw new IllegalArgumentException(words.length + " words for a " + rows + "x" + cols + " matrix");
+        if (words.length != (long) wpc * cols)
+            throw new IllegalArgumentException(words.length + " words for a " + rows + "x" + cols + " matrix");
         int tail = rows & 63;
         if (tail != 0) {
             long pad = -1L << tail;
             for (int n = 0; n < cols; n++) {
-                if ((words[(n + 1) * wpc - 1] & pad) != 0) throw new IllegalArgumentException("column " + n + " has bits past row " + rows);
+                if ((words[(n + 1) * wpc - 1] & pad) != 0)
+                    throw new IllegalArgumentException("column " + n + " has bits past row " + rows);
             }
         }
         return new BitMatrix(rows, cols, words);
@@ -76,7 +77,8 @@ public final class BitMatrix {
      * this loop.
      */
     public static BitMatrix ofSigns(float[] a, int rows, int cols, boolean columnMajor) {
-        if (a.length != (long) rows * cols) throw new IllegalArgumentException(a.length + " values for a " + rows + "x" + cols + " matrix");
+        if (a.length != (long) rows * cols)
+            throw new IllegalArgumentException(a.length + " values for a " + rows + "x" + cols + " matrix");
         BitMatrix m = zeros(rows, cols);
         long[] words = m.words;
         int wpc = m.wordsPerCol;
@@ -86,7 +88,8 @@ public final class BitMatrix {
                 for (int w = 0; w < wpc; w++) {
                     int k0 = w << 6, k1 = Math.min(rows, k0 + 64);
                     long word = 0;
-                    for (int k = k0; k < k1; k++) word |= (long) (~Float.floatToRawIntBits(a[base + k]) >>> 31) << (k - k0);
+                    for (int k = k0; k < k1; k++)
+                        word |= (long) (~Float.floatToRawIntBits(a[base + k]) >>> 31) << (k - k0);
                     words[n * wpc + w] = word;
                 }
             }
@@ -98,7 +101,8 @@ public final class BitMatrix {
                 java.util.Arrays.fill(band, 0L);
                 for (int k = k0; k < k1; k++) {
                     int base = k * cols, shift = k - k0;
-                    for (int n = 0; n < cols; n++) band[n] |= (long) (~Float.floatToRawIntBits(a[base + n]) >>> 31) << shift;
+                    for (int n = 0; n < cols; n++)
+                        band[n] |= (long) (~Float.floatToRawIntBits(a[base + n]) >>> 31) << shift;
                 }
                 for (int n = 0; n < cols; n++) words[n * wpc + w] = band[n];
             }

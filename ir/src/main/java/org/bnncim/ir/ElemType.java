@@ -34,6 +34,7 @@ public record ElemType(Kind kind, int bits) {
     public static final ElemType BIPOLAR = new ElemType(Kind.BIPOLAR, 1);
     /** Two bits, as the file stores it: the simulator sizes values by width. */
     public static final ElemType GATED_BIPOLAR = new ElemType(Kind.GATED_BIPOLAR, 2);
+
     public static final ElemType INT32 = new ElemType(Kind.INT, 32);
     public static final ElemType FLOAT32 = new ElemType(Kind.FLOAT, 32);
 

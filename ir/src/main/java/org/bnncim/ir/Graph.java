@@ -82,7 +82,8 @@ public final class Graph {
     /** How many stochastic bits one forward pass needs: one per Scale-Dropout layer. */
     public int stochasticBits() {
         int max = -1;
-        for (Node n : nodes) max = Math.max(max, n.bitSlot().map(Node.BitSlot::bit).orElse(-1));
+        for (Node n : nodes)
+            max = Math.max(max, n.bitSlot().map(Node.BitSlot::bit).orElse(-1));
         return max + 1;
     }
 

@@ -37,8 +37,19 @@ public sealed interface Node {
      * {@code ordinal()}: reordering the constants must not change a byte of any program.
      */
     enum Tag implements WireCode {
-        INPUT_QUANTIZE(0), INPUT_BINARIZE(1), BINARY_DENSE(2), BINARY_CONV(3), SCALE_DROPOUT(4), AFFINE(5), SIGN(6),
-        THRESHOLD(7), MAX_POOL(8), AVG_POOL(9), RESHAPE(10), SOFTMAX(11), MC_DROPOUT(12);
+        INPUT_QUANTIZE(0),
+        INPUT_BINARIZE(1),
+        BINARY_DENSE(2),
+        BINARY_CONV(3),
+        SCALE_DROPOUT(4),
+        AFFINE(5),
+        SIGN(6),
+        THRESHOLD(7),
+        MAX_POOL(8),
+        AVG_POOL(9),
+        RESHAPE(10),
+        SOFTMAX(11),
+        MC_DROPOUT(12);
 
         private final int code;
 
@@ -53,15 +64,17 @@ public sealed interface Node {
     }
 
     /** A slot of the stochastic unit's per-pass schedule that a node reads, and the slot's switching probability. */
-    record BitSlot(int bit, float p) {
-    }
+    record BitSlot(int bit, float p) {}
 
     /** The schedule slot this node's Scale-Dropout bit comes from, if it has one. */
     default Optional<BitSlot> bitSlot() {
         return switch (this) {
             case ScaleDropout s -> Optional.of(new BitSlot(s.bit(), s.p()));
-            case Threshold t -> t.stochastic() == null ? Optional.empty()
-                    : Optional.of(new BitSlot(t.stochastic().bit(), t.stochastic().p()));
+            case Threshold t ->
+                t.stochastic() == null
+                        ? Optional.empty()
+                        : Optional.of(
+                                new BitSlot(t.stochastic().bit(), t.stochastic().p()));
             // MC-Dropout draws one bit per neuron from units of its own, not from the schedule
             case McDropout m -> Optional.empty();
             case InputQuantize q -> Optional.empty();
@@ -79,9 +92,17 @@ public sealed interface Node {
 
     /** float input to an unsigned integer: {@code q = clamp(round(x * levels), 0, 2^bits - 1)}; scale 1/levels. */
     record InputQuantize(String name, String input, Value output, int bits, int levels) implements Node {
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "input_quantize"; }
-        public Tag tag() { return Tag.INPUT_QUANTIZE; }
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "input_quantize";
+        }
+
+        public Tag tag() {
+            return Tag.INPUT_QUANTIZE;
+        }
 
         public List<String> check(TensorType in) {
             return new Problems()
@@ -99,9 +120,18 @@ public sealed interface Node {
             t = t.clone();
             ge = ge.clone();
         }
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "input_binarize"; }
-        public Tag tag() { return Tag.INPUT_BINARIZE; }
+
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "input_binarize";
+        }
+
+        public Tag tag() {
+            return Tag.INPUT_BINARIZE;
+        }
 
         public List<String> check(TensorType in) {
             return new Problems()
@@ -119,8 +149,12 @@ public sealed interface Node {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof InputBinarize b && name.equals(b.name) && input.equals(b.input)
-                    && output.equals(b.output) && Arrays.equals(t, b.t) && Arrays.equals(ge, b.ge);
+            return o instanceof InputBinarize b
+                    && name.equals(b.name)
+                    && input.equals(b.input)
+                    && output.equals(b.output)
+                    && Arrays.equals(t, b.t)
+                    && Arrays.equals(ge, b.ge);
         }
 
         @Override
@@ -131,17 +165,30 @@ public sealed interface Node {
 
     /** y[n] = sum_k x[k] * W[k][n] over a flat input of K elements; W bipolar, x bipolar or unsigned. */
     record BinaryDense(String name, String input, Value output, BitMatrix weights) implements Node {
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "binary_dense"; }
-        public Tag tag() { return Tag.BINARY_DENSE; }
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "binary_dense";
+        }
+
+        public Tag tag() {
+            return Tag.BINARY_DENSE;
+        }
 
         public List<String> check(TensorType in) {
             ElemType.Kind k = in.elem().kind();
             return new Problems()
-                    .expect(k == ElemType.Kind.BIPOLAR || k == ElemType.Kind.GATED_BIPOLAR || k == ElemType.Kind.UINT
-                            || k == ElemType.Kind.INT, "input must be integral")
-                    .expect(in.shape().size() == weights.rows(), "input has " + in.shape().size()
-                            + " elements, weights have " + weights.rows() + " rows")
+                    .expect(
+                            k == ElemType.Kind.BIPOLAR
+                                    || k == ElemType.Kind.GATED_BIPOLAR
+                                    || k == ElemType.Kind.UINT
+                                    || k == ElemType.Kind.INT,
+                            "input must be integral")
+                    .expect(
+                            in.shape().size() == weights.rows(),
+                            "input has " + in.shape().size() + " elements, weights have " + weights.rows() + " rows")
                     .expect(output.shape().equals(Shape.of(weights.cols())), "output shape")
                     .expect(output.elem().kind() == ElemType.Kind.INT, "output must be integer")
                     .list();
@@ -153,16 +200,35 @@ public sealed interface Node {
      * row {@code (ci * kh + i) * kw + j}, column = output channel. Padded positions contribute 0 (ONNX zero
      * padding), which is not a bipolar value: lowering must account for it.
      */
-    record BinaryConv(String name, String input, Value output, BitMatrix weights, int inChannels, int kh, int kw,
-                      int[] strides, int[] pads, int[] dilations) implements Node {
+    record BinaryConv(
+            String name,
+            String input,
+            Value output,
+            BitMatrix weights,
+            int inChannels,
+            int kh,
+            int kw,
+            int[] strides,
+            int[] pads,
+            int[] dilations)
+            implements Node {
         public BinaryConv {
             strides = strides.clone();
             pads = pads.clone();
             dilations = dilations.clone();
         }
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "binary_conv"; }
-        public Tag tag() { return Tag.BINARY_CONV; }
+
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "binary_conv";
+        }
+
+        public Tag tag() {
+            return Tag.BINARY_CONV;
+        }
 
         public List<String> check(TensorType in) {
             Shape out = output.shape();
@@ -177,11 +243,19 @@ public sealed interface Node {
 
         /** pads as ONNX orders them: top, left, bottom, right. */
         @Override
-        public int[] pads() { return pads.clone(); }
+        public int[] pads() {
+            return pads.clone();
+        }
+
         @Override
-        public int[] strides() { return strides.clone(); }
+        public int[] strides() {
+            return strides.clone();
+        }
+
         @Override
-        public int[] dilations() { return dilations.clone(); }
+        public int[] dilations() {
+            return dilations.clone();
+        }
 
         public boolean padded() {
             for (int p : pads) if (p != 0) return true;
@@ -190,16 +264,32 @@ public sealed interface Node {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof BinaryConv c && name.equals(c.name) && input.equals(c.input) && output.equals(c.output)
-                    && weights.equals(c.weights) && inChannels == c.inChannels && kh == c.kh && kw == c.kw
-                    && Arrays.equals(strides, c.strides) && Arrays.equals(pads, c.pads)
+            return o instanceof BinaryConv c
+                    && name.equals(c.name)
+                    && input.equals(c.input)
+                    && output.equals(c.output)
+                    && weights.equals(c.weights)
+                    && inChannels == c.inChannels
+                    && kh == c.kh
+                    && kw == c.kw
+                    && Arrays.equals(strides, c.strides)
+                    && Arrays.equals(pads, c.pads)
                     && Arrays.equals(dilations, c.dilations);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(name, input, output, weights, inChannels, kh, kw,
-                    Arrays.hashCode(strides), Arrays.hashCode(pads), Arrays.hashCode(dilations));
+            return Objects.hash(
+                    name,
+                    input,
+                    output,
+                    weights,
+                    inChannels,
+                    kh,
+                    kw,
+                    Arrays.hashCode(strides),
+                    Arrays.hashCode(pads),
+                    Arrays.hashCode(dilations));
         }
     }
 
@@ -214,9 +304,18 @@ public sealed interface Node {
             scale = scale.clone();
             dropped = dropped.clone();
         }
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "scale_dropout"; }
-        public Tag tag() { return Tag.SCALE_DROPOUT; }
+
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "scale_dropout";
+        }
+
+        public Tag tag() {
+            return Tag.SCALE_DROPOUT;
+        }
 
         public List<String> check(TensorType in) {
             int ch = in.shape().channels();
@@ -229,9 +328,14 @@ public sealed interface Node {
         }
 
         @Override
-        public float[] scale() { return scale.clone(); }
+        public float[] scale() {
+            return scale.clone();
+        }
+
         @Override
-        public float[] dropped() { return dropped.clone(); }
+        public float[] dropped() {
+            return dropped.clone();
+        }
 
         public float factor(int channel, ScaleBit z) {
             float s = scale.length == 1 ? scale[0] : scale[channel];
@@ -250,8 +354,14 @@ public sealed interface Node {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof ScaleDropout s && name.equals(s.name) && input.equals(s.input) && output.equals(s.output)
-                    && Arrays.equals(scale, s.scale) && Arrays.equals(dropped, s.dropped) && p == s.p && bit == s.bit;
+            return o instanceof ScaleDropout s
+                    && name.equals(s.name)
+                    && input.equals(s.input)
+                    && output.equals(s.output)
+                    && Arrays.equals(scale, s.scale)
+                    && Arrays.equals(dropped, s.dropped)
+                    && p == s.p
+                    && bit == s.bit;
         }
 
         @Override
@@ -265,9 +375,18 @@ public sealed interface Node {
         public Affine {
             steps = List.copyOf(steps);
         }
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "affine"; }
-        public Tag tag() { return Tag.AFFINE; }
+
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "affine";
+        }
+
+        public Tag tag() {
+            return Tag.AFFINE;
+        }
 
         public List<String> check(TensorType in) {
             Problems p = new Problems().expect(output.elem().isFloat(), "output must be float");
@@ -291,12 +410,22 @@ public sealed interface Node {
 
     /** Binarizing activation, +1 for x >= 0 (the hardware's sign(0) = +1). */
     record Sign(String name, String input, Value output) implements Node {
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "sign"; }
-        public Tag tag() { return Tag.SIGN; }
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "sign";
+        }
+
+        public Tag tag() {
+            return Tag.SIGN;
+        }
 
         public List<String> check(TensorType in) {
-            return new Problems().expect(output.elem().isBipolar(), "output must be bipolar").list();
+            return new Problems()
+                    .expect(output.elem().isBipolar(), "output must be bipolar")
+                    .list();
         }
     }
 
@@ -306,9 +435,17 @@ public sealed interface Node {
      */
     record Threshold(String name, String input, Value output, ThresholdSet expected, Stochastic stochastic)
             implements Node {
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "threshold"; }
-        public Tag tag() { return Tag.THRESHOLD; }
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "threshold";
+        }
+
+        public Tag tag() {
+            return Tag.THRESHOLD;
+        }
 
         public List<String> check(TensorType in) {
             int ch = in.shape().channels();
@@ -316,7 +453,10 @@ public sealed interface Node {
                     .expect(in.elem().isIntegral(), "input must be integral")
                     .expect(output.elem().isBipolar(), "output must be bipolar")
                     .expect(expected.channels() == ch, "threshold count")
-                    .expect(stochastic == null || stochastic.kept().channels() == ch && stochastic.dropped().channels() == ch,
+                    .expect(
+                            stochastic == null
+                                    || stochastic.kept().channels() == ch
+                                            && stochastic.dropped().channels() == ch,
                             "stochastic threshold count")
                     .list();
         }
@@ -333,8 +473,7 @@ public sealed interface Node {
     }
 
     /** The two comparator sets of a Scale-Dropout layer, selected by stochastic bit {@code bit}. */
-    record Stochastic(int bit, float p, ThresholdSet kept, ThresholdSet dropped) {
-    }
+    record Stochastic(int bit, float p, ThresholdSet kept, ThresholdSet dropped) {}
 
     /** A pooling window: kernel and strides (height, width) and pads (top, left, bottom, right). */
     record Window(int[] kernel, int[] strides, int[] pads) {
@@ -343,16 +482,27 @@ public sealed interface Node {
             strides = strides.clone();
             pads = pads.clone();
         }
+
         @Override
-        public int[] kernel() { return kernel.clone(); }
+        public int[] kernel() {
+            return kernel.clone();
+        }
+
         @Override
-        public int[] strides() { return strides.clone(); }
+        public int[] strides() {
+            return strides.clone();
+        }
+
         @Override
-        public int[] pads() { return pads.clone(); }
+        public int[] pads() {
+            return pads.clone();
+        }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Window w && Arrays.equals(kernel, w.kernel) && Arrays.equals(strides, w.strides)
+            return o instanceof Window w
+                    && Arrays.equals(kernel, w.kernel)
+                    && Arrays.equals(strides, w.strides)
                     && Arrays.equals(pads, w.pads);
         }
 
@@ -364,52 +514,112 @@ public sealed interface Node {
 
     /** Max pooling over [C,H,W]; padded positions are ignored. On bipolar data it is an OR of the +1s. */
     record MaxPool(String name, String input, Value output, Window window) implements Node {
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "max_pool"; }
-        public Tag tag() { return Tag.MAX_POOL; }
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "max_pool";
+        }
+
+        public Tag tag() {
+            return Tag.MAX_POOL;
+        }
 
         public List<String> check(TensorType in) {
-            return new Problems().expect(in.shape().rank() == 3 && in.elem().equals(output.elem()), "types").list();
+            return new Problems()
+                    .expect(in.shape().rank() == 3 && in.elem().equals(output.elem()), "types")
+                    .list();
         }
-        public int[] kernel() { return window.kernel(); }
-        public int[] strides() { return window.strides(); }
-        public int[] pads() { return window.pads(); }
+
+        public int[] kernel() {
+            return window.kernel();
+        }
+
+        public int[] strides() {
+            return window.strides();
+        }
+
+        public int[] pads() {
+            return window.pads();
+        }
     }
 
     /** Average pooling over [C,H,W] in float32 (digital periphery). */
     record AvgPool(String name, String input, Value output, Window window, boolean countIncludePad) implements Node {
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "avg_pool"; }
-        public Tag tag() { return Tag.AVG_POOL; }
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "avg_pool";
+        }
+
+        public Tag tag() {
+            return Tag.AVG_POOL;
+        }
 
         public List<String> check(TensorType in) {
-            return new Problems().expect(in.shape().rank() == 3 && output.elem().isFloat(), "types").list();
+            return new Problems()
+                    .expect(in.shape().rank() == 3 && output.elem().isFloat(), "types")
+                    .list();
         }
-        public int[] kernel() { return window.kernel(); }
-        public int[] strides() { return window.strides(); }
-        public int[] pads() { return window.pads(); }
+
+        public int[] kernel() {
+            return window.kernel();
+        }
+
+        public int[] strides() {
+            return window.strides();
+        }
+
+        public int[] pads() {
+            return window.pads();
+        }
     }
 
     /** Reinterprets the row-major data with a new shape (Flatten, Reshape). */
     record Reshape(String name, String input, Value output) implements Node {
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "reshape"; }
-        public Tag tag() { return Tag.RESHAPE; }
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "reshape";
+        }
+
+        public Tag tag() {
+            return Tag.RESHAPE;
+        }
 
         public List<String> check(TensorType in) {
-            return new Problems().expect(in.shape().size() == output.shape().size() && in.elem().equals(output.elem()),
-                    "reshape changes size or type").list();
+            return new Problems()
+                    .expect(
+                            in.shape().size() == output.shape().size()
+                                    && in.elem().equals(output.elem()),
+                            "reshape changes size or type")
+                    .list();
         }
     }
 
     /** Softmax over the flat per-example vector, float32. */
     record Softmax(String name, String input, Value output) implements Node {
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "softmax"; }
-        public Tag tag() { return Tag.SOFTMAX; }
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "softmax";
+        }
+
+        public Tag tag() {
+            return Tag.SOFTMAX;
+        }
 
         public List<String> check(TensorType in) {
-            return new Problems().expect(output.elem().isFloat(), "output must be float").list();
+            return new Problems()
+                    .expect(output.elem().isFloat(), "output must be float")
+                    .list();
         }
     }
 
@@ -419,9 +629,17 @@ public sealed interface Node {
      * Only used with {@code --mc-dropout}; in deterministic mode it is the identity.
      */
     record McDropout(String name, String input, Value output, float p) implements Node {
-        public List<String> inputs() { return List.of(input); }
-        public String opName() { return "mc_dropout"; }
-        public Tag tag() { return Tag.MC_DROPOUT; }
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "mc_dropout";
+        }
+
+        public Tag tag() {
+            return Tag.MC_DROPOUT;
+        }
 
         public List<String> check(TensorType in) {
             return new Problems()

@@ -73,7 +73,8 @@ public final class TextParser {
             throw error("no graph: expected 'graph NAME {'");
         }
         String head = lines[at].strip();
-        if (!head.startsWith("graph ") || !head.endsWith(" {") || head.length() < 8) throw error("expected 'graph NAME {', found '" + head + "'");
+        if (!head.startsWith("graph ") || !head.endsWith(" {") || head.length() < 8)
+            throw error("expected 'graph NAME {', found '" + head + "'");
         String name = unescapeLine(head.substring(6, head.length() - 2));
         Map<String, String> notes = new LinkedHashMap<>();
         List<Value> inputs = new ArrayList<>();
@@ -112,7 +113,8 @@ public final class TextParser {
                 define(defined, n.output());
                 nodes.add(n);
             } else {
-                throw error("expected a note, 'input', 'output', a node '%name : type = op ...' or '}', found '" + t + "'");
+                throw error(
+                        "expected a note, 'input', 'output', a node '%name : type = op ...' or '}', found '" + t + "'");
             }
         }
         if (!closed) {
@@ -450,7 +452,8 @@ public final class TextParser {
 
         String ref() {
             spaces();
-            if (pos >= s.length() || s.charAt(pos) != '%') throw error("expected a value '%name' at column " + (pos + 1) + ", found " + rest());
+            if (pos >= s.length() || s.charAt(pos) != '%')
+                throw error("expected a value '%name' at column " + (pos + 1) + ", found " + rest());
             pos++;
             if (pos < s.length() && s.charAt(pos) == '"') {
                 StringBuilder sb = new StringBuilder();
@@ -489,11 +492,13 @@ public final class TextParser {
                 else if (e.equals("i2")) elem = ElemType.GATED_BIPOLAR;
                 else if (e.matches("[uif][0-9]+")) {
                     int bits = Integer.parseInt(e.substring(1));
-                    elem = new ElemType(switch (e.charAt(0)) {
-                        case 'u' -> ElemType.Kind.UINT;
-                        case 'i' -> ElemType.Kind.INT;
-                        default -> ElemType.Kind.FLOAT;
-                    }, bits);
+                    elem = new ElemType(
+                            switch (e.charAt(0)) {
+                                case 'u' -> ElemType.Kind.UINT;
+                                case 'i' -> ElemType.Kind.INT;
+                                default -> ElemType.Kind.FLOAT;
+                            },
+                            bits);
                 } else throw error("unknown element type '" + e + "' (bipolar, uN, iN, fN)");
             } catch (IllegalArgumentException ex) {
                 throw error("element type " + e + ": " + ex.getMessage());
@@ -534,7 +539,8 @@ public final class TextParser {
             expect("[");
             List<Integer> out = new ArrayList<>();
             if (!tryExpect("]")) {
-                do out.add(integer()); while (tryExpect(","));
+                do out.add(integer());
+                while (tryExpect(","));
                 expect("]");
             }
             return out.stream().mapToInt(Integer::intValue).toArray();
@@ -575,7 +581,8 @@ public final class TextParser {
             while (pos < s.length() && " ,;]}".indexOf(s.charAt(pos)) < 0) pos++;
             String tok = s.substring(b, pos);
             try {
-                if (tok.startsWith("nan:0x")) return Float.intBitsToFloat(Integer.parseUnsignedInt(tok.substring(6), 16));
+                if (tok.startsWith("nan:0x"))
+                    return Float.intBitsToFloat(Integer.parseUnsignedInt(tok.substring(6), 16));
                 if (tok.isEmpty() || tok.endsWith("f") || tok.endsWith("F") || tok.endsWith("d") || tok.endsWith("D")) {
                     throw new NumberFormatException();
                 }

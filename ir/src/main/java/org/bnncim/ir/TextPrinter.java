@@ -7,8 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The readable, diffable text form of a graph. One line per node: {@code %out : type = op %in {attributes}  #
@@ -20,12 +20,10 @@ import java.util.Objects;
  * the pass fixtures. The mapping, if any, is not part of either form.
  */
 public final class TextPrinter {
-    private TextPrinter() {
-    }
+    private TextPrinter() {}
 
     /** A node's scale-bit slot and switching probability, as the stochastic unit's schedule holds them. */
-    public record ScaleSlot(int bit, float p) {
-    }
+    public record ScaleSlot(int bit, float p) {}
 
     public static String print(Graph g) {
         return print(g, name -> null);
@@ -39,12 +37,27 @@ public final class TextPrinter {
         StringBuilder sb = new StringBuilder();
         sb.append("graph ").append(g.name()).append(" {\n");
         for (Map.Entry<String, String> e : g.notes().entrySet()) {
-            sb.append("  // ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+            sb.append("  // ")
+                    .append(e.getKey())
+                    .append(": ")
+                    .append(e.getValue())
+                    .append('\n');
         }
-        for (Value v : g.inputs()) sb.append("  input ").append(ref(v.name())).append(" : ").append(v.type()).append('\n');
+        for (Value v : g.inputs())
+            sb.append("  input ")
+                    .append(ref(v.name()))
+                    .append(" : ")
+                    .append(v.type())
+                    .append('\n');
         for (Node n : g.nodes()) {
-            sb.append("  ").append(ref(n.output().name())).append(" : ").append(n.output().type()).append(" = ")
-                    .append(n.opName()).append(' ').append(ref(n.inputs().get(0)));
+            sb.append("  ")
+                    .append(ref(n.output().name()))
+                    .append(" : ")
+                    .append(n.output().type())
+                    .append(" = ")
+                    .append(n.opName())
+                    .append(' ')
+                    .append(ref(n.inputs().get(0)));
             String attrs = attributes(n, slots);
             if (!attrs.isEmpty()) sb.append(" {").append(attrs).append('}');
             sb.append("  # ").append(n.name()).append('\n');
@@ -63,14 +76,28 @@ public final class TextPrinter {
         StringBuilder sb = new StringBuilder();
         sb.append("graph ").append(escapeLine(g.name())).append(" {\n");
         for (Map.Entry<String, String> e : g.notes().entrySet()) {
-            sb.append("  // ").append(escapeNoteKey(e.getKey())).append(": ").append(escapeLine(e.getValue())).append('\n');
+            sb.append("  // ")
+                    .append(escapeNoteKey(e.getKey()))
+                    .append(": ")
+                    .append(escapeLine(e.getValue()))
+                    .append('\n');
         }
         for (Value v : g.inputs()) {
-            sb.append("  input ").append(fullRef(v.name())).append(" : ").append(fullType(v.type())).append('\n');
+            sb.append("  input ")
+                    .append(fullRef(v.name()))
+                    .append(" : ")
+                    .append(fullType(v.type()))
+                    .append('\n');
         }
         for (Node n : g.nodes()) {
-            sb.append("  ").append(fullRef(n.output().name())).append(" : ").append(fullType(n.output().type()))
-                    .append(" = ").append(n.opName()).append(' ').append(fullRef(n.inputs().get(0)));
+            sb.append("  ")
+                    .append(fullRef(n.output().name()))
+                    .append(" : ")
+                    .append(fullType(n.output().type()))
+                    .append(" = ")
+                    .append(n.opName())
+                    .append(' ')
+                    .append(fullRef(n.inputs().get(0)));
             String attrs = fullAttributes(n);
             if (!attrs.isEmpty()) sb.append(" {").append(attrs).append('}');
             sb.append("  # ").append(escapeLine(n.name())).append('\n');
@@ -87,8 +114,16 @@ public final class TextPrinter {
         if (name.isEmpty()) return false;
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '_' || c == '.' || c == '/' || c == '-' || c == ':' || c == '@' || c == '$';
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '_'
+                    || c == '.'
+                    || c == '/'
+                    || c == '-'
+                    || c == ':'
+                    || c == '@'
+                    || c == '$';
             if (!ok) return false;
         }
         return true;
@@ -136,15 +171,16 @@ public final class TextPrinter {
             }
             return sb.append(']').toString();
         }
-        if (n instanceof Node.BinaryDense d) return "weights=" + d.weights().rows() + "x" + d.weights().cols();
+        if (n instanceof Node.BinaryDense d)
+            return "weights=" + d.weights().rows() + "x" + d.weights().cols();
         if (n instanceof Node.BinaryConv c) {
             return "kernel=" + c.kh() + "x" + c.kw() + ", strides=" + ints(c.strides()) + ", pads=" + ints(c.pads())
                     + ", dilations=" + ints(c.dilations()) + ", in_channels=" + c.inChannels()
                     + ", weights=" + c.weights().rows() + "x" + c.weights().cols();
         }
         if (n instanceof Node.ScaleDropout s) {
-            return "p=" + exact(s.p()) + ", bit=" + s.bit() + ", scale=" + exactFloats(s.scale())
-                    + ", dropped=" + exactFloats(s.dropped());
+            return "p=" + exact(s.p()) + ", bit=" + s.bit() + ", scale=" + exactFloats(s.scale()) + ", dropped="
+                    + exactFloats(s.dropped());
         }
         if (n instanceof Node.Affine a) {
             StringBuilder sb = new StringBuilder();
@@ -158,14 +194,20 @@ public final class TextPrinter {
             StringBuilder sb = new StringBuilder();
             sb.append(set(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
             if (t.stochastic() != null) {
-                sb.append(", stochastic bit=").append(t.stochastic().bit()).append(" p=").append(exact(t.stochastic().p()))
-                        .append(", ").append(set("kept", t.stochastic().kept()))
-                        .append(", ").append(set("dropped", t.stochastic().dropped()));
+                sb.append(", stochastic bit=")
+                        .append(t.stochastic().bit())
+                        .append(" p=")
+                        .append(exact(t.stochastic().p()))
+                        .append(", ")
+                        .append(set("kept", t.stochastic().kept()))
+                        .append(", ")
+                        .append(set("dropped", t.stochastic().dropped()));
             }
             return sb.toString();
         }
         if (n instanceof Node.McDropout m) return "p=" + exact(m.p());
-        return attributes(n, name -> null); // pooling windows and attribute-free nodes: the summary form is already complete
+        return attributes(
+                n, name -> null); // pooling windows and attribute-free nodes: the summary form is already complete
     }
 
     private static void weightRows(StringBuilder sb, BitMatrix w) {
@@ -199,23 +241,28 @@ public final class TextPrinter {
     private static String attributes(Node n, Function<String, ScaleSlot> slots) {
         return switch (n) {
             case Node.InputQuantize q -> "bits=" + q.bits() + ", levels=" + q.levels();
-            case Node.InputBinarize b -> b.t().length == 1
-                    ? "+1 when x " + (b.ge()[0] ? ">= " : "<= ") + num(b.t()[0])
-                    : "per-channel float thresholds " + floats(b.t());
+            case Node.InputBinarize b ->
+                b.t().length == 1
+                        ? "+1 when x " + (b.ge()[0] ? ">= " : "<= ") + num(b.t()[0])
+                        : "per-channel float thresholds " + floats(b.t());
             case Node.BinaryDense d -> weights(d.weights());
-            case Node.BinaryConv c -> "kernel=" + c.kh() + "x" + c.kw() + ", strides=" + ints(c.strides()) + ", pads=" + ints(c.pads())
-                    + (c.dilations()[0] != 1 || c.dilations()[1] != 1 ? ", dilations=" + ints(c.dilations()) : "")
-                    + ", " + weights(c.weights());
+            case Node.BinaryConv c ->
+                "kernel=" + c.kh() + "x" + c.kw() + ", strides=" + ints(c.strides()) + ", pads=" + ints(c.pads())
+                        + (c.dilations()[0] != 1 || c.dilations()[1] != 1 ? ", dilations=" + ints(c.dilations()) : "")
+                        + ", " + weights(c.weights());
             case Node.ScaleDropout s -> {
-                ScaleSlot slot = Objects.requireNonNullElseGet(slots.apply(s.name()), () -> new ScaleSlot(s.bit(), s.p()));
-                yield "p=" + num(slot.p()) + ", bit=" + slot.bit() + ", scale=" + floats(s.scale())
-                        + ", dropped=" + floats(s.dropped());
+                ScaleSlot slot =
+                        Objects.requireNonNullElseGet(slots.apply(s.name()), () -> new ScaleSlot(s.bit(), s.p()));
+                yield "p=" + num(slot.p()) + ", bit=" + slot.bit() + ", scale=" + floats(s.scale()) + ", dropped="
+                        + floats(s.dropped());
             }
             case Node.Affine a -> {
                 StringBuilder sb = new StringBuilder();
                 for (AffineStep st : a.steps()) {
                     if (sb.length() > 0) sb.append("; ");
-                    sb.append(st.op().name().toLowerCase(Locale.ROOT)).append(' ').append(floats(st.c()));
+                    sb.append(st.op().name().toLowerCase(Locale.ROOT))
+                            .append(' ')
+                            .append(floats(st.c()));
                 }
                 yield sb.toString();
             }
@@ -223,17 +270,26 @@ public final class TextPrinter {
                 StringBuilder sb = new StringBuilder();
                 sb.append(set(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
                 if (t.stochastic() != null) {
-                    ScaleSlot slot = Objects.requireNonNullElseGet(slots.apply(t.name()),
-                            () -> new ScaleSlot(t.stochastic().bit(), t.stochastic().p()));
-                    sb.append(", stochastic bit=").append(slot.bit()).append(" p=").append(num(slot.p()))
-                            .append(", ").append(set("kept", t.stochastic().kept()))
-                            .append(", ").append(set("dropped", t.stochastic().dropped()));
+                    ScaleSlot slot = Objects.requireNonNullElseGet(
+                            slots.apply(t.name()),
+                            () -> new ScaleSlot(
+                                    t.stochastic().bit(), t.stochastic().p()));
+                    sb.append(", stochastic bit=")
+                            .append(slot.bit())
+                            .append(" p=")
+                            .append(num(slot.p()))
+                            .append(", ")
+                            .append(set("kept", t.stochastic().kept()))
+                            .append(", ")
+                            .append(set("dropped", t.stochastic().dropped()));
                 }
                 yield sb.toString();
             }
-            case Node.MaxPool m -> "kernel=" + ints(m.kernel()) + ", strides=" + ints(m.strides()) + ", pads=" + ints(m.pads());
-            case Node.AvgPool a -> "kernel=" + ints(a.kernel()) + ", strides=" + ints(a.strides()) + ", pads=" + ints(a.pads())
-                    + (a.countIncludePad() ? ", count_include_pad" : "");
+            case Node.MaxPool m ->
+                "kernel=" + ints(m.kernel()) + ", strides=" + ints(m.strides()) + ", pads=" + ints(m.pads());
+            case Node.AvgPool a ->
+                "kernel=" + ints(a.kernel()) + ", strides=" + ints(a.strides()) + ", pads=" + ints(a.pads())
+                        + (a.countIncludePad() ? ", count_include_pad" : "");
             case Node.McDropout m -> "p=" + num(m.p());
             case Node.Sign s -> "";
             case Node.Reshape r -> "";

@@ -10,8 +10,7 @@ import java.util.Set;
  * (so the graph is acyclic), and every operation's input and output types fit the operation.
  */
 public final class Verifier {
-    private Verifier() {
-    }
+    private Verifier() {}
 
     /** Returns the problems found, empty when the graph is well formed. */
     public static List<String> check(Graph g) {

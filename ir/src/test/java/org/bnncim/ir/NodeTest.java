@@ -1,15 +1,14 @@
 package org.bnncim.ir;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import org.junit.jupiter.api.Test;
 
 class NodeTest {
     private static Value v(String name, ElemType e, int... dims) {
@@ -24,24 +23,67 @@ class NodeTest {
     static Graph everyKind() {
         int[] none = {0, 0, 0, 0};
         List<Node> nodes = List.of(
-                new Node.InputBinarize("bin", "x", v("b", ElemType.BIPOLAR, 1, 4, 4), new float[] {0.5f}, new boolean[] {true}),
+                new Node.InputBinarize(
+                        "bin", "x", v("b", ElemType.BIPOLAR, 1, 4, 4), new float[] {0.5f}, new boolean[] {true}),
                 new Node.InputQuantize("quant", "x", v("q", ElemType.uint(8), 1, 4, 4), 8, 255),
-                new Node.MaxPool("mp", "b", v("m", ElemType.BIPOLAR, 1, 2, 2), new Node.Window(new int[] {2, 2}, new int[] {2, 2}, none)),
+                new Node.MaxPool(
+                        "mp",
+                        "b",
+                        v("m", ElemType.BIPOLAR, 1, 2, 2),
+                        new Node.Window(new int[] {2, 2}, new int[] {2, 2}, none)),
                 new Node.Reshape("flat", "m", v("r", ElemType.BIPOLAR, 4)),
                 new Node.McDropout("drop", "r", v("g", ElemType.GATED_BIPOLAR, 4), 0.25f),
-                new Node.BinaryDense("fc", "g", v("d", ElemType.INT32, 2), BitMatrix.of(4, 2, (k, c) -> (k + c) % 3 == 0)),
-                new Node.Threshold("thr", "d", v("t", ElemType.BIPOLAR, 2), set(1, -1), new Node.Stochastic(1, 0.3f, set(2, 0), set(-2, 1))),
-                new Node.BinaryConv("conv", "b", v("c", ElemType.INT32, 2, 3, 3), BitMatrix.of(4, 2, (k, c) -> k % 2 == c), 1, 2, 2,
-                        new int[] {1, 1}, none, new int[] {1, 1}),
-                new Node.ScaleDropout("sd", "c", v("s", ElemType.FLOAT32, 2, 3, 3), new float[] {0.5f, 2f}, new float[] {0.25f}, 0.2f, 0),
-                new Node.AvgPool("ap", "s", v("a", ElemType.FLOAT32, 2, 1, 1), new Node.Window(new int[] {3, 3}, new int[] {1, 1}, none), true),
-                new Node.Affine("bn", "a", v("f", ElemType.FLOAT32, 2, 1, 1), List.of(
-                        new AffineStep(AffineStep.Op.MUL, new float[] {2f, 3f}), new AffineStep(AffineStep.Op.ADD, new float[] {1f}),
-                        new AffineStep(AffineStep.Op.SUB, new float[] {0.5f}), new AffineStep(AffineStep.Op.RSUB, new float[] {4f}),
-                        new AffineStep(AffineStep.Op.DIV, new float[] {8f, -8f}))),
+                new Node.BinaryDense(
+                        "fc", "g", v("d", ElemType.INT32, 2), BitMatrix.of(4, 2, (k, c) -> (k + c) % 3 == 0)),
+                new Node.Threshold(
+                        "thr",
+                        "d",
+                        v("t", ElemType.BIPOLAR, 2),
+                        set(1, -1),
+                        new Node.Stochastic(1, 0.3f, set(2, 0), set(-2, 1))),
+                new Node.BinaryConv(
+                        "conv",
+                        "b",
+                        v("c", ElemType.INT32, 2, 3, 3),
+                        BitMatrix.of(4, 2, (k, c) -> k % 2 == c),
+                        1,
+                        2,
+                        2,
+                        new int[] {1, 1},
+                        none,
+                        new int[] {1, 1}),
+                new Node.ScaleDropout(
+                        "sd",
+                        "c",
+                        v("s", ElemType.FLOAT32, 2, 3, 3),
+                        new float[] {0.5f, 2f},
+                        new float[] {0.25f},
+                        0.2f,
+                        0),
+                new Node.AvgPool(
+                        "ap",
+                        "s",
+                        v("a", ElemType.FLOAT32, 2, 1, 1),
+                        new Node.Window(new int[] {3, 3}, new int[] {1, 1}, none),
+                        true),
+                new Node.Affine(
+                        "bn",
+                        "a",
+                        v("f", ElemType.FLOAT32, 2, 1, 1),
+                        List.of(
+                                new AffineStep(AffineStep.Op.MUL, new float[] {2f, 3f}),
+                                new AffineStep(AffineStep.Op.ADD, new float[] {1f}),
+                                new AffineStep(AffineStep.Op.SUB, new float[] {0.5f}),
+                                new AffineStep(AffineStep.Op.RSUB, new float[] {4f}),
+                                new AffineStep(AffineStep.Op.DIV, new float[] {8f, -8f}))),
                 new Node.Sign("sign", "f", v("sg", ElemType.BIPOLAR, 2, 1, 1)),
                 new Node.Softmax("softmax", "f", v("sm", ElemType.FLOAT32, 2, 1, 1)));
-        return new Graph("every", List.of(v("x", ElemType.FLOAT32, 1, 4, 4)), nodes, List.of("t", "sg", "sm", "q"), Map.of("note", "kept"));
+        return new Graph(
+                "every",
+                List.of(v("x", ElemType.FLOAT32, 1, 4, 4)),
+                nodes,
+                List.of("t", "sg", "sm", "q"),
+                Map.of("note", "kept"));
     }
 
     @Test
@@ -56,11 +98,20 @@ class NodeTest {
     @Test
     void tagsAreTheProgramFormatOpcodes() {
         // docs/program-format.md: these numbers are in every program.bnc written so far
-        Map<Class<?>, Integer> opcodes = Map.ofEntries(Map.entry(Node.InputQuantize.class, 0), Map.entry(Node.InputBinarize.class, 1),
-                Map.entry(Node.BinaryDense.class, 2), Map.entry(Node.BinaryConv.class, 3), Map.entry(Node.ScaleDropout.class, 4),
-                Map.entry(Node.Affine.class, 5), Map.entry(Node.Sign.class, 6), Map.entry(Node.Threshold.class, 7),
-                Map.entry(Node.MaxPool.class, 8), Map.entry(Node.AvgPool.class, 9), Map.entry(Node.Reshape.class, 10),
-                Map.entry(Node.Softmax.class, 11), Map.entry(Node.McDropout.class, 12));
+        Map<Class<?>, Integer> opcodes = Map.ofEntries(
+                Map.entry(Node.InputQuantize.class, 0),
+                Map.entry(Node.InputBinarize.class, 1),
+                Map.entry(Node.BinaryDense.class, 2),
+                Map.entry(Node.BinaryConv.class, 3),
+                Map.entry(Node.ScaleDropout.class, 4),
+                Map.entry(Node.Affine.class, 5),
+                Map.entry(Node.Sign.class, 6),
+                Map.entry(Node.Threshold.class, 7),
+                Map.entry(Node.MaxPool.class, 8),
+                Map.entry(Node.AvgPool.class, 9),
+                Map.entry(Node.Reshape.class, 10),
+                Map.entry(Node.Softmax.class, 11),
+                Map.entry(Node.McDropout.class, 12));
         for (Node n : everyKind().nodes()) {
             assertEquals(opcodes.get(n.getClass()), n.tag().code(), n.opName());
             assertSame(n.tag(), WireCode.find(Node.Tag.class, n.tag().code()));
@@ -70,14 +121,32 @@ class NodeTest {
 
     @Test
     void enumsWrittenToProgramsKeepTheirCodes() {
-        assertEquals(List.of(0, 1, 2, 3, 4), List.of(AffineStep.Op.MUL.code(), AffineStep.Op.ADD.code(), AffineStep.Op.SUB.code(),
-                AffineStep.Op.RSUB.code(), AffineStep.Op.DIV.code()));
-        assertEquals(List.of(0, 1), List.of(org.bnncim.ir.arch.Architecture.WeightEncoding.SINGLE.code(),
-                org.bnncim.ir.arch.Architecture.WeightEncoding.COMPLEMENTARY.code()));
+        assertEquals(
+                List.of(0, 1, 2, 3, 4),
+                List.of(
+                        AffineStep.Op.MUL.code(),
+                        AffineStep.Op.ADD.code(),
+                        AffineStep.Op.SUB.code(),
+                        AffineStep.Op.RSUB.code(),
+                        AffineStep.Op.DIV.code()));
+        assertEquals(
+                List.of(0, 1),
+                List.of(
+                        org.bnncim.ir.arch.Architecture.WeightEncoding.SINGLE.code(),
+                        org.bnncim.ir.arch.Architecture.WeightEncoding.COMPLEMENTARY.code()));
         var k = org.bnncim.ir.mapping.StochasticUnit.Kind.class;
-        assertEquals(List.of(0, 1, 2), java.util.Arrays.stream(k.getEnumConstants()).map(WireCode::code).toList());
-        assertEquals(List.of(0, 1, 2, 3), List.of(ElemType.Kind.BIPOLAR.code(), ElemType.Kind.UINT.code(), ElemType.Kind.INT.code(),
-                ElemType.Kind.FLOAT.code()));
+        assertEquals(
+                List.of(0, 1, 2),
+                java.util.Arrays.stream(k.getEnumConstants())
+                        .map(WireCode::code)
+                        .toList());
+        assertEquals(
+                List.of(0, 1, 2, 3),
+                List.of(
+                        ElemType.Kind.BIPOLAR.code(),
+                        ElemType.Kind.UINT.code(),
+                        ElemType.Kind.INT.code(),
+                        ElemType.Kind.FLOAT.code()));
     }
 
     @Test
@@ -95,12 +164,14 @@ class NodeTest {
     @Test
     void mcDropoutMustProduceGatedBipolar() {
         Node.McDropout wrong = new Node.McDropout("drop", "r", v("g", new ElemType(ElemType.Kind.INT, 2), 4), 0.25f);
-        assertEquals(List.of("output must be gated bipolar"), wrong.check(new TensorType(ElemType.BIPOLAR, Shape.of(4))));
+        assertEquals(
+                List.of("output must be gated bipolar"), wrong.check(new TensorType(ElemType.BIPOLAR, Shape.of(4))));
     }
 
     @Test
     void scaleBitPicksExpectationKeptOrDropped() {
-        Node.ScaleDropout sd = new Node.ScaleDropout("sd", "c", v("s", ElemType.FLOAT32, 2), new float[] {0.5f, 2f}, new float[] {0.25f}, 0.2f, 0);
+        Node.ScaleDropout sd = new Node.ScaleDropout(
+                "sd", "c", v("s", ElemType.FLOAT32, 2), new float[] {0.5f, 2f}, new float[] {0.25f}, 0.2f, 0);
         assertEquals(Node.ScaleDropout.expectation(2f, 0.25f, 0.2f), sd.factor(1, ScaleBit.EXPECTATION));
         assertEquals(2f, sd.factor(1, ScaleBit.KEPT));
         assertEquals(0.25f, sd.factor(1, ScaleBit.DROPPED));

@@ -1,17 +1,16 @@
 package org.bnncim.ir;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The full text form reads back into the graph it was printed from, and bad text fails on one line naming it. */
 class TextParserTest {
@@ -30,46 +29,86 @@ class TextParserTest {
     static Graph everyKind() {
         ElemType i32 = ElemType.INT32, f32 = ElemType.FLOAT32, bp = ElemType.BIPOLAR;
         List<Node> n = new ArrayList<>();
-        n.add(new Node.InputBinarize("bin", "img", new Value("b", t(bp, 2, 5, 5)),
-                new float[] {0.5f, -0.0f}, new boolean[] {true, false}));
-        n.add(new Node.BinaryConv("conv", "b", new Value("c", t(i32, 3, 3, 3)), random(2 * 3 * 3, 3, 1), 2, 3, 3,
-                new int[] {2, 1}, new int[] {1, 0, 1, 2}, new int[] {1, 2}));
-        n.add(new Node.Threshold("conv_t", "c", new Value("ct", t(bp, 3, 3, 3)),
-                new ThresholdSet(new long[] {-19, 0, 19}, new boolean[] {true, false, true}), null));
-        n.add(new Node.MaxPool("pool", "ct", new Value("mp", t(bp, 3, 2, 2)),
+        n.add(new Node.InputBinarize(
+                "bin", "img", new Value("b", t(bp, 2, 5, 5)), new float[] {0.5f, -0.0f}, new boolean[] {true, false}));
+        n.add(new Node.BinaryConv(
+                "conv",
+                "b",
+                new Value("c", t(i32, 3, 3, 3)),
+                random(2 * 3 * 3, 3, 1),
+                2,
+                3,
+                3,
+                new int[] {2, 1},
+                new int[] {1, 0, 1, 2},
+                new int[] {1, 2}));
+        n.add(new Node.Threshold(
+                "conv_t",
+                "c",
+                new Value("ct", t(bp, 3, 3, 3)),
+                new ThresholdSet(new long[] {-19, 0, 19}, new boolean[] {true, false, true}),
+                null));
+        n.add(new Node.MaxPool(
+                "pool",
+                "ct",
+                new Value("mp", t(bp, 3, 2, 2)),
                 new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 1, 1})));
         n.add(new Node.McDropout("mcd", "mp", new Value("md", t(ElemType.GATED_BIPOLAR, 3, 2, 2)), 0.1f));
         n.add(new Node.Reshape("flat", "md", new Value("fl", t(ElemType.GATED_BIPOLAR, 12))));
         n.add(new Node.BinaryDense("fc", "fl", new Value("acc", t(i32, 70)), random(12, 70, 2)));
-        n.add(new Node.ScaleDropout("sd", "acc", new Value("sdo", t(f32, 70)),
-                new float[] {1.25f}, new float[] {0.1f}, 0.2f, 0));
-        n.add(new Node.Affine("bn", "sdo", new Value("bno", t(f32, 70)), List.of(
-                new AffineStep(AffineStep.Op.MUL, new float[] {3.4028235e38f}),
-                new AffineStep(AffineStep.Op.ADD, new float[] {Float.NaN}),
-                new AffineStep(AffineStep.Op.SUB, new float[] {Float.NEGATIVE_INFINITY}),
-                new AffineStep(AffineStep.Op.RSUB, new float[] {1.4e-45f}),
-                new AffineStep(AffineStep.Op.DIV, new float[] {1e7f}))));
+        n.add(new Node.ScaleDropout(
+                "sd", "acc", new Value("sdo", t(f32, 70)), new float[] {1.25f}, new float[] {0.1f}, 0.2f, 0));
+        n.add(new Node.Affine(
+                "bn",
+                "sdo",
+                new Value("bno", t(f32, 70)),
+                List.of(
+                        new AffineStep(AffineStep.Op.MUL, new float[] {3.4028235e38f}),
+                        new AffineStep(AffineStep.Op.ADD, new float[] {Float.NaN}),
+                        new AffineStep(AffineStep.Op.SUB, new float[] {Float.NEGATIVE_INFINITY}),
+                        new AffineStep(AffineStep.Op.RSUB, new float[] {1.4e-45f}),
+                        new AffineStep(AffineStep.Op.DIV, new float[] {1e7f}))));
         n.add(new Node.Sign("sign", "bno", new Value("s", t(bp, 70))));
-        n.add(new Node.Threshold("th", "acc", new Value("thr", t(bp, 2)),
+        n.add(new Node.Threshold(
+                "th",
+                "acc",
+                new Value("thr", t(bp, 2)),
                 new ThresholdSet(new long[] {1, -2}, new boolean[] {true, false}),
-                new Node.Stochastic(3, 0.25f, new ThresholdSet(new long[] {5, 6}, new boolean[] {false, true}),
+                new Node.Stochastic(
+                        3,
+                        0.25f,
+                        new ThresholdSet(new long[] {5, 6}, new boolean[] {false, true}),
                         new ThresholdSet(new long[] {Long.MIN_VALUE, Long.MAX_VALUE}, new boolean[] {true, true}))));
         n.add(new Node.Affine("empty", "s", new Value("e", t(f32, 70)), List.of()));
         n.add(new Node.Softmax("soft", "e", new Value("weird name \"q\" \\", t(f32, 70))));
-        n.add(new Node.InputQuantize("q", "img", new Value("q8", new TensorType(ElemType.uint(8), Shape.of(2, 5, 5), 1.0 / 255)), 8, 255));
-        n.add(new Node.InputQuantize("q3", "img", new Value("q3", new TensorType(ElemType.uint(3), Shape.of(2, 5, 5), 0.3)), 3, 7));
-        n.add(new Node.AvgPool("avg", "img", new Value("ap", t(f32, 2, 3, 3)),
-                new Node.Window(new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1, 1, 1}), true));
-        n.add(new Node.AvgPool("avg2 # with hash\\and\nnewline", "img", new Value("ap2", t(f32, 2, 2, 2)),
-                new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0}), false));
-        n.add(new Node.InputBinarize("bin1", "scalar", new Value("sb", t(bp)), new float[] {Float.NaN},
-                new boolean[] {true}));
+        n.add(new Node.InputQuantize(
+                "q", "img", new Value("q8", new TensorType(ElemType.uint(8), Shape.of(2, 5, 5), 1.0 / 255)), 8, 255));
+        n.add(new Node.InputQuantize(
+                "q3", "img", new Value("q3", new TensorType(ElemType.uint(3), Shape.of(2, 5, 5), 0.3)), 3, 7));
+        n.add(new Node.AvgPool(
+                "avg",
+                "img",
+                new Value("ap", t(f32, 2, 3, 3)),
+                new Node.Window(new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1, 1, 1}),
+                true));
+        n.add(new Node.AvgPool(
+                "avg2 # with hash\\and\nnewline",
+                "img",
+                new Value("ap2", t(f32, 2, 2, 2)),
+                new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0}),
+                false));
+        n.add(new Node.InputBinarize(
+                "bin1", "scalar", new Value("sb", t(bp)), new float[] {Float.NaN}, new boolean[] {true}));
         Map<String, String> notes = new LinkedHashMap<>();
         notes.put("source", "unit test: every kind");
         notes.put("key: with colon\\", "value\nwith a newline and \\ backslash ");
         notes.put("empty", "");
-        return new Graph("every kind", List.of(new Value("img", t(f32, 2, 5, 5)), new Value("scalar", t(f32))), n,
-                List.of("weird name \"q\" \\", "thr", "q8", "q3", "ap", "ap2", "sb"), notes);
+        return new Graph(
+                "every kind",
+                List.of(new Value("img", t(f32, 2, 5, 5)), new Value("scalar", t(f32))),
+                n,
+                List.of("weird name \"q\" \\", "thr", "q8", "q3", "ap", "ap2", "sb"),
+                notes);
     }
 
     static void assertSameGraph(Graph a, Graph b) {
@@ -78,7 +117,8 @@ class TextParserTest {
         assertEquals(a.inputs(), b.inputs());
         assertEquals(a.outputs(), b.outputs());
         assertEquals(a.nodes().size(), b.nodes().size());
-        for (int i = 0; i < a.nodes().size(); i++) assertEquals(a.nodes().get(i), b.nodes().get(i), "node " + i);
+        for (int i = 0; i < a.nodes().size(); i++)
+            assertEquals(a.nodes().get(i), b.nodes().get(i), "node " + i);
     }
 
     @Test
@@ -99,8 +139,12 @@ class TextParserTest {
     @Test
     void aNaNPayloadIsKept() {
         float odd = Float.intBitsToFloat(0x7fc00123);
-        Graph g = new Graph("g", List.of(new Value("x", t(ElemType.FLOAT32, 1))),
-                List.of(new Node.McDropout("m", "x", new Value("y", t(ElemType.FLOAT32, 1)), odd)), List.of("y"), Map.of());
+        Graph g = new Graph(
+                "g",
+                List.of(new Value("x", t(ElemType.FLOAT32, 1))),
+                List.of(new Node.McDropout("m", "x", new Value("y", t(ElemType.FLOAT32, 1)), odd)),
+                List.of("y"),
+                Map.of());
         String text = TextPrinter.printFull(g);
         assertTrue(text.contains("p=nan:0x7fc00123"), text);
         Node.McDropout m = (Node.McDropout) TextParser.parse(text).nodes().get(0);
@@ -110,8 +154,12 @@ class TextParserTest {
     @Test
     void weightsAreWrittenRowByRow() {
         BitMatrix w = BitMatrix.of(3, 2, (k, n) -> (k + n) % 2 == 0);
-        Graph g = new Graph("g", List.of(new Value("x", t(ElemType.BIPOLAR, 3))),
-                List.of(new Node.BinaryDense("fc", "x", new Value("y", t(ElemType.INT32, 2)), w)), List.of("y"), Map.of());
+        Graph g = new Graph(
+                "g",
+                List.of(new Value("x", t(ElemType.BIPOLAR, 3))),
+                List.of(new Node.BinaryDense("fc", "x", new Value("y", t(ElemType.INT32, 2)), w)),
+                List.of("y"),
+                Map.of());
         assertEquals("""
                 graph g {
                   input %x : bipolar[3]
@@ -127,8 +175,12 @@ class TextParserTest {
     @Test
     void wideAndTallWeightsRoundTrip() {
         BitMatrix w = random(130, 67, 9);
-        Graph g = new Graph("g", List.of(new Value("x", t(ElemType.BIPOLAR, 130))),
-                List.of(new Node.BinaryDense("fc", "x", new Value("y", t(ElemType.INT32, 67)), w)), List.of("y"), Map.of());
+        Graph g = new Graph(
+                "g",
+                List.of(new Value("x", t(ElemType.BIPOLAR, 130))),
+                List.of(new Node.BinaryDense("fc", "x", new Value("y", t(ElemType.INT32, 67)), w)),
+                List.of("y"),
+                Map.of());
         assertSameGraph(g, TextParser.parse(TextPrinter.printFull(g)));
     }
 
@@ -136,7 +188,7 @@ class TextParserTest {
     void commentsAndBlankLinesAroundTheGraphAreIgnored() {
         Graph g = TextParser.parse("""
                 // RUN: something
-                                
+
                 graph g {
                   input %x : f32[2]
 
@@ -151,7 +203,8 @@ class TextParserTest {
     }
 
     private static String error(String text) {
-        TextParser.ParseException e = assertThrows(TextParser.ParseException.class, () -> TextParser.parse(text, "t.ir"));
+        TextParser.ParseException e =
+                assertThrows(TextParser.ParseException.class, () -> TextParser.parse(text, "t.ir"));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
         return e.getMessage();
     }
@@ -164,23 +217,33 @@ class TextParserTest {
     void badTextFailsOnOneLineNamingTheLine() {
         String head = "graph g {\n  input %x : bipolar[4]\n";
         assertEquals("t.ir:3: unknown operation 'frobnicate'", error(head + "  %y : i32[1] = frobnicate %x  # n\n}\n"));
-        assertEquals("t.ir:3: binary_dense reads %z before it is defined",
+        assertEquals(
+                "t.ir:3: binary_dense reads %z before it is defined",
                 error(head + "  %y : i32[1] = binary_dense %z {weights=4x1}  # n\n}\n"));
-        assertEquals("t.ir:5: weight row 1 of 4 must be 1 characters of + and -, found '0'",
+        assertEquals(
+                "t.ir:5: weight row 1 of 4 must be 1 characters of + and -, found '0'",
                 error(head + "  %y : i32[1] = binary_dense %x {weights=4x1}  # n\n    +\n    0\n}\n"));
-        assertStarts(error(head + "  %y : i32[1] = binary_dense %x {weights=4x1, plus_ones=50.0%, sha256=abc}  # n\n}\n"), "t.ir:3: weights are summarised by a hash");
+        assertStarts(
+                error(head + "  %y : i32[1] = binary_dense %x {weights=4x1, plus_ones=50.0%, sha256=abc}  # n\n}\n"),
+                "t.ir:3: weights are summarised by a hash");
         assertEquals("t.ir:3: value %x is defined twice", error(head + "  %x : bipolar[4] = sign %x  # n\n}\n"));
         assertStarts(error(head + "  %y : q7[4] = sign %x  # n\n}\n"), "t.ir:3: unknown element type 'q7'");
         assertStarts(error(head + "  %y : bipolar[4] = sign %x\n}\n"), "t.ir:3: expected '#'");
         assertStarts(error(head + "  %y : f32[4] = affine %x {mul [1 x]}  # n\n}\n"), "t.ir:3: expected a number");
         assertStarts(error(head + "  %y : f32[4] = affine %x {pow 2}  # n\n}\n"), "t.ir:3: unknown affine step 'pow'");
-        assertStarts(error(head + "  %y : bipolar[4] = threshold %x {thresholds=[>=1 =2]}  # n\n}\n"), "t.ir:3: expected '>=' or '<='");
+        assertStarts(
+                error(head + "  %y : bipolar[4] = threshold %x {thresholds=[>=1 =2]}  # n\n}\n"),
+                "t.ir:3: expected '>=' or '<='");
         assertEquals("t.ir:3: output %nope is never defined", error(head + "  output %nope\n}\n"));
         assertEquals("t.ir:2: graph g is not closed by '}'", error("graph g {\n  input %x : bipolar[4]"));
         assertEquals("t.ir:1: expected 'graph NAME {', found 'grph g {'", error("grph g {\n}\n"));
         assertStarts(error(head + "}\n%z : bipolar[4] = sign %x  # n\n"), "t.ir:4: text after the end of the graph");
-        assertStarts(error(head + "  %y : i32[1] = binary_dense %x {weights=4x1}  # n\n    +"), "t.ir:3: weights=4x1 but");
-        assertStarts(error(head + "  %y : bipolar[2] = threshold %x {thresholds=[>=1 >=2]}  # n\n  bogus\n}\n"), "t.ir:4: expected a note, 'input', 'output'");
-        assertStarts(error(head + "  %y : u8[4] = input_quantize %x {bits=8 levels=255}  # n\n}\n"), "t.ir:3: expected ','");
+        assertStarts(
+                error(head + "  %y : i32[1] = binary_dense %x {weights=4x1}  # n\n    +"), "t.ir:3: weights=4x1 but");
+        assertStarts(
+                error(head + "  %y : bipolar[2] = threshold %x {thresholds=[>=1 >=2]}  # n\n  bogus\n}\n"),
+                "t.ir:4: expected a note, 'input', 'output'");
+        assertStarts(
+                error(head + "  %y : u8[4] = input_quantize %x {bits=8 levels=255}  # n\n}\n"), "t.ir:3: expected ','");
     }
 }

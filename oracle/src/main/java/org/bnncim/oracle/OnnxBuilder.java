@@ -1,15 +1,5 @@
 package org.bnncim.oracle;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import com.google.protobuf.ByteString;
-
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
@@ -20,6 +10,14 @@ import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.bnncim.io.AtomicFiles;
 
 /**
@@ -138,8 +136,10 @@ public final class OnnxBuilder {
 
     /** Shorthand for a default-domain node without attributes. */
     public OnnxBuilder node(String opType, String name, List<String> nodeInputs, List<String> nodeOutputs) {
-        return node(opType, name).inputs(nodeInputs.toArray(String[]::new))
-                .outputs(nodeOutputs.toArray(String[]::new)).end();
+        return node(opType, name)
+                .inputs(nodeInputs.toArray(String[]::new))
+                .outputs(nodeOutputs.toArray(String[]::new))
+                .end();
     }
 
     public ModelProto build() {
@@ -147,13 +147,16 @@ public final class OnnxBuilder {
         for (NodeBuilder n : nodes) {
             g.addNode(n.proto.build());
         }
-        g.addAllInitializer(initializers).addAllInput(inputs).addAllOutput(outputs).addAllValueInfo(valueInfos);
+        g.addAllInitializer(initializers)
+                .addAllInput(inputs)
+                .addAllOutput(outputs)
+                .addAllValueInfo(valueInfos);
         ModelProto.Builder m = ModelProto.newBuilder()
                 .setIrVersion(irVersion >= 0 ? irVersion : irVersionFor(opsets.getOrDefault("", 13L)))
                 .setProducerName(producer)
                 .setGraph(g);
-        opsets.forEach((domain, version) ->
-                m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version)));
+        opsets.forEach((domain, version) -> m.addOpsetImport(
+                OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version)));
         return m.build();
     }
 
@@ -198,15 +201,20 @@ public final class OnnxBuilder {
             }
             shape.addDim(dim);
         }
-        return ValueInfoProto.newBuilder().setName(name)
-                .setType(TypeProto.newBuilder().setTensorType(
-                        TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape)))
+        return ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(TypeProto.newBuilder()
+                        .setTensorType(TypeProto.Tensor.newBuilder()
+                                .setElemType(type.getNumber())
+                                .setShape(shape)))
                 .build();
     }
 
     public static ValueInfoProto unshapedValueInfo(String name, DataType type) {
-        return ValueInfoProto.newBuilder().setName(name)
-                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(type.getNumber())))
+        return ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(TypeProto.newBuilder()
+                        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type.getNumber())))
                 .build();
     }
 
@@ -286,24 +294,36 @@ public final class OnnxBuilder {
         }
 
         public NodeBuilder attr(String name, float value) {
-            return add(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value));
+            return add(AttributeProto.newBuilder()
+                    .setName(name)
+                    .setType(AttributeProto.AttributeType.FLOAT)
+                    .setF(value));
         }
 
         public NodeBuilder attr(String name, long value) {
-            return add(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value));
+            return add(AttributeProto.newBuilder()
+                    .setName(name)
+                    .setType(AttributeProto.AttributeType.INT)
+                    .setI(value));
         }
 
         public NodeBuilder attr(String name, String value) {
-            return add(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+            return add(AttributeProto.newBuilder()
+                    .setName(name)
+                    .setType(AttributeProto.AttributeType.STRING)
                     .setS(ByteString.copyFromUtf8(value)));
         }
 
         public NodeBuilder attr(String name, TensorProto value) {
-            return add(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR).setT(value));
+            return add(AttributeProto.newBuilder()
+                    .setName(name)
+                    .setType(AttributeProto.AttributeType.TENSOR)
+                    .setT(value));
         }
 
         public NodeBuilder attrInts(String name, long... values) {
-            AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+            AttributeProto.Builder a =
+                    AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
             for (long v : values) {
                 a.addInts(v);
             }
@@ -311,7 +331,8 @@ public final class OnnxBuilder {
         }
 
         public NodeBuilder attrFloats(String name, float... values) {
-            AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOATS);
+            AttributeProto.Builder a =
+                    AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOATS);
             for (float v : values) {
                 a.addFloats(v);
             }

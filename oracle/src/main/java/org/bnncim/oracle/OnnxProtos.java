@@ -1,25 +1,23 @@
 package org.bnncim.oracle;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /** Small read-only helpers over ONNX protos: node descriptions for messages, attributes, tensor values. */
 final class OnnxProtos {
-    private OnnxProtos() {
-    }
+    private OnnxProtos() {}
 
     static String describe(NodeProto n) {
-        String name = n.getName().isEmpty() ? "<unnamed, output " + (n.getOutputCount() > 0 ? n.getOutput(0) : "?") + ">"
+        String name = n.getName().isEmpty()
+                ? "<unnamed, output " + (n.getOutputCount() > 0 ? n.getOutput(0) : "?") + ">"
                 : n.getName();
         String domain = n.getDomain().isEmpty() ? "ai.onnx" : n.getDomain();
         return "node '" + name + "' (op " + n.getOpType() + ", domain " + domain + ")";
     }
-
 
     static AttributeProto attr(NodeProto n, String name) {
         for (AttributeProto a : n.getAttributeList()) {

@@ -1,17 +1,5 @@
 package org.bnncim.oracle;
 
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -21,6 +9,17 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.bnncim.ir.BnncimException;
 
 /**
@@ -62,8 +61,8 @@ public final class OrtReference implements AutoCloseable {
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
             opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            opts.setOptimizationLevel(optimize ? OrtSession.SessionOptions.OptLevel.ALL_OPT
-                    : OrtSession.SessionOptions.OptLevel.NO_OPT);
+            opts.setOptimizationLevel(
+                    optimize ? OrtSession.SessionOptions.OptLevel.ALL_OPT : OrtSession.SessionOptions.OptLevel.NO_OPT);
             opts.setDeterministicCompute(true);
             // old exporters list initializers as inputs and leave unused ones: ORT warns per tensor, which is noise
             opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
@@ -159,15 +158,16 @@ public final class OrtReference implements AutoCloseable {
 
     /** Runs one batch through the only data input and returns the first output. */
     public float[][] run(float[] batch, int[] exampleShape, int n, boolean[][] z) {
-        return run(soleDataInput(), batch, exampleShape, n, z, List.of(outputNames.get(0))).get(outputNames.get(0));
+        return run(soleDataInput(), batch, exampleShape, n, z, List.of(outputNames.get(0)))
+                .get(outputNames.get(0));
     }
 
     /**
      * Runs one batch and returns the requested outputs ({@code null} or empty: all), each as one row per example.
      * {@code exampleShape == null} takes the input's declared dims after the batch dim.
      */
-    public Map<String, float[][]> run(String inputName, float[] batch, int[] exampleShape, int n, boolean[][] z,
-                                      List<String> outputs) {
+    public Map<String, float[][]> run(
+            String inputName, float[] batch, int[] exampleShape, int n, boolean[][] z, List<String> outputs) {
         int[] shape = checkedShape(inputName, exampleShape, batch, n, 1, z);
         return runChunk(inputName, batch, 0, shape, n, z, 0, wanted(outputs));
     }
@@ -175,15 +175,22 @@ public final class OrtReference implements AutoCloseable {
     /** {@link #run(float[], int[], int, boolean[][])} in chunks of at most {@code batchSize} examples. */
     public float[][] runBatched(float[] batch, int[] exampleShape, int n, boolean[][] z, int batchSize) {
         String out = outputNames.get(0);
-        return runBatched(soleDataInput(), batch, exampleShape, n, z, List.of(out), batchSize).get(out);
+        return runBatched(soleDataInput(), batch, exampleShape, n, z, List.of(out), batchSize)
+                .get(out);
     }
 
     /**
      * Runs {@code n} examples in chunks of at most {@code batchSize} (e.g. 256), bounding memory for large n. Models
      * exported with a fixed batch dimension are run in chunks of exactly that size.
      */
-    public Map<String, float[][]> runBatched(String inputName, float[] batch, int[] exampleShape, int n, boolean[][] z,
-                                             List<String> outputs, int batchSize) {
+    public Map<String, float[][]> runBatched(
+            String inputName,
+            float[] batch,
+            int[] exampleShape,
+            int n,
+            boolean[][] z,
+            List<String> outputs,
+            int batchSize) {
         int[] shape = checkedShape(inputName, exampleShape, batch, n, 0, z);
         long per = count(shape);
         List<String> wanted = wanted(outputs);
@@ -214,8 +221,8 @@ public final class OrtReference implements AutoCloseable {
     private int[] checkedShape(String inputName, int[] exampleShape, float[] batch, int n, int minN, boolean[][] z) {
         int[] shape = exampleShape(inputName, exampleShape);
         if (n < minN || batch.length < n * count(shape)) {
-            throw new IllegalArgumentException("batch of " + batch.length + " floats cannot hold " + n + " examples of "
-                    + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "batch of " + batch.length + " floats cannot hold " + n + " examples of " + Arrays.toString(shape));
         }
         checkBits(z, 0, n);
         return shape;
@@ -232,16 +239,28 @@ public final class OrtReference implements AutoCloseable {
         return wanted;
     }
 
-    private Map<String, float[][]> runChunk(String inputName, float[] batch, long offset, int[] shape, int n,
-                                            boolean[][] z, int zOffset, List<String> wanted) {
+    private Map<String, float[][]> runChunk(
+            String inputName,
+            float[] batch,
+            long offset,
+            int[] shape,
+            int n,
+            boolean[][] z,
+            int zOffset,
+            List<String> wanted) {
         long per = count(shape);
         long[] dims = new long[shape.length + 1];
         dims[0] = n;
         for (int i = 0; i < shape.length; i++) dims[i + 1] = shape[i];
         Map<String, OnnxTensor> feed = new LinkedHashMap<>();
         try {
-            feed.put(inputName, OnnxTensor.createTensor(env,
-                    FloatBuffer.wrap(batch, (int) offset, (int) (n * per)).slice(), dims));
+            feed.put(
+                    inputName,
+                    OnnxTensor.createTensor(
+                            env,
+                            FloatBuffer.wrap(batch, (int) offset, (int) (n * per))
+                                    .slice(),
+                            dims));
             for (int k = 0; k < zInputNames.size(); k++) {
                 String name = zInputNames.get(k);
                 long[] zDims = new long[inputShape(name).length];
@@ -299,11 +318,26 @@ public final class OrtReference implements AutoCloseable {
         float[] out = new float[n];
         switch (info.type) {
             case FLOAT -> t.getFloatBuffer().get(out);
-            case DOUBLE -> { var b = t.getDoubleBuffer(); for (int i = 0; i < n; i++) out[i] = (float) b.get(i); }
-            case INT64 -> { var b = t.getLongBuffer(); for (int i = 0; i < n; i++) out[i] = b.get(i); }
-            case INT32 -> { var b = t.getIntBuffer(); for (int i = 0; i < n; i++) out[i] = b.get(i); }
-            case BOOL, UINT8 -> { var b = t.getByteBuffer(); for (int i = 0; i < n; i++) out[i] = b.get(i) & 0xFF; }
-            case INT8 -> { var b = t.getByteBuffer(); for (int i = 0; i < n; i++) out[i] = b.get(i); }
+            case DOUBLE -> {
+                var b = t.getDoubleBuffer();
+                for (int i = 0; i < n; i++) out[i] = (float) b.get(i);
+            }
+            case INT64 -> {
+                var b = t.getLongBuffer();
+                for (int i = 0; i < n; i++) out[i] = b.get(i);
+            }
+            case INT32 -> {
+                var b = t.getIntBuffer();
+                for (int i = 0; i < n; i++) out[i] = b.get(i);
+            }
+            case BOOL, UINT8 -> {
+                var b = t.getByteBuffer();
+                for (int i = 0; i < n; i++) out[i] = b.get(i) & 0xFF;
+            }
+            case INT8 -> {
+                var b = t.getByteBuffer();
+                for (int i = 0; i < n; i++) out[i] = b.get(i);
+            }
             default -> throw new BnncimException("reference output of type " + info.type + " is not supported");
         }
         return out;
@@ -322,8 +356,8 @@ public final class OrtReference implements AutoCloseable {
             throw new IllegalArgumentException("no data input " + inputName + "; data inputs: " + dataInputNames);
         }
         if (t.type != OnnxJavaType.FLOAT) {
-            throw new BnncimException("reference model input '" + inputName + "' is " + t.type + "; only float inputs "
-                    + "are fed");
+            throw new BnncimException(
+                    "reference model input '" + inputName + "' is " + t.type + "; only float inputs " + "are fed");
         }
         if (given != null) {
             return given.clone();
@@ -332,8 +366,8 @@ public final class OrtReference implements AutoCloseable {
         int[] shape = new int[Math.max(0, declared.length - 1)];
         for (int i = 0; i < shape.length; i++) {
             if (declared[i + 1] < 0) {
-                throw new IllegalArgumentException("input " + inputName + " has a symbolic dim " + (i + 1)
-                        + "; pass exampleShape");
+                throw new IllegalArgumentException(
+                        "input " + inputName + " has a symbolic dim " + (i + 1) + "; pass exampleShape");
             }
             shape[i] = (int) declared[i + 1];
         }
@@ -351,8 +385,8 @@ public final class OrtReference implements AutoCloseable {
             return;
         }
         if (z == null || z.length < from + n) {
-            throw new IllegalArgumentException("the model has " + k + " ScaleDropout bits per example; pass z["
-                    + (from + n) + "][" + k + "]");
+            throw new IllegalArgumentException(
+                    "the model has " + k + " ScaleDropout bits per example; pass z[" + (from + n) + "][" + k + "]");
         }
         for (int i = from; i < from + n; i++) {
             if (z[i] == null || z[i].length != k) {

@@ -1,18 +1,16 @@
 package org.bnncim.oracle;
 
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
+import static org.bnncim.oracle.OnnxProtos.attr;
+import static org.bnncim.oracle.OnnxProtos.attrInt;
+import static org.bnncim.oracle.OnnxProtos.longs;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import org.bnncim.ir.BnncimException;
-
-import static org.bnncim.oracle.OnnxProtos.attr;
-import static org.bnncim.oracle.OnnxProtos.attrInt;
-import static org.bnncim.oracle.OnnxProtos.longs;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Rank and element type of every value, propagated node by node in topological order: the reference form's rewrites
@@ -45,14 +43,68 @@ final class RankInference {
         Integer e = e0;
         Integer len = null;
         switch (op) {
-            case "Conv", "ConvTranspose", "ConvInteger", "MaxPool", "AveragePool", "LpPool", "BatchNormalization",
-                 "InstanceNormalization", "LRN", "Sign", "Relu", "LeakyRelu", "Dropout", "Identity", "ScaleDropout",
-                 "Transpose", "Softmax", "LogSoftmax", "Hardmax", "GlobalAveragePool", "GlobalMaxPool",
-                 "GlobalLpPool", "Pad", "Slice", "Tile", "Upsample", "Resize", "Clip", "Neg", "Abs", "Sqrt",
-                 "Exp", "Log", "Tanh", "Sigmoid", "Erf", "Ceil", "Floor", "Round", "Reciprocal", "Elu", "Selu",
-                 "Softplus", "Softsign", "HardSigmoid", "HardSwish", "Gelu", "Celu", "Mish", "ThresholdedRelu",
-                 "LpNormalization", "MeanVarianceNormalization", "CumSum", "Split", "TopK", "DepthToSpace",
-                 "SpaceToDepth", "Shrink", "Trilu", "ReverseSequence", "Quant", "MultiThreshold" -> {
+            case "Conv",
+                    "ConvTranspose",
+                    "ConvInteger",
+                    "MaxPool",
+                    "AveragePool",
+                    "LpPool",
+                    "BatchNormalization",
+                    "InstanceNormalization",
+                    "LRN",
+                    "Sign",
+                    "Relu",
+                    "LeakyRelu",
+                    "Dropout",
+                    "Identity",
+                    "ScaleDropout",
+                    "Transpose",
+                    "Softmax",
+                    "LogSoftmax",
+                    "Hardmax",
+                    "GlobalAveragePool",
+                    "GlobalMaxPool",
+                    "GlobalLpPool",
+                    "Pad",
+                    "Slice",
+                    "Tile",
+                    "Upsample",
+                    "Resize",
+                    "Clip",
+                    "Neg",
+                    "Abs",
+                    "Sqrt",
+                    "Exp",
+                    "Log",
+                    "Tanh",
+                    "Sigmoid",
+                    "Erf",
+                    "Ceil",
+                    "Floor",
+                    "Round",
+                    "Reciprocal",
+                    "Elu",
+                    "Selu",
+                    "Softplus",
+                    "Softsign",
+                    "HardSigmoid",
+                    "HardSwish",
+                    "Gelu",
+                    "Celu",
+                    "Mish",
+                    "ThresholdedRelu",
+                    "LpNormalization",
+                    "MeanVarianceNormalization",
+                    "CumSum",
+                    "Split",
+                    "TopK",
+                    "DepthToSpace",
+                    "SpaceToDepth",
+                    "Shrink",
+                    "Trilu",
+                    "ReverseSequence",
+                    "Quant",
+                    "MultiThreshold" -> {
                 r = r0;
                 if (op.equals("Slice") || op.equals("Identity")) len = len1d.get(in.get(0));
             }
@@ -72,7 +124,7 @@ final class RankInference {
                 e = DataType.FLOAT_VALUE;
             }
             case "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "BitShift", "PRelu" ->
-                    r = maxRank(in);
+                r = maxRank(in);
             case "Where" -> {
                 r = maxRank(in);
                 e = in.size() > 1 ? elem.get(in.get(1)) : null;
@@ -156,7 +208,9 @@ final class RankInference {
             case "Constant" -> {
                 TensorProto t = constantValue(n);
                 if (t != null) {
-                    constants.put(n.getOutput(0), t.toBuilder().setName(n.getOutput(0)).build());
+                    constants.put(
+                            n.getOutput(0),
+                            t.toBuilder().setName(n.getOutput(0)).build());
                     setTensorInfo(n.getOutput(0), t);
                     return;
                 }
@@ -170,8 +224,18 @@ final class RankInference {
                 Integer l = in.size() > 1 ? staticLength(in.get(1)) : null;
                 if (r0 != null && l != null) r = Math.max(r0, l);
             }
-            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-                 "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin" -> {
+            case "ReduceMean",
+                    "ReduceSum",
+                    "ReduceMax",
+                    "ReduceMin",
+                    "ReduceProd",
+                    "ReduceL1",
+                    "ReduceL2",
+                    "ReduceLogSum",
+                    "ReduceLogSumExp",
+                    "ReduceSumSquare",
+                    "ArgMax",
+                    "ArgMin" -> {
                 boolean arg = op.startsWith("Arg");
                 if (arg) e = DataType.INT64_VALUE;
                 if (r0 != null) {
@@ -252,7 +316,9 @@ final class RankInference {
                 case "value_int":
                     return OnnxBuilder.int64Tensor("", new int[0], a.getI());
                 case "value_ints":
-                    return OnnxBuilder.int64Tensor("", new int[] {a.getIntsCount()},
+                    return OnnxBuilder.int64Tensor(
+                            "",
+                            new int[] {a.getIntsCount()},
                             a.getIntsList().stream().mapToLong(Long::longValue).toArray());
                 default:
                     break;

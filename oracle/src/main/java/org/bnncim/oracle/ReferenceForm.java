@@ -1,13 +1,8 @@
 package org.bnncim.oracle;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.Set;
+import static org.bnncim.oracle.OnnxProtos.attr;
+import static org.bnncim.oracle.OnnxProtos.floats;
+import static org.bnncim.oracle.OnnxProtos.numel;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
@@ -17,11 +12,15 @@ import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
 import org.bnncim.ir.BnncimException;
-
-import static org.bnncim.oracle.OnnxProtos.attr;
-import static org.bnncim.oracle.OnnxProtos.floats;
-import static org.bnncim.oracle.OnnxProtos.numel;
 
 /**
  * Rewrites a model that uses bnncim's accepted custom ops into standard ONNX that ONNX Runtime runs, so that
@@ -52,6 +51,7 @@ public final class ReferenceForm {
     /** Domains whose {@code BipolarQuant} we know: Brevitas, QONNX and FINN exports. */
     public static final Set<String> BIPOLAR_DOMAINS =
             Set.of("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general");
+
     public static final String SCALE_DROPOUT_DOMAIN = OnnxBuilder.BNNCIM_DOMAIN;
     /** Domains ONNX Runtime implements itself; their nodes pass through untouched. */
     private static final Set<String> RUNTIME_DOMAINS = Set.of("", "ai.onnx", "ai.onnx.ml", "com.microsoft");
@@ -134,7 +134,8 @@ public final class ReferenceForm {
                 }
             }
             if (v < 0) {
-                throw new BnncimException("model '" + graph.getName() + "' has no opset import for the default ONNX domain");
+                throw new BnncimException(
+                        "model '" + graph.getName() + "' has no opset import for the default ONNX domain");
             }
             this.defaultOpset = v;
         }
@@ -215,8 +216,8 @@ public final class ReferenceForm {
             for (int i = 0; i < nodes.size(); i++) {
                 for (String o : nodes.get(i).getOutputList()) {
                     if (!o.isEmpty() && producer.putIfAbsent(o, i) != null) {
-                        throw new BnncimException("value '" + o + "' is produced twice (" + describe(nodes.get(producer.get(o)))
-                                + " and " + describe(nodes.get(i)) + ")");
+                        throw new BnncimException("value '" + o + "' is produced twice ("
+                                + describe(nodes.get(producer.get(o))) + " and " + describe(nodes.get(i)) + ")");
                     }
                 }
             }
@@ -325,12 +326,15 @@ public final class ReferenceForm {
                 return false;
             }
             float[] v = floats(t);
-            return v != null && v[0] == 1f && (t.getDimsCount() == 0 || (rankOfX != null && rankOfX >= t.getDimsCount()));
+            return v != null
+                    && v[0] == 1f
+                    && (t.getDimsCount() == 0 || (rankOfX != null && rankOfX >= t.getDimsCount()));
         }
 
         private void rewriteScaleDropout(NodeProto n) {
             if (n.getInputCount() < 2 || n.getInputCount() > 3 || n.getOutputCount() != 1) {
-                throw new BnncimException(describe(n) + " must have inputs (X, scale [, dropped_scale]) and one output");
+                throw new BnncimException(
+                        describe(n) + " must have inputs (X, scale [, dropped_scale]) and one output");
             }
             int k = sdNodes.size();
             sdNodes.add(n.getName().isEmpty() ? n.getOutput(0) : n.getName());
@@ -352,7 +356,8 @@ public final class ReferenceForm {
             String out = n.getOutput(0);
             String base = nodeBase(n);
 
-            boolean needRank = mode == Mode.BITS || !isScalarLike(scale) || (!dropped.isEmpty() && !isScalarLike(dropped));
+            boolean needRank =
+                    mode == Mode.BITS || !isScalarLike(scale) || (!dropped.isEmpty() && !isScalarLike(dropped));
             Integer r = shapes.rank.get(x);
             if (needRank && r == null) {
                 throw new BnncimException("cannot decide the rank of input '" + x + "' of " + describe(n)
@@ -362,7 +367,8 @@ public final class ReferenceForm {
             if (r != null) {
                 long ax = axis < 0 ? axis + r : axis;
                 if (ax < 0 || ax >= r) {
-                    throw new BnncimException(describe(n) + " has axis " + axis + " outside the rank " + r + " of its input");
+                    throw new BnncimException(
+                            describe(n) + " has axis " + axis + " outside the rank " + r + " of its input");
                 }
                 trailing = (int) (r - 1 - ax);
             }
@@ -385,7 +391,8 @@ public final class ReferenceForm {
             zInputs.add(z);
 
             String keptB = broadcastAlongAxis(n, scale, trailing, out + "/scale");
-            String droppedB = dropped.isEmpty() ? scalar(1f) : broadcastAlongAxis(n, dropped, trailing, out + "/dropped");
+            String droppedB =
+                    dropped.isEmpty() ? scalar(1f) : broadcastAlongAxis(n, dropped, trailing, out + "/dropped");
             String factor = fresh(out + "/factor");
             emit("Where", base + "/select", List.of(z, droppedB, keptB), factor);
             emit("Mul", base + "/apply", List.of(x, factor), out);
@@ -404,7 +411,8 @@ public final class ReferenceForm {
         private String broadcastAlongAxis(NodeProto n, String v, int trailing, String hint) {
             Integer r = shapes.rank.get(v);
             if (r != null && r > 1) {
-                throw new BnncimException(describe(n) + ": scale input '" + v + "' has rank " + r + "; accepted: [C] or scalar");
+                throw new BnncimException(
+                        describe(n) + ": scale input '" + v + "' has rank " + r + "; accepted: [C] or scalar");
             }
             if (trailing == 0 || isScalarLike(v) || (r != null && r == 0)) {
                 return v;
@@ -415,22 +423,27 @@ public final class ReferenceForm {
             String shapeName = fresh(hint + "_shape");
             newInitializers.add(OnnxBuilder.int64Tensor(shapeName, new int[] {shape.length}, shape));
             String reshaped = fresh(hint + "_b");
-            emit("Reshape", nodeBase(n) + "/" + hint.substring(hint.lastIndexOf('/') + 1) + "_reshape",
-                    List.of(v, shapeName), reshaped);
+            emit(
+                    "Reshape",
+                    nodeBase(n) + "/" + hint.substring(hint.lastIndexOf('/') + 1) + "_reshape",
+                    List.of(v, shapeName),
+                    reshaped);
             return reshaped;
         }
 
-        private String expectationConstant(NodeProto n, String scale, String dropped, float p, int trailing, String out) {
+        private String expectationConstant(
+                NodeProto n, String scale, String dropped, float p, int trailing, String out) {
             TensorProto st = shapes.constants.get(scale);
             TensorProto dt = dropped.isEmpty() ? null : shapes.constants.get(dropped);
             float[] s = st == null ? null : floats(st);
             float[] d = dropped.isEmpty() ? new float[] {1f} : dt == null ? null : floats(dt);
             if (s == null || d == null) {
-                throw new BnncimException(describe(n) + ": expectation mode needs constant float scale and dropped_scale "
-                        + "initializers");
+                throw new BnncimException(describe(n)
+                        + ": expectation mode needs constant float scale and dropped_scale " + "initializers");
             }
             if (s.length != 1 && d.length != 1 && s.length != d.length) {
-                throw new BnncimException(describe(n) + ": scale has " + s.length + " channels but dropped_scale has " + d.length);
+                throw new BnncimException(
+                        describe(n) + ": scale has " + s.length + " channels but dropped_scale has " + d.length);
             }
             int c = Math.max(s.length, d.length);
             float[] e = new float[c];
@@ -465,7 +478,8 @@ public final class ReferenceForm {
         private String scalar(float v) {
             String key = Float.toString(v);
             return sharedScalars.computeIfAbsent(key, k -> {
-                String name = fresh("bnncim/const_" + (v == -1f ? "minus_one" : v == 1f ? "one" : v == 0f ? "zero" : k));
+                String name =
+                        fresh("bnncim/const_" + (v == -1f ? "minus_one" : v == 1f ? "one" : v == 0f ? "zero" : k));
                 newInitializers.add(OnnxBuilder.floatTensor(name, new int[0], v));
                 shapes.rank.put(name, 0);
                 shapes.elem.put(name, DataType.FLOAT_VALUE);
@@ -474,8 +488,12 @@ public final class ReferenceForm {
         }
 
         private void emit(String op, String name, List<String> inputs, String output) {
-            NodeProto node = NodeProto.newBuilder().setOpType(op).setName(fresh(name))
-                    .addAllInput(inputs).addOutput(output).build();
+            NodeProto node = NodeProto.newBuilder()
+                    .setOpType(op)
+                    .setName(fresh(name))
+                    .addAllInput(inputs)
+                    .addOutput(output)
+                    .build();
             newNodes.add(node);
         }
 

@@ -6,17 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
-import org.bnncim.oracle.ReferenceForm.Mode;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.oracle.ReferenceForm.Mode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,10 +32,8 @@ class ReferenceFormTest {
     static final int C = 4;
     static final float X_SCALE = 2f;
     /** Real-valued weights: BipolarQuant turns them into sign(w) with sign(0) = +1. */
-    static final float[] W_RAW = {
-            0.3f, -0.7f, 0.0f, 1.5f,
-            -0.2f, 0.4f, -0.9f, 0.1f,
-            0.8f, 0.6f, -0.5f, -0.3f};
+    static final float[] W_RAW = {0.3f, -0.7f, 0.0f, 1.5f, -0.2f, 0.4f, -0.9f, 0.1f, 0.8f, 0.6f, -0.5f, -0.3f};
+
     static final float[] SCALE = {1.5f, 0.5f, -2f, 3f};
     static final float[] DROPPED = {1f, 0.25f, 1f, -1f};
     static final float P = 0.25f;
@@ -48,7 +45,10 @@ class ReferenceFormTest {
 
     /** x -> BipolarQuant(scale 2) -> MatMul(BipolarQuant(W_raw, 1)) -> ScaleDropout -> BN -> Sign. */
     static ModelProto denseModel(long opset, boolean withDropped) {
-        OnnxBuilder b = new OnnxBuilder("dense").opset(opset).opset("onnx.brevitas", 1).opset("ai.bnncim", 1)
+        OnnxBuilder b = new OnnxBuilder("dense")
+                .opset(opset)
+                .opset("onnx.brevitas", 1)
+                .opset("ai.bnncim", 1)
                 .input("x", DataType.FLOAT, "N", IN)
                 .initializer("x_scale", new int[0], X_SCALE)
                 .initializer("one", new int[0], 1f)
@@ -61,15 +61,36 @@ class ReferenceFormTest {
         if (withDropped) {
             b.initializer("d", new int[] {C}, DROPPED);
         }
-        return b.node("BipolarQuant", "bq_x").domain("onnx.brevitas").inputs("x", "x_scale").outputs("xb").end()
-                .node("BipolarQuant", "bq_w").domain("onnx.brevitas").inputs("W_raw", "one").outputs("Wb").end()
-                .node("MatMul", "mm").inputs("xb", "Wb").outputs("h").end()
-                .node("ScaleDropout", "sd").domain("ai.bnncim")
+        return b.node("BipolarQuant", "bq_x")
+                .domain("onnx.brevitas")
+                .inputs("x", "x_scale")
+                .outputs("xb")
+                .end()
+                .node("BipolarQuant", "bq_w")
+                .domain("onnx.brevitas")
+                .inputs("W_raw", "one")
+                .outputs("Wb")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("xb", "Wb")
+                .outputs("h")
+                .end()
+                .node("ScaleDropout", "sd")
+                .domain("ai.bnncim")
                 .inputs(withDropped ? new String[] {"h", "s", "d"} : new String[] {"h", "s"})
-                .outputs("hs").attr("p", P).attr("axis", 1).end()
-                .node("BatchNormalization", "bn").inputs("hs", "gamma", "beta", "mean", "var").outputs("a")
-                .attr("epsilon", EPS).end()
-                .node("Sign", "sign").inputs("a").outputs("y").end()
+                .outputs("hs")
+                .attr("p", P)
+                .attr("axis", 1)
+                .end()
+                .node("BatchNormalization", "bn")
+                .inputs("hs", "gamma", "beta", "mean", "var")
+                .outputs("a")
+                .attr("epsilon", EPS)
+                .end()
+                .node("Sign", "sign")
+                .inputs("a")
+                .outputs("y")
+                .end()
                 .output("y", DataType.FLOAT, "N", C)
                 .build();
     }
@@ -100,14 +121,16 @@ class ReferenceFormTest {
     @ValueSource(longs = {9, 13, 21})
     void denseBitsMatchHandComputationForBothBitValuesInOneBatch(long opset) {
         for (boolean withDropped : new boolean[] {true, false}) {
-            ReferenceForm.Result r = new ReferenceForm(Mode.BITS).exposeValues(List.of("a"))
-                    .convert(denseModel(opset, withDropped));
+            ReferenceForm.Result r =
+                    new ReferenceForm(Mode.BITS).exposeValues(List.of("a")).convert(denseModel(opset, withDropped));
             assertEquals(List.of("z_0"), r.zInputs());
             assertEquals(List.of("sd"), r.scaleDropoutNodes());
             assertEquals(1, r.model().getOpsetImportCount(), "custom-domain imports removed");
             assertEquals(opset, r.model().getOpsetImport(0).getVersion());
             ValueInfoProto z = r.model().getGraph().getInputList().stream()
-                    .filter(v -> v.getName().equals("z_0")).findFirst().orElseThrow();
+                    .filter(v -> v.getName().equals("z_0"))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(DataType.BOOL_VALUE, z.getType().getTensorType().getElemType());
             assertEquals("N", z.getType().getTensorType().getShape().getDim(0).getDimParam());
             assertEquals(1, z.getType().getTensorType().getShape().getDim(1).getDimValue());
@@ -142,7 +165,8 @@ class ReferenceFormTest {
     @ParameterizedTest
     @ValueSource(longs = {9, 17})
     void denseExpectationMatchesHandComputation(long opset) {
-        ReferenceForm.Result r = new ReferenceForm(Mode.EXPECTATION).exposeValues(List.of("a", "hs"))
+        ReferenceForm.Result r = new ReferenceForm(Mode.EXPECTATION)
+                .exposeValues(List.of("a", "hs"))
                 .convert(denseModel(opset, true));
         assertEquals(List.of(), r.zInputs());
         float[] eff = new float[C];
@@ -172,15 +196,31 @@ class ReferenceFormTest {
     }
 
     static ModelProto convModel() {
-        return new OnnxBuilder("conv").opset(13).opset("qonnx.custom_op.general", 1).opset("ai.bnncim", 1)
+        return new OnnxBuilder("conv")
+                .opset(13)
+                .opset("qonnx.custom_op.general", 1)
+                .opset("ai.bnncim", 1)
                 .input("x", DataType.FLOAT, "N", CI, H, W)
                 .initializer("one", new int[0], 1f)
                 .initializer("w", new int[] {CO, CI, K, K}, convWeights())
                 .initializer("s", new int[] {CO}, SCALE)
                 .initializer("d", new int[] {CO}, DROPPED)
-                .node("BipolarQuant", "bq").domain("qonnx.custom_op.general").inputs("x", "one").outputs("xb").end()
-                .node("Conv", "conv").inputs("xb", "w").outputs("h").attrInts("kernel_shape", K, K).end()
-                .node("ScaleDropout", "sd").domain("ai.bnncim").inputs("h", "s", "d").outputs("y").attr("p", P).end()
+                .node("BipolarQuant", "bq")
+                .domain("qonnx.custom_op.general")
+                .inputs("x", "one")
+                .outputs("xb")
+                .end()
+                .node("Conv", "conv")
+                .inputs("xb", "w")
+                .outputs("h")
+                .attrInts("kernel_shape", K, K)
+                .end()
+                .node("ScaleDropout", "sd")
+                .domain("ai.bnncim")
+                .inputs("h", "s", "d")
+                .outputs("y")
+                .attr("p", P)
+                .end()
                 .output("y", DataType.FLOAT, "N", CO, HO, WO)
                 .build();
     }
@@ -232,29 +272,51 @@ class ReferenceFormTest {
     @Test
     void outputIsDeterministicAndUntouchedModelsStayByteIdentical() throws IOException {
         ModelProto m = denseModel(13, true);
-        assertArrayEquals(ReferenceForm.convert(m, Mode.BITS).toByteArray(),
-                ReferenceForm.convert(ModelProto.parseFrom(m.toByteArray()), Mode.BITS).toByteArray());
-        ModelProto plain = new OnnxBuilder("plain").opset(11)
+        assertArrayEquals(
+                ReferenceForm.convert(m, Mode.BITS).toByteArray(),
+                ReferenceForm.convert(ModelProto.parseFrom(m.toByteArray()), Mode.BITS)
+                        .toByteArray());
+        ModelProto plain = new OnnxBuilder("plain")
+                .opset(11)
                 .input("x", DataType.FLOAT, "N", 2)
-                .node("Relu", "r").inputs("x").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 2).build();
-        assertArrayEquals(plain.toByteArray(), ReferenceForm.convert(plain, Mode.BITS).toByteArray());
+                .node("Relu", "r")
+                .inputs("x")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
+        assertArrayEquals(
+                plain.toByteArray(), ReferenceForm.convert(plain, Mode.BITS).toByteArray());
     }
 
     @Test
     void numbersScaleDropoutNodesInTopologicalOrder() {
         // file order lists the second layer first; bits follow data flow, not file order
-        ModelProto m = new OnnxBuilder("two").opset(13).opset("ai.bnncim", 1)
+        ModelProto m = new OnnxBuilder("two")
+                .opset(13)
+                .opset("ai.bnncim", 1)
                 .input("x", DataType.FLOAT, "N", 2)
                 .initializer("s", new int[] {2}, 2f, 3f)
-                .node("ScaleDropout", "second").domain("ai.bnncim").inputs("h", "s").outputs("y").attr("p", 0.5f).end()
-                .node("ScaleDropout", "first").domain("ai.bnncim").inputs("x", "s").outputs("h").attr("p", 0.5f).end()
-                .output("y", DataType.FLOAT, "N", 2).build();
+                .node("ScaleDropout", "second")
+                .domain("ai.bnncim")
+                .inputs("h", "s")
+                .outputs("y")
+                .attr("p", 0.5f)
+                .end()
+                .node("ScaleDropout", "first")
+                .domain("ai.bnncim")
+                .inputs("x", "s")
+                .outputs("h")
+                .attr("p", 0.5f)
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
         ReferenceForm.Result r = ReferenceForm.convert(m, Mode.BITS);
         assertEquals(List.of("first", "second"), r.scaleDropoutNodes());
         try (OrtReference ort = new OrtReference(r.toByteArray(), 1)) {
-            float[][] y = ort.run(new float[] {1, 1, 1, 1}, new int[] {2}, 2, new boolean[][] {{false, true}, {true, true}});
-            assertArrayEquals(new float[] {2, 3}, y[0]);   // x*s, then dropped (ones)
+            float[][] y =
+                    ort.run(new float[] {1, 1, 1, 1}, new int[] {2}, 2, new boolean[][] {{false, true}, {true, true}});
+            assertArrayEquals(new float[] {2, 3}, y[0]); // x*s, then dropped (ones)
             assertArrayEquals(new float[] {1, 1}, y[1]);
         }
     }
@@ -273,7 +335,9 @@ class ReferenceFormTest {
         OnnxBuilder.write(file, b.build().toByteArray());
         ModelProto m = ModelProto.parseFrom(Files.readAllBytes(file));
         ReferenceForm.Result r = ReferenceForm.convert(m, Mode.BITS);
-        var inputs = r.model().getGraph().getInputList().stream().map(ValueInfoProto::getName).toList();
+        var inputs = r.model().getGraph().getInputList().stream()
+                .map(ValueInfoProto::getName)
+                .toList();
         for (var t : r.model().getGraph().getInitializerList()) {
             assertTrue(inputs.contains(t.getName()), t.getName() + " must be listed as input in IR 3");
         }
@@ -294,16 +358,34 @@ class ReferenceFormTest {
         ReferenceForm.Result r = ReferenceForm.convert(denseModel(13, true), Mode.BITS);
         try (OrtReference ort = new OrtReference(r.toByteArray(), 1)) {
             assertThrows(IllegalArgumentException.class, () -> ort.run(EXAMPLES[0], new int[] {IN}, 1, null));
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> ort.run(EXAMPLES[0], new int[] {IN}, 1, new boolean[][] {{true, false}}));
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> ort.run(EXAMPLES[0], new int[] {IN}, 2, new boolean[][] {{true}, {true}}));
             // both entry points name an output the model does not have
-            assertThrows(IllegalArgumentException.class,
-                    () -> ort.run("x", EXAMPLES[0], new int[] {IN}, 1, new boolean[][] {{true, true}}, java.util.List.of("nope")));
-            assertThrows(IllegalArgumentException.class,
-                    () -> ort.runBatched("x", EXAMPLES[0], new int[] {IN}, 1, new boolean[][] {{true, true}}, java.util.List.of("nope"), 4));
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> ort.run(
+                            "x",
+                            EXAMPLES[0],
+                            new int[] {IN},
+                            1,
+                            new boolean[][] {{true, true}},
+                            java.util.List.of("nope")));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> ort.runBatched(
+                            "x",
+                            EXAMPLES[0],
+                            new int[] {IN},
+                            1,
+                            new boolean[][] {{true, true}},
+                            java.util.List.of("nope"),
+                            4));
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> ort.runBatched("x", EXAMPLES[0], new int[] {IN}, -1, null, null, 4));
         }
         assertThrows(BnncimException.class, () -> new OrtReference(new byte[] {1, 2, 3}, 1));
@@ -311,27 +393,49 @@ class ReferenceFormTest {
 
     @Test
     void unknownCustomOpIsNamed() {
-        ModelProto m = new OnnxBuilder("q").opset(13).opset("qonnx.custom_op.general", 1)
+        ModelProto m = new OnnxBuilder("q")
+                .opset(13)
+                .opset("qonnx.custom_op.general", 1)
                 .input("x", DataType.FLOAT, "N", 2)
                 .initializer("s", new int[0], 1f)
-                .node("Quant", "quant_7").domain("qonnx.custom_op.general").inputs("x", "s").outputs("y").end()
-                .output("y", DataType.FLOAT, "N", 2).build();
+                .node("Quant", "quant_7")
+                .domain("qonnx.custom_op.general")
+                .inputs("x", "s")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
         BnncimException e = assertThrows(BnncimException.class, () -> ReferenceForm.convert(m, Mode.BITS));
-        assertTrue(e.getMessage().contains("quant_7") && e.getMessage().contains("Quant")
-                && e.getMessage().contains("qonnx.custom_op.general"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("quant_7")
+                        && e.getMessage().contains("Quant")
+                        && e.getMessage().contains("qonnx.custom_op.general"),
+                e.getMessage());
     }
 
     @Test
     void undecidableRankIsNamed() {
-        ModelProto m = new OnnxBuilder("u").opset(13).opset("ai.bnncim", 1)
-                .input("x", DataType.FLOAT)   // declared without a shape
+        ModelProto m = new OnnxBuilder("u")
+                .opset(13)
+                .opset("ai.bnncim", 1)
+                .input("x", DataType.FLOAT) // declared without a shape
                 .initializer("s", new int[] {2}, 2f, 3f)
-                .node("Relu", "r").inputs("x").outputs("h").end()
-                .node("ScaleDropout", "sd_rank").domain("ai.bnncim").inputs("h", "s").outputs("y").attr("p", 0.5f).end()
-                .output("y", DataType.FLOAT).build();
+                .node("Relu", "r")
+                .inputs("x")
+                .outputs("h")
+                .end()
+                .node("ScaleDropout", "sd_rank")
+                .domain("ai.bnncim")
+                .inputs("h", "s")
+                .outputs("y")
+                .attr("p", 0.5f)
+                .end()
+                .output("y", DataType.FLOAT)
+                .build();
         // an input without any shape field has no rank; rebuild it like that
-        ModelProto noShape = m.toBuilder().setGraph(m.getGraph().toBuilder()
-                .setInput(0, OnnxBuilder.unshapedValueInfo("x", DataType.FLOAT))).build();
+        ModelProto noShape = m.toBuilder()
+                .setGraph(m.getGraph().toBuilder().setInput(0, OnnxBuilder.unshapedValueInfo("x", DataType.FLOAT)))
+                .build();
         BnncimException e = assertThrows(BnncimException.class, () -> ReferenceForm.convert(noShape, Mode.BITS));
         assertTrue(e.getMessage().contains("sd_rank") && e.getMessage().contains("ScaleDropout"), e.getMessage());
     }
@@ -339,7 +443,9 @@ class ReferenceFormTest {
     // ---------------------------------------------------------------- a real export
 
     static Path tfc() {
-        Path root = Path.of(System.getProperty("bnncim.root", "..")).toAbsolutePath().normalize();
+        Path root = Path.of(System.getProperty("bnncim.root", ".."))
+                .toAbsolutePath()
+                .normalize();
         return root.resolve("testdata/models/qonnx-tfc/TFC_1W1A.onnx");
     }
 
@@ -350,8 +456,10 @@ class ReferenceFormTest {
         ModelProto m = ModelProto.parseFrom(Files.readAllBytes(p));
         ReferenceForm.Result r = ReferenceForm.convert(m, Mode.BITS);
         assertEquals(List.of(), r.zInputs());
-        assertTrue(r.model().getGraph().getNodeList().stream().allMatch(n -> n.getDomain().isEmpty()));
-        assertArrayEquals(r.toByteArray(), ReferenceForm.convert(m, Mode.EXPECTATION).toByteArray());
+        assertTrue(r.model().getGraph().getNodeList().stream()
+                .allMatch(n -> n.getDomain().isEmpty()));
+        assertArrayEquals(
+                r.toByteArray(), ReferenceForm.convert(m, Mode.EXPECTATION).toByteArray());
         try (OrtReference ort = new OrtReference(r.toByteArray(), 1)) {
             assertEquals(List.of("0"), ort.inputNames(), "initializers listed as inputs are not fed");
             int n = 3;
@@ -387,12 +495,24 @@ class ReferenceFormTest {
         float[] two = new float[64];
         java.util.Arrays.fill(two, 2f);
         g.addInitializer(OnnxBuilder.floatTensor("sd_scale", new int[] {64}, two));
-        g.addNode(bn, ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("ScaleDropout").setDomain("ai.bnncim")
-                .setName("sd_tfc").addInput(h).addInput("sd_scale").addOutput(h + "_sd")
-                .addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("p").setF(0.1f)
-                        .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.FLOAT)));
-        ModelProto withSd = m.toBuilder().setGraph(g)
-                .addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setDomain("ai.bnncim").setVersion(1))
+        g.addNode(
+                bn,
+                ai.onnx.proto.OnnxMl.NodeProto.newBuilder()
+                        .setOpType("ScaleDropout")
+                        .setDomain("ai.bnncim")
+                        .setName("sd_tfc")
+                        .addInput(h)
+                        .addInput("sd_scale")
+                        .addOutput(h + "_sd")
+                        .addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                                .setName("p")
+                                .setF(0.1f)
+                                .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.FLOAT)));
+        ModelProto withSd = m.toBuilder()
+                .setGraph(g)
+                .addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder()
+                        .setDomain("ai.bnncim")
+                        .setVersion(1))
                 .build();
         ReferenceForm.Result r = ReferenceForm.convert(withSd, Mode.BITS);
         assertEquals(List.of("z_0"), r.zInputs());
@@ -401,7 +521,8 @@ class ReferenceFormTest {
         float[] x = new float[784];
         for (int i = 0; i < x.length; i++) x[i] = (i % 11) / 10f;
         float[] original;
-        try (OrtReference ort = new OrtReference(ReferenceForm.convert(m, Mode.BITS).toByteArray(), 1)) {
+        try (OrtReference ort =
+                new OrtReference(ReferenceForm.convert(m, Mode.BITS).toByteArray(), 1)) {
             original = ort.run(x, new int[] {1, 28, 28}, 1, null)[0];
         }
         try (OrtReference ort = new OrtReference(r.toByteArray(), 1)) {

@@ -1,8 +1,5 @@
 package org.bnncim.backends.sim;
 
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.Node;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -13,6 +10,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
 
 /**
  * Runs many passes: splits the examples into jobs for the threads, and within a job computes blocks of examples
@@ -23,6 +22,7 @@ import java.util.concurrent.Future;
 final class BatchScheduler {
     /** Target number of passes computed together per layer, and bound on the ints a block's values may hold. */
     private static final int BLOCK_PASSES = 1024, BLOCK_EXAMPLES = 64;
+
     private static final long BLOCK_INTS = 1L << 22;
 
     private final PassInterpreter interp;
@@ -64,9 +64,11 @@ final class BatchScheduler {
             int chunk = Math.max(1, inputs.length / (threads * 8));
             // blocked runs (no read-flip faults): examples per block, and jobs of at least one block while there
             // are two jobs per thread
-            int per = (int) Math.max(1, Math.min(Math.min(BLOCK_EXAMPLES, BLOCK_PASSES / passes),
-                    BLOCK_INTS / ((long) passes * largest)));
-            if (readFlip == 0) chunk = Math.max(chunk, Math.min(per, (inputs.length + 2 * threads - 1) / (2 * threads)));
+            int per = (int) Math.max(
+                    1,
+                    Math.min(Math.min(BLOCK_EXAMPLES, BLOCK_PASSES / passes), BLOCK_INTS / ((long) passes * largest)));
+            if (readFlip == 0)
+                chunk = Math.max(chunk, Math.min(per, (inputs.length + 2 * threads - 1) / (2 * threads)));
             for (int start = 0; start < inputs.length; start += chunk) {
                 final int s = start, e = Math.min(inputs.length, start + chunk);
                 jobs.add(pool.submit(() -> {

@@ -1,8 +1,7 @@
 package org.bnncim.backends.sim;
 
-import org.bnncim.ir.BnncimException;
-
 import java.util.Locale;
+import org.bnncim.ir.BnncimException;
 
 /**
  * Device faults to simulate: a share of MTJ cells stuck at a fixed state (drawn once per run), a probability that
@@ -40,7 +39,9 @@ public record Faults(double stuckAt, double readFlip, double rngBias) {
                 case "stuck-at" -> s = v;
                 case "read-flip" -> r = v;
                 case "rng-bias" -> b = v;
-                default -> throw new BnncimException("--faults: unknown fault '" + kv[0] + "' (stuck-at, read-flip, rng-bias)");
+                default ->
+                    throw new BnncimException(
+                            "--faults: unknown fault '" + kv[0] + "' (stuck-at, read-flip, rng-bias)");
             }
         }
         return new Faults(s, r, b);

@@ -1,5 +1,10 @@
 package org.bnncim.backends.sim;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.bnncim.backends.sim.kernels.CellPiece;
 import org.bnncim.backends.sim.kernels.CrossbarLayer;
 import org.bnncim.ir.arch.Architecture;
@@ -7,20 +12,13 @@ import org.bnncim.ir.mapping.CrossbarImages;
 import org.bnncim.ir.mapping.LayerMap;
 import org.bnncim.ir.mapping.Piece;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
-
 /**
  * Turns a program's crossbar images into the packed form the kernels read, one {@link CrossbarLayer} per mapped
  * layer. Layers are read from the cells alone (with the stuck-at faults of this run), so a mapping or encoding
  * error shows up in the simulator's outputs rather than being bypassed by the graph's weights.
  */
 final class ImageLoader {
-    private ImageLoader() {
-    }
+    private ImageLoader() {}
 
     static Map<String, CrossbarLayer> load(Program program, Faults faults, long seed) {
         Architecture a = program.mapping().arch();
@@ -48,7 +46,8 @@ final class ImageLoader {
     }
 
     /** Stuck-at faults are a property of the programmed chip: drawn once from the seed, cell by cell. */
-    private static List<CrossbarImages.Image> stuck(List<CrossbarImages.Image> images, Architecture a, Faults faults, long seed) {
+    private static List<CrossbarImages.Image> stuck(
+            List<CrossbarImages.Image> images, Architecture a, Faults faults, long seed) {
         if (faults.stuckAt() == 0) return images;
         SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<CrossbarImages.Image> out = new ArrayList<>();

@@ -1,5 +1,9 @@
 package org.bnncim.backends.sim;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.bnncim.backends.sim.Tensor.Floats;
 import org.bnncim.backends.sim.Tensor.Ints;
 import org.bnncim.backends.sim.kernels.BlockKernel;
@@ -19,11 +23,6 @@ import org.bnncim.ir.ScaleBit;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
-
 /**
  * Executes the nodes of one program, one node kind per case of {@link #step}. Everything a node needs beyond its
  * input (crossbar cells, geometry, comparators, channel sizes) is looked up once here, by node index, so that a
@@ -39,6 +38,7 @@ final class PassInterpreter {
     private final int[] perChannel;
     /** Per crossbar node: its cells, and how many bits of its input are applied (1 for bipolar). */
     private final CrossbarLayer[] crossbar;
+
     private final int[] inputBits;
     private final ConvGeometry[] conv;
     private final PoolGeometry[] pool;
@@ -74,19 +74,27 @@ final class PassInterpreter {
             perChannel[i] = it.shape().perChannel();
             // bipolar and MC-Dropout's gated bipolar (i2: +1, 0, -1) drive the word lines in one read; unsigned inputs
             // are applied one bit plane per read
-            inputBits[i] = it.elem().isBipolar() || it.elem().kind() == ElemType.Kind.GATED_BIPOLAR ? 1 : it.elem().bits();
+            inputBits[i] = it.elem().isBipolar() || it.elem().kind() == ElemType.Kind.GATED_BIPOLAR
+                    ? 1
+                    : it.elem().bits();
             // per-kind constants for the kinds that have them; what each kind computes is decided in step alone
             if (node instanceof Node.BinaryDense d) crossbar[i] = layers.get(d.name());
             if (node instanceof Node.BinaryConv c) {
                 crossbar[i] = layers.get(c.name());
                 conv[i] = ConvGeometry.of(c, it.shape(), c.output().shape());
             }
-            if (node instanceof Node.MaxPool m) pool[i] = PoolGeometry.of(m.window(), it.shape(), m.output().shape());
-            if (node instanceof Node.AvgPool a) pool[i] = PoolGeometry.of(a.window(), it.shape(), a.output().shape());
+            if (node instanceof Node.MaxPool m)
+                pool[i] = PoolGeometry.of(m.window(), it.shape(), m.output().shape());
+            if (node instanceof Node.AvgPool a)
+                pool[i] = PoolGeometry.of(a.window(), it.shape(), a.output().shape());
             if (node instanceof Node.Threshold t) {
-                comparators[i] = t.stochastic() == null ? new long[][][] {comparatorsOf(t.expected())}
-                        : new long[][][] {comparatorsOf(t.expected()), comparatorsOf(t.stochastic().dropped()),
-                                comparatorsOf(t.stochastic().kept())};
+                comparators[i] = t.stochastic() == null
+                        ? new long[][][] {comparatorsOf(t.expected())}
+                        : new long[][][] {
+                            comparatorsOf(t.expected()),
+                            comparatorsOf(t.stochastic().dropped()),
+                            comparatorsOf(t.stochastic().kept())
+                        };
             }
             used = Math.max(used, stochasticBit[i] + 1);
             prefix[i] = used;
@@ -109,7 +117,8 @@ final class PassInterpreter {
     Tensor step(int at, Tensor x, boolean[] bits, SplittableRandom noise) {
         TensorType it = inputType[at];
         return switch (nodes[at]) {
-            case Node.InputQuantize(var name, var input, var output, int width, int levels) -> quantize(floats(x), width, levels);
+            case Node.InputQuantize(var name, var input, var output, int width, int levels) ->
+                quantize(floats(x), width, levels);
             case Node.InputBinarize b -> binarize(b, floats(x), perChannel[at]);
             case Node.BinaryDense d -> {
                 CrossbarLayer l = crossbar[at];
@@ -117,11 +126,20 @@ final class PassInterpreter {
                 VectorKernel.accumulate(l, ints(x), inputBits[at], new Sums(acc, 0, 1, 0), reads(noise));
                 yield new Ints(acc);
             }
-            case Node.BinaryConv c -> new Ints(ConvKernel.convolve(crossbar[at], ints(x), conv[at], inputBits[at],
-                    c.output().shape().size(), reads(noise)));
+            case Node.BinaryConv c ->
+                new Ints(ConvKernel.convolve(
+                        crossbar[at],
+                        ints(x),
+                        conv[at],
+                        inputBits[at],
+                        c.output().shape().size(),
+                        reads(noise)));
             case Node.Threshold t -> {
                 long[][][] sets = comparators[at];
-                yield threshold(ints(x), stochasticBit[at] < 0 || bits == null ? sets[0] : bits[stochasticBit[at]] ? sets[1] : sets[2], perChannel[at]);
+                yield threshold(
+                        ints(x),
+                        stochasticBit[at] < 0 || bits == null ? sets[0] : bits[stochasticBit[at]] ? sets[1] : sets[2],
+                        perChannel[at]);
             }
             case Node.Sign s -> {
                 int[] y = new int[x.size()];
@@ -132,18 +150,20 @@ final class PassInterpreter {
                 ScaleBit z = bits == null ? ScaleBit.EXPECTATION : ScaleBit.of(bits[stochasticBit[at]]);
                 int per = perChannel[at];
                 float[] y = new float[x.size()];
-                for (int i = 0, c = 0; i < y.length; c++) for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = x.real(i, it) * s.factor(c, z);
+                for (int i = 0, c = 0; i < y.length; c++)
+                    for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = x.real(i, it) * s.factor(c, z);
                 yield new Floats(y);
             }
             case Node.Affine a -> {
                 int per = perChannel[at];
                 float[] y = new float[x.size()];
-                for (int i = 0, c = 0; i < y.length; c++) for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = a.apply(x.real(i, it), c);
+                for (int i = 0, c = 0; i < y.length; c++)
+                    for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = a.apply(x.real(i, it), c);
                 yield new Floats(y);
             }
             case Node.MaxPool m -> new Ints(Pooling.max(ints(x), pool[at]));
             case Node.AvgPool(var name, var input, var output, var window, boolean countPad) ->
-                    new Floats(Pooling.average(x.reals(it), pool[at], countPad));
+                new Floats(Pooling.average(x.reals(it), pool[at], countPad));
             case Node.Reshape r -> x;
             case Node.Softmax s -> softmax(x, it);
             case Node.McDropout(var name, var input, var output, float p) -> {
@@ -177,7 +197,9 @@ final class PassInterpreter {
             for (int g = 0; g < r; g++) yr[g] = new Ints(y[g]);
         } else if (node instanceof Node.BinaryConv c) {
             int size = c.output().shape().size();
-            for (int g = 0; g < r; g++) yr[g] = new Ints(ConvKernel.convolveBlock(crossbar[at], ints(xs[reps[g]]), conv[at], inputBits[at], size));
+            for (int g = 0; g < r; g++)
+                yr[g] = new Ints(
+                        ConvKernel.convolveBlock(crossbar[at], ints(xs[reps[g]]), conv[at], inputBits[at], size));
         } else {
             for (int g = 0; g < r; g++) yr[g] = step(at, xs[reps[g]], bits[reps[g]], noise[reps[g]]);
         }
@@ -192,7 +214,8 @@ final class PassInterpreter {
     Map<String, Tensor> pass(float[] input, boolean[] scaleBits, int example, int sample, Map<String, Tensor> memo) {
         Map<String, Tensor> env = new LinkedHashMap<>();
         env.put(graph.inputs().get(0).name(), new Floats(input.clone()));
-        SplittableRandom noise = readFlip > 0 || scaleBits != null ? new SplittableRandom(mix(seed, example, sample)) : null;
+        SplittableRandom noise =
+                readFlip > 0 || scaleBits != null ? new SplittableRandom(mix(seed, example, sample)) : null;
         for (int i = 0; i < nodes.length; i++) {
             Node n = nodes[i];
             String key = memo == null ? null : memoKey(i, scaleBits);
@@ -254,7 +277,8 @@ final class PassInterpreter {
 
     private static Ints binarize(Node.InputBinarize b, float[] f, int per) {
         int[] y = new int[f.length];
-        for (int i = 0, c = 0; i < f.length; c++) for (int e = Math.min(f.length, i + per); i < e; i++) y[i] = b.fires(f[i], c) ? 1 : -1;
+        for (int i = 0, c = 0; i < f.length; c++)
+            for (int e = Math.min(f.length, i + per); i < e; i++) y[i] = b.fires(f[i], c) ? 1 : -1;
         return new Ints(y);
     }
 
@@ -265,7 +289,8 @@ final class PassInterpreter {
             for (int i = 0; i < v.length; i++) y[i] = 1 - 2 * (int) (((v[i] - t0[i]) * sign[i]) >>> 63);
         } else {
             for (int i = 0, c = 0; i < v.length; c++) {
-                for (int e = Math.min(v.length, i + per); i < e; i++) y[i] = 1 - 2 * (int) (((v[i] - t0[c]) * sign[c]) >>> 63);
+                for (int e = Math.min(v.length, i + per); i < e; i++)
+                    y[i] = 1 - 2 * (int) (((v[i] - t0[c]) * sign[c]) >>> 63);
             }
         }
         return new Ints(y);

@@ -1,13 +1,12 @@
 package org.bnncim.backends.sim;
 
+import java.util.List;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.mapping.CrossbarImages;
 import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.StochasticUnit;
-
-import java.util.List;
 
 /**
  * What the simulator executes: the mapped model (layer sequence, periphery configuration, stochastic schedule)

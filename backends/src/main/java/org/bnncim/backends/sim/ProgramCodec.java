@@ -1,5 +1,18 @@
 package org.bnncim.backends.sim;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.BnncimException;
@@ -21,20 +34,6 @@ import org.bnncim.ir.mapping.MappingVerifier;
 import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 /**
  * The binary simulator program ({@code program.bnc}), format version 1, laid out in docs/program-format.md.
  * Big-endian, no padding, every collection prefixed by its length; the same program always encodes to the same
@@ -45,8 +44,7 @@ public final class ProgramCodec {
     public static final int VERSION = 1;
     private static final int MAX_COUNT = 1 << 28;
 
-    private ProgramCodec() {
-    }
+    private ProgramCodec() {}
 
     // ------------------------------------------------------------------------------------------------ write
 
@@ -54,7 +52,8 @@ public final class ProgramCodec {
         try {
             // sized for the crossbar images, most of a program: growing by doubling copied them several times
             long images = imageBytes(p);
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, 256 * 1024 + images + images / 4));
+            ByteArrayOutputStream bytes =
+                    new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, 256 * 1024 + images + images / 4));
             DataOutputStream out = new DataOutputStream(bytes);
             out.write(MAGIC);
             out.writeByte(VERSION);
@@ -91,7 +90,8 @@ public final class ProgramCodec {
         ElemType e = v.elem();
         if (e.kind() == ElemType.Kind.INT && e.bits() == 2) {
             // version 1 stores gated bipolar as exactly this: written, it would come back as gated bipolar
-            throw new IllegalStateException(v.name() + ": a signed 2-bit value cannot be stored in program format " + VERSION);
+            throw new IllegalStateException(
+                    v.name() + ": a signed 2-bit value cannot be stored in program format " + VERSION);
         }
         out.writeByte(e.kind().code());
         out.writeByte(e.bits());
@@ -158,8 +158,7 @@ public final class ProgramCodec {
                     floats(out, st.c());
                 }
             }
-            case Node.Sign s -> {
-            }
+            case Node.Sign s -> {}
             case Node.Threshold t -> {
                 set(out, t.expected());
                 out.writeBoolean(t.stochastic() != null);
@@ -182,10 +181,8 @@ public final class ProgramCodec {
                 ints(out, m.pads());
                 out.writeBoolean(m.countIncludePad());
             }
-            case Node.Reshape r -> {
-            }
-            case Node.Softmax s -> {
-            }
+            case Node.Reshape r -> {}
+            case Node.Softmax s -> {}
             case Node.McDropout m -> out.writeFloat(m.p());
         }
     }
@@ -202,24 +199,51 @@ public final class ProgramCodec {
         out.writeInt(a.inputBits());
         out.writeInt(a.psumBits());
         var e = a.energy();
-        for (double d : new double[] {e.cellRead(), e.senseAmp(), e.adderPerBit(), e.threshold(), e.stochasticBit(),
-                e.bufferPerBit(), e.transferPerBit(), e.digitalFloatOp(), e.maskGate()}) out.writeDouble(d);
+        for (double d : new double[] {
+            e.cellRead(),
+            e.senseAmp(),
+            e.adderPerBit(),
+            e.threshold(),
+            e.stochasticBit(),
+            e.bufferPerBit(),
+            e.transferPerBit(),
+            e.digitalFloatOp(),
+            e.maskGate()
+        }) out.writeDouble(d);
         var l = a.latency();
-        for (double d : new double[] {l.crossbarRead(), l.adderStage(), l.threshold(), l.stochasticBit(), l.transferPerWord(),
-                l.digitalFloatOp()}) out.writeDouble(d);
+        for (double d : new double[] {
+            l.crossbarRead(), l.adderStage(), l.threshold(), l.stochasticBit(), l.transferPerWord(), l.digitalFloatOp()
+        }) out.writeDouble(d);
         var ar = a.area();
-        for (double d : new double[] {ar.cell(), ar.senseAmp(), ar.adderPerBit(), ar.thresholdUnit(), ar.stochasticUnit(),
-                ar.bufferPerBit(), ar.digitalUnit(), ar.maskGate()}) out.writeDouble(d);
+        for (double d : new double[] {
+            ar.cell(),
+            ar.senseAmp(),
+            ar.adderPerBit(),
+            ar.thresholdUnit(),
+            ar.stochasticUnit(),
+            ar.bufferPerBit(),
+            ar.digitalUnit(),
+            ar.maskGate()
+        }) out.writeDouble(d);
         out.writeInt(m.layers().size());
         for (LayerMap lm : m.layers()) {
             str(out, lm.layer());
             str(out, lm.kind());
-            for (int x : new int[] {lm.k(), lm.n(), lm.positions(), lm.inputBits(), lm.rowTiles(), lm.colTiles(),
-                    lm.stochasticBit(), lm.dropoutNeurons()}) out.writeInt(x);
+            for (int x : new int[] {
+                lm.k(),
+                lm.n(),
+                lm.positions(),
+                lm.inputBits(),
+                lm.rowTiles(),
+                lm.colTiles(),
+                lm.stochasticBit(),
+                lm.dropoutNeurons()
+            }) out.writeInt(x);
             str(out, lm.padding());
             out.writeInt(lm.pieces().size());
             for (Piece p : lm.pieces()) {
-                for (int x : new int[] {p.k0(), p.kLen(), p.n0(), p.nLen(), p.crossbar(), p.row(), p.col()}) out.writeInt(x);
+                for (int x : new int[] {p.k0(), p.kLen(), p.n0(), p.nLen(), p.crossbar(), p.row(), p.col()})
+                    out.writeInt(x);
             }
         }
         out.writeInt(m.crossbars().size());
@@ -266,10 +290,12 @@ public final class ProgramCodec {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
             byte[] magic = new byte[MAGIC.length];
             in.readFully(magic);
-            if (!java.util.Arrays.equals(magic, MAGIC)) throw new BnncimException(source + ": not a bnncim simulator program");
+            if (!java.util.Arrays.equals(magic, MAGIC))
+                throw new BnncimException(source + ": not a bnncim simulator program");
             int version = in.readUnsignedByte();
             if (version != VERSION) {
-                throw new BnncimException(source + ": program format version " + version + ", this bnncim reads version " + VERSION);
+                throw new BnncimException(
+                        source + ": program format version " + version + ", this bnncim reads version " + VERSION);
             }
             String name = rstr(in);
             Map<String, String> notes = new LinkedHashMap<>();
@@ -309,9 +335,20 @@ public final class ProgramCodec {
     /** A crossbar layer with its weights read back from the images; any other node as it is. */
     private static Node withWeights(Node n, Mapping m, List<CrossbarImages.Image> images) {
         return switch (n) {
-            case Node.BinaryDense d -> new Node.BinaryDense(d.name(), d.input(), d.output(), CrossbarImages.weights(m, images, d.name()));
-            case Node.BinaryConv c -> new Node.BinaryConv(c.name(), c.input(), c.output(), CrossbarImages.weights(m, images, c.name()),
-                    c.inChannels(), c.kh(), c.kw(), c.strides(), c.pads(), c.dilations());
+            case Node.BinaryDense d ->
+                new Node.BinaryDense(d.name(), d.input(), d.output(), CrossbarImages.weights(m, images, d.name()));
+            case Node.BinaryConv c ->
+                new Node.BinaryConv(
+                        c.name(),
+                        c.input(),
+                        c.output(),
+                        CrossbarImages.weights(m, images, c.name()),
+                        c.inChannels(),
+                        c.kh(),
+                        c.kw(),
+                        c.strides(),
+                        c.pads(),
+                        c.dilations());
             case Node.InputQuantize q -> q;
             case Node.InputBinarize b -> b;
             case Node.ScaleDropout s -> s;
@@ -327,7 +364,8 @@ public final class ProgramCodec {
     }
 
     /** The constant numbered {@code code}; a number this version does not know is refused in one line. */
-    private static <E extends Enum<E> & WireCode> E known(Class<E> type, int code, String what, String source, String where) {
+    private static <E extends Enum<E> & WireCode> E known(
+            Class<E> type, int code, String what, String source, String where) {
         E e = WireCode.find(type, code);
         if (e == null) throw new BnncimException(source + ": unknown " + what + " " + code + where);
         return e;
@@ -399,14 +437,27 @@ public final class ProgramCodec {
             }
             // weights are filled in from the crossbar images once the mapping is read
             case BINARY_DENSE -> new Node.BinaryDense(name, input, out, BitMatrix.zeros(1, 1));
-            case BINARY_CONV -> new Node.BinaryConv(name, input, out, BitMatrix.zeros(1, 1), in.readInt(), in.readInt(),
-                    in.readInt(), rints(in), rints(in), rints(in));
-            case SCALE_DROPOUT -> new Node.ScaleDropout(name, input, out, rfloats(in), rfloats(in), in.readFloat(), in.readInt());
+            case BINARY_CONV ->
+                new Node.BinaryConv(
+                        name,
+                        input,
+                        out,
+                        BitMatrix.zeros(1, 1),
+                        in.readInt(),
+                        in.readInt(),
+                        in.readInt(),
+                        rints(in),
+                        rints(in),
+                        rints(in));
+            case SCALE_DROPOUT ->
+                new Node.ScaleDropout(name, input, out, rfloats(in), rfloats(in), in.readFloat(), in.readInt());
             case AFFINE -> {
                 int n = count(in);
                 List<AffineStep> steps = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
-                    steps.add(new AffineStep(known(AffineStep.Op.class, in.readUnsignedByte(), "affine step op", source, at), rfloats(in)));
+                    steps.add(new AffineStep(
+                            known(AffineStep.Op.class, in.readUnsignedByte(), "affine step op", source, at),
+                            rfloats(in)));
                 }
                 yield new Node.Affine(name, input, out, steps);
             }
@@ -418,7 +469,8 @@ public final class ProgramCodec {
                 yield new Node.Threshold(name, input, out, expected, st);
             }
             case MAX_POOL -> new Node.MaxPool(name, input, out, new Node.Window(rints(in), rints(in), rints(in)));
-            case AVG_POOL -> new Node.AvgPool(name, input, out, new Node.Window(rints(in), rints(in), rints(in)), in.readBoolean());
+            case AVG_POOL ->
+                new Node.AvgPool(name, input, out, new Node.Window(rints(in), rints(in), rints(in)), in.readBoolean());
             case RESHAPE -> new Node.Reshape(name, input, out);
             case SOFTMAX -> new Node.Softmax(name, input, out);
             case MC_DROPOUT -> new Node.McDropout(name, input, out, in.readFloat());
@@ -443,33 +495,69 @@ public final class ProgramCodec {
     private static Mapping rmapping(DataInputStream in, String source) throws IOException {
         String name = rstr(in);
         int rows = in.readInt(), cols = in.readInt();
-        Architecture.WeightEncoding enc = known(Architecture.WeightEncoding.class, in.readUnsignedByte(), "weight encoding", source, "");
-        int perTile = in.readInt(), tiles = in.readInt(), chips = in.readInt(), inputBits = in.readInt(), psum = in.readInt();
-        var e = new Architecture.Energy(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(),
-                in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
-        var l = new Architecture.Latency(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(),
+        Architecture.WeightEncoding enc =
+                known(Architecture.WeightEncoding.class, in.readUnsignedByte(), "weight encoding", source, "");
+        int perTile = in.readInt(),
+                tiles = in.readInt(),
+                chips = in.readInt(),
+                inputBits = in.readInt(),
+                psum = in.readInt();
+        var e = new Architecture.Energy(
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
                 in.readDouble());
-        var a = new Architecture.Area(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(),
-                in.readDouble(), in.readDouble(), in.readDouble());
+        var l = new Architecture.Latency(
+                in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
+        var a = new Architecture.Area(
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble());
         Architecture arch = new Architecture(name, rows, cols, enc, perTile, tiles, chips, inputBits, psum, e, l, a);
         List<LayerMap> layers = new ArrayList<>();
         int nl = count(in);
         for (int i = 0; i < nl; i++) {
             String layer = rstr(in), kind = rstr(in);
-            int k = in.readInt(), n = in.readInt(), pos = in.readInt(), bits = in.readInt(), rt = in.readInt(), ct = in.readInt(),
-                    bit = in.readInt(), neurons = in.readInt();
+            int k = in.readInt(),
+                    n = in.readInt(),
+                    pos = in.readInt(),
+                    bits = in.readInt(),
+                    rt = in.readInt(),
+                    ct = in.readInt(),
+                    bit = in.readInt(),
+                    neurons = in.readInt();
             String padding = rstr(in);
             int np = count(in);
             List<Piece> pieces = new ArrayList<>();
             for (int j = 0; j < np; j++) {
-                pieces.add(new Piece(layer, in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt()));
+                pieces.add(new Piece(
+                        layer,
+                        in.readInt(),
+                        in.readInt(),
+                        in.readInt(),
+                        in.readInt(),
+                        in.readInt(),
+                        in.readInt(),
+                        in.readInt()));
             }
             layers.add(new LayerMap(layer, kind, k, n, pos, bits, rt, ct, pieces, padding, bit, neurons));
         }
         List<CrossbarSlot> slots = new ArrayList<>();
         int ns = count(in);
-        for (int i = 0; i < ns; i++) slots.add(new CrossbarSlot(in.readInt(), in.readInt(), in.readInt(), in.readInt()));
-        StochasticUnit.Kind kind = known(StochasticUnit.Kind.class, in.readUnsignedByte(), "stochastic unit kind", source, "");
+        for (int i = 0; i < ns; i++)
+            slots.add(new CrossbarSlot(in.readInt(), in.readInt(), in.readInt(), in.readInt()));
+        StochasticUnit.Kind kind =
+                known(StochasticUnit.Kind.class, in.readUnsignedByte(), "stochastic unit kind", source, "");
         int units = in.readInt();
         List<StochasticUnit.Entry> schedule = new ArrayList<>();
         int ne = count(in);

@@ -1,8 +1,7 @@
 package org.bnncim.backends.sim;
 
-import org.bnncim.ir.Graph;
-
 import java.util.Map;
+import org.bnncim.ir.Graph;
 
 /**
  * Executes a program as the chip would: every crossbar layer is computed piece by piece from the programmed
@@ -64,7 +63,8 @@ public final class Simulator {
     }
 
     public float[] output(float[] input, boolean[] scaleBits, int example, int sample) {
-        return interp.toFloat(interp.pass(input, scaleBits, example, sample, null).get(graph.outputs().get(0)));
+        return interp.toFloat(interp.pass(input, scaleBits, example, sample, null)
+                .get(graph.outputs().get(0)));
     }
 
     /**

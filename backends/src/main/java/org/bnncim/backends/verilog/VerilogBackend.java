@@ -1,15 +1,14 @@
 package org.bnncim.backends.verilog;
 
-import org.bnncim.backends.rng.Lfsr32;
-import org.bnncim.backends.sim.Program;
-import org.bnncim.ir.arch.Architecture;
-import org.bnncim.ir.mapping.CrossbarImages;
-
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.bnncim.backends.rng.Lfsr32;
+import org.bnncim.backends.sim.Program;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.CrossbarImages;
 
 /**
  * Writes a program as Verilog-2005 that Icarus Verilog runs and Verilator lints: one crossbar module instance
@@ -19,8 +18,7 @@ import java.util.Map;
  * (docs/verilog.md).
  */
 public final class VerilogBackend {
-    private VerilogBackend() {
-    }
+    private VerilogBackend() {}
 
     /**
      * @param inputs  examples for the testbench (null: none; the testbench then only elaborates)
@@ -43,8 +41,10 @@ public final class VerilogBackend {
         put(files, "bnncim_params.vh", VerilogParams.render(p, m));
         put(files, "bnncim_crossbar.v", crossbar(a));
         put(files, "bnncim_threshold.v", THRESHOLD);
-        put(files, "bnncim_stochastic_unit.v", STOCHASTIC.replace("@ZERO@", hex32(Lfsr32.ZERO_SEED_STATE))
-                .replace("@TAPS@", hex32(Lfsr32.TAPS)));
+        put(
+                files,
+                "bnncim_stochastic_unit.v",
+                STOCHASTIC.replace("@ZERO@", hex32(Lfsr32.ZERO_SEED_STATE)).replace("@TAPS@", hex32(Lfsr32.TAPS)));
         put(files, "bnncim_top.v", VerilogTop.render(p, m));
         int examples = o.inputs() == null ? 0 : o.inputs().length;
         put(files, "tb_top.v", testbench(examples, o.samples(), seedState(o.seed())));
@@ -77,7 +77,8 @@ public final class VerilogBackend {
     static String pack(long[] v, int w) {
         BigInteger acc = BigInteger.ZERO;
         BigInteger mask = BigInteger.ONE.shiftLeft(w).subtract(BigInteger.ONE);
-        for (int i = v.length - 1; i >= 0; i--) acc = acc.shiftLeft(w).or(BigInteger.valueOf(v[i]).and(mask));
+        for (int i = v.length - 1; i >= 0; i--)
+            acc = acc.shiftLeft(w).or(BigInteger.valueOf(v[i]).and(mask));
         return (long) v.length * w + "'h" + acc.toString(16);
     }
 
@@ -114,21 +115,34 @@ public final class VerilogBackend {
         for (int sh = 1; sh < pw; sh <<= 1) {
             BigInteger mask = BigInteger.ZERO;
             for (int i = 0; i < pw; i++) if ((i / sh) % 2 == 0) mask = mask.setBit(i);
-            pop.append("            x = (x & ").append(pw).append("'h").append(mask.toString(16)).append(") + ((x >> ")
-                    .append(sh).append(") & ").append(pw).append("'h").append(mask.toString(16)).append(");\n");
+            pop.append("            x = (x & ")
+                    .append(pw)
+                    .append("'h")
+                    .append(mask.toString(16))
+                    .append(") + ((x >> ")
+                    .append(sh)
+                    .append(") & ")
+                    .append(pw)
+                    .append("'h")
+                    .append(mask.toString(16))
+                    .append(");\n");
         }
-        String sense = comp
-                ? "(val & cells[2*c]) | (~val & cells[2*c+1])"
-                : "~(val ^ cells[c])";
-        return CROSSBAR.replace("@ROWS@", Integer.toString(a.rows())).replace("@COLS@", Integer.toString(a.cols()))
-                .replace("@LCOLS@", Integer.toString(a.logicalCols())).replace("@CW@", Integer.toString(bitsFor(a.rows())))
-                .replace("@PW@", Integer.toString(pw)).replace("@PAD@", pw == a.rows() ? "v" : "{" + (pw - a.rows()) + "'b0, v}")
-                .replace("@POPCOUNT@", pop.toString()).replace("@SENSE@", sense)
-                .replace("@ENCODING@", comp
-                        ? "complementary encoding: weight c is the column pair (2c: w, 2c+1: not w); a driven row matches\n"
-                          + "// when its value selects the set cell of the pair (x = +1 reads 2c, x = -1 reads 2c+1)"
-                        : "single encoding: weight c is column c; a driven row matches when the cell equals the input bit;\n"
-                          + "// the last column is the shared reference column");
+        String sense = comp ? "(val & cells[2*c]) | (~val & cells[2*c+1])" : "~(val ^ cells[c])";
+        return CROSSBAR.replace("@ROWS@", Integer.toString(a.rows()))
+                .replace("@COLS@", Integer.toString(a.cols()))
+                .replace("@LCOLS@", Integer.toString(a.logicalCols()))
+                .replace("@CW@", Integer.toString(bitsFor(a.rows())))
+                .replace("@PW@", Integer.toString(pw))
+                .replace("@PAD@", pw == a.rows() ? "v" : "{" + (pw - a.rows()) + "'b0, v}")
+                .replace("@POPCOUNT@", pop.toString())
+                .replace("@SENSE@", sense)
+                .replace(
+                        "@ENCODING@",
+                        comp
+                                ? "complementary encoding: weight c is the column pair (2c: w, 2c+1: not w); a driven row matches\n"
+                                        + "// when its value selects the set cell of the pair (x = +1 reads 2c, x = -1 reads 2c+1)"
+                                : "single encoding: weight c is column c; a driven row matches when the cell equals the input bit;\n"
+                                        + "// the last column is the shared reference column");
     }
 
     private static final String CROSSBAR = """
@@ -254,8 +268,10 @@ public final class VerilogBackend {
     // ------------------------------------------------------------------------------------------ testbench
 
     private static String testbench(int examples, int samples, int seedState) {
-        return TB.replace("@EXAMPLES@", Integer.toString(examples)).replace("@MEM@", Integer.toString(Math.max(1, examples)))
-                .replace("@SAMPLES@", Integer.toString(samples)).replace("@SEED@", String.format(Locale.ROOT, "%08x", seedState));
+        return TB.replace("@EXAMPLES@", Integer.toString(examples))
+                .replace("@MEM@", Integer.toString(Math.max(1, examples)))
+                .replace("@SAMPLES@", Integer.toString(samples))
+                .replace("@SEED@", String.format(Locale.ROOT, "%08x", seedState));
     }
 
     private static final String TB = """

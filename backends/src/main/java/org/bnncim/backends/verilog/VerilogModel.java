@@ -1,5 +1,10 @@
 package org.bnncim.backends.verilog;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.ElemType;
@@ -8,12 +13,6 @@ import org.bnncim.ir.Node;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
 import org.bnncim.ir.mapping.LayerMap;
-
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 
 /**
  * The part of a program the Verilog datapath implements: a chain of crossbar layers joined by comparators. What
@@ -25,9 +24,16 @@ import java.util.Set;
 record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputBits, Value chipOutput) {
 
     /** One crossbar layer and the comparator bank that follows it (null for the last layer). */
-    record Layer(int index, Node.BinaryDense node, String ident, LayerMap map, int k, int n, int inputBits,
-                 Node.Threshold threshold, String thresholdIdent) {
-    }
+    record Layer(
+            int index,
+            Node.BinaryDense node,
+            String ident,
+            LayerMap map,
+            int k,
+            int n,
+            int inputBits,
+            Node.Threshold threshold,
+            String thresholdIdent) {}
 
     static VerilogModel of(Program p) {
         Graph g = p.graph();
@@ -45,10 +51,12 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         for (int i = 0; i <= last; i++) {
             Node n = nodes.get(i);
             switch (n) {
-                case Node.BinaryConv c -> throw new BnncimException("Verilog backend: conv not supported yet (node " + c.name() + ")");
+                case Node.BinaryConv c ->
+                    throw new BnncimException("Verilog backend: conv not supported yet (node " + c.name() + ")");
                 case Node.McDropout m -> throw unsupported(n, "an MC-Dropout mask");
                 case Node.Reshape r -> {
-                    if (expect != null && r.input().equals(expect)) expect = r.output().name();
+                    if (expect != null && r.input().equals(expect))
+                        expect = r.output().name();
                 }
                 case Node.InputQuantize q -> {
                     if (!layers.isEmpty()) throw unsupported(n, "input periphery after a crossbar layer");
@@ -73,17 +81,34 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                         chipInput = in;
                     } else {
                         if (pending == null || !d.input().equals(expect)) {
-                            throw unsupported(n, "a crossbar layer that does not read the previous layer's comparators");
+                            throw unsupported(
+                                    n, "a crossbar layer that does not read the previous layer's comparators");
                         }
                         if (!in.elem().isBipolar()) throw unsupported(n, "a hidden layer that reads " + in.elem());
                         Layer prev = layers.remove(layers.size() - 1);
-                        layers.add(new Layer(prev.index(), prev.node(), prev.ident(), prev.map(), prev.k(), prev.n(),
-                                prev.inputBits(), pending, ident(pending.name(), prev.index(), "thr", idents)));
+                        layers.add(new Layer(
+                                prev.index(),
+                                prev.node(),
+                                prev.ident(),
+                                prev.map(),
+                                prev.k(),
+                                prev.n(),
+                                prev.inputBits(),
+                                pending,
+                                ident(pending.name(), prev.index(), "thr", idents)));
                         pending = null;
                     }
                     LayerMap m = p.mapping().layer(d.name());
-                    layers.add(new Layer(layers.size(), d, ident(d.name(), layers.size(), "", idents), m, m.k(), m.n(),
-                            bits, null, null));
+                    layers.add(new Layer(
+                            layers.size(),
+                            d,
+                            ident(d.name(), layers.size(), "", idents),
+                            m,
+                            m.k(),
+                            m.n(),
+                            bits,
+                            null,
+                            null));
                     expect = d.output().name();
                 }
                 // the float and pooling periphery runs on the host, after the chip's last layer only
@@ -103,7 +128,12 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
             }
         }
         Layer out = layers.get(layers.size() - 1);
-        return new VerilogModel(g, List.copyOf(layers), chipInput, layers.get(0).inputBits(), out.node().output());
+        return new VerilogModel(
+                g,
+                List.copyOf(layers),
+                chipInput,
+                layers.get(0).inputBits(),
+                out.node().output());
     }
 
     private static BnncimException unsupported(Node n, String what) {
@@ -148,6 +178,8 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
 
     static ThresholdSet[] sets(Node.Threshold t) {
         if (t.stochastic() == null) return new ThresholdSet[] {t.expected(), t.expected(), t.expected()};
-        return new ThresholdSet[] {t.expected(), t.stochastic().kept(), t.stochastic().dropped()};
+        return new ThresholdSet[] {
+            t.expected(), t.stochastic().kept(), t.stochastic().dropped()
+        };
     }
 }

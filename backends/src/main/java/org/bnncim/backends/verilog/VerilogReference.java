@@ -1,11 +1,10 @@
 package org.bnncim.backends.verilog;
 
+import java.util.Locale;
 import org.bnncim.backends.sim.BitSource;
 import org.bnncim.backends.sim.Faults;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.backends.sim.Simulator;
-
-import java.util.Locale;
 
 /**
  * What the generated testbench must print, computed by the simulator with the LFSR bit source and the same seed:
@@ -14,12 +13,10 @@ import java.util.Locale;
  * comparison is a byte compare of two files.
  */
 public final class VerilogReference {
-    private VerilogReference() {
-    }
+    private VerilogReference() {}
 
     /** inputs.hex, expected outputs.txt and expected bits.txt. */
-    public record Expected(String inputsHex, String outputs, String bits) {
-    }
+    public record Expected(String inputsHex, String outputs, String bits) {}
 
     public static Expected run(Program p, float[][] inputs, int samples, long seed) {
         VerilogModel m = VerilogModel.of(p);

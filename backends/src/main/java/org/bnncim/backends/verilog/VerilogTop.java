@@ -1,18 +1,19 @@
 package org.bnncim.backends.verilog;
 
+import java.util.Locale;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.ir.mapping.CrossbarImages;
 
-import java.util.Locale;
-
 /** bnncim_top.v: the streaming top with one instance per crossbar and one comparator bank per layer. */
 final class VerilogTop {
-    private VerilogTop() {
-    }
+    private VerilogTop() {}
 
     static String render(Program p, VerilogModel m) {
-        StringBuilder inst = new StringBuilder(), mux = new StringBuilder(), thr = new StringBuilder(),
-                act = new StringBuilder(), hasThr = new StringBuilder();
+        StringBuilder inst = new StringBuilder(),
+                mux = new StringBuilder(),
+                thr = new StringBuilder(),
+                act = new StringBuilder(),
+                hasThr = new StringBuilder();
         for (CrossbarImages.Image img : p.crossbars()) {
             int i = img.id();
             inst.append(String.format(Locale.ROOT, """
@@ -22,12 +23,16 @@ final class VerilogTop {
                             .clk(clk), .rd(rd[%1$d]), .wl_en(wl_en), .wl_val(wl_val),
                             .match_cnt(xb%1$d_matches), .active(xb%1$d_active));
                     """, i));
-            mux.append(String.format(Locale.ROOT, "            %d: begin sel_matches = xb%1$d_matches; sel_active = xb%1$d_active; end%n", i));
+            mux.append(String.format(
+                    Locale.ROOT,
+                    "            %d: begin sel_matches = xb%1$d_matches; sel_active = xb%1$d_active; end%n",
+                    i));
         }
         for (VerilogModel.Layer l : m.layers()) {
             if (l.threshold() == null) continue;
             String id = l.thresholdIdent();
-            thr.append(String.format(Locale.ROOT, """
+            thr.append(
+                    String.format(Locale.ROOT, """
                         // %2$s: comparators of ONNX node %3$s
                         wire [%1$s_N-1:0] %1$s_y;
                         wire [1:0] %1$s_mode = !mc ? 2'd0 : (%1$s_SD != 0 && zbits[%1$s_SBIT]) ? 2'd2 : 2'd1;
@@ -43,7 +48,6 @@ final class VerilogTop {
         }
         String layerHasThr = hasThr.length() == 0 ? "1'b0" : hasThr.substring(4);
         return TOP.replace("@MODEL@", m.graph().name())
-
                 .replace("@XBARS@", inst.toString())
                 .replace("@MUX@", mux.toString())
                 .replace("@THRESHOLDS@", thr.toString())

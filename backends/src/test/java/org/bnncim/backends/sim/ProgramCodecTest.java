@@ -1,5 +1,16 @@
 package org.bnncim.backends.sim;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.BnncimException;
@@ -19,18 +30,6 @@ import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 class ProgramCodecTest {
     private static Value v(String name, ElemType e, int... dims) {
         return new Value(name, new TensorType(e, Shape.of(dims)));
@@ -44,33 +43,115 @@ class ProgramCodecTest {
     private static Program everyKind() {
         int[] none = {0, 0, 0, 0};
         List<Node> nodes = List.of(
-                new Node.InputBinarize("bin", "x", v("b", ElemType.BIPOLAR, 1, 4, 4), new float[] {0.5f}, new boolean[] {true}),
+                new Node.InputBinarize(
+                        "bin", "x", v("b", ElemType.BIPOLAR, 1, 4, 4), new float[] {0.5f}, new boolean[] {true}),
                 new Node.InputQuantize("quant", "x", v("q", ElemType.uint(8), 1, 4, 4), 8, 255),
-                new Node.MaxPool("mp", "b", v("m", ElemType.BIPOLAR, 1, 2, 2), new Node.Window(new int[] {2, 2}, new int[] {2, 2}, none)),
+                new Node.MaxPool(
+                        "mp",
+                        "b",
+                        v("m", ElemType.BIPOLAR, 1, 2, 2),
+                        new Node.Window(new int[] {2, 2}, new int[] {2, 2}, none)),
                 new Node.Reshape("flat", "m", v("r", ElemType.BIPOLAR, 4)),
                 new Node.McDropout("drop", "r", v("g", ElemType.GATED_BIPOLAR, 4), 0.25f),
-                new Node.BinaryDense("fc", "g", v("d", ElemType.INT32, 2), BitMatrix.of(4, 2, (k, c) -> (k + c) % 3 == 0)),
-                new Node.Threshold("thr", "d", v("t", ElemType.BIPOLAR, 2), set(1, -1), new Node.Stochastic(1, 0.3f, set(2, 0), set(-2, 1))),
-                new Node.BinaryConv("conv", "b", v("c", ElemType.INT32, 2, 3, 3), BitMatrix.of(4, 2, (k, c) -> k % 2 == c), 1, 2, 2,
-                        new int[] {1, 1}, none, new int[] {1, 1}),
-                new Node.ScaleDropout("sd", "c", v("s", ElemType.FLOAT32, 2, 3, 3), new float[] {0.5f, 2f}, new float[] {0.25f}, 0.2f, 0),
-                new Node.AvgPool("ap", "s", v("a", ElemType.FLOAT32, 2, 1, 1), new Node.Window(new int[] {3, 3}, new int[] {1, 1}, none), true),
-                new Node.Affine("bn", "a", v("f", ElemType.FLOAT32, 2, 1, 1), List.of(
-                        new AffineStep(AffineStep.Op.MUL, new float[] {2f, 3f}), new AffineStep(AffineStep.Op.ADD, new float[] {1f}),
-                        new AffineStep(AffineStep.Op.SUB, new float[] {0.5f}), new AffineStep(AffineStep.Op.RSUB, new float[] {4f}),
-                        new AffineStep(AffineStep.Op.DIV, new float[] {8f, -8f}))),
+                new Node.BinaryDense(
+                        "fc", "g", v("d", ElemType.INT32, 2), BitMatrix.of(4, 2, (k, c) -> (k + c) % 3 == 0)),
+                new Node.Threshold(
+                        "thr",
+                        "d",
+                        v("t", ElemType.BIPOLAR, 2),
+                        set(1, -1),
+                        new Node.Stochastic(1, 0.3f, set(2, 0), set(-2, 1))),
+                new Node.BinaryConv(
+                        "conv",
+                        "b",
+                        v("c", ElemType.INT32, 2, 3, 3),
+                        BitMatrix.of(4, 2, (k, c) -> k % 2 == c),
+                        1,
+                        2,
+                        2,
+                        new int[] {1, 1},
+                        none,
+                        new int[] {1, 1}),
+                new Node.ScaleDropout(
+                        "sd",
+                        "c",
+                        v("s", ElemType.FLOAT32, 2, 3, 3),
+                        new float[] {0.5f, 2f},
+                        new float[] {0.25f},
+                        0.2f,
+                        0),
+                new Node.AvgPool(
+                        "ap",
+                        "s",
+                        v("a", ElemType.FLOAT32, 2, 1, 1),
+                        new Node.Window(new int[] {3, 3}, new int[] {1, 1}, none),
+                        true),
+                new Node.Affine(
+                        "bn",
+                        "a",
+                        v("f", ElemType.FLOAT32, 2, 1, 1),
+                        List.of(
+                                new AffineStep(AffineStep.Op.MUL, new float[] {2f, 3f}),
+                                new AffineStep(AffineStep.Op.ADD, new float[] {1f}),
+                                new AffineStep(AffineStep.Op.SUB, new float[] {0.5f}),
+                                new AffineStep(AffineStep.Op.RSUB, new float[] {4f}),
+                                new AffineStep(AffineStep.Op.DIV, new float[] {8f, -8f}))),
                 new Node.Sign("sign", "f", v("sg", ElemType.BIPOLAR, 2, 1, 1)),
                 new Node.Softmax("softmax", "f", v("sm", ElemType.FLOAT32, 2, 1, 1)));
-        Architecture arch = new Architecture("tiny", 8, 8, Architecture.WeightEncoding.COMPLEMENTARY, 4, 4, 1, 8, 16,
-                new Architecture.Energy(1, 2, 3, 4, 5, 6, 7, 8, 9), new Architecture.Latency(1, 2, 3, 4, 5, 6),
+        Architecture arch = new Architecture(
+                "tiny",
+                8,
+                8,
+                Architecture.WeightEncoding.COMPLEMENTARY,
+                4,
+                4,
+                1,
+                8,
+                16,
+                new Architecture.Energy(1, 2, 3, 4, 5, 6, 7, 8, 9),
+                new Architecture.Latency(1, 2, 3, 4, 5, 6),
                 new Architecture.Area(1, 2, 3, 4, 5, 6, 7, 8));
-        Mapping m = new Mapping(arch,
-                List.of(new LayerMap("fc", "dense", 4, 2, 1, 1, 1, 1, List.of(new Piece("fc", 0, 4, 0, 2, 0, 0, 0)), "", 1, 4),
-                        new LayerMap("conv", "conv", 4, 2, 9, 1, 1, 1, List.of(new Piece("conv", 0, 4, 0, 2, 1, 2, 1)), "none", 0, 0)),
+        Mapping m = new Mapping(
+                arch,
+                List.of(
+                        new LayerMap(
+                                "fc",
+                                "dense",
+                                4,
+                                2,
+                                1,
+                                1,
+                                1,
+                                1,
+                                List.of(new Piece("fc", 0, 4, 0, 2, 0, 0, 0)),
+                                "",
+                                1,
+                                4),
+                        new LayerMap(
+                                "conv",
+                                "conv",
+                                4,
+                                2,
+                                9,
+                                1,
+                                1,
+                                1,
+                                List.of(new Piece("conv", 0, 4, 0, 2, 1, 2, 1)),
+                                "none",
+                                0,
+                                0)),
                 List.of(new CrossbarSlot(0, 0, 0, 0), new CrossbarSlot(1, 0, 0, 1)),
-                new StochasticUnit(StochasticUnit.Kind.MC_DROPOUT, 4,
-                        List.of(new StochasticUnit.Entry(0, "sd", "conv", 0.2f), new StochasticUnit.Entry(1, "thr", "fc", 0.3f))));
-        Graph g = new Graph("every", List.of(v("x", ElemType.FLOAT32, 1, 4, 4)), nodes, List.of("t", "sg", "sm", "q"),
+                new StochasticUnit(
+                        StochasticUnit.Kind.MC_DROPOUT,
+                        4,
+                        List.of(
+                                new StochasticUnit.Entry(0, "sd", "conv", 0.2f),
+                                new StochasticUnit.Entry(1, "thr", "fc", 0.3f))));
+        Graph g = new Graph(
+                "every",
+                List.of(v("x", ElemType.FLOAT32, 1, 4, 4)),
+                nodes,
+                List.of("t", "sg", "sm", "q"),
                 Map.of("note", "kept"));
         return Program.of(new MappedModel(g, m));
     }
@@ -110,7 +191,8 @@ class ProgramCodecTest {
     @Test
     void tagsAreTheDocumentedOpcodes() {
         byte[] bytes = ProgramCodec.encode(everyKind());
-        for (Node n : everyKind().graph().nodes()) assertEquals(n.tag().code(), bytes[tagOffset(bytes, n.name())], n.name());
+        for (Node n : everyKind().graph().nodes())
+            assertEquals(n.tag().code(), bytes[tagOffset(bytes, n.name())], n.name());
         // gated bipolar keeps the file form of a signed 2-bit integer: kind 2, 2 bits
         int g = tagOffset(bytes, "drop") + 1 + 4 + "drop".length() + 4 + 1 + 4 + 1;
         assertEquals("g", new String(bytes, g - 1, 1, StandardCharsets.UTF_8));
@@ -143,7 +225,8 @@ class ProgramCodecTest {
         Graph g = p.graph();
         Value odd = v("i2", new ElemType(ElemType.Kind.INT, 2), 1, 4, 4);
         Graph withOdd = new Graph(g.name(), List.of(odd), g.nodes(), g.outputs(), g.notes());
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
                 () -> ProgramCodec.encode(new Program(new MappedModel(withOdd, p.mapping()), p.crossbars())));
         assertTrue(e.getMessage().contains("signed 2-bit"));
     }

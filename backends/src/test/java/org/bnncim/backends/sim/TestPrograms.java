@@ -1,5 +1,9 @@
 package org.bnncim.backends.sim;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
@@ -15,11 +19,6 @@ import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Small IR graphs built node by node, and a hand-made mapping for them, so that the backends module tests the
@@ -60,13 +59,15 @@ final class TestPrograms {
 
     TestPrograms binarize() {
         String n = "bin" + nodes.size();
-        add(new Node.InputBinarize(n, last.name(), out(n, ElemType.BIPOLAR, last.shape()), new float[] {0.5f}, new boolean[] {true}));
+        add(new Node.InputBinarize(
+                n, last.name(), out(n, ElemType.BIPOLAR, last.shape()), new float[] {0.5f}, new boolean[] {true}));
         return this;
     }
 
     TestPrograms quantize() {
         String n = "q" + nodes.size();
-        add(new Node.InputQuantize(n, last.name(), new Value(n, new TensorType(ElemType.uint(8), last.shape(), 1.0 / 255)), 8, 255));
+        add(new Node.InputQuantize(
+                n, last.name(), new Value(n, new TensorType(ElemType.uint(8), last.shape(), 1.0 / 255)), 8, 255));
         return this;
     }
 
@@ -81,9 +82,19 @@ final class TestPrograms {
         String n = "conv" + nodes.size();
         Shape s = last.shape();
         int cin = s.dim(0), h = s.dim(1), w = s.dim(2);
-        int oh = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, ow = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
-        add(new Node.BinaryConv(n, last.name(), out(n, ElemType.INT32, Shape.of(cout, oh, ow)), random(cin * k * k, cout),
-                cin, k, k, new int[] {stride, stride}, new int[] {pad, pad, pad, pad}, new int[] {dilation, dilation}));
+        int oh = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1,
+                ow = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
+        add(new Node.BinaryConv(
+                n,
+                last.name(),
+                out(n, ElemType.INT32, Shape.of(cout, oh, ow)),
+                random(cin * k * k, cout),
+                cin,
+                k,
+                k,
+                new int[] {stride, stride},
+                new int[] {pad, pad, pad, pad},
+                new int[] {dilation, dilation}));
         return this;
     }
 
@@ -99,20 +110,31 @@ final class TestPrograms {
     TestPrograms maxPool() {
         String n = "pool" + nodes.size();
         Shape s = last.shape();
-        add(new Node.MaxPool(n, last.name(), out(n, last.elem(), Shape.of(s.dim(0), s.dim(1) / 2, s.dim(2) / 2)),
+        add(new Node.MaxPool(
+                n,
+                last.name(),
+                out(n, last.elem(), Shape.of(s.dim(0), s.dim(1) / 2, s.dim(2) / 2)),
                 new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0})));
         return this;
     }
 
     TestPrograms flatten() {
         String n = "flat" + nodes.size();
-        add(new Node.Reshape(n, last.name(), out(n, last.elem(), Shape.of(last.shape().size()))));
+        add(new Node.Reshape(
+                n, last.name(), out(n, last.elem(), Shape.of(last.shape().size()))));
         return this;
     }
 
     TestPrograms scaleDropout(int bit) {
         String n = "sd" + nodes.size();
-        add(new Node.ScaleDropout(n, last.name(), out(n, ElemType.FLOAT32, last.shape()), new float[] {0.75f}, new float[] {0.25f}, 0.3f, bit));
+        add(new Node.ScaleDropout(
+                n,
+                last.name(),
+                out(n, ElemType.FLOAT32, last.shape()),
+                new float[] {0.75f},
+                new float[] {0.25f},
+                0.3f,
+                bit));
         return this;
     }
 
@@ -157,20 +179,47 @@ final class TestPrograms {
             List<Piece> pieces = new ArrayList<>();
             for (int k0 = 0; k0 < w.rows(); k0 += kTile) {
                 for (int n0 = 0; n0 < w.cols(); n0 += nTile) {
-                    pieces.add(new Piece(n.name(), k0, Math.min(kTile, w.rows() - k0), n0, Math.min(nTile, w.cols() - n0), crossbar++, ROW0, COL0));
+                    pieces.add(new Piece(
+                            n.name(),
+                            k0,
+                            Math.min(kTile, w.rows() - k0),
+                            n0,
+                            Math.min(nTile, w.cols() - n0),
+                            crossbar++,
+                            ROW0,
+                            COL0));
                 }
             }
             int rt = (w.rows() + kTile - 1) / kTile, ct = (w.cols() + nTile - 1) / nTile;
-            layers.add(new LayerMap(n.name(), n.opName(), w.rows(), w.cols(), positions, inBits, rt, ct, pieces, "none", -1, 0));
+            layers.add(new LayerMap(
+                    n.name(), n.opName(), w.rows(), w.cols(), positions, inBits, rt, ct, pieces, "none", -1, 0));
         }
         List<CrossbarSlot> slots = new ArrayList<>();
         for (int i = 0; i < crossbar; i++) slots.add(new CrossbarSlot(i, 0, i, 0));
         int cols = enc == Architecture.WeightEncoding.COMPLEMENTARY ? 2 * (COL0 + nTile) : COL0 + nTile + 1;
-        Architecture a = new Architecture("test", ROW0 + kTile + 3, cols, enc, crossbar, 1, 1, 8, 32,
-                new Architecture.Energy(0, 0, 0, 0, 0, 0, 0, 0, 0), new Architecture.Latency(0, 0, 0, 0, 0, 0),
+        Architecture a = new Architecture(
+                "test",
+                ROW0 + kTile + 3,
+                cols,
+                enc,
+                crossbar,
+                1,
+                1,
+                8,
+                32,
+                new Architecture.Energy(0, 0, 0, 0, 0, 0, 0, 0, 0),
+                new Architecture.Latency(0, 0, 0, 0, 0, 0),
                 new Architecture.Area(0, 0, 0, 0, 0, 0, 0, 0));
-        return Program.of(new MappedModel(g, new Mapping(a, layers, slots, StochasticUnit.schedule(g).isEmpty() ? StochasticUnit.none()
-                : new StochasticUnit(StochasticUnit.Kind.SCALE_DROPOUT, 1, StochasticUnit.schedule(g)))));
+        return Program.of(new MappedModel(
+                g,
+                new Mapping(
+                        a,
+                        layers,
+                        slots,
+                        StochasticUnit.schedule(g).isEmpty()
+                                ? StochasticUnit.none()
+                                : new StochasticUnit(
+                                        StochasticUnit.Kind.SCALE_DROPOUT, 1, StochasticUnit.schedule(g)))));
     }
 
     /** Inputs in [0, 1) with a share of exact zeros, as MNIST pixels have. */

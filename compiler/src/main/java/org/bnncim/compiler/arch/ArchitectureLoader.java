@@ -4,9 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.arch.Architecture;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -15,14 +12,15 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.arch.Architecture;
 
 /** Reads architecture files (JSON with comments); a missing key takes its value from the default file. */
 public final class ArchitectureLoader {
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS);
     private static final String DEFAULT = "/org/bnncim/arch/default.json";
 
-    private ArchitectureLoader() {
-    }
+    private ArchitectureLoader() {}
 
     public static Architecture defaults() {
         return parse(defaultTree(), "built-in default architecture");
@@ -93,18 +91,42 @@ public final class ArchitectureLoader {
                 throw new BnncimException(src + ": weight_encoding must be single or complementary");
             }
             JsonNode e = t.get("energy_pj"), l = t.get("latency_ns"), a = t.get("area_um2");
-            return new Architecture(text(t, "name", src), integer(xb, "rows", src), integer(xb, "cols", src),
-                    Architecture.WeightEncoding.valueOf(enc), integer(t, "crossbars_per_tile", src),
-                    integer(t, "tiles_per_chip", src), integer(t, "chips", src), integer(t, "input_bits", src),
+            return new Architecture(
+                    text(t, "name", src),
+                    integer(xb, "rows", src),
+                    integer(xb, "cols", src),
+                    Architecture.WeightEncoding.valueOf(enc),
+                    integer(t, "crossbars_per_tile", src),
+                    integer(t, "tiles_per_chip", src),
+                    integer(t, "chips", src),
+                    integer(t, "input_bits", src),
                     integer(t, "psum_bits", src),
-                    new Architecture.Energy(num(e, "cell_read", src), num(e, "sense_amp", src), num(e, "adder_per_bit", src),
-                            num(e, "threshold", src), num(e, "stochastic_bit", src), num(e, "buffer_per_bit", src),
-                            num(e, "transfer_per_bit", src), num(e, "digital_float_op", src), num(e, "mask_gate", src)),
-                    new Architecture.Latency(num(l, "crossbar_read", src), num(l, "adder_stage", src), num(l, "threshold", src),
-                            num(l, "stochastic_bit", src), num(l, "transfer_per_word", src), num(l, "digital_float_op", src)),
-                    new Architecture.Area(num(a, "cell", src), num(a, "sense_amp", src), num(a, "adder_per_bit", src),
-                            num(a, "threshold_unit", src), num(a, "stochastic_unit", src), num(a, "buffer_per_bit", src),
-                            num(a, "digital_unit", src), num(a, "mask_gate", src)));
+                    new Architecture.Energy(
+                            num(e, "cell_read", src),
+                            num(e, "sense_amp", src),
+                            num(e, "adder_per_bit", src),
+                            num(e, "threshold", src),
+                            num(e, "stochastic_bit", src),
+                            num(e, "buffer_per_bit", src),
+                            num(e, "transfer_per_bit", src),
+                            num(e, "digital_float_op", src),
+                            num(e, "mask_gate", src)),
+                    new Architecture.Latency(
+                            num(l, "crossbar_read", src),
+                            num(l, "adder_stage", src),
+                            num(l, "threshold", src),
+                            num(l, "stochastic_bit", src),
+                            num(l, "transfer_per_word", src),
+                            num(l, "digital_float_op", src)),
+                    new Architecture.Area(
+                            num(a, "cell", src),
+                            num(a, "sense_amp", src),
+                            num(a, "adder_per_bit", src),
+                            num(a, "threshold_unit", src),
+                            num(a, "stochastic_unit", src),
+                            num(a, "buffer_per_bit", src),
+                            num(a, "digital_unit", src),
+                            num(a, "mask_gate", src)));
         } catch (IllegalArgumentException ex) {
             throw new BnncimException(src + ": " + ex.getMessage());
         }
@@ -124,7 +146,8 @@ public final class ArchitectureLoader {
 
     private static int integer(JsonNode o, String k, String src) {
         JsonNode v = field(o, k, src);
-        if (!v.canConvertToInt() || !v.isIntegralNumber()) throw new BnncimException(src + ": '" + k + "' must be an integer");
+        if (!v.canConvertToInt() || !v.isIntegralNumber())
+            throw new BnncimException(src + ": '" + k + "' must be an integer");
         return v.asInt();
     }
 

@@ -1,5 +1,12 @@
 package org.bnncim.compiler.cost;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
@@ -9,14 +16,6 @@ import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * First-order energy, latency and area of a mapped model, from the architecture file's per-component figures.
@@ -30,8 +29,7 @@ import java.util.Set;
  * (one stochastic unit per neuron) and gates word lines with the masks.
  */
 public final class CostModel {
-    private CostModel() {
-    }
+    private CostModel() {}
 
     public static CostReport evaluate(MappedModel model, int samples) {
         Graph g = model.graph();
@@ -47,7 +45,8 @@ public final class CostModel {
         }
         List<CostReport.Layer> rows = new ArrayList<>();
         Map<String, Double> detBreak = new LinkedHashMap<>();
-        for (String k : List.of("cells", "sense_amps", "adder_trees", "thresholds", "buffers", "transfers", "digital", "stochastic")) {
+        for (String k : List.of(
+                "cells", "sense_amps", "adder_trees", "thresholds", "buffers", "transfers", "digital", "stochastic")) {
             detBreak.put(k, 0.0);
         }
         double detLatency = 0;
@@ -63,7 +62,9 @@ public final class CostModel {
             for (Piece p : l.pieces()) {
                 cells += apps * p.weights() * a.cellsPerWeight() * e.cellRead();
                 sense += apps * p.nLen() * e.senseAmp();
-                kRangesPerCrossbar.computeIfAbsent(p.crossbar(), x -> new HashSet<>()).add(p.k0());
+                kRangesPerCrossbar
+                        .computeIfAbsent(p.crossbar(), x -> new HashSet<>())
+                        .add(p.k0());
                 CrossbarSlot s = slots.get(p.crossbar());
                 int globalTile = s == null ? 0 : s.chip() * a.tilesPerChip() + s.tile();
                 piecesPerTile.merge(globalTile, 1, Integer::sum);
@@ -84,8 +85,11 @@ public final class CostModel {
             long outBits = (long) l.n() * l.positions() * (thresholded ? 1 : a.psumBits());
             maxActivationBits = Math.max(maxActivationBits, Math.max((long) l.k() * l.inputBits(), outBits));
             double buffers = (inBits + outBits) * e.bufferPerBit();
-            int home = piecesPerTile.entrySet().stream().max(Map.Entry.<Integer, Integer>comparingByValue()
-                    .thenComparing(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder()))).map(Map.Entry::getKey).orElse(0);
+            int home = piecesPerTile.entrySet().stream()
+                    .max(Map.Entry.<Integer, Integer>comparingByValue()
+                            .thenComparing(Map.Entry.comparingByKey(java.util.Comparator.reverseOrder())))
+                    .map(Map.Entry::getKey)
+                    .orElse(0);
             long remoteWords = 0;
             for (Piece p : l.pieces()) {
                 CrossbarSlot s = slots.get(p.crossbar());
@@ -100,32 +104,60 @@ public final class CostModel {
             br.put("buffers", buffers);
             br.put("transfers", transfers);
             br.put("digital", digital);
-            double energy = br.values().stream().mapToDouble(Double::doubleValue).sum();
-            int serial = kRangesPerCrossbar.values().stream().mapToInt(Set::size).max().orElse(1);
+            double energy =
+                    br.values().stream().mapToDouble(Double::doubleValue).sum();
+            int serial = kRangesPerCrossbar.values().stream()
+                    .mapToInt(Set::size)
+                    .max()
+                    .orElse(1);
             int maxCover = 0;
             for (int c : cover) maxCover = Math.max(maxCover, c);
             int treeDepth = maxCover <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(maxCover - 1); // ceil(log2(cover))
             double reads = (double) serial * apps * t.crossbarRead();
             if (l.stochasticBit() >= 0) reads = Math.max(reads, t.stochasticBit());
-            double latency = reads + treeDepth * t.adderStage() + (l.inputBits() > 1 ? t.adderStage() : 0)
+            double latency = reads
+                    + treeDepth * t.adderStage()
+                    + (l.inputBits() > 1 ? t.adderStage() : 0)
                     + (thresholded ? t.threshold() : floatOps * t.digitalFloatOp())
                     + (piecesPerTile.size() > 1 ? t.transferPerWord() : 0);
             detLatency += latency;
             for (var en : br.entrySet()) detBreak.merge(en.getKey(), en.getValue(), Double::sum);
             long layerCells = l.weights() * a.cellsPerWeight();
-            rows.add(new CostReport.Layer(l.layer(), l.kind(), l.k(), l.n(), l.positions(), l.inputBits(), l.rowTiles(),
-                    l.colTiles(), l.pieces().size(), fractional, kRangesPerCrossbar.size(), piecesPerTile.size(),
-                    layerCells / (fractional * a.cellsPerCrossbar()), l.stochasticBit() >= 0, l.stochasticBit(),
-                    l.padding(), thresholded ? "threshold" + (l.stochasticBit() >= 0 ? " (2 sets + expectation)" : "")
+            rows.add(new CostReport.Layer(
+                    l.layer(),
+                    l.kind(),
+                    l.k(),
+                    l.n(),
+                    l.positions(),
+                    l.inputBits(),
+                    l.rowTiles(),
+                    l.colTiles(),
+                    l.pieces().size(),
+                    fractional,
+                    kRangesPerCrossbar.size(),
+                    piecesPerTile.size(),
+                    layerCells / (fractional * a.cellsPerCrossbar()),
+                    l.stochasticBit() >= 0,
+                    l.stochasticBit(),
+                    l.padding(),
+                    thresholded
+                            ? "threshold" + (l.stochasticBit() >= 0 ? " (2 sets + expectation)" : "")
                             : floatOps > 0 ? "digital fp32 (" + floatOps + " ops/output)" : "none",
-                    energy, latency, br));
+                    energy,
+                    latency,
+                    br));
         }
         int crossbars = m.crossbarCount();
-        int tiles = (int) m.crossbars().stream().map(s -> s.chip() * a.tilesPerChip() + s.tile()).distinct().count();
+        int tiles = (int) m.crossbars().stream()
+                .map(s -> s.chip() * a.tilesPerChip() + s.tile())
+                .distinct()
+                .count();
         boolean digitalUnit = rows.stream().anyMatch(r -> r.periphery().startsWith("digital"));
 
         StochasticUnit unit = m.stochastic();
-        int sdLayers = unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT ? unit.schedule().size() : 0;
+        int sdLayers = unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT
+                ? unit.schedule().size()
+                : 0;
         int mcNeurons = unit.kind() == StochasticUnit.Kind.MC_DROPOUT ? unit.units() : 0;
         // the baseline replaces each Scale-Dropout layer by per-neuron dropout on its outputs
         int baselineNeurons = mcNeurons;
@@ -136,47 +168,78 @@ public final class CostModel {
         Map<String, Double> area = new LinkedHashMap<>();
         area.put("cells", crossbars * a.cellsPerCrossbar() * a.area().cell());
         area.put("sense_amps", (double) crossbars * a.logicalCols() * a.area().senseAmp());
-        area.put("adder_trees", (double) crossbars * a.logicalCols() * a.psumBits() * a.area().adderPerBit());
+        area.put(
+                "adder_trees",
+                (double) crossbars * a.logicalCols() * a.psumBits() * a.area().adderPerBit());
         area.put("thresholds", (double) thresholdChannels * a.area().thresholdUnit());
         area.put("buffers", 2.0 * maxActivationBits * a.area().bufferPerBit());
         area.put("digital", digitalUnit ? a.area().digitalUnit() : 0);
         Map<String, Double> detArea = new LinkedHashMap<>(area);
         detArea.put("stochastic", 0.0);
         Map<String, Double> ownArea = new LinkedHashMap<>(area);
-        ownArea.put("stochastic", unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT ? a.area().stochasticUnit()
-                : mcNeurons * (a.area().stochasticUnit() + a.area().maskGate()));
+        ownArea.put(
+                "stochastic",
+                unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT
+                        ? a.area().stochasticUnit()
+                        : mcNeurons * (a.area().stochasticUnit() + a.area().maskGate()));
         Map<String, Double> baseArea = new LinkedHashMap<>(area);
-        baseArea.put("stochastic", baselineNeurons * (a.area().stochasticUnit() + a.area().maskGate()));
+        baseArea.put(
+                "stochastic",
+                baselineNeurons * (a.area().stochasticUnit() + a.area().maskGate()));
 
         double detEnergy = sum(detBreak);
-        CostReport.Totals det = new CostReport.Totals(detEnergy, detLatency, mm2(detArea), new LinkedHashMap<>(detBreak), mm2Map(detArea));
+        CostReport.Totals det = new CostReport.Totals(
+                detEnergy, detLatency, mm2(detArea), new LinkedHashMap<>(detBreak), mm2Map(detArea));
         int tSamples = Math.max(1, samples);
         double stochPerPass = sdLayers * e.stochasticBit() + mcNeurons * (e.stochasticBit() + e.maskGate());
-        double stochLatency = sdLayers > 0 ? 0 : mcNeurons > 0 ? t.stochasticBit() : 0; // SD bits overlap crossbar reads
+        double stochLatency =
+                sdLayers > 0 ? 0 : mcNeurons > 0 ? t.stochasticBit() : 0; // SD bits overlap crossbar reads
         Map<String, Double> mcBreak = scaled(detBreak, tSamples);
         mcBreak.put("stochastic", stochPerPass * tSamples);
-        CostReport.Totals mc = new CostReport.Totals(sum(mcBreak), tSamples * (detLatency + stochLatency), mm2(ownArea),
-                mcBreak, mm2Map(ownArea));
+        CostReport.Totals mc = new CostReport.Totals(
+                sum(mcBreak), tSamples * (detLatency + stochLatency), mm2(ownArea), mcBreak, mm2Map(ownArea));
         Map<String, Double> baseBreak = scaled(detBreak, tSamples);
         baseBreak.put("stochastic", (double) baselineNeurons * (e.stochasticBit() + e.maskGate()) * tSamples);
-        CostReport.Totals base = new CostReport.Totals(sum(baseBreak),
-                tSamples * (detLatency + (baselineNeurons > 0 ? t.stochasticBit() : 0)), mm2(baseArea), baseBreak, mm2Map(baseArea));
+        CostReport.Totals base = new CostReport.Totals(
+                sum(baseBreak),
+                tSamples * (detLatency + (baselineNeurons > 0 ? t.stochasticBit() : 0)),
+                mm2(baseArea),
+                baseBreak,
+                mm2Map(baseArea));
 
         long weightCells = 0;
         for (LayerMap l : m.layers()) weightCells += l.weights() * a.cellsPerWeight();
         List<String> schedule = new ArrayList<>();
-        for (StochasticUnit.Entry en : unit.schedule()) schedule.add("bit " + en.bit() + " -> " + en.layer() + " (p=" + en.p() + ")");
-        return new CostReport(g.name(), a.rows(), a.cols(), a.encoding().name().toLowerCase(java.util.Locale.ROOT), crossbars,
-                m.lowerBound(), crossbars == 0 ? 0 : (double) weightCells / (crossbars * a.cellsPerCrossbar()), tiles,
-                a.chips(), unit.kind().name().toLowerCase(java.util.Locale.ROOT),
-                unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT ? 1 : mcNeurons, schedule, rows, det, mc, base,
-                baselineNeurons, tSamples, g.notes());
+        for (StochasticUnit.Entry en : unit.schedule())
+            schedule.add("bit " + en.bit() + " -> " + en.layer() + " (p=" + en.p() + ")");
+        return new CostReport(
+                g.name(),
+                a.rows(),
+                a.cols(),
+                a.encoding().name().toLowerCase(java.util.Locale.ROOT),
+                crossbars,
+                m.lowerBound(),
+                crossbars == 0 ? 0 : (double) weightCells / (crossbars * a.cellsPerCrossbar()),
+                tiles,
+                a.chips(),
+                unit.kind().name().toLowerCase(java.util.Locale.ROOT),
+                unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT ? 1 : mcNeurons,
+                schedule,
+                rows,
+                det,
+                mc,
+                base,
+                baselineNeurons,
+                tSamples,
+                g.notes());
     }
 
     /** The node that consumes a crossbar layer's popcount (through pooling and reshapes). */
     private static Node periphery(Graph g, String layer) {
         String v = null;
-        for (Node n : g.nodes()) if (n.name().equals(layer) && (n instanceof Node.BinaryDense || n instanceof Node.BinaryConv)) v = n.output().name();
+        for (Node n : g.nodes())
+            if (n.name().equals(layer) && (n instanceof Node.BinaryDense || n instanceof Node.BinaryConv))
+                v = n.output().name();
         while (v != null) {
             List<Node> cs = g.consumers(v);
             if (cs.size() != 1) return cs.isEmpty() ? null : cs.get(0);

@@ -26,13 +26,32 @@ public record CostReport(
         Map<String, String> notes) {
 
     /** One crossbar layer (or the final digital unit) of the model. */
-    public record Layer(String name, String kind, int k, int n, int positions, int inputBits, int rowTiles,
-                        int colTiles, int pieces, double crossbars, int crossbarsTouched, int tilesSpanned,
-                        double utilization, boolean scaleDropout, int stochasticBit, String padding, String periphery,
-                        double energyPj, double latencyNs, Map<String, Double> energyBreakdownPj) {
-    }
+    public record Layer(
+            String name,
+            String kind,
+            int k,
+            int n,
+            int positions,
+            int inputBits,
+            int rowTiles,
+            int colTiles,
+            int pieces,
+            double crossbars,
+            int crossbarsTouched,
+            int tilesSpanned,
+            double utilization,
+            boolean scaleDropout,
+            int stochasticBit,
+            String padding,
+            String periphery,
+            double energyPj,
+            double latencyNs,
+            Map<String, Double> energyBreakdownPj) {}
 
-    public record Totals(double energyPj, double latencyNs, double areaMm2, Map<String, Double> energyBreakdownPj,
-                         Map<String, Double> areaBreakdownMm2) {
-    }
+    public record Totals(
+            double energyPj,
+            double latencyNs,
+            double areaMm2,
+            Map<String, Double> energyBreakdownPj,
+            Map<String, Double> areaBreakdownMm2) {}
 }

@@ -1,5 +1,12 @@
 package org.bnncim.compiler.driver;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.backends.sim.ProgramCodec;
 import org.bnncim.backends.sim.ProgramListing;
@@ -21,25 +28,15 @@ import org.bnncim.ir.Graph;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.MappedModel;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.function.Consumer;
-
 /** The whole compile: import, fold, lower, tile, pack and place, stochastic unit, cost model, output files. */
 public final class Compiler {
-    private Compiler() {
-    }
+    private Compiler() {}
 
     /**
      * @param samples    Monte-Carlo passes the cost report assumes
      * @param printAfter passes after which the IR is printed
      */
-    public record Options(OnnxImporter.Options importOptions, Architecture arch, int samples, Set<String> printAfter) {
-    }
+    public record Options(OnnxImporter.Options importOptions, Architecture arch, int samples, Set<String> printAfter) {}
 
     public record Compiled(MappedModel mapped, CostReport report) {
         /** The mapped graph. */
@@ -49,7 +46,11 @@ public final class Compiler {
     }
 
     public static List<Pass> passes(Architecture arch) {
-        return List.of(new FoldThresholds(), new LowerToCrossbar(arch), new TileCrossbars(), new PackAndPlace(),
+        return List.of(
+                new FoldThresholds(),
+                new LowerToCrossbar(arch),
+                new TileCrossbars(),
+                new PackAndPlace(),
                 new InsertStochasticUnit());
     }
 
@@ -77,7 +78,8 @@ public final class Compiler {
             files.put("program.txt", ProgramListing.render(p).getBytes(StandardCharsets.UTF_8));
         }
         if (verilog != null) {
-            VerilogBackend.generate(Program.of(c.mapped()), verilog).forEach((name, bytes) -> files.put("verilog/" + name, bytes));
+            VerilogBackend.generate(Program.of(c.mapped()), verilog)
+                    .forEach((name, bytes) -> files.put("verilog/" + name, bytes));
         }
         files.put("report.txt", ReportText.render(c.report()).getBytes(StandardCharsets.UTF_8));
         files.put("report.json", ReportJson.render(c.report()).getBytes(StandardCharsets.UTF_8));

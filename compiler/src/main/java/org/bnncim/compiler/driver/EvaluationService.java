@@ -1,5 +1,10 @@
 package org.bnncim.compiler.driver;
 
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.stream.IntStream;
 import org.bnncim.backends.sim.BitSource;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.compiler.frontend.OnnxImporter;
@@ -9,19 +14,12 @@ import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.interp.Bits;
 import org.bnncim.ir.interp.ReferenceInterpreter;
 
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Optional;
-import java.util.OptionalDouble;
-import java.util.stream.IntStream;
-
 /**
  * Evaluation on a labelled dataset: accuracy, NLL, calibration and uncertainty, on the CIM simulator or on the
  * reference interpreter, and optionally OOD detection by predictive entropy. Returns numbers, prints nothing.
  */
 public final class EvaluationService {
-    private EvaluationService() {
-    }
+    private EvaluationService() {}
 
     /** Which engine produces the logits; spelled as on the command line ({@code --engine sim|interp}). */
     public enum Engine {
@@ -38,33 +36,45 @@ public final class EvaluationService {
      * @param ood          out-of-distribution images (folder or file), or null
      * @param limit        evaluate only the first {@code limit} examples; null for all
      */
-    public record Request(Path model, OnnxImporter.Options importOptions, Architecture arch, Path dataset, Path ood,
-                          Integer limit, Engine engine, SimSettings sim) {
-    }
+    public record Request(
+            Path model,
+            OnnxImporter.Options importOptions,
+            Architecture arch,
+            Path dataset,
+            Path ood,
+            Integer limit,
+            Engine engine,
+            SimSettings sim) {}
 
     /** OOD detection: AUROC of predictive entropy, in-distribution versus the OOD images. */
-    public record Ood(Path images, int examples, double auroc, double meanEntropy) {
-    }
+    public record Ood(Path images, int examples, double auroc, double meanEntropy) {}
 
     /**
      * @param images                 the image file actually read from the dataset
      * @param meanExpectedEntropy    and {@code meanMutualInformation}: present with Monte-Carlo passes only
      */
-    public record Result(Path model, Path images, int examples, Engine engine, SimSettings sim, double accuracy, double nll,
-                         double ece, double meanEntropy, OptionalDouble meanExpectedEntropy,
-                         OptionalDouble meanMutualInformation, Optional<Ood> ood) {
-    }
+    public record Result(
+            Path model,
+            Path images,
+            int examples,
+            Engine engine,
+            SimSettings sim,
+            double accuracy,
+            double nll,
+            double ece,
+            double meanEntropy,
+            OptionalDouble meanExpectedEntropy,
+            OptionalDouble meanMutualInformation,
+            Optional<Ood> ood) {}
 
     /** Progress of a long evaluation; {@link #step()} may be called from several threads at once. */
     public interface Progress {
         Progress NONE = new Progress() {
             @Override
-            public void start(long total) {
-            }
+            public void start(long total) {}
 
             @Override
-            public void step() {
-            }
+            public void step() {}
         };
 
         /** Called once, when the number of examples (in-distribution plus OOD) is known. */
@@ -91,26 +101,52 @@ public final class EvaluationService {
         Inputs.Batch oodData = oodFile == null ? null : Inputs.read(oodFile, per);
         progress.start(n + (oodData == null ? 0 : oodData.size()));
         Metrics.Predictive[] preds = predict(p, x, r.engine(), sim, progress);
-        Metrics.Predictive[] oodPreds = oodData == null ? null : predict(p, oodData.examples(), r.engine(), sim, progress);
+        Metrics.Predictive[] oodPreds =
+                oodData == null ? null : predict(p, oodData.examples(), r.engine(), sim, progress);
 
         int[] lab = Arrays.copyOf(labels, n);
-        double[] ent = Arrays.stream(preds).mapToDouble(Metrics.Predictive::predictiveEntropy).toArray();
+        double[] ent = Arrays.stream(preds)
+                .mapToDouble(Metrics.Predictive::predictiveEntropy)
+                .toArray();
         boolean mc = sim.samples() > 0;
         Optional<Ood> ood = Optional.empty();
         if (oodPreds != null) {
-            double[] oent = Arrays.stream(oodPreds).mapToDouble(Metrics.Predictive::predictiveEntropy).toArray();
-            ood = Optional.of(new Ood(oodFile, oent.length, Metrics.auroc(ent, oent), Arrays.stream(oent).average().orElse(0)));
+            double[] oent = Arrays.stream(oodPreds)
+                    .mapToDouble(Metrics.Predictive::predictiveEntropy)
+                    .toArray();
+            ood = Optional.of(new Ood(
+                    oodFile,
+                    oent.length,
+                    Metrics.auroc(ent, oent),
+                    Arrays.stream(oent).average().orElse(0)));
         }
-        return new Result(r.model(), files[0], n, r.engine(), sim, Metrics.accuracy(preds, lab), Metrics.nll(preds, lab),
-                Metrics.ece(preds, lab, ECE_BINS), Arrays.stream(ent).average().orElse(0),
-                mc ? OptionalDouble.of(Arrays.stream(preds).mapToDouble(Metrics.Predictive::expectedEntropy).average().orElse(0))
+        return new Result(
+                r.model(),
+                files[0],
+                n,
+                r.engine(),
+                sim,
+                Metrics.accuracy(preds, lab),
+                Metrics.nll(preds, lab),
+                Metrics.ece(preds, lab, ECE_BINS),
+                Arrays.stream(ent).average().orElse(0),
+                mc
+                        ? OptionalDouble.of(Arrays.stream(preds)
+                                .mapToDouble(Metrics.Predictive::expectedEntropy)
+                                .average()
+                                .orElse(0))
                         : OptionalDouble.empty(),
-                mc ? OptionalDouble.of(Arrays.stream(preds).mapToDouble(Metrics.Predictive::mutualInformation).average().orElse(0))
+                mc
+                        ? OptionalDouble.of(Arrays.stream(preds)
+                                .mapToDouble(Metrics.Predictive::mutualInformation)
+                                .average()
+                                .orElse(0))
                         : OptionalDouble.empty(),
                 ood);
     }
 
-    private static Metrics.Predictive[] predict(Program p, float[][] x, Engine engine, SimSettings sim, Progress progress) {
+    private static Metrics.Predictive[] predict(
+            Program p, float[][] x, Engine engine, SimSettings sim, Progress progress) {
         Metrics.Predictive[] preds = new Metrics.Predictive[x.length];
         Runnable tick = progress::step;
         if (engine == Engine.sim) {

@@ -1,30 +1,28 @@
 package org.bnncim.compiler.driver;
 
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.compiler.passes.FoldThresholds;
 import org.bnncim.compiler.passes.Pass;
 import org.bnncim.compiler.passes.PassManager;
 import org.bnncim.ir.Graph;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
-import java.util.function.Consumer;
-
 /**
  * Import as users see it: ONNX to IR, then the folding every later stage assumes (periphery ops into integer
  * thresholds). {@code bnncim inspect} prints exactly this.
  */
 public final class Frontend {
-    private Frontend() {
-    }
+    private Frontend() {}
 
     public static List<Pass> importPasses() {
         return List.of(new FoldThresholds());
     }
 
     public static Graph load(Path model, OnnxImporter.Options options) {
-        return load(model, options, Set.of(), s -> { });
+        return load(model, options, Set.of(), s -> {});
     }
 
     public static Graph load(Path model, OnnxImporter.Options options, Set<String> printAfter, Consumer<String> sink) {

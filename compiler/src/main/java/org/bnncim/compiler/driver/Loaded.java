@@ -1,23 +1,21 @@
 package org.bnncim.compiler.driver;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Set;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.backends.sim.ProgramCodec;
 import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.arch.Architecture;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.Set;
-
 /** A simulator program from either a compiled output folder (OUT/program.bnc) or an ONNX model compiled on the fly. */
 public final class Loaded {
     public static final String PROGRAM_FILE = "program.bnc";
 
-    private Loaded() {
-    }
+    private Loaded() {}
 
     public static Program program(Path modelOrFolder, OnnxImporter.Options options, Architecture arch) {
         if (Files.isDirectory(modelOrFolder)) {
@@ -30,7 +28,7 @@ public final class Loaded {
                 throw new BnncimException(f + ": cannot read (" + e.getMessage() + ")");
             }
         }
-        var c = Compiler.compile(modelOrFolder, new Compiler.Options(options, arch, 1, Set.of()), s -> { });
+        var c = Compiler.compile(modelOrFolder, new Compiler.Options(options, arch, 1, Set.of()), s -> {});
         return Program.of(c.mapped());
     }
 }

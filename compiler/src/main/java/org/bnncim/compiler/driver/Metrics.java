@@ -4,8 +4,7 @@ import java.util.Arrays;
 
 /** Classification and uncertainty metrics over predictive distributions (rows of probabilities). */
 public final class Metrics {
-    private Metrics() {
-    }
+    private Metrics() {}
 
     public static double[] softmax(float[] logits) {
         double max = Double.NEGATIVE_INFINITY;

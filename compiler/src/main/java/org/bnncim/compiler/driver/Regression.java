@@ -1,20 +1,8 @@
 package org.bnncim.compiler.driver;
 
-import org.bnncim.io.Inputs;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.bnncim.backends.sim.BitSource;
-import org.bnncim.backends.sim.Faults;
-import org.bnncim.backends.sim.Program;
-import org.bnncim.backends.sim.Simulator;
-import org.bnncim.compiler.arch.ArchitectureLoader;
-import org.bnncim.compiler.cost.CostReport;
-import org.bnncim.compiler.frontend.OnnxImporter;
-import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.arch.Architecture;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,6 +17,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.bnncim.backends.sim.BitSource;
+import org.bnncim.backends.sim.Faults;
+import org.bnncim.backends.sim.Program;
+import org.bnncim.backends.sim.Simulator;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.io.Inputs;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.arch.Architecture;
 
 /**
  * Regression runs: every model of a manifest, at every crossbar size and target it lists, compiled and simulated
@@ -50,8 +48,7 @@ public final class Regression {
     }
 
     /** One metric of one run (model at a crossbar size). */
-    public record Row(String run, String metric, JsonNode baseline, JsonNode now, String delta, boolean ok) {
-    }
+    public record Row(String run, String metric, JsonNode baseline, JsonNode now, String delta, boolean ok) {}
 
     public static final Map<String, Tolerance> DEFAULT_TOLERANCES = defaults();
 
@@ -77,12 +74,19 @@ public final class Regression {
     }
 
     /** What the manifest asks for; every field has a default. */
-    public record Plan(List<Path> models, List<String> crossbars, List<String> targets, int count, int samples, long seed,
-                       Path inputs, Path labels, List<Path> ood, Set<String> mcDropout) {
-    }
+    public record Plan(
+            List<Path> models,
+            List<String> crossbars,
+            List<String> targets,
+            int count,
+            int samples,
+            long seed,
+            Path inputs,
+            Path labels,
+            List<Path> ood,
+            Set<String> mcDropout) {}
 
-    private Regression() {
-    }
+    private Regression() {}
 
     public static Plan plan(Path dir, List<Path> extraModels) {
         Path manifestFile = dir.resolve("manifest.json");
@@ -92,7 +96,8 @@ public final class Regression {
         } catch (NoSuchFileException e) {
             throw new BnncimException(manifestFile + ": no manifest (a manifest.json listing models is required)");
         } catch (IOException e) {
-            throw new BnncimException(manifestFile + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            throw new BnncimException(manifestFile + ": not valid JSON ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
         }
         JsonNode r = m.path("regress");
         List<Path> models = new ArrayList<>();
@@ -104,16 +109,27 @@ public final class Regression {
             models.add(p);
             if (e.path("kind").asText().equals("mc-dropout")) mcd.add(p.toString());
         }
-        for (JsonNode e : r.path("extra_models")) models.add(dir.resolve(e.asText()).normalize());
+        for (JsonNode e : r.path("extra_models"))
+            models.add(dir.resolve(e.asText()).normalize());
         models.addAll(extraModels);
         List<String> crossbars = strings(r.path("crossbars"), List.of("64x64", "128x128", "256x256"));
         List<String> targets = strings(r.path("targets"), List.of("sim"));
         String inputs = r.path("inputs").asText("mnist/test-1000-images.npy");
         String labels = r.path("labels").asText(inputs.replace("images.npy", "labels.npy"));
         List<Path> ood = new ArrayList<>();
-        for (String o : strings(r.path("ood"), List.of("ood/fashion-200-images.npy", "ood/noise-200-images.npy"))) ood.add(dir.resolve(o));
-        return new Plan(models, crossbars, targets, r.path("count").asInt(200), r.path("samples").asInt(8),
-                r.path("seed").asLong(0), dir.resolve(inputs), dir.resolve(labels), ood, mcd);
+        for (String o : strings(r.path("ood"), List.of("ood/fashion-200-images.npy", "ood/noise-200-images.npy")))
+            ood.add(dir.resolve(o));
+        return new Plan(
+                models,
+                crossbars,
+                targets,
+                r.path("count").asInt(200),
+                r.path("samples").asInt(8),
+                r.path("seed").asLong(0),
+                dir.resolve(inputs),
+                dir.resolve(labels),
+                ood,
+                mcd);
     }
 
     private static List<String> strings(JsonNode n, List<String> dflt) {
@@ -136,17 +152,25 @@ public final class Regression {
             int[] labels = Inputs.labels(plan.labels(), all.length);
             for (String xb : plan.crossbars()) {
                 String[] rc = xb.split("x");
-                Architecture a = ArchitectureLoader.defaults().withCrossbar(Integer.parseInt(rc[0]), Integer.parseInt(rc[1]));
-                var c = Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, plan.samples(), Set.of()), s -> { });
+                Architecture a =
+                        ArchitectureLoader.defaults().withCrossbar(Integer.parseInt(rc[0]), Integer.parseInt(rc[1]));
+                var c = Compiler.compile(
+                        imported,
+                        new Compiler.Options(OnnxImporter.Options.DEFAULT, a, plan.samples(), Set.of()),
+                        s -> {});
                 Map<String, JsonNode> metrics = new LinkedHashMap<>();
                 CostReport r = c.report();
                 metrics.put("crossbars_used", JSON.valueToTree(r.crossbarsUsed()));
                 metrics.put("crossbars_lower_bound", JSON.valueToTree(r.crossbarsLowerBound()));
                 metrics.put("utilization", JSON.valueToTree(round(r.utilization())));
                 metrics.put("stochastic_units", JSON.valueToTree(r.stochasticUnits()));
-                metrics.put("energy_pj_deterministic", JSON.valueToTree(round(r.deterministic().energyPj())));
+                metrics.put(
+                        "energy_pj_deterministic",
+                        JSON.valueToTree(round(r.deterministic().energyPj())));
                 metrics.put("energy_pj_mc", JSON.valueToTree(round(r.mc().energyPj())));
-                metrics.put("latency_ns_deterministic", JSON.valueToTree(round(r.deterministic().latencyNs())));
+                metrics.put(
+                        "latency_ns_deterministic",
+                        JSON.valueToTree(round(r.deterministic().latencyNs())));
                 metrics.put("area_mm2", JSON.valueToTree(round(r.mc().areaMm2())));
                 Program p = Program.of(c.mapped());
                 Simulator sim = new Simulator(p, Faults.NONE, plan.seed());
@@ -155,7 +179,9 @@ public final class Regression {
                 StringBuilder dp = new StringBuilder(), mp = new StringBuilder();
                 Metrics.Predictive[] mc = new Metrics.Predictive[n];
                 Metrics.Predictive[] dt = new Metrics.Predictive[n];
-                float[][][] mcOut = stochastic ? sim.run(x, plan.samples(), BitSource.counterBased(c.mapped(), plan.seed(), 0), threads, null) : det;
+                float[][][] mcOut = stochastic
+                        ? sim.run(x, plan.samples(), BitSource.counterBased(c.mapped(), plan.seed(), 0), threads, null)
+                        : det;
                 for (int i = 0; i < n; i++) {
                     dt[i] = Metrics.predictive(det[i]);
                     mc[i] = Metrics.predictive(mcOut[i]);
@@ -167,14 +193,25 @@ public final class Regression {
                 metrics.put("predictions_mc", JSON.valueToTree(mp.toString()));
                 metrics.put("accuracy_deterministic", JSON.valueToTree(round(Metrics.accuracy(dt, lab))));
                 metrics.put("accuracy_mc", JSON.valueToTree(round(Metrics.accuracy(mc, lab))));
-                double[] ent = java.util.Arrays.stream(mc).mapToDouble(Metrics.Predictive::predictiveEntropy).toArray();
-                metrics.put("mean_entropy_mc", JSON.valueToTree(round(java.util.Arrays.stream(ent).average().orElse(0))));
+                double[] ent = java.util.Arrays.stream(mc)
+                        .mapToDouble(Metrics.Predictive::predictiveEntropy)
+                        .toArray();
+                metrics.put(
+                        "mean_entropy_mc",
+                        JSON.valueToTree(
+                                round(java.util.Arrays.stream(ent).average().orElse(0))));
                 ObjectNode auroc = JSON.createObjectNode();
                 for (Path o : plan.ood()) {
                     float[][] ox = Inputs.read(o, per).examples();
-                    float[][][] oy = sim.run(ox, stochastic ? plan.samples() : 0, BitSource.counterBased(c.mapped(), plan.seed() + 1, 0), threads, null);
+                    float[][][] oy = sim.run(
+                            ox,
+                            stochastic ? plan.samples() : 0,
+                            BitSource.counterBased(c.mapped(), plan.seed() + 1, 0),
+                            threads,
+                            null);
                     double[] oent = new double[ox.length];
-                    for (int i = 0; i < ox.length; i++) oent[i] = Metrics.predictive(oy[i]).predictiveEntropy();
+                    for (int i = 0; i < ox.length; i++)
+                        oent[i] = Metrics.predictive(oy[i]).predictiveEntropy();
                     auroc.put(o.getFileName().toString().replace("-images.npy", ""), round(Metrics.auroc(ent, oent)));
                 }
                 metrics.put("ood_auroc", auroc);
@@ -193,11 +230,12 @@ public final class Regression {
     private static String verilogHash(Compiler.Compiled c, long seed) {
         MessageDigest md = digest();
         try {
-            Compiler.outputs(c, false, new org.bnncim.backends.verilog.VerilogBackend.Options(null, 0, seed)).forEach((k, v) -> {
-                if (!k.startsWith("verilog/")) return;
-                md.update(k.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                md.update(v);
-            });
+            Compiler.outputs(c, false, new org.bnncim.backends.verilog.VerilogBackend.Options(null, 0, seed))
+                    .forEach((k, v) -> {
+                        if (!k.startsWith("verilog/")) return;
+                        md.update(k.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        md.update(v);
+                    });
         } catch (BnncimException e) {
             return "unsupported";
         }
@@ -205,7 +243,11 @@ public final class Regression {
     }
 
     private static double round(double v) {
-        return v == 0 || !Double.isFinite(v) ? 0 : new java.math.BigDecimal(v).round(new java.math.MathContext(10)).doubleValue();
+        return v == 0 || !Double.isFinite(v)
+                ? 0
+                : new java.math.BigDecimal(v)
+                        .round(new java.math.MathContext(10))
+                        .doubleValue();
     }
 
     private static MessageDigest digest() {
@@ -223,8 +265,13 @@ public final class Regression {
     /** Compares measured runs with a baseline document; every baseline run and metric must be present now. */
     public static List<Row> compare(JsonNode baseline, Map<String, Map<String, JsonNode>> now) {
         Map<String, Tolerance> tol = new LinkedHashMap<>(DEFAULT_TOLERANCES);
-        baseline.path("tolerances").fields().forEachRemaining(e ->
-                tol.put(e.getKey(), new Tolerance(e.getValue().path("kind").asText("exact"), e.getValue().path("value").asDouble(0))));
+        baseline.path("tolerances")
+                .fields()
+                .forEachRemaining(e -> tol.put(
+                        e.getKey(),
+                        new Tolerance(
+                                e.getValue().path("kind").asText("exact"),
+                                e.getValue().path("value").asDouble(0))));
         List<Row> rows = new ArrayList<>();
         JsonNode runs = baseline.path("runs");
         java.util.Set<String> names = new java.util.TreeSet<>(now.keySet());
@@ -233,11 +280,23 @@ public final class Regression {
             Map<String, JsonNode> m = now.get(run);
             JsonNode b = runs.get(run);
             if (m == null) {
-                rows.add(new Row(run, "(run)", JSON.valueToTree("present"), JSON.valueToTree("missing"), "model or size no longer run", false));
+                rows.add(new Row(
+                        run,
+                        "(run)",
+                        JSON.valueToTree("present"),
+                        JSON.valueToTree("missing"),
+                        "model or size no longer run",
+                        false));
                 continue;
             }
             if (b == null) {
-                rows.add(new Row(run, "(run)", JSON.valueToTree("missing"), JSON.valueToTree("present"), "not in the baseline: --update to add", false));
+                rows.add(new Row(
+                        run,
+                        "(run)",
+                        JSON.valueToTree("missing"),
+                        JSON.valueToTree("present"),
+                        "not in the baseline: --update to add",
+                        false));
                 continue;
             }
             java.util.Set<String> metrics = new java.util.LinkedHashSet<>(m.keySet());
@@ -268,7 +327,11 @@ public final class Regression {
             double d = n.asDouble() - b.asDouble();
             if (d == 0) return "0";
             double rel = b.asDouble() == 0 ? Double.NaN : d / Math.abs(b.asDouble());
-            return String.format(Locale.ROOT, "%+.6g%s", d, Double.isNaN(rel) ? "" : String.format(Locale.ROOT, " (%+.3g%%)", 100 * rel));
+            return String.format(
+                    Locale.ROOT,
+                    "%+.6g%s",
+                    d,
+                    Double.isNaN(rel) ? "" : String.format(Locale.ROOT, " (%+.3g%%)", 100 * rel));
         }
         if (b.isTextual() && n.isTextual() && b.asText().length() == n.asText().length() && !b.equals(n)) {
             int diff = 0, first = -1;
@@ -297,8 +360,14 @@ public final class Regression {
         root.put("comment", "bnncim regress baseline: rewrite deliberately with `bnncim regress DIR --update`");
         ObjectNode tol = root.putObject("tolerances");
         Map<String, Tolerance> t = new LinkedHashMap<>(DEFAULT_TOLERANCES);
-        if (old != null) old.path("tolerances").fields().forEachRemaining(e ->
-                t.put(e.getKey(), new Tolerance(e.getValue().path("kind").asText("exact"), e.getValue().path("value").asDouble(0))));
+        if (old != null)
+            old.path("tolerances")
+                    .fields()
+                    .forEachRemaining(e -> t.put(
+                            e.getKey(),
+                            new Tolerance(
+                                    e.getValue().path("kind").asText("exact"),
+                                    e.getValue().path("value").asDouble(0))));
         t.forEach((k, v) -> {
             ObjectNode o = tol.putObject(k);
             o.put("kind", v.kind());

@@ -3,15 +3,14 @@ package org.bnncim.compiler.driver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.bnncim.io.AtomicFiles;
-import org.bnncim.ir.BnncimException;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.bnncim.io.AtomicFiles;
+import org.bnncim.ir.BnncimException;
 
 /**
  * A regression run: measure every run of DIR/manifest.json ({@link Regression#measure}), then either compare with the
@@ -20,8 +19,7 @@ import java.util.Map;
 public final class RegressionService {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private RegressionService() {
-    }
+    private RegressionService() {}
 
     /**
      * @param dir         folder holding manifest.json
@@ -47,8 +45,7 @@ public final class RegressionService {
     }
 
     /** The baseline was rewritten with {@code runs} runs: {@code models} models at {@code crossbars} crossbar sizes. */
-    public record Updated(Path baseline, int runs, int models, int crossbars) implements Result {
-    }
+    public record Updated(Path baseline, int runs, int models, int crossbars) implements Result {}
 
     /** Every metric of every run against the baseline, in run then metric order. */
     public record Compared(Path baseline, int runs, List<Regression.Row> rows) implements Result {
@@ -74,7 +71,8 @@ public final class RegressionService {
             try {
                 old = JSON.readTree(Files.readString(base));
             } catch (IOException e) {
-                throw new BnncimException(base + ": not a valid baseline (" + e.getMessage().lines().findFirst().orElse("") + ")");
+                throw new BnncimException(base + ": not a valid baseline ("
+                        + e.getMessage().lines().findFirst().orElse("") + ")");
             }
         }
         if (r.update()) {
@@ -83,7 +81,8 @@ public final class RegressionService {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return new Updated(base, now.size(), plan.models().size(), plan.crossbars().size());
+            return new Updated(
+                    base, now.size(), plan.models().size(), plan.crossbars().size());
         }
         if (old == null) throw new BnncimException(base + ": no baseline yet; create it with --update");
         return new Compared(base, now.size(), Regression.compare(old, now));
@@ -93,15 +92,25 @@ public final class RegressionService {
     public static String junitXml(List<Regression.Row> rows) {
         long failures = rows.stream().filter(r -> !r.ok()).count();
         StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        sb.append("<testsuite name=\"bnncim-regress\" tests=\"").append(rows.size()).append("\" failures=\"").append(failures)
+        sb.append("<testsuite name=\"bnncim-regress\" tests=\"")
+                .append(rows.size())
+                .append("\" failures=\"")
+                .append(failures)
                 .append("\" errors=\"0\" skipped=\"0\">\n");
         for (Regression.Row r : rows) {
-            sb.append("  <testcase classname=\"").append(xml(r.run())).append("\" name=\"").append(xml(r.metric())).append('"');
+            sb.append("  <testcase classname=\"")
+                    .append(xml(r.run()))
+                    .append("\" name=\"")
+                    .append(xml(r.metric()))
+                    .append('"');
             if (r.ok()) {
                 sb.append("/>\n");
             } else {
-                sb.append(">\n    <failure message=\"").append(xml(r.metric() + ": " + r.delta())).append("\">")
-                        .append(xml("baseline " + r.baseline() + ", now " + r.now())).append("</failure>\n  </testcase>\n");
+                sb.append(">\n    <failure message=\"")
+                        .append(xml(r.metric() + ": " + r.delta()))
+                        .append("\">")
+                        .append(xml("baseline " + r.baseline() + ", now " + r.now()))
+                        .append("</failure>\n  </testcase>\n");
             }
         }
         return sb.append("</testsuite>\n").toString();

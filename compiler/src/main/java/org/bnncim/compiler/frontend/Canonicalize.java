@@ -1,24 +1,22 @@
 package org.bnncim.compiler.frontend;
 
-import org.bnncim.ir.AffineStep;
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.Node;
-import org.bnncim.ir.Verifier;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bnncim.ir.AffineStep;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Verifier;
 
 /**
  * Tidies the importer's one-node-per-ONNX-op output: chains of elementwise constant ops become one affine node
  * (steps kept in order, so arithmetic is unchanged) and nodes nothing reads are dropped.
  */
 final class Canonicalize {
-    private Canonicalize() {
-    }
+    private Canonicalize() {}
 
     static Graph run(Graph g) {
         Graph fused = fuseAffines(g);
@@ -41,7 +39,8 @@ final class Canonicalize {
                 n = new Node.Affine(first.name() + "+" + a.name(), first.input(), a.output(), steps);
             }
             out.add(n);
-            if (n instanceof Node.Affine a && uses.getOrDefault(a.output().name(), 0) == 1
+            if (n instanceof Node.Affine a
+                    && uses.getOrDefault(a.output().name(), 0) == 1
                     && !outputs.contains(a.output().name())) {
                 pending.put(a.output().name(), a);
             }

@@ -9,8 +9,7 @@ import java.util.function.DoubleUnaryOperator;
  * float32 after every operation, as ONNX Runtime would compute them.
  */
 final class ConstOps {
-    private ConstOps() {
-    }
+    private ConstOps() {}
 
     /** numpy-style broadcast of two shapes, or null when they do not broadcast. */
     static long[] broadcast(long[] a, long[] b) {
@@ -27,7 +26,9 @@ final class ConstOps {
 
     static ConstTensor binary(ConstTensor a, ConstTensor b, DoubleBinaryOperator op, boolean intResult) {
         long[] dims = broadcast(a.dims(), b.dims());
-        if (dims == null) throw new IllegalArgumentException("shapes " + a.dimsString() + " and " + b.dimsString() + " do not broadcast");
+        if (dims == null)
+            throw new IllegalArgumentException(
+                    "shapes " + a.dimsString() + " and " + b.dimsString() + " do not broadcast");
         int n = (int) ConstTensor.count(dims);
         int[] ia = indexMap(a.dims(), dims), ib = indexMap(b.dims(), dims);
         if (intResult) {
@@ -140,9 +141,11 @@ final class ConstOps {
 
     static void checkPermutation(int[] perm, int rank) {
         boolean[] seen = new boolean[rank];
-        if (perm.length != rank) throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " for rank " + rank);
+        if (perm.length != rank)
+            throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " for rank " + rank);
         for (int p : perm) {
-            if (p < 0 || p >= rank || seen[p]) throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " is not a permutation");
+            if (p < 0 || p >= rank || seen[p])
+                throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " is not a permutation");
             seen[p] = true;
         }
     }
@@ -188,7 +191,8 @@ final class ConstOps {
             for (int j = 0; j < ni; j++) {
                 long ix = indices.getLong(j);
                 if (ix < 0) ix += dd[axis];
-                if (ix < 0 || ix >= dd[axis]) throw new IllegalArgumentException("index " + indices.getLong(j) + " out of range");
+                if (ix < 0 || ix >= dd[axis])
+                    throw new IllegalArgumentException("index " + indices.getLong(j) + " out of range");
                 for (long in = 0; in < inner; in++) src[p++] = (int) ((o * dd[axis] + ix) * inner + in);
             }
         }
@@ -203,7 +207,8 @@ final class ConstOps {
         for (ConstTensor t : parts) {
             if (t.rank() != r) throw new IllegalArgumentException("concat of different ranks");
             for (int d = 0; d < r; d++) {
-                if (d != axis && t.dims()[d] != parts[0].dims()[d]) throw new IllegalArgumentException("concat of mismatched shapes");
+                if (d != axis && t.dims()[d] != parts[0].dims()[d])
+                    throw new IllegalArgumentException("concat of mismatched shapes");
             }
         }
         long[] od = parts[0].dims().clone();
@@ -259,7 +264,8 @@ final class ConstOps {
             out[infer] = total / known;
         }
         if (ConstTensor.count(out) != total) {
-            throw new IllegalArgumentException("reshape " + Arrays.toString(in) + " to " + Arrays.toString(target) + " changes the size");
+            throw new IllegalArgumentException(
+                    "reshape " + Arrays.toString(in) + " to " + Arrays.toString(target) + " changes the size");
         }
         return out;
     }
@@ -269,7 +275,8 @@ final class ConstOps {
         boolean[] inserted = new boolean[r];
         for (long a : axes) {
             int ax = (int) (a < 0 ? a + r : a);
-            if (ax < 0 || ax >= r || inserted[ax]) throw new IllegalArgumentException("bad unsqueeze axes " + Arrays.toString(axes));
+            if (ax < 0 || ax >= r || inserted[ax])
+                throw new IllegalArgumentException("bad unsqueeze axes " + Arrays.toString(axes));
             inserted[ax] = true;
         }
         long[] out = new long[r];
@@ -285,10 +292,14 @@ final class ConstOps {
         } else {
             for (long a : axes) {
                 int ax = (int) (a < 0 ? a + in.length : a);
-                if (ax < 0 || ax >= in.length || in[ax] != 1) throw new IllegalArgumentException("cannot squeeze axis " + a);
+                if (ax < 0 || ax >= in.length || in[ax] != 1)
+                    throw new IllegalArgumentException("cannot squeeze axis " + a);
                 drop[ax] = true;
             }
         }
-        return java.util.stream.IntStream.range(0, in.length).filter(i -> !drop[i]).mapToLong(i -> in[i]).toArray();
+        return java.util.stream.IntStream.range(0, in.length)
+                .filter(i -> !drop[i])
+                .mapToLong(i -> in[i])
+                .toArray();
     }
 }

@@ -7,7 +7,11 @@ import java.util.Arrays;
  * tensors keep float32 precision as ONNX computes them; integer and bool tensors are held as longs.
  */
 public record ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
-    public enum Kind { FLOAT, INT, BOOL }
+    public enum Kind {
+        FLOAT,
+        INT,
+        BOOL
+    }
 
     public static ConstTensor ofFloat(long[] dims, float[] data) {
         check(dims, data.length);
@@ -29,7 +33,8 @@ public record ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
     }
 
     private static void check(long[] dims, int n) {
-        if (count(dims) != n) throw new IllegalArgumentException("dims " + Arrays.toString(dims) + " but " + n + " values");
+        if (count(dims) != n)
+            throw new IllegalArgumentException("dims " + Arrays.toString(dims) + " but " + n + " values");
     }
 
     static long count(long[] dims) {

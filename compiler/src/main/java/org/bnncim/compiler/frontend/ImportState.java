@@ -1,13 +1,6 @@
 package org.bnncim.compiler.frontend;
 
 import ai.onnx.proto.OnnxMl;
-import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.ElemType;
-import org.bnncim.ir.Node;
-import org.bnncim.ir.Shape;
-import org.bnncim.ir.TensorType;
-import org.bnncim.ir.Value;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +8,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.ElemType;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Shape;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.Value;
 
 /**
  * What every ONNX node translator shares: the symbol environment (each ONNX value is a constant or an IR value),
@@ -24,15 +23,12 @@ import java.util.Map;
  */
 abstract sealed class ImportState permits ShapeImports {
     /** What an ONNX value is during import: a constant, or an IR value (dims include the batch dim, 1). */
-    sealed interface Sym permits C, D {
-    }
+    sealed interface Sym permits C, D {}
 
-    record C(ConstTensor t) implements Sym {
-    }
+    record C(ConstTensor t) implements Sym {}
 
     /** @param rawInput true while the value is the model input, only reshaped: the one float a binary layer may read */
-    record D(String ir, long[] dims, boolean rawInput) implements Sym {
-    }
+    record D(String ir, long[] dims, boolean rawInput) implements Sym {}
 
     final OnnxImporter.Options options;
     final String source;
@@ -53,7 +49,8 @@ abstract sealed class ImportState permits ShapeImports {
 
     static String describe(OnnxMl.NodeProto n) {
         String op = n.getDomain().isEmpty() ? n.getOpType() : n.getDomain() + "::" + n.getOpType();
-        return "node '" + (n.getName().isEmpty() ? String.join(",", n.getOutputList()) : n.getName()) + "' (" + op + ")";
+        return "node '" + (n.getName().isEmpty() ? String.join(",", n.getOutputList()) : n.getName()) + "' (" + op
+                + ")";
     }
 
     BnncimException err(OnnxMl.NodeProto n, String message) {
@@ -100,7 +97,8 @@ abstract sealed class ImportState permits ShapeImports {
         if (irValues.containsKey(name)) throw new BnncimException(where + ": value '" + name + "' is produced twice");
         int[] per = new int[dims.length - 1];
         for (int i = 1; i < dims.length; i++) {
-            if (dims[i] <= 0 || dims[i] > Integer.MAX_VALUE) throw new BnncimException(where + ": bad dimension " + dims[i]);
+            if (dims[i] <= 0 || dims[i] > Integer.MAX_VALUE)
+                throw new BnncimException(where + ": bad dimension " + dims[i]);
             per[i - 1] = (int) dims[i];
         }
         Shape shape;
@@ -148,15 +146,21 @@ abstract sealed class ImportState permits ShapeImports {
     float[] perChannel(OnnxMl.NodeProto n, ConstTensor c, long[] xDims, String what) {
         long[] cd = c.dims();
         int r = xDims.length;
-        if (cd.length > r) throw err(n, what + " of shape " + c.dimsString() + " has more dimensions than the tensor " + Arrays.toString(xDims));
+        if (cd.length > r)
+            throw err(
+                    n,
+                    what + " of shape " + c.dimsString() + " has more dimensions than the tensor "
+                            + Arrays.toString(xDims));
         long channels = r >= 2 ? xDims[1] : 1;
         int varying = -1;
         for (int i = 0; i < cd.length; i++) {
             int axis = r - cd.length + i;
             if (cd[i] == 1) continue;
             if (axis != 1 || cd[i] != channels) {
-                throw err(n, what + " of shape " + c.dimsString() + " does not broadcast per channel over " + Arrays.toString(xDims)
-                        + "; bnncim folds scalar or per-channel constants only");
+                throw err(
+                        n,
+                        what + " of shape " + c.dimsString() + " does not broadcast per channel over "
+                                + Arrays.toString(xDims) + "; bnncim folds scalar or per-channel constants only");
             }
             varying = axis;
         }

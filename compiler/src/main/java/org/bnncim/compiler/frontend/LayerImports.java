@@ -1,22 +1,21 @@
 package org.bnncim.compiler.frontend;
 
+import static org.bnncim.compiler.frontend.OnnxAttributes.attrFloat;
+import static org.bnncim.compiler.frontend.OnnxAttributes.attrInt;
+import static org.bnncim.compiler.frontend.OnnxAttributes.attrInts;
+import static org.bnncim.compiler.frontend.OnnxAttributes.attrString;
+
 import ai.onnx.proto.OnnxMl;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.Value;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
-import static org.bnncim.compiler.frontend.OnnxAttributes.attrFloat;
-import static org.bnncim.compiler.frontend.OnnxAttributes.attrInt;
-import static org.bnncim.compiler.frontend.OnnxAttributes.attrInts;
-import static org.bnncim.compiler.frontend.OnnxAttributes.attrString;
 
 /** Binary layers: MatMul, Gemm and Conv with bipolar weights on a bipolar or 8-bit input, and pooling. */
 abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
@@ -34,14 +33,18 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
             int levels = options.inputLevels();
             Value qv = value(qName, ElemType.uint(8), x.dims(), 1.0 / levels, source + ": " + describe(n));
             nodes.add(new Node.InputQuantize(nodeName(n) + ".input", x.ir(), qv, 8, levels));
-            notes.put("first_layer", nodeName(n) + " reads the model input as 8-bit integers round(x*" + levels
-                    + "), mapped bit-serially (8 passes over the crossbar)");
+            notes.put(
+                    "first_layer",
+                    nodeName(n) + " reads the model input as 8-bit integers round(x*" + levels
+                            + "), mapped bit-serially (8 passes over the crossbar)");
             return new D(qName, x.dims(), false);
         }
         if (t.elem().kind() == ElemType.Kind.UINT) return x;
         if (t.elem().kind() == ElemType.Kind.GATED_BIPOLAR) return x; // MC-Dropout output
-        throw err(n, "reads a " + t.elem() + " tensor that is neither binarized (Sign/BipolarQuant) nor the model input; "
-                + "binary layers need bipolar activations");
+        throw err(
+                n,
+                "reads a " + t.elem() + " tensor that is neither binarized (Sign/BipolarQuant) nor the model input; "
+                        + "binary layers need bipolar activations");
     }
 
     /**
@@ -51,8 +54,10 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
     BitMatrix bipolarWeights(OnnxMl.NodeProto n, ConstTensor w, int rows, int cols, boolean columnMajor) {
         int bad = w.firstNonBipolar();
         if (bad >= 0) {
-            throw err(n, "weight '" + n.getInput(1) + "' is not bipolar (element " + bad + " = " + w.get(bad)
-                    + "); binary layers need {-1,+1} weights, binarized by Sign/BipolarQuant or stored as +-1");
+            throw err(
+                    n,
+                    "weight '" + n.getInput(1) + "' is not bipolar (element " + bad + " = " + w.get(bad)
+                            + "); binary layers need {-1,+1} weights, binarized by Sign/BipolarQuant or stored as +-1");
         }
         if (w.kind() == ConstTensor.Kind.FLOAT) return BitMatrix.ofSigns(w.f(), rows, cols, columnMajor);
         return BitMatrix.of(rows, cols, (k, c) -> w.get(columnMajor ? c * rows + k : k * cols + c) > 0);
@@ -68,7 +73,8 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
         }
         ConstTensor w = cw.t();
         if (w.rank() != 2) throw err(n, "weight must be 2-D, has shape " + w.dimsString());
-        if (x.dims().length != 2) throw err(n, "activations must be [batch, K] (flatten first), got " + Arrays.toString(x.dims()));
+        if (x.dims().length != 2)
+            throw err(n, "activations must be [batch, K] (flatten first), got " + Arrays.toString(x.dims()));
         int k = (int) w.dims()[0], cols = (int) w.dims()[1];
         if (x.dims()[1] != k) throw err(n, "activations have " + x.dims()[1] + " features, weight has " + k + " rows");
         D xin = binaryLayerInput(n, x);
@@ -78,7 +84,13 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
 
     D denseOut(OnnxMl.NodeProto n, D xin, BitMatrix m, String outName) {
         double scale = typeOf(xin).scale();
-        D r = emit(n, outName, ElemType.INT32, new long[] {1, m.cols()}, scale, (nm, v) -> new Node.BinaryDense(nm, xin.ir(), v, m));
+        D r = emit(
+                n,
+                outName,
+                ElemType.INT32,
+                new long[] {1, m.cols()},
+                scale,
+                (nm, v) -> new Node.BinaryDense(nm, xin.ir(), v, m));
         env.put(outName, r);
         return r;
     }
@@ -91,7 +103,8 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
         boolean transB = attrInt(n, "transB", 0) != 0;
         int k = (int) (transB ? w.dims()[1] : w.dims()[0]);
         int cols = (int) (transB ? w.dims()[0] : w.dims()[1]);
-        if (x.dims().length != 2 || x.dims()[1] != k) throw err(n, "activations " + Arrays.toString(x.dims()) + " do not match weight " + w.dimsString());
+        if (x.dims().length != 2 || x.dims()[1] != k)
+            throw err(n, "activations " + Arrays.toString(x.dims()) + " do not match weight " + w.dimsString());
         float alpha = attrFloat(n, "alpha", 1f), beta = attrFloat(n, "beta", 1f);
         D xin = binaryLayerInput(n, x);
         BitMatrix m = bipolarWeights(n, w, k, cols, transB);
@@ -109,7 +122,13 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
             if (beta != 1f) for (int i = 0; i < c.length; i++) c[i] *= beta;
             steps.add(new AffineStep(AffineStep.Op.ADD, c));
         }
-        emit(n, out(n, 0), ElemType.FLOAT32, acc.dims(), 1.0, (nm, v) -> new Node.Affine(nm + ".bias", acc.ir(), v, steps));
+        emit(
+                n,
+                out(n, 0),
+                ElemType.FLOAT32,
+                acc.dims(),
+                1.0,
+                (nm, v) -> new Node.Affine(nm + ".bias", acc.ir(), v, steps));
         env.put(out(n, 0), new D(out(n, 0), acc.dims(), false));
     }
 
@@ -121,7 +140,8 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
         int cout = (int) w.dims()[0], cin = (int) w.dims()[1], kh = (int) w.dims()[2], kw = (int) w.dims()[3];
         if (x.dims()[1] != cin) throw err(n, "input has " + x.dims()[1] + " channels, weight expects " + cin);
         long[] ks = attrInts(n, "kernel_shape");
-        if (ks != null && (ks.length != 2 || ks[0] != kh || ks[1] != kw)) throw err(n, "kernel_shape disagrees with the weight");
+        if (ks != null && (ks.length != 2 || ks[0] != kh || ks[1] != kw))
+            throw err(n, "kernel_shape disagrees with the weight");
         int[] strides = ints2(n, "strides", 1);
         int[] dil = ints2(n, "dilations", 1);
         int h = (int) x.dims()[2], wd = (int) x.dims()[3];
@@ -136,14 +156,25 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
         boolean bias = hasInput(n, 2);
         String accName = bias ? tmp(out(n, 0) + ".acc") : out(n, 0);
         double scale = typeOf(xin).scale();
-        D acc = emit(n, accName, ElemType.INT32, od, scale,
+        D acc = emit(
+                n,
+                accName,
+                ElemType.INT32,
+                od,
+                scale,
                 (nm, v) -> new Node.BinaryConv(nm, xin.ir(), v, m, cin, kh, kw, strides, pads, dil));
         env.put(accName, acc);
         if (bias) {
             ConstTensor b = constIn(n, 2, "bias B");
             float[] bv = vector(n, b, cout, "bias");
-            emit(n, out(n, 0), ElemType.FLOAT32, od, 1.0, (nm, v) -> new Node.Affine(nm + ".bias", acc.ir(), v,
-                    List.of(new AffineStep(AffineStep.Op.ADD, bv))));
+            emit(
+                    n,
+                    out(n, 0),
+                    ElemType.FLOAT32,
+                    od,
+                    1.0,
+                    (nm, v) ->
+                            new Node.Affine(nm + ".bias", acc.ir(), v, List.of(new AffineStep(AffineStep.Op.ADD, bv))));
             env.put(out(n, 0), new D(out(n, 0), od, false));
         }
     }
@@ -192,7 +223,8 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
     void pool(OnnxMl.NodeProto n, boolean max) {
         if (!(in(n, 0) instanceof D x)) throw err(n, "pooling of a constant is not supported");
         if (x.dims().length != 4) throw err(n, "only 2-D pooling ([N,C,H,W]) is supported");
-        if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) throw err(n, "MaxPool indices output is not supported");
+        if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty())
+            throw err(n, "MaxPool indices output is not supported");
         long[] ks = attrInts(n, "kernel_shape");
         if (ks == null || ks.length != 2) throw err(n, "kernel_shape must have 2 values");
         int[] k = {(int) ks[0], (int) ks[1]};
@@ -207,10 +239,22 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
         long[] od = {1, x.dims()[1], oh, ow};
         TensorType t = typeOf(x);
         if (max) {
-            emit(n, out(n, 0), t.elem(), od, t.scale(), (nm, v) -> new Node.MaxPool(nm, x.ir(), v, new Node.Window(k, s, p)));
+            emit(
+                    n,
+                    out(n, 0),
+                    t.elem(),
+                    od,
+                    t.scale(),
+                    (nm, v) -> new Node.MaxPool(nm, x.ir(), v, new Node.Window(k, s, p)));
         } else {
             boolean countPad = attrInt(n, "count_include_pad", 0) != 0;
-            emit(n, out(n, 0), ElemType.FLOAT32, od, 1.0, (nm, v) -> new Node.AvgPool(nm, x.ir(), v, new Node.Window(k, s, p), countPad));
+            emit(
+                    n,
+                    out(n, 0),
+                    ElemType.FLOAT32,
+                    od,
+                    1.0,
+                    (nm, v) -> new Node.AvgPool(nm, x.ir(), v, new Node.Window(k, s, p), countPad));
         }
         env.put(out(n, 0), new D(out(n, 0), od, false));
     }

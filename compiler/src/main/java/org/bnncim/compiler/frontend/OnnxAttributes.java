@@ -4,8 +4,7 @@ import ai.onnx.proto.OnnxMl;
 
 /** Attribute readers with the ONNX defaults passed in: absent attributes are common and never an error here. */
 final class OnnxAttributes {
-    private OnnxAttributes() {
-    }
+    private OnnxAttributes() {}
 
     static OnnxMl.AttributeProto attr(OnnxMl.NodeProto n, String name) {
         for (OnnxMl.AttributeProto a : n.getAttributeList()) if (a.getName().equals(name)) return a;

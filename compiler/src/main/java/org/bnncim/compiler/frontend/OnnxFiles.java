@@ -3,27 +3,26 @@ package org.bnncim.compiler.frontend;
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import org.bnncim.ir.BnncimException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import org.bnncim.ir.BnncimException;
 
 /** Reads an ONNX file into a ModelProto, turning every way it can be wrong into a one-line user error. */
 public final class OnnxFiles {
     /** protobuf cannot represent a message larger than 2 GiB; refuse before reading such a file. */
     private static final long MAX_FILE = Integer.MAX_VALUE - 8L;
 
-    private OnnxFiles() {
-    }
+    private OnnxFiles() {}
 
     public static OnnxMl.ModelProto read(Path file) {
         byte[] bytes;
         try {
             if (Files.isDirectory(file)) throw new BnncimException(file + ": is a folder, expected an .onnx file");
             long size = Files.size(file);
-            if (size > MAX_FILE) throw new BnncimException(file + ": " + size + " bytes is larger than an ONNX protobuf can be");
+            if (size > MAX_FILE)
+                throw new BnncimException(file + ": " + size + " bytes is larger than an ONNX protobuf can be");
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new BnncimException(file + ": no such file");
@@ -43,8 +42,8 @@ public final class OnnxFiles {
             model = OnnxMl.ModelProto.parseFrom(in);
             in.checkLastTagWas(0);
         } catch (InvalidProtocolBufferException e) {
-            throw new BnncimException(source + ": not a valid ONNX model (truncated or not protobuf: "
-                    + oneLine(e.getMessage()) + ")");
+            throw new BnncimException(
+                    source + ": not a valid ONNX model (truncated or not protobuf: " + oneLine(e.getMessage()) + ")");
         } catch (IOException e) {
             throw new BnncimException(source + ": cannot parse (" + oneLine(e.getMessage()) + ")");
         }

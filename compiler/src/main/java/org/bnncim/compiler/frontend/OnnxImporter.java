@@ -1,24 +1,22 @@
 package org.bnncim.compiler.frontend;
 
-import ai.onnx.proto.OnnxMl;
-import org.bnncim.ir.AffineStep;
-import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.ElemType;
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.Node;
-import org.bnncim.ir.Shape;
-import org.bnncim.ir.TensorType;
-import org.bnncim.ir.Value;
-
 import static org.bnncim.compiler.frontend.OnnxAttributes.attr;
 import static org.bnncim.compiler.frontend.OnnxAttributes.attrFloat;
 import static org.bnncim.compiler.frontend.OnnxAttributes.attrInt;
 
+import ai.onnx.proto.OnnxMl;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.bnncim.ir.AffineStep;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.ElemType;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.Value;
 
 /**
  * ONNX to IR. Constant subgraphs (weights through Sign/BipolarQuant/Transpose, PyTorch's Shape-Gather-Concat
@@ -31,7 +29,8 @@ public final class OnnxImporter extends LayerImports {
         public static final Options DEFAULT = new Options(false, false, 255);
     }
 
-    static final Set<String> BIPOLAR_QUANT_DOMAINS = Set.of("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general");
+    static final Set<String> BIPOLAR_QUANT_DOMAINS =
+            Set.of("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general");
     static final String BNNCIM_DOMAIN = "ai.bnncim";
     static final int MIN_OPSET = 9, MAX_OPSET = 23;
 
@@ -65,7 +64,8 @@ public final class OnnxImporter extends LayerImports {
                     + MIN_OPSET + " to " + MAX_OPSET + ")");
         }
         OnnxMl.GraphProto g = model.getGraph();
-        if (g.getSparseInitializerCount() > 0) throw new BnncimException(source + ": sparse initializers are not supported");
+        if (g.getSparseInitializerCount() > 0)
+            throw new BnncimException(source + ": sparse initializers are not supported");
         for (OnnxMl.TensorProto t : g.getInitializerList()) {
             env.put(t.getName(), new C(decoder.decode(t, source + ": initializer")));
         }
@@ -78,8 +78,13 @@ public final class OnnxImporter extends LayerImports {
             throw new BnncimException(source + ": the model has " + inputs.size()
                     + " non-constant inputs; bnncim compiles models with exactly one input");
         }
-        notes.put("source", "ONNX opset " + opset + (model.getProducerName().isEmpty() ? ""
-                : ", produced by " + model.getProducerName() + " " + model.getProducerVersion()).trim());
+        notes.put(
+                "source",
+                "ONNX opset " + opset
+                        + (model.getProducerName().isEmpty()
+                                        ? ""
+                                        : ", produced by " + model.getProducerName() + " " + model.getProducerVersion())
+                                .trim());
         for (OnnxMl.NodeProto n : topologicalOrder(g)) convert(n);
         List<String> outputs = new ArrayList<>();
         if (g.getOutputCount() > 1 && !options.allowMultiOutput()) {
@@ -89,7 +94,8 @@ public final class OnnxImporter extends LayerImports {
         for (OnnxMl.ValueInfoProto o : g.getOutputList()) {
             Sym s = env.get(o.getName());
             if (s == null) throw new BnncimException(source + ": graph output '" + o.getName() + "' is never produced");
-            if (!(s instanceof D d)) throw new BnncimException(source + ": graph output '" + o.getName() + "' is a constant");
+            if (!(s instanceof D d))
+                throw new BnncimException(source + ": graph output '" + o.getName() + "' is a constant");
             outputs.add(d.ir());
         }
         String graphName = g.getName().isEmpty() ? name : name;
@@ -113,7 +119,8 @@ public final class OnnxImporter extends LayerImports {
         dims[0] = 1;
         OnnxMl.TensorShapeProto.Dimension b = dl.get(0);
         if (b.hasDimValue() && b.getDimValue() != 1) {
-            throw new BnncimException(where + " has a fixed batch size " + b.getDimValue() + "; use 1 or a symbolic batch dimension");
+            throw new BnncimException(
+                    where + " has a fixed batch size " + b.getDimValue() + "; use 1 or a symbolic batch dimension");
         }
         for (int i = 1; i < dims.length; i++) {
             OnnxMl.TensorShapeProto.Dimension d = dl.get(i);
@@ -121,7 +128,8 @@ public final class OnnxImporter extends LayerImports {
                 throw new BnncimException(where + " has a dynamic or non-positive dimension " + i
                         + "; bnncim needs static per-example shapes");
             }
-            if (d.getDimValue() > (1 << 24)) throw new BnncimException(where + " dimension " + i + " = " + d.getDimValue() + " is too large");
+            if (d.getDimValue() > (1 << 24))
+                throw new BnncimException(where + " dimension " + i + " = " + d.getDimValue() + " is too large");
             dims[i] = d.getDimValue();
         }
         Value v = value(vi.getName(), ElemType.FLOAT32, dims, 1.0, where);
@@ -145,7 +153,8 @@ public final class OnnxImporter extends LayerImports {
                 for (String in : n.getInputList()) {
                     if (in.isEmpty() || known.contains(in)) continue;
                     if (!produced.contains(in)) {
-                        throw new BnncimException(source + ": " + describe(n) + " reads '" + in + "', which no node, input or initializer defines");
+                        throw new BnncimException(source + ": " + describe(n) + " reads '" + in
+                                + "', which no node, input or initializer defines");
                     }
                     ready = false;
                 }
@@ -157,7 +166,8 @@ public final class OnnxImporter extends LayerImports {
                 }
             }
         }
-        if (!pending.isEmpty()) throw new BnncimException(source + ": the graph has a cycle through " + describe(pending.get(0)));
+        if (!pending.isEmpty())
+            throw new BnncimException(source + ": the graph has a cycle through " + describe(pending.get(0)));
         return order;
     }
 
@@ -166,7 +176,10 @@ public final class OnnxImporter extends LayerImports {
     private void convert(OnnxMl.NodeProto n) {
         try {
             dispatch(n);
-        } catch (IllegalArgumentException | ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+        } catch (IllegalArgumentException
+                | ArithmeticException
+                | IndexOutOfBoundsException
+                | NegativeArraySizeException e) {
             // malformed constants or attributes the specific checks did not anticipate: still the file's fault
             throw err(n, "malformed node (" + e.getMessage() + ")");
         }
@@ -179,14 +192,16 @@ public final class OnnxImporter extends LayerImports {
             convertStandard(n, op);
         } else if (BIPOLAR_QUANT_DOMAINS.contains(domain) && op.equals("BipolarQuant")) {
             bipolarQuant(n);
-        } else if (BIPOLAR_QUANT_DOMAINS.contains(domain) && (op.equals("Quant") || op.equals("MultiThreshold")
-                || op.equals("Trunc") || op.equals("IntQuant"))) {
+        } else if (BIPOLAR_QUANT_DOMAINS.contains(domain)
+                && (op.equals("Quant") || op.equals("MultiThreshold") || op.equals("Trunc") || op.equals("IntQuant"))) {
             multiBit(n);
         } else if (domain.equals(BNNCIM_DOMAIN) && op.equals("ScaleDropout")) {
             scaleDropout(n);
         } else {
-            throw err(n, "unknown operator in domain '" + domain + "'; bnncim accepts standard ONNX ops, "
-                    + "BipolarQuant (onnx.brevitas, qonnx/finn.custom_op.general) and ai.bnncim::ScaleDropout");
+            throw err(
+                    n,
+                    "unknown operator in domain '" + domain + "'; bnncim accepts standard ONNX ops, "
+                            + "BipolarQuant (onnx.brevitas, qonnx/finn.custom_op.general) and ai.bnncim::ScaleDropout");
         }
     }
 
@@ -225,12 +240,18 @@ public final class OnnxImporter extends LayerImports {
         if (a instanceof C ca && b instanceof C cb) {
             boolean ints = ca.t().kind() != ConstTensor.Kind.FLOAT && cb.t().kind() != ConstTensor.Kind.FLOAT;
             try {
-                putConst(n, ConstOps.binary(ca.t(), cb.t(), switch (op) {
-                    case "Add" -> (u, v) -> ints ? u + v : (float) u + (float) v;
-                    case "Sub" -> (u, v) -> ints ? u - v : (float) u - (float) v;
-                    case "Mul" -> (u, v) -> ints ? u * v : (float) u * (float) v;
-                    default -> (u, v) -> ints ? (long) u / (long) v : (float) u / (float) v;
-                }, ints));
+                putConst(
+                        n,
+                        ConstOps.binary(
+                                ca.t(),
+                                cb.t(),
+                                switch (op) {
+                                    case "Add" -> (u, v) -> ints ? u + v : (float) u + (float) v;
+                                    case "Sub" -> (u, v) -> ints ? u - v : (float) u - (float) v;
+                                    case "Mul" -> (u, v) -> ints ? u * v : (float) u * (float) v;
+                                    default -> (u, v) -> ints ? (long) u / (long) v : (float) u / (float) v;
+                                },
+                                ints));
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw err(n, e.getMessage());
             }
@@ -262,8 +283,10 @@ public final class OnnxImporter extends LayerImports {
     private void batchNorm(OnnxMl.NodeProto n) {
         Sym x = in(n, 0);
         if (!(x instanceof D d)) throw err(n, "BatchNormalization of a constant is not supported");
-        if (attrInt(n, "training_mode", 0) != 0) throw err(n, "training-mode BatchNormalization; export the model in eval mode");
-        if (n.getOutputCount() > 1 && n.getOutputList().subList(1, n.getOutputCount()).stream().anyMatch(s -> !s.isEmpty())) {
+        if (attrInt(n, "training_mode", 0) != 0)
+            throw err(n, "training-mode BatchNormalization; export the model in eval mode");
+        if (n.getOutputCount() > 1
+                && n.getOutputList().subList(1, n.getOutputCount()).stream().anyMatch(s -> !s.isEmpty())) {
             throw err(n, "BatchNormalization with running-statistics outputs (training mode) is not supported");
         }
         float eps = attrFloat(n, "epsilon", 1e-5f);
@@ -279,8 +302,17 @@ public final class OnnxImporter extends LayerImports {
             a[c] = inv * gamma[c];
             b[c] = beta[c] - mean[c] * a[c];
         }
-        emit(n, out(n, 0), ElemType.FLOAT32, d.dims(), 1.0, (nm, v) -> new Node.Affine(nm, d.ir(), v,
-                List.of(new AffineStep(AffineStep.Op.MUL, a), new AffineStep(AffineStep.Op.ADD, b))));
+        emit(
+                n,
+                out(n, 0),
+                ElemType.FLOAT32,
+                d.dims(),
+                1.0,
+                (nm, v) -> new Node.Affine(
+                        nm,
+                        d.ir(),
+                        v,
+                        List.of(new AffineStep(AffineStep.Op.MUL, a), new AffineStep(AffineStep.Op.ADD, b))));
         env.put(out(n, 0), new D(out(n, 0), d.dims(), false));
     }
 
@@ -299,7 +331,8 @@ public final class OnnxImporter extends LayerImports {
 
     private void bipolarQuant(OnnxMl.NodeProto n) {
         ConstTensor scale = constIn(n, 1, "scale");
-        if (scale.size() != 1) throw err(n, "BipolarQuant with a per-channel scale is not supported (use a scalar scale)");
+        if (scale.size() != 1)
+            throw err(n, "BipolarQuant with a per-channel scale is not supported (use a scalar scale)");
         float s = scale.getFloat(0);
         Sym x = in(n, 0);
         if (x instanceof C c) {
@@ -322,13 +355,16 @@ public final class OnnxImporter extends LayerImports {
 
     private void multiBit(OnnxMl.NodeProto n) {
         String detail = "";
-        if (n.getOpType().equals("Quant") && hasInput(n, 3) && in(n, 3) instanceof C bw) detail = " (bitwidth " + org.bnncim.ir.TextPrinter.number(bw.t().getFloat(0)) + ")";
+        if (n.getOpType().equals("Quant") && hasInput(n, 3) && in(n, 3) instanceof C bw)
+            detail = " (bitwidth " + org.bnncim.ir.TextPrinter.number(bw.t().getFloat(0)) + ")";
         if (n.getOpType().equals("MultiThreshold") && hasInput(n, 1) && in(n, 1) instanceof C th) {
             long[] dims = th.t().dims();
             detail = " (" + (dims.length > 1 ? dims[dims.length - 1] : 1) + " thresholds per channel)";
         }
-        throw err(n, "multi-bit quantizer" + detail + " is not supported; bnncim maps 1-bit (bipolar) models: "
-                + "use BipolarQuant or Sign");
+        throw err(
+                n,
+                "multi-bit quantizer" + detail + " is not supported; bnncim maps 1-bit (bipolar) models: "
+                        + "use BipolarQuant or Sign");
     }
 
     private void softmax(OnnxMl.NodeProto n) {
@@ -372,8 +408,7 @@ public final class OnnxImporter extends LayerImports {
         float p = ratio;
         // word lines of dropped neurons stay undriven (value 0); kept ones are not rescaled, so the deterministic
         // pass is exact and MC passes differ from PyTorch's inverted dropout by its 1/(1-p) factor
-        emit(n, out(n, 0), ElemType.GATED_BIPOLAR, d.dims(), 1.0,
-                (nm, v) -> new Node.McDropout(nm, d.ir(), v, p));
+        emit(n, out(n, 0), ElemType.GATED_BIPOLAR, d.dims(), 1.0, (nm, v) -> new Node.McDropout(nm, d.ir(), v, p));
         env.put(out(n, 0), new D(out(n, 0), d.dims(), false));
     }
 
@@ -388,13 +423,22 @@ public final class OnnxImporter extends LayerImports {
         if (axis != 1) throw err(n, "axis " + attrInt(n, "axis", 1) + " is not the channel axis 1");
         TensorType t = typeOf(x);
         if (!t.elem().isIntegral() || t.elem().isBipolar()) {
-            throw err(n, "ScaleDropout must follow a binary MatMul/Gemm/Conv (the popcount), not a " + t.elem() + " tensor");
+            throw err(
+                    n,
+                    "ScaleDropout must follow a binary MatMul/Gemm/Conv (the popcount), not a " + t.elem() + " tensor");
         }
         long ch = r >= 2 ? x.dims()[1] : 1;
         float[] scale = scaleVector(n, constIn(n, 1, "scale"), ch, "scale");
-        float[] dropped = hasInput(n, 2) ? scaleVector(n, constIn(n, 2, "dropped_scale"), ch, "dropped_scale") : new float[] {1f};
+        float[] dropped =
+                hasInput(n, 2) ? scaleVector(n, constIn(n, 2, "dropped_scale"), ch, "dropped_scale") : new float[] {1f};
         int bit = nextBit++;
-        emit(n, out(n, 0), ElemType.FLOAT32, x.dims(), 1.0, (nm, v) -> new Node.ScaleDropout(nm, x.ir(), v, scale, dropped, p, bit));
+        emit(
+                n,
+                out(n, 0),
+                ElemType.FLOAT32,
+                x.dims(),
+                1.0,
+                (nm, v) -> new Node.ScaleDropout(nm, x.ir(), v, scale, dropped, p, bit));
         env.put(out(n, 0), new D(out(n, 0), x.dims(), false));
     }
 

@@ -1,16 +1,14 @@
 package org.bnncim.compiler.frontend;
 
-import ai.onnx.proto.OnnxMl;
-import org.bnncim.ir.Node;
-import org.bnncim.ir.Shape;
-import org.bnncim.ir.TensorType;
-
-import java.nio.file.Path;
-import java.util.Arrays;
-
 import static org.bnncim.compiler.frontend.OnnxAttributes.attr;
 import static org.bnncim.compiler.frontend.OnnxAttributes.attrInt;
 import static org.bnncim.compiler.frontend.OnnxAttributes.attrInts;
+
+import ai.onnx.proto.OnnxMl;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.TensorType;
 
 /**
  * Constant and shape ops: folded while their inputs are constants (weights, PyTorch's Shape-Gather-Concat
@@ -33,7 +31,10 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
                 yield ConstTensor.ofFloat(new long[] {f.length}, f);
             }
             case "value_int" -> ConstTensor.ofLong(new long[0], new long[] {a.getI()});
-            case "value_ints" -> ConstTensor.ofLong(new long[] {a.getIntsCount()}, a.getIntsList().stream().mapToLong(Long::longValue).toArray());
+            case "value_ints" ->
+                ConstTensor.ofLong(
+                        new long[] {a.getIntsCount()},
+                        a.getIntsList().stream().mapToLong(Long::longValue).toArray());
             default -> throw err(n, "Constant attribute '" + a.getName() + "' is not supported");
         };
         putConst(n, t);
@@ -42,7 +43,10 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
     void constOnlyMath(OnnxMl.NodeProto n, String op) {
         Sym x = in(n, 0);
         if (!(x instanceof C c)) {
-            if (op.equals("Relu")) throw err(n, "non-binary activation on a computed tensor; bnncim maps binarized (Sign/BipolarQuant) activations");
+            if (op.equals("Relu"))
+                throw err(
+                        n,
+                        "non-binary activation on a computed tensor; bnncim maps binarized (Sign/BipolarQuant) activations");
             throw err(n, "only supported on constants (it would need a float unit in the datapath)");
         }
         ConstTensor a = c.t();
@@ -109,8 +113,11 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
         ConstTensor t = ((C) x).t();
         ConstTensor r = switch (to) {
             case TensorDecoder.FLOAT, TensorDecoder.DOUBLE -> ConstTensor.ofFloat(t.dims(), t.toFloats());
-            case TensorDecoder.INT64, TensorDecoder.INT32, TensorDecoder.INT16, TensorDecoder.INT8, TensorDecoder.UINT8 ->
-                    ConstTensor.ofLong(t.dims(), t.toLongs());
+            case TensorDecoder.INT64,
+                    TensorDecoder.INT32,
+                    TensorDecoder.INT16,
+                    TensorDecoder.INT8,
+                    TensorDecoder.UINT8 -> ConstTensor.ofLong(t.dims(), t.toLongs());
             case TensorDecoder.BOOL -> {
                 long[] l = new long[t.size()];
                 for (int i = 0; i < l.length; i++) l[i] = t.get(i) != 0 ? 1 : 0;
@@ -182,7 +189,10 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
         }
         D d = (D) x;
         if (newDims.length == 0 || newDims[0] != 1) {
-            throw err(n, "reshape to " + Arrays.toString(newDims) + " would mix examples of a batch; the first dimension must stay the batch");
+            throw err(
+                    n,
+                    "reshape to " + Arrays.toString(newDims)
+                            + " would mix examples of a batch; the first dimension must stay the batch");
         }
         if (Arrays.equals(newDims, d.dims())) {
             alias(n, d);
@@ -196,7 +206,9 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
     void transpose(OnnxMl.NodeProto n) {
         Sym x = in(n, 0);
         long[] permL = attrInts(n, "perm");
-        int[] perm = permL == null ? null : Arrays.stream(permL).mapToInt(v -> (int) v).toArray();
+        int[] perm = permL == null
+                ? null
+                : Arrays.stream(permL).mapToInt(v -> (int) v).toArray();
         if (x instanceof C c) {
             try {
                 putConst(n, ConstOps.transpose(c.t(), perm));
@@ -222,7 +234,8 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
         for (int i = 0; i < r; i++) {
             nd[i] = d.dims()[perm[i]];
             if (d.dims()[perm[i]] == 1) continue;
-            if (perm[i] < last) throw err(n, "transposing a computed tensor is not supported (only weights may be transposed)");
+            if (perm[i] < last)
+                throw err(n, "transposing a computed tensor is not supported (only weights may be transposed)");
             last = perm[i];
         }
         reshapeTo(n, d, nd);

@@ -1,14 +1,13 @@
 package org.bnncim.compiler.frontend;
 
 import ai.onnx.proto.OnnxMl;
-import org.bnncim.ir.BnncimException;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.bnncim.ir.BnncimException;
 
 /** Decodes ONNX TensorProtos (typed fields, raw_data, or external data beside the model) into constants. */
 final class TensorDecoder {
@@ -26,11 +25,13 @@ final class TensorDecoder {
         long count = 1;
         for (int i = 0; i < dims.length; i++) {
             dims[i] = t.getDims(i);
-            if (dims[i] < 0) throw new BnncimException(where + ": tensor '" + t.getName() + "' has a negative dimension");
+            if (dims[i] < 0)
+                throw new BnncimException(where + ": tensor '" + t.getName() + "' has a negative dimension");
             count = mulChecked(count, dims[i], where, t);
         }
         if (count > Integer.MAX_VALUE - 8) {
-            throw new BnncimException(where + ": tensor '" + t.getName() + "' declares " + count + " elements, more than bnncim handles");
+            throw new BnncimException(
+                    where + ": tensor '" + t.getName() + "' declares " + count + " elements, more than bnncim handles");
         }
         int n = (int) count;
         int type = t.getDataType();
@@ -65,8 +66,9 @@ final class TensorDecoder {
             case UINT8, INT8, BOOL -> 1;
             case INT16 -> 2;
             case INT64, DOUBLE -> 8;
-            default -> throw new BnncimException(where + ": tensor '" + t.getName() + "' has element type "
-                    + typeName(type) + "; bnncim reads float, double, int8/16/32/64, uint8 and bool constants");
+            default ->
+                throw new BnncimException(where + ": tensor '" + t.getName() + "' has element type " + typeName(type)
+                        + "; bnncim reads float, double, int8/16/32/64, uint8 and bool constants");
         };
     }
 
@@ -146,7 +148,8 @@ final class TensorDecoder {
                 have = -1;
             }
         }
-        throw new BnncimException(where + ": tensor '" + t.getName() + "' has " + have + " values, its shape needs " + n);
+        throw new BnncimException(
+                where + ": tensor '" + t.getName() + "' has " + have + " values, its shape needs " + n);
     }
 
     /** External data must stay inside the model's folder: a path that leaves it is refused, never opened. */
@@ -158,14 +161,15 @@ final class TensorDecoder {
                 case "location" -> location = e.getValue();
                 case "offset" -> offset = parseLong(e.getValue(), where, t);
                 case "length" -> length = parseLong(e.getValue(), where, t);
-                default -> { }
+                default -> {}
             }
         }
         if (location == null || location.isEmpty()) {
             throw new BnncimException(where + ": tensor '" + t.getName() + "' is external but names no location");
         }
         if (modelDir == null) {
-            throw new BnncimException(where + ": tensor '" + t.getName() + "' refers to external data, which needs a model file on disk");
+            throw new BnncimException(
+                    where + ": tensor '" + t.getName() + "' refers to external data, which needs a model file on disk");
         }
         Path base = modelDir.toAbsolutePath().normalize();
         Path target = base.resolve(location).normalize();
@@ -180,11 +184,13 @@ final class TensorDecoder {
         }
         try {
             if (!Files.isRegularFile(target)) {
-                throw new BnncimException(where + ": tensor '" + t.getName() + "' external data file '" + location + "' not found");
+                throw new BnncimException(
+                        where + ": tensor '" + t.getName() + "' external data file '" + location + "' not found");
             }
             try (RandomAccessFile f = new RandomAccessFile(target.toFile(), "r")) {
                 if (offset + length > f.length()) {
-                    throw new BnncimException(where + ": tensor '" + t.getName() + "' external data runs past the end of '" + location + "'");
+                    throw new BnncimException(where + ": tensor '" + t.getName()
+                            + "' external data runs past the end of '" + location + "'");
                 }
                 byte[] bytes = new byte[(int) length];
                 f.seek(offset);
@@ -192,7 +198,8 @@ final class TensorDecoder {
                 return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
             }
         } catch (IOException e) {
-            throw new BnncimException(where + ": cannot read external data '" + location + "' (" + e.getMessage() + ")");
+            throw new BnncimException(
+                    where + ": cannot read external data '" + location + "' (" + e.getMessage() + ")");
         }
     }
 
@@ -200,7 +207,8 @@ final class TensorDecoder {
         try {
             return Long.parseLong(s);
         } catch (NumberFormatException e) {
-            throw new BnncimException(where + ": tensor '" + t.getName() + "' has a malformed external-data number '" + s + "'");
+            throw new BnncimException(
+                    where + ": tensor '" + t.getName() + "' has a malformed external-data number '" + s + "'");
         }
     }
 }

@@ -1,18 +1,17 @@
 package org.bnncim.compiler.passes;
 
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.Node;
-import org.bnncim.ir.ScaleBit;
-import org.bnncim.ir.TensorType;
-import org.bnncim.ir.ThresholdSet;
-import org.bnncim.ir.Value;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.ScaleBit;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.ThresholdSet;
+import org.bnncim.ir.Value;
 
 /**
  * Folds "popcount -> [ScaleDropout] -> affine steps -> Sign" into one integer comparator per channel, and
@@ -32,8 +31,7 @@ public final class FoldThresholds implements GraphPass {
     }
 
     /** The periphery chain between an integer (or model-input) value and the Sign that binarizes it. */
-    private record Chain(String source, Node.ScaleDropout dropout, List<Node.Affine> affines, List<Node> removed) {
-    }
+    private record Chain(String source, Node.ScaleDropout dropout, List<Node.Affine> affines, List<Node> removed) {}
 
     @Override
     public Graph run(Graph g) {
@@ -66,8 +64,10 @@ public final class FoldThresholds implements GraphPass {
         }
         Map<String, String> notes = new java.util.LinkedHashMap<>(g.notes());
         if (tieCount[1] > 0) {
-            notes.put("sign_zero_ties", tieCount[0] + " of " + tieCount[1] + " comparator thresholds sit on an exact zero of the"
-                    + " unfolded pre-activation: a popcount equal to the threshold gives sign(0) = +1 on the chip, 0 in ONNX Runtime's Sign");
+            notes.put(
+                    "sign_zero_ties",
+                    tieCount[0] + " of " + tieCount[1] + " comparator thresholds sit on an exact zero of the"
+                            + " unfolded pre-activation: a popcount equal to the threshold gives sign(0) = +1 on the chip, 0 in ONNX Runtime's Sign");
         }
         return g.withNodes(out).withNotes(notes);
     }
@@ -132,9 +132,13 @@ public final class FoldThresholds implements GraphPass {
         tieCount[0] += ties(c, src, expected, bound, ScaleBit.EXPECTATION);
         tieCount[1] += channels;
         if (c.dropout() != null) {
-            st = new Node.Stochastic(c.dropout().bit(), c.dropout().p(),
-                    set(c, src, channels, bound, ScaleBit.KEPT), set(c, src, channels, bound, ScaleBit.DROPPED));
-            tieCount[0] += ties(c, src, st.kept(), bound, ScaleBit.KEPT) + ties(c, src, st.dropped(), bound, ScaleBit.DROPPED);
+            st = new Node.Stochastic(
+                    c.dropout().bit(),
+                    c.dropout().p(),
+                    set(c, src, channels, bound, ScaleBit.KEPT),
+                    set(c, src, channels, bound, ScaleBit.DROPPED));
+            tieCount[0] +=
+                    ties(c, src, st.kept(), bound, ScaleBit.KEPT) + ties(c, src, st.dropped(), bound, ScaleBit.DROPPED);
             tieCount[1] += 2 * channels;
         }
         Value out = new Value(s.output().name(), s.output().type());
@@ -143,7 +147,8 @@ public final class FoldThresholds implements GraphPass {
 
     private static String foldedName(Chain c, Node s) {
         StringBuilder sb = new StringBuilder();
-        for (int i = c.removed().size() - 1; i >= 0; i--) sb.append(c.removed().get(i).name()).append('+');
+        for (int i = c.removed().size() - 1; i >= 0; i--)
+            sb.append(c.removed().get(i).name()).append('+');
         return sb.append(s.name()).toString();
     }
 
@@ -203,7 +208,8 @@ public final class FoldThresholds implements GraphPass {
         for (int ch = 0; ch < channels; ch++) {
             final int cc = ch;
             int dir = direction(c, ch, ScaleBit.EXPECTATION);
-            java.util.function.IntPredicate fires = key -> evalChain(c, src, fromKey(key), cc, ScaleBit.EXPECTATION) >= 0;
+            java.util.function.IntPredicate fires =
+                    key -> evalChain(c, src, fromKey(key), cc, ScaleBit.EXPECTATION) >= 0;
             int lo = toKey(Float.NEGATIVE_INFINITY), hi = toKey(Float.POSITIVE_INFINITY);
             if (dir == 0) {
                 ge[ch] = true;

@@ -1,17 +1,16 @@
 package org.bnncim.compiler.passes;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.mapping.LayerMap;
 import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.StochasticUnit;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Inserts the chip's random-bit source. Scale-Dropout needs exactly one unit: each pass it emits one bit per
@@ -20,8 +19,8 @@ import java.util.Set;
  * neuron; both are recorded so the cost model prices them the same way.
  */
 public final class InsertStochasticUnit implements MappingPass {
-    private static final PassInfo INFO = new PassInfo("insert-stochastic-unit", Set.of(Property.CROSSBAR_LAYERS),
-            Set.of(Property.STOCHASTIC_UNIT));
+    private static final PassInfo INFO =
+            new PassInfo("insert-stochastic-unit", Set.of(Property.CROSSBAR_LAYERS), Set.of(Property.STOCHASTIC_UNIT));
 
     @Override
     public PassInfo info() {
@@ -43,12 +42,14 @@ public final class InsertStochasticUnit implements MappingPass {
                 int count = d.output().shape().size();
                 neurons += count;
                 // the mask gates the word lines of the layer that reads these activations
-                for (Node consumer : g.consumers(d.output().name())) neuronsOfLayer.merge(consumer.name(), count, Integer::sum);
+                for (Node consumer : g.consumers(d.output().name()))
+                    neuronsOfLayer.merge(consumer.name(), count, Integer::sum);
             }
         }
         List<LayerMap> layers = new ArrayList<>();
         for (LayerMap l : m.layers()) {
-            layers.add(l.withStochastic(bitOfLayer.getOrDefault(l.layer(), -1), neuronsOfLayer.getOrDefault(l.layer(), 0)));
+            layers.add(l.withStochastic(
+                    bitOfLayer.getOrDefault(l.layer(), -1), neuronsOfLayer.getOrDefault(l.layer(), 0)));
         }
         StochasticUnit unit;
         if (neurons > 0) unit = new StochasticUnit(StochasticUnit.Kind.MC_DROPOUT, neurons, entries);

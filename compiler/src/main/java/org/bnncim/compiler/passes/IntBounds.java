@@ -9,8 +9,7 @@ import org.bnncim.ir.Node;
  * most m is within [-K*m, K*m]. Comparator widths and folded thresholds are clamped to it.
  */
 public final class IntBounds {
-    private IntBounds() {
-    }
+    private IntBounds() {}
 
     public static long maxAbs(Graph g, String value) {
         var producer = g.producer(value);

@@ -1,5 +1,8 @@
 package org.bnncim.compiler.passes;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -7,10 +10,6 @@ import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.LayerMap;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.StochasticUnit;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 
 /**
  * Turns every binary dense and conv node into a crossbar layer: a K x N matrix applied at some number of output
@@ -20,7 +19,8 @@ import java.util.Set;
  * report says so.
  */
 public final class LowerToCrossbar implements LoweringPass {
-    private static final PassInfo INFO = new PassInfo("lower-crossbar", Set.of(Property.FOLDED), Set.of(Property.CROSSBAR_LAYERS));
+    private static final PassInfo INFO =
+            new PassInfo("lower-crossbar", Set.of(Property.FOLDED), Set.of(Property.CROSSBAR_LAYERS));
 
     private final Architecture arch;
 
@@ -38,29 +38,54 @@ public final class LowerToCrossbar implements LoweringPass {
         List<LayerMap> layers = new ArrayList<>();
         for (Node n : g.nodes()) {
             switch (n) {
-                case Node.BinaryDense d -> layers.add(new LayerMap(d.name(), "dense", d.weights().rows(), d.weights().cols(), 1,
-                        inputBits(g, d.input()), 0, 0, List.of(), "", -1, 0));
+                case Node.BinaryDense d ->
+                    layers.add(new LayerMap(
+                            d.name(),
+                            "dense",
+                            d.weights().rows(),
+                            d.weights().cols(),
+                            1,
+                            inputBits(g, d.input()),
+                            0,
+                            0,
+                            List.of(),
+                            "",
+                            -1,
+                            0));
                 case Node.BinaryConv c -> {
                     var os = c.output().shape();
                     int bits = inputBits(g, c.input());
-                    String padding = !c.padded() ? "none"
-                            : bits > 1 ? "zero padding: padded pixels are 0, their word lines get no pulse"
-                            : "zero padding: word lines of padded positions stay undriven; dot = 2P - K_active per position";
-                    layers.add(new LayerMap(c.name(), "conv", c.weights().rows(), c.weights().cols(), os.dim(1) * os.dim(2),
-                            bits, 0, 0, List.of(), padding, -1, 0));
+                    String padding = !c.padded()
+                            ? "none"
+                            : bits > 1
+                                    ? "zero padding: padded pixels are 0, their word lines get no pulse"
+                                    : "zero padding: word lines of padded positions stay undriven; dot = 2P - K_active per position";
+                    layers.add(new LayerMap(
+                            c.name(),
+                            "conv",
+                            c.weights().rows(),
+                            c.weights().cols(),
+                            os.dim(1) * os.dim(2),
+                            bits,
+                            0,
+                            0,
+                            List.of(),
+                            padding,
+                            -1,
+                            0));
                 }
                 // the rest is periphery: comparators, float tail, input handling, data movement
-                case Node.InputQuantize q -> { }
-                case Node.InputBinarize b -> { }
-                case Node.ScaleDropout s -> { }
-                case Node.Affine a -> { }
-                case Node.Sign s -> { }
-                case Node.Threshold t -> { }
-                case Node.MaxPool m -> { }
-                case Node.AvgPool a -> { }
-                case Node.Reshape r -> { }
-                case Node.Softmax s -> { }
-                case Node.McDropout m -> { }
+                case Node.InputQuantize q -> {}
+                case Node.InputBinarize b -> {}
+                case Node.ScaleDropout s -> {}
+                case Node.Affine a -> {}
+                case Node.Sign s -> {}
+                case Node.Threshold t -> {}
+                case Node.MaxPool m -> {}
+                case Node.AvgPool a -> {}
+                case Node.Reshape r -> {}
+                case Node.Softmax s -> {}
+                case Node.McDropout m -> {}
             }
         }
         return new Mapping(arch, layers, List.of(), StochasticUnit.none());

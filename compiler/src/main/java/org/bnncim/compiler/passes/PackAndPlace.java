@@ -1,13 +1,5 @@
 package org.bnncim.compiler.passes;
 
-import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.arch.Architecture;
-import org.bnncim.ir.mapping.CrossbarSlot;
-import org.bnncim.ir.mapping.LayerMap;
-import org.bnncim.ir.mapping.MappedModel;
-import org.bnncim.ir.mapping.Mapping;
-import org.bnncim.ir.mapping.Piece;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,9 +7,16 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.CrossbarSlot;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
+import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.Piece;
 
 /**
  * Packs tiled pieces into as few crossbars as possible, then places crossbars on the chip's tiles.
@@ -92,7 +91,10 @@ public final class PackAndPlace implements MappingPass {
                 }
                 if (!redundant) pruned.add(a);
             }
-            pruned.sort(Comparator.comparingInt(Rect::row).thenComparingInt(Rect::col).thenComparingInt(Rect::h).thenComparingInt(Rect::w));
+            pruned.sort(Comparator.comparingInt(Rect::row)
+                    .thenComparingInt(Rect::col)
+                    .thenComparingInt(Rect::h)
+                    .thenComparingInt(Rect::w));
             free = pruned;
         }
     }
@@ -118,8 +120,10 @@ public final class PackAndPlace implements MappingPass {
                 }
             }
         }
-        partial.sort(Comparator.comparingLong((Piece p) -> -p.weights()).thenComparingInt(p -> layerIndex.get(p.layer()))
-                .thenComparingInt(Piece::k0).thenComparingInt(Piece::n0));
+        partial.sort(Comparator.comparingLong((Piece p) -> -p.weights())
+                .thenComparingInt(p -> layerIndex.get(p.layer()))
+                .thenComparingInt(Piece::k0)
+                .thenComparingInt(Piece::n0));
         Deque<Piece> queue = new ArrayDeque<>(partial);
         List<Bin> bins = new ArrayList<>();
         long freeCells = 0;
@@ -154,8 +158,12 @@ public final class PackAndPlace implements MappingPass {
                 }
                 if (best != null && bestOverlap * 4 >= p.weights()) {
                     int kh = Math.min(best.h, p.kLen()), nw = Math.min(best.w, p.nLen());
-                    if (p.kLen() > kh) queue.addFirst(new Piece(p.layer(), p.k0() + kh, p.kLen() - kh, p.n0(), p.nLen(), Piece.UNPLACED, 0, 0));
-                    if (p.nLen() > nw) queue.addFirst(new Piece(p.layer(), p.k0(), kh, p.n0() + nw, p.nLen() - nw, Piece.UNPLACED, 0, 0));
+                    if (p.kLen() > kh)
+                        queue.addFirst(new Piece(
+                                p.layer(), p.k0() + kh, p.kLen() - kh, p.n0(), p.nLen(), Piece.UNPLACED, 0, 0));
+                    if (p.nLen() > nw)
+                        queue.addFirst(
+                                new Piece(p.layer(), p.k0(), kh, p.n0() + nw, p.nLen() - nw, Piece.UNPLACED, 0, 0));
                     p = new Piece(p.layer(), p.k0(), kh, p.n0(), nw, Piece.UNPLACED, 0, 0);
                 } else {
                     best = null;
@@ -204,7 +212,8 @@ public final class PackAndPlace implements MappingPass {
         long capacity = a.crossbarCapacity();
         if (count > capacity) {
             long chipsNeeded = (count + a.crossbarsPerChip() - 1) / a.crossbarsPerChip();
-            throw new BnncimException(model + ": the model needs " + count + " crossbars of " + a.rows() + "x" + a.cols()
+            throw new BnncimException(model + ": the model needs " + count + " crossbars of " + a.rows() + "x"
+                    + a.cols()
                     + " (lower bound " + m.lowerBound() + "); " + a.chips() + " chip(s) hold " + capacity
                     + " (" + a.tilesPerChip() + " tiles x " + a.crossbarsPerTile() + "): use --chips " + chipsNeeded
                     + " or larger crossbars");

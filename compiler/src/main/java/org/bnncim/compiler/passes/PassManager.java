@@ -1,5 +1,10 @@
 package org.bnncim.compiler.passes;
 
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.TextPrinter;
@@ -8,12 +13,6 @@ import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.MappingText;
 import org.bnncim.ir.mapping.MappingVerifier;
-
-import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * Runs passes in order. Before running anything it checks the passes' declarations: each pass's requirements are
@@ -33,14 +32,15 @@ public final class PassManager {
         List<String> known = names();
         for (String p : printAfter) {
             if (!p.equals("import") && !known.contains(p)) {
-                throw new BnncimException("--print-after " + p + ": no such pass (passes: import, " + String.join(", ", known) + ")");
+                throw new BnncimException(
+                        "--print-after " + p + ": no such pass (passes: import, " + String.join(", ", known) + ")");
             }
         }
         checkDeclarations(this.passes);
     }
 
     public static PassManager of(Pass... passes) {
-        return new PassManager(List.of(passes), Set.of(), s -> { });
+        return new PassManager(List.of(passes), Set.of(), s -> {});
     }
 
     public List<String> names() {
@@ -56,19 +56,23 @@ public final class PassManager {
         for (Pass p : passes) {
             for (Property r : p.info().requires()) {
                 if (!have.contains(r)) {
-                    throw new IllegalStateException("pass " + p.name() + " requires " + r + ", which no earlier pass produces");
+                    throw new IllegalStateException(
+                            "pass " + p.name() + " requires " + r + ", which no earlier pass produces");
                 }
             }
             switch (p) {
                 case GraphPass g -> {
-                    if (lowered) throw new IllegalStateException("graph pass " + p.name() + " runs after the mapping exists");
+                    if (lowered)
+                        throw new IllegalStateException("graph pass " + p.name() + " runs after the mapping exists");
                 }
                 case LoweringPass l -> {
-                    if (lowered) throw new IllegalStateException("pass " + p.name() + " lowers a graph that is already mapped");
+                    if (lowered)
+                        throw new IllegalStateException("pass " + p.name() + " lowers a graph that is already mapped");
                     lowered = true;
                 }
                 case MappingPass m -> {
-                    if (!lowered) throw new IllegalStateException("mapping pass " + p.name() + " runs before the lowering");
+                    if (!lowered)
+                        throw new IllegalStateException("mapping pass " + p.name() + " runs before the lowering");
                 }
             }
             have.addAll(p.info().produces());
@@ -126,7 +130,8 @@ public final class PassManager {
             s = apply(s, p);
             if (printAfter.contains(p.name())) {
                 String text = "// IR after " + p.name() + "\n" + TextPrinter.print(s.graph());
-                if (p instanceof MappingPass) text += "\n// mapping after " + p.name() + "\n" + MappingText.render(s.mapping());
+                if (p instanceof MappingPass)
+                    text += "\n// mapping after " + p.name() + "\n" + MappingText.render(s.mapping());
                 sink.accept(text);
             }
         }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Locale;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.Graph;
@@ -15,15 +17,11 @@ import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
 import org.bnncim.ir.mapping.StochasticUnit;
 
-import java.util.List;
-import java.util.Locale;
-
 /** The IR as JSON, for scripts: the same facts as the text form, with every threshold and constant in full. */
 public final class IrJson {
     static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private IrJson() {
-    }
+    private IrJson() {}
 
     public static String toJson(Graph g) {
         try {
@@ -125,9 +123,9 @@ public final class IrJson {
                 a.put("count_include_pad", m.countIncludePad());
             }
             case Node.McDropout m -> a.put("p", m.p());
-            case Node.Sign s -> { }
-            case Node.Reshape r -> { }
-            case Node.Softmax s -> { }
+            case Node.Sign s -> {}
+            case Node.Reshape r -> {}
+            case Node.Softmax s -> {}
         }
         return o;
     }

@@ -1,11 +1,5 @@
 package org.bnncim.compiler.report;
 
-import org.bnncim.compiler.cost.CostReport;
-import org.bnncim.ir.mapping.CrossbarSlot;
-import org.bnncim.ir.mapping.Mapping;
-import org.bnncim.ir.mapping.Piece;
-import org.bnncim.ir.util.Fmt;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -13,6 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.ir.mapping.CrossbarSlot;
+import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.Piece;
+import org.bnncim.ir.util.Fmt;
 
 /** Colours, number formats and escaping shared by the sections of report.html. */
 final class ReportHtmlFormat {
@@ -37,8 +36,7 @@ final class ReportHtmlFormat {
     static final String DASH = "\u2014";
     static final String TIMES = "\u00d7";
 
-    private ReportHtmlFormat() {
-    }
+    private ReportHtmlFormat() {}
 
     /** Components in the cost model's order, then any others the report carries, in the order they appear. */
     static List<String> components(CostReport r) {
@@ -88,7 +86,8 @@ final class ReportHtmlFormat {
     }
 
     static String pieceLabel(Piece p) {
-        return Fmt.format("%s k %d..%d x n %d..%d", p.layer(), p.k0(), p.k0() + p.kLen() - 1, p.n0(), p.n0() + p.nLen() - 1);
+        return Fmt.format(
+                "%s k %d..%d x n %d..%d", p.layer(), p.k0(), p.k0() + p.kLen() - 1, p.n0(), p.n0() + p.nLen() - 1);
     }
 
     static boolean hasPadding(CostReport.Layer l) {
@@ -191,11 +190,16 @@ final class ReportHtmlFormat {
         Fmt.append(sb, fmt, args);
     }
 
-    static void legend(StringBuilder sb, List<String> names, String prefix, java.util.function.UnaryOperator<String> label) {
+    static void legend(
+            StringBuilder sb, List<String> names, String prefix, java.util.function.UnaryOperator<String> label) {
         sb.append("<div class=\"legend\">");
         for (int i = 0; i < names.size(); i++) {
-            sb.append("<span><span class=\"sw ").append(prefix).append(i).append("\"></span>")
-                    .append(esc(label.apply(names.get(i)))).append("</span>");
+            sb.append("<span><span class=\"sw ")
+                    .append(prefix)
+                    .append(i)
+                    .append("\"></span>")
+                    .append(esc(label.apply(names.get(i))))
+                    .append("</span>");
         }
         sb.append("</div>\n");
     }

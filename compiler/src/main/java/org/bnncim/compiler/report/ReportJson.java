@@ -3,16 +3,14 @@ package org.bnncim.compiler.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.bnncim.compiler.cost.CostReport;
-
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.Map;
+import org.bnncim.compiler.cost.CostReport;
 
 /** report.json: the fields docs/architecture.md promises scripts, plus breakdowns. Numbers keep 6 significant digits. */
 public final class ReportJson {
-    private ReportJson() {
-    }
+    private ReportJson() {}
 
     public static String render(CostReport r) {
         ObjectNode root = IrJson.MAPPER.createObjectNode();
@@ -61,7 +59,8 @@ public final class ReportJson {
         base.put("stochastic_units", r.baselineStochasticUnits());
         totals(base, r.baselineMcDropout(), r.samples());
         ObjectNode saving = root.putObject("scale_dropout_saving");
-        saving.put("stochastic_units_ratio", num((double) r.baselineStochasticUnits() / Math.max(1, r.stochasticUnits())));
+        saving.put(
+                "stochastic_units_ratio", num((double) r.baselineStochasticUnits() / Math.max(1, r.stochasticUnits())));
         saving.put("mc_energy_ratio", num(r.baselineMcDropout().energyPj() / r.mc().energyPj()));
         saving.put("area_ratio", num(r.baselineMcDropout().areaMm2() / r.mc().areaMm2()));
         ObjectNode notes = root.putObject("notes");

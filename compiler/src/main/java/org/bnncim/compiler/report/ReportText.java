@@ -1,37 +1,76 @@
 package org.bnncim.compiler.report;
 
-import org.bnncim.ir.util.Fmt;
 import org.bnncim.compiler.cost.CostReport;
-
+import org.bnncim.ir.util.Fmt;
 
 /** report.txt: what a person reads in a terminal. */
 public final class ReportText {
-    private ReportText() {
-    }
+    private ReportText() {}
 
     public static String render(CostReport r) {
         StringBuilder sb = new StringBuilder();
         f(sb, "bnncim mapping report: %s%n", r.model());
         f(sb, "crossbar %dx%d (%s encoding), %d chip(s)%n", r.rows(), r.cols(), r.encoding(), r.chips());
-        f(sb, "crossbars used %d (lower bound %d, %.2fx), cell utilization %.1f%%, chip tiles used %d%n",
-                r.crossbarsUsed(), r.crossbarsLowerBound(), (double) r.crossbarsUsed() / Math.max(1, r.crossbarsLowerBound()),
-                100 * r.utilization(), r.tilesUsed());
-        f(sb, "stochastic units %d (%s)%n", r.stochasticUnits(), r.stochasticKind().replace('_', '-'));
+        f(
+                sb,
+                "crossbars used %d (lower bound %d, %.2fx), cell utilization %.1f%%, chip tiles used %d%n",
+                r.crossbarsUsed(),
+                r.crossbarsLowerBound(),
+                (double) r.crossbarsUsed() / Math.max(1, r.crossbarsLowerBound()),
+                100 * r.utilization(),
+                r.tilesUsed());
+        f(
+                sb,
+                "stochastic units %d (%s)%n",
+                r.stochasticUnits(),
+                r.stochasticKind().replace('_', '-'));
         for (String s : r.schedule()) f(sb, "  schedule: %s%n", s);
         for (var n : r.notes().entrySet()) f(sb, "note: %s: %s%n", n.getKey(), n.getValue());
         sb.append('\n');
-        String head = Fmt.format("%-28s %-5s %7s %6s %5s %4s %4s %6s %7s %6s %3s %12s %11s%n",
-                "layer", "kind", "K", "N", "pos", "rowT", "colT", "pieces", "xbars", "util%", "SD", "energy[pJ]", "latency[ns]");
+        String head = Fmt.format(
+                "%-28s %-5s %7s %6s %5s %4s %4s %6s %7s %6s %3s %12s %11s%n",
+                "layer",
+                "kind",
+                "K",
+                "N",
+                "pos",
+                "rowT",
+                "colT",
+                "pieces",
+                "xbars",
+                "util%",
+                "SD",
+                "energy[pJ]",
+                "latency[ns]");
         sb.append(head);
         sb.append("-".repeat(head.length() - 1)).append('\n');
         for (CostReport.Layer l : r.layers()) {
-            f(sb, "%-28s %-5s %7d %6d %5d %4d %4d %6d %7.2f %6.1f %3s %12.2f %11.1f%n", clip(l.name(), 28), l.kind(),
-                    l.k(), l.n(), l.positions(), l.rowTiles(), l.colTiles(), l.pieces(), l.crossbars(), 100 * l.utilization(),
-                    l.scaleDropout() ? "b" + l.stochasticBit() : "-", l.energyPj(), l.latencyNs());
+            f(
+                    sb,
+                    "%-28s %-5s %7d %6d %5d %4d %4d %6d %7.2f %6.1f %3s %12.2f %11.1f%n",
+                    clip(l.name(), 28),
+                    l.kind(),
+                    l.k(),
+                    l.n(),
+                    l.positions(),
+                    l.rowTiles(),
+                    l.colTiles(),
+                    l.pieces(),
+                    l.crossbars(),
+                    100 * l.utilization(),
+                    l.scaleDropout() ? "b" + l.stochasticBit() : "-",
+                    l.energyPj(),
+                    l.latencyNs());
         }
         sb.append('\n');
         for (CostReport.Layer l : r.layers()) {
-            if (l.inputBits() > 1) f(sb, "%s: %d-bit input applied bit-serially (%d reads per position)%n", l.name(), l.inputBits(), l.inputBits());
+            if (l.inputBits() > 1)
+                f(
+                        sb,
+                        "%s: %d-bit input applied bit-serially (%d reads per position)%n",
+                        l.name(),
+                        l.inputBits(),
+                        l.inputBits());
             if (!l.padding().isEmpty() && !l.padding().equals("none")) f(sb, "%s: %s%n", l.name(), l.padding());
             f(sb, "%s: periphery %s%n", l.name(), l.periphery());
         }
@@ -42,11 +81,16 @@ public final class ReportText {
             case "scale_dropout" -> {
                 row(sb, "Scale-Dropout MC (T=" + r.samples() + ")", r.mc());
                 row(sb, "MC-Dropout baseline (T=" + r.samples() + ")", r.baselineMcDropout());
-                f(sb, "%nScale-Dropout uses %d stochastic unit where per-neuron MC-Dropout needs %d: %.2fx less MC energy, %.3fx less area.%n",
-                        r.stochasticUnits(), r.baselineStochasticUnits(),
-                        r.baselineMcDropout().energyPj() / r.mc().energyPj(), r.baselineMcDropout().areaMm2() / r.mc().areaMm2());
+                f(
+                        sb,
+                        "%nScale-Dropout uses %d stochastic unit where per-neuron MC-Dropout needs %d: %.2fx less MC energy, %.3fx less area.%n",
+                        r.stochasticUnits(),
+                        r.baselineStochasticUnits(),
+                        r.baselineMcDropout().energyPj() / r.mc().energyPj(),
+                        r.baselineMcDropout().areaMm2() / r.mc().areaMm2());
             }
-            case "mc_dropout" -> row(sb, "MC-Dropout (T=" + r.samples() + ", " + r.stochasticUnits() + " units)", r.mc());
+            case "mc_dropout" ->
+                row(sb, "MC-Dropout (T=" + r.samples() + ", " + r.stochasticUnits() + " units)", r.mc());
             default -> f(sb, "%nNo stochastic layers: a deterministic BNN (Monte-Carlo passes would all agree).%n");
         }
         return sb.toString();

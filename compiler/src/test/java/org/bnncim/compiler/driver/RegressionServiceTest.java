@@ -1,19 +1,18 @@
 package org.bnncim.compiler.driver;
 
-import org.bnncim.compiler.testing.Paths;
-import org.bnncim.ir.BnncimException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.bnncim.compiler.testing.Paths;
+import org.bnncim.ir.BnncimException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The regression service called directly: the update and the comparison come back as records with their rows. */
 class RegressionServiceTest {
@@ -41,7 +40,8 @@ class RegressionServiceTest {
         var e = assertThrows(BnncimException.class, () -> RegressionService.run(compare));
         assertTrue(e.getMessage().contains("no baseline yet"), e.getMessage());
 
-        var updated = assertInstanceOf(RegressionService.Updated.class,
+        var updated = assertInstanceOf(
+                RegressionService.Updated.class,
                 RegressionService.run(new RegressionService.Request(dir, null, List.of(), 2, true)));
         assertEquals(dir.resolve("baseline.json"), updated.baseline());
         assertEquals(2, updated.runs());
@@ -52,8 +52,11 @@ class RegressionServiceTest {
         var compared = assertInstanceOf(RegressionService.Compared.class, RegressionService.run(compare));
         assertTrue(compared.ok(), compared.rows().toString());
         assertEquals(2, compared.runs());
-        assertTrue(compared.rows().stream().anyMatch(r -> r.run().equals("mlp-det@128x128") && r.metric().equals("crossbars_used")));
-        assertTrue(compared.rows().stream().allMatch(r -> r.delta().equals("0")), compared.rows().toString());
+        assertTrue(compared.rows().stream()
+                .anyMatch(r -> r.run().equals("mlp-det@128x128") && r.metric().equals("crossbars_used")));
+        assertTrue(
+                compared.rows().stream().allMatch(r -> r.delta().equals("0")),
+                compared.rows().toString());
         String xml = RegressionService.junitXml(compared.rows());
         assertTrue(xml.contains("tests=\"" + compared.rows().size() + "\" failures=\"0\""), xml);
     }
@@ -63,10 +66,15 @@ class RegressionServiceTest {
         Path dir = suite();
         Path other = tmp.resolve("other-baseline.json");
         RegressionService.run(new RegressionService.Request(dir, other, List.of(), 2, true));
-        Files.writeString(dir.resolve("manifest.json"), Files.readString(dir.resolve("manifest.json")).replace("\"256x256\"", "\"64x64\""));
-        var compared = (RegressionService.Compared) RegressionService.run(new RegressionService.Request(dir, other, List.of(), 2, false));
+        Files.writeString(
+                dir.resolve("manifest.json"),
+                Files.readString(dir.resolve("manifest.json")).replace("\"256x256\"", "\"64x64\""));
+        var compared = (RegressionService.Compared)
+                RegressionService.run(new RegressionService.Request(dir, other, List.of(), 2, false));
         assertFalse(compared.ok());
         assertEquals(2, compared.regressions(), "256x256 is gone, 64x64 is new: " + compared.rows());
-        assertTrue(compared.rows().stream().filter(r -> !r.ok()).allMatch(r -> r.metric().equals("(run)")));
+        assertTrue(compared.rows().stream()
+                .filter(r -> !r.ok())
+                .allMatch(r -> r.metric().equals("(run)")));
     }
 }

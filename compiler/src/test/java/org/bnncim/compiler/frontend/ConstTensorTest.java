@@ -1,10 +1,9 @@
 package org.bnncim.compiler.frontend;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class ConstTensorTest {
     @Test
@@ -19,7 +18,10 @@ class ConstTensorTest {
                     float[] b = a.clone();
                     b[at] = v;
                     if (at + 1 < size) b[size - 1] = 3f; // a later offender must not hide the first
-                    assertEquals(at, ConstTensor.ofFloat(new long[] {size}, b).firstNonBipolar(), "value " + v + " at " + at + " of " + size);
+                    assertEquals(
+                            at,
+                            ConstTensor.ofFloat(new long[] {size}, b).firstNonBipolar(),
+                            "value " + v + " at " + at + " of " + size);
                 }
             }
         }
@@ -50,12 +52,21 @@ class ConstTensorTest {
             }
         }
         ConstTensor v = ConstTensor.ofFloat(new long[] {5}, new float[] {-2f, -0f, 0f, 3f, Float.NaN});
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {-1f, 0f, 0f, 1f, 0f}, ConstOps.sign(v).f());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {-0.5f, 0.5f, 0.5f, 0.5f, -0.5f}, ConstOps.bipolar(v, 0.5f).f());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                new float[] {-1f, 0f, 0f, 1f, 0f}, ConstOps.sign(v).f());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                new float[] {-0.5f, 0.5f, 0.5f, 0.5f, -0.5f},
+                ConstOps.bipolar(v, 0.5f).f());
         java.util.SplittableRandom r = new java.util.SplittableRandom(9);
         float[] w = new float[4000];
         for (int i = 0; i < w.length; i++) w[i] = Float.intBitsToFloat(r.nextInt()); // every class of float
-        float[] special = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.intBitsToFloat(0xffc00001)};
+        float[] special = {
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            Float.MIN_VALUE,
+            -Float.MIN_VALUE,
+            Float.intBitsToFloat(0xffc00001)
+        };
         System.arraycopy(special, 0, w, 0, special.length);
         ConstTensor t = ConstTensor.ofFloat(new long[] {w.length}, w);
         float[] sg = ConstOps.sign(t).f(), bq = ConstOps.bipolar(t, -1.5f).f();

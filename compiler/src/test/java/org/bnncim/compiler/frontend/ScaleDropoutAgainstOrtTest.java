@@ -1,21 +1,20 @@
 package org.bnncim.compiler.frontend;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import org.bnncim.oracle.OnnxBuilder;
-import org.bnncim.oracle.OrtReference;
-import org.bnncim.oracle.ReferenceForm;
+import java.util.Random;
 import org.bnncim.compiler.passes.FoldThresholds;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.interp.Bits;
 import org.bnncim.ir.interp.ReferenceInterpreter;
+import org.bnncim.oracle.OnnxBuilder;
+import org.bnncim.oracle.OrtReference;
+import org.bnncim.oracle.ReferenceForm;
 import org.junit.jupiter.api.Test;
-
-import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Acceptance 3 of the foundation issue: models with ai.bnncim::ScaleDropout, built here, import; for fixed z bits
@@ -43,7 +42,9 @@ public class ScaleDropoutAgainstOrtTest {
     /** input [N,16] -> Sign -> MatMul 16x8 -> ScaleDropout -> BN -> Sign -> MatMul 8x4 -> ScaleDropout(dropped) -> Add. */
     public static OnnxMl.ModelProto denseModel(Random r) {
         float[] s1 = gauss(r, 8, 0.8, 0.6); // some negative scales: the direction bit must flip
-        return new OnnxBuilder("sd_dense").opset(13).opset("ai.bnncim", 1)
+        return new OnnxBuilder("sd_dense")
+                .opset(13)
+                .opset("ai.bnncim", 1)
                 .input("x", DataType.FLOAT, "N", 16)
                 .initializer("w1", new int[] {16, 8}, signs(r, 128))
                 .initializer("s1", new int[] {8}, s1)
@@ -55,21 +56,52 @@ public class ScaleDropoutAgainstOrtTest {
                 .initializer("s2", new int[] {4}, positive(r, 4))
                 .initializer("d2", new int[] {4}, gauss(r, 4, 0.5, 0.2))
                 .initializer("bias", new int[] {4}, gauss(r, 4, 0, 1))
-                .node("Sign", "sign_in").inputs("x").outputs("xb").end()
-                .node("MatMul", "mm1").inputs("xb", "w1").outputs("h1").end()
-                .node("ScaleDropout", "sd1").domain("ai.bnncim").inputs("h1", "s1").outputs("h1s").attr("p", 0.3f).end()
-                .node("BatchNormalization", "bn1").inputs("h1s", "g", "b", "m", "v").outputs("a1").end()
-                .node("Sign", "sign1").inputs("a1").outputs("y1").end()
-                .node("MatMul", "mm2").inputs("y1", "w2").outputs("h2").end()
-                .node("ScaleDropout", "sd2").domain("ai.bnncim").inputs("h2", "s2", "d2").outputs("h2s").attr("p", 0.2f).attr("axis", 1L).end()
-                .node("Add", "add").inputs("h2s", "bias").outputs("logits").end()
+                .node("Sign", "sign_in")
+                .inputs("x")
+                .outputs("xb")
+                .end()
+                .node("MatMul", "mm1")
+                .inputs("xb", "w1")
+                .outputs("h1")
+                .end()
+                .node("ScaleDropout", "sd1")
+                .domain("ai.bnncim")
+                .inputs("h1", "s1")
+                .outputs("h1s")
+                .attr("p", 0.3f)
+                .end()
+                .node("BatchNormalization", "bn1")
+                .inputs("h1s", "g", "b", "m", "v")
+                .outputs("a1")
+                .end()
+                .node("Sign", "sign1")
+                .inputs("a1")
+                .outputs("y1")
+                .end()
+                .node("MatMul", "mm2")
+                .inputs("y1", "w2")
+                .outputs("h2")
+                .end()
+                .node("ScaleDropout", "sd2")
+                .domain("ai.bnncim")
+                .inputs("h2", "s2", "d2")
+                .outputs("h2s")
+                .attr("p", 0.2f)
+                .attr("axis", 1L)
+                .end()
+                .node("Add", "add")
+                .inputs("h2s", "bias")
+                .outputs("logits")
+                .end()
                 .output("logits", DataType.FLOAT, "N", 4)
                 .build();
     }
 
     /** input [N,1,6,6] 8-bit -> Conv 3x3 pad 1 -> ScaleDropout -> BN -> Sign -> MaxPool 2 -> Flatten -> MatMul -> Mul. */
     public static OnnxMl.ModelProto convModel(Random r) {
-        return new OnnxBuilder("sd_conv").opset(13).opset("ai.bnncim", 1)
+        return new OnnxBuilder("sd_conv")
+                .opset(13)
+                .opset("ai.bnncim", 1)
                 .input("x", DataType.FLOAT, "N", 1, 6, 6)
                 .initializer("w1", new int[] {4, 1, 3, 3}, signs(r, 36))
                 .initializer("s1", new int[] {4}, positive(r, 4))
@@ -79,14 +111,44 @@ public class ScaleDropoutAgainstOrtTest {
                 .initializer("v", new int[] {4}, positive(r, 4))
                 .initializer("w2", new int[] {36, 3}, signs(r, 108))
                 .initializer("k", new int[] {3}, gauss(r, 3, 0.1, 0.05))
-                .node("Conv", "conv").inputs("x", "w1").outputs("c").attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).end()
-                .node("ScaleDropout", "sd").domain("ai.bnncim").inputs("c", "s1").outputs("cs").attr("p", 0.5f).end()
-                .node("BatchNormalization", "bn").inputs("cs", "g", "b", "m", "v").outputs("a").end()
-                .node("Sign", "sign").inputs("a").outputs("y").end()
-                .node("MaxPool", "pool").inputs("y").outputs("p").attrInts("kernel_shape", 2, 2).attrInts("strides", 2, 2).end()
-                .node("Flatten", "flat").inputs("p").outputs("f").end()
-                .node("MatMul", "mm").inputs("f", "w2").outputs("h").end()
-                .node("Mul", "scale").inputs("h", "k").outputs("logits").end()
+                .node("Conv", "conv")
+                .inputs("x", "w1")
+                .outputs("c")
+                .attrInts("kernel_shape", 3, 3)
+                .attrInts("pads", 1, 1, 1, 1)
+                .end()
+                .node("ScaleDropout", "sd")
+                .domain("ai.bnncim")
+                .inputs("c", "s1")
+                .outputs("cs")
+                .attr("p", 0.5f)
+                .end()
+                .node("BatchNormalization", "bn")
+                .inputs("cs", "g", "b", "m", "v")
+                .outputs("a")
+                .end()
+                .node("Sign", "sign")
+                .inputs("a")
+                .outputs("y")
+                .end()
+                .node("MaxPool", "pool")
+                .inputs("y")
+                .outputs("p")
+                .attrInts("kernel_shape", 2, 2)
+                .attrInts("strides", 2, 2)
+                .end()
+                .node("Flatten", "flat")
+                .inputs("p")
+                .outputs("f")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("f", "w2")
+                .outputs("h")
+                .end()
+                .node("Mul", "scale")
+                .inputs("h", "k")
+                .outputs("logits")
+                .end()
                 .output("logits", DataType.FLOAT, "N", 3)
                 .build();
     }
@@ -129,7 +191,10 @@ public class ScaleDropoutAgainstOrtTest {
                     float[] xi = java.util.Arrays.copyOfRange(x, i * per, (i + 1) * per);
                     float[] mine = interp.output(xi, Bits.ofScale(z[i]));
                     for (int c = 0; c < mine.length; c++) {
-                        assertEquals(expected[i][c], mine[c], 1e-5 * Math.max(1, Math.abs(expected[i][c])),
+                        assertEquals(
+                                expected[i][c],
+                                mine[c],
+                                1e-5 * Math.max(1, Math.abs(expected[i][c])),
                                 "example " + i + " bits " + pattern + " output " + c);
                     }
                 }

@@ -1,5 +1,9 @@
 package org.bnncim.compiler.frontend;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.bnncim.compiler.passes.FoldThresholds;
 import org.bnncim.compiler.testing.Models;
 import org.bnncim.ir.Graph;
@@ -8,11 +12,6 @@ import org.bnncim.ir.TextPrinter;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-import java.nio.file.Path;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 /**
  * The full text form of every reference model, as imported and after threshold folding, parses back to the same
  * graph: printing the parsed graph gives the same full text, the same summary text, and equal nodes.
@@ -20,12 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class TextRoundTripTest {
     @TestFactory
     Stream<DynamicTest> everyReferenceModelRoundTrips() {
-        return Models.all().stream().map(model -> DynamicTest.dynamicTest(model.getFileName().toString(), () -> {
-            var options = new OnnxImporter.Options(Models.mcDropout(model), false, 255);
-            Graph imported = OnnxImporter.importFile(model, options);
-            roundTrip(model, "imported", imported);
-            roundTrip(model, "folded", new FoldThresholds().run(imported));
-        }));
+        return Models.all().stream()
+                .map(model -> DynamicTest.dynamicTest(model.getFileName().toString(), () -> {
+                    var options = new OnnxImporter.Options(Models.mcDropout(model), false, 255);
+                    Graph imported = OnnxImporter.importFile(model, options);
+                    roundTrip(model, "imported", imported);
+                    roundTrip(model, "folded", new FoldThresholds().run(imported));
+                }));
     }
 
     private static void roundTrip(Path model, String stage, Graph g) {

@@ -1,16 +1,16 @@
 package org.bnncim.compiler.frontend;
 
-import org.bnncim.compiler.driver.Frontend;
-import org.bnncim.io.Inputs;
-import org.bnncim.oracle.OrtReference;
-import org.bnncim.oracle.ReferenceForm;
-import org.bnncim.compiler.testing.Paths;
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.interp.ReferenceInterpreter;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.bnncim.compiler.driver.Frontend;
+import org.bnncim.compiler.testing.Paths;
+import org.bnncim.io.Inputs;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.interp.ReferenceInterpreter;
+import org.bnncim.oracle.OrtReference;
+import org.bnncim.oracle.ReferenceForm;
+import org.junit.jupiter.api.Test;
 
 /**
  * Acceptance 2 of the foundation issue: on the 1,000 committed MNIST digits, the reference interpreter's logits

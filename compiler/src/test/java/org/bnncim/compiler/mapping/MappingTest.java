@@ -1,5 +1,13 @@
 package org.bnncim.compiler.mapping;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.driver.Compiler;
 import org.bnncim.compiler.frontend.OnnxImporter;
@@ -15,22 +23,13 @@ import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The mapping passes on every model at the three crossbar sizes the architecture doc names, both encodings. */
 public class MappingTest {
     private static final int[] SIZES = {64, 128, 256};
 
     public static Compiler.Compiled compile(Path model, Architecture arch) {
         var imp = new OnnxImporter.Options(Models.mcDropout(model), false, 255);
-        return Compiler.compile(model, new Compiler.Options(imp, arch, 20, Set.of()), s -> { });
+        return Compiler.compile(model, new Compiler.Options(imp, arch, 20, Set.of()), s -> {});
     }
 
     public static Architecture arch(int size, Architecture.WeightEncoding enc) {
@@ -50,8 +49,10 @@ public class MappingTest {
                     }
                     long lb = m.lowerBound();
                     int used = m.crossbarCount();
-                    assertTrue(used <= 1.10 * lb,
-                            model.getFileName() + " at " + size + "^2 " + enc + ": " + used + " crossbars, lower bound " + lb);
+                    assertTrue(
+                            used <= 1.10 * lb,
+                            model.getFileName() + " at " + size + "^2 " + enc + ": " + used + " crossbars, lower bound "
+                                    + lb);
                 }
             }
         }
@@ -68,7 +69,8 @@ public class MappingTest {
                     var original = CrossbarImages.weightsByLayer(mapped.graph());
                     for (LayerMap l : m.layers()) {
                         BitMatrix back = CrossbarImages.weights(m, images, l.layer());
-                        assertEquals(original.get(l.layer()), back, model.getFileName() + " " + l.layer() + " at " + size);
+                        assertEquals(
+                                original.get(l.layer()), back, model.getFileName() + " " + l.layer() + " at " + size);
                     }
                 }
             }
@@ -84,7 +86,8 @@ public class MappingTest {
                 Set<Long> cells = new HashSet<>();
                 for (LayerMap l : m.layers()) {
                     for (Piece p : l.pieces()) {
-                        assertTrue(p.row() + p.kLen() <= a.rows() && p.col() + p.nLen() <= a.logicalCols(), p.toString());
+                        assertTrue(
+                                p.row() + p.kLen() <= a.rows() && p.col() + p.nLen() <= a.logicalCols(), p.toString());
                         for (int r = 0; r < p.kLen(); r++) {
                             for (int c = 0; c < p.nLen(); c++) {
                                 long key = ((long) p.crossbar() << 40) | ((long) (p.row() + r) << 20) | (p.col() + c);
@@ -111,7 +114,9 @@ public class MappingTest {
         int[][] layers = {{784, 64}, {64, 64}, {64, 64}, {64, 10}};
         for (int[] l : layers) naive += ((l[0] + 127) / 128) * ((l[1] + 63) / 64);
         assertEquals(10, naive);
-        Mapping m = compile(Paths.tfc(), arch(128, Architecture.WeightEncoding.COMPLEMENTARY)).mapped().mapping();
+        Mapping m = compile(Paths.tfc(), arch(128, Architecture.WeightEncoding.COMPLEMENTARY))
+                .mapped()
+                .mapping();
         assertEquals(8, m.lowerBound());
         assertEquals(8, m.crossbarCount(), "packing reaches the lower bound: 20 % fewer crossbars than naive");
     }
@@ -122,6 +127,7 @@ public class MappingTest {
         var e = assertThrows(BnncimException.class, () -> compile(Paths.tfc(), tiny));
         assertTrue(e.getMessage().contains("needs") && e.getMessage().contains("--chips"), e.getMessage());
         Mapping m = compile(Paths.tfc(), tiny.withChips(8)).mapped().mapping();
-        assertTrue(m.crossbars().stream().mapToInt(CrossbarSlot::chip).max().orElse(0) >= 1, "spills onto a second chip");
+        assertTrue(
+                m.crossbars().stream().mapToInt(CrossbarSlot::chip).max().orElse(0) >= 1, "spills onto a second chip");
     }
 }

@@ -1,5 +1,13 @@
 package org.bnncim.compiler.mapping;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarSlot;
@@ -12,15 +20,6 @@ import org.bnncim.ir.mapping.StochasticUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.UnaryOperator;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** A good mapping passes; corrupting it in each way the verifier guards against gives one line naming the fault. */
 class MappingVerifierTest {
     private static MappedModel good;
@@ -28,8 +27,10 @@ class MappingVerifierTest {
     @BeforeAll
     static void compile() {
         // 64x64 cuts mlp-sd's layers into several pieces and shares crossbars; two Scale-Dropout layers
-        good = MappingTest.compile(Paths.testdata("models/mlp-sd.onnx"),
-                MappingTest.arch(64, Architecture.WeightEncoding.COMPLEMENTARY)).mapped();
+        good = MappingTest.compile(
+                        Paths.testdata("models/mlp-sd.onnx"),
+                        MappingTest.arch(64, Architecture.WeightEncoding.COMPLEMENTARY))
+                .mapped();
     }
 
     private static Mapping m() {
@@ -56,7 +57,8 @@ class MappingVerifierTest {
     }
 
     private static void assertFails(Mapping bad, String expected) {
-        var e = assertThrows(IllegalStateException.class,
+        var e = assertThrows(
+                IllegalStateException.class,
                 () -> MappingVerifier.verify(new MappedModel(good.graph(), bad), MappingVerifier.ALL, "test"));
         String msg = e.getMessage();
         assertFalse(msg.contains("\n"), "one line: " + msg);
@@ -73,59 +75,83 @@ class MappingVerifierTest {
 
     @Test
     void aWeightBitPlacedTwice() {
-        assertFails(withPieces(0, ps -> {
-            ps.add(ps.get(0));
-            return ps;
-        }), "placed twice");
+        assertFails(
+                withPieces(0, ps -> {
+                    ps.add(ps.get(0));
+                    return ps;
+                }),
+                "placed twice");
     }
 
     @Test
     void aWeightBitNotPlaced() {
-        assertFails(withPieces(0, ps -> {
-            ps.remove(ps.size() - 1);
-            return ps;
-        }), "weights not placed");
+        assertFails(
+                withPieces(0, ps -> {
+                    ps.remove(ps.size() - 1);
+                    return ps;
+                }),
+                "weights not placed");
     }
 
     @Test
     void aPieceOutsideItsLayer() {
-        assertFails(withPieces(0, ps -> {
-            Piece p = ps.get(0);
-            ps.set(0, new Piece(p.layer(), p.k0() + m().layers().get(0).k(), p.kLen(), p.n0(), p.nLen(), p.crossbar(), p.row(), p.col()));
-            return ps;
-        }), "reaches outside its");
+        assertFails(
+                withPieces(0, ps -> {
+                    Piece p = ps.get(0);
+                    ps.set(
+                            0,
+                            new Piece(
+                                    p.layer(),
+                                    p.k0() + m().layers().get(0).k(),
+                                    p.kLen(),
+                                    p.n0(),
+                                    p.nLen(),
+                                    p.crossbar(),
+                                    p.row(),
+                                    p.col()));
+                    return ps;
+                }),
+                "reaches outside its");
     }
 
     @Test
     void twoPiecesOverlapOnACrossbar() {
-        assertFails(withPieces(0, ps -> {
-            Piece a = ps.get(0), b = ps.get(1);
-            ps.set(1, b.at(a.crossbar(), a.row(), a.col()));
-            return ps;
-        }), "overlap");
+        assertFails(
+                withPieces(0, ps -> {
+                    Piece a = ps.get(0), b = ps.get(1);
+                    ps.set(1, b.at(a.crossbar(), a.row(), a.col()));
+                    return ps;
+                }),
+                "overlap");
     }
 
     @Test
     void aPieceOutsideItsCrossbar() {
-        assertFails(withPieces(0, ps -> {
-            Piece p = ps.get(0);
-            ps.set(0, p.at(p.crossbar(), m().arch().rows() - p.kLen() + 1, p.col()));
-            return ps;
-        }), "reaches outside crossbar");
+        assertFails(
+                withPieces(0, ps -> {
+                    Piece p = ps.get(0);
+                    ps.set(0, p.at(p.crossbar(), m().arch().rows() - p.kLen() + 1, p.col()));
+                    return ps;
+                }),
+                "reaches outside crossbar");
     }
 
     @Test
     void aPieceOnACrossbarThatDoesNotExist() {
-        assertFails(withPieces(0, ps -> {
-            Piece p = ps.get(0);
-            ps.set(0, p.at(m().crossbars().size(), p.row(), p.col()));
-            return ps;
-        }), "is on crossbar " + m().crossbars().size());
+        assertFails(
+                withPieces(0, ps -> {
+                    Piece p = ps.get(0);
+                    ps.set(0, p.at(m().crossbars().size(), p.row(), p.col()));
+                    return ps;
+                }),
+                "is on crossbar " + m().crossbars().size());
     }
 
     @Test
     void aTileTheChipDoesNotHave() {
-        assertFails(withSlot(0, s -> new CrossbarSlot(s.id(), s.chip(), m().arch().tilesPerChip(), s.slot())), "outside the");
+        assertFails(
+                withSlot(0, s -> new CrossbarSlot(s.id(), s.chip(), m().arch().tilesPerChip(), s.slot())),
+                "outside the");
     }
 
     @Test
@@ -136,42 +162,61 @@ class MappingVerifierTest {
     @Test
     void twoCrossbarsInOneSlot() {
         CrossbarSlot first = m().crossbars().get(0);
-        assertFails(withSlot(1, s -> new CrossbarSlot(s.id(), first.chip(), first.tile(), first.slot())), "already holds another crossbar");
+        assertFails(
+                withSlot(1, s -> new CrossbarSlot(s.id(), first.chip(), first.tile(), first.slot())),
+                "already holds another crossbar");
     }
 
     @Test
     void aScaleDropoutNodeMissingFromTheSchedule() {
         String node = m().stochastic().schedule().get(1).node();
-        assertFails(withSchedule(s -> {
-            s.remove(1);
-            return s;
-        }), "Scale-Dropout node " + node + " has 0 entries");
+        assertFails(
+                withSchedule(s -> {
+                    s.remove(1);
+                    return s;
+                }),
+                "Scale-Dropout node " + node + " has 0 entries");
     }
 
     @Test
     void aScaleDropoutNodeScheduledTwice() {
         String node = m().stochastic().schedule().get(0).node();
-        assertFails(withSchedule(s -> {
-            s.add(s.get(0));
-            return s;
-        }), "Scale-Dropout node " + node + " has 2 entries");
+        assertFails(
+                withSchedule(s -> {
+                    s.add(s.get(0));
+                    return s;
+                }),
+                "Scale-Dropout node " + node + " has 2 entries");
     }
 
     @Test
     void aScheduleWhoseProbabilityDiffersFromTheGraph() {
-        assertFails(withSchedule(s -> {
-            var e = s.get(0);
-            s.set(0, new StochasticUnit.Entry(e.bit(), e.node(), e.layer(), e.p() / 2));
-            return s;
-        }), "the graph defines");
+        assertFails(
+                withSchedule(s -> {
+                    var e = s.get(0);
+                    s.set(0, new StochasticUnit.Entry(e.bit(), e.node(), e.layer(), e.p() / 2));
+                    return s;
+                }),
+                "the graph defines");
     }
 
     @Test
     void aLayerMappedThatIsNotInTheGraph() {
         List<LayerMap> layers = new ArrayList<>(m().layers());
         LayerMap l = layers.get(0);
-        layers.add(new LayerMap("ghost", l.kind(), l.k(), l.n(), l.positions(), l.inputBits(), l.rowTiles(), l.colTiles(), List.of(),
-                l.padding(), -1, 0));
+        layers.add(new LayerMap(
+                "ghost",
+                l.kind(),
+                l.k(),
+                l.n(),
+                l.positions(),
+                l.inputBits(),
+                l.rowTiles(),
+                l.colTiles(),
+                List.of(),
+                l.padding(),
+                -1,
+                0));
         assertFails(m().withLayers(layers), "layer ghost: mapped but not a crossbar node");
     }
 }

@@ -1,5 +1,15 @@
 package org.bnncim.compiler.passes;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.ir.AffineStep;
@@ -13,17 +23,6 @@ import org.bnncim.ir.interp.Bits;
 import org.bnncim.ir.interp.ReferenceInterpreter;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Folding must not change a single output bit: the unfolded float chain (run by the interpreter) and the folded
@@ -60,7 +59,8 @@ class FoldThresholdsTest {
             nodes.add(sd);
             cur = sd.output().name();
         }
-        nodes.add(new Node.Affine("bn", cur, new Value("bn", new TensorType(ElemType.FLOAT32, Shape.of(channels))), steps));
+        nodes.add(new Node.Affine(
+                "bn", cur, new Value("bn", new TensorType(ElemType.FLOAT32, Shape.of(channels))), steps));
         nodes.add(new Node.Sign("sign", "bn", new Value("y", new TensorType(ElemType.BIPOLAR, Shape.of(channels)))));
         return new Graph("chain", List.of(in), nodes, List.of("y"), Map.of());
     }
@@ -69,16 +69,22 @@ class FoldThresholdsTest {
     void exactTiesFoldToThePlusOneSide() {
         // (x * 0.5 - 1.5) is exactly 0 at x = 3 -> sign(0) = +1, so channel 0 fires from x >= 3;
         // channel 1 multiplies by -0.5: -0.5x - 1.5 >= 0 exactly when x <= -3
-        Graph g = chainGraph(2, 8, null, List.of(
-                new AffineStep(AffineStep.Op.MUL, new float[] {0.5f, -0.5f}),
-                new AffineStep(AffineStep.Op.SUB, new float[] {1.5f})));
+        Graph g = chainGraph(
+                2,
+                8,
+                null,
+                List.of(
+                        new AffineStep(AffineStep.Op.MUL, new float[] {0.5f, -0.5f}),
+                        new AffineStep(AffineStep.Op.SUB, new float[] {1.5f})));
         Graph f = new FoldThresholds().run(g);
         Node.Threshold t = f.nodesOf(Node.Threshold.class).get(0);
         assertEquals(3, t.expected().threshold(0));
         assertTrue(t.expected().greaterOrEqual(0));
         assertEquals(-3, t.expected().threshold(1));
         assertTrue(!t.expected().greaterOrEqual(1));
-        assertTrue(f.notes().get("sign_zero_ties").startsWith("2 of 2 comparator thresholds"), f.notes().toString());
+        assertTrue(
+                f.notes().get("sign_zero_ties").startsWith("2 of 2 comparator thresholds"),
+                f.notes().toString());
         int ties = assertSameOnRange(g, f, -128, 128, 2);
         assertTrue(ties > 0, "the sweep must hit exact zeros");
     }
@@ -94,8 +100,14 @@ class FoldThresholdsTest {
                 scale[c] = pick(r);
                 dropped[c] = r.nextInt(4) == 0 ? pick(r) : 1f;
             }
-            var sd = new Node.ScaleDropout("sd", "acc", new Value("s", new TensorType(ElemType.FLOAT32, Shape.of(ch))),
-                    scale, dropped, r.nextInt(4) / 4f, 0);
+            var sd = new Node.ScaleDropout(
+                    "sd",
+                    "acc",
+                    new Value("s", new TensorType(ElemType.FLOAT32, Shape.of(ch))),
+                    scale,
+                    dropped,
+                    r.nextInt(4) / 4f,
+                    0);
             List<AffineStep> steps = new ArrayList<>();
             int n = 1 + r.nextInt(4);
             for (int i = 0; i < n; i++) {
@@ -142,14 +154,19 @@ class FoldThresholdsTest {
                 long bound = IntBounds.maxAbs(unfolded, t.input());
                 int ch = chain.inputs().get(0).shape().channels();
                 // sample the range (u8 first layers and conv maps are large), and always every threshold +-2
-                int points = Math.max(200, 2_000_000 / chain.inputs().get(0).shape().size());
+                int points =
+                        Math.max(200, 2_000_000 / chain.inputs().get(0).shape().size());
                 long step = Math.max(1, (2 * bound + 1) / points);
                 ReferenceInterpreter a = new ReferenceInterpreter(chain), b = new ReferenceInterpreter(single);
                 List<Long> xs = new ArrayList<>();
                 for (long x = -bound; x <= bound; x += step) xs.add(x);
                 for (int c = 0; c < ch; c++) {
-                    for (var set : t.stochastic() == null ? List.of(t.expected())
-                            : List.of(t.expected(), t.stochastic().kept(), t.stochastic().dropped())) {
+                    for (var set : t.stochastic() == null
+                            ? List.of(t.expected())
+                            : List.of(
+                                    t.expected(),
+                                    t.stochastic().kept(),
+                                    t.stochastic().dropped())) {
                         for (long d = -2; d <= 2; d++) xs.add(set.threshold(c) + d);
                     }
                 }
@@ -162,7 +179,9 @@ class FoldThresholdsTest {
                         java.util.Arrays.fill(all, z != null && z);
                         Bits bits = z == null ? null : Bits.ofScale(all);
                         float[] ya = a.output(in, bits), yb = b.output(in, bits);
-                        for (int c = 0; c < ya.length; c++) assertEquals(ya[c], yb[c], model + " " + t.name() + " x=" + x + " element " + c + " z=" + z);
+                        for (int c = 0; c < ya.length; c++)
+                            assertEquals(
+                                    ya[c], yb[c], model + " " + t.name() + " x=" + x + " element " + c + " z=" + z);
                     }
                 }
             }
@@ -183,7 +202,8 @@ class FoldThresholdsTest {
         TensorType src = unfolded.value(t.input()).type();
         long bound = IntBounds.maxAbs(unfolded, t.input());
         int bits = 64 - Long.numberOfLeadingZeros(bound) + 1;
-        Value in = new Value(t.input(), new TensorType(new ElemType(ElemType.Kind.INT, bits), src.shape(), src.scale()));
+        Value in =
+                new Value(t.input(), new TensorType(new ElemType(ElemType.Kind.INT, bits), src.shape(), src.scale()));
         return new Graph("chain", List.of(in), chain, List.of(v), Map.of());
     }
 }

@@ -1,17 +1,10 @@
 package org.bnncim.compiler.passes;
 
-import org.bnncim.compiler.arch.ArchitectureLoader;
-import org.bnncim.compiler.frontend.CanonicalizeForTests;
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.TextParser;
-import org.bnncim.ir.TextPrinter;
-import org.bnncim.ir.Verifier;
-import org.bnncim.ir.mapping.LayerMap;
-import org.bnncim.ir.mapping.Mapping;
-import org.opentest4j.AssertionFailedError;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -24,12 +17,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.frontend.CanonicalizeForTests;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.TextParser;
+import org.bnncim.ir.TextPrinter;
+import org.bnncim.ir.Verifier;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.Mapping;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.opentest4j.AssertionFailedError;
 
 /**
  * Pass tests as text fixtures, in the spirit of MLIR's lit/FileCheck tests. Each file under
@@ -58,19 +57,22 @@ class PassFixtureTest {
     }
 
     static final Map<String, Runner> RUNNERS = Map.of(
-            "fold-thresholds", (g, args) -> {
-                noArgs("fold-thresholds", args);
-                return printed(new FoldThresholds().run(g));
-            },
-            "lower-crossbar", (g, args) -> {
-                noArgs("lower-crossbar", args);
-                Mapping m = new LowerToCrossbar(ArchitectureLoader.defaults()).lower(g);
-                return printed(g) + mappingText(m);
-            },
-            "canonicalize", (g, args) -> {
-                noArgs("canonicalize", args);
-                return printed(CanonicalizeForTests.run(g));
-            });
+            "fold-thresholds",
+                    (g, args) -> {
+                        noArgs("fold-thresholds", args);
+                        return printed(new FoldThresholds().run(g));
+                    },
+            "lower-crossbar",
+                    (g, args) -> {
+                        noArgs("lower-crossbar", args);
+                        Mapping m = new LowerToCrossbar(ArchitectureLoader.defaults()).lower(g);
+                        return printed(g) + mappingText(m);
+                    },
+            "canonicalize",
+                    (g, args) -> {
+                        noArgs("canonicalize", args);
+                        return printed(CanonicalizeForTests.run(g));
+                    });
 
     private static void noArgs(String pass, List<String> args) {
         if (!args.isEmpty()) throw new IllegalArgumentException(pass + " takes no arguments, got " + args);
@@ -85,9 +87,21 @@ class PassFixtureTest {
     static String mappingText(Mapping m) {
         StringBuilder sb = new StringBuilder("mapping {\n");
         for (LayerMap l : m.layers()) {
-            sb.append("  layer ").append(l.layer()).append(" : ").append(l.kind()).append(' ').append(l.k()).append('x')
-                    .append(l.n()).append(", positions=").append(l.positions()).append(", input_bits=")
-                    .append(l.inputBits()).append(", padding=\"").append(l.padding()).append("\"\n");
+            sb.append("  layer ")
+                    .append(l.layer())
+                    .append(" : ")
+                    .append(l.kind())
+                    .append(' ')
+                    .append(l.k())
+                    .append('x')
+                    .append(l.n())
+                    .append(", positions=")
+                    .append(l.positions())
+                    .append(", input_bits=")
+                    .append(l.inputBits())
+                    .append(", padding=\"")
+                    .append(l.padding())
+                    .append("\"\n");
         }
         return sb.append("}\n").toString();
     }
@@ -107,11 +121,15 @@ class PassFixtureTest {
         Path root = fixtures();
         Map<String, Path> cases = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
-            s.filter(p -> p.toString().endsWith(".ir")).forEach(p -> cases.put(root.relativize(p).toString().replace('\\', '/'), p));
+            s.filter(p -> p.toString().endsWith(".ir"))
+                    .forEach(p -> cases.put(root.relativize(p).toString().replace('\\', '/'), p));
         }
         assertFalse(cases.isEmpty(), "no fixtures under " + root);
-        return cases.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), e.getValue().toUri(),
-                () -> runCase("passes/" + e.getKey(), Files.readString(e.getValue(), StandardCharsets.UTF_8))));
+        return cases.entrySet().stream()
+                .map(e -> DynamicTest.dynamicTest(
+                        e.getKey(),
+                        e.getValue().toUri(),
+                        () -> runCase("passes/" + e.getKey(), Files.readString(e.getValue(), StandardCharsets.UTF_8))));
     }
 
     /** Every registered pass has at least one case, and every folder names a registered pass. */
@@ -120,13 +138,22 @@ class PassFixtureTest {
         Path root = fixtures();
         List<String> folders = new ArrayList<>();
         try (Stream<Path> s = Files.list(root)) {
-            s.filter(Files::isDirectory).forEach(p -> folders.add(p.getFileName().toString()));
+            s.filter(Files::isDirectory)
+                    .forEach(p -> folders.add(p.getFileName().toString()));
         }
         return Stream.concat(
-                RUNNERS.keySet().stream().sorted().map(p -> DynamicTest.dynamicTest("cases for " + p,
-                        () -> assertTrue(folders.contains(p), "no fixture folder passes/" + p))),
-                folders.stream().sorted().map(f -> DynamicTest.dynamicTest("runner for " + f,
-                        () -> assertTrue(RUNNERS.containsKey(f), "passes/" + f + " names no registered pass " + RUNNERS.keySet()))));
+                RUNNERS.keySet().stream()
+                        .sorted()
+                        .map(p -> DynamicTest.dynamicTest(
+                                "cases for " + p,
+                                () -> assertTrue(folders.contains(p), "no fixture folder passes/" + p))),
+                folders.stream()
+                        .sorted()
+                        .map(f -> DynamicTest.dynamicTest(
+                                "runner for " + f,
+                                () -> assertTrue(
+                                        RUNNERS.containsKey(f),
+                                        "passes/" + f + " names no registered pass " + RUNNERS.keySet()))));
     }
 
     /** The runner itself: a wrong expectation of each kind fails, naming the fixture line. */
@@ -141,20 +168,23 @@ class PassFixtureTest {
                   output %b
                 }
                 """;
-        runCase("passes/canonicalize/ok.ir", input + "// CHECK: affine %x {mul 2; add 1}  # a+b\n// CHECK-NEXT: output %b\n");
+        runCase(
+                "passes/canonicalize/ok.ir",
+                input + "// CHECK: affine %x {mul 2; add 1}  # a+b\n// CHECK-NEXT: output %b\n");
         String[][] wrong = {
-                {"// CHECK: add 2\n", "ok.ir:8: CHECK: 'add 2' not found"},
-                {"// CHECK: input %x\n// CHECK-NEXT: output\n", "ok.ir:9: CHECK-NEXT: 'output'"},
-                {"// CHECK-NOT: # a\n// CHECK: output %b\n", "ok.ir:8: CHECK-NOT: '# a' found on output line 3"},
-                {"// EXPECT:\ngraph g {\n}\n", "output differs from the EXPECT section"},
-                {"", "neither CHECK lines nor an EXPECT section"},
+            {"// CHECK: add 2\n", "ok.ir:8: CHECK: 'add 2' not found"},
+            {"// CHECK: input %x\n// CHECK-NEXT: output\n", "ok.ir:9: CHECK-NEXT: 'output'"},
+            {"// CHECK-NOT: # a\n// CHECK: output %b\n", "ok.ir:8: CHECK-NOT: '# a' found on output line 3"},
+            {"// EXPECT:\ngraph g {\n}\n", "output differs from the EXPECT section"},
+            {"", "neither CHECK lines nor an EXPECT section"},
         };
         for (String[] w : wrong) {
-            AssertionFailedError e = assertThrows(AssertionFailedError.class, () -> runCase("passes/canonicalize/ok.ir", input + w[0]));
+            AssertionFailedError e =
+                    assertThrows(AssertionFailedError.class, () -> runCase("passes/canonicalize/ok.ir", input + w[0]));
             assertTrue(e.getMessage().contains(w[1]), e.getMessage());
         }
-        AssertionFailedError e = assertThrows(AssertionFailedError.class,
-                () -> runCase("passes/fold-thresholds/x.ir", input + "// CHECK: a\n"));
+        AssertionFailedError e = assertThrows(
+                AssertionFailedError.class, () -> runCase("passes/fold-thresholds/x.ir", input + "// CHECK: a\n"));
         assertTrue(e.getMessage().contains("belongs in passes/canonicalize/"), e.getMessage());
     }
 
@@ -197,7 +227,8 @@ class PassFixtureTest {
         if (expectAt >= 0) {
             String expected = String.join("\n", Arrays.copyOfRange(lines, expectAt + 1, lines.length));
             if (!expected.equals(actual)) {
-                fail(name + ": output differs from the EXPECT section (- expected, + actual):\n" + diff(expected, actual));
+                fail(name + ": output differs from the EXPECT section (- expected, + actual):\n"
+                        + diff(expected, actual));
             }
         }
         check(name, checks, actual);
@@ -215,7 +246,8 @@ class PassFixtureTest {
                 case "CHECK-NEXT" -> {
                     if (next == 0) fail(where + "CHECK-NEXT without a CHECK before it");
                     if (next >= out.length || !out[next].contains(c[1])) {
-                        fail(where + "CHECK-NEXT: '" + c[1] + "' is not on the line after the previous match; that line is '"
+                        fail(where + "CHECK-NEXT: '" + c[1]
+                                + "' is not on the line after the previous match; that line is '"
                                 + (next < out.length ? out[next] : "<end>") + "'\noutput:\n" + actual);
                     }
                     assertNone(nots, out, next, next, actual, name);
@@ -225,7 +257,9 @@ class PassFixtureTest {
                 default -> {
                     int found = -1;
                     for (int i = next; i < out.length && found < 0; i++) if (out[i].contains(c[1])) found = i;
-                    if (found < 0) fail(where + "CHECK: '" + c[1] + "' not found after output line " + next + "\noutput:\n" + actual);
+                    if (found < 0)
+                        fail(where + "CHECK: '" + c[1] + "' not found after output line " + next + "\noutput:\n"
+                                + actual);
                     assertNone(nots, out, next, found, actual, name);
                     nots.clear();
                     next = found + 1;
@@ -239,8 +273,8 @@ class PassFixtureTest {
         for (String[] n : nots) {
             for (int i = from; i < to; i++) {
                 if (out[i].contains(n[1])) {
-                    fail(name + ":" + n[2] + ": CHECK-NOT: '" + n[1] + "' found on output line " + (i + 1) + ": '" + out[i]
-                            + "'\noutput:\n" + actual);
+                    fail(name + ":" + n[2] + ": CHECK-NOT: '" + n[1] + "' found on output line " + (i + 1) + ": '"
+                            + out[i] + "'\noutput:\n" + actual);
                 }
             }
         }

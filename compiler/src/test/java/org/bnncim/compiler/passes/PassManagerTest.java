@@ -1,5 +1,12 @@
 package org.bnncim.compiler.passes;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.driver.Compiler;
 import org.bnncim.compiler.frontend.OnnxImporter;
@@ -10,29 +17,23 @@ import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The pass manager refuses pipelines whose declarations do not chain, and verifies each mapping pass's result. */
 class PassManagerTest {
     private static final Architecture ARCH = ArchitectureLoader.defaults().withCrossbar(64, 64);
 
     @Test
     void aPassWhoseRequirementNoEarlierPassProducesIsRefused() {
-        var e = assertThrows(IllegalStateException.class, () -> PassManager.of(new FoldThresholds(), new LowerToCrossbar(ARCH),
-                new PackAndPlace()));
+        var e = assertThrows(
+                IllegalStateException.class,
+                () -> PassManager.of(new FoldThresholds(), new LowerToCrossbar(ARCH), new PackAndPlace()));
         assertEquals("pass pack-place requires TILED, which no earlier pass produces", e.getMessage());
     }
 
     @Test
     void aGraphPassAfterTheLoweringIsRefused() {
-        var e = assertThrows(IllegalStateException.class, () -> PassManager.of(new FoldThresholds(), new LowerToCrossbar(ARCH),
-                new FoldThresholds()));
+        var e = assertThrows(
+                IllegalStateException.class,
+                () -> PassManager.of(new FoldThresholds(), new LowerToCrossbar(ARCH), new FoldThresholds()));
         assertEquals("graph pass fold-thresholds runs after the mapping exists", e.getMessage());
     }
 
@@ -59,7 +60,7 @@ class PassManagerTest {
         };
         List<Pass> passes = List.of(new FoldThresholds(), new LowerToCrossbar(ARCH), new TileCrossbars(), dropsAPiece);
         Graph g = OnnxImporter.importFile(Paths.testdata("models/mlp-sd.onnx"), OnnxImporter.Options.DEFAULT);
-        var e = assertThrows(IllegalStateException.class, () -> new PassManager(passes, Set.of(), s -> { }).map(g));
+        var e = assertThrows(IllegalStateException.class, () -> new PassManager(passes, Set.of(), s -> {}).map(g));
         assertTrue(e.getMessage().startsWith("mapping verification failed after drop-piece: layer "), e.getMessage());
         assertTrue(e.getMessage().contains("weights not placed"), e.getMessage());
     }
@@ -68,11 +69,15 @@ class PassManagerTest {
     void printAfterAMappingPassShowsTheMapping() {
         StringBuilder out = new StringBuilder();
         Graph g = OnnxImporter.importFile(Paths.testdata("models/mlp-sd.onnx"), OnnxImporter.Options.DEFAULT);
-        new PassManager(Compiler.passes(ARCH), Set.of("tile", "pack-place", "insert-stochastic-unit"), out::append).map(g);
+        new PassManager(Compiler.passes(ARCH), Set.of("tile", "pack-place", "insert-stochastic-unit"), out::append)
+                .map(g);
         String s = out.toString();
         assertTrue(s.contains("// IR after tile\n") && s.contains("// mapping after tile\n"), s);
         assertTrue(s.contains(" -> xbar -1 at (0,0)"), "tiled pieces are not placed yet");
         assertTrue(s.contains("// mapping after pack-place\n") && s.contains("  xbar 0 @ chip 0 tile 0 slot 0\n"), s);
-        assertTrue(s.contains("// mapping after insert-stochastic-unit\n") && s.contains("stochastic unit: scale_dropout, 1 unit(s)\n  pass bit 0 -> "), s);
+        assertTrue(
+                s.contains("// mapping after insert-stochastic-unit\n")
+                        && s.contains("stochastic unit: scale_dropout, 1 unit(s)\n  pass bit 0 -> "),
+                s);
     }
 }

@@ -1,18 +1,9 @@
 package org.bnncim.compiler.report;
 
-import org.bnncim.compiler.arch.ArchitectureLoader;
-import org.bnncim.compiler.cost.CostReport;
-import org.bnncim.compiler.driver.Compiler;
-import org.bnncim.compiler.frontend.OnnxImporter;
-import org.bnncim.compiler.testing.Paths;
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.mapping.LayerMap;
-import org.bnncim.ir.mapping.MappedModel;
-import org.bnncim.ir.mapping.Mapping;
-import org.bnncim.ir.mapping.Piece;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -26,11 +17,18 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.compiler.testing.Paths;
+import org.bnncim.ir.mapping.LayerMap;
+import org.bnncim.ir.mapping.MappedModel;
+import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.Piece;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReportHtmlTest {
     private static final String NASTY = "evil<&>\"'name";
@@ -44,8 +42,14 @@ class ReportHtmlTest {
     private static Compiler.Compiled compile(int rows, int cols) {
         Path model = Paths.tfc();
         assumeTrue(Files.isRegularFile(model), "TFC model not found at " + model);
-        return Compiler.compile(model, new Compiler.Options(OnnxImporter.Options.DEFAULT,
-                ArchitectureLoader.defaults().withCrossbar(rows, cols), 20, Set.of()), s -> { });
+        return Compiler.compile(
+                model,
+                new Compiler.Options(
+                        OnnxImporter.Options.DEFAULT,
+                        ArchitectureLoader.defaults().withCrossbar(rows, cols),
+                        20,
+                        Set.of()),
+                s -> {});
     }
 
     private static int count(String haystack, String needle) {
@@ -73,8 +77,14 @@ class ReportHtmlTest {
         for (LayerMap l : m.layers()) pieces += l.pieces().size();
         // a piece appears in its crossbar and in its layer's tiling figure, each with its k/n range as a tooltip
         Piece p = m.layers().get(0).pieces().get(0);
-        String label = String.format(java.util.Locale.ROOT, "%s k %d..%d x n %d..%d", p.layer(), p.k0(), p.k0() + p.kLen() - 1,
-                p.n0(), p.n0() + p.nLen() - 1);
+        String label = String.format(
+                java.util.Locale.ROOT,
+                "%s k %d..%d x n %d..%d",
+                p.layer(),
+                p.k0(),
+                p.k0() + p.kLen() - 1,
+                p.n0(),
+                p.n0() + p.nLen() - 1);
         assertEquals(2, count(html, label + " "), "tooltip of " + label);
         assertEquals(2 * pieces, count(html, "class=\"pc c"));
         for (String note : tfc.report().notes().values()) assertTrue(html.contains(ReportHtmlFormat.esc(note)), note);
@@ -96,7 +106,8 @@ class ReportHtmlTest {
         String first = ReportHtml.render(tfc.report(), tfc.mapped());
         assertEquals(first, ReportHtml.render(tfc.report(), tfc.mapped()));
         Compiler.Compiled again = compile(128, 128);
-        assertEquals(first, ReportHtml.render(again.report(), again.mapped()), "a second compile renders the same bytes");
+        assertEquals(
+                first, ReportHtml.render(again.report(), again.mapped()), "a second compile renders the same bytes");
     }
 
     @Test
@@ -106,16 +117,53 @@ class ReportHtmlTest {
         String renamed = NASTY + "<script>";
         List<CostReport.Layer> layers = new ArrayList<>();
         for (CostReport.Layer l : r.layers()) {
-            layers.add(!l.name().equals(victim) ? l : new CostReport.Layer(renamed, l.kind(), l.k(), l.n(), l.positions(),
-                    l.inputBits(), l.rowTiles(), l.colTiles(), l.pieces(), l.crossbars(), l.crossbarsTouched(), l.tilesSpanned(),
-                    l.utilization(), l.scaleDropout(), l.stochasticBit(), l.padding(), l.periphery(), l.energyPj(), l.latencyNs(),
-                    l.energyBreakdownPj()));
+            layers.add(
+                    !l.name().equals(victim)
+                            ? l
+                            : new CostReport.Layer(
+                                    renamed,
+                                    l.kind(),
+                                    l.k(),
+                                    l.n(),
+                                    l.positions(),
+                                    l.inputBits(),
+                                    l.rowTiles(),
+                                    l.colTiles(),
+                                    l.pieces(),
+                                    l.crossbars(),
+                                    l.crossbarsTouched(),
+                                    l.tilesSpanned(),
+                                    l.utilization(),
+                                    l.scaleDropout(),
+                                    l.stochasticBit(),
+                                    l.padding(),
+                                    l.periphery(),
+                                    l.energyPj(),
+                                    l.latencyNs(),
+                                    l.energyBreakdownPj()));
         }
         Map<String, String> notes = new LinkedHashMap<>(r.notes());
         notes.put("<b>key</b>", "value with </section> & <img src=x>");
-        CostReport nasty = new CostReport(NASTY, r.rows(), r.cols(), r.encoding(), r.crossbarsUsed(), r.crossbarsLowerBound(),
-                r.utilization(), r.tilesUsed(), r.chips(), r.stochasticKind(), r.stochasticUnits(), List.of("bit 0 -> " + renamed + " (p=0.5)"),
-                layers, r.deterministic(), r.mc(), r.baselineMcDropout(), r.baselineStochasticUnits(), r.samples(), notes);
+        CostReport nasty = new CostReport(
+                NASTY,
+                r.rows(),
+                r.cols(),
+                r.encoding(),
+                r.crossbarsUsed(),
+                r.crossbarsLowerBound(),
+                r.utilization(),
+                r.tilesUsed(),
+                r.chips(),
+                r.stochasticKind(),
+                r.stochasticUnits(),
+                List.of("bit 0 -> " + renamed + " (p=0.5)"),
+                layers,
+                r.deterministic(),
+                r.mc(),
+                r.baselineMcDropout(),
+                r.baselineStochasticUnits(),
+                r.samples(),
+                notes);
         Mapping m = tfc.mapped().mapping();
         List<LayerMap> maps = new ArrayList<>();
         for (LayerMap l : m.layers()) {
@@ -124,9 +172,21 @@ class ReportHtmlTest {
                 continue;
             }
             List<Piece> ps = new ArrayList<>();
-            for (Piece p : l.pieces()) ps.add(new Piece(renamed, p.k0(), p.kLen(), p.n0(), p.nLen(), p.crossbar(), p.row(), p.col()));
-            maps.add(new LayerMap(renamed, l.kind(), l.k(), l.n(), l.positions(), l.inputBits(), l.rowTiles(), l.colTiles(), ps,
-                    l.padding(), l.stochasticBit(), l.dropoutNeurons()));
+            for (Piece p : l.pieces())
+                ps.add(new Piece(renamed, p.k0(), p.kLen(), p.n0(), p.nLen(), p.crossbar(), p.row(), p.col()));
+            maps.add(new LayerMap(
+                    renamed,
+                    l.kind(),
+                    l.k(),
+                    l.n(),
+                    l.positions(),
+                    l.inputBits(),
+                    l.rowTiles(),
+                    l.colTiles(),
+                    ps,
+                    l.padding(),
+                    l.stochasticBit(),
+                    l.dropoutNeurons()));
         }
         MappedModel g = tfc.mapped().withMapping(m.withLayers(maps));
 
@@ -149,7 +209,9 @@ class ReportHtmlTest {
     @Test
     void staysLightForHundredsOfCrossbars() {
         Compiler.Compiled big = compile(16, 16);
-        assertTrue(big.report().crossbarsUsed() >= 400, "expected hundreds of crossbars, got " + big.report().crossbarsUsed());
+        assertTrue(
+                big.report().crossbarsUsed() >= 400,
+                "expected hundreds of crossbars, got " + big.report().crossbarsUsed());
         String html = ReportHtml.render(big.report(), big.mapped());
         assertEquals(big.report().crossbarsUsed(), crossbarIds(html).size());
         int bytes = html.getBytes(StandardCharsets.UTF_8).length;
@@ -166,7 +228,9 @@ class ReportHtmlTest {
         Files.writeString(html, ReportHtml.render(tfc.report(), tfc.mapped()), StandardCharsets.UTF_8);
         Path png = dir.resolve("report.png");
         Process p = new ProcessBuilder(script.toString(), html.toString(), png.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("render.log").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("render.log").toFile())
+                .start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
         assertEquals(0, p.exitValue(), () -> read(dir.resolve("render.log")));
         assertTrue(Files.size(png) > 10_000, "screenshot is only " + Files.size(png) + " bytes");

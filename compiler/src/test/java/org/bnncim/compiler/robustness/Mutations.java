@@ -2,13 +2,11 @@ package org.bnncim.compiler.robustness;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
-
 import java.util.Random;
 
 /** Mutators for fuzzing: raw bytes, and protobuf fields a careless or hostile exporter could get wrong. */
 final class Mutations {
-    private Mutations() {
-    }
+    private Mutations() {}
 
     static byte[] bytes(byte[] seed, Random r) {
         byte[] b = seed.clone();
@@ -46,7 +44,9 @@ final class Mutations {
                     if (g.getInitializerCount() == 0) break;
                     var t = g.getInitializerBuilder(r.nextInt(g.getInitializerCount()));
                     if (t.getDimsCount() == 0) break;
-                    t.setDims(r.nextInt(t.getDimsCount()), pick(r, new long[] {0, -1, 1, 2, 3, 1L << 40, Integer.MAX_VALUE, 7}));
+                    t.setDims(
+                            r.nextInt(t.getDimsCount()),
+                            pick(r, new long[] {0, -1, 1, 2, 3, 1L << 40, Integer.MAX_VALUE, 7}));
                 }
                 case 1 -> { // element type of an initializer
                     if (g.getInitializerCount() == 0) break;
@@ -56,37 +56,59 @@ final class Mutations {
                     if (g.getInitializerCount() == 0) break;
                     var t = g.getInitializerBuilder(r.nextInt(g.getInitializerCount()));
                     ByteString d = t.getRawData();
-                    t.setRawData(r.nextBoolean() ? d.substring(0, d.size() / 2) : d.concat(ByteString.copyFrom(new byte[4])));
+                    t.setRawData(
+                            r.nextBoolean()
+                                    ? d.substring(0, d.size() / 2)
+                                    : d.concat(ByteString.copyFrom(new byte[4])));
                 }
                 case 3 -> { // a node input rewired
                     if (g.getNodeCount() == 0) break;
                     var n = g.getNodeBuilder(r.nextInt(g.getNodeCount()));
                     if (n.getInputCount() == 0) break;
-                    String target = r.nextInt(4) == 0 ? "undefined_" + r.nextInt(9)
+                    String target = r.nextInt(4) == 0
+                            ? "undefined_" + r.nextInt(9)
                             : g.getNode(r.nextInt(g.getNodeCount())).getOutput(0);
                     n.setInput(r.nextInt(n.getInputCount()), target);
                 }
                 case 4 -> { // op type swapped
                     if (g.getNodeCount() == 0) break;
-                    g.getNodeBuilder(r.nextInt(g.getNodeCount())).setOpType(pick(r, new String[] {"Relu", "Conv", "MatMul",
-                            "Sign", "Loop", "Quant", "Transpose", "Reshape", "Gemm", "Softmax", "Frob", "MaxPool", "Add"}));
+                    g.getNodeBuilder(r.nextInt(g.getNodeCount())).setOpType(pick(r, new String[] {
+                        "Relu",
+                        "Conv",
+                        "MatMul",
+                        "Sign",
+                        "Loop",
+                        "Quant",
+                        "Transpose",
+                        "Reshape",
+                        "Gemm",
+                        "Softmax",
+                        "Frob",
+                        "MaxPool",
+                        "Add"
+                    }));
                 }
                 case 5 -> { // domain swapped
                     if (g.getNodeCount() == 0) break;
-                    g.getNodeBuilder(r.nextInt(g.getNodeCount())).setDomain(pick(r, new String[] {"", "ai.bnncim",
-                            "onnx.brevitas", "qonnx.custom_op.general", "com.evil", "ai.onnx"}));
+                    g.getNodeBuilder(r.nextInt(g.getNodeCount())).setDomain(pick(r, new String[] {
+                        "", "ai.bnncim", "onnx.brevitas", "qonnx.custom_op.general", "com.evil", "ai.onnx"
+                    }));
                 }
                 case 6 -> { // attribute values
                     if (g.getNodeCount() == 0) break;
                     var n = g.getNodeBuilder(r.nextInt(g.getNodeCount()));
                     if (n.getAttributeCount() == 0) {
-                        n.addAttribute(OnnxMl.AttributeProto.newBuilder().setName(pick(r, new String[] {"axis", "p", "pads", "perm"}))
-                                .setI(r.nextInt(7) - 3).addInts(r.nextInt(5) - 2).setF(r.nextFloat() * 3 - 1));
+                        n.addAttribute(OnnxMl.AttributeProto.newBuilder()
+                                .setName(pick(r, new String[] {"axis", "p", "pads", "perm"}))
+                                .setI(r.nextInt(7) - 3)
+                                .addInts(r.nextInt(5) - 2)
+                                .setF(r.nextFloat() * 3 - 1));
                     } else {
                         var a = n.getAttributeBuilder(r.nextInt(n.getAttributeCount()));
                         a.setI(pick(r, new long[] {-5, -1, 0, 1, 2, 100, 1L << 33}));
                         a.setF(pick(r, new float[] {-1f, 0f, 0.5f, 1f, 2f, Float.NaN, Float.POSITIVE_INFINITY}));
-                        if (a.getIntsCount() > 0) a.setInts(r.nextInt(a.getIntsCount()), pick(r, new long[] {-3, 0, 1, 5, 1 << 20}));
+                        if (a.getIntsCount() > 0)
+                            a.setInts(r.nextInt(a.getIntsCount()), pick(r, new long[] {-3, 0, 1, 5, 1 << 20}));
                     }
                 }
                 case 7 -> { // node removed (leaves dangling uses)
@@ -94,13 +116,18 @@ final class Mutations {
                 }
                 case 8 -> { // graph input shape
                     if (g.getInputCount() == 0) break;
-                    var in = g.getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder();
+                    var in = g.getInputBuilder(0)
+                            .getTypeBuilder()
+                            .getTensorTypeBuilder()
+                            .getShapeBuilder();
                     if (in.getDimCount() == 0) break;
                     var d = in.getDimBuilder(r.nextInt(in.getDimCount()));
-                    if (r.nextBoolean()) d.setDimValue(pick(r, new long[] {0, -3, 1, 2, 1L << 40, 100000})); else d.setDimParam("B");
+                    if (r.nextBoolean()) d.setDimValue(pick(r, new long[] {0, -3, 1, 2, 1L << 40, 100000}));
+                    else d.setDimParam("B");
                 }
                 case 9 -> { // opset
-                    if (m.getOpsetImportCount() > 0) m.getOpsetImportBuilder(0).setVersion(pick(r, new long[] {1, 7, 9, 13, 21, 99}));
+                    if (m.getOpsetImportCount() > 0)
+                        m.getOpsetImportBuilder(0).setVersion(pick(r, new long[] {1, 7, 9, 13, 21, 99}));
                 }
                 case 10 -> { // initializer removed
                     if (g.getInitializerCount() > 0) g.removeInitializer(r.nextInt(g.getInitializerCount()));
@@ -112,7 +139,9 @@ final class Mutations {
                     if (d.size() >= 4) {
                         byte[] b = d.toByteArray();
                         int p = 4 * r.nextInt(b.length / 4);
-                        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(p, r.nextFloat() * 4 - 2);
+                        java.nio.ByteBuffer.wrap(b)
+                                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                                .putFloat(p, r.nextFloat() * 4 - 2);
                         t.setRawData(ByteString.copyFrom(b));
                     }
                 }

@@ -1,31 +1,30 @@
 package org.bnncim.compiler.testdata;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.bnncim.backends.sim.Program;
-import org.bnncim.backends.sim.Simulator;
-import org.bnncim.compiler.arch.ArchitectureLoader;
-import org.bnncim.compiler.driver.Compiler;
-import org.bnncim.io.Inputs;
-import org.bnncim.compiler.frontend.OnnxImporter;
-import org.bnncim.compiler.testing.Paths;
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.Node;
-import org.bnncim.ir.interp.Bits;
-import org.bnncim.ir.interp.ReferenceInterpreter;
-import org.bnncim.io.Npy;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.bnncim.backends.sim.Program;
+import org.bnncim.backends.sim.Simulator;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.compiler.testing.Paths;
+import org.bnncim.io.Inputs;
+import org.bnncim.io.Npy;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.interp.Bits;
+import org.bnncim.ir.interp.ReferenceInterpreter;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every reference model in testdata/manifest.json: the file is the one recorded, it imports, and with the recorded
@@ -43,7 +42,8 @@ class ManifestTest {
         for (JsonNode m : manifest.get("models")) {
             String name = m.get("name").asText();
             Path file = Paths.testdata(m.get("file").asText());
-            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+            String sha = HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
             assertEquals(m.get("sha256").asText(), sha, name + ": sha256");
             Graph imported = OnnxImporter.importFile(file, OnnxImporter.Options.DEFAULT);
             JsonNode gold = m.get("golden");
@@ -53,15 +53,24 @@ class ManifestTest {
     }
 
     private static void check(String name, Graph imported, JsonNode gold) {
-        var mapped = Compiler.compile(imported, new Compiler.Options(OnnxImporter.Options.DEFAULT,
-                ArchitectureLoader.defaults().withCrossbar(128, 128), 1, Set.of()), s -> { }).mapped();
+        var mapped = Compiler.compile(
+                        imported,
+                        new Compiler.Options(
+                                OnnxImporter.Options.DEFAULT,
+                                ArchitectureLoader.defaults().withCrossbar(128, 128),
+                                1,
+                                Set.of()),
+                        s -> {})
+                .mapped();
         Graph g = mapped.graph();
         int per = g.inputs().get(0).shape().size();
         int count = gold.get("count").asInt(), t = gold.get("samples").asInt();
-        float[][] x = Inputs.read(Paths.testdata(gold.get("inputs").asText()), per).examples();
+        float[][] x =
+                Inputs.read(Paths.testdata(gold.get("inputs").asText()), per).examples();
         Npy.NpyArray bits = Npy.read(Paths.testdata(gold.get("bits").asText()));
         float[] logits = Npy.read(Paths.testdata(gold.get("logits").asText())).toFloat();
-        float[] det = Npy.read(Paths.testdata(gold.get("deterministic_logits").asText())).toFloat();
+        float[] det = Npy.read(Paths.testdata(gold.get("deterministic_logits").asText()))
+                .toFloat();
         int k = bits.dim(2);
         assertEquals(g.stochasticBits(), k, name + ": one recorded bit per Scale-Dropout layer");
         byte[] z = bits.u8();
@@ -78,7 +87,9 @@ class ManifestTest {
                 String where = name + " example " + i + " pass " + s;
                 var ref = interp.run(x[i], Bits.ofScale(zz));
                 var mine = sim.pass(x[i], zz, i, s);
-                for (Node n : g.nodes()) assertArrayEquals(ref.get(n.output().name()), mine.get(n.output().name()), where + " at " + n.name());
+                for (Node n : g.nodes())
+                    assertArrayEquals(
+                            ref.get(n.output().name()), mine.get(n.output().name()), where + " at " + n.name());
                 compare(where, logits, (i * t + s) * classes, sim.output(x[i], zz, i, s));
             }
         }
@@ -88,7 +99,9 @@ class ManifestTest {
         int ga = 0, ma = 0;
         for (int c = 0; c < mine.length; c++) {
             float g = golden[offset + c];
-            assertTrue(Math.abs(g - mine[c]) <= TOL * Math.max(1, Math.abs(g)), where + " logit " + c + ": " + mine[c] + " vs ONNX Runtime " + g);
+            assertTrue(
+                    Math.abs(g - mine[c]) <= TOL * Math.max(1, Math.abs(g)),
+                    where + " logit " + c + ": " + mine[c] + " vs ONNX Runtime " + g);
             if (g > golden[offset + ga]) ga = c;
             if (mine[c] > mine[ma]) ma = c;
         }

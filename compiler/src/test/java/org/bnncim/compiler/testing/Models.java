@@ -10,8 +10,7 @@ import java.util.stream.Stream;
 
 /** The models every mapping test runs on: the third-party TFC w1a1 and every model under testdata/models/. */
 public final class Models {
-    private Models() {
-    }
+    private Models() {}
 
     public static List<Path> all() {
         List<Path> models = new ArrayList<>(List.of(Paths.tfc()));

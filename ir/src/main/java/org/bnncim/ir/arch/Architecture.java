@@ -40,29 +40,49 @@ public record Architecture(
     }
 
     /** Energies in picojoules. */
-    public record Energy(double cellRead, double senseAmp, double adderPerBit, double threshold, double stochasticBit,
-                         double bufferPerBit, double transferPerBit, double digitalFloatOp, double maskGate) {
-    }
+    public record Energy(
+            double cellRead,
+            double senseAmp,
+            double adderPerBit,
+            double threshold,
+            double stochasticBit,
+            double bufferPerBit,
+            double transferPerBit,
+            double digitalFloatOp,
+            double maskGate) {}
 
     /** Latencies in nanoseconds. */
-    public record Latency(double crossbarRead, double adderStage, double threshold, double stochasticBit,
-                          double transferPerWord, double digitalFloatOp) {
-    }
+    public record Latency(
+            double crossbarRead,
+            double adderStage,
+            double threshold,
+            double stochasticBit,
+            double transferPerWord,
+            double digitalFloatOp) {}
 
     /** Areas in square micrometres. */
-    public record Area(double cell, double senseAmp, double adderPerBit, double thresholdUnit, double stochasticUnit,
-                       double bufferPerBit, double digitalUnit, double maskGate) {
-    }
+    public record Area(
+            double cell,
+            double senseAmp,
+            double adderPerBit,
+            double thresholdUnit,
+            double stochasticUnit,
+            double bufferPerBit,
+            double digitalUnit,
+            double maskGate) {}
 
     public Architecture {
         if (rows < 2 || cols < 2 || rows > (1 << 16) || cols > (1 << 16)) {
-            throw new IllegalArgumentException("crossbar must be between 2x2 and 65536x65536, got " + rows + "x" + cols);
+            throw new IllegalArgumentException(
+                    "crossbar must be between 2x2 and 65536x65536, got " + rows + "x" + cols);
         }
         if (encoding == WeightEncoding.COMPLEMENTARY && cols % 2 != 0) {
             throw new IllegalArgumentException("complementary encoding needs an even number of columns, got " + cols);
         }
-        if (crossbarsPerTile < 1 || tilesPerChip < 1 || chips < 1) throw new IllegalArgumentException("tile/chip counts must be positive");
-        if (inputBits < 1 || inputBits > 16 || psumBits < 2 || psumBits > 64) throw new IllegalArgumentException("bit widths out of range");
+        if (crossbarsPerTile < 1 || tilesPerChip < 1 || chips < 1)
+            throw new IllegalArgumentException("tile/chip counts must be positive");
+        if (inputBits < 1 || inputBits > 16 || psumBits < 2 || psumBits > 64)
+            throw new IllegalArgumentException("bit widths out of range");
     }
 
     /** Cells a single binary weight occupies. */
@@ -88,14 +108,39 @@ public record Architecture(
     }
 
     public Architecture withCrossbar(int r, int c) {
-        return new Architecture(name, r, c, encoding, crossbarsPerTile, tilesPerChip, chips, inputBits, psumBits, energy, latency, area);
+        return new Architecture(
+                name,
+                r,
+                c,
+                encoding,
+                crossbarsPerTile,
+                tilesPerChip,
+                chips,
+                inputBits,
+                psumBits,
+                energy,
+                latency,
+                area);
     }
 
     public Architecture withEncoding(WeightEncoding e) {
-        return new Architecture(name, rows, cols, e, crossbarsPerTile, tilesPerChip, chips, inputBits, psumBits, energy, latency, area);
+        return new Architecture(
+                name, rows, cols, e, crossbarsPerTile, tilesPerChip, chips, inputBits, psumBits, energy, latency, area);
     }
 
     public Architecture withChips(int n) {
-        return new Architecture(name, rows, cols, encoding, crossbarsPerTile, tilesPerChip, n, inputBits, psumBits, energy, latency, area);
+        return new Architecture(
+                name,
+                rows,
+                cols,
+                encoding,
+                crossbarsPerTile,
+                tilesPerChip,
+                n,
+                inputBits,
+                psumBits,
+                energy,
+                latency,
+                area);
     }
 }

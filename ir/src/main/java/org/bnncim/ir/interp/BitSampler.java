@@ -1,9 +1,8 @@
 package org.bnncim.ir.interp;
 
+import java.util.SplittableRandom;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.mapping.StochasticUnit;
-
-import java.util.SplittableRandom;
 
 /**
  * Reproducible stochastic bits: the bits of pass {@code t} of example {@code i} depend only on (seed, i, t), so

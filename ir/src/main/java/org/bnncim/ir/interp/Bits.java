@@ -1,8 +1,7 @@
 package org.bnncim.ir.interp;
 
-import org.bnncim.ir.ScaleBit;
-
 import java.util.Map;
+import org.bnncim.ir.ScaleBit;
 
 /**
  * The random bits of one Monte-Carlo pass of one example: {@code scale[k]} is the stochastic-scale unit's bit for
@@ -20,7 +19,8 @@ public record Bits(boolean[] scale, Map<String, boolean[]> neuronMasks) {
     }
 
     public ScaleBit scaleBit(int k) {
-        if (k >= scale.length) throw new IllegalArgumentException("no stochastic bit " + k + " (have " + scale.length + ")");
+        if (k >= scale.length)
+            throw new IllegalArgumentException("no stochastic bit " + k + " (have " + scale.length + ")");
         return ScaleBit.of(scale[k]);
     }
 

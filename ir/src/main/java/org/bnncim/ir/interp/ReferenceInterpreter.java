@@ -1,5 +1,8 @@
 package org.bnncim.ir.interp;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -8,10 +11,6 @@ import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.Value;
 import org.bnncim.ir.mapping.StochasticUnit;
-
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The oracle: executes any IR graph one example at a time with plain loops, no bit packing, no shortcuts. Every
@@ -122,7 +121,9 @@ public final class ReferenceInterpreter {
             }
             case Node.Threshold t -> {
                 int per = it.shape().perChannel();
-                ScaleBit z = bits == null || t.stochastic() == null ? ScaleBit.EXPECTATION : bits.scaleBit(bitOf.get(t.name()));
+                ScaleBit z = bits == null || t.stochastic() == null
+                        ? ScaleBit.EXPECTATION
+                        : bits.scaleBit(bitOf.get(t.name()));
                 var set = t.select(z);
                 double[] y = new double[x.length];
                 for (int i = 0; i < x.length; i++) y[i] = set.fires((long) x[i], i / per) ? 1 : -1;
@@ -194,8 +195,8 @@ public final class ReferenceInterpreter {
         return y;
     }
 
-    private static double[] pool(double[] x, Shape is, Shape os, int[] k, int[] s, int[] p, boolean max,
-                                 boolean countPad) {
+    private static double[] pool(
+            double[] x, Shape is, Shape os, int[] k, int[] s, int[] p, boolean max, boolean countPad) {
         int ch = is.dim(0), h = is.dim(1), w = is.dim(2);
         int oh = os.dim(1), ow = os.dim(2);
         double[] y = new double[os.size()];

@@ -1,15 +1,14 @@
 package org.bnncim.ir.mapping;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.util.PackedBits;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The cell contents of every crossbar, as the chip is programmed: bit set = MTJ in its parallel (low resistance)
@@ -18,8 +17,7 @@ import java.util.Map;
  * Unused cells stay reset. Backends write these images; {@link #weights} reads them back.
  */
 public final class CrossbarImages {
-    private CrossbarImages() {
-    }
+    private CrossbarImages() {}
 
     /**
      * One crossbar, packed the way a bit line is read: column c's rows are bits of {@code plane[c * words() + r / 64]},
@@ -31,7 +29,8 @@ public final class CrossbarImages {
         public Image {
             int words = (rows + 63) >>> 6;
             if (bits.length != Math.multiplyExact(words, cols) || used.length != bits.length) {
-                throw new IllegalArgumentException("crossbar " + id + ": planes do not hold " + rows + "x" + cols + " cells");
+                throw new IllegalArgumentException(
+                        "crossbar " + id + ": planes do not hold " + rows + "x" + cols + " cells");
             }
         }
 
@@ -125,12 +124,13 @@ public final class CrossbarImages {
                     if (comp) {
                         long bad = (v ^ img.range(img.bits, 2 * c + 1, row, len) ^ all) & all;
                         if (bad != 0) {
-                            throw new IllegalStateException("crossbar " + p.crossbar() + " cell pair (" + (row + Long.numberOfTrailingZeros(bad))
-                                    + "," + c + ") is not complementary");
+                            throw new IllegalStateException("crossbar " + p.crossbar() + " cell pair ("
+                                    + (row + Long.numberOfTrailingZeros(bad)) + "," + c + ") is not complementary");
                         }
                     }
                     int k = p.k0() + i;
-                    if ((PackedBits.range(seen, n * kw, k, len) & all) != 0) throw new IllegalStateException(layer + " weight mapped twice");
+                    if ((PackedBits.range(seen, n * kw, k, len) & all) != 0)
+                        throw new IllegalStateException(layer + " weight mapped twice");
                     PackedBits.or(seen, n * kw, k, all, len);
                     PackedBits.or(plus, n * kw, k, v, len);
                 }
@@ -141,7 +141,8 @@ public final class CrossbarImages {
                 int len = Math.min(64, l.k() - k);
                 long miss = ~PackedBits.range(seen, n * kw, k, len) & PackedBits.mask(len);
                 if (miss != 0) {
-                    throw new IllegalStateException(layer + " weight (" + (k + Long.numberOfTrailingZeros(miss)) + "," + n + ") is not mapped");
+                    throw new IllegalStateException(
+                            layer + " weight (" + (k + Long.numberOfTrailingZeros(miss)) + "," + n + ") is not mapped");
                 }
             }
         }

@@ -11,8 +11,19 @@ import java.util.List;
  * @param padding  how ONNX zero padding is realised (conv only), for the report
  * @param stochasticBit the stochastic unit's bit slot that selects this layer's threshold set, or -1
  */
-public record LayerMap(String layer, String kind, int k, int n, int positions, int inputBits, int rowTiles,
-                       int colTiles, List<Piece> pieces, String padding, int stochasticBit, int dropoutNeurons) {
+public record LayerMap(
+        String layer,
+        String kind,
+        int k,
+        int n,
+        int positions,
+        int inputBits,
+        int rowTiles,
+        int colTiles,
+        List<Piece> pieces,
+        String padding,
+        int stochasticBit,
+        int dropoutNeurons) {
     public LayerMap {
         pieces = List.copyOf(pieces);
     }

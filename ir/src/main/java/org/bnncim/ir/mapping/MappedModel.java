@@ -1,8 +1,7 @@
 package org.bnncim.ir.mapping;
 
-import org.bnncim.ir.Graph;
-
 import java.util.Objects;
+import org.bnncim.ir.Graph;
 
 /**
  * A graph and where it sits on the chip: the output of the mapping stage. The mapping is kept beside the graph

@@ -1,15 +1,15 @@
 package org.bnncim.ir.mapping;
 
-import org.bnncim.ir.arch.Architecture;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.bnncim.ir.arch.Architecture;
 
 /**
  * The result of mapping a graph onto the chip: per-layer pieces, where every crossbar sits, and the stochastic
  * unit with its schedule. Built up by the mapping passes; immutable.
  */
-public record Mapping(Architecture arch, List<LayerMap> layers, List<CrossbarSlot> crossbars, StochasticUnit stochastic) {
+public record Mapping(
+        Architecture arch, List<LayerMap> layers, List<CrossbarSlot> crossbars, StochasticUnit stochastic) {
     public Mapping {
         layers = List.copyOf(layers);
         crossbars = List.copyOf(crossbars);

@@ -1,10 +1,5 @@
 package org.bnncim.ir.mapping;
 
-import org.bnncim.ir.BitMatrix;
-import org.bnncim.ir.Graph;
-import org.bnncim.ir.Node;
-import org.bnncim.ir.arch.Architecture;
-
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -12,6 +7,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.arch.Architecture;
 
 /**
  * Checks a mapping against its graph and architecture, as far as the mapping passes have built it: a mapping pass
@@ -19,8 +17,7 @@ import java.util.Set;
  * simulator run. Every problem is one line naming the layer, piece or crossbar.
  */
 public final class MappingVerifier {
-    private MappingVerifier() {
-    }
+    private MappingVerifier() {}
 
     /**
      * What to check beyond the layer maps (always checked: one per crossbar node, with the node's K x N); a check
@@ -56,7 +53,8 @@ public final class MappingVerifier {
     public static void verify(MappedModel model, Set<Check> checks, String after) {
         List<String> errors = check(model, checks);
         if (!errors.isEmpty()) {
-            throw new IllegalStateException("mapping verification failed after " + after + ": " + String.join("; ", errors));
+            throw new IllegalStateException(
+                    "mapping verification failed after " + after + ": " + String.join("; ", errors));
         }
     }
 
@@ -69,11 +67,13 @@ public final class MappingVerifier {
             } else if (!seen.add(l.layer())) {
                 errors.add("layer " + l.layer() + ": mapped twice");
             } else if (w.rows() != l.k() || w.cols() != l.n()) {
-                errors.add("layer " + l.layer() + ": mapped as " + l.k() + "x" + l.n() + " but its weights are " + w.rows() + "x" + w.cols());
+                errors.add("layer " + l.layer() + ": mapped as " + l.k() + "x" + l.n() + " but its weights are "
+                        + w.rows() + "x" + w.cols());
             }
         }
         for (String name : weights.keySet()) {
-            if (!seen.contains(name) && errors.isEmpty()) errors.add("layer " + name + ": crossbar node has no layer map");
+            if (!seen.contains(name) && errors.isEmpty())
+                errors.add("layer " + name + ": crossbar node has no layer map");
         }
     }
 
@@ -87,7 +87,8 @@ public final class MappingVerifier {
                 return;
             }
             if (p.k0() + p.kLen() > l.k() || p.n0() + p.nLen() > l.n()) {
-                errors.add("layer " + l.layer() + ": piece " + describe(p) + " reaches outside its " + l.k() + "x" + l.n() + " weights");
+                errors.add("layer " + l.layer() + ": piece " + describe(p) + " reaches outside its " + l.k() + "x"
+                        + l.n() + " weights");
                 return;
             }
             area += p.weights();
@@ -96,14 +97,17 @@ public final class MappingVerifier {
             for (int j = i + 1; j < ps.size(); j++) {
                 Piece a = ps.get(i), b = ps.get(j);
                 int k = Math.max(a.k0(), b.k0()), n = Math.max(a.n0(), b.n0());
-                if (k < Math.min(a.k0() + a.kLen(), b.k0() + b.kLen()) && n < Math.min(a.n0() + a.nLen(), b.n0() + b.nLen())) {
-                    errors.add("layer " + l.layer() + ": weight (" + k + "," + n + ") placed twice, in pieces " + describe(a) + " and " + describe(b));
+                if (k < Math.min(a.k0() + a.kLen(), b.k0() + b.kLen())
+                        && n < Math.min(a.n0() + a.nLen(), b.n0() + b.nLen())) {
+                    errors.add("layer " + l.layer() + ": weight (" + k + "," + n + ") placed twice, in pieces "
+                            + describe(a) + " and " + describe(b));
                     return;
                 }
             }
         }
         if (area != l.weights()) {
-            errors.add("layer " + l.layer() + ": " + (l.weights() - area) + " of " + l.weights() + " weights not placed");
+            errors.add(
+                    "layer " + l.layer() + ": " + (l.weights() - area) + " of " + l.weights() + " weights not placed");
         }
     }
 
@@ -117,14 +121,20 @@ public final class MappingVerifier {
                 errors.add("crossbar slot " + i + " holds crossbar " + s.id());
                 return;
             }
-            if (s.chip() < 0 || s.chip() >= a.chips() || s.tile() < 0 || s.tile() >= a.tilesPerChip() || s.slot() < 0
+            if (s.chip() < 0
+                    || s.chip() >= a.chips()
+                    || s.tile() < 0
+                    || s.tile() >= a.tilesPerChip()
+                    || s.slot() < 0
                     || s.slot() >= a.crossbarsPerTile()) {
-                errors.add("crossbar " + i + ": at chip " + s.chip() + " tile " + s.tile() + " slot " + s.slot() + ", outside the "
-                        + a.chips() + " chip(s) x " + a.tilesPerChip() + " tiles x " + a.crossbarsPerTile() + " crossbars of " + a.name());
+                errors.add("crossbar " + i + ": at chip " + s.chip() + " tile " + s.tile() + " slot " + s.slot()
+                        + ", outside the " + a.chips() + " chip(s) x " + a.tilesPerChip() + " tiles x "
+                        + a.crossbarsPerTile() + " crossbars of " + a.name());
                 return;
             }
             if (!taken.add(List.of(s.chip(), s.tile(), s.slot()))) {
-                errors.add("crossbar " + i + ": chip " + s.chip() + " tile " + s.tile() + " slot " + s.slot() + " already holds another crossbar");
+                errors.add("crossbar " + i + ": chip " + s.chip() + " tile " + s.tile() + " slot " + s.slot()
+                        + " already holds another crossbar");
                 return;
             }
         }
@@ -133,12 +143,13 @@ public final class MappingVerifier {
         for (LayerMap l : m.layers()) {
             for (Piece p : l.pieces()) {
                 if (p.crossbar() < 0 || p.crossbar() >= slots.size()) {
-                    errors.add("layer " + l.layer() + ": piece " + describe(p) + " is on crossbar " + p.crossbar() + " of " + slots.size());
+                    errors.add("layer " + l.layer() + ": piece " + describe(p) + " is on crossbar " + p.crossbar()
+                            + " of " + slots.size());
                     return;
                 }
                 if (p.row() + p.kLen() > a.rows() || p.col() + p.nLen() > cols) {
-                    errors.add("layer " + l.layer() + ": piece " + describe(p) + " reaches outside crossbar " + p.crossbar() + " ("
-                            + a.rows() + " rows x " + cols + " weight columns)");
+                    errors.add("layer " + l.layer() + ": piece " + describe(p) + " reaches outside crossbar "
+                            + p.crossbar() + " (" + a.rows() + " rows x " + cols + " weight columns)");
                     return;
                 }
                 byCrossbar.computeIfAbsent(p.crossbar(), k -> new ArrayList<>()).add(p);
@@ -149,10 +160,12 @@ public final class MappingVerifier {
             for (int i = 0; i < ps.size(); i++) {
                 for (int j = i + 1; j < ps.size(); j++) {
                     Piece p = ps.get(i), q = ps.get(j);
-                    if (p.row() < q.row() + q.kLen() && q.row() < p.row() + p.kLen() && p.col() < q.col() + q.nLen()
+                    if (p.row() < q.row() + q.kLen()
+                            && q.row() < p.row() + p.kLen()
+                            && p.col() < q.col() + q.nLen()
                             && q.col() < p.col() + p.nLen()) {
-                        errors.add("crossbar " + e.getKey() + ": pieces " + p.layer() + " " + describe(p) + " and " + q.layer() + " "
-                                + describe(q) + " overlap");
+                        errors.add("crossbar " + e.getKey() + ": pieces " + p.layer() + " " + describe(p) + " and "
+                                + q.layer() + " " + describe(q) + " overlap");
                         return;
                     }
                 }
@@ -170,7 +183,8 @@ public final class MappingVerifier {
         for (StochasticUnit.Entry w : want) {
             int n = times.getOrDefault(w.node(), 0);
             if (n != 1) {
-                errors.add("stochastic schedule: Scale-Dropout node " + w.node() + " has " + n + " entries, needs exactly 1");
+                errors.add("stochastic schedule: Scale-Dropout node " + w.node() + " has " + n
+                        + " entries, needs exactly 1");
                 return;
             }
         }
@@ -180,22 +194,26 @@ public final class MappingVerifier {
         }
         for (int i = 0; i < got.size(); i++) {
             // slots ascend and never repeat; a slot can be empty when the import numbered a node that folding removed
-            if (got.get(i).bit() < 0 || i > 0 && got.get(i).bit() <= got.get(i - 1).bit()) {
-                errors.add("stochastic schedule: entry " + i + " (" + got.get(i).node() + ") draws bit " + got.get(i).bit()
-                        + "; the unit emits each bit once, in ascending order");
+            if (got.get(i).bit() < 0
+                    || i > 0 && got.get(i).bit() <= got.get(i - 1).bit()) {
+                errors.add("stochastic schedule: entry " + i + " (" + got.get(i).node() + ") draws bit "
+                        + got.get(i).bit() + "; the unit emits each bit once, in ascending order");
                 return;
             }
             if (!got.get(i).equals(want.get(i))) {
-                errors.add("stochastic schedule: entry " + i + " is " + got.get(i) + ", the graph defines " + want.get(i));
+                errors.add(
+                        "stochastic schedule: entry " + i + " is " + got.get(i) + ", the graph defines " + want.get(i));
                 return;
             }
         }
-        if (!got.isEmpty() && u.kind() == StochasticUnit.Kind.NONE) errors.add("stochastic schedule: " + got.size() + " entries but no stochastic unit");
+        if (!got.isEmpty() && u.kind() == StochasticUnit.Kind.NONE)
+            errors.add("stochastic schedule: " + got.size() + " entries but no stochastic unit");
         for (LayerMap l : m.layers()) {
             int bit = -1;
             for (StochasticUnit.Entry e : got) if (e.layer().equals(l.layer())) bit = e.bit();
             if (l.stochasticBit() != bit) {
-                errors.add("layer " + l.layer() + ": threshold selected by stochastic bit " + l.stochasticBit() + ", the schedule says " + bit);
+                errors.add("layer " + l.layer() + ": threshold selected by stochastic bit " + l.stochasticBit()
+                        + ", the schedule says " + bit);
                 return;
             }
         }

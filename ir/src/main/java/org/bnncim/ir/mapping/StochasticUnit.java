@@ -1,11 +1,10 @@
 package org.bnncim.ir.mapping;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.WireCode;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The chip's random-bit sources. For Scale-Dropout there is exactly one unit, time-multiplexed: in every forward
@@ -20,7 +19,9 @@ import java.util.List;
 public record StochasticUnit(Kind kind, int units, List<Entry> schedule) {
     /** The kind of unit, with its code in {@code program.bnc}. */
     public enum Kind implements WireCode {
-        NONE(0), SCALE_DROPOUT(1), MC_DROPOUT(2);
+        NONE(0),
+        SCALE_DROPOUT(1),
+        MC_DROPOUT(2);
 
         private final int code;
 
@@ -39,8 +40,7 @@ public record StochasticUnit(Kind kind, int units, List<Entry> schedule) {
      * node, or the threshold it was folded into), on the threshold selectors of crossbar layer {@code layer} (the
      * node's own name when no crossbar layer feeds it: the digital unit's scale select).
      */
-    public record Entry(int bit, String node, String layer, float p) {
-    }
+    public record Entry(int bit, String node, String layer, float p) {}
 
     public StochasticUnit {
         schedule = List.copyOf(schedule);

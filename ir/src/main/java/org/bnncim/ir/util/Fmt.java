@@ -19,13 +19,15 @@ public final class Fmt {
     private static final ConcurrentHashMap<String, Object[]> PARSED = new ConcurrentHashMap<>();
     private static final Object[] UNSUPPORTED = new Object[0];
     private static final int D = -1, S = -2;
-    private static final long[] POW10 = {1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000};
+    private static final long[] POW10 = {
+        1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000
+    };
 
-    private Fmt() {
-    }
+    private Fmt() {}
 
     public static String format(String pattern, Object... args) {
-        return append(new StringBuilder(pattern.length() + 16 * args.length), pattern, args).toString();
+        return append(new StringBuilder(pattern.length() + 16 * args.length), pattern, args)
+                .toString();
     }
 
     public static StringBuilder append(StringBuilder sb, String pattern, Object... args) {
@@ -48,7 +50,8 @@ public final class Fmt {
             Object arg = args[a++];
             int code = (Integer) p;
             if (code == D) {
-                if (!(arg instanceof Integer || arg instanceof Long || arg instanceof Short || arg instanceof Byte)) return false;
+                if (!(arg instanceof Integer || arg instanceof Long || arg instanceof Short || arg instanceof Byte))
+                    return false;
                 sb.append(((Number) arg).longValue());
             } else if (code == S) {
                 if (arg instanceof Formattable) return false;
@@ -102,7 +105,10 @@ public final class Fmt {
             } else if (d == 'd' || d == 's') {
                 flush(parts, lit);
                 parts.add(d == 'd' ? D : S);
-            } else if (d == '.' && i + 2 < pattern.length() && Character.isDigit(pattern.charAt(i + 1)) && pattern.charAt(i + 2) == 'f') {
+            } else if (d == '.'
+                    && i + 2 < pattern.length()
+                    && Character.isDigit(pattern.charAt(i + 1))
+                    && pattern.charAt(i + 2) == 'f') {
                 flush(parts, lit);
                 parts.add(pattern.charAt(i + 1) - '0');
                 i += 2;

@@ -5,8 +5,7 @@ package org.bnncim.ir.util;
  * {@code r % 64} of word {@code base + r / 64}): the layout of weight matrices and of crossbar images alike.
  */
 public final class PackedBits {
-    private PackedBits() {
-    }
+    private PackedBits() {}
 
     /** Rows [from, from + len) of the column starting at word {@code base}, shifted down to bit 0; {@code len <= 64}. */
     public static long range(long[] words, int base, int from, int len) {

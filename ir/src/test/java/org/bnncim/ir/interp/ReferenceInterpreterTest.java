@@ -1,5 +1,10 @@
 package org.bnncim.ir.interp;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.ElemType;
@@ -10,12 +15,6 @@ import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Small graphs whose every output is worked out by hand in the test. */
 class ReferenceInterpreterTest {
@@ -28,12 +27,29 @@ class ReferenceInterpreterTest {
         // W (3x2): column 0 = [+1,-1,+1], column 1 = [-1,-1,+1]
         int[][] w = {{1, -1}, {-1, -1}, {1, 1}};
         BitMatrix m = BitMatrix.of(3, 2, (k, n) -> w[k][n] > 0);
-        Graph g = new Graph("t", List.of(v("x", ElemType.FLOAT32, 3)), List.of(
-                new Node.InputBinarize("bin", "x", v("b", ElemType.BIPOLAR, 3), new float[] {0f}, new boolean[] {true}),
-                new Node.BinaryDense("mm", "b", v("acc", ElemType.INT32, 2), m),
-                new Node.ScaleDropout("sd", "acc", v("s", ElemType.FLOAT32, 2), new float[] {2f, -0.5f}, new float[] {1f}, 0.25f, 0),
-                new Node.Affine("bn", "s", v("a", ElemType.FLOAT32, 2), List.of(new AffineStep(AffineStep.Op.ADD, new float[] {-1f, 0.25f}))),
-                new Node.Sign("sign", "a", v("y", ElemType.BIPOLAR, 2))), List.of("y", "a"), Map.of());
+        Graph g = new Graph(
+                "t",
+                List.of(v("x", ElemType.FLOAT32, 3)),
+                List.of(
+                        new Node.InputBinarize(
+                                "bin", "x", v("b", ElemType.BIPOLAR, 3), new float[] {0f}, new boolean[] {true}),
+                        new Node.BinaryDense("mm", "b", v("acc", ElemType.INT32, 2), m),
+                        new Node.ScaleDropout(
+                                "sd",
+                                "acc",
+                                v("s", ElemType.FLOAT32, 2),
+                                new float[] {2f, -0.5f},
+                                new float[] {1f},
+                                0.25f,
+                                0),
+                        new Node.Affine(
+                                "bn",
+                                "s",
+                                v("a", ElemType.FLOAT32, 2),
+                                List.of(new AffineStep(AffineStep.Op.ADD, new float[] {-1f, 0.25f}))),
+                        new Node.Sign("sign", "a", v("y", ElemType.BIPOLAR, 2))),
+                List.of("y", "a"),
+                Map.of());
         ReferenceInterpreter in = new ReferenceInterpreter(g);
         float[] x = {0.3f, -2f, 0f}; // binarized: +1, -1, +1 (0 >= 0)
         // acc0 = 1*1 + (-1)(-1) + 1*1 = 3 ; acc1 = 1*(-1) + (-1)(-1) + 1*1 = 1
@@ -53,11 +69,28 @@ class ReferenceInterpreterTest {
     void convWithZeroPaddingAndMaxPoolByHand() {
         // 1 input channel 3x3, one 2x2 kernel of all +1, pad 1 on top/left only, stride 1 -> 3x3 output
         BitMatrix m = BitMatrix.of(4, 1, (k, n) -> true);
-        Graph g = new Graph("c", List.of(v("x", ElemType.BIPOLAR, 1, 3, 3)), List.of(
-                new Node.BinaryConv("conv", "x", v("y", ElemType.INT32, 1, 3, 3), m, 1, 2, 2,
-                        new int[] {1, 1}, new int[] {1, 1, 0, 0}, new int[] {1, 1}),
-                new Node.MaxPool("pool", "y", v("p", ElemType.INT32, 1, 2, 2), new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 1, 1}))),
-                List.of("p"), Map.of());
+        Graph g = new Graph(
+                "c",
+                List.of(v("x", ElemType.BIPOLAR, 1, 3, 3)),
+                List.of(
+                        new Node.BinaryConv(
+                                "conv",
+                                "x",
+                                v("y", ElemType.INT32, 1, 3, 3),
+                                m,
+                                1,
+                                2,
+                                2,
+                                new int[] {1, 1},
+                                new int[] {1, 1, 0, 0},
+                                new int[] {1, 1}),
+                        new Node.MaxPool(
+                                "pool",
+                                "y",
+                                v("p", ElemType.INT32, 1, 2, 2),
+                                new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 1, 1}))),
+                List.of("p"),
+                Map.of());
         float[] x = {1, -1, 1, -1, -1, -1, 1, 1, 1};
         var t = new ReferenceInterpreter(g).run(x, null);
         // y[i][j] = sum of x over rows i-1..i, cols j-1..j inside the image
@@ -65,16 +98,18 @@ class ReferenceInterpreterTest {
         for (int i = 0; i < 3; i++) {
             for (int j = 0; j < 3; j++) {
                 double s = 0;
-                for (int a = i - 1; a <= i; a++) for (int b = j - 1; b <= j; b++) if (a >= 0 && b >= 0) s += x[a * 3 + b];
+                for (int a = i - 1; a <= i; a++)
+                    for (int b = j - 1; b <= j; b++) if (a >= 0 && b >= 0) s += x[a * 3 + b];
                 expect[i * 3 + j] = s;
             }
         }
         assertArrayEquals(expect, t.get("y"));
         double[] pooled = {
-                Math.max(Math.max(expect[0], expect[1]), Math.max(expect[3], expect[4])),
-                Math.max(expect[2], expect[5]),
-                Math.max(expect[6], expect[7]),
-                expect[8]};
+            Math.max(Math.max(expect[0], expect[1]), Math.max(expect[3], expect[4])),
+            Math.max(expect[2], expect[5]),
+            Math.max(expect[6], expect[7]),
+            expect[8]
+        };
         assertArrayEquals(pooled, t.get("p"));
     }
 
@@ -85,17 +120,27 @@ class ReferenceInterpreterTest {
         ThresholdSet kept = new ThresholdSet(new long[] {100}, new boolean[] {true});
         ThresholdSet drop = new ThresholdSet(new long[] {-5}, new boolean[] {false});
         Value q = new Value("q", new TensorType(ElemType.uint(8), Shape.of(2), 1.0 / 255));
-        Graph g = new Graph("q", List.of(v("x", ElemType.FLOAT32, 2)), List.of(
-                new Node.InputQuantize("iq", "x", q, 8, 255),
-                new Node.BinaryDense("mm", "q", new Value("acc", new TensorType(ElemType.INT32, Shape.of(1), 1.0 / 255)), m),
-                new Node.Threshold("th", "acc", v("y", ElemType.BIPOLAR, 1), exp, new Node.Stochastic(0, 0.5f, kept, drop))),
-                List.of("y"), Map.of());
+        Graph g = new Graph(
+                "q",
+                List.of(v("x", ElemType.FLOAT32, 2)),
+                List.of(
+                        new Node.InputQuantize("iq", "x", q, 8, 255),
+                        new Node.BinaryDense(
+                                "mm", "q", new Value("acc", new TensorType(ElemType.INT32, Shape.of(1), 1.0 / 255)), m),
+                        new Node.Threshold(
+                                "th",
+                                "acc",
+                                v("y", ElemType.BIPOLAR, 1),
+                                exp,
+                                new Node.Stochastic(0, 0.5f, kept, drop))),
+                List.of("y"),
+                Map.of());
         ReferenceInterpreter in = new ReferenceInterpreter(g);
         float[] x = {200 / 255f, 150 / 255f};
         assertArrayEquals(new double[] {200, 150}, in.run(x, null).get("q"));
         assertArrayEquals(new double[] {50}, in.run(x, null).get("acc"));
-        assertArrayEquals(new double[] {1}, in.run(x, null).get("y"));             // 50 >= 10
+        assertArrayEquals(new double[] {1}, in.run(x, null).get("y")); // 50 >= 10
         assertArrayEquals(new double[] {-1}, in.run(x, Bits.ofScale(false)).get("y")); // 50 >= 100 fails
-        assertArrayEquals(new double[] {-1}, in.run(x, Bits.ofScale(true)).get("y"));  // 50 <= -5 fails
+        assertArrayEquals(new double[] {-1}, in.run(x, Bits.ofScale(true)).get("y")); // 50 <= -5 fails
     }
 }

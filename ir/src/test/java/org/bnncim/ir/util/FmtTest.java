@@ -1,19 +1,42 @@
 package org.bnncim.ir.util;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Locale;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class FmtTest {
     @Test
     void fixedPointMatchesStringFormatIncludingTiesAndSigns() {
-        double[] special = {0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125, 0.375, 1.005, 2.675, 1.0005, 0.045, 99.995, 1e-9, -1e-9,
-                123456789.125, 1e14 + 0.5, 1e16, 9.999999999e17, Double.MIN_VALUE, Double.MAX_VALUE, Double.NaN,
-                Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 137.508 * 7 % 360};
+        double[] special = {
+            0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -2.5,
+            0.125,
+            0.375,
+            1.005,
+            2.675,
+            1.0005,
+            0.045,
+            99.995,
+            1e-9,
+            -1e-9,
+            123456789.125,
+            1e14 + 0.5,
+            1e16,
+            9.999999999e17,
+            Double.MIN_VALUE,
+            Double.MAX_VALUE,
+            Double.NaN,
+            Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY,
+            137.508 * 7 % 360
+        };
         SplittableRandom r = new SplittableRandom(3);
         for (int n = 0; n <= 4; n++) {
             String p = "%." + n + "f";
@@ -31,17 +54,18 @@ class FmtTest {
     @Test
     void otherConversionsMatchStringFormat() {
         Object[][] cases = {
-                {"<rect x=\"%d\" y=\"%.2f\">%s</rect>%n", 3, 1.25, "a<b"},
-                {"%d%%", Long.MIN_VALUE},
-                {"%s and %s", null, 7},
-                {"%.3e", 12345.678},
-                {"%5d|%-4s|", 42, "x"},
-                {"plain"},
-                {"%d", 1, 2},
+            {"<rect x=\"%d\" y=\"%.2f\">%s</rect>%n", 3, 1.25, "a<b"},
+            {"%d%%", Long.MIN_VALUE},
+            {"%s and %s", null, 7},
+            {"%.3e", 12345.678},
+            {"%5d|%-4s|", 42, "x"},
+            {"plain"},
+            {"%d", 1, 2},
         };
         for (Object[] c : cases) {
             Object[] args = java.util.Arrays.copyOfRange(c, 1, c.length);
-            assertEquals(String.format(Locale.ROOT, (String) c[0], args), Fmt.format((String) c[0], args), (String) c[0]);
+            assertEquals(
+                    String.format(Locale.ROOT, (String) c[0], args), Fmt.format((String) c[0], args), (String) c[0]);
         }
         assertThrows(java.util.IllegalFormatException.class, () -> Fmt.format("%d", 1.5));
         assertThrows(java.util.IllegalFormatException.class, () -> Fmt.format("%d and %d", 1));

@@ -5,8 +5,7 @@ package org.bnncim.backends.sim.kernels;
  * column word read once for all vectors. The same integer sums as {@link VectorKernel}.
  */
 public final class BlockKernel {
-    private BlockKernel() {
-    }
+    private BlockKernel() {}
 
     /** Adds the layer's popcounts of every vector in {@code in} into {@code out}. */
     public static void accumulate(CrossbarLayer l, Vectors in, int inputBits, Sums out) {
@@ -95,8 +94,10 @@ public final class BlockKernel {
         long c0 = cols[cb], c1 = cols[cb + 1], c2 = cols[cb + 2], c3 = cols[cb + 3];
         for (int j = 0; j < v; j++) {
             int o = 2 * j * stride + off, q = o + stride;
-            int miss = Long.bitCount((src[q] ^ c0) & src[o]) + Long.bitCount((src[q + 1] ^ c1) & src[o + 1])
-                    + Long.bitCount((src[q + 2] ^ c2) & src[o + 2]) + Long.bitCount((src[q + 3] ^ c3) & src[o + 3]);
+            int miss = Long.bitCount((src[q] ^ c0) & src[o])
+                    + Long.bitCount((src[q + 1] ^ c1) & src[o + 1])
+                    + Long.bitCount((src[q + 2] ^ c2) & src[o + 2])
+                    + Long.bitCount((src[q + 3] ^ c3) & src[o + 3]);
             acc[ab + j * sj] += kc[j] - 2 * miss; // 2 * matches - K_active
         }
     }

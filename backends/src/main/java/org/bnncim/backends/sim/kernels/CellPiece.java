@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * @param words words per column ({@code ceil(kLen / 64)})
  */
-public record CellPiece(int k0, int kLen, int n0, int nLen, long[][] columns, int words, long[] flat,
-                        AtomicReference<int[][]> rows) {
+public record CellPiece(
+        int k0, int kLen, int n0, int nLen, long[][] columns, int words, long[] flat, AtomicReference<int[][]> rows) {
 
     public static CellPiece of(int k0, int kLen, int n0, int nLen, long[][] columns) {
         int words = (kLen + 63) >>> 6;
@@ -31,7 +31,8 @@ public record CellPiece(int k0, int kLen, int n0, int nLen, long[][] columns, in
         if (r == null) {
             r = new int[kLen][nLen];
             for (int dn = 0; dn < nLen; dn++) {
-                for (int dk = 0; dk < kLen; dk++) r[dk][dn] = 2 * ((int) (flat[dn * words + (dk >>> 6)] >>> dk) & 1) - 1;
+                for (int dk = 0; dk < kLen; dk++)
+                    r[dk][dn] = 2 * ((int) (flat[dn * words + (dk >>> 6)] >>> dk) & 1) - 1;
             }
             rows.set(r);
         }

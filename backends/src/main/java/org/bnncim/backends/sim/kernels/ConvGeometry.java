@@ -7,12 +7,36 @@ import org.bnncim.ir.Shape;
  * A convolution's input [cin, h, w], window (kh x kw, strides, top/left pads, dilations) and output size (oh x ow),
  * read once per node: the node's own accessors clone their arrays on every call.
  */
-public record ConvGeometry(int cin, int h, int w, int kh, int kw, int strideY, int strideX, int padTop, int padLeft,
-                           int dilationY, int dilationX, int oh, int ow) {
+public record ConvGeometry(
+        int cin,
+        int h,
+        int w,
+        int kh,
+        int kw,
+        int strideY,
+        int strideX,
+        int padTop,
+        int padLeft,
+        int dilationY,
+        int dilationX,
+        int oh,
+        int ow) {
     public static ConvGeometry of(Node.BinaryConv c, Shape in, Shape out) {
         int[] s = c.strides(), p = c.pads(), d = c.dilations();
-        return new ConvGeometry(in.dim(0), in.dim(1), in.dim(2), c.kh(), c.kw(), s[0], s[1], p[0], p[1], d[0], d[1],
-                out.dim(1), out.dim(2));
+        return new ConvGeometry(
+                in.dim(0),
+                in.dim(1),
+                in.dim(2),
+                c.kh(),
+                c.kw(),
+                s[0],
+                s[1],
+                p[0],
+                p[1],
+                d[0],
+                d[1],
+                out.dim(1),
+                out.dim(2));
     }
 
     public int positions() {

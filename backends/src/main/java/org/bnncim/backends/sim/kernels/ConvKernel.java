@@ -6,11 +6,11 @@ package org.bnncim.backends.sim.kernels;
  * Sums are channel-major, {@code acc[channel * positions + position]}, the layout of the node's output.
  */
 public final class ConvKernel {
-    private ConvKernel() {
-    }
+    private ConvKernel() {}
 
     /** One position at a time through {@link VectorKernel}: the path that models per-read faults. */
-    public static int[] convolve(CrossbarLayer l, int[] x, ConvGeometry g, int inputBits, int outSize, CellReads reads) {
+    public static int[] convolve(
+            CrossbarLayer l, int[] x, ConvGeometry g, int inputBits, int outSize, CellReads reads) {
         int[] acc = new int[outSize];
         int[] col = new int[l.k()];
         for (int oy = 0; oy < g.oh(); oy++) {
@@ -35,7 +35,8 @@ public final class ConvKernel {
                 packPatchesFromRows(x, g, packed, words);
             } else {
                 for (int oy = 0; oy < g.oh(); oy++) {
-                    for (int ox = 0; ox < g.ow(); ox++) packPatch(x, g, oy, ox, packed, (oy * g.ow() + ox) * 2 * words, words);
+                    for (int ox = 0; ox < g.ow(); ox++)
+                        packPatch(x, g, oy, ox, packed, (oy * g.ow() + ox) * 2 * words, words);
                 }
             }
             BlockKernel.accumulatePacked(l, packed, words, positions, out);

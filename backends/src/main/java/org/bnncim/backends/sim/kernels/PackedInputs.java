@@ -5,5 +5,4 @@ package org.bnncim.backends.sim.kernels;
  * {@code words[2 * j * stride + offset ..]}, its +1 rows the {@code stride} words after, and {@code kActive[j]} its
  * number of driven rows in the piece.
  */
-record PackedInputs(long[] words, int stride, int offset, int[] kActive, int count) {
-}
+record PackedInputs(long[] words, int stride, int offset, int[] kActive, int count) {}

@@ -4,12 +4,36 @@ import org.bnncim.ir.Node;
 import org.bnncim.ir.Shape;
 
 /** A pooling window over [channels, h, w] with output oh x ow, read once per node (the window's accessors clone). */
-public record PoolGeometry(int channels, int h, int w, int oh, int ow, int kh, int kw, int strideY, int strideX,
-                           int padTop, int padLeft, int padBottom, int padRight) {
+public record PoolGeometry(
+        int channels,
+        int h,
+        int w,
+        int oh,
+        int ow,
+        int kh,
+        int kw,
+        int strideY,
+        int strideX,
+        int padTop,
+        int padLeft,
+        int padBottom,
+        int padRight) {
     public static PoolGeometry of(Node.Window win, Shape in, Shape out) {
         int[] k = win.kernel(), s = win.strides(), p = win.pads();
-        return new PoolGeometry(in.dim(0), in.dim(1), in.dim(2), out.dim(1), out.dim(2), k[0], k[1], s[0], s[1],
-                p[0], p[1], p[2], p[3]);
+        return new PoolGeometry(
+                in.dim(0),
+                in.dim(1),
+                in.dim(2),
+                out.dim(1),
+                out.dim(2),
+                k[0],
+                k[1],
+                s[0],
+                s[1],
+                p[0],
+                p[1],
+                p[2],
+                p[3]);
     }
 
     int outSize() {

@@ -2,15 +2,20 @@ package org.bnncim.backends.sim.kernels;
 
 /** The periphery's pooling units: max over integers (popcounts or bipolar values), average in float32. */
 public final class Pooling {
-    private Pooling() {
-    }
+    private Pooling() {}
 
     /** Max over each window; positions that padding covers are ignored. */
     public static int[] max(int[] x, PoolGeometry g) {
         int ch = g.channels(), h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow();
         int[] y = new int[g.outSize()];
-        if (g.kh() == 2 && g.kw() == 2 && g.strideY() == 2 && g.strideX() == 2 && g.padTop() == 0 && g.padLeft() == 0
-                && 2 * oh <= h && 2 * ow <= w) {
+        if (g.kh() == 2
+                && g.kw() == 2
+                && g.strideY() == 2
+                && g.strideX() == 2
+                && g.padTop() == 0
+                && g.padLeft() == 0
+                && 2 * oh <= h
+                && 2 * ow <= w) {
             // the common 2x2/2 window without padding: every window lies inside, no bounds tests
             for (int c = 0; c < ch; c++) {
                 for (int oy = 0; oy < oh; oy++) {

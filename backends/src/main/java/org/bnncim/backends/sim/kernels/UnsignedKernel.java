@@ -14,8 +14,7 @@ final class UnsignedKernel {
     /** Vectors per sweep of a piece's rows: their partial sums stay in L1. */
     private static final int GROUP = 16;
 
-    private UnsignedKernel() {
-    }
+    private UnsignedKernel() {}
 
     static void accumulate(CrossbarLayer l, Vectors in, int inputBits, Sums out) {
         int mask = inputBits >= 31 ? -1 : (1 << inputBits) - 1;

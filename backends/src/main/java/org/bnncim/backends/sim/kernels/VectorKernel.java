@@ -5,8 +5,7 @@ package org.bnncim.backends.sim.kernels;
  * and the plain definition the block kernels ({@link BlockKernel}, {@link UnsignedKernel}) must reproduce.
  */
 public final class VectorKernel {
-    private VectorKernel() {
-    }
+    private VectorKernel() {}
 
     /**
      * Adds the layer's popcounts for one input vector into {@code out} (vector index 0). Bipolar inputs drive

@@ -1,12 +1,11 @@
 package org.bnncim.backends.sim.kernels;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import org.junit.jupiter.api.Test;
 
 /**
  * The kernels against a plain dot product over the cells they were given: a layer cut into pieces at odd row and
@@ -35,7 +34,8 @@ class KernelsTest {
 
     private int[] dot(int[] x, int mask) {
         int[] y = new int[N];
-        for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) y[n] += (mask == 0 ? x[k] : x[k] & mask) * (plus[k][n] ? 1 : -1);
+        for (int n = 0; n < N; n++)
+            for (int k = 0; k < K; k++) y[n] += (mask == 0 ? x[k] : x[k] & mask) * (plus[k][n] ? 1 : -1);
         return y;
     }
 
@@ -70,21 +70,27 @@ class KernelsTest {
     @Test
     void blockedConvolutionEqualsThePerPositionPath() {
         // geometries of the packed-rows path (undilated, narrow) and of the general patch packer (dilated, wide)
-        for (int[] c : new int[][] {{3, 9, 9, 3, 1, 1, 1}, {2, 7, 70, 3, 2, 1, 1}, {1, 12, 12, 3, 1, 2, 2}, {3, 6, 6, 1, 1, 0, 1}}) {
+        for (int[] c : new int[][] {
+            {3, 9, 9, 3, 1, 1, 1}, {2, 7, 70, 3, 2, 1, 1}, {1, 12, 12, 3, 1, 2, 2}, {3, 6, 6, 1, 1, 0, 1}
+        }) {
             int cin = c[0], h = c[1], w = c[2], k = c[3], s = c[4], p = c[5], d = c[6];
             int oh = (h + 2 * p - d * (k - 1) - 1) / s + 1, ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
             ConvGeometry g = new ConvGeometry(cin, h, w, k, k, s, s, p, p, d, d, oh, ow);
             int rows = cin * k * k;
             List<CellPiece> pieces = new ArrayList<>();
             long[][] cols = new long[N][(rows + 63) >>> 6];
-            for (long[] col : cols) for (int i = 0; i < col.length; i++) col[i] = rnd.nextLong() & (i == col.length - 1 && rows % 64 != 0 ? (1L << (rows % 64)) - 1 : -1L);
+            for (long[] col : cols)
+                for (int i = 0; i < col.length; i++)
+                    col[i] = rnd.nextLong() & (i == col.length - 1 && rows % 64 != 0 ? (1L << (rows % 64)) - 1 : -1L);
             pieces.add(CellPiece.of(0, rows, 0, N, cols));
             CrossbarLayer l = new CrossbarLayer(rows, N, pieces);
             for (int bits : new int[] {1, 8}) {
                 int[] x = new int[cin * h * w];
                 for (int i = 0; i < x.length; i++) x[i] = bits == 1 ? (rnd.nextBoolean() ? 1 : -1) : rnd.nextInt(256);
                 int size = N * oh * ow;
-                assertArrayEquals(ConvKernel.convolve(l, x, g, bits, size, CellReads.EXACT), ConvKernel.convolveBlock(l, x, g, bits, size),
+                assertArrayEquals(
+                        ConvKernel.convolve(l, x, g, bits, size, CellReads.EXACT),
+                        ConvKernel.convolveBlock(l, x, g, bits, size),
                         java.util.Arrays.toString(c) + ", " + bits + " bits");
             }
         }
