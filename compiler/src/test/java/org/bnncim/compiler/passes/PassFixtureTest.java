@@ -42,12 +42,13 @@ import org.opentest4j.AssertionFailedError;
  * // CHECK-NEXT: text              optional: the line right after the previous match contains text
  * // CHECK-NOT: text               optional: no line between the neighbouring matches contains text
  * // EXPECT:                       optional: everything after this line is the exact expected output
+ * // ERROR: text                   instead of CHECK/EXPECT: the pass fails with a one-line message containing text
  * </pre>
  *
  * The input is parsed, verified, run through the pass, verified again and printed with
  * {@link TextPrinter#printFull} (a pass that builds a mapping appends a {@code mapping { ... }} block); a
- * mismatch shows a line diff. A case needs CHECK lines, an EXPECT section or both. To cover another pass, add an
- * entry to {@link #RUNNERS} and a folder of cases.
+ * mismatch shows a line diff. A case needs CHECK lines, an EXPECT section or both, or else one ERROR line. To cover
+ * another pass, add an entry to {@link #RUNNERS} and a folder of cases.
  */
 class PassFixtureTest {
     /** How one named step is run on a parsed input and what of its result is printed. */
@@ -58,21 +59,21 @@ class PassFixtureTest {
 
     static final Map<String, Runner> RUNNERS = Map.of(
             "fold-thresholds",
-                    (g, args) -> {
-                        noArgs("fold-thresholds", args);
-                        return printed(new FoldThresholds().run(g));
-                    },
+            (g, args) -> {
+                noArgs("fold-thresholds", args);
+                return printed(new FoldThresholds().run(g));
+            },
             "lower-crossbar",
-                    (g, args) -> {
-                        noArgs("lower-crossbar", args);
-                        Mapping m = new LowerToCrossbar(ArchitectureLoader.defaults()).lower(g);
-                        return printed(g) + mappingText(m);
-                    },
+            (g, args) -> {
+                noArgs("lower-crossbar", args);
+                Mapping m = new LowerToCrossbar(ArchitectureLoader.defaults()).lower(g);
+                return printed(g) + mappingText(m);
+            },
             "canonicalize",
-                    (g, args) -> {
-                        noArgs("canonicalize", args);
-                        return printed(CanonicalizeForTests.run(g));
-                    });
+            (g, args) -> {
+                noArgs("canonicalize", args);
+                return printed(CanonicalizeForTests.run(g));
+            });
 
     private static void noArgs(String pass, List<String> args) {
         if (!args.isEmpty()) throw new IllegalArgumentException(pass + " takes no arguments, got " + args);
@@ -177,6 +178,8 @@ class PassFixtureTest {
             {"// CHECK-NOT: # a\n// CHECK: output %b\n", "ok.ir:8: CHECK-NOT: '# a' found on output line 3"},
             {"// EXPECT:\ngraph g {\n}\n", "output differs from the EXPECT section"},
             {"", "neither CHECK lines nor an EXPECT section"},
+            {"// ERROR: boom\n", "ok.ir:8: ERROR: expected a failure containing 'boom', got output"},
+            {"// ERROR: boom\n// CHECK: a\n", "ok.ir:8: an ERROR case has no CHECK lines"},
         };
         for (String[] w : wrong) {
             AssertionFailedError e =
@@ -192,6 +195,8 @@ class PassFixtureTest {
         String[] lines = text.split("\n", -1);
         int expectAt = -1;
         String run = null;
+        String error = null;
+        int errorLine = 0;
         List<String[]> checks = new ArrayList<>(); // {directive, pattern, line number}
         for (int i = 0; i < lines.length; i++) {
             String t = lines[i].strip();
@@ -203,6 +208,12 @@ class PassFixtureTest {
                 if (run != null) fail(name + ":" + (i + 1) + ": a second RUN line");
                 run = t.substring(7).strip();
             }
+            if (t.startsWith("// ERROR:")) {
+                if (error != null) fail(name + ":" + (i + 1) + ": a second ERROR line");
+                error = t.substring(9).strip();
+                errorLine = i + 1;
+                if (error.isEmpty()) fail(name + ":" + errorLine + ": an ERROR line needs a message fragment");
+            }
             for (String d : List.of("CHECK-NEXT", "CHECK-NOT", "CHECK")) {
                 if (t.startsWith("// " + d + ":")) {
                     checks.add(new String[] {d, t.substring(d.length() + 4).strip(), Integer.toString(i + 1)});
@@ -211,7 +222,10 @@ class PassFixtureTest {
             }
         }
         if (run == null || run.isEmpty()) fail(name + ": no '// RUN: <pass>' line");
-        if (checks.isEmpty() && expectAt < 0) fail(name + ": neither CHECK lines nor an EXPECT section");
+        if (error != null && (!checks.isEmpty() || expectAt >= 0))
+            fail(name + ":" + errorLine + ": an ERROR case has no CHECK lines or EXPECT section");
+        if (error == null && checks.isEmpty() && expectAt < 0)
+            fail(name + ": neither CHECK lines nor an EXPECT section nor an ERROR line");
         List<String> words = Arrays.asList(run.split("\\s+"));
         String pass = words.get(0);
         Runner runner = RUNNERS.get(pass);
@@ -222,7 +236,22 @@ class PassFixtureTest {
         String input = expectAt < 0 ? text : String.join("\n", Arrays.copyOfRange(lines, 0, expectAt));
         Graph g = TextParser.parse(input, name);
         Verifier.verify(g);
-        String actual = runner.run(g, words.subList(1, words.size()));
+        List<String> args = words.subList(1, words.size());
+        if (error != null) {
+            String out;
+            try {
+                out = runner.run(g, args);
+            } catch (RuntimeException e) {
+                String msg = String.valueOf(e.getMessage());
+                if (!msg.contains(error))
+                    fail(name + ":" + errorLine + ": ERROR: '" + error + "' not in the message: " + msg);
+                if (msg.contains("\n")) fail(name + ":" + errorLine + ": ERROR: the message is not one line: " + msg);
+                return;
+            }
+            fail(name + ":" + errorLine + ": ERROR: expected a failure containing '" + error + "', got output:\n"
+                    + out);
+        }
+        String actual = runner.run(g, args);
 
         if (expectAt >= 0) {
             String expected = String.join("\n", Arrays.copyOfRange(lines, expectAt + 1, lines.length));
