@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.bnncim.compiler.arch.ArchitectureLoader;
@@ -23,8 +25,10 @@ import org.bnncim.ir.Graph;
 import org.bnncim.ir.TextParser;
 import org.bnncim.ir.TextPrinter;
 import org.bnncim.ir.Verifier;
+import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.LayerMap;
 import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.MappingText;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -49,6 +53,10 @@ import org.opentest4j.AssertionFailedError;
  * {@link TextPrinter#printFull} (a pass that builds a mapping appends a {@code mapping { ... }} block); a
  * mismatch shows a line diff. A case needs CHECK lines, an EXPECT section or both, or else one ERROR line. To cover
  * another pass, add an entry to {@link #RUNNERS} and a folder of cases.
+ *
+ * <p>The mapping passes ({@code tile}, {@code pack-place}, {@code insert-stochastic-unit}) lower the input with an
+ * architecture given by the RUN arguments (see {@link #architecture}), run the mapping passes in the compiler's order
+ * up to and including the named one, each followed by the mapping verifier, and print {@link #mappingDetail}.
  */
 class PassFixtureTest {
     /** How one named step is run on a parsed input and what of its result is printed. */
@@ -58,6 +66,8 @@ class PassFixtureTest {
     }
 
     static final Map<String, Runner> RUNNERS = Map.of(
+            "tile",
+            mappingRunner("tile"),
             "fold-thresholds",
             (g, args) -> {
                 noArgs("fold-thresholds", args);
@@ -74,6 +84,110 @@ class PassFixtureTest {
                 noArgs("canonicalize", args);
                 return printed(CanonicalizeForTests.run(g));
             });
+
+    /**
+     * Lowers with the RUN line's architecture, then runs tile, pack-place and insert-stochastic-unit in the compiler's
+     * order up to {@code last}; PassManager.apply verifies the mapping after each.
+     */
+    static Runner mappingRunner(String last) {
+        return (g, args) -> {
+            Architecture arch = architecture(args);
+            PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
+            s = PassManager.apply(s, new LowerToCrossbar(arch));
+            for (Pass p : List.of(new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit())) {
+                s = PassManager.apply(s, p);
+                if (p.name().equals(last)) return mappingDetail(s.mapping());
+            }
+            throw new IllegalStateException("no mapping pass " + last);
+        };
+    }
+
+    /**
+     * The default architecture with the RUN line's changes: {@code crossbar=RxC},
+     * {@code encoding=single|complementary}, {@code chips=N}, {@code per-tile=N} (crossbars per tile),
+     * {@code tiles=N} (tiles per chip).
+     */
+    static Architecture architecture(List<String> args) {
+        Architecture d = ArchitectureLoader.defaults();
+        int rows = d.rows(), cols = d.cols(), chips = d.chips(), perTile = d.crossbarsPerTile();
+        int tiles = d.tilesPerChip();
+        Architecture.WeightEncoding enc = d.encoding();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (eq < 1) throw new IllegalArgumentException("RUN argument " + a + " is not key=value");
+            String k = a.substring(0, eq), v = a.substring(eq + 1);
+            switch (k) {
+                case "crossbar" -> {
+                    String[] rc = v.split("x");
+                    rows = Integer.parseInt(rc[0]);
+                    cols = Integer.parseInt(rc[1]);
+                }
+                case "encoding" -> enc = Architecture.WeightEncoding.valueOf(v.toUpperCase(Locale.ROOT));
+                case "chips" -> chips = Integer.parseInt(v);
+                case "per-tile" -> perTile = Integer.parseInt(v);
+                case "tiles" -> tiles = Integer.parseInt(v);
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown RUN argument " + k + " (crossbar, encoding, chips, per-tile, tiles)");
+            }
+        }
+        return new Architecture(
+                d.name(),
+                rows,
+                cols,
+                enc,
+                perTile,
+                tiles,
+                chips,
+                d.inputBits(),
+                d.psumBits(),
+                d.energy(),
+                d.latency(),
+                d.area());
+    }
+
+    /**
+     * The architecture, MappingText's rendering (crossbar slots, pieces, stochastic unit; an unplaced piece shows
+     * xbar -1), then per layer what MappingText leaves out: row and column tiles, piece count, stochastic bit,
+     * MC-Dropout neurons.
+     */
+    static String mappingDetail(Mapping m) {
+        Architecture a = m.arch();
+        StringBuilder sb = new StringBuilder();
+        sb.append("arch ")
+                .append(a.rows())
+                .append('x')
+                .append(a.cols())
+                .append(' ')
+                .append(a.encoding().name().toLowerCase(Locale.ROOT))
+                .append(": ")
+                .append(a.logicalCols())
+                .append(" weight columns, ")
+                .append(a.crossbarsPerTile())
+                .append(" crossbar(s) per tile, ")
+                .append(a.tilesPerChip())
+                .append(" tile(s) per chip, ")
+                .append(a.chips())
+                .append(" chip(s)\n");
+        sb.append(MappingText.render(m));
+        sb.append("\ndetail (lower bound ").append(m.lowerBound()).append(" crossbar(s))\n");
+        for (LayerMap l : m.layers()) {
+            sb.append("  ")
+                    .append(l.layer())
+                    .append(": row_tiles=")
+                    .append(l.rowTiles())
+                    .append(" col_tiles=")
+                    .append(l.colTiles())
+                    .append(" pieces=")
+                    .append(l.pieces().size())
+                    .append(" stochastic_bit=")
+                    .append(l.stochasticBit())
+                    .append(" dropout_neurons=")
+                    .append(l.dropoutNeurons())
+                    .append('\n');
+        }
+        return sb.toString();
+    }
 
     private static void noArgs(String pass, List<String> args) {
         if (!args.isEmpty()) throw new IllegalArgumentException(pass + " takes no arguments, got " + args);
