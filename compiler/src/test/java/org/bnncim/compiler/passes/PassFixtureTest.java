@@ -68,6 +68,8 @@ class PassFixtureTest {
     static final Map<String, Runner> RUNNERS = Map.of(
             "tile",
             mappingRunner("tile"),
+            "pack-place",
+            mappingRunner("pack-place"),
             "fold-thresholds",
             (g, args) -> {
                 noArgs("fold-thresholds", args);
@@ -303,6 +305,28 @@ class PassFixtureTest {
         AssertionFailedError e = assertThrows(
                 AssertionFailedError.class, () -> runCase("passes/fold-thresholds/x.ir", input + "// CHECK: a\n"));
         assertTrue(e.getMessage().contains("belongs in passes/canonicalize/"), e.getMessage());
+
+        String tooBig = """
+                // RUN: pack-place crossbar=4x4 chips=1 per-tile=1 tiles=1
+                graph big {
+                  input %x : bipolar[8]
+                  %y : i32[2] = binary_dense %x {weights=8x2}  # fc
+                    ++
+                    ++
+                    ++
+                    ++
+                    ++
+                    ++
+                    ++
+                    ++
+                  output %y
+                }
+                """;
+        runCase("passes/pack-place/big.ir", tooBig + "// ERROR: the model needs 2 crossbars\n");
+        e = assertThrows(
+                AssertionFailedError.class,
+                () -> runCase("passes/pack-place/big.ir", tooBig + "// ERROR: the model needs 3 crossbars\n"));
+        assertTrue(e.getMessage().contains("big.ir:15: ERROR: 'the model needs 3 crossbars' not in"), e.getMessage());
     }
 
     static void runCase(String name, String text) {
