@@ -70,6 +70,8 @@ class PassFixtureTest {
             mappingRunner("tile"),
             "pack-place",
             mappingRunner("pack-place"),
+            "insert-stochastic-unit",
+            mappingRunner("insert-stochastic-unit"),
             "fold-thresholds",
             (g, args) -> {
                 noArgs("fold-thresholds", args);
