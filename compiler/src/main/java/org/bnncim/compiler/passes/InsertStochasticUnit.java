@@ -42,7 +42,7 @@ public final class InsertStochasticUnit implements MappingPass {
                 int count = d.output().shape().size();
                 neurons += count;
                 // the mask gates the word lines of the layer that reads these activations
-                for (Node consumer : g.consumers(d.output().name()))
+                for (Node consumer : readers(g, d.output().name()))
                     neuronsOfLayer.merge(consumer.name(), count, Integer::sum);
             }
         }
@@ -56,5 +56,15 @@ public final class InsertStochasticUnit implements MappingPass {
         else if (!entries.isEmpty()) unit = new StochasticUnit(StochasticUnit.Kind.SCALE_DROPOUT, 1, entries);
         else unit = StochasticUnit.none();
         return m.withLayers(layers).withStochastic(unit);
+    }
+
+    /** The nodes that read {@code value}, looking through reshapes: a flatten only renames the activations. */
+    private static List<Node> readers(Graph g, String value) {
+        List<Node> out = new ArrayList<>();
+        for (Node c : g.consumers(value)) {
+            if (c instanceof Node.Reshape r) out.addAll(readers(g, r.output().name()));
+            else out.add(c);
+        }
+        return out;
     }
 }

@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.bnncim.compiler.arch.ArchitectureLoader;
@@ -23,8 +25,10 @@ import org.bnncim.ir.Graph;
 import org.bnncim.ir.TextParser;
 import org.bnncim.ir.TextPrinter;
 import org.bnncim.ir.Verifier;
+import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.LayerMap;
 import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.MappingText;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -42,12 +46,17 @@ import org.opentest4j.AssertionFailedError;
  * // CHECK-NEXT: text              optional: the line right after the previous match contains text
  * // CHECK-NOT: text               optional: no line between the neighbouring matches contains text
  * // EXPECT:                       optional: everything after this line is the exact expected output
+ * // ERROR: text                   instead of CHECK/EXPECT: the pass fails with a one-line message containing text
  * </pre>
  *
  * The input is parsed, verified, run through the pass, verified again and printed with
  * {@link TextPrinter#printFull} (a pass that builds a mapping appends a {@code mapping { ... }} block); a
- * mismatch shows a line diff. A case needs CHECK lines, an EXPECT section or both. To cover another pass, add an
- * entry to {@link #RUNNERS} and a folder of cases.
+ * mismatch shows a line diff. A case needs CHECK lines, an EXPECT section or both, or else one ERROR line. To cover
+ * another pass, add an entry to {@link #RUNNERS} and a folder of cases.
+ *
+ * <p>The mapping passes ({@code tile}, {@code pack-place}, {@code insert-stochastic-unit}) lower the input with an
+ * architecture given by the RUN arguments (see {@link #architecture}), run the mapping passes in the compiler's order
+ * up to and including the named one, each followed by the mapping verifier, and print {@link #mappingDetail}.
  */
 class PassFixtureTest {
     /** How one named step is run on a parsed input and what of its result is printed. */
@@ -57,22 +66,132 @@ class PassFixtureTest {
     }
 
     static final Map<String, Runner> RUNNERS = Map.of(
+            "tile",
+            mappingRunner("tile"),
+            "pack-place",
+            mappingRunner("pack-place"),
+            "insert-stochastic-unit",
+            mappingRunner("insert-stochastic-unit"),
             "fold-thresholds",
-                    (g, args) -> {
-                        noArgs("fold-thresholds", args);
-                        return printed(new FoldThresholds().run(g));
-                    },
+            (g, args) -> {
+                noArgs("fold-thresholds", args);
+                return printed(new FoldThresholds().run(g));
+            },
             "lower-crossbar",
-                    (g, args) -> {
-                        noArgs("lower-crossbar", args);
-                        Mapping m = new LowerToCrossbar(ArchitectureLoader.defaults()).lower(g);
-                        return printed(g) + mappingText(m);
-                    },
+            (g, args) -> {
+                noArgs("lower-crossbar", args);
+                Mapping m = new LowerToCrossbar(ArchitectureLoader.defaults()).lower(g);
+                return printed(g) + mappingText(m);
+            },
             "canonicalize",
-                    (g, args) -> {
-                        noArgs("canonicalize", args);
-                        return printed(CanonicalizeForTests.run(g));
-                    });
+            (g, args) -> {
+                noArgs("canonicalize", args);
+                return printed(CanonicalizeForTests.run(g));
+            });
+
+    /**
+     * Lowers with the RUN line's architecture, then runs tile, pack-place and insert-stochastic-unit in the compiler's
+     * order up to {@code last}; PassManager.apply verifies the mapping after each.
+     */
+    static Runner mappingRunner(String last) {
+        return (g, args) -> {
+            Architecture arch = architecture(args);
+            PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
+            s = PassManager.apply(s, new LowerToCrossbar(arch));
+            for (Pass p : List.of(new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit())) {
+                s = PassManager.apply(s, p);
+                if (p.name().equals(last)) return mappingDetail(s.mapping());
+            }
+            throw new IllegalStateException("no mapping pass " + last);
+        };
+    }
+
+    /**
+     * The default architecture with the RUN line's changes: {@code crossbar=RxC},
+     * {@code encoding=single|complementary}, {@code chips=N}, {@code per-tile=N} (crossbars per tile),
+     * {@code tiles=N} (tiles per chip).
+     */
+    static Architecture architecture(List<String> args) {
+        Architecture d = ArchitectureLoader.defaults();
+        int rows = d.rows(), cols = d.cols(), chips = d.chips(), perTile = d.crossbarsPerTile();
+        int tiles = d.tilesPerChip();
+        Architecture.WeightEncoding enc = d.encoding();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (eq < 1) throw new IllegalArgumentException("RUN argument " + a + " is not key=value");
+            String k = a.substring(0, eq), v = a.substring(eq + 1);
+            switch (k) {
+                case "crossbar" -> {
+                    String[] rc = v.split("x");
+                    rows = Integer.parseInt(rc[0]);
+                    cols = Integer.parseInt(rc[1]);
+                }
+                case "encoding" -> enc = Architecture.WeightEncoding.valueOf(v.toUpperCase(Locale.ROOT));
+                case "chips" -> chips = Integer.parseInt(v);
+                case "per-tile" -> perTile = Integer.parseInt(v);
+                case "tiles" -> tiles = Integer.parseInt(v);
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown RUN argument " + k + " (crossbar, encoding, chips, per-tile, tiles)");
+            }
+        }
+        return new Architecture(
+                d.name(),
+                rows,
+                cols,
+                enc,
+                perTile,
+                tiles,
+                chips,
+                d.inputBits(),
+                d.psumBits(),
+                d.energy(),
+                d.latency(),
+                d.area());
+    }
+
+    /**
+     * The architecture, MappingText's rendering (crossbar slots, pieces, stochastic unit; an unplaced piece shows
+     * xbar -1), then per layer what MappingText leaves out: row and column tiles, piece count, stochastic bit,
+     * MC-Dropout neurons.
+     */
+    static String mappingDetail(Mapping m) {
+        Architecture a = m.arch();
+        StringBuilder sb = new StringBuilder();
+        sb.append("arch ")
+                .append(a.rows())
+                .append('x')
+                .append(a.cols())
+                .append(' ')
+                .append(a.encoding().name().toLowerCase(Locale.ROOT))
+                .append(": ")
+                .append(a.logicalCols())
+                .append(" weight columns, ")
+                .append(a.crossbarsPerTile())
+                .append(" crossbar(s) per tile, ")
+                .append(a.tilesPerChip())
+                .append(" tile(s) per chip, ")
+                .append(a.chips())
+                .append(" chip(s)\n");
+        sb.append(MappingText.render(m));
+        sb.append("\ndetail (lower bound ").append(m.lowerBound()).append(" crossbar(s))\n");
+        for (LayerMap l : m.layers()) {
+            sb.append("  ")
+                    .append(l.layer())
+                    .append(": row_tiles=")
+                    .append(l.rowTiles())
+                    .append(" col_tiles=")
+                    .append(l.colTiles())
+                    .append(" pieces=")
+                    .append(l.pieces().size())
+                    .append(" stochastic_bit=")
+                    .append(l.stochasticBit())
+                    .append(" dropout_neurons=")
+                    .append(l.dropoutNeurons())
+                    .append('\n');
+        }
+        return sb.toString();
+    }
 
     private static void noArgs(String pass, List<String> args) {
         if (!args.isEmpty()) throw new IllegalArgumentException(pass + " takes no arguments, got " + args);
@@ -177,6 +296,8 @@ class PassFixtureTest {
             {"// CHECK-NOT: # a\n// CHECK: output %b\n", "ok.ir:8: CHECK-NOT: '# a' found on output line 3"},
             {"// EXPECT:\ngraph g {\n}\n", "output differs from the EXPECT section"},
             {"", "neither CHECK lines nor an EXPECT section"},
+            {"// ERROR: boom\n", "ok.ir:8: ERROR: expected a failure containing 'boom', got output"},
+            {"// ERROR: boom\n// CHECK: a\n", "ok.ir:8: an ERROR case has no CHECK lines"},
         };
         for (String[] w : wrong) {
             AssertionFailedError e =
@@ -186,12 +307,36 @@ class PassFixtureTest {
         AssertionFailedError e = assertThrows(
                 AssertionFailedError.class, () -> runCase("passes/fold-thresholds/x.ir", input + "// CHECK: a\n"));
         assertTrue(e.getMessage().contains("belongs in passes/canonicalize/"), e.getMessage());
+
+        String tooBig = """
+                // RUN: pack-place crossbar=4x4 chips=1 per-tile=1 tiles=1
+                graph big {
+                  input %x : bipolar[8]
+                  %y : i32[2] = binary_dense %x {weights=8x2}  # fc
+                    ++
+                    ++
+                    ++
+                    ++
+                    ++
+                    ++
+                    ++
+                    ++
+                  output %y
+                }
+                """;
+        runCase("passes/pack-place/big.ir", tooBig + "// ERROR: the model needs 2 crossbars\n");
+        e = assertThrows(
+                AssertionFailedError.class,
+                () -> runCase("passes/pack-place/big.ir", tooBig + "// ERROR: the model needs 3 crossbars\n"));
+        assertTrue(e.getMessage().contains("big.ir:15: ERROR: 'the model needs 3 crossbars' not in"), e.getMessage());
     }
 
     static void runCase(String name, String text) {
         String[] lines = text.split("\n", -1);
         int expectAt = -1;
         String run = null;
+        String error = null;
+        int errorLine = 0;
         List<String[]> checks = new ArrayList<>(); // {directive, pattern, line number}
         for (int i = 0; i < lines.length; i++) {
             String t = lines[i].strip();
@@ -203,6 +348,12 @@ class PassFixtureTest {
                 if (run != null) fail(name + ":" + (i + 1) + ": a second RUN line");
                 run = t.substring(7).strip();
             }
+            if (t.startsWith("// ERROR:")) {
+                if (error != null) fail(name + ":" + (i + 1) + ": a second ERROR line");
+                error = t.substring(9).strip();
+                errorLine = i + 1;
+                if (error.isEmpty()) fail(name + ":" + errorLine + ": an ERROR line needs a message fragment");
+            }
             for (String d : List.of("CHECK-NEXT", "CHECK-NOT", "CHECK")) {
                 if (t.startsWith("// " + d + ":")) {
                     checks.add(new String[] {d, t.substring(d.length() + 4).strip(), Integer.toString(i + 1)});
@@ -211,7 +362,10 @@ class PassFixtureTest {
             }
         }
         if (run == null || run.isEmpty()) fail(name + ": no '// RUN: <pass>' line");
-        if (checks.isEmpty() && expectAt < 0) fail(name + ": neither CHECK lines nor an EXPECT section");
+        if (error != null && (!checks.isEmpty() || expectAt >= 0))
+            fail(name + ":" + errorLine + ": an ERROR case has no CHECK lines or EXPECT section");
+        if (error == null && checks.isEmpty() && expectAt < 0)
+            fail(name + ": neither CHECK lines nor an EXPECT section nor an ERROR line");
         List<String> words = Arrays.asList(run.split("\\s+"));
         String pass = words.get(0);
         Runner runner = RUNNERS.get(pass);
@@ -222,7 +376,22 @@ class PassFixtureTest {
         String input = expectAt < 0 ? text : String.join("\n", Arrays.copyOfRange(lines, 0, expectAt));
         Graph g = TextParser.parse(input, name);
         Verifier.verify(g);
-        String actual = runner.run(g, words.subList(1, words.size()));
+        List<String> args = words.subList(1, words.size());
+        if (error != null) {
+            String out;
+            try {
+                out = runner.run(g, args);
+            } catch (RuntimeException e) {
+                String msg = String.valueOf(e.getMessage());
+                if (!msg.contains(error))
+                    fail(name + ":" + errorLine + ": ERROR: '" + error + "' not in the message: " + msg);
+                if (msg.contains("\n")) fail(name + ":" + errorLine + ": ERROR: the message is not one line: " + msg);
+                return;
+            }
+            fail(name + ":" + errorLine + ": ERROR: expected a failure containing '" + error + "', got output:\n"
+                    + out);
+        }
+        String actual = runner.run(g, args);
 
         if (expectAt >= 0) {
             String expected = String.join("\n", Arrays.copyOfRange(lines, expectAt + 1, lines.length));
