@@ -310,11 +310,11 @@ public final class TextParser {
                 n = named(c, braces, name -> new Node.Threshold(name, in, v, expected, s));
             }
             case "max_pool" -> {
-                Node.Window w = window(c);
+                Window w = window(c);
                 n = named(c, braces, name -> new Node.MaxPool(name, in, v, w));
             }
             case "avg_pool" -> {
-                Node.Window w = window(c);
+                Window w = window(c);
                 boolean include = false;
                 if (c.tryExpect(",")) {
                     c.expect("count_include_pad");
@@ -359,7 +359,7 @@ public final class TextParser {
         return unescapeLine(name);
     }
 
-    private Node.Window window(Cursor c) {
+    private Window window(Cursor c) {
         c.expect("kernel=");
         int[] k = c.ints(2);
         c.expect(",");
@@ -368,7 +368,7 @@ public final class TextParser {
         c.expect(",");
         c.expect("pads=");
         int[] p = c.ints(4);
-        return new Node.Window(k, s, p);
+        return new Window(k, s, p);
     }
 
     private int[] weightsHeader(Cursor c) {

@@ -12,6 +12,7 @@ import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.Window;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.LayerMap;
@@ -114,7 +115,7 @@ final class TestPrograms {
                 n,
                 last.name(),
                 out(n, last.elem(), Shape.of(s.dim(0), s.dim(1) / 2, s.dim(2) / 2)),
-                new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0})));
+                new Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0})));
         return this;
     }
 
