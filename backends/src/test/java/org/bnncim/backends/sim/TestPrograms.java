@@ -99,7 +99,10 @@ final class TestPrograms {
         return this;
     }
 
-    /** Comparators around the middle of the popcount range, a mix of "x >= t" and "x <= t"; {@code bit >= 0} adds a dropped and a kept set. */
+    /**
+     * Comparators around the middle of the popcount range, a mix of "x >= t" and "x <= t"; {@code bit >= 0} adds a
+     * dropped and a kept set.
+     */
     TestPrograms threshold(int bit) {
         String n = "th" + nodes.size();
         int ch = last.shape().channels();
@@ -160,7 +163,9 @@ final class TestPrograms {
         return BitMatrix.of(rows, cols, (k, n) -> new SplittableRandom(s ^ (k * 1_000_003L + n)).nextBoolean());
     }
 
-    /** The graph, mapped onto crossbars of {@code kTile} rows and {@code nTile} weights a piece, one crossbar a piece. */
+    /**
+     * The graph, mapped onto crossbars of {@code kTile} rows and {@code nTile} weights a piece, one crossbar a piece.
+     */
     Program program(Architecture.WeightEncoding enc, int kTile, int nTile) {
         Graph g = new Graph("test", inputs, nodes, List.of(last.name()), Map.of());
         List<LayerMap> layers = new ArrayList<>();

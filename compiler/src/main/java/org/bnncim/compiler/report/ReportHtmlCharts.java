@@ -76,7 +76,8 @@ final class ReportHtmlCharts {
             String c = components.get(i);
             f(
                     sb,
-                    "<tr><td class=\"l\"><span class=\"sw q%d\"></span>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
+                    "<tr><td class=\"l\"><span class=\"sw q%d\"></span>%s</td>"
+                            + "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
                     i,
                     esc(componentLabel(c)),
                     energy(get(r.deterministic().energyBreakdownPj(), c)),
@@ -136,7 +137,8 @@ final class ReportHtmlCharts {
                 double w = max > 0 ? span * s.v() / max : 0;
                 f(
                         sb,
-                        "<rect class=\"%s\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\"><title>%s</title></rect>",
+                        "<rect class=\"%s\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\">"
+                                + "<title>%s</title></rect>",
                         s.cls(),
                         x,
                         y,
