@@ -45,9 +45,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * The benchmarks of docs/benchmarks.md, each against a peer measured in the same process:
  * <ul>
- *   <li>{@code compile MODEL...}: {@code Compiler.compile} + {@code Compiler.outputs} vs ONNX Runtime session creation on the
- *       model's reference form;</li>
- *   <li>{@code throughput MODEL...}: simulator inferences/s (deterministic and Monte-Carlo) vs ONNX Runtime inference;</li>
+ *   <li>{@code compile MODEL...}: {@code Compiler.compile} + {@code Compiler.outputs} vs ONNX Runtime session
+ *       creation on the model's reference form;</li>
+ *   <li>{@code throughput MODEL...}: simulator inferences/s (deterministic and Monte-Carlo) vs ONNX Runtime
+ *       inference;</li>
  *   <li>{@code scaling MODEL}: compile time (cold and warm) and peak memory of one model, meant for a fresh JVM;</li>
  *   <li>{@code limit MODEL...}: simulator binary MACs/s vs a JMH popcount microbenchmark;</li>
  *   <li>{@code phases MODEL...}: CPU time of each compile stage (where the time goes).</li>
@@ -100,9 +101,9 @@ public final class Bench {
     // ------------------------------------------------------------------------------------------ compile
 
     private void compile() throws Exception {
-        System.out.println(
-                "| model | binary weights | compile ms | ORT session ms (no opt) | ratio | ORT session ms (all opt) | ratio "
-                        + "| compile CPU ms | ORT CPU ms (no opt) | CPU ratio |");
+        System.out.println("| model | binary weights | compile ms | "
+                + "ORT session ms (no opt) | ratio | ORT session ms (all opt) | ratio "
+                + "| compile CPU ms | ORT CPU ms (no opt) | CPU ratio |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Path m : models) {
             Compiler.Options o = options(m);
@@ -247,7 +248,8 @@ public final class Bench {
 
     private void throughput() throws Exception {
         System.out.printf(
-                "| model | binary MACs/example | ORT det. inf/s | sim det. inf/s | ratio | sim MC T=%d inf/s | ratio vs ORT det. |%n",
+                "| model | binary MACs/example | ORT det. inf/s | "
+                        + "sim det. inf/s | ratio | sim MC T=%d inf/s | ratio vs ORT det. |%n",
                 samples);
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Path m : models) {
@@ -326,7 +328,9 @@ public final class Bench {
         return f;
     }
 
-    /** Logical binary multiply-accumulates of one deterministic pass: K x N per output position of every crossbar layer. */
+    /**
+     * Logical binary multiply-accumulates of one deterministic pass: K x N per output position of every crossbar layer.
+     */
     static long macs(MappedModel g) {
         long s = 0;
         for (LayerMap l : g.mapping().layers()) s += (long) l.k() * l.n() * l.positions();

@@ -104,8 +104,8 @@ public final class GenerateModels {
     }
 
     /**
-     * FINN's CNV topology: 3x32x32 input, 3x3 valid convolutions 64-64-pool-128-128-pool-256-256 (32-30-28-14-12-10-5-3-1),
-     * then dense 256-512-512-10: about 1.5 M binary weights.
+     * FINN's CNV topology: 3x32x32 input, 3x3 valid convolutions 64-64-pool-128-128-pool-256-256
+     * (32-30-28-14-12-10-5-3-1), then dense 256-512-512-10: about 1.5 M binary weights.
      */
     static Built cnv(long seed) {
         SplittableRandom r = new SplittableRandom(seed);

@@ -9,7 +9,9 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
-/** The target chip, shared by every command that compiles: an architecture file and the overrides users reach for most. */
+/**
+ * The target chip, shared by every command that compiles: an architecture file and the overrides users reach for most.
+ */
 final class ArchOptions {
     @Option(names = "--arch", paramLabel = "FILE", description = "Architecture file (JSON); defaults built in.")
     Path arch;

@@ -51,8 +51,8 @@ final class CompileCommand implements Callable<Integer> {
     @Option(
             names = "--seed",
             defaultValue = "0",
-            description =
-                    "With --target verilog|all: seed of the testbench's stochastic unit (LFSR) and of the expected outputs and bits beside it (default: ${DEFAULT-VALUE}).")
+            description = "With --target verilog|all: seed of the testbench's stochastic unit (LFSR) and "
+                    + "of the expected outputs and bits beside it (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--print-after", split = ",", paramLabel = "PASS", description = "Print the IR after these passes.")
@@ -61,8 +61,8 @@ final class CompileCommand implements Callable<Integer> {
     @Option(
             names = "--tb-input",
             paramLabel = "X.npy",
-            description =
-                    "With --target verilog|all: testbench inputs (verilog/inputs.hex) and the simulator's expected outputs and bits.")
+            description = "With --target verilog|all: testbench inputs (verilog/inputs.hex) "
+                    + "and the simulator's expected outputs and bits.")
     Path tbInput;
 
     @Option(

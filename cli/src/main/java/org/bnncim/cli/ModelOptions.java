@@ -17,8 +17,8 @@ final class ModelOptions {
             names = "--input-levels",
             defaultValue = "255",
             paramLabel = "L",
-            description =
-                    "A non-binary model input x is read as the 8-bit integer round(x*L) (default: ${DEFAULT-VALUE}, pixels scaled to [0,1]).")
+            description = "A non-binary model input x is read as the 8-bit integer round(x*L) "
+                    + "(default: ${DEFAULT-VALUE}, pixels scaled to [0,1]).")
     int inputLevels;
 
     OnnxImporter.Options toOptions() {

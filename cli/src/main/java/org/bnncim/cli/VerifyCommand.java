@@ -71,7 +71,8 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.printf(
                 Locale.ROOT,
-                "verified %s: %d example(s) x (1 deterministic + %d MC) passes against ONNX Runtime; max |logit diff| %.3g, argmax identical%n",
+                "verified %s: %d example(s) x (1 deterministic + %d MC) passes "
+                        + "against ONNX Runtime; max |logit diff| %.3g, argmax identical%n",
                 r.model().getFileName(),
                 r.examples(),
                 r.passes(),
@@ -88,7 +89,8 @@ final class VerifyCommand implements Callable<Integer> {
         if (r.ties() > 0) {
             out.printf(
                     Locale.ROOT,
-                    "warning: %d pre-activation value(s) were exactly 0: the chip's sign(0)=+1 differs from ONNX Runtime's Sign(0)=0 there%n",
+                    "warning: %d pre-activation value(s) were exactly 0: the chip's sign(0)=+1 "
+                            + "differs from ONNX Runtime's Sign(0)=0 there%n",
                     r.ties());
         }
         out.flush();

@@ -116,7 +116,8 @@ public final class VerificationService {
 
     /**
      * A logit beyond the tolerance. {@code firstLayer} locates it when the simulator already differs from the
-     * interpreter; otherwise the difference is in import/folding, float rounding, or a sign(0) tie ({@code ties} so far).
+     * interpreter; otherwise the difference is in import/folding, float rounding, or a sign(0) tie ({@code ties} so
+     * far).
      */
     public record OutputMismatch(
             Pass where, int output, float simulator, float reference, Optional<LayerDifference> firstLayer, int ties)
@@ -135,8 +136,8 @@ public final class VerificationService {
             if (ties > 0)
                 return head + "; the compiled model agrees with bnncim's reference: " + ties
                         + " sign(0) tie(s) seen, where the chip's sign(0)=+1 differs from ONNX Runtime's Sign(0)=0";
-            return head
-                    + "; the simulator equals bnncim's reference interpreter, so the difference is in import/folding or float rounding";
+            return head + "; the simulator equals bnncim's reference interpreter, "
+                    + "so the difference is in import/folding or float rounding";
         }
     }
 

@@ -189,4 +189,24 @@ class LayeringTest {
         }
         assertTrue(long_.isEmpty(), "files over 600 lines: " + long_);
     }
+
+    /** The formatter wraps code at 120 columns but not long string literals or comments; this catches them. */
+    @Test
+    void noSourceLineIsLongerThan120Columns() throws IOException {
+        List<String> wide = new ArrayList<>();
+        for (String module : ALLOWED.keySet()) {
+            Path dir = Paths.root().resolve(module).resolve("src");
+            if (!Files.isDirectory(dir)) continue;
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    List<String> lines = Files.readAllLines(f);
+                    for (int i = 0; i < lines.size(); i++) {
+                        int n = lines.get(i).length();
+                        if (n > 120) wide.add(Paths.root().relativize(f) + ":" + (i + 1) + " (" + n + ")");
+                    }
+                }
+            }
+        }
+        assertTrue(wide.isEmpty(), "lines over 120 columns: " + wide);
+    }
 }

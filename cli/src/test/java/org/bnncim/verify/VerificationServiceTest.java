@@ -91,8 +91,8 @@ class VerificationServiceTest {
         assertTrue(mm.ties() > 0 && r.ties() == mm.ties());
         assertTrue(
                 mm.message()
-                        .startsWith(
-                                "example 0 (deterministic pass): output 0 is 3.0 on the simulator, 0.0 in ONNX Runtime"),
+                        .startsWith("example 0 (deterministic pass): output 0 is 3.0 "
+                                + "on the simulator, 0.0 in ONNX Runtime"),
                 mm.message());
         assertTrue(mm.message().contains("sign(0)"), mm.message());
     }

@@ -55,7 +55,10 @@ public final class Inputs {
         return out;
     }
 
-    /** A dataset is a folder with one {@code *images.npy} (preferring {@code test-images.npy}), or that file; labels sit beside it. */
+    /**
+     * A dataset is a folder with one {@code *images.npy} (preferring {@code test-images.npy}), or that file; labels sit
+     * beside it.
+     */
     public static Path[] datasetFiles(Path dir, boolean needLabels) {
         if (Files.isRegularFile(dir) && dir.getFileName().toString().endsWith(".npy")) return pair(dir, needLabels);
         if (!Files.isDirectory(dir))

@@ -30,7 +30,9 @@ public sealed interface Node {
      * What is wrong with this node's element types and shapes, given the type of its (single) input; empty when
      * it fits. The kind's own rules only: the verifier adds the graph-wide ones.
      */
-    List<String> check(TensorType in);
+    default List<String> check(TensorType in) {
+        return NodeChecks.check(this, in);
+    }
 
     /**
      * Node opcodes of {@code program.bnc} (docs/program-format.md). Written as explicit numbers, never
@@ -103,14 +105,6 @@ public sealed interface Node {
         public Tag tag() {
             return Tag.INPUT_QUANTIZE;
         }
-
-        public List<String> check(TensorType in) {
-            return new Problems()
-                    .expect(in.elem().isFloat(), "input must be float")
-                    .expect(output.elem().equals(ElemType.uint(bits)), "output must be u" + bits)
-                    .expect(in.shape().equals(output.shape()), "shape changes")
-                    .list();
-        }
     }
 
     /** float input to bipolar: +1 when {@code ge ? x >= t : x <= t}, per channel or scalar. */
@@ -131,15 +125,6 @@ public sealed interface Node {
 
         public Tag tag() {
             return Tag.INPUT_BINARIZE;
-        }
-
-        public List<String> check(TensorType in) {
-            return new Problems()
-                    .expect(in.elem().isFloat(), "input must be float")
-                    .expect(output.elem().isBipolar(), "output must be bipolar")
-                    .expect(in.shape().equals(output.shape()), "shape changes")
-                    .expect(t.length == 1 || t.length == in.shape().channels(), "threshold count")
-                    .list();
         }
 
         public boolean fires(float x, int channel) {
@@ -176,23 +161,6 @@ public sealed interface Node {
         public Tag tag() {
             return Tag.BINARY_DENSE;
         }
-
-        public List<String> check(TensorType in) {
-            ElemType.Kind k = in.elem().kind();
-            return new Problems()
-                    .expect(
-                            k == ElemType.Kind.BIPOLAR
-                                    || k == ElemType.Kind.GATED_BIPOLAR
-                                    || k == ElemType.Kind.UINT
-                                    || k == ElemType.Kind.INT,
-                            "input must be integral")
-                    .expect(
-                            in.shape().size() == weights.rows(),
-                            "input has " + in.shape().size() + " elements, weights have " + weights.rows() + " rows")
-                    .expect(output.shape().equals(Shape.of(weights.cols())), "output shape")
-                    .expect(output.elem().kind() == ElemType.Kind.INT, "output must be integer")
-                    .list();
-        }
     }
 
     /**
@@ -228,17 +196,6 @@ public sealed interface Node {
 
         public Tag tag() {
             return Tag.BINARY_CONV;
-        }
-
-        public List<String> check(TensorType in) {
-            Shape out = output.shape();
-            return new Problems()
-                    .expect(in.elem().isIntegral(), "input must be integral")
-                    .expect(in.shape().rank() == 3 && in.shape().dim(0) == inChannels, "input must be [C,H,W]")
-                    .expect(weights.rows() == inChannels * kh * kw, "weight rows")
-                    .expect(out.rank() == 3 && out.dim(0) == weights.cols(), "output shape")
-                    .expect(output.elem().kind() == ElemType.Kind.INT, "output must be integer")
-                    .list();
         }
 
         /** pads as ONNX orders them: top, left, bottom, right. */
@@ -317,16 +274,6 @@ public sealed interface Node {
             return Tag.SCALE_DROPOUT;
         }
 
-        public List<String> check(TensorType in) {
-            int ch = in.shape().channels();
-            return new Problems()
-                    .expect(output.elem().isFloat(), "output must be float")
-                    .expect(scale.length == 1 || scale.length == ch, "scale length")
-                    .expect(dropped.length == 1 || dropped.length == ch, "dropped length")
-                    .expect(p >= 0 && p < 1, "p outside [0,1)")
-                    .list();
-        }
-
         @Override
         public float[] scale() {
             return scale.clone();
@@ -388,14 +335,6 @@ public sealed interface Node {
             return Tag.AFFINE;
         }
 
-        public List<String> check(TensorType in) {
-            Problems p = new Problems().expect(output.elem().isFloat(), "output must be float");
-            for (AffineStep st : steps) {
-                p.expect(st.c().length == 1 || st.c().length == in.shape().channels(), "constant length");
-            }
-            return p.list();
-        }
-
         public float apply(float x, int channel) {
             for (AffineStep s : steps) x = s.apply(x, channel);
             return x;
@@ -421,12 +360,6 @@ public sealed interface Node {
         public Tag tag() {
             return Tag.SIGN;
         }
-
-        public List<String> check(TensorType in) {
-            return new Problems()
-                    .expect(output.elem().isBipolar(), "output must be bipolar")
-                    .list();
-        }
     }
 
     /**
@@ -447,20 +380,6 @@ public sealed interface Node {
             return Tag.THRESHOLD;
         }
 
-        public List<String> check(TensorType in) {
-            int ch = in.shape().channels();
-            return new Problems()
-                    .expect(in.elem().isIntegral(), "input must be integral")
-                    .expect(output.elem().isBipolar(), "output must be bipolar")
-                    .expect(expected.channels() == ch, "threshold count")
-                    .expect(
-                            stochastic == null
-                                    || stochastic.kept().channels() == ch
-                                            && stochastic.dropped().channels() == ch,
-                            "stochastic threshold count")
-                    .list();
-        }
-
         /** The comparator set for bit {@code z}; a layer without Scale-Dropout always uses {@code expected}. */
         public ThresholdSet select(ScaleBit z) {
             if (stochastic == null) return expected;
@@ -475,43 +394,6 @@ public sealed interface Node {
     /** The two comparator sets of a Scale-Dropout layer, selected by stochastic bit {@code bit}. */
     record Stochastic(int bit, float p, ThresholdSet kept, ThresholdSet dropped) {}
 
-    /** A pooling window: kernel and strides (height, width) and pads (top, left, bottom, right). */
-    record Window(int[] kernel, int[] strides, int[] pads) {
-        public Window {
-            kernel = kernel.clone();
-            strides = strides.clone();
-            pads = pads.clone();
-        }
-
-        @Override
-        public int[] kernel() {
-            return kernel.clone();
-        }
-
-        @Override
-        public int[] strides() {
-            return strides.clone();
-        }
-
-        @Override
-        public int[] pads() {
-            return pads.clone();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Window w
-                    && Arrays.equals(kernel, w.kernel)
-                    && Arrays.equals(strides, w.strides)
-                    && Arrays.equals(pads, w.pads);
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(Arrays.hashCode(kernel), Arrays.hashCode(strides), Arrays.hashCode(pads));
-        }
-    }
-
     /** Max pooling over [C,H,W]; padded positions are ignored. On bipolar data it is an OR of the +1s. */
     record MaxPool(String name, String input, Value output, Window window) implements Node {
         public List<String> inputs() {
@@ -524,12 +406,6 @@ public sealed interface Node {
 
         public Tag tag() {
             return Tag.MAX_POOL;
-        }
-
-        public List<String> check(TensorType in) {
-            return new Problems()
-                    .expect(in.shape().rank() == 3 && in.elem().equals(output.elem()), "types")
-                    .list();
         }
 
         public int[] kernel() {
@@ -559,12 +435,6 @@ public sealed interface Node {
             return Tag.AVG_POOL;
         }
 
-        public List<String> check(TensorType in) {
-            return new Problems()
-                    .expect(in.shape().rank() == 3 && output.elem().isFloat(), "types")
-                    .list();
-        }
-
         public int[] kernel() {
             return window.kernel();
         }
@@ -591,15 +461,6 @@ public sealed interface Node {
         public Tag tag() {
             return Tag.RESHAPE;
         }
-
-        public List<String> check(TensorType in) {
-            return new Problems()
-                    .expect(
-                            in.shape().size() == output.shape().size()
-                                    && in.elem().equals(output.elem()),
-                            "reshape changes size or type")
-                    .list();
-        }
     }
 
     /** Softmax over the flat per-example vector, float32. */
@@ -614,12 +475,6 @@ public sealed interface Node {
 
         public Tag tag() {
             return Tag.SOFTMAX;
-        }
-
-        public List<String> check(TensorType in) {
-            return new Problems()
-                    .expect(output.elem().isFloat(), "output must be float")
-                    .list();
         }
     }
 
@@ -639,13 +494,6 @@ public sealed interface Node {
 
         public Tag tag() {
             return Tag.MC_DROPOUT;
-        }
-
-        public List<String> check(TensorType in) {
-            return new Problems()
-                    .expect(in.elem().isBipolar(), "input must be bipolar")
-                    .expect(output.elem().kind() == ElemType.Kind.GATED_BIPOLAR, "output must be gated bipolar")
-                    .list();
         }
     }
 }

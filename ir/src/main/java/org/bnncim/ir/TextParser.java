@@ -57,7 +57,7 @@ public final class TextParser {
         return new TextParser(source, text).graph();
     }
 
-    private ParseException error(String message) {
+    ParseException error(String message) {
         return new ParseException(source, at + 1, message);
     }
 
@@ -94,7 +94,7 @@ public final class TextParser {
                 note(l.stripLeading(), notes);
             } else if (t.startsWith("input ")) {
                 if (!nodes.isEmpty()) throw error("inputs must come before the nodes");
-                Cursor c = new Cursor(t, 6);
+                TextCursor c = new TextCursor(this, t, 6);
                 String v = c.ref();
                 c.expect(":");
                 TensorType type = c.type();
@@ -102,7 +102,7 @@ public final class TextParser {
                 define(defined, new Value(v, type));
                 inputs.add(defined.get(v));
             } else if (t.startsWith("output ")) {
-                Cursor c = new Cursor(t, 7);
+                TextCursor c = new TextCursor(this, t, 7);
                 String v = c.ref();
                 c.end();
                 if (!defined.containsKey(v)) throw error("output %" + v + " is never defined");
@@ -156,7 +156,7 @@ public final class TextParser {
         notes.put(k, unescapeLine(value));
     }
 
-    private char unescapeChar(char c) {
+    char unescapeChar(char c) {
         return switch (c) {
             case 'n' -> '\n';
             case 'r' -> '\r';
@@ -181,7 +181,7 @@ public final class TextParser {
     }
 
     private Node node(String t, Map<String, Value> defined) {
-        Cursor c = new Cursor(t, 0);
+        TextCursor c = new TextCursor(this, t, 0);
         String out = c.ref();
         c.expect(":");
         TensorType type = c.type();
@@ -310,11 +310,11 @@ public final class TextParser {
                 n = named(c, braces, name -> new Node.Threshold(name, in, v, expected, s));
             }
             case "max_pool" -> {
-                Node.Window w = window(c);
+                Window w = window(c);
                 n = named(c, braces, name -> new Node.MaxPool(name, in, v, w));
             }
             case "avg_pool" -> {
-                Node.Window w = window(c);
+                Window w = window(c);
                 boolean include = false;
                 if (c.tryExpect(",")) {
                     c.expect("count_include_pad");
@@ -340,7 +340,7 @@ public final class TextParser {
         Node build(String name);
     }
 
-    private Node named(Cursor c, boolean braces, Builder b) {
+    private Node named(TextCursor c, boolean braces, Builder b) {
         String name = nodeName(c, braces);
         try {
             return b.build(name);
@@ -350,7 +350,7 @@ public final class TextParser {
     }
 
     /** Closes the attribute braces (if opened) and reads the trailing {@code  # onnx-node}. */
-    private String nodeName(Cursor c, boolean braces) {
+    private String nodeName(TextCursor c, boolean braces) {
         if (braces) c.expect("}");
         c.expect("#");
         if (c.pos < c.s.length() && c.s.charAt(c.pos) == ' ') c.pos++;
@@ -359,7 +359,7 @@ public final class TextParser {
         return unescapeLine(name);
     }
 
-    private Node.Window window(Cursor c) {
+    private Window window(TextCursor c) {
         c.expect("kernel=");
         int[] k = c.ints(2);
         c.expect(",");
@@ -368,10 +368,10 @@ public final class TextParser {
         c.expect(",");
         c.expect("pads=");
         int[] p = c.ints(4);
-        return new Node.Window(k, s, p);
+        return new Window(k, s, p);
     }
 
-    private int[] weightsHeader(Cursor c) {
+    private int[] weightsHeader(TextCursor c) {
         c.expect("weights=");
         int k = c.integer();
         c.expect("x");
@@ -404,231 +404,5 @@ public final class TextParser {
             }
         }
         return BitMatrix.ofColumns(rows, cols, words);
-    }
-
-    /** A position in one line; every token may be preceded by spaces. */
-    private final class Cursor {
-        final String s;
-        int pos;
-
-        Cursor(String s, int pos) {
-            this.s = s;
-            this.pos = pos;
-        }
-
-        void spaces() {
-            while (pos < s.length() && s.charAt(pos) == ' ') pos++;
-        }
-
-        String rest() {
-            return pos >= s.length() ? "end of line" : "'" + s.substring(pos, Math.min(s.length(), pos + 30)) + "'";
-        }
-
-        boolean tryExpect(String tok) {
-            spaces();
-            if (s.startsWith(tok, pos)) {
-                pos += tok.length();
-                return true;
-            }
-            return false;
-        }
-
-        void expect(String tok) {
-            if (!tryExpect(tok)) throw error("expected '" + tok + "' at column " + (pos + 1) + ", found " + rest());
-        }
-
-        void end() {
-            spaces();
-            if (pos < s.length()) throw error("unexpected " + rest() + " at column " + (pos + 1));
-        }
-
-        String word() {
-            spaces();
-            int b = pos;
-            while (pos < s.length() && (Character.isLetterOrDigit(s.charAt(pos)) || s.charAt(pos) == '_')) pos++;
-            if (b == pos) throw error("expected a word at column " + (pos + 1) + ", found " + rest());
-            return s.substring(b, pos);
-        }
-
-        String ref() {
-            spaces();
-            if (pos >= s.length() || s.charAt(pos) != '%')
-                throw error("expected a value '%name' at column " + (pos + 1) + ", found " + rest());
-            pos++;
-            if (pos < s.length() && s.charAt(pos) == '"') {
-                StringBuilder sb = new StringBuilder();
-                for (pos++; ; pos++) {
-                    if (pos >= s.length()) throw error("unterminated quoted value name");
-                    char c = s.charAt(pos);
-                    if (c == '"') {
-                        pos++;
-                        return sb.toString();
-                    }
-                    if (c == '\\') {
-                        if (++pos >= s.length()) throw error("unterminated quoted value name");
-                        sb.append(unescapeChar(s.charAt(pos)));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-            int b = pos;
-            while (pos < s.length() && s.charAt(pos) != ' ') pos++;
-            String name = s.substring(b, pos);
-            if (name.isEmpty()) throw error("empty value name at column " + (b + 1));
-            return name;
-        }
-
-        TensorType type() {
-            spaces();
-            int b = pos;
-            while (pos < s.length() && Character.isLetterOrDigit(s.charAt(pos))) pos++;
-            String e = s.substring(b, pos);
-            ElemType elem;
-            try {
-                if (e.equals("bipolar")) elem = ElemType.BIPOLAR;
-                // the printers write gated bipolar as i2 (program.txt predates the kind); a plain signed 2-bit value
-                // never occurs, and the program writer refuses one for the same reason
-                else if (e.equals("i2")) elem = ElemType.GATED_BIPOLAR;
-                else if (e.matches("[uif][0-9]+")) {
-                    int bits = Integer.parseInt(e.substring(1));
-                    elem = new ElemType(
-                            switch (e.charAt(0)) {
-                                case 'u' -> ElemType.Kind.UINT;
-                                case 'i' -> ElemType.Kind.INT;
-                                default -> ElemType.Kind.FLOAT;
-                            },
-                            bits);
-                } else throw error("unknown element type '" + e + "' (bipolar, uN, iN, fN)");
-            } catch (IllegalArgumentException ex) {
-                throw error("element type " + e + ": " + ex.getMessage());
-            }
-            if (pos >= s.length() || s.charAt(pos) != '[') throw error("expected '[' after element type " + e);
-            int[] dims = intList();
-            Shape shape;
-            try {
-                shape = Shape.of(dims);
-            } catch (IllegalArgumentException ex) {
-                throw error(ex.getMessage());
-            }
-            double scale = 1.0;
-            if (pos < s.length() && s.charAt(pos) == '*') {
-                pos++;
-                if (s.startsWith("1/", pos)) {
-                    pos += 2;
-                    scale = 1.0 / integer();
-                } else {
-                    int b2 = pos;
-                    while (pos < s.length() && s.charAt(pos) != ' ') pos++;
-                    try {
-                        scale = Double.parseDouble(s.substring(b2, pos));
-                    } catch (NumberFormatException ex) {
-                        throw error("bad type scale '" + s.substring(b2, pos) + "'");
-                    }
-                }
-            }
-            try {
-                return new TensorType(elem, shape, scale);
-            } catch (IllegalArgumentException ex) {
-                throw error("type: " + ex.getMessage());
-            }
-        }
-
-        /** {@code [a,b,...]}, possibly empty. */
-        int[] intList() {
-            expect("[");
-            List<Integer> out = new ArrayList<>();
-            if (!tryExpect("]")) {
-                do out.add(integer());
-                while (tryExpect(","));
-                expect("]");
-            }
-            return out.stream().mapToInt(Integer::intValue).toArray();
-        }
-
-        int[] ints(int count) {
-            int b = pos;
-            int[] a = intList();
-            if (a.length != count) {
-                pos = b;
-                throw error("expected " + count + " integers at column " + (b + 1) + ", found " + a.length);
-            }
-            return a;
-        }
-
-        long longNumber() {
-            spaces();
-            int b = pos;
-            if (pos < s.length() && (s.charAt(pos) == '-' || s.charAt(pos) == '+')) pos++;
-            while (pos < s.length() && Character.isDigit(s.charAt(pos))) pos++;
-            try {
-                return Long.parseLong(s.substring(b, pos));
-            } catch (NumberFormatException ex) {
-                pos = b;
-                throw error("expected an integer at column " + (b + 1) + ", found " + rest());
-            }
-        }
-
-        int integer() {
-            long v = longNumber();
-            if (v != (int) v) throw error("integer " + v + " out of range");
-            return (int) v;
-        }
-
-        float floatNumber() {
-            spaces();
-            int b = pos;
-            while (pos < s.length() && " ,;]}".indexOf(s.charAt(pos)) < 0) pos++;
-            String tok = s.substring(b, pos);
-            try {
-                if (tok.startsWith("nan:0x"))
-                    return Float.intBitsToFloat(Integer.parseUnsignedInt(tok.substring(6), 16));
-                if (tok.isEmpty() || tok.endsWith("f") || tok.endsWith("F") || tok.endsWith("d") || tok.endsWith("D")) {
-                    throw new NumberFormatException();
-                }
-                return Float.parseFloat(tok);
-            } catch (NumberFormatException ex) {
-                pos = b;
-                throw error("expected a number at column " + (b + 1) + ", found " + rest());
-            }
-        }
-
-        /** A scalar or {@code [a b c]}. */
-        float[] floats() {
-            if (!tryExpect("[")) return new float[] {floatNumber()};
-            List<Float> out = new ArrayList<>();
-            while (!tryExpect("]")) {
-                if (pos >= s.length()) throw error("unterminated list");
-                out.add(floatNumber());
-            }
-            if (out.isEmpty()) throw error("empty constant list");
-            float[] a = new float[out.size()];
-            for (int i = 0; i < a.length; i++) a[i] = out.get(i);
-            return a;
-        }
-
-        boolean comparator() {
-            if (tryExpect(">=")) return true;
-            if (tryExpect("<=")) return false;
-            throw error("expected '>=' or '<=' at column " + (pos + 1) + ", found " + rest());
-        }
-
-        ThresholdSet thresholdSet() {
-            expect("[");
-            List<Long> t = new ArrayList<>();
-            List<Boolean> ge = new ArrayList<>();
-            while (!tryExpect("]")) {
-                if (pos >= s.length()) throw error("unterminated threshold list");
-                ge.add(comparator());
-                t.add(longNumber());
-            }
-            long[] ta = new long[t.size()];
-            boolean[] ga = new boolean[ge.size()];
-            for (int i = 0; i < ta.length; i++) {
-                ta[i] = t.get(i);
-                ga[i] = ge.get(i);
-            }
-            return new ThresholdSet(ta, ga);
-        }
     }
 }

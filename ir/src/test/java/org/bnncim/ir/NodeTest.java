@@ -30,7 +30,7 @@ class NodeTest {
                         "mp",
                         "b",
                         v("m", ElemType.BIPOLAR, 1, 2, 2),
-                        new Node.Window(new int[] {2, 2}, new int[] {2, 2}, none)),
+                        new Window(new int[] {2, 2}, new int[] {2, 2}, none)),
                 new Node.Reshape("flat", "m", v("r", ElemType.BIPOLAR, 4)),
                 new Node.McDropout("drop", "r", v("g", ElemType.GATED_BIPOLAR, 4), 0.25f),
                 new Node.BinaryDense(
@@ -64,7 +64,7 @@ class NodeTest {
                         "ap",
                         "s",
                         v("a", ElemType.FLOAT32, 2, 1, 1),
-                        new Node.Window(new int[] {3, 3}, new int[] {1, 1}, none),
+                        new Window(new int[] {3, 3}, new int[] {1, 1}, none),
                         true),
                 new Node.Affine(
                         "bn",

@@ -52,7 +52,7 @@ class TextParserTest {
                 "pool",
                 "ct",
                 new Value("mp", t(bp, 3, 2, 2)),
-                new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 1, 1})));
+                new Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 1, 1})));
         n.add(new Node.McDropout("mcd", "mp", new Value("md", t(ElemType.GATED_BIPOLAR, 3, 2, 2)), 0.1f));
         n.add(new Node.Reshape("flat", "md", new Value("fl", t(ElemType.GATED_BIPOLAR, 12))));
         n.add(new Node.BinaryDense("fc", "fl", new Value("acc", t(i32, 70)), random(12, 70, 2)));
@@ -89,13 +89,13 @@ class TextParserTest {
                 "avg",
                 "img",
                 new Value("ap", t(f32, 2, 3, 3)),
-                new Node.Window(new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1, 1, 1}),
+                new Window(new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1, 1, 1}),
                 true));
         n.add(new Node.AvgPool(
                 "avg2 # with hash\\and\nnewline",
                 "img",
                 new Value("ap2", t(f32, 2, 2, 2)),
-                new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0}),
+                new Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0}),
                 false));
         n.add(new Node.InputBinarize(
                 "bin1", "scalar", new Value("sb", t(bp)), new float[] {Float.NaN}, new boolean[] {true}));

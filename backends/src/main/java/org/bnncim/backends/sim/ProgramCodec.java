@@ -23,6 +23,7 @@ import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.Window;
 import org.bnncim.ir.WireCode;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarImages;
@@ -468,9 +469,9 @@ public final class ProgramCodec {
                 if (in.readBoolean()) st = new Node.Stochastic(in.readInt(), in.readFloat(), rset(in), rset(in));
                 yield new Node.Threshold(name, input, out, expected, st);
             }
-            case MAX_POOL -> new Node.MaxPool(name, input, out, new Node.Window(rints(in), rints(in), rints(in)));
+            case MAX_POOL -> new Node.MaxPool(name, input, out, new Window(rints(in), rints(in), rints(in)));
             case AVG_POOL ->
-                new Node.AvgPool(name, input, out, new Node.Window(rints(in), rints(in), rints(in)), in.readBoolean());
+                new Node.AvgPool(name, input, out, new Window(rints(in), rints(in), rints(in)), in.readBoolean());
             case RESHAPE -> new Node.Reshape(name, input, out);
             case SOFTMAX -> new Node.Softmax(name, input, out);
             case MC_DROPOUT -> new Node.McDropout(name, input, out, in.readFloat());

@@ -120,7 +120,8 @@ final class VerilogTop {
                 // word-line drivers: the step's input slice, moved to the piece's rows
                 wire [IN_BUS+ROWS-1:0] inp_pad = {{ROWS{1'b0}}, inp};
                 wire [ACT_W+ROWS-1:0] act_pad = {{ROWS{1'b0}}, act};
-                wire [ROWS-1:0] src_at_k0 = st_layer == 32'd0 ? inp_pad[st_plane*IN_K + st_k0 +: ROWS] : act_pad[st_k0 +: ROWS];
+                wire [ROWS-1:0] src_at_k0 = st_layer == 32'd0 ? inp_pad[st_plane*IN_K + st_k0 +: ROWS] \
+            : act_pad[st_k0 +: ROWS];
                 wire [ROWS-1:0] len_mask = {ROWS{1'b1}} >> (ROWS - st_klen);
                 wire [ROWS-1:0] slice = src_at_k0 & len_mask;
                 wire [ROWS-1:0] drive_val = slice << st_row;

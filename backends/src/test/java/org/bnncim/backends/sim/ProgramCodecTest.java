@@ -21,6 +21,7 @@ import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.Window;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.LayerMap;
@@ -50,7 +51,7 @@ class ProgramCodecTest {
                         "mp",
                         "b",
                         v("m", ElemType.BIPOLAR, 1, 2, 2),
-                        new Node.Window(new int[] {2, 2}, new int[] {2, 2}, none)),
+                        new Window(new int[] {2, 2}, new int[] {2, 2}, none)),
                 new Node.Reshape("flat", "m", v("r", ElemType.BIPOLAR, 4)),
                 new Node.McDropout("drop", "r", v("g", ElemType.GATED_BIPOLAR, 4), 0.25f),
                 new Node.BinaryDense(
@@ -84,7 +85,7 @@ class ProgramCodecTest {
                         "ap",
                         "s",
                         v("a", ElemType.FLOAT32, 2, 1, 1),
-                        new Node.Window(new int[] {3, 3}, new int[] {1, 1}, none),
+                        new Window(new int[] {3, 3}, new int[] {1, 1}, none),
                         true),
                 new Node.Affine(
                         "bn",

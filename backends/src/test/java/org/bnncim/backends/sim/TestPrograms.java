@@ -12,6 +12,7 @@ import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.Window;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.LayerMap;
@@ -98,7 +99,10 @@ final class TestPrograms {
         return this;
     }
 
-    /** Comparators around the middle of the popcount range, a mix of "x >= t" and "x <= t"; {@code bit >= 0} adds a dropped and a kept set. */
+    /**
+     * Comparators around the middle of the popcount range, a mix of "x >= t" and "x <= t"; {@code bit >= 0} adds a
+     * dropped and a kept set.
+     */
     TestPrograms threshold(int bit) {
         String n = "th" + nodes.size();
         int ch = last.shape().channels();
@@ -114,7 +118,7 @@ final class TestPrograms {
                 n,
                 last.name(),
                 out(n, last.elem(), Shape.of(s.dim(0), s.dim(1) / 2, s.dim(2) / 2)),
-                new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0})));
+                new Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0})));
         return this;
     }
 
@@ -159,7 +163,9 @@ final class TestPrograms {
         return BitMatrix.of(rows, cols, (k, n) -> new SplittableRandom(s ^ (k * 1_000_003L + n)).nextBoolean());
     }
 
-    /** The graph, mapped onto crossbars of {@code kTile} rows and {@code nTile} weights a piece, one crossbar a piece. */
+    /**
+     * The graph, mapped onto crossbars of {@code kTile} rows and {@code nTile} weights a piece, one crossbar a piece.
+     */
     Program program(Architecture.WeightEncoding enc, int kTile, int nTile) {
         Graph g = new Graph("test", inputs, nodes, List.of(last.name()), Map.of());
         List<LayerMap> layers = new ArrayList<>();

@@ -226,7 +226,10 @@ public final class Regression {
         return out;
     }
 
-    /** Hash of every generated Verilog file; a model the backend cannot map records why, so support shows up as a change. */
+    /**
+     * Hash of every generated Verilog file; a model the backend cannot map records why, so support shows up as a
+     * change.
+     */
     private static String verilogHash(Compiler.Compiled c, long seed) {
         MessageDigest md = digest();
         try {

@@ -16,6 +16,7 @@ import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.Window;
 
 /** Binary layers: MatMul, Gemm and Conv with bipolar weights on a bipolar or 8-bit input, and pooling. */
 abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
@@ -245,7 +246,7 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
                     t.elem(),
                     od,
                     t.scale(),
-                    (nm, v) -> new Node.MaxPool(nm, x.ir(), v, new Node.Window(k, s, p)));
+                    (nm, v) -> new Node.MaxPool(nm, x.ir(), v, new Window(k, s, p)));
         } else {
             boolean countPad = attrInt(n, "count_include_pad", 0) != 0;
             emit(
@@ -254,7 +255,7 @@ abstract sealed class LayerImports extends ShapeImports permits OnnxImporter {
                     ElemType.FLOAT32,
                     od,
                     1.0,
-                    (nm, v) -> new Node.AvgPool(nm, x.ir(), v, new Node.Window(k, s, p), countPad));
+                    (nm, v) -> new Node.AvgPool(nm, x.ir(), v, new Window(k, s, p), countPad));
         }
         env.put(out(n, 0), new D(out(n, 0), od, false));
     }

@@ -46,7 +46,8 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
             if (op.equals("Relu"))
                 throw err(
                         n,
-                        "non-binary activation on a computed tensor; bnncim maps binarized (Sign/BipolarQuant) activations");
+                        "non-binary activation on a computed tensor; "
+                                + "bnncim maps binarized (Sign/BipolarQuant) activations");
             throw err(n, "only supported on constants (it would need a float unit in the datapath)");
         }
         ConstTensor a = c.t();

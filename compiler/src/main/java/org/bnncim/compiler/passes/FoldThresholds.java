@@ -67,7 +67,8 @@ public final class FoldThresholds implements GraphPass {
             notes.put(
                     "sign_zero_ties",
                     tieCount[0] + " of " + tieCount[1] + " comparator thresholds sit on an exact zero of the"
-                            + " unfolded pre-activation: a popcount equal to the threshold gives sign(0) = +1 on the chip, 0 in ONNX Runtime's Sign");
+                            + " unfolded pre-activation: a popcount equal to the threshold "
+                            + "gives sign(0) = +1 on the chip, 0 in ONNX Runtime's Sign");
         }
         return g.withNodes(out).withNotes(notes);
     }

@@ -59,7 +59,8 @@ public final class LowerToCrossbar implements LoweringPass {
                             ? "none"
                             : bits > 1
                                     ? "zero padding: padded pixels are 0, their word lines get no pulse"
-                                    : "zero padding: word lines of padded positions stay undriven; dot = 2P - K_active per position";
+                                    : "zero padding: word lines of padded positions stay undriven; "
+                                            + "dot = 2P - K_active per position";
                     layers.add(new LayerMap(
                             c.name(),
                             "conv",

@@ -24,8 +24,8 @@ final class ReportHtmlCrossbars {
     static void render(StringBuilder sb, CostReport r, Mapping m, Map<String, Integer> layerIndex) {
         sb.append("<section id=\"crossbars\">\n<h2>Crossbars</h2>\n");
         if (m == null) {
-            sb.append(
-                    "<p class=\"muted\">The graph carries no mapping, so there are no crossbars to draw.</p>\n</section>\n");
+            sb.append("<p class=\"muted\">The graph carries no mapping, so there are no crossbars to draw."
+                    + "</p>\n</section>\n");
             return;
         }
         Architecture a = m.arch();
@@ -40,7 +40,8 @@ final class ReportHtmlCrossbars {
 
         f(
                 sb,
-                "<p class=\"muted\">%d crossbar(s) of %d%s%d cells, grouped by chip tile. A weight takes %d cell(s), so a piece of n weights is %d%sn columns wide%s. ",
+                "<p class=\"muted\">%d crossbar(s) of %d%s%d cells, grouped by chip tile. "
+                        + "A weight takes %d cell(s), so a piece of n weights is %d%sn columns wide%s. ",
                 pieces.size(),
                 a.rows(),
                 TIMES,
@@ -51,8 +52,8 @@ final class ReportHtmlCrossbars {
                 a.encoding() == Architecture.WeightEncoding.SINGLE
                         ? "; the hatched last column is the shared reference column"
                         : "");
-        sb.append(
-                "Under each crossbar: its number, tile.slot and the share of its cells holding weights; grey is unused. Hover a piece for its layer and k/n ranges (inclusive).</p>\n");
+        sb.append("Under each crossbar: its number, tile.slot and the share of its cells holding weights; "
+                + "grey is unused. " + "Hover a piece for its layer and k/n ranges (inclusive).</p>\n");
         legend(sb, new ArrayList<>(layerIndex.keySet()), "c", s -> s);
 
         floorplan(sb, m, slots, pieces, layerIndex);
@@ -84,7 +85,8 @@ final class ReportHtmlCrossbars {
             for (int id : ids) for (Piece p : pieces.get(id)) layers.add(p.layer());
             f(
                     sb,
-                    "<div class=\"tile\"><h3>%stile %d <span class=\"muted\">&middot; %d/%d slots &middot; %s of cells &middot; %d layer(s)</span></h3>%n",
+                    "<div class=\"tile\"><h3>%stile %d " + "<span class=\"muted\">&middot; %d/%d slots "
+                            + "&middot; %s of cells &middot; %d layer(s)</span></h3>%n",
                     a.chips() > 1 ? "chip " + first.chip() + " &middot; " : "",
                     first.tile(),
                     ids.size(),
@@ -99,7 +101,9 @@ final class ReportHtmlCrossbars {
                 if (taken.contains(s)) continue;
                 f(
                         sb,
-                        "<figure class=\"free\"><svg width=\"%.0f\" height=\"%.0f\"><title>slot %d free</title><rect x=\".5\" y=\".5\" width=\"%.0f\" height=\"%.0f\"/></svg><figcaption>slot %d free</figcaption></figure>%n",
+                        "<figure class=\"free\"><svg width=\"%.0f\" height=\"%.0f\"><title>slot %d free</title>"
+                                + "<rect x=\".5\" y=\".5\" width=\"%.0f\" height=\"%.0f\"/></svg>"
+                                + "<figcaption>slot %d free</figcaption></figure>%n",
                         sw,
                         sh,
                         s,
@@ -112,7 +116,8 @@ final class ReportHtmlCrossbars {
         if (!unplaced.isEmpty()) {
             f(
                     sb,
-                    "<div class=\"tile\"><h3>not placed on a tile</h3><div class=\"g\" style=\"grid-template-columns:repeat(%d,%dpx)\">%n",
+                    "<div class=\"tile\"><h3>not placed on a tile</h3>"
+                            + "<div class=\"g\" style=\"grid-template-columns:repeat(%d,%dpx)\">%n",
                     gridCols,
                     px + 2);
             for (int id : unplaced) crossbar(sb, id, null, pieces.get(id), a, layerIndex, scale, sw, sh);
@@ -148,7 +153,8 @@ final class ReportHtmlCrossbars {
         for (var chip : byChip.entrySet()) {
             f(
                     sb,
-                    "<figure class=\"chip\"><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"><title>chip %d</title>%n",
+                    "<figure class=\"chip\"><svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">"
+                            + "<title>chip %d</title>%n",
                     w,
                     h,
                     w,
@@ -158,7 +164,8 @@ final class ReportHtmlCrossbars {
                 int tx = (t % tileCols) * (tw + tileGap), ty = (t / tileCols) * (th + tileGap);
                 f(
                         sb,
-                        "<g transform=\"translate(%d,%d)\"><rect class=\"ft\" width=\"%d\" height=\"%d\" rx=\"2\"><title>tile %d</title></rect>",
+                        "<g transform=\"translate(%d,%d)\"><rect class=\"ft\" width=\"%d\" height=\"%d\" rx=\"2\">"
+                                + "<title>tile %d</title></rect>",
                         tx,
                         ty,
                         tw,
@@ -177,7 +184,8 @@ final class ReportHtmlCrossbars {
                     for (Piece p : ps) names.add(p.layer());
                     f(
                             sb,
-                            "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"><title>crossbar #%d, tile %d slot %d: %s</title></rect>",
+                            "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\">"
+                                    + "<title>crossbar #%d, tile %d slot %d: %s</title></rect>",
                             top == null ? "fe" : "c" + layerIndex.get(top),
                             x,
                             y,
@@ -232,7 +240,8 @@ final class ReportHtmlCrossbars {
                 : Fmt.format("chip %d, tile %d, slot %d", slot.chip(), slot.tile(), slot.slot());
         f(
                 sb,
-                "<figure class=\"xb\" data-xb=\"%d\"><svg width=\"%.1f\" height=\"%.1f\" viewBox=\"0 0 %.1f %.1f\" role=\"img\">",
+                "<figure class=\"xb\" data-xb=\"%d\">"
+                        + "<svg width=\"%.1f\" height=\"%.1f\" viewBox=\"0 0 %.1f %.1f\" role=\"img\">",
                 id,
                 sw,
                 sh,
@@ -240,7 +249,8 @@ final class ReportHtmlCrossbars {
                 sh);
         f(
                 sb,
-                "<title>crossbar #%d (%s): %s of cells hold weights, %d piece(s)</title><rect class=\"bg\" width=\"%.1f\" height=\"%.1f\"/>",
+                "<title>crossbar #%d (%s): %s of cells hold weights, %d piece(s)</title>"
+                        + "<rect class=\"bg\" width=\"%.1f\" height=\"%.1f\"/>",
                 id,
                 where,
                 pct(util),
@@ -250,7 +260,8 @@ final class ReportHtmlCrossbars {
         if (a.encoding() == Architecture.WeightEncoding.SINGLE) {
             f(
                     sb,
-                    "<rect class=\"ref\" x=\"%.2f\" width=\"%.2f\" height=\"%.1f\"><title>reference column</title></rect>",
+                    "<rect class=\"ref\" x=\"%.2f\" width=\"%.2f\" height=\"%.1f\">"
+                            + "<title>reference column</title></rect>",
                     (a.cols() - 1) * scale,
                     Math.max(1, scale),
                     sh);
@@ -258,7 +269,8 @@ final class ReportHtmlCrossbars {
         for (Piece p : pieces) {
             f(
                     sb,
-                    "<rect class=\"pc c%d\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"><title>%s at row %d, col %d</title></rect>",
+                    "<rect class=\"pc c%d\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\">"
+                            + "<title>%s at row %d, col %d</title></rect>",
                     layerIndex.get(p.layer()),
                     p.col() * cpw * scale,
                     p.row() * scale,

@@ -8,7 +8,9 @@ import java.math.MathContext;
 import java.util.Map;
 import org.bnncim.compiler.cost.CostReport;
 
-/** report.json: the fields docs/architecture.md promises scripts, plus breakdowns. Numbers keep 6 significant digits. */
+/**
+ * report.json: the fields docs/architecture.md promises scripts, plus breakdowns. Numbers keep 6 significant digits.
+ */
 public final class ReportJson {
     private ReportJson() {}
 

@@ -83,7 +83,8 @@ public final class ReportText {
                 row(sb, "MC-Dropout baseline (T=" + r.samples() + ")", r.baselineMcDropout());
                 f(
                         sb,
-                        "%nScale-Dropout uses %d stochastic unit where per-neuron MC-Dropout needs %d: %.2fx less MC energy, %.3fx less area.%n",
+                        "%nScale-Dropout uses %d stochastic unit where per-neuron MC-Dropout needs %d"
+                                + ": %.2fx less MC energy, %.3fx less area.%n",
                         r.stochasticUnits(),
                         r.baselineStochasticUnits(),
                         r.baselineMcDropout().energyPj() / r.mc().energyPj(),

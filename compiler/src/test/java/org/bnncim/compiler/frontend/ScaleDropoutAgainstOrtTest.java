@@ -39,7 +39,9 @@ public class ScaleDropoutAgainstOrtTest {
         return v;
     }
 
-    /** input [N,16] -> Sign -> MatMul 16x8 -> ScaleDropout -> BN -> Sign -> MatMul 8x4 -> ScaleDropout(dropped) -> Add. */
+    /**
+     * input [N,16] -> Sign -> MatMul 16x8 -> ScaleDropout -> BN -> Sign -> MatMul 8x4 -> ScaleDropout(dropped) -> Add.
+     */
     public static OnnxMl.ModelProto denseModel(Random r) {
         float[] s1 = gauss(r, 8, 0.8, 0.6); // some negative scales: the direction bit must flip
         return new OnnxBuilder("sd_dense")
@@ -97,7 +99,9 @@ public class ScaleDropoutAgainstOrtTest {
                 .build();
     }
 
-    /** input [N,1,6,6] 8-bit -> Conv 3x3 pad 1 -> ScaleDropout -> BN -> Sign -> MaxPool 2 -> Flatten -> MatMul -> Mul. */
+    /**
+     * input [N,1,6,6] 8-bit -> Conv 3x3 pad 1 -> ScaleDropout -> BN -> Sign -> MaxPool 2 -> Flatten -> MatMul -> Mul.
+     */
     public static OnnxMl.ModelProto convModel(Random r) {
         return new OnnxBuilder("sd_conv")
                 .opset(13)

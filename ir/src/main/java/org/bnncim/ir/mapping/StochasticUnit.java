@@ -83,10 +83,11 @@ public record StochasticUnit(Kind kind, int units, List<Entry> schedule) {
     }
 
     /**
-     * The Scale-Dropout schedule of a graph, mapped or not, in slot order: one entry per node that draws a scale bit
-     * (a Scale-Dropout node or a threshold folded from one), with the slot and probability the import gave it. This
-     * is the only caller of Node.bitSlot() outside the IR's own bookkeeping: the mapping stores its result, and an unmapped graph
-     * (the reference interpreter runs folded graphs before mapping) gets its bits from here, so both see one schedule.
+     * The Scale-Dropout schedule of a graph, mapped or not, in slot order: one entry per node that draws a scale bit (a
+     * Scale-Dropout node or a threshold folded from one), with the slot and probability the import gave it. This is the
+     * only caller of Node.bitSlot() outside the IR's own bookkeeping: the mapping stores its result, and an unmapped
+     * graph (the reference interpreter runs folded graphs before mapping) gets its bits from here, so both see one
+     * schedule.
      */
     public static List<Entry> schedule(Graph g) {
         List<Entry> out = new ArrayList<>();

@@ -64,7 +64,10 @@ public final class Fmt {
         return true;
     }
 
-    /** {@code %.Nf}: rounded in long arithmetic unless the scaled value sits within a few ulps of a tie, where the shortest decimal form decides. */
+    /**
+     * {@code %.Nf}: rounded in long arithmetic unless the scaled value sits within a few ulps of a tie, where the
+     * shortest decimal form decides.
+     */
     private static boolean fixed(StringBuilder sb, double v, int n) {
         if (!Double.isFinite(v)) return false;
         if (Double.doubleToRawLongBits(v) < 0) sb.append('-');

@@ -7,7 +7,9 @@ package org.bnncim.ir.util;
 public final class PackedBits {
     private PackedBits() {}
 
-    /** Rows [from, from + len) of the column starting at word {@code base}, shifted down to bit 0; {@code len <= 64}. */
+    /**
+     * Rows [from, from + len) of the column starting at word {@code base}, shifted down to bit 0; {@code len <= 64}.
+     */
     public static long range(long[] words, int base, int from, int len) {
         int w = base + (from >>> 6), shift = from & 63;
         long v = words[w] >>> shift;
@@ -15,7 +17,10 @@ public final class PackedBits {
         return v & mask(len);
     }
 
-    /** ORs the low {@code len} bits of {@code v} into rows [from, from + len) of the column starting at word {@code base}. */
+    /**
+     * ORs the low {@code len} bits of {@code v} into rows [from, from + len) of the column starting at word {@code
+     * base}.
+     */
     public static void or(long[] words, int base, int from, long v, int len) {
         int w = base + (from >>> 6), shift = from & 63;
         words[w] |= v << shift;

@@ -14,6 +14,7 @@ import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.Window;
 import org.junit.jupiter.api.Test;
 
 /** Small graphs whose every output is worked out by hand in the test. */
@@ -88,7 +89,7 @@ class ReferenceInterpreterTest {
                                 "pool",
                                 "y",
                                 v("p", ElemType.INT32, 1, 2, 2),
-                                new Node.Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 1, 1}))),
+                                new Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 1, 1}))),
                 List.of("p"),
                 Map.of());
         float[] x = {1, -1, 1, -1, -1, -1, 1, 1, 1};

@@ -22,7 +22,9 @@ public final class ConvKernel {
         return acc;
     }
 
-    /** All output positions' patches as one block of vectors, without read faults: the same sums as {@link #convolve}. */
+    /**
+     * All output positions' patches as one block of vectors, without read faults: the same sums as {@link #convolve}.
+     */
     public static int[] convolveBlock(CrossbarLayer l, int[] x, ConvGeometry g, int inputBits, int outSize) {
         int k = l.k(), positions = g.positions();
         int[] acc = new int[outSize];
@@ -56,7 +58,9 @@ public final class ConvKernel {
         return acc;
     }
 
-    /** The im2col patch of output position (oy, ox) into {@code col[base ..]}, 0 where padding leaves a row undriven. */
+    /**
+     * The im2col patch of output position (oy, ox) into {@code col[base ..]}, 0 where padding leaves a row undriven.
+     */
     static void patch(int[] x, ConvGeometry g, int oy, int ox, int[] col, int base) {
         int cin = g.cin(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw();
         for (int ci = 0; ci < cin; ci++) {

@@ -1,7 +1,7 @@
 package org.bnncim.backends.sim.kernels;
 
-import org.bnncim.ir.Node;
 import org.bnncim.ir.Shape;
+import org.bnncim.ir.Window;
 
 /** A pooling window over [channels, h, w] with output oh x ow, read once per node (the window's accessors clone). */
 public record PoolGeometry(
@@ -18,7 +18,7 @@ public record PoolGeometry(
         int padLeft,
         int padBottom,
         int padRight) {
-    public static PoolGeometry of(Node.Window win, Shape in, Shape out) {
+    public static PoolGeometry of(Window win, Shape in, Shape out) {
         int[] k = win.kernel(), s = win.strides(), p = win.pads();
         return new PoolGeometry(
                 in.dim(0),

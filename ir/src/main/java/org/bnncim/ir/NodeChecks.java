@@ -1,0 +1,131 @@
+package org.bnncim.ir;
+
+import java.util.List;
+
+/**
+ * The element-type and shape rules of each {@link Node} kind ({@link Node#check}), kept apart from the node records
+ * so that the sealed interface holds the operations and this class the rules they obey.
+ */
+final class NodeChecks {
+    private NodeChecks() {}
+
+    static List<String> check(Node node, TensorType in) {
+        Value output = node.output();
+        return switch (node) {
+            case Node.InputQuantize q ->
+                new Problems()
+                        .expect(in.elem().isFloat(), "input must be float")
+                        .expect(output.elem().equals(ElemType.uint(q.bits())), "output must be u" + q.bits())
+                        .expect(in.shape().equals(output.shape()), "shape changes")
+                        .list();
+            case Node.InputBinarize b ->
+                new Problems()
+                        .expect(in.elem().isFloat(), "input must be float")
+                        .expect(output.elem().isBipolar(), "output must be bipolar")
+                        .expect(in.shape().equals(output.shape()), "shape changes")
+                        .expect(b.t().length == 1 || b.t().length == in.shape().channels(), "threshold count")
+                        .list();
+            case Node.BinaryDense d -> binaryDense(d, in);
+            case Node.BinaryConv c -> binaryConv(c, in);
+            case Node.ScaleDropout s -> scaleDropout(s, in);
+            case Node.Affine a -> affine(a, in);
+            case Node.Sign s ->
+                new Problems()
+                        .expect(output.elem().isBipolar(), "output must be bipolar")
+                        .list();
+            case Node.Threshold t -> threshold(t, in);
+            case Node.MaxPool m ->
+                new Problems()
+                        .expect(in.shape().rank() == 3 && in.elem().equals(output.elem()), "types")
+                        .list();
+            case Node.AvgPool a ->
+                new Problems()
+                        .expect(in.shape().rank() == 3 && output.elem().isFloat(), "types")
+                        .list();
+            case Node.Reshape r ->
+                new Problems()
+                        .expect(
+                                in.shape().size() == output.shape().size()
+                                        && in.elem().equals(output.elem()),
+                                "reshape changes size or type")
+                        .list();
+            case Node.Softmax s ->
+                new Problems()
+                        .expect(output.elem().isFloat(), "output must be float")
+                        .list();
+            case Node.McDropout m ->
+                new Problems()
+                        .expect(in.elem().isBipolar(), "input must be bipolar")
+                        .expect(output.elem().kind() == ElemType.Kind.GATED_BIPOLAR, "output must be gated bipolar")
+                        .list();
+        };
+    }
+
+    private static List<String> binaryDense(Node.BinaryDense d, TensorType in) {
+        BitMatrix weights = d.weights();
+        Value output = d.output();
+        ElemType.Kind k = in.elem().kind();
+        return new Problems()
+                .expect(
+                        k == ElemType.Kind.BIPOLAR
+                                || k == ElemType.Kind.GATED_BIPOLAR
+                                || k == ElemType.Kind.UINT
+                                || k == ElemType.Kind.INT,
+                        "input must be integral")
+                .expect(
+                        in.shape().size() == weights.rows(),
+                        "input has " + in.shape().size() + " elements, weights have " + weights.rows() + " rows")
+                .expect(output.shape().equals(Shape.of(weights.cols())), "output shape")
+                .expect(output.elem().kind() == ElemType.Kind.INT, "output must be integer")
+                .list();
+    }
+
+    private static List<String> binaryConv(Node.BinaryConv c, TensorType in) {
+        BitMatrix weights = c.weights();
+        int inChannels = c.inChannels();
+        Shape out = c.output().shape();
+        return new Problems()
+                .expect(in.elem().isIntegral(), "input must be integral")
+                .expect(in.shape().rank() == 3 && in.shape().dim(0) == inChannels, "input must be [C,H,W]")
+                .expect(weights.rows() == inChannels * c.kh() * c.kw(), "weight rows")
+                .expect(out.rank() == 3 && out.dim(0) == weights.cols(), "output shape")
+                .expect(c.output().elem().kind() == ElemType.Kind.INT, "output must be integer")
+                .list();
+    }
+
+    private static List<String> scaleDropout(Node.ScaleDropout s, TensorType in) {
+        int ch = in.shape().channels();
+        int scale = s.scale().length;
+        int dropped = s.dropped().length;
+        float p = s.p();
+        return new Problems()
+                .expect(s.output().elem().isFloat(), "output must be float")
+                .expect(scale == 1 || scale == ch, "scale length")
+                .expect(dropped == 1 || dropped == ch, "dropped length")
+                .expect(p >= 0 && p < 1, "p outside [0,1)")
+                .list();
+    }
+
+    private static List<String> affine(Node.Affine a, TensorType in) {
+        Problems p = new Problems().expect(a.output().elem().isFloat(), "output must be float");
+        for (AffineStep st : a.steps()) {
+            p.expect(st.c().length == 1 || st.c().length == in.shape().channels(), "constant length");
+        }
+        return p.list();
+    }
+
+    private static List<String> threshold(Node.Threshold t, TensorType in) {
+        int ch = in.shape().channels();
+        Node.Stochastic stochastic = t.stochastic();
+        return new Problems()
+                .expect(in.elem().isIntegral(), "input must be integral")
+                .expect(t.output().elem().isBipolar(), "output must be bipolar")
+                .expect(t.expected().channels() == ch, "threshold count")
+                .expect(
+                        stochastic == null
+                                || stochastic.kept().channels() == ch
+                                        && stochastic.dropped().channels() == ch,
+                        "stochastic threshold count")
+                .list();
+    }
+}
