@@ -20,7 +20,9 @@ def readme_block(section: str) -> str:
     return m.group(1)
 
 
-def test_bring_your_own_model_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_bring_your_own_model_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     code = readme_block("Bring your own model")
     assert len(code.strip().splitlines()) <= 20, "the example stays short"
     monkeypatch.chdir(tmp_path)

@@ -189,7 +189,10 @@ def parse_table(text: str) -> Dict[str, Any]:
     return result
 
 
-_VERIFIED = re.compile(r"verified .*?: (\d+) example\(s\) x \(1 deterministic \+ (\d+) MC\) passes.*?max \|logit diff\| ([0-9.eE+-]+)")
+_VERIFIED = re.compile(
+    r"verified .*?: (\d+) example\(s\) x \(1 deterministic \+ (\d+) MC\) passes"
+    r".*?max \|logit diff\| ([0-9.eE+-]+)"
+)
 
 
 def verify(model: PathLike, inputs: Optional[ArrayOrPath] = None, **options: Any) -> Dict[str, Any]:
