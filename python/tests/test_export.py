@@ -14,6 +14,7 @@ import onnx
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from onnx import numpy_helper
 
 import bnncim
@@ -173,3 +174,52 @@ def test_same_bytes_as_train_reference(tmp_path: Path, name: str, kind: str, sty
                   doc_string="bnncim reference model %s (%s), trained on MNIST; Apache-2.0, see LICENSE.txt"
                   % (name, tr.KIND[name]))
     assert (tmp_path / "pkg.onnx").read_bytes() == (tmp_path / "ref.onnx").read_bytes()
+
+
+class PackageCNN(nn.Module):
+    """train_reference's BinCNN written with the package's layers (same names, same forward)."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.c1 = bnncim.BinaryWeight((32, 1, 3, 3), 9)
+        self.c2 = bnncim.BinaryWeight((64, 32, 3, 3), 32 * 9)
+        self.f1 = bnncim.BinaryWeight((64 * 7 * 7, 256), 64 * 7 * 7)
+        self.f2 = bnncim.BinaryWeight((256, 10), 256)
+        self.sd = nn.ModuleList([bnncim.ScaleDropout(c, p, 2.0) for c in (32, 64, 256)])
+        self.bn1, self.bn2 = nn.BatchNorm2d(32), nn.BatchNorm2d(64)
+        self.bn3, self.bn_out = nn.BatchNorm1d(256), nn.BatchNorm1d(10)
+        self.act = nn.ModuleList([bnncim.SignActivation() for _ in range(3)])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = F.conv2d(x, self.c1(), padding=1)
+        h = F.max_pool2d(self.act[0](self.bn1(self.sd[0](h))), 2)
+        h = F.conv2d(h, self.c2(), padding=1)
+        h = F.max_pool2d(self.act[1](self.bn2(self.sd[1](h))), 2)
+        h = torch.flatten(h, 1)
+        h = self.act[2](self.bn3(self.sd[2](torch.matmul(h, self.f1()))))
+        return self.bn_out(torch.matmul(h, self.f2()))
+
+
+@pytest.mark.parametrize("name", ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det"])
+def test_committed_reference_models_regenerate_byte_for_byte(tmp_path: Path, name: str) -> None:
+    """Rebuild each committed reference model with the package from its own initializers (a {-1,+1} weight
+    is its own latent) and export it: the bytes equal testdata/models/NAME.onnx."""
+    committed = REPO / "testdata" / "models" / (name + ".onnx")
+    proto = onnx.load(str(committed))
+    p = 0.0
+    for node in proto.graph.node:
+        if node.op_type == "ScaleDropout":
+            p = attrs(node)["p"]
+    inits = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in proto.graph.initializer}
+    if "drop.0.ratio" in inits:
+        p = float(inits["drop.0.ratio"])
+    kind = {"mlp-sd": "sd", "mlp-mcd": "mcd", "mlp-det": "det"}.get(name)
+    model = PackageCNN(p) if name == "cnn-sd" else PackageMLP(kind or "", p)
+    state = {k.replace(".wbin", ".latent"): v for k, v in inits.items()}
+    # equal constants (the second ratio, the second BipolarQuant scale) were de-duplicated in the file
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected and all(k.endswith(("num_batches_tracked", ".ratio", ".bq_scale")) for k in missing), missing
+    bnncim.export(model, torch.zeros(2, 1, 28, 28), tmp_path / "again.onnx",
+                  weights="sign" if name == "mlp-det" else "prebin",
+                  producer_name=proto.producer_name, doc_string=proto.doc_string)
+    assert (tmp_path / "again.onnx").read_bytes() == committed.read_bytes()
