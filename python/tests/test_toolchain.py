@@ -65,6 +65,15 @@ def test_compile_returns_the_report_of_the_cli(mlp_onnx: Path, tmp_path: Path) -
     assert report["stochastic_units"] == 1 and report["crossbar"] is not None
 
 
+def test_mc_dropout_model_compiles_with_one_unit_per_neuron(tmp_path: Path) -> None:
+    model = nn.Sequential(nn.Flatten(), bnncim.BinaryLinear(64, 32), nn.BatchNorm1d(32), bnncim.SignActivation(),
+                          bnncim.MCDropout(0.2), bnncim.BinaryLinear(32, 10), nn.BatchNorm1d(10))
+    path = tmp_path / "mcd.onnx"
+    bnncim.export(train(model), torch.zeros(2, 1, 8, 8), path)
+    report = bnncim.compile(path, tmp_path / "out", mc_dropout=True)
+    assert report["stochastic_units"] == 32
+
+
 def test_run_returns_arrays(mlp_onnx: Path, tmp_path: Path) -> None:
     x, _ = random_data(n=6, seed=3)
     logits = bnncim.run(mlp_onnx, x.numpy())
