@@ -1,0 +1,125 @@
+"""Autograd functions of the binary layers, with their ONNX symbolics.
+
+These mirror scripts/train_reference.py one for one (same forward arithmetic,
+same exported node for the same module), so that the reference models can be
+regenerated through the package and come out byte-identical.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import torch
+
+SD_DOMAIN = "ai.bnncim"
+"""Custom domain of ScaleDropout (docs/onnx-conventions.md section 3)."""
+QONNX_DOMAIN = "qonnx.custom_op.general"
+"""Domain of BipolarQuant as QONNX writes it; the frontend accepts it as a binarizer."""
+
+
+def sign_pm1(x: torch.Tensor) -> torch.Tensor:
+    """sign with sign(0) = +1, the hardware's convention (torch.sign(0) is 0)."""
+    return torch.where(x >= 0, 1.0, -1.0).to(x.dtype)
+
+
+class SignSTE(torch.autograd.Function):
+    """Forward sign (sign(0)=+1); backward straight through, zero where |x| > 1.
+
+    The clipped estimator keeps latent values from drifting far past the point
+    where flipping their sign is possible. Exported as standard ONNX Sign.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        ctx.save_for_backward(x)
+        return sign_pm1(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        (x,) = ctx.saved_tensors
+        return grad.masked_fill(x.abs() > 1, 0.0)
+
+    @staticmethod
+    def symbolic(g: Any, x: Any) -> Any:
+        return g.op("Sign", x)
+
+
+class BipolarQuantSTE(torch.autograd.Function):
+    """scale * sign(x) (sign(0)=+1), exported as QONNX BipolarQuant(x, scale)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        ctx.save_for_backward(x)
+        return sign_pm1(x) * scale
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> Any:  # type: ignore[override]
+        (x,) = ctx.saved_tensors
+        return grad.masked_fill(x.abs() > 1, 0.0), None
+
+    @staticmethod
+    def symbolic(g: Any, x: Any, scale: Any) -> Any:
+        y = g.op(QONNX_DOMAIN + "::BipolarQuant", x, scale)
+        # The shape hint: without it torch cannot infer the custom op's output
+        # shape and warns; the output has the input's type and shape.
+        y.setType(x.type())
+        return y
+
+
+def _expectation(x: torch.Tensor, scale: torch.Tensor, p: float, dropped: Optional[torch.Tensor]) -> torch.Tensor:
+    shape = [1, -1] + [1] * (x.dim() - 2)
+    if dropped is None:
+        # Written exactly as train_reference.py does, so float results agree bit for bit.
+        return x * ((1.0 - p) * scale.view(shape) + p)
+    return x * ((1.0 - p) * scale.view(shape) + p * _per_channel(dropped, shape))
+
+
+def _per_channel(t: torch.Tensor, shape: list) -> torch.Tensor:
+    return t.view(shape) if t.dim() > 0 else t
+
+
+class ScaleDropoutExport(torch.autograd.Function):
+    """Used only while exporting: computes the expectation (so tracing sees the
+    right values and shape) and is written as ai.bnncim::ScaleDropout."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, scale: torch.Tensor, p: float) -> torch.Tensor:  # type: ignore[override]
+        return _expectation(x, scale, p, None)
+
+    @staticmethod
+    def symbolic(g: Any, x: Any, scale: Any, p: float) -> Any:
+        y = g.op(SD_DOMAIN + "::ScaleDropout", x, scale, p_f=float(p), axis_i=1)
+        y.setType(x.type())
+        return y
+
+
+class ScaleDropoutDroppedExport(torch.autograd.Function):
+    """As ScaleDropoutExport, with the optional third input dropped_scale."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any, x: torch.Tensor, scale: torch.Tensor, dropped: torch.Tensor, p: float
+    ) -> torch.Tensor:
+        return _expectation(x, scale, p, dropped)
+
+    @staticmethod
+    def symbolic(g: Any, x: Any, scale: Any, dropped: Any, p: float) -> Any:
+        y = g.op(SD_DOMAIN + "::ScaleDropout", x, scale, dropped, p_f=float(p), axis_i=1)
+        y.setType(x.type())
+        return y
+
+
+class DropoutExport(torch.autograd.Function):
+    """Used only while exporting: identity, written as standard ONNX Dropout with
+    the ratio as an input (opset 13), so MC-Dropout stays visible in the graph
+    (torch drops Dropout in eval-mode exports)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, ratio: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return x.clone()
+
+    @staticmethod
+    def symbolic(g: Any, x: Any, ratio: Any) -> Any:
+        y = g.op("Dropout", x, ratio, outputs=1)
+        y.setType(x.type())
+        return y

@@ -1,0 +1,213 @@
+"""Drive the bnncim Java CLI from Python.
+
+The compiler, simulator and verifier live in Java; this module only builds
+command lines, moves arrays through .npy files and turns the CLI's results
+into Python values. Options map ``snake_case=value`` to ``--kebab-case value``
+(True -> bare flag, False/None -> omitted, lists -> comma-separated), so any
+option of ``scripts/bnncim CMD --help`` works without a wrapper change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+__all__ = ["BnncimError", "bnncim_home", "cli", "compile", "run", "evaluate", "verify"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+ArrayOrPath = Union[np.ndarray, PathLike]
+
+
+class BnncimError(RuntimeError):
+    """The CLI failed: ``message`` is its one-line error, ``exit_code`` its exit code
+    (1 verification mismatch or regression, 2 bad input or usage, 3 internal error)."""
+
+    def __init__(self, message: str, exit_code: int, stderr: str = "", command: Sequence[str] = ()) -> None:
+        super().__init__("%s (exit code %d)" % (message, exit_code))
+        self.message = message
+        self.exit_code = exit_code
+        self.stderr = stderr
+        self.command = list(command)
+
+
+def bnncim_home() -> Path:
+    """The repository holding scripts/bnncim: $BNNCIM_HOME, else the checkout this package sits in.
+
+    A venv inside the repository (python/.venv) keeps the installed package
+    under the repository, so walking up from this file finds it without
+    configuration.
+    """
+    env = os.environ.get("BNNCIM_HOME")
+    if env:
+        home = Path(env)
+        if not (home / "scripts" / "bnncim").is_file():
+            raise BnncimError("BNNCIM_HOME=%s has no scripts/bnncim" % env, 2)
+        return home
+    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+        for d in [start] + list(start.parents):
+            if (d / "scripts" / "bnncim").is_file() and (d / "pom.xml").is_file():
+                return d
+    raise BnncimError("cannot find the bnncim repository: set BNNCIM_HOME to it", 2)
+
+
+def options_to_args(options: Dict[str, Any]) -> List[str]:
+    """``{"crossbar": "128x128", "mc_dropout": True}`` -> ``["--crossbar", "128x128", "--mc-dropout"]``."""
+    args: List[str] = []
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            args.append(flag)
+        elif isinstance(value, (list, tuple)):
+            args += [flag, ",".join(str(v) for v in value)]
+        else:
+            args += [flag, os.fspath(value) if isinstance(value, os.PathLike) else str(value)]
+    return args
+
+
+def _one_line(stderr: str, stdout: str) -> str:
+    """The CLI's error line ("bnncim: ..."), skipping JVM warnings printed before it."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if ln.startswith("bnncim"):
+            return ln
+    if lines:
+        return lines[-1]
+    out = [ln.strip() for ln in stdout.splitlines() if ln.strip()]
+    return out[-1] if out else "bnncim failed without a message"
+
+
+def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``scripts/bnncim ARGS`` (building the jar on first use) and capture its output."""
+    cmd = [str(bnncim_home() / "scripts" / "bnncim")] + [os.fspath(a) for a in args]
+    env = dict(os.environ)
+    # Silences the JVM's native-access warning for ONNX Runtime; the user's own options come last.
+    env["BNNCIM_JAVA_OPTS"] = ("--enable-native-access=ALL-UNNAMED " + env.get("BNNCIM_JAVA_OPTS", "")).strip()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if check and proc.returncode != 0:
+        raise BnncimError(_one_line(proc.stderr, proc.stdout), proc.returncode, proc.stderr, cmd)
+    return proc
+
+
+def compile(model: PathLike, out_dir: PathLike, **options: Any) -> Dict[str, Any]:
+    """``bnncim compile MODEL -o OUT_DIR [options]``; returns OUT_DIR/report.json as a dict."""
+    cli("compile", os.fspath(model), "-o", os.fspath(out_dir), *options_to_args(options))
+    with open(os.path.join(os.fspath(out_dir), "report.json")) as f:
+        return json.load(f)
+
+
+def _as_npy(x: ArrayOrPath, tmp: str, name: str) -> str:
+    if isinstance(x, np.ndarray):
+        path = os.path.join(tmp, name)
+        arr = x if x.dtype == np.uint8 else x.astype(np.float32)
+        np.save(path, arr)
+        return path
+    return os.fspath(x)
+
+
+def run(
+    model: PathLike, inputs: ArrayOrPath, *, return_samples: bool = False, **options: Any
+) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
+    """``bnncim run`` on the CIM simulator; ``model`` is an .onnx file or a compiled folder.
+
+    Returns the outputs [N, C]: logits for one deterministic pass, mean
+    probabilities with ``samples=T``. With ``return_samples=True`` also every
+    pass's outputs [N, T, C]. ``inputs`` is an array (uint8 images are read
+    as x/255, anything else as float32) or a path to an .npy file.
+    """
+    with tempfile.TemporaryDirectory(prefix="bnncim-run-") as tmp:
+        out = os.path.join(tmp, "outputs.npy")
+        args = ["run", os.fspath(model), "--input", _as_npy(inputs, tmp, "inputs.npy"), "-o", out, "--quiet"]
+        if return_samples:
+            args += ["--save-samples", os.path.join(tmp, "samples.npy")]
+        cli(*args, *options_to_args(options))
+        y = np.load(out)
+        if return_samples:
+            return y, np.load(os.path.join(tmp, "samples.npy"))
+        return y
+
+
+def _number(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def evaluate(
+    model: PathLike,
+    dataset: Union[PathLike, Tuple[np.ndarray, np.ndarray]],
+    *,
+    ood: Optional[ArrayOrPath] = None,
+    **options: Any,
+) -> Dict[str, Any]:
+    """``bnncim eval``: accuracy, NLL, ECE, entropies, mutual information, OOD AUROC.
+
+    ``dataset`` is a folder (see README), an *images.npy path, or a pair of
+    arrays (images, labels); ``ood`` an array or a path. Returns the printed
+    table as a dict: metric -> number (first number of the line), strings
+    for the descriptive lines (model, dataset, engine, mode).
+    """
+    with tempfile.TemporaryDirectory(prefix="bnncim-eval-") as tmp:
+        if isinstance(dataset, tuple):
+            images, labels = dataset
+            _as_npy(images, tmp, "test-images.npy")
+            np.save(os.path.join(tmp, "test-labels.npy"), np.asarray(labels).astype(np.uint8))
+            dataset = tmp
+        args = ["eval", os.fspath(model), "--dataset", os.fspath(dataset), "--no-progress"]
+        if ood is not None:
+            args += ["--ood", _as_npy(ood, tmp, "ood-images.npy")]
+        proc = cli(*args, *options_to_args(options))
+    return parse_table(proc.stdout)
+
+
+def parse_table(text: str) -> Dict[str, Any]:
+    """Parse ``key value [comment]`` lines as eval prints them; the full line is kept under key + '_text'."""
+    result: Dict[str, Any] = {}
+    for line in text.splitlines():
+        parts = line.split(None, 1)
+        if len(parts) != 2:
+            continue
+        key, rest = parts
+        first = rest.split()[0]
+        value = _number(first)
+        result[key] = value if not isinstance(value, str) else rest.strip()
+        if not isinstance(value, str) and rest.strip() != first:
+            result[key + "_text"] = rest.strip()
+    return result
+
+
+_VERIFIED = re.compile(
+    r"verified .*?: (\d+) example\(s\) x \(1 deterministic \+ (\d+) MC\) passes"
+    r".*?max \|logit diff\| ([0-9.eE+-]+)"
+)
+
+
+def verify(model: PathLike, inputs: Optional[ArrayOrPath] = None, **options: Any) -> Dict[str, Any]:
+    """``bnncim verify``: ONNX Runtime on the reference form against the simulator, pass by pass.
+
+    Raises BnncimError (exit code 1) naming the first diverging layer on a
+    mismatch. Returns ``{"examples", "mc_passes", "max_abs_diff", "output"}``.
+    """
+    with tempfile.TemporaryDirectory(prefix="bnncim-verify-") as tmp:
+        args = ["verify", os.fspath(model)]
+        if inputs is not None:
+            args += ["--input", _as_npy(inputs, tmp, "inputs.npy")]
+        proc = cli(*args, *options_to_args(options))
+    result: Dict[str, Any] = {"output": proc.stdout}
+    m = _VERIFIED.search(proc.stdout)
+    if m:
+        result.update(examples=int(m.group(1)), mc_passes=int(m.group(2)), max_abs_diff=float(m.group(3)))
+    return result
