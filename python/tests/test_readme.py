@@ -1,4 +1,4 @@
-"""The "Bring your own model" block of python/README.md runs as written."""
+"""The "Bring your own model" block of the README runs as written (the package README repeats it verbatim)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
+PACKAGE_README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def readme_block(section: str) -> str:
+def readme_block(section: str, readme: Path = README) -> str:
     """The first ```python block after the heading ``## <section>``."""
-    text = README.read_text()
+    text = readme.read_text()
     start = text.index("## " + section)
     m = re.compile(r"```python\n(.*?)```", re.S).search(text, start)
     assert m is not None, "no python block in section " + section
@@ -23,7 +24,7 @@ def readme_block(section: str) -> str:
 def test_bring_your_own_model_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    code = readme_block("Bring your own model")
+    code = readme_block("Bring your own model (Python)")
     assert len(code.strip().splitlines()) <= 20, "the example stays short"
     monkeypatch.chdir(tmp_path)
     scope: dict = {"__name__": "__readme__"}
@@ -33,3 +34,7 @@ def test_bring_your_own_model_runs(
     assert "stochastic unit" in out and "accuracy" in out
     assert scope["report"]["stochastic_units"] == 1
     assert os.path.getsize(tmp_path / "my-model.onnx") > 0
+
+
+def test_the_package_readme_shows_the_same_example() -> None:
+    assert readme_block("Bring your own model", PACKAGE_README) == readme_block("Bring your own model (Python)")
