@@ -51,8 +51,13 @@ public final class MappingText {
                         .append(" x cols ")
                         .append(pc.n0())
                         .append("..")
-                        .append(pc.n0() + pc.nLen() - 1)
-                        .append(" -> xbar ")
+                        .append(pc.n0() + pc.nLen() - 1);
+                // tiling cuts pieces before pack-place gives them a crossbar: say so rather than print a -1 id
+                if (pc.crossbar() < 0) {
+                    sb.append(" -> not placed yet\n");
+                    continue;
+                }
+                sb.append(" -> xbar ")
                         .append(pc.crossbar())
                         .append(" at (")
                         .append(pc.row())
