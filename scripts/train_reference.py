@@ -4,6 +4,13 @@
 Run through scripts/train-reference (which installs the Debian packages and
 fetches the datasets first). Needs /usr/bin/python3 with torch, onnx, numpy.
 
+The layers (binary weights and activations with their straight-through estimators,
+Scale-Dropout, MC-Dropout) and the ONNX exporter are the bnncim package's (python/).
+No installation is needed: when `import bnncim` finds no installed package, the script
+imports it from this checkout's python/src. This file keeps what is specific to the
+reference models: the two architectures, data, training, measurements, an independent
+numpy evaluator of the exported graph, and testdata/manifest.json.
+
 Models
   mlp-sd   binarized MLP 784-256-256-10 with Scale-Dropout (ai.bnncim::ScaleDropout)
   cnn-sd   binarized CNN (conv32-conv64-fc256-fc10) with Scale-Dropout
@@ -51,6 +58,15 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import fetch_datasets  # noqa: E402  (SplitMix64 noise, shared with the committed subsets)
 
+try:
+    import bnncim  # installed, e.g. in python/.venv (scripts/test-python)
+except ImportError:  # not installed: the package of this checkout
+    sys.path.insert(0, os.path.join(REPO, "python", "src"))
+    import bnncim  # noqa: E402
+from bnncim import BinaryWeight, MCDropout, ScaleDropout, SignActivation, clip_weights  # noqa: E402
+
+# The domains the numpy evaluator below expects (docs/onnx-conventions.md); written out here rather than
+# taken from the package, so that the evaluator checks the exporter instead of agreeing with it by construction.
 SD_DOMAIN = "ai.bnncim"
 QONNX_DOMAIN = "qonnx.custom_op.general"
 MODELS = ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det"]
@@ -77,184 +93,13 @@ def log(msg):
 
 
 # ===========================================================================
-# Binarization and the custom ops (autograd Functions with ONNX symbolics)
+# Models, built from the bnncim package's layers
 # ===========================================================================
-
-def sign1(x):
-    """sign with sign(0) = +1."""
-    return torch.where(x >= 0, 1.0, -1.0).to(x.dtype)
-
-
-class SignSTE(torch.autograd.Function):
-    """Forward sign (sign(0)=+1), backward straight-through (clipped at |x|<=1).
-    Exported as the standard ONNX Sign."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return sign1(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad.masked_fill(x.abs() > 1, 0.0)
-
-    @staticmethod
-    def symbolic(g, x):
-        return g.op("Sign", x)
-
-
-class BipolarQuantSTE(torch.autograd.Function):
-    """scale * sign(x) with sign(0)=+1; exported as qonnx BipolarQuant(x, scale)."""
-
-    @staticmethod
-    def forward(ctx, x, scale):
-        ctx.save_for_backward(x)
-        return sign1(x) * scale
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad.masked_fill(x.abs() > 1, 0.0), None
-
-    @staticmethod
-    def symbolic(g, x, scale):
-        y = g.op(QONNX_DOMAIN + "::BipolarQuant", x, scale)
-        y.setType(x.type())
-        return y
-
-
-class ScaleDropoutExport(torch.autograd.Function):
-    """Only used while exporting: computes the deterministic expectation and is
-    written as ai.bnncim::ScaleDropout(X, scale) with attributes p, axis=1."""
-
-    @staticmethod
-    def forward(ctx, x, scale, p):
-        shape = [1, -1] + [1] * (x.dim() - 2)
-        return x * ((1.0 - p) * scale.view(shape) + p)
-
-    @staticmethod
-    def symbolic(g, x, scale, p):
-        y = g.op(SD_DOMAIN + "::ScaleDropout", x, scale, p_f=float(p), axis_i=1)
-        y.setType(x.type())
-        return y
-
-
-class DropoutExport(torch.autograd.Function):
-    """Only used while exporting: identity, written as a standard ONNX Dropout
-    (opset 13: ratio is an input) so that MC-Dropout stays visible in the graph."""
-
-    @staticmethod
-    def forward(ctx, x, ratio):
-        return x.clone()
-
-    @staticmethod
-    def symbolic(g, x, ratio):
-        y = g.op("Dropout", x, ratio, outputs=1)
-        y.setType(x.type())
-        return y
-
-
-# ===========================================================================
-# Layers
-# ===========================================================================
-
-class BinWeight(nn.Module):
-    """Latent float weight, binarized by sign with a straight-through estimator.
-    export_style: 'prebin' -> a {-1,+1} float initializer; 'sign' -> Sign(latent)."""
-
-    def __init__(self, shape, fan_in):
-        super().__init__()
-        self.latent = nn.Parameter(torch.empty(*shape).uniform_(-1.0, 1.0) * (1.0 / math.sqrt(fan_in)))
-        self.export_style = None
-
-    def forward(self):
-        if self.export_style == "prebin":
-            return self.wbin
-        return SignSTE.apply(self.latent)
-
-    def freeze(self, style):
-        """Prepare for export."""
-        with torch.no_grad():
-            lat = self.latent.data
-            if style == "sign":
-                # ONNX Sign(0) = 0: make sure no latent weight is exactly zero.
-                lat[lat == 0] = 1e-6
-        self.register_buffer("wbin", sign1(self.latent.detach()).clone())
-        self.export_style = style
-
-    def clip_(self):
-        with torch.no_grad():
-            self.latent.clamp_(-1.0, 1.0)
-
-
-class ScaleDropout(nn.Module):
-    """Scale-Dropout on the popcount output, before BN. One Bernoulli bit per
-    example per forward pass for the whole layer: Y = X * (z ? 1 : scale).
-    Modes: training -> random bits; eval with self.z set -> those bits;
-    eval with self.z None -> expectation X * ((1-p)*scale + p)."""
-
-    def __init__(self, channels, p, init):
-        super().__init__()
-        self.p = float(p)
-        self.scale = nn.Parameter(torch.full((channels,), float(init)))
-        self.z = None
-        self.exporting = False
-
-    def forward(self, x):
-        if self.exporting:
-            return ScaleDropoutExport.apply(x, self.scale, self.p)
-        shape = [1, -1] + [1] * (x.dim() - 2)
-        s = self.scale.view(shape)
-        zshape = [-1] + [1] * (x.dim() - 1)
-        if self.training:
-            z = (torch.rand(x.shape[0], device=x.device) < self.p).view(zshape)
-        elif self.z is not None:
-            z = self.z.view(zshape)
-        else:
-            return x * ((1.0 - self.p) * s + self.p)
-        return x * torch.where(z, torch.ones_like(s), s)
-
-
-class NeuronDropout(nn.Module):
-    """Classic per-neuron dropout (inverted scaling). In eval mode with self.mask
-    set, applies that keep-mask (MC-Dropout); otherwise identity."""
-
-    def __init__(self, p):
-        super().__init__()
-        self.p = float(p)
-        self.mask = None
-        self.exporting = False
-        self.register_buffer("ratio", torch.tensor(self.p, dtype=torch.float32))
-
-    def forward(self, x):
-        if self.exporting:
-            return DropoutExport.apply(x, self.ratio)
-        if self.training:
-            return F.dropout(x, self.p, True)
-        if self.mask is not None:
-            return x * self.mask / (1.0 - self.p)
-        return x
-
-
-class BinAct(nn.Module):
-    """Activation binarization: Sign (standard) or qonnx BipolarQuant with scale 1."""
-
-    def __init__(self, style):
-        super().__init__()
-        self.style = style
-        if style == "bipolarquant":
-            self.register_buffer("bq_scale", torch.tensor(1.0, dtype=torch.float32))
-
-    def forward(self, x):
-        if self.style == "bipolarquant":
-            return BipolarQuantSTE.apply(x, self.bq_scale)
-        return SignSTE.apply(x)
-
-
-# ===========================================================================
-# Models
-# ===========================================================================
+# The layers, their binarization (sign(0)=+1, clipped straight-through estimator) and the
+# exporter come from the package; only the two architectures are defined here. Attribute names
+# (w, w_out, sd, bn, bn_out, act, drop; c1, c2, f1, f2, bn1..bn3) are the ONNX initializer names
+# and the state_dict keys, and the order in which the modules are created is the order in which
+# they draw their initial weights from torch's RNG: both are part of the reference models.
 
 class BinMLP(nn.Module):
     """784-256-256-10. kind: 'sd' (Scale-Dropout), 'mcd' (neuron dropout), 'det'."""
@@ -262,15 +107,15 @@ class BinMLP(nn.Module):
     def __init__(self, kind, p, scale_init, bn_momentum, hidden=256):
         super().__init__()
         self.kind = kind
-        act_style = "bipolarquant" if kind == "det" else "sign"
+        act = "BipolarQuant" if kind == "det" else "Sign"
         dims = [784, hidden, hidden]
-        self.w = nn.ModuleList([BinWeight((dims[i], dims[i + 1]), dims[i]) for i in range(2)])
-        self.w_out = BinWeight((hidden, 10), hidden)
+        self.w = nn.ModuleList([BinaryWeight((dims[i], dims[i + 1]), dims[i]) for i in range(2)])
+        self.w_out = BinaryWeight((hidden, 10), hidden)
         self.sd = nn.ModuleList([ScaleDropout(hidden, p, scale_init) for _ in range(2)]) if kind == "sd" else None
         self.bn = nn.ModuleList([nn.BatchNorm1d(hidden, momentum=bn_momentum) for _ in range(2)])
         self.bn_out = nn.BatchNorm1d(10, momentum=bn_momentum)
-        self.act = nn.ModuleList([BinAct(act_style) for _ in range(2)])
-        self.drop = nn.ModuleList([NeuronDropout(p) for _ in range(2)]) if kind == "mcd" else None
+        self.act = nn.ModuleList([SignActivation(act) for _ in range(2)])
+        self.drop = nn.ModuleList([MCDropout(p) for _ in range(2)]) if kind == "mcd" else None
 
     def forward(self, x):
         h = torch.flatten(x, 1)
@@ -284,9 +129,6 @@ class BinMLP(nn.Module):
         h = torch.matmul(h, self.w_out())
         return self.bn_out(h)
 
-    def weights(self):
-        return list(self.w) + [self.w_out]
-
 
 class BinCNN(nn.Module):
     """conv3x3 1->32 (real input) - SD - BN - Sign - MaxPool2 - conv3x3 32->64 pad 1 - SD - BN - Sign - MaxPool2
@@ -295,17 +137,17 @@ class BinCNN(nn.Module):
     def __init__(self, p, scale_init, bn_momentum):
         super().__init__()
         self.kind = "sd"
-        self.c1 = BinWeight((32, 1, 3, 3), 9)
-        self.c2 = BinWeight((64, 32, 3, 3), 32 * 9)
-        self.f1 = BinWeight((64 * 7 * 7, 256), 64 * 7 * 7)
-        self.f2 = BinWeight((256, 10), 256)
+        self.c1 = BinaryWeight((32, 1, 3, 3), 9)
+        self.c2 = BinaryWeight((64, 32, 3, 3), 32 * 9)
+        self.f1 = BinaryWeight((64 * 7 * 7, 256), 64 * 7 * 7)
+        self.f2 = BinaryWeight((256, 10), 256)
         self.sd = nn.ModuleList([ScaleDropout(32, p, scale_init), ScaleDropout(64, p, scale_init),
                                  ScaleDropout(256, p, scale_init)])
         self.bn1 = nn.BatchNorm2d(32, momentum=bn_momentum)
         self.bn2 = nn.BatchNorm2d(64, momentum=bn_momentum)
         self.bn3 = nn.BatchNorm1d(256, momentum=bn_momentum)
         self.bn_out = nn.BatchNorm1d(10, momentum=bn_momentum)
-        self.act = nn.ModuleList([BinAct("sign") for _ in range(3)])
+        self.act = nn.ModuleList([SignActivation("Sign") for _ in range(3)])
         self.drop = None
 
     def forward(self, x):
@@ -318,9 +160,6 @@ class BinCNN(nn.Module):
         h = self.act[2](self.bn3(self.sd[2](h)))
         h = torch.matmul(h, self.f2())
         return self.bn_out(h)
-
-    def weights(self):
-        return [self.c1, self.c2, self.f1, self.f2]
 
 
 def build(name, cfg):
@@ -435,8 +274,7 @@ def train(model, data, cfg, epochs):
             loss.backward()
             opt.step()
             sched.step()
-            for w in model.weights():
-                w.clip_()
+            clip_weights(model)
             tot_loss += loss.item() * len(idx)
             correct += (out.argmax(1) == yb).sum().item()
         acc = evaluate_det(model, data["test_x"], data["test_y"])
@@ -588,87 +426,24 @@ def measure(model, name, data):
 
 
 # ===========================================================================
-# ONNX export
+# ONNX export (the package's exporter)
 # ===========================================================================
 
+PRODUCER = "bnncim scripts/train_reference.py"
+
+
+def doc_string(name):
+    return "bnncim reference model %s (%s), trained on MNIST; Apache-2.0, see LICENSE.txt" % (name, KIND[name])
+
+
 def export(model, name, path):
+    """Write the model with bnncim.export: {-1,+1} weight initializers, or Sign(latent weight) for mlp-det.
+    Leaves the model as it was (eval mode, no fixed Monte-Carlo bits)."""
     model.eval()
     clear_mc(model)
-    style = "sign" if name == "mlp-det" else "prebin"
-    for w in model.weights():
-        w.freeze(style)
-    for mod in model.modules():
-        if isinstance(mod, (ScaleDropout, NeuronDropout)):
-            mod.exporting = True
-    dummy = torch.zeros(2, 1, 28, 28)
-    opsets = {SD_DOMAIN: 1} if KIND[name] == "scale-dropout" else {}
-    if name == "mlp-det":
-        opsets = {QONNX_DOMAIN: 1}
-    torch.onnx.export(model, dummy, path, input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, opset_version=13,
-                      do_constant_folding=False, custom_opsets=opsets,
-                      training=torch.onnx.TrainingMode.EVAL)
-    for mod in model.modules():
-        if isinstance(mod, (ScaleDropout, NeuronDropout)):
-            mod.exporting = False
-    tidy_onnx(path, name)
-
-
-def tidy_onnx(path, name):
-    """Constants -> raw_data initializers, drop unused initializers, stable node names,
-    doc string; then onnx.checker."""
-    m = onnx.load(path)
-    g = m.graph
-    # Constant nodes -> initializers
-    keep = []
-    for node in g.node:
-        if node.op_type == "Constant" and len(node.attribute) == 1 and node.attribute[0].name == "value":
-            arr = numpy_helper.to_array(node.attribute[0].t)
-            g.initializer.append(numpy_helper.from_array(arr, node.output[0]))
-        else:
-            keep.append(node)
-    # Identity nodes (the exporter emits them for de-duplicated equal buffers): rewire consumers
-    outputs = set(o.name for o in g.output)
-    alias = {}
-    nodes = []
-    for node in keep:
-        if node.op_type == "Identity" and node.output[0] not in outputs:
-            alias[node.output[0]] = alias.get(node.input[0], node.input[0])
-        else:
-            nodes.append(node)
-    for node in nodes:
-        for k, name_in in enumerate(node.input):
-            if name_in in alias:
-                node.input[k] = alias[name_in]
-    del g.node[:]
-    g.node.extend(nodes)
-    # every initializer in raw_data
-    used = set(i for n in g.node for i in n.input) | set(o.name for o in g.output)
-    inits = []
-    for t in g.initializer:
-        if t.name in used:
-            inits.append(numpy_helper.from_array(numpy_helper.to_array(t), t.name))
-    del g.initializer[:]
-    g.initializer.extend(inits)
-    # names
-    counts = {}
-    for node in g.node:
-        k = counts.get(node.op_type, 0)
-        counts[node.op_type] = k + 1
-        node.name = "%s_%d" % (node.op_type, k)
-    # output: logits float32 [N, 10] (the exporter leaves dim 1 symbolic after custom ops)
-    out_dims = g.output[0].type.tensor_type.shape.dim
-    while len(out_dims) < 2:
-        out_dims.add()
-    out_dims[0].Clear()
-    out_dims[0].dim_param = "N"
-    out_dims[1].Clear()
-    out_dims[1].dim_value = 10
-    m.producer_name = "bnncim scripts/train_reference.py"
-    m.producer_version = "1"
-    m.doc_string = "bnncim reference model %s (%s), trained on MNIST; Apache-2.0, see LICENSE.txt" % (name, KIND[name])
-    onnx.checker.check_model(m)
-    onnx.save(m, path)
+    bnncim.export(model, torch.zeros(2, 1, 28, 28), path, opset=13,
+                  weights="sign" if name == "mlp-det" else "prebin",
+                  producer_name=PRODUCER, producer_version="1", doc_string=doc_string(name))
 
 
 # ===========================================================================

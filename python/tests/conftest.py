@@ -6,14 +6,19 @@ compiler's agreement with ONNX Runtime, not accuracy.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
-from typing import Tuple
+from types import ModuleType
+from typing import Dict, NamedTuple, Tuple
 
+import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 import bnncim
+from onnx import numpy_helper
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,3 +80,46 @@ def train(model: nn.Module, steps: int = 5, seed: int = 0) -> nn.Module:
         opt.step()
         bnncim.clip_weights(model)
     return model.eval()
+
+
+def load_train_reference() -> ModuleType:
+    """scripts/train_reference.py as a module (its main() does not run)."""
+    path = REPO / "scripts" / "train_reference.py"
+    sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location("train_reference", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+class CommittedReference(NamedTuple):
+    """A committed reference model (testdata/models/NAME.onnx) and the state it was exported from."""
+
+    path: Path
+    proto: onnx.ModelProto
+    p: float
+    state: Dict[str, torch.Tensor]
+
+    def load_into(self, model: nn.Module) -> None:
+        """Load the file's initializers into a model with the reference attribute names."""
+        missing, unexpected = model.load_state_dict(self.state, strict=False)
+        # equal constants (the second ratio, the second BipolarQuant scale) were de-duplicated in the file
+        assert not unexpected, unexpected
+        assert all(k.endswith(("num_batches_tracked", ".ratio", ".bq_scale")) for k in missing), missing
+
+
+def committed_reference(name: str) -> CommittedReference:
+    """The state of a committed reference model, read back from its initializers: a {-1,+1} weight
+    initializer (wbin) is its own latent weight, so exporting it again gives the same initializer."""
+    path = REPO / "testdata" / "models" / (name + ".onnx")
+    proto = onnx.load(str(path))
+    p = 0.0
+    for node in proto.graph.node:
+        if node.op_type == "ScaleDropout":
+            p = [onnx.helper.get_attribute_value(a) for a in node.attribute if a.name == "p"][0]
+    inits = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in proto.graph.initializer}
+    if "drop.0.ratio" in inits:
+        p = float(inits["drop.0.ratio"])
+    state = {k.replace(".wbin", ".latent"): v for k, v in inits.items()}
+    return CommittedReference(path, proto, p, state)

@@ -1,13 +1,9 @@
-"""bnncim.export writes docs/onnx-conventions.md, and the same bytes as scripts/train_reference.py."""
+"""bnncim.export writes docs/onnx-conventions.md, and the committed reference models byte for byte."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import warnings
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import numpy as np
 import onnx
@@ -19,7 +15,7 @@ from onnx import numpy_helper
 
 import bnncim
 from bnncim.onnx_export import binary_weight_names
-from conftest import REPO, cnn, mlp, train
+from conftest import cnn, committed_reference, mlp, train
 
 
 def attrs(node: onnx.NodeProto) -> dict:
@@ -110,22 +106,13 @@ def test_sign_weight_style_keeps_latents_without_zeros(tmp_path: Path) -> None:
     assert not np.any(w == 0), "ONNX Sign(0) = 0 would disagree with the chip"
 
 
-# --- byte identity with scripts/train_reference.py -------------------------------------------------------------
-
-
-def load_train_reference() -> ModuleType:
-    path = REPO / "scripts" / "train_reference.py"
-    sys.path.insert(0, str(path.parent))
-    spec = importlib.util.spec_from_file_location("train_reference", path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+# --- byte identity with the committed reference models ---------------------------------------------------------
+# (scripts/train_reference.py builds them from these layers; tests/test_train_reference.py checks the script.)
 
 
 class PackageMLP(nn.Module):
-    """train_reference's BinMLP written with the package's layers, with the same attribute names
-    (so the same initializer names) and the same forward."""
+    """The reference MLP (train_reference's BinMLP) written with the package's layers, with the same
+    attribute names (so the same initializer names) and the same forward."""
 
     def __init__(self, kind: str, p: float, hidden: int = 256) -> None:
         super().__init__()
@@ -152,32 +139,8 @@ class PackageMLP(nn.Module):
         return self.bn_out(h)
 
 
-@pytest.mark.parametrize("name,kind,style", [("mlp-sd", "sd", "prebin"), ("mlp-mcd", "mcd", "prebin"),
-                                             ("mlp-det", "det", "sign")])
-def test_same_bytes_as_train_reference(tmp_path: Path, name: str, kind: str, style: str) -> None:
-    tr: Any = load_train_reference()
-    torch.manual_seed(0)
-    ref = tr.BinMLP(kind, 0.2 if kind != "det" else 0.0, 2.0 if kind == "sd" else None, 0.1)
-    ref.train()
-    with torch.no_grad():  # non-trivial BN statistics and scales
-        ref(torch.rand(64, 1, 28, 28))
-        for m in ref.modules():
-            if isinstance(m, tr.ScaleDropout):
-                m.scale.uniform_(0.5, 3.0)
-    ours = PackageMLP(kind, 0.2 if kind != "det" else 0.0)
-    ours.load_state_dict(ref.state_dict())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the reference script's own export warns; ours is checked above
-        tr.export(ref, name, str(tmp_path / "ref.onnx"))
-    bnncim.export(ours, torch.zeros(2, 1, 28, 28), tmp_path / "pkg.onnx", weights=style,
-                  producer_name="bnncim scripts/train_reference.py",
-                  doc_string="bnncim reference model %s (%s), trained on MNIST; Apache-2.0, see LICENSE.txt"
-                  % (name, tr.KIND[name]))
-    assert (tmp_path / "pkg.onnx").read_bytes() == (tmp_path / "ref.onnx").read_bytes()
-
-
 class PackageCNN(nn.Module):
-    """train_reference's BinCNN written with the package's layers (same names, same forward)."""
+    """The reference CNN (train_reference's BinCNN) written with the package's layers (same names, same forward)."""
 
     def __init__(self, p: float) -> None:
         super().__init__()
@@ -204,22 +167,12 @@ class PackageCNN(nn.Module):
 def test_committed_reference_models_regenerate_byte_for_byte(tmp_path: Path, name: str) -> None:
     """Rebuild each committed reference model with the package from its own initializers (a {-1,+1} weight
     is its own latent) and export it: the bytes equal testdata/models/NAME.onnx."""
-    committed = REPO / "testdata" / "models" / (name + ".onnx")
-    proto = onnx.load(str(committed))
-    p = 0.0
-    for node in proto.graph.node:
-        if node.op_type == "ScaleDropout":
-            p = attrs(node)["p"]
-    inits = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in proto.graph.initializer}
-    if "drop.0.ratio" in inits:
-        p = float(inits["drop.0.ratio"])
+    ref = committed_reference(name)
+    proto = ref.proto
     kind = {"mlp-sd": "sd", "mlp-mcd": "mcd", "mlp-det": "det"}.get(name)
-    model = PackageCNN(p) if name == "cnn-sd" else PackageMLP(kind or "", p)
-    state = {k.replace(".wbin", ".latent"): v for k, v in inits.items()}
-    # equal constants (the second ratio, the second BipolarQuant scale) were de-duplicated in the file
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    assert not unexpected and all(k.endswith(("num_batches_tracked", ".ratio", ".bq_scale")) for k in missing), missing
+    model = PackageCNN(ref.p) if name == "cnn-sd" else PackageMLP(kind or "", ref.p)
+    ref.load_into(model)
     bnncim.export(model, torch.zeros(2, 1, 28, 28), tmp_path / "again.onnx",
                   weights="sign" if name == "mlp-det" else "prebin",
                   producer_name=proto.producer_name, doc_string=proto.doc_string)
-    assert (tmp_path / "again.onnx").read_bytes() == committed.read_bytes()
+    assert (tmp_path / "again.onnx").read_bytes() == ref.path.read_bytes()

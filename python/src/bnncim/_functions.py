@@ -1,8 +1,9 @@
 """Autograd functions of the binary layers, with their ONNX symbolics.
 
-These mirror scripts/train_reference.py one for one (same forward arithmetic,
-same exported node for the same module), so that the reference models can be
-regenerated through the package and come out byte-identical.
+scripts/train_reference.py trains and exports the reference models with these
+(through the layers in nn.py): their forward arithmetic and exported nodes are
+those the committed models were made with, and must stay so for the models to
+regenerate byte for byte (python/tests/test_train_reference.py).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class BipolarQuantSTE(torch.autograd.Function):
 def _expectation(x: torch.Tensor, scale: torch.Tensor, p: float, dropped: Optional[torch.Tensor]) -> torch.Tensor:
     shape = [1, -1] + [1] * (x.dim() - 2)
     if dropped is None:
-        # Written exactly as train_reference.py does, so float results agree bit for bit.
+        # Written as the reference models were trained and measured; keep it, so float results agree bit for bit.
         return x * ((1.0 - p) * scale.view(shape) + p)
     return x * ((1.0 - p) * scale.view(shape) + p * _per_channel(dropped, shape))
 

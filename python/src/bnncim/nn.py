@@ -176,10 +176,11 @@ class _Binarized(nn.Module):
 class BinaryWeight(_Binarized):
     """A bare binarized weight of any shape, called as ``w()``.
 
-    Mirrors scripts/train_reference.py's BinWeight (parameter ``latent``,
-    buffer ``wbin``, uniform init scaled by 1/sqrt(fan_in)) so that models
-    written as ``torch.matmul(h, self.w())`` export exactly as the reference
-    models do: MatMul with a [in, out] initializer.
+The weight of scripts/train_reference.py's models (parameter ``latent``,
+    buffer ``wbin``, uniform init scaled by 1/sqrt(fan_in), the initial
+    weights the reference models were trained from): models written as
+    ``torch.matmul(h, self.w())`` export as the reference models do, MatMul
+    with a [in, out] initializer.
     """
 
     def __init__(self, shape: Tuple[int, ...], fan_in: int) -> None:

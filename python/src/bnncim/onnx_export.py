@@ -3,8 +3,9 @@
 The conventions are docs/onnx-conventions.md: ai.bnncim::ScaleDropout (domain
 version 1, attributes p and axis), binarized weights as {-1,+1} initializers
 (or Sign of the latent weight), standard Dropout with a ratio input for
-MC-Dropout. The sequence of steps is scripts/train_reference.py's export and
-tidy_onnx, so the same model gives the same bytes.
+MC-Dropout. scripts/train_reference.py writes the committed reference models
+with it; they regenerate byte for byte from their initializers
+(python/tests/test_train_reference.py), so the steps must not change the bytes.
 """
 
 from __future__ import annotations

@@ -1,0 +1,127 @@
+"""scripts/train_reference.py, built on the package, still makes the committed reference models.
+
+The datasets are not needed: the committed files are rebuilt through the script's own model
+classes and export path from their initializers, the script's model classes must draw their
+initial weights from torch's RNG exactly as the script did before it used the package, and the
+script's training, measurements, export and numpy check run end to end on a few random digits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import subprocess
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Dict
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import REPO, committed_reference, load_train_reference
+
+MODELS = ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det"]
+
+
+@pytest.fixture(scope="module")
+def tr() -> ModuleType:
+    return load_train_reference()
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_script_regenerates_the_committed_models_byte_for_byte(tmp_path: Path, tr: Any, name: str) -> None:
+    """The script's model class with the committed file's initializers, written by the script's export():
+    the same bytes as testdata/models/NAME.onnx."""
+    ref = committed_reference(name)
+    model = tr.build(name, dict(tr.DEFAULTS[name], p=ref.p))
+    ref.load_into(model)
+    tr.export(model, name, str(tmp_path / "again.onnx"))
+    assert (tmp_path / "again.onnx").read_bytes() == ref.path.read_bytes()
+
+
+def init_fingerprint(model: torch.nn.Module) -> str:
+    """sha256 of the state_dict (names, shapes, dtypes, bytes, in order) and of torch's RNG state afterwards."""
+    h = hashlib.sha256()
+    for k, v in model.state_dict().items():
+        h.update(("%s %s %s\n" % (k, tuple(v.shape), v.dtype)).encode())
+        h.update(v.contiguous().numpy().tobytes())
+    h.update(torch.get_rng_state().numpy().tobytes())
+    return h.hexdigest()
+
+
+# Computed with the script as it was before it used the package (commit OLD_SCRIPT below, its own
+# BinWeight/ScaleDropout/NeuronDropout/BinAct): torch.manual_seed(0); build(name, DEFAULTS[name]).
+INIT_FINGERPRINTS = {
+    "mlp-sd": "cfefd92397ab338f8edabd529c0f6d9e0b4bf79f4e3f3abf3ed27d6ac660523e",
+    "cnn-sd": "b544856501e180749755ff7f8361773070843859e3df768a90c6c63fd7a60ad2",
+    "mlp-mcd": "44cb00413c77bec1360bb5abf10044297c756cc54d10eed728f821a65bb1c965",
+    "mlp-det": "0794d850fef25e0e05b8970905455ec10f2dd26ec4b8af4d7057f1e786040bbb",
+}
+OLD_SCRIPT = "dd4c700e024ad3a58f397c20ea15180b8588e7e2"
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_model_classes_draw_the_same_initial_weights(tr: Any, name: str) -> None:
+    """Same parameters and buffers, same shapes and order, same values from the same seed, and the RNG left
+    in the same state: training from SEED starts where it always did."""
+    torch.manual_seed(tr.SEED)
+    assert init_fingerprint(tr.build(name, tr.DEFAULTS[name])) == INIT_FINGERPRINTS[name]
+
+
+def test_same_initial_state_as_the_script_before_the_package(tmp_path: Path, tr: Any) -> None:
+    """The same check against the old script itself, read from git history (skipped without it)."""
+    try:
+        text = subprocess.run(["git", "-C", str(REPO), "show", OLD_SCRIPT + ":scripts/train_reference.py"],
+                              capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("git history with commit %s is not available" % OLD_SCRIPT[:7])
+    (tmp_path / "old_train_reference.py").write_bytes(text)
+    spec = importlib.util.spec_from_file_location("old_train_reference", tmp_path / "old_train_reference.py")
+    assert spec is not None and spec.loader is not None
+    old: Any = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(old)
+    assert not hasattr(tr, "BinWeight") and hasattr(old, "BinWeight"), "the old script has its own layers"
+    for name in MODELS:
+        torch.manual_seed(0)
+        a = old.build(name, old.DEFAULTS[name]).state_dict()
+        rng_a = torch.get_rng_state()
+        torch.manual_seed(0)
+        b = tr.build(name, tr.DEFAULTS[name]).state_dict()
+        assert list(a) == list(b), name
+        assert all(a[k].shape == b[k].shape and torch.equal(a[k], b[k]) for k in a), name
+        assert torch.equal(rng_a, torch.get_rng_state()), name
+
+
+def random_digits(seed: int = 1) -> Dict[str, Any]:
+    rs = np.random.RandomState(seed)
+
+    def digits(n: int) -> np.ndarray:
+        return rs.randint(0, 256, (n, 1, 28, 28)).astype(np.uint8)
+
+    data: Dict[str, Any] = {"train_x": digits(256), "train_y": rs.randint(0, 10, 256).astype(np.uint8),
+                            "test_x": digits(100), "test_y": rs.randint(0, 10, 100).astype(np.uint8)}
+    data["ood"] = {"noise": digits(50), "inverted": (255 - data["test_x"][:50]).astype(np.uint8)}
+    return data
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_script_trains_measures_exports_and_checks_on_random_digits(tmp_path: Path, tr: Any, name: str) -> None:
+    """One short epoch of the script's training, its measurements, export and independent numpy check of the
+    exported graph against the torch model (deterministic and with fixed Monte-Carlo bits)."""
+    data = random_digits()
+    cfg = dict(tr.DEFAULTS[name], epochs=1)
+    torch.manual_seed(tr.SEED)
+    model = tr.build(name, cfg)
+    tr.EVAL["eval_batch"] = cfg.get("eval_batch", 1000)
+    tr.EVAL["mc_by_combination"] = cfg.get("mc_by_combination", False)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    tr.train(model, data, cfg, 1)
+    assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+    res = tr.measure(model, name, data)
+    assert set(res["ood_auroc"]) == {"noise", "inverted"}
+    assert ("mc_t%d" % tr.MC_T in res["accuracy"]) == (name != "mlp-det")
+    path = str(tmp_path / (name + ".onnx"))
+    tr.export(model, name, path)
+    assert tr.verify_export(model, name, path, data) < 1e-3
+    assert set(model.state_dict()) == set(before), "export leaves the model's state as it was"
