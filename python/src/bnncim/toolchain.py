@@ -74,7 +74,9 @@ def options_to_args(options: Dict[str, Any]) -> List[str]:
 
 
 def _one_line(stderr: str, stdout: str) -> str:
-    """The CLI's error line ("bnncim: ..."), skipping JVM warnings printed before it."""
+    """The CLI's error line ("bnncim: ..."), skipping JVM warnings and build notices printed before it."""
+    # a build on first use may leave terminal colour codes in front of the line that follows it
+    stderr = re.sub(r"\x1b\[[0-9;]*m", "", stderr)
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     for ln in reversed(lines):
         if ln.startswith("bnncim"):
