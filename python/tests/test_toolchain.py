@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -166,3 +167,44 @@ def test_encoder_decoder_model_verifies(tmp_path: Path) -> None:
     path = tmp_path / "encdec.onnx"
     bnncim.export(train(EncoderDecoder()), torch.zeros(2, 1, 8, 8), path)
     bnncim.verify(path, limit=8, samples=2)
+
+
+def test_uncertainty_by_hand() -> None:
+    # two passes that are sure of opposite classes: the mean is uniform, all of its entropy is disagreement (MI)
+    big = 50.0
+    z = np.array([[[big, -big], [-big, big]]], dtype=np.float32)  # [N=1, T=2, C=2]
+    u = bnncim.uncertainty(z)
+    assert np.allclose(u.mean, [[0.5, 0.5]])
+    assert np.allclose(u.predictive_entropy, [np.log(2)])
+    assert np.allclose(u.expected_entropy, [0.0], atol=1e-12)
+    assert np.allclose(u.mutual_information, [np.log(2)])
+    # one pass repeated: no disagreement, MI 0; entropy of softmax([0, ln 3]) = H(1/4, 3/4)
+    z = np.array([[[0.0, np.log(3.0)]] * 3], dtype=np.float64)
+    u = bnncim.uncertainty(z)
+    h = -(0.25 * np.log(0.25) + 0.75 * np.log(0.75))
+    assert np.allclose(u.predictive_entropy, [h]) and np.allclose(u.expected_entropy, [h])
+    assert np.allclose(u.mutual_information, [0.0], atol=1e-12)
+    # per pixel: [N, T, C, H, W] gives maps [N, H, W]
+    u = bnncim.uncertainty(np.zeros((2, 4, 3, 5, 6)))
+    assert u.mean.shape == (2, 3, 5, 6) and u.mutual_information.shape == (2, 5, 6)
+    assert np.allclose(u.predictive_entropy, np.log(3))
+
+
+def test_predict_agrees_with_the_cli_printout(mlp_onnx: Path) -> None:
+    """The CLI prints entropy, expected entropy and MI per example (Java's Metrics); predict computes them in numpy."""
+    x, _ = random_data(n=5, seed=7)
+    pred = bnncim.predict(mlp_onnx, x.numpy(), samples=6, seed=2)
+    mean = bnncim.run(mlp_onnx, x.numpy(), samples=6, seed=2)
+    assert np.allclose(pred.mean, mean, atol=1e-6)
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(Path(tmp) / "x.npy", x.numpy())
+        text = bnncim.cli("run", str(mlp_onnx), "--input", str(Path(tmp) / "x.npy"), "--samples", "6",
+                          "--seed", "2").stdout
+    rows = [ln for ln in text.splitlines() if "entropy" in ln]
+    assert len(rows) == 5
+    for i, ln in enumerate(rows):
+        f = ln.split()
+        assert int(f[2]) == pred.predicted[i]
+        assert abs(float(f[f.index("entropy") + 1]) - pred.predictive_entropy[i]) < 1e-4
+        assert abs(float(f[f.index("expected_entropy") + 1]) - pred.expected_entropy[i]) < 1e-4
+        assert abs(float(f[f.index("mutual_info") + 1]) - pred.mutual_information[i]) < 1e-4

@@ -18,7 +18,18 @@ from .nn import (
     mc_mode,
 )
 from .onnx_export import export, tidy_onnx
-from .toolchain import BnncimError, bnncim_home, cli, compile, evaluate, run, verify
+from .toolchain import (
+    BnncimError,
+    Prediction,
+    bnncim_home,
+    cli,
+    compile,
+    evaluate,
+    predict,
+    run,
+    uncertainty,
+    verify,
+)
 
 __version__ = "0.1.0"
 
@@ -35,6 +46,9 @@ __all__ = [
     "tidy_onnx",
     "compile",
     "run",
+    "predict",
+    "uncertainty",
+    "Prediction",
     "evaluate",
     "verify",
     "cli",

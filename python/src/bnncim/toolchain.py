@@ -10,6 +10,7 @@ option of ``scripts/bnncim CMD --help`` works without a wrapper change.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import os
 import re
 import subprocess
@@ -213,3 +214,49 @@ def verify(model: PathLike, inputs: Optional[ArrayOrPath] = None, **options: Any
     if m:
         result.update(examples=int(m.group(1)), mc_passes=int(m.group(2)), max_abs_diff=float(m.group(3)))
     return result
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Monte-Carlo prediction per example (or per pixel): the arrays ``bnncim run`` prints as text.
+
+    ``mean`` holds the mean class probabilities [N, C, ...]; the entropies and the mutual information are [N, ...]
+    in nats, computed the way the CLI computes them: softmax of every pass's outputs, predictive entropy of the
+    mean, expected entropy as the mean of the passes' entropies, MI as their difference clipped at 0.
+    """
+
+    mean: np.ndarray
+    predictive_entropy: np.ndarray
+    expected_entropy: np.ndarray
+    mutual_information: np.ndarray
+    samples: np.ndarray
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.mean.argmax(axis=1)
+
+
+def uncertainty(sample_outputs: np.ndarray) -> Prediction:
+    """The entropy decomposition of per-pass outputs [N, T, C, ...] (logits of each pass, as ``--save-samples``)."""
+    z = np.asarray(sample_outputs, dtype=np.float64)
+    if z.ndim < 3:
+        raise ValueError("sample outputs must be [N, T, C, ...], got shape %s" % (z.shape,))
+    z = z - z.max(axis=2, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=2, keepdims=True)
+
+    def entropy(q: np.ndarray, axis: int) -> np.ndarray:
+        return -np.sum(np.where(q > 0, q * np.log(np.where(q > 0, q, 1.0)), 0.0), axis=axis)
+
+    mean = p.mean(axis=1)
+    predictive = entropy(mean, axis=1)
+    expected = entropy(p, axis=2).mean(axis=1)
+    return Prediction(mean, predictive, expected, np.maximum(0.0, predictive - expected), np.asarray(sample_outputs))
+
+
+def predict(model: PathLike, inputs: ArrayOrPath, *, samples: int = 20, **options: Any) -> Prediction:
+    """``bnncim run`` with ``samples`` Monte-Carlo passes on the simulator, returned as arrays per example."""
+    if samples < 1:
+        raise ValueError("predict needs samples >= 1 (use run() for one deterministic pass)")
+    _, every = run(model, inputs, return_samples=True, samples=samples, **options)
+    return uncertainty(every)
