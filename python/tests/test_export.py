@@ -1,4 +1,4 @@
-"""bnncim.export writes docs/onnx-conventions.md, and the committed reference models byte for byte."""
+"""bnncim.export writes docs/onnx-conventions.md."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ import onnx
 import pytest
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from onnx import numpy_helper
 
 import bnncim
 from bnncim.onnx_export import binary_weight_names
-from conftest import cnn, committed_reference, mlp, train
+from conftest import cnn, mlp, train
 
 
 def attrs(node: onnx.NodeProto) -> dict:
@@ -106,73 +105,5 @@ def test_sign_weight_style_keeps_latents_without_zeros(tmp_path: Path) -> None:
     assert not np.any(w == 0), "ONNX Sign(0) = 0 would disagree with the chip"
 
 
-# --- byte identity with the committed reference models ---------------------------------------------------------
-# (scripts/train_reference.py builds them from these layers; tests/test_train_reference.py checks the script.)
-
-
-class PackageMLP(nn.Module):
-    """The reference MLP (train_reference's BinMLP) written with the package's layers, with the same
-    attribute names (so the same initializer names) and the same forward."""
-
-    def __init__(self, kind: str, p: float, hidden: int = 256) -> None:
-        super().__init__()
-        act = "BipolarQuant" if kind == "det" else "Sign"
-        dims = [784, hidden, hidden]
-        self.w = nn.ModuleList([bnncim.BinaryWeight((dims[i], dims[i + 1]), dims[i]) for i in range(2)])
-        self.w_out = bnncim.BinaryWeight((hidden, 10), hidden)
-        self.sd = nn.ModuleList([bnncim.ScaleDropout(hidden, p, 2.0) for _ in range(2)]) if kind == "sd" else None
-        self.bn = nn.ModuleList([nn.BatchNorm1d(hidden) for _ in range(2)])
-        self.bn_out = nn.BatchNorm1d(10)
-        self.act = nn.ModuleList([bnncim.SignActivation(act) for _ in range(2)])
-        self.drop = nn.ModuleList([bnncim.MCDropout(p) for _ in range(2)]) if kind == "mcd" else None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.flatten(x, 1)
-        for i in range(2):
-            h = torch.matmul(h, self.w[i]())
-            if self.sd is not None:
-                h = self.sd[i](h)
-            h = self.act[i](self.bn[i](h))
-            if self.drop is not None:
-                h = self.drop[i](h)
-        h = torch.matmul(h, self.w_out())
-        return self.bn_out(h)
-
-
-class PackageCNN(nn.Module):
-    """The reference CNN (train_reference's BinCNN) written with the package's layers (same names, same forward)."""
-
-    def __init__(self, p: float) -> None:
-        super().__init__()
-        self.c1 = bnncim.BinaryWeight((32, 1, 3, 3), 9)
-        self.c2 = bnncim.BinaryWeight((64, 32, 3, 3), 32 * 9)
-        self.f1 = bnncim.BinaryWeight((64 * 7 * 7, 256), 64 * 7 * 7)
-        self.f2 = bnncim.BinaryWeight((256, 10), 256)
-        self.sd = nn.ModuleList([bnncim.ScaleDropout(c, p, 2.0) for c in (32, 64, 256)])
-        self.bn1, self.bn2 = nn.BatchNorm2d(32), nn.BatchNorm2d(64)
-        self.bn3, self.bn_out = nn.BatchNorm1d(256), nn.BatchNorm1d(10)
-        self.act = nn.ModuleList([bnncim.SignActivation() for _ in range(3)])
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = F.conv2d(x, self.c1(), padding=1)
-        h = F.max_pool2d(self.act[0](self.bn1(self.sd[0](h))), 2)
-        h = F.conv2d(h, self.c2(), padding=1)
-        h = F.max_pool2d(self.act[1](self.bn2(self.sd[1](h))), 2)
-        h = torch.flatten(h, 1)
-        h = self.act[2](self.bn3(self.sd[2](torch.matmul(h, self.f1()))))
-        return self.bn_out(torch.matmul(h, self.f2()))
-
-
-@pytest.mark.parametrize("name", ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det"])
-def test_committed_reference_models_regenerate_byte_for_byte(tmp_path: Path, name: str) -> None:
-    """Rebuild each committed reference model with the package from its own initializers (a {-1,+1} weight
-    is its own latent) and export it: the bytes equal testdata/models/NAME.onnx."""
-    ref = committed_reference(name)
-    proto = ref.proto
-    kind = {"mlp-sd": "sd", "mlp-mcd": "mcd", "mlp-det": "det"}.get(name)
-    model = PackageCNN(ref.p) if name == "cnn-sd" else PackageMLP(kind or "", ref.p)
-    ref.load_into(model)
-    bnncim.export(model, torch.zeros(2, 1, 28, 28), tmp_path / "again.onnx",
-                  weights="sign" if name == "mlp-det" else "prebin",
-                  producer_name=proto.producer_name, doc_string=proto.doc_string)
-    assert (tmp_path / "again.onnx").read_bytes() == ref.path.read_bytes()
+# Byte identity with the committed reference models: tests/test_train_reference.py rebuilds each one through
+# scripts/train_reference.py, whose model classes are made of this package's layers.
