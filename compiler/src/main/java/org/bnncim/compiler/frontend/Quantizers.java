@@ -114,14 +114,14 @@ final class Quantizers {
         });
     }
 
-    /** The interval {@code [min_int, max_int]} of a quantizer, for messages: "{0, 1}" or "-8..7". */
+    /** The interval {@code [min_int, max_int]} of a quantizer, for messages: "{0, 1}" or "{-8, ..., 7}". */
     static String levels(boolean signed, boolean narrow, float bits) {
         if (bits == 1f && signed) return "{-1, +1}";
         float lo = minInt(signed, narrow, bits), hi = maxInt(signed, narrow, bits);
         String l = org.bnncim.ir.TextPrinter.number(lo), h = org.bnncim.ir.TextPrinter.number(hi);
         if (lo == hi) return "{" + l + "}";
         if (hi - lo == 1f) return "{" + l + ", " + h + "}";
-        return "the integers " + l + ".." + h;
+        return "{" + l + ", ..., " + h + "}";
     }
 
     @FunctionalInterface
