@@ -192,9 +192,12 @@ public final class OnnxImporter extends LayerImports {
             convertStandard(n, op);
         } else if (BIPOLAR_QUANT_DOMAINS.contains(domain) && op.equals("BipolarQuant")) {
             bipolarQuant(n);
-        } else if (BIPOLAR_QUANT_DOMAINS.contains(domain)
-                && (op.equals("Quant") || op.equals("MultiThreshold") || op.equals("Trunc") || op.equals("IntQuant"))) {
-            multiBit(n);
+        } else if (BIPOLAR_QUANT_DOMAINS.contains(domain) && (op.equals("Quant") || op.equals("IntQuant"))) {
+            quant(n);
+        } else if (BIPOLAR_QUANT_DOMAINS.contains(domain) && op.equals("Trunc")) {
+            trunc(n);
+        } else if (BIPOLAR_QUANT_DOMAINS.contains(domain) && op.equals("MultiThreshold")) {
+            multiThreshold(n);
         } else if (domain.equals(BNNCIM_DOMAIN) && op.equals("ScaleDropout")) {
             scaleDropout(n);
         } else {
@@ -331,21 +334,25 @@ public final class OnnxImporter extends LayerImports {
 
     private void bipolarQuant(OnnxMl.NodeProto n) {
         ConstTensor scale = constIn(n, 1, "scale");
-        if (scale.size() != 1)
-            throw err(n, "BipolarQuant with a per-channel scale is not supported (use a scalar scale)");
-        float s = scale.getFloat(0);
         Sym x = in(n, 0);
         if (x instanceof C c) {
-            putConst(n, ConstOps.bipolar(c.t(), s));
+            putConst(
+                    n,
+                    scale.size() == 1 ? ConstOps.bipolar(c.t(), scale.getFloat(0)) : Quantizers.bipolar(c.t(), scale));
             return;
         }
-        D d = (D) x;
+        if (scale.size() != 1)
+            throw err(n, "BipolarQuant with a per-channel scale is not supported (use a scalar scale)");
+        bipolarActivation(n, (D) x, scale.getFloat(0));
+    }
+
+    /** {@code Sign}, then a multiply by s when s != 1 (conventions, section 1). */
+    private void bipolarActivation(OnnxMl.NodeProto n, D d, float s) {
         if (s == 1.0f) {
             emit(n, out(n, 0), ElemType.BIPOLAR, d.dims(), 1.0, (nm, v) -> new Node.Sign(nm, d.ir(), v));
             env.put(out(n, 0), new D(out(n, 0), d.dims(), false));
             return;
         }
-        // a scale != 1 is a separate multiply after the bipolar value (conventions, section 1)
         String mid = tmp(out(n, 0) + ".sign");
         Value signV = value(mid, ElemType.BIPOLAR, d.dims(), 1.0, source + ": " + describe(n));
         nodes.add(new Node.Sign(nodeName(n), d.ir(), signV));
@@ -353,18 +360,94 @@ public final class OnnxImporter extends LayerImports {
         affine(n, sd, new AffineStep(AffineStep.Op.MUL, new float[] {s}));
     }
 
-    private void multiBit(OnnxMl.NodeProto n) {
-        String detail = "";
-        if (n.getOpType().equals("Quant") && hasInput(n, 3) && in(n, 3) instanceof C bw)
-            detail = " (bitwidth " + org.bnncim.ir.TextPrinter.number(bw.t().getFloat(0)) + ")";
-        if (n.getOpType().equals("MultiThreshold") && hasInput(n, 1) && in(n, 1) instanceof C th) {
-            long[] dims = th.t().dims();
-            detail = " (" + (dims.length > 1 ? dims[dims.length - 1] : 1) + " thresholds per channel)";
+    private float bitsIn(OnnxMl.NodeProto n, int i, String what) {
+        ConstTensor t = constIn(n, i, what);
+        if (t.size() != 1) throw err(n, what + " must be a single value, not " + t.size() + " values");
+        float b = t.getFloat(0);
+        if (!(b >= 1f && b <= 32f && b == Math.rint(b)))
+            throw err(n, what + " " + org.bnncim.ir.TextPrinter.number(b) + " is not an integer from 1 to 32");
+        return b;
+    }
+
+    private Quantizers.Rounding rounding(OnnxMl.NodeProto n, String dflt) {
+        try {
+            return Quantizers.Rounding.of(OnnxAttributes.attrString(n, "rounding_mode", dflt));
+        } catch (IllegalArgumentException e) {
+            throw err(n, e.getMessage());
+        }
+    }
+
+    /** QONNX Quant / IntQuant: folded on constants; on activations only the bipolar (signed 1-bit) form. */
+    private void quant(OnnxMl.NodeProto n) {
+        ConstTensor scale = constIn(n, 1, "scale"), zeropt = constIn(n, 2, "zero point");
+        float bits = bitsIn(n, 3, "bitwidth");
+        // QONNX declares signed and narrow with default 1 and rounding_mode with default ROUND
+        boolean signed = attrInt(n, "signed", 1) != 0, narrow = attrInt(n, "narrow", 1) != 0;
+        Quantizers.Rounding mode = rounding(n, "ROUND");
+        Sym x = in(n, 0);
+        if (x instanceof C c) {
+            putConst(n, Quantizers.quant(c.t(), scale, zeropt, bits, signed, narrow, mode));
+            return;
+        }
+        String what = (signed ? "signed " : "unsigned ") + (narrow ? "narrow " : "");
+        if (bits > 1f) {
+            throw err(
+                    n,
+                    "multi-bit quantizer (bitwidth " + org.bnncim.ir.TextPrinter.number(bits) + ", " + what
+                            + "Quant: " + Quantizers.levels(signed, narrow, bits) + "·scale) on a computed tensor is "
+                            + "not supported; bnncim maps binarized activations (BipolarQuant, signed 1-bit Quant, "
+                            + "Sign); k-bit activations are a later step");
+        }
+        boolean zeroZp = true;
+        for (int i = 0; i < zeropt.size(); i++) zeroZp &= zeropt.getFloat(i) == 0f;
+        if (signed && zeroZp && scale.size() == 1 && scale.getFloat(0) > 0f) {
+            // QONNX: q = x / scale >= 0 ? +1 : -1, times scale: BipolarQuant with the same scale
+            bipolarActivation(n, (D) x, scale.getFloat(0));
+            return;
+        }
+        String values = signed ? "{-1, +1}" : Quantizers.levels(false, narrow, 1f);
+        String produces = zeroZp ? values + "·scale" : "(" + values + " - zero point)·scale";
+        String why = !signed
+                ? ""
+                : !zeroZp
+                        ? " with a nonzero zero point"
+                        : scale.size() != 1 ? " with a per-channel scale" : " with scale <= 0";
+        throw err(
+                n,
+                "1-bit " + what + "Quant" + why + " produces " + produces + ", not bipolar values; the bipolar form "
+                        + "is BipolarQuant or a signed 1-bit Quant with zero point 0 and one positive scale");
+    }
+
+    /** QONNX Trunc: folded on constants; on activations it is a k-bit accumulator quantizer, refused. */
+    private void trunc(OnnxMl.NodeProto n) {
+        ConstTensor scale = constIn(n, 1, "scale"), zeropt = constIn(n, 2, "zero point");
+        if (n.getInputCount() != 5)
+            throw err(n, "Trunc with " + n.getInputCount() + " inputs; bnncim reads QONNX's five-input Trunc");
+        float inBits = bitsIn(n, 3, "input_bit_width"), outBits = bitsIn(n, 4, "output_bit_width");
+        Quantizers.Rounding mode = rounding(n, "FLOOR");
+        if (in(n, 0) instanceof C c) {
+            putConst(n, Quantizers.trunc(c.t(), scale, zeropt, inBits, outBits, mode));
+            return;
         }
         throw err(
                 n,
-                "multi-bit quantizer" + detail + " is not supported; bnncim maps 1-bit (bipolar) models: "
-                        + "use BipolarQuant or Sign");
+                "Trunc of a computed tensor (an accumulator quantized to " + org.bnncim.ir.TextPrinter.number(outBits)
+                        + " bits) is not supported; bnncim maps binarized activations "
+                        + "(BipolarQuant, signed 1-bit Quant, Sign); k-bit activations are a later step");
+    }
+
+    private void multiThreshold(OnnxMl.NodeProto n) {
+        long levels = 0;
+        if (hasInput(n, 1) && in(n, 1) instanceof C th) {
+            long[] dims = th.t().dims();
+            levels = (dims.length > 1 ? dims[dims.length - 1] : 1);
+        }
+        String detail = levels == 0 ? "" : " (" + levels + " thresholds per channel, " + (levels + 1) + " levels)";
+        String kind = levels == 1 ? "a 0/1 step" : "a multi-bit quantizer";
+        throw err(
+                n,
+                "MultiThreshold" + detail + " is " + kind + ", not a bipolar binarizer; bnncim maps binarized "
+                        + "activations: use BipolarQuant or Sign");
     }
 
     private void softmax(OnnxMl.NodeProto n) {

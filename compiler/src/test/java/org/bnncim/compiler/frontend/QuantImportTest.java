@@ -1,0 +1,160 @@
+package org.bnncim.compiler.frontend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.oracle.OnnxBuilder;
+import org.junit.jupiter.api.Test;
+
+/** QONNX quantizers in whole models: folded on constants, bipolar or refused (one line) on activations. */
+class QuantImportTest {
+    private static final String Q = "qonnx.custom_op.general";
+
+    private static Graph load(OnnxMl.ModelProto m) {
+        return OnnxImporter.importModel(m, "test", OnnxImporter.Options.DEFAULT);
+    }
+
+    @Test
+    void brevitasGemmWithBiasThroughA4BitQuantImportsAndFolds() {
+        // weights: latent floats through a signed narrow 1-bit Quant (QONNX's bipolar case): +1 where >= 0;
+        // bias through Identity and a 4-bit signed Quant, scale 0.25 (a Constant node), ROUND:
+        // 0.3 / 0.25 = 1.2 -> 1 -> 0.25; -0.8 / 0.25 = -3.2 -> -3 -> -0.75
+        OnnxMl.ModelProto m = new OnnxBuilder("brevitas-gemm")
+                .opset(13)
+                .opset(Q, 1)
+                .input("x", DataType.FLOAT, "N", 4)
+                .initializer("Wf", new int[] {2, 4}, 0.2f, 0.7f, -0.1f, -3f, 0.4f, -0.5f, 0f, -0.01f)
+                .initializer("one", new int[0], 1f)
+                .initializer("zp", new int[0], 0f)
+                .initializer("bw1", new int[0], 1f)
+                .initializer("bw4", new int[0], 4f)
+                .initializer("bf", new int[] {2}, 0.3f, -0.8f)
+                .node("Constant", "bscale")
+                .outputs("sb")
+                .attr("value", OnnxBuilder.floatTensor("sb", new int[0], 0.25f))
+                .end()
+                .node("BipolarQuant", "act")
+                .domain(Q)
+                .inputs("x", "one")
+                .outputs("a")
+                .end()
+                .node("Quant", "wq")
+                .domain(Q)
+                .inputs("Wf", "one", "zp", "bw1")
+                .outputs("W")
+                .attr("signed", 1L)
+                .attr("narrow", 1L)
+                .attr("rounding_mode", "ROUND")
+                .end()
+                .node("Identity", "bid")
+                .inputs("bf")
+                .outputs("bf2")
+                .end()
+                .node("Quant", "bq")
+                .domain(Q)
+                .inputs("bf2", "sb", "zp", "bw4")
+                .outputs("b")
+                .attr("signed", 1L)
+                .attr("narrow", 0L)
+                .attr("rounding_mode", "ROUND")
+                .end()
+                .node("Gemm", "fc")
+                .inputs("a", "W", "b")
+                .outputs("y")
+                .attr("transB", 1L)
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
+        Graph g = load(m);
+        Node.BinaryDense d = g.nodesOf(Node.BinaryDense.class).get(0);
+        assertEquals(1, d.weights().get(0, 0)); // Wf[0][0] = 0.2
+        assertEquals(-1, d.weights().get(3, 0)); // Wf[0][3] = -3
+        assertEquals(1, d.weights().get(2, 1)); // Wf[1][2] = 0 -> +1
+        assertEquals(-1, d.weights().get(3, 1)); // Wf[1][3] = -0.01
+        Node.Affine a = g.nodesOf(Node.Affine.class).get(0);
+        assertEquals(3f + 0.25f, a.apply(3, 0));
+        assertEquals(3f - 0.75f, a.apply(3, 1));
+    }
+
+    private static OnnxMl.ModelProto actQuant(float bits, long signed, long narrow, float zp, String op) {
+        OnnxBuilder b = new OnnxBuilder("act-quant")
+                .opset(13)
+                .opset(Q, 1)
+                .input("x", DataType.FLOAT, "N", 2)
+                .initializer("W", new int[] {2, 2}, 1, -1, -1, 1)
+                .initializer("sc", new int[0], 1f)
+                .initializer("zp", new int[0], zp)
+                .initializer("bw", new int[0], bits);
+        var n = op.equals("Trunc")
+                ? b.initializer("obw", new int[0], 2f)
+                        .node("Trunc", "qa")
+                        .domain(Q)
+                        .inputs("x", "sc", "zp", "bw", "obw")
+                : b.node(op, "qa")
+                        .domain(Q)
+                        .inputs("x", "sc", "zp", "bw")
+                        .attr("signed", signed)
+                        .attr("narrow", narrow);
+        return n.outputs("q")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("q", "W")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
+    }
+
+    private static String refusal(OnnxMl.ModelProto m) {
+        String msg = assertThrows(BnncimException.class, () -> load(m)).getMessage();
+        assertFalse(msg.contains("\n"), msg);
+        assertTrue(msg.contains("'qa'"), msg);
+        return msg;
+    }
+
+    @Test
+    void signedOneBitQuantOnActivationsIsTheBipolarBinarizer() {
+        for (long narrow : new long[] {1, 0}) { // QONNX's signed 1-bit case ignores narrow
+            Graph g = load(actQuant(1, 1, narrow, 0, "Quant"));
+            assertEquals(1, g.nodesOf(Node.Sign.class).size());
+            assertEquals(1, g.nodesOf(Node.BinaryDense.class).size());
+        }
+        assertEquals(
+                1,
+                load(actQuant(1, 1, 1, 0, "IntQuant")).nodesOf(Node.Sign.class).size());
+    }
+
+    @Test
+    void unsignedOneBitQuantOnActivationsSaysWhatItProduces() {
+        String msg = refusal(actQuant(1, 0, 0, 0, "Quant"));
+        assertTrue(msg.contains("1-bit unsigned Quant produces {0, 1}·scale"), msg);
+        assertTrue(msg.contains("BipolarQuant or a signed 1-bit Quant"), msg);
+        assertFalse(msg.contains("multi-bit"), msg);
+        msg = refusal(actQuant(1, 0, 1, 0, "Quant"));
+        assertTrue(msg.contains("produces {0}·scale"), msg);
+    }
+
+    @Test
+    void signedOneBitQuantWithAZeroPointIsNotBipolar() {
+        String msg = refusal(actQuant(1, 1, 1, 1f, "Quant"));
+        assertTrue(msg.contains("with a nonzero zero point produces ({-1, +1} - zero point)·scale"), msg);
+        assertFalse(msg.contains("multi-bit"), msg);
+    }
+
+    @Test
+    void multiBitQuantizersOnActivationsAreRefusedWithTheReason() {
+        String msg = refusal(actQuant(4, 1, 0, 0, "Quant"));
+        assertTrue(msg.contains("multi-bit quantizer (bitwidth 4, signed Quant: {-8, ..., 7}·scale)"), msg);
+        assertTrue(msg.contains("k-bit activations are a later step"), msg);
+        msg = refusal(actQuant(8, 1, 0, 0, "Trunc"));
+        assertTrue(msg.contains("Trunc of a computed tensor (an accumulator quantized to 2 bits)"), msg);
+        assertTrue(msg.contains("k-bit activations are a later step"), msg);
+    }
+}
