@@ -18,13 +18,44 @@ import java.util.Map;
  * and to refuse what ONNX Runtime would reject, and the model's value_info is often incomplete.
  */
 final class RankInference {
-    final Map<String, TensorProto> constants = new HashMap<>();
+    /** Initializers (also those listed as graph inputs) and Constant node outputs, by value name. */
+    private final Map<String, TensorProto> constants = new HashMap<>();
+    /** Identity outputs to their inputs, so a constant is found through any chain of Identity nodes. */
+    private final Map<String, String> aliases = new HashMap<>();
+
     final Map<String, Integer> declaredRank = new HashMap<>();
     final Map<String, Integer> declaredElem = new HashMap<>();
     final Map<String, Integer> rank = new HashMap<>();
     final Map<String, Integer> elem = new HashMap<>();
     /** Static length of 1-D int tensors (shape vectors), so Reshape after a dynamic flatten has a rank. */
     final Map<String, Integer> len1d = new HashMap<>();
+
+    /** Records an initializer of the original graph (whether or not it is also listed as a graph input). */
+    void addInitializer(TensorProto t) {
+        constants.put(t.getName(), t);
+        setTensorInfo(t.getName(), t);
+    }
+
+    /**
+     * The one lookup of constant values: an initializer (also one listed as a graph input, as opset-9 exporters
+     * do), the output of a {@code Constant} node ({@code value}, {@code value_float(s)}, {@code value_int(s)}), or
+     * either of these through a chain of {@code Identity} nodes (PyTorch 1.13 shares one initializer among equal
+     * buffers that way). Null for a computed value or a name not seen yet (values are recorded in topological order).
+     * The returned tensor keeps the name it was stored under, which may differ from {@code name}.
+     */
+    TensorProto constant(String name) {
+        String n = name;
+        for (int hops = 0; n != null && hops <= aliases.size(); hops++) {
+            TensorProto t = constants.get(n);
+            if (t != null) return t;
+            n = aliases.get(n);
+        }
+        return null;
+    }
+
+    boolean isConstant(String name) {
+        return constant(name) != null;
+    }
 
     void setTensorInfo(String name, TensorProto t) {
         rank.put(name, t.getDimsCount());
@@ -107,6 +138,9 @@ final class RankInference {
                     "MultiThreshold" -> {
                 r = r0;
                 if (op.equals("Slice") || op.equals("Identity")) len = len1d.get(in.get(0));
+                if (op.equals("Identity") && n.getOutputCount() == 1 && !in.isEmpty()) {
+                    aliases.put(n.getOutput(0), in.get(0));
+                }
             }
             case "Cast" -> {
                 r = r0;
@@ -283,7 +317,7 @@ final class RankInference {
 
     /** Number of elements of a 1-D value whose length is known statically (a shape vector). */
     private Integer staticLength(String name) {
-        TensorProto t = constants.get(name);
+        TensorProto t = constant(name);
         if (t != null) {
             return t.getDimsCount() == 1 ? (int) t.getDims(0) : t.getDimsCount() == 0 ? 1 : null;
         }
@@ -328,7 +362,7 @@ final class RankInference {
     }
 
     private long[] constLongs(String name) {
-        TensorProto t = constants.get(name);
+        TensorProto t = constant(name);
         return t == null ? null : longs(t);
     }
 }

@@ -173,15 +173,14 @@ public final class ReferenceForm {
             for (ValueInfoProto v : graph.getValueInfoList()) declare(v);
             for (TensorProto t : graph.getInitializerList()) {
                 usedNames.add(t.getName());
-                shapes.constants.put(t.getName(), t);
-                shapes.setTensorInfo(t.getName(), t);
+                shapes.addInitializer(t);
             }
             for (ValueInfoProto v : graph.getInputList()) {
                 // an initializer listed as input keeps the initializer's (exact) dims
-                if (!shapes.constants.containsKey(v.getName()) && shapes.declaredRank.containsKey(v.getName())) {
+                if (!shapes.isConstant(v.getName()) && shapes.declaredRank.containsKey(v.getName())) {
                     shapes.rank.put(v.getName(), shapes.declaredRank.get(v.getName()));
                 }
-                if (!shapes.constants.containsKey(v.getName()) && shapes.declaredElem.containsKey(v.getName())) {
+                if (!shapes.isConstant(v.getName()) && shapes.declaredElem.containsKey(v.getName())) {
                     shapes.elem.put(v.getName(), shapes.declaredElem.get(v.getName()));
                 }
             }
@@ -315,13 +314,13 @@ public final class ReferenceForm {
             String pm = unitScale ? out : fresh(out + "/pm1");
             emit("Where", base + "/where", List.of(lt, scalar(-1f), scalar(1f)), pm);
             if (!unitScale) {
-                emit("Mul", base + "/scale", List.of(pm, scale), out);
+                emit("Mul", base + "/scale", List.of(pm, floatConstant(scale)), out);
             }
         }
 
         /** Constant, one element, value 1, and not raising the rank of x: multiplying by it changes nothing. */
         private boolean isUnitScalar(String name, Integer rankOfX) {
-            TensorProto t = shapes.constants.get(name);
+            TensorProto t = shapes.constant(name);
             if (t == null || numel(t) != 1) {
                 return false;
             }
@@ -390,16 +389,17 @@ public final class ReferenceForm {
             newInputs.add(OnnxBuilder.tensorInfo(z, DataType.BOOL, dims));
             zInputs.add(z);
 
-            String keptB = broadcastAlongAxis(n, scale, trailing, out + "/scale");
-            String droppedB =
-                    dropped.isEmpty() ? scalar(1f) : broadcastAlongAxis(n, dropped, trailing, out + "/dropped");
+            String keptB = broadcastAlongAxis(n, floatConstant(scale), trailing, out + "/scale");
+            String droppedB = dropped.isEmpty()
+                    ? scalar(1f)
+                    : broadcastAlongAxis(n, floatConstant(dropped), trailing, out + "/dropped");
             String factor = fresh(out + "/factor");
             emit("Where", base + "/select", List.of(z, droppedB, keptB), factor);
             emit("Mul", base + "/apply", List.of(x, factor), out);
         }
 
         private boolean isScalarLike(String name) {
-            TensorProto t = shapes.constants.get(name);
+            TensorProto t = shapes.constant(name);
             if (t != null) {
                 return numel(t) == 1 && t.getDimsCount() <= 1;
             }
@@ -433,13 +433,14 @@ public final class ReferenceForm {
 
         private String expectationConstant(
                 NodeProto n, String scale, String dropped, float p, int trailing, String out) {
-            TensorProto st = shapes.constants.get(scale);
-            TensorProto dt = dropped.isEmpty() ? null : shapes.constants.get(dropped);
+            TensorProto st = shapes.constant(scale);
+            TensorProto dt = dropped.isEmpty() ? null : shapes.constant(dropped);
             float[] s = st == null ? null : floats(st);
             float[] d = dropped.isEmpty() ? new float[] {1f} : dt == null ? null : floats(dt);
             if (s == null || d == null) {
                 throw new BnncimException(describe(n)
-                        + ": expectation mode needs constant float scale and dropped_scale " + "initializers");
+                        + ": expectation mode needs constant scale and dropped_scale (initializers or Constant "
+                        + "nodes, possibly through Identity)");
             }
             if (s.length != 1 && d.length != 1 && s.length != d.length) {
                 throw new BnncimException(
@@ -464,6 +465,23 @@ public final class ReferenceForm {
             String name = fresh(out + "/expected_scale");
             newInitializers.add(OnnxBuilder.floatTensor(name, dims, e));
             return name;
+        }
+
+        /**
+         * A constant scale as float32, which Mul and Where need next to the float32 data: the value itself when it is
+         * float32 or not a constant, else a float32 copy (a Constant node's value_int(s) or a double initializer).
+         */
+        private String floatConstant(String name) {
+            TensorProto t = shapes.constant(name);
+            float[] v = t == null || t.getDataType() == DataType.FLOAT_VALUE ? null : floats(t);
+            if (v == null) {
+                return name;
+            }
+            int[] dims = t.getDimsList().stream().mapToInt(Long::intValue).toArray();
+            TensorProto f = OnnxBuilder.floatTensor(fresh(name + "/float"), dims, v);
+            newInitializers.add(f);
+            shapes.addInitializer(f);
+            return f.getName();
         }
 
         private void checkFloat(NodeProto n, String x) {
