@@ -177,7 +177,7 @@ class CorpusTest {
                     .build()
                     .toByteArray(),
             "mt",
-            "3 thresholds per channel"
+            "a 4-level quantizer (3 thresholds"
         });
         c.put("control-flow", new Object[] {
             base().node("Loop", "loop1")

@@ -23,7 +23,7 @@ import org.bnncim.ir.Value;
  * flatten) are folded here; every tensor that depends on the model input becomes IR. Anything outside the
  * conventions in docs/onnx-conventions.md is refused with one line naming the node.
  */
-public final class OnnxImporter extends LayerImports {
+public final class OnnxImporter extends FinnImports {
     /** @param inputLevels a non-binary model input x is read as the integer round(x * inputLevels), 8 bits */
     public record Options(boolean mcDropout, boolean allowMultiOutput, int inputLevels) {
         public static final Options DEFAULT = new Options(false, false, 255);
@@ -196,8 +196,10 @@ public final class OnnxImporter extends LayerImports {
             quant(n);
         } else if (BIPOLAR_QUANT_DOMAINS.contains(domain) && op.equals("Trunc")) {
             trunc(n);
-        } else if (BIPOLAR_QUANT_DOMAINS.contains(domain) && op.equals("MultiThreshold")) {
+        } else if (MULTI_THRESHOLD_DOMAINS.contains(domain) && op.equals("MultiThreshold")) {
             multiThreshold(n);
+        } else if (isFinnDataflow(domain, op)) {
+            throw dataflowRefusal(n);
         } else if (domain.equals(BNNCIM_DOMAIN) && op.equals("ScaleDropout")) {
             scaleDropout(n);
         } else {
@@ -434,20 +436,6 @@ public final class OnnxImporter extends LayerImports {
                 "Trunc of a computed tensor (an accumulator quantized to " + org.bnncim.ir.TextPrinter.number(outBits)
                         + " bits) is not supported; bnncim maps binarized activations "
                         + "(BipolarQuant, signed 1-bit Quant, Sign); k-bit activations are a later step");
-    }
-
-    private void multiThreshold(OnnxMl.NodeProto n) {
-        long levels = 0;
-        if (hasInput(n, 1) && in(n, 1) instanceof C th) {
-            long[] dims = th.t().dims();
-            levels = (dims.length > 1 ? dims[dims.length - 1] : 1);
-        }
-        String detail = levels == 0 ? "" : " (" + levels + " thresholds per channel, " + (levels + 1) + " levels)";
-        String kind = levels == 1 ? "a 0/1 step" : "a multi-bit quantizer";
-        throw err(
-                n,
-                "MultiThreshold" + detail + " is " + kind + ", not a bipolar binarizer; bnncim maps binarized "
-                        + "activations: use BipolarQuant or Sign");
     }
 
     private void softmax(OnnxMl.NodeProto n) {

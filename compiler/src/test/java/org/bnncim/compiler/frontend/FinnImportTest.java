@@ -1,0 +1,145 @@
+package org.bnncim.compiler.frontend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import org.bnncim.compiler.passes.FoldThresholds;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.interp.Bits;
+import org.bnncim.ir.interp.ReferenceInterpreter;
+import org.bnncim.oracle.OnnxBuilder;
+import org.junit.jupiter.api.Test;
+
+/** FINN-ONNX MultiThreshold: the bipolar form imports as a comparator; other forms and HLS nodes are refused. */
+class FinnImportTest {
+    private static final String FINN = "finn.custom_op.general";
+    // x [4] -> sign -> MatMul W1 [4, 3] (popcount-like sums in {-4, -2, 0, 2, 4}) -> MultiThreshold -> MatMul W2 [3, 2]
+    private static final float[] W1 = {1, -1, 1, 1, 1, -1, -1, 1, 1, 1, 1, -1};
+    private static final float[] W2 = {1, -1, -1, 1, 1, 1};
+
+    private static OnnxMl.ModelProto model(
+            String domain, int[] thDims, float[] th, float scale, float bias, String layout) {
+        OnnxBuilder.NodeBuilder mt = new OnnxBuilder("finn-mt")
+                .opset(13)
+                .opset(domain, 1)
+                .input("x", DataType.FLOAT, "N", 4)
+                .initializer("W1", new int[] {4, 3}, W1)
+                .initializer("W2", new int[] {3, 2}, W2)
+                .initializer("T", thDims, th)
+                .node("Sign", "in_sign")
+                .inputs("x")
+                .outputs("a")
+                .end()
+                .node("MatMul", "fc1")
+                .inputs("a", "W1")
+                .outputs("h")
+                .end()
+                .node("MultiThreshold", "mt")
+                .domain(domain)
+                .inputs("h", "T")
+                .outputs("b")
+                .attr("out_dtype", "BIPOLAR")
+                .attr("out_scale", scale)
+                .attr("out_bias", bias);
+        if (layout != null) mt = mt.attr("data_layout", layout);
+        return mt.end()
+                .node("MatMul", "fc2")
+                .inputs("b", "W2")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
+    }
+
+    /** By hand: y = (h >= t ? +1 : -1) @ W2 with h = sign(x) @ W1, sign(0) = +1. */
+    private static float[] byHand(float[] x, float[] t) {
+        float[] a = new float[4];
+        for (int i = 0; i < 4; i++) a[i] = x[i] >= 0 ? 1 : -1;
+        float[] y = new float[2];
+        for (int c = 0; c < 3; c++) {
+            float h = 0;
+            for (int k = 0; k < 4; k++) h += a[k] * W1[k * 3 + c];
+            float b = h >= t[t.length == 1 ? 0 : c] ? 1 : -1;
+            for (int o = 0; o < 2; o++) y[o] += b * W2[c * 2 + o];
+        }
+        return y;
+    }
+
+    /** Every sign pattern of the input: every reachable sum, so every tie threshold (0, 2, -4, 4) is hit. */
+    private static void check(OnnxMl.ModelProto m, float[] t) {
+        Graph g = OnnxImporter.importModel(m, "finn", OnnxImporter.Options.DEFAULT);
+        Graph folded = new FoldThresholds().run(g);
+        assertEquals(1, folded.nodesOf(Node.Threshold.class).size(), "the MultiThreshold folds to one comparator");
+        for (Graph gr : new Graph[] {g, folded}) {
+            ReferenceInterpreter interp = new ReferenceInterpreter(gr);
+            for (int p = 0; p < 16; p++) {
+                float[] x = new float[4];
+                for (int i = 0; i < 4; i++) x[i] = ((p >> i) & 1) != 0 ? 0.5f : (i == 0 ? 0f : -0.5f);
+                float[] want = byHand(x, t);
+                float[] got = interp.output(x, Bits.ofScale());
+                for (int o = 0; o < 2; o++) assertEquals(want[o], got[o], 0f, "pattern " + p + " output " + o);
+            }
+        }
+    }
+
+    @Test
+    void perChannelBipolarThresholdsWithExactTies() {
+        float[] t = {0f, 2f, -4f};
+        check(model(FINN, new int[] {3, 1}, t, 2f, -1f, null), t);
+    }
+
+    @Test
+    void perChannelThresholdsBetweenIntegersInTheFinnDomain() {
+        float[] t = {0.5f, -1.5f, 3.999f};
+        check(model("finn", new int[] {3, 1}, t, 2f, -1f, "NCHW"), t);
+    }
+
+    @Test
+    void sharedThresholdAndNhwcLayoutOnARank2Tensor() {
+        float[] t = {2f};
+        check(model(FINN, new int[] {1, 1}, t, 2f, -1f, null), t);
+        float[] t2 = {0f, 4f, -2f};
+        check(model(FINN, new int[] {3, 1}, t2, 2f, -1f, "NHWC"), t2);
+    }
+
+    private static String refusal(OnnxMl.ModelProto m) {
+        BnncimException e = assertThrows(
+                BnncimException.class, () -> OnnxImporter.importModel(m, "finn", OnnxImporter.Options.DEFAULT));
+        assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void otherMultiThresholdFormsAreRefusedSayingWhatTheyCompute() {
+        String two = refusal(model(FINN, new int[] {3, 2}, new float[] {0, 1, 0, 1, 0, 1}, 1f, 0f, null));
+        assertTrue(two.contains("mt") && two.contains("a 3-level quantizer (2 thresholds"), two);
+        assertTrue(two.contains("out_scale 2, out_bias -1"), two);
+        String step = refusal(model(FINN, new int[] {3, 1}, new float[] {0, 1, 2}, 1f, 0f, null));
+        assertTrue(step.contains("a 0/1 step"), step);
+        String rows = refusal(model(FINN, new int[] {2, 1}, new float[] {0, 1}, 2f, -1f, null));
+        assertTrue(rows.contains("2 rows for 3 channels"), rows);
+    }
+
+    @Test
+    void finnHlsLayersAreRefusedAskingForTheModelBeforeHlsConversion() {
+        OnnxMl.ModelProto m = new OnnxBuilder("finn-hls")
+                .opset(13)
+                .opset("finn.custom_op.fpgadataflow.hls", 1)
+                .input("x", DataType.FLOAT, "N", 4)
+                .initializer("W", new int[] {4, 2}, 1, 1, 1, 1, 1, 1, 1, 1)
+                .node("MVAU_hls", "mvau")
+                .domain("finn.custom_op.fpgadataflow.hls")
+                .inputs("x", "W")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
+        String msg = refusal(m);
+        assertTrue(msg.contains("mvau") && msg.contains("before HLS conversion"), msg);
+    }
+}
