@@ -13,6 +13,8 @@ import org.bnncim.ir.Node;
 import org.bnncim.ir.interp.Bits;
 import org.bnncim.ir.interp.ReferenceInterpreter;
 import org.bnncim.oracle.OnnxBuilder;
+import org.bnncim.oracle.OrtReference;
+import org.bnncim.oracle.ReferenceForm;
 import org.junit.jupiter.api.Test;
 
 /** FINN-ONNX MultiThreshold: the bipolar form imports as a comparator; other forms and HLS nodes are refused. */
@@ -105,6 +107,45 @@ class FinnImportTest {
         check(model(FINN, new int[] {1, 1}, t, 2f, -1f, null), t);
         float[] t2 = {0f, 4f, -2f};
         check(model(FINN, new int[] {3, 1}, t2, 2f, -1f, "NHWC"), t2);
+    }
+
+    /**
+     * ONNX Runtime on the reference form (MultiThreshold as Where(Less(x, t), -1, +1)) against the imported and folded
+     * graph, on every sign pattern (no exact 0 input: ORT's Sign(0) is 0), so every tie h == t is hit.
+     */
+    @Test
+    void referenceFormRunsInOnnxRuntimeAndAgreesOnTies() {
+        float[][] ts = {{0f, 2f, -4f}, {2f}, {0.5f, -1.5f, 4f}};
+        for (float[] t : ts) {
+            OnnxMl.ModelProto m = model(FINN, new int[] {t.length, 1}, t, 2f, -1f, null);
+            Graph g = new FoldThresholds().run(OnnxImporter.importModel(m, "finn", OnnxImporter.Options.DEFAULT));
+            ReferenceInterpreter interp = new ReferenceInterpreter(g);
+            int n = 16;
+            float[] x = new float[n * 4];
+            for (int p = 0; p < n; p++) for (int i = 0; i < 4; i++) x[p * 4 + i] = ((p >> i) & 1) != 0 ? 0.5f : -0.5f;
+            byte[] ref = ReferenceForm.convert(m, ReferenceForm.Mode.BITS).toByteArray();
+            try (OrtReference ort = new OrtReference(ref, 1)) {
+                assertEquals(0, ort.bitCount());
+                float[][] expected = ort.run(x, new int[] {4}, n, new boolean[n][0]);
+                for (int p = 0; p < n; p++) {
+                    float[] xi = java.util.Arrays.copyOfRange(x, p * 4, p * 4 + 4);
+                    float[] mine = interp.output(xi, Bits.ofScale());
+                    float[] hand = byHand(xi, t);
+                    for (int o = 0; o < 2; o++) {
+                        assertEquals(hand[o], expected[p][o], 0f, "ORT, pattern " + p + " output " + o);
+                        assertEquals(hand[o], mine[o], 0f, "bnncim, pattern " + p + " output " + o);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void referenceFormRefusesNonBipolarMultiThreshold() {
+        OnnxMl.ModelProto m = model(FINN, new int[] {3, 2}, new float[] {0, 1, 0, 1, 0, 1}, 1f, 0f, null);
+        BnncimException e =
+                assertThrows(BnncimException.class, () -> ReferenceForm.convert(m, ReferenceForm.Mode.BITS));
+        assertTrue(e.getMessage().contains("only as a bipolar binarizer"), e.getMessage());
     }
 
     private static String refusal(OnnxMl.ModelProto m) {
