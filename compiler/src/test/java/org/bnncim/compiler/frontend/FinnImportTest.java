@@ -140,6 +140,62 @@ class FinnImportTest {
         }
     }
 
+    /** A Conv (rank-4 NCHW) with per-channel thresholds, flattened into a MatMul: bnncim against ONNX Runtime. */
+    @Test
+    void convNchwPerChannelThresholdsAgreeWithOnnxRuntime() {
+        float[] wc = {1, -1, 1, 1, -1, -1, 1, -1}; // [2, 1, 2, 2]: sums over 4 inputs in {-4, -2, 0, 2, 4}
+        float[] w2 = new float[8 * 2];
+        for (int i = 0; i < w2.length; i++) w2[i] = (i * 7 % 3 == 0) ? 1 : -1;
+        OnnxMl.ModelProto m = new OnnxBuilder("finn-conv")
+                .opset(13)
+                .opset(FINN, 1)
+                .input("x", DataType.FLOAT, "N", 1, 3, 3)
+                .initializer("Wc", new int[] {2, 1, 2, 2}, wc)
+                .initializer("T", new int[] {2, 1}, 2f, 0f)
+                .initializer("W2", new int[] {8, 2}, w2)
+                .node("Sign", "in_sign")
+                .inputs("x")
+                .outputs("a")
+                .end()
+                .node("Conv", "conv")
+                .inputs("a", "Wc")
+                .outputs("h")
+                .end()
+                .node("MultiThreshold", "mt")
+                .domain(FINN)
+                .inputs("h", "T")
+                .outputs("b")
+                .attr("out_dtype", "BIPOLAR")
+                .attr("out_scale", 2f)
+                .attr("out_bias", -1f)
+                .attr("data_layout", "NCHW")
+                .end()
+                .node("Flatten", "flat")
+                .inputs("b")
+                .outputs("f")
+                .end()
+                .node("MatMul", "fc")
+                .inputs("f", "W2")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
+        Graph g = new FoldThresholds().run(OnnxImporter.importModel(m, "finn", OnnxImporter.Options.DEFAULT));
+        assertEquals(1, g.nodesOf(Node.Threshold.class).size());
+        ReferenceInterpreter interp = new ReferenceInterpreter(g);
+        int n = 512; // every sign pattern of the 9 pixels
+        float[] x = new float[n * 9];
+        for (int p = 0; p < n; p++) for (int i = 0; i < 9; i++) x[p * 9 + i] = ((p >> i) & 1) != 0 ? 0.5f : -0.5f;
+        byte[] ref = ReferenceForm.convert(m, ReferenceForm.Mode.BITS).toByteArray();
+        try (OrtReference ort = new OrtReference(ref, 1)) {
+            float[][] expected = ort.run(x, new int[] {1, 3, 3}, n, new boolean[n][0]);
+            for (int p = 0; p < n; p++) {
+                float[] mine = interp.output(java.util.Arrays.copyOfRange(x, p * 9, p * 9 + 9), Bits.ofScale());
+                for (int o = 0; o < 2; o++) assertEquals(expected[p][o], mine[o], 0f, "pattern " + p + " output " + o);
+            }
+        }
+    }
+
     @Test
     void referenceFormRefusesNonBipolarMultiThreshold() {
         OnnxMl.ModelProto m = model(FINN, new int[] {3, 2}, new float[] {0, 1, 0, 1, 0, 1}, 1f, 0f, null);
