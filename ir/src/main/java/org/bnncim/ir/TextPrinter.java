@@ -22,18 +22,16 @@ import java.util.function.Function;
 public final class TextPrinter {
     private TextPrinter() {}
 
-    /** A node's scale-bit slot and switching probability, as the stochastic unit's schedule holds them. */
-    public record ScaleSlot(int bit, float p) {}
-
     public static String print(Graph g) {
         return print(g, name -> null);
     }
 
     /**
      * @param slots the schedule's slot of a node that draws a scale bit, by node name (null: the node's own
-     *              declaration, for graphs without a schedule yet), so a program listing prints what the chip draws
+     *              {@link Node#bitSlot()}, for graphs without a schedule yet), so a program listing prints what the
+     *              chip draws
      */
-    public static String print(Graph g, Function<String, ScaleSlot> slots) {
+    public static String print(Graph g, Function<String, Node.BitSlot> slots) {
         StringBuilder sb = new StringBuilder();
         sb.append("graph ").append(g.name()).append(" {\n");
         for (Map.Entry<String, String> e : g.notes().entrySet()) {
@@ -238,7 +236,12 @@ public final class TextPrinter {
         return "%" + name;
     }
 
-    private static String attributes(Node n, Function<String, ScaleSlot> slots) {
+    private static Node.BitSlot slotOf(Node n, Function<String, Node.BitSlot> slots) {
+        return Objects.requireNonNullElseGet(
+                slots.apply(n.name()), () -> n.bitSlot().orElseThrow());
+    }
+
+    private static String attributes(Node n, Function<String, Node.BitSlot> slots) {
         return switch (n) {
             case Node.InputQuantize q -> "bits=" + q.bits() + ", levels=" + q.levels();
             case Node.InputBinarize b ->
@@ -251,8 +254,7 @@ public final class TextPrinter {
                         + (c.dilations()[0] != 1 || c.dilations()[1] != 1 ? ", dilations=" + ints(c.dilations()) : "")
                         + ", " + weights(c.weights());
             case Node.ScaleDropout s -> {
-                ScaleSlot slot =
-                        Objects.requireNonNullElseGet(slots.apply(s.name()), () -> new ScaleSlot(s.bit(), s.p()));
+                Node.BitSlot slot = slotOf(s, slots);
                 yield "p=" + num(slot.p()) + ", bit=" + slot.bit() + ", scale=" + floats(s.scale()) + ", dropped="
                         + floats(s.dropped());
             }
@@ -270,10 +272,7 @@ public final class TextPrinter {
                 StringBuilder sb = new StringBuilder();
                 sb.append(set(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
                 if (t.stochastic() != null) {
-                    ScaleSlot slot = Objects.requireNonNullElseGet(
-                            slots.apply(t.name()),
-                            () -> new ScaleSlot(
-                                    t.stochastic().bit(), t.stochastic().p()));
+                    Node.BitSlot slot = slotOf(t, slots);
                     sb.append(", stochastic bit=")
                             .append(slot.bit())
                             .append(" p=")

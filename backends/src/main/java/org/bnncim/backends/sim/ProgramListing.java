@@ -1,5 +1,6 @@
 package org.bnncim.backends.sim;
 
+import org.bnncim.ir.Node;
 import org.bnncim.ir.TextPrinter;
 import org.bnncim.ir.mapping.MappingText;
 import org.bnncim.ir.mapping.StochasticUnit;
@@ -32,7 +33,7 @@ public final class ProgramListing {
                 .append(" chip(s)\n\n");
         sb.append(TextPrinter.print(p.graph(), name -> {
                     StochasticUnit.Entry e = p.model().stochasticEntry(name);
-                    return e == null ? null : new TextPrinter.ScaleSlot(e.bit(), e.p());
+                    return e == null ? null : new Node.BitSlot(e.bit(), e.p());
                 }))
                 .append('\n');
         sb.append(MappingText.render(m));
