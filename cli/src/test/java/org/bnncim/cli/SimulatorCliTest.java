@@ -24,7 +24,7 @@ import org.bnncim.verify.VerificationService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SimulatorCliTest {
+public class SimulatorCliTest {
     @TempDir
     Path tmp;
 
@@ -38,11 +38,11 @@ class SimulatorCliTest {
         assertTrue(r.out().contains("every layer equal to the reference interpreter"), r.out());
     }
 
-    @Test
-    void signOfExactZeroIsFlaggedNotHidden() {
-        // Sign(x) of 4 inputs, then a 4x1 layer of +1s whose popcount is 0 for two +1 and two -1 inputs:
-        // the chip says sign(0) = +1, ONNX Runtime says 0
-        Path m = tmp.resolve("tie.onnx");
+    /**
+     * Sign(x) of 4 inputs, then a 4x1 layer of +1s whose popcount is 0 for two +1 and two -1 inputs: the chip says
+     * sign(0) = +1, ONNX Runtime says 0.
+     */
+    public static Path signZeroTieModel(Path m) {
         new OnnxBuilder("tie")
                 .opset(13)
                 .input("x", DataType.FLOAT, "N", 4)
@@ -66,6 +66,12 @@ class SimulatorCliTest {
                 .end()
                 .output("logits", DataType.FLOAT, "N", 1)
                 .save(m);
+        return m;
+    }
+
+    @Test
+    void signOfExactZeroIsFlaggedNotHidden() {
+        Path m = signZeroTieModel(tmp.resolve("tie.onnx"));
         Path x = tmp.resolve("x.npy");
         org.bnncim.io.Npy.write(x, org.bnncim.io.Npy.NpyArray.ofFloat(new int[] {1, 4}, new float[] {1, -1, 1, -1}));
         Cli.Result r = Cli.run("verify", m.toString(), "--input", x.toString());

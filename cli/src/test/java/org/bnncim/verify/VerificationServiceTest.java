@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.nio.file.Path;
 import java.util.Random;
+import org.bnncim.cli.SimulatorCliTest;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.frontend.ScaleDropoutAgainstOrtTest;
 import org.bnncim.io.Npy;
@@ -51,32 +51,7 @@ class VerificationServiceTest {
 
     @Test
     void signZeroTieIsAMismatchThatSaysSo() {
-        // Sign of 4 inputs, then a 4x1 layer of +1s whose popcount is 0 for two +1 and two -1 inputs:
-        // the chip says sign(0) = +1, ONNX Runtime says 0
-        Path m = tmp.resolve("tie.onnx");
-        new OnnxBuilder("tie")
-                .opset(13)
-                .input("x", DataType.FLOAT, "N", 4)
-                .initializer("w", new int[] {4, 1}, 1, 1, 1, 1)
-                .initializer("k", new int[] {1}, 3f)
-                .node("Sign", "s0")
-                .inputs("x")
-                .outputs("a")
-                .end()
-                .node("MatMul", "mm")
-                .inputs("a", "w")
-                .outputs("h")
-                .end()
-                .node("Sign", "s1")
-                .inputs("h")
-                .outputs("y")
-                .end()
-                .node("Mul", "out")
-                .inputs("y", "k")
-                .outputs("logits")
-                .end()
-                .output("logits", DataType.FLOAT, "N", 1)
-                .save(m);
+        Path m = SimulatorCliTest.signZeroTieModel(tmp.resolve("tie.onnx"));
         Path x = tmp.resolve("x.npy");
         Npy.write(x, Npy.NpyArray.ofFloat(new int[] {1, 4}, new float[] {1, -1, 1, -1}));
         var r = VerificationService.verify(
