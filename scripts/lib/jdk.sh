@@ -24,3 +24,18 @@ bnncim_find_jdk() {
     export MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }--sun-misc-unsafe-memory-access=allow"
   fi
 }
+
+# For the test scripts (root on Debian): a JDK >= 21 and Maven, installed from Debian's packages when missing.
+# Debian 12 has no JDK 21 package, so a failed install falls through to bnncim_find_jdk's one-line hint.
+bnncim_ensure_build_tools() {
+  if ! bnncim_find_jdk 2>/dev/null; then
+    echo "bnncim: installing a JDK >= 21 from Debian's packages" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-21-jdk-headless; } \
+      >/dev/null 2>&1 || true
+    bnncim_find_jdk || return 1
+  fi
+  if ! command -v mvn >/dev/null 2>&1; then
+    echo "bnncim: installing Maven from Debian's packages" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null
+  fi
+}
