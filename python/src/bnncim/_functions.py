@@ -124,3 +124,63 @@ class DropoutExport(torch.autograd.Function):
         y = g.op("Dropout", x, ratio, outputs=1)
         y.setType(x.type())
         return y
+
+
+QUANT_ROUNDING = {
+    "ROUND": torch.round,  # half to even, as numpy.round
+    "FLOOR": torch.floor,
+    "CEIL": torch.ceil,
+    "ROUND_TO_ZERO": torch.trunc,
+}
+"""The rounding modes of QONNX Quant that QuantActivation writes, with their torch functions."""
+
+
+def quant_int_range(bits: int, signed: bool, narrow: bool) -> "tuple[int, int]":
+    """QONNX's min_int/max_int: signed [-2^(b-1) (+1 if narrow), 2^(b-1)-1], unsigned [0, 2^b-1 (-1 if narrow)]."""
+    if signed:
+        return -(2 ** (bits - 1)) + (1 if narrow else 0), 2 ** (bits - 1) - 1
+    return 0, 2 ** bits - 1 - (1 if narrow else 0)
+
+
+class QuantSTE(torch.autograd.Function):
+    """QONNX Quant with a per-tensor scale, in float32 as QONNX computes it:
+    q = clip(x / scale + zeropt, min_int, max_int); out = (round(q) - zeropt) * scale (clip before round).
+
+    Backward: straight through the rounding, zero outside the clip range; the scale's gradient is LSQ's
+    (Esser et al., 2020): round(q) - q inside the range and the bound outside. Exported as
+    qonnx.custom_op.general::Quant(x, scale, zeropt, bitwidth) with signed, narrow, rounding_mode.
+    """
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any, x: torch.Tensor, scale: torch.Tensor, zeropt: torch.Tensor, bitwidth: torch.Tensor,
+        lo: int, hi: int, signed: int, narrow: int, rounding_mode: str,
+    ) -> torch.Tensor:
+        q = x / scale + zeropt
+        inside = (q >= lo) & (q <= hi)
+        q = torch.clamp(q, float(lo), float(hi))
+        r = QUANT_ROUNDING[rounding_mode](q)
+        ctx.save_for_backward(inside, q, r, scale)
+        ctx.bounds = (lo, hi)
+        return (r - zeropt) * scale
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> Any:  # type: ignore[override]
+        inside, q, r, scale = ctx.saved_tensors
+        grad_x = grad.masked_fill(~inside, 0.0)
+        grad_scale = None
+        if ctx.needs_input_grad[1]:
+            lo, hi = ctx.bounds
+            d = torch.where(inside, r - q, torch.where(q <= lo, float(lo), float(hi)).to(q.dtype))
+            grad_scale = (grad * d).sum().reshape(scale.shape)
+        return grad_x, grad_scale, None, None, None, None, None, None, None
+
+    @staticmethod
+    def symbolic(  # type: ignore[override]
+        g: Any, x: Any, scale: Any, zeropt: Any, bitwidth: Any, lo: int, hi: int, signed: int, narrow: int,
+        rounding_mode: str,
+    ) -> Any:
+        y = g.op(QONNX_DOMAIN + "::Quant", x, scale, zeropt, bitwidth,
+                 signed_i=int(signed), narrow_i=int(narrow), rounding_mode_s=rounding_mode)
+        y.setType(x.type())
+        return y

@@ -17,12 +17,15 @@ import torch.nn.functional as F
 
 from ._functions import (
     BipolarQuantSTE,
+    QUANT_ROUNDING,
     DropoutExport,
+    QuantSTE,
     ScaleDropoutDroppedExport,
     ScaleDropoutExport,
     SignSTE,
     _expectation,
     _per_channel,
+    quant_int_range,
     sign_pm1,
 )
 
@@ -33,6 +36,7 @@ __all__ = [
     "BinaryLinear",
     "BinaryConv2d",
     "SignActivation",
+    "QuantActivation",
     "mc_mode",
     "clip_weights",
 ]
@@ -294,6 +298,77 @@ class SignActivation(nn.Module):
         if self.export_as == "BipolarQuant":
             return BipolarQuantSTE.apply(x, self.bq_scale)
         return SignSTE.apply(x)
+
+
+class QuantActivation(nn.Module):
+    """k-bit activations (bits 2..8): QONNX ``Quant`` with one per-tensor scale and zero point 0.
+
+    Forward, in float32 exactly as QONNX computes it: ``q = clip(x / scale, min_int, max_int)``, then
+    ``round(q)`` (``rounding_mode``: ``"ROUND"`` half to even as numpy, ``"FLOOR"``, ``"CEIL"``,
+    ``"ROUND_TO_ZERO"``), then ``* scale``; the clip comes before the rounding. The integer range is
+    ``[-2^(b-1), 2^(b-1)-1]`` when ``signed`` (``narrow`` drops the lowest level), else ``[0, 2^b-1]``
+    (``narrow`` drops the highest). Backward: straight through the rounding, zero outside the clip range.
+    With ``learn_scale`` the scale is a parameter trained with LSQ's gradient; it must stay positive.
+
+    Exported as one ``qonnx.custom_op.general::Quant(x, scale, zeropt, bitwidth)`` node with the
+    attributes ``signed``, ``narrow`` and ``rounding_mode`` and scalar float32 initializers.
+    For 1-bit activations use SignActivation (``export_as="BipolarQuant"`` for QONNX).
+    """
+
+    def __init__(
+        self,
+        bits: int,
+        signed: bool = True,
+        narrow: bool = False,
+        scale: float = 1.0,
+        learn_scale: bool = False,
+        rounding_mode: str = "ROUND",
+    ) -> None:
+        super().__init__()
+        if isinstance(bits, bool) or not isinstance(bits, int):
+            raise ValueError("QuantActivation: bits must be an int in 2..8, got %r" % (bits,))
+        if bits == 1:
+            raise ValueError(
+                "QuantActivation: bits=1 is the binary case; use SignActivation "
+                "(export_as='BipolarQuant' for QONNX) for 1-bit activations"
+            )
+        if not 2 <= bits <= 8:
+            raise ValueError("QuantActivation: bits must be in 2..8, got %d" % bits)
+        if rounding_mode not in QUANT_ROUNDING:
+            raise ValueError(
+                "QuantActivation: rounding_mode must be one of %s, got %r" % (sorted(QUANT_ROUNDING), rounding_mode)
+            )
+        if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
+            raise ValueError("QuantActivation: scale must be a positive number, got %r" % (scale,))
+        self.bits = bits
+        self.signed = bool(signed)
+        self.narrow = bool(narrow)
+        self.rounding_mode = rounding_mode
+        self.min_int, self.max_int = quant_int_range(bits, self.signed, self.narrow)
+        s = torch.tensor(float(scale), dtype=torch.float32)
+        self.scale: torch.Tensor
+        if learn_scale:
+            self.scale = nn.Parameter(s)
+        else:
+            self.register_buffer("scale", s)
+        self.register_buffer("zeropt", torch.tensor(0.0, dtype=torch.float32))
+        self.register_buffer("bitwidth", torch.tensor(float(bits), dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return QuantSTE.apply(
+            x, self.scale, self.zeropt, self.bitwidth, self.min_int, self.max_int,
+            int(self.signed), int(self.narrow), self.rounding_mode,
+        )
+
+    def levels(self) -> torch.Tensor:
+        """The values the activation can take: scale * [min_int..max_int]."""
+        return torch.arange(self.min_int, self.max_int + 1, dtype=torch.float32) * self.scale.detach()
+
+    def extra_repr(self) -> str:
+        return "bits=%d, signed=%s, narrow=%s, scale=%g%s, rounding_mode=%s" % (
+            self.bits, self.signed, self.narrow, float(self.scale),
+            " (learned)" if isinstance(self.scale, nn.Parameter) else "", self.rounding_mode,
+        )
 
 
 def _stochastic(model: nn.Module) -> Iterator[Union[ScaleDropout, MCDropout]]:

@@ -22,7 +22,7 @@ import torch.nn as nn
 from onnx import numpy_helper
 
 from ._functions import QONNX_DOMAIN, SD_DOMAIN
-from .nn import MCDropout, ScaleDropout, SignActivation, _Binarized
+from .nn import MCDropout, QuantActivation, ScaleDropout, SignActivation, _Binarized
 
 __all__ = ["export", "tidy_onnx"]
 
@@ -72,8 +72,12 @@ def export(
         opsets: Dict[str, int] = {}
         if any(isinstance(m, ScaleDropout) for m in stoch):
             opsets[SD_DOMAIN] = 1
-        if any(isinstance(m, SignActivation) and m.export_as == "BipolarQuant" for m in model.modules()):
+        if any(isinstance(m, SignActivation) and m.export_as == "BipolarQuant" or isinstance(m, QuantActivation)
+               for m in model.modules()):
             opsets[QONNX_DOMAIN] = 1
+        for m in model.modules():
+            if isinstance(m, QuantActivation) and not float(m.scale) > 0:
+                raise ValueError("export: a QuantActivation's scale must be positive, got %g" % float(m.scale))
         with warnings.catch_warnings():
             _quiet_custom_op_warnings()
             torch.onnx.export(
