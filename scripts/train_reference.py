@@ -17,6 +17,8 @@ Models
   mlp-mcd  the MLP with classic per-neuron dropout (ONNX Dropout) on the binary activations
   mlp-det  the MLP without dropout; exported with qonnx BipolarQuant activations and
            Sign(latent weight) weights
+  tfc-w1a2 FINN/Brevitas' TFC_1W2A shape: MLP 784-64-64-64-10, {-1,+1} weights, 2-bit signed activations
+           (qonnx Quant, QuantActivation), no dropout
 
 Every export is checked with onnx.checker and with a small numpy evaluator of the
 exported graph (sign(0)=+1, fixed Scale-Dropout bits) against the torch model on
@@ -63,13 +65,14 @@ try:
 except ImportError:  # not installed: the package of this checkout
     sys.path.insert(0, os.path.join(REPO, "python", "src"))
     import bnncim  # noqa: E402
-from bnncim import BinaryWeight, MCDropout, ScaleDropout, SignActivation, clip_weights  # noqa: E402
+from bnncim import (  # noqa: E402
+    BinaryLinear, BinaryWeight, MCDropout, QuantActivation, ScaleDropout, SignActivation, clip_weights)
 
 # The domains the numpy evaluator below expects (docs/onnx-conventions.md); written out here rather than
 # taken from the package, so that the evaluator checks the exporter instead of agreeing with it by construction.
 SD_DOMAIN = "ai.bnncim"
 QONNX_DOMAIN = "qonnx.custom_op.general"
-MODELS = ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det"]
+MODELS = ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det", "tfc-w1a2"]
 
 # Per-model defaults (chosen so that all four train in well under 40 min on 2 cores).
 DEFAULTS = {
@@ -82,6 +85,8 @@ DEFAULTS = {
                     batch=128, bn_momentum=0.1),
     "mlp-det": dict(epochs=15, lr=3e-3, p=0.0, scale_init=None, scale_lr_mult=1.0, label_smoothing=0.1,
                     batch=128, bn_momentum=0.1),
+    "tfc-w1a2": dict(epochs=10, lr=3e-3, p=0.0, scale_init=None, scale_lr_mult=1.0, label_smoothing=0.1,
+                     batch=128, bn_momentum=0.1, act_bits=2, act_scale=1.0),
 }
 MC_T = 20
 MC_SEED = 2024
@@ -96,7 +101,7 @@ def log(msg):
 # Models, built from the bnncim package's layers
 # ===========================================================================
 # The layers, their binarization (sign(0)=+1, clipped straight-through estimator) and the
-# exporter come from the package; only the two architectures are defined here. Attribute names
+# exporter come from the package; only the architectures are defined here. Attribute names
 # (w, w_out, sd, bn, bn_out, act, drop; c1, c2, f1, f2, bn1..bn3) are the ONNX initializer names
 # and the state_dict keys, and the order in which the modules are created is the order in which
 # they draw their initial weights from torch's RNG: both are part of the reference models.
@@ -162,6 +167,31 @@ class BinCNN(nn.Module):
         return self.bn_out(h)
 
 
+class TFC(nn.Module):
+    """FINN/Brevitas' TFC with 1-bit weights and k-bit activations (TFC_1W2A for k = 2): 784-64-64-64-10,
+    [BinaryLinear - BN - QuantActivation(k, signed, scale)] x3, BinaryLinear 64x10 - BN. The first layer takes
+    real pixels/255, as the other reference models do (Brevitas' TFC quantizes 2x-1 instead); no dropout."""
+
+    def __init__(self, bn_momentum, act_bits=2, act_scale=1.0, hidden=64):
+        super().__init__()
+        self.kind = "det"
+        dims = [784, hidden, hidden, hidden]
+        self.fc = nn.ModuleList([BinaryLinear(dims[i], dims[i + 1]) for i in range(3)])
+        self.fc_out = BinaryLinear(hidden, 10)
+        self.bn = nn.ModuleList([nn.BatchNorm1d(hidden, momentum=bn_momentum) for _ in range(3)])
+        self.bn_out = nn.BatchNorm1d(10, momentum=bn_momentum)
+        self.act = nn.ModuleList([QuantActivation(act_bits, signed=True, narrow=False, scale=act_scale)
+                                  for _ in range(3)])
+        self.sd = None
+        self.drop = None
+
+    def forward(self, x):
+        h = torch.flatten(x, 1)
+        for i in range(3):
+            h = self.act[i](self.bn[i](self.fc[i](h)))
+        return self.bn_out(self.fc_out(h))
+
+
 def build(name, cfg):
     if name == "mlp-sd":
         return BinMLP("sd", cfg["p"], cfg["scale_init"], cfg["bn_momentum"])
@@ -171,6 +201,8 @@ def build(name, cfg):
         return BinMLP("det", 0.0, None, cfg["bn_momentum"])
     if name == "cnn-sd":
         return BinCNN(cfg["p"], cfg["scale_init"], cfg["bn_momentum"])
+    if name == "tfc-w1a2":
+        return TFC(cfg["bn_momentum"], cfg["act_bits"], cfg["act_scale"])
     raise ValueError(name)
 
 
@@ -184,8 +216,12 @@ ARCH = {
                "MatMul 256x10 - BatchNormalization -> logits. Classic per-neuron MC-Dropout on the binary activations.",
     "mlp-det": "Flatten; [MatMul(Sign(W_latent)) - BatchNormalization - qonnx BipolarQuant(scale 1.0)] x2 "
                "(784-256-256); MatMul(Sign(W_latent) 256x10) - BatchNormalization -> logits. No dropout.",
+    "tfc-w1a2": "Flatten; [MatMul(W in {-1,+1}) - BatchNormalization - qonnx Quant(bitwidth 2, signed, not narrow, "
+                "scale 1.0, zero point 0, ROUND)] x3 (784-64-64-64); MatMul(W 64x10) - BatchNormalization -> logits. "
+                "First layer takes real pixels/255. FINN/Brevitas TFC_1W2A's shape; no dropout.",
 }
-KIND = {"mlp-sd": "scale-dropout", "cnn-sd": "scale-dropout", "mlp-mcd": "mc-dropout", "mlp-det": "deterministic"}
+KIND = {"mlp-sd": "scale-dropout", "cnn-sd": "scale-dropout", "mlp-mcd": "mc-dropout", "mlp-det": "deterministic",
+        "tfc-w1a2": "deterministic"}
 
 
 # ===========================================================================
@@ -519,6 +555,18 @@ def run_numpy(model_proto, x, z_bits=None, dropout_masks=None):
         elif op == "BipolarQuant":
             assert node.domain == QONNX_DOMAIN
             y = np_sign(ins[0]).astype(np.float64) * ins[1]
+        elif op == "Quant":
+            # QONNX Quant, in float32 as QONNX's reference computes it: scale, clip, then round, rescale
+            assert node.domain == QONNX_DOMAIN and a.get("rounding_mode", b"ROUND") == b"ROUND"
+            xx = ins[0].astype(np.float32)
+            s, zp, bits = np.float32(ins[1]), np.float32(ins[2]), int(ins[3])
+            signed, narrow = int(a.get("signed", 1)), int(a.get("narrow", 0))
+            lo = -(2 ** (bits - 1)) + narrow if signed else 0
+            hi = 2 ** (bits - 1) - 1 if signed else 2 ** bits - 1 - narrow
+            q = xx / s + zp
+            q = np.where(q > hi, np.float32(hi), q)
+            q = np.where(q < lo, np.float32(lo), q)
+            y = ((np.round(q) - zp) * s).astype(np.float64)
         elif op == "ScaleDropout":
             assert node.domain == SD_DOMAIN and a.get("axis", 1) == 1
             p = a["p"]
@@ -574,6 +622,10 @@ def verify_export(model, name, path, data):
         if node.op_type == "ScaleDropout":
             assert node.domain == SD_DOMAIN and len(node.input) == 2
             assert inits[node.input[1]].ndim == 1
+        if node.op_type == "Quant":
+            assert node.domain == QONNX_DOMAIN and len(node.input) == 4
+            assert all(inits[i].shape == () for i in node.input[1:]), "per-tensor scale, zero point, bitwidth"
+            assert float(inits[node.input[2]]) == 0.0 and 2 <= float(inits[node.input[3]]) <= 8
     ops = sorted(set((n.domain or "ai.onnx") + "::" + n.op_type for n in g.node))
     log("%s: ops %s; %d initializers, %d bytes" % (name, ops, len(g.initializer), os.path.getsize(path)))
 
@@ -652,6 +704,9 @@ def quality_bars(models):
         bar("cnn-sd MC accuracy", c["accuracy"][mc], 0.98, c["accuracy"][mc] >= 0.98)
         bar("cnn-sd MC entropy AUROC fashion", c["ood_auroc"]["fashion"], 0.90, c["ood_auroc"]["fashion"] >= 0.90)
         bar("cnn-sd MC entropy AUROC noise", c["ood_auroc"]["noise"], 0.95, c["ood_auroc"]["noise"] >= 0.95)
+    if "tfc-w1a2" in by:
+        acc = by["tfc-w1a2"]["accuracy"]["deterministic"]
+        bar("tfc-w1a2 accuracy >= FINN/Brevitas TFC_1W2A published top-1", acc, 0.9479, acc >= 0.9479)
     if "mlp-sd" in by and "mlp-det" in by:
         sd, det = by["mlp-sd"], by["mlp-det"]
         d = det["accuracy"]["deterministic"]
@@ -726,6 +781,14 @@ def make_entry(name, cfg, res, path, worst, train_s, threads, n_sd):
                     "SplitMix64 noise (seed 0), MNIST test rotated 90 deg ccw, MNIST test inverted; "
                     "score: predictive entropy (MC mean of softmax for stochastic models)",
     }
+    if "act_bits" in cfg:
+        entry["activations"] = {"bits": cfg["act_bits"], "signed": True, "narrow": False, "scale": cfg["act_scale"],
+                                "zero_point": 0, "rounding_mode": "ROUND",
+                                "quantizer": "bnncim.QuantActivation, exported as qonnx.custom_op.general::Quant"}
+        entry["published_reference"] = {"model": "FINN/Brevitas TFC_1W2A (MNIST)", "top1": 0.9479,
+                                        "differences": "Brevitas' TFC quantizes the input (2x-1) and uses dropout "
+                                                       "0.2 and a final TensorNorm; this one reads pixels/255, has "
+                                                       "no dropout and ends with BatchNormalization"}
     entry.update(res)
     entry["onnx_vs_torch_max_abs_diff"] = float("%.3g" % worst)
     entry["training_seconds"] = int(round(train_s))

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any, Dict
 
 import numpy as np
+import onnx
 import pytest
 import torch
 
@@ -125,3 +126,37 @@ def test_script_trains_measures_exports_and_checks_on_random_digits(tmp_path: Pa
     tr.export(model, name, path)
     assert tr.verify_export(model, name, path, data) < 1e-3
     assert set(model.state_dict()) == set(before), "export leaves the model's state as it was"
+
+
+def test_tfc_w1a2_trains_measures_exports_and_checks_on_random_digits(tmp_path: Path, tr: Any) -> None:
+    """The k-bit model (2-bit QuantActivation between binary layers) through the same pipeline: its exported graph
+    has one qonnx Quant per hidden layer and agrees with torch in the script's own numpy evaluator."""
+    data = random_digits()
+    name = "tfc-w1a2"
+    cfg = dict(tr.DEFAULTS[name], epochs=1)
+    torch.manual_seed(tr.SEED)
+    model = tr.build(name, cfg)
+    tr.train(model, data, cfg, 1)
+    res = tr.measure(model, name, data)
+    assert set(res["accuracy"]) == {"deterministic"}
+    path = str(tmp_path / (name + ".onnx"))
+    tr.export(model, name, path)
+    assert tr.verify_export(model, name, path, data) < 1e-3
+    proto = onnx.load(path)
+    quants = [n for n in proto.graph.node if n.op_type == "Quant"]
+    assert len(quants) == 3 and all(n.domain == "qonnx.custom_op.general" for n in quants)
+    assert [n.op_type for n in proto.graph.node].count("MatMul") == 4
+
+
+def test_script_regenerates_the_committed_tfc_w1a2_byte_for_byte(tmp_path: Path, tr: Any) -> None:
+    """As for the four models above: BinaryLinear keeps its latent weight as [out, in], the file has the {-1,+1}
+    weight as [in, out]; the three activations' equal scale, zero point and bitwidth are one initializer each."""
+    ref = committed_reference("tfc-w1a2")
+    model = tr.build("tfc-w1a2", tr.DEFAULTS["tfc-w1a2"])
+    state = {(k.replace(".latent", ".weight")): (v.t().contiguous() if k.endswith(".latent") else v)
+             for k, v in ref.state.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected, unexpected
+    assert all(k.endswith("num_batches_tracked") or k.startswith(("act.1.", "act.2.")) for k in missing), missing
+    tr.export(model, "tfc-w1a2", str(tmp_path / "again.onnx"))
+    assert (tmp_path / "again.onnx").read_bytes() == ref.path.read_bytes()
