@@ -88,6 +88,12 @@ DEFAULTS = {
     "tfc-w1a2": dict(epochs=10, lr=3e-3, p=0.0, scale_init=None, scale_lr_mult=1.0, label_smoothing=0.1,
                      batch=128, bn_momentum=0.1, act_bits=2, act_scale=1.0),
 }
+# Models the compiler does not accept yet. Their entries (the same fields, quality numbers included) go to the
+# manifest's "pending_models" instead of "models": the Java side reads "models" and compiles every entry
+# (bnncim regress, scripts/make-goldens, ManifestTest, which also needs goldens). When the compiler takes one,
+# remove it here and re-run (or move its entry by hand), then run scripts/make-goldens.
+PENDING = {"tfc-w1a2": "k-bit activations (qonnx Quant, bitwidth 2, on computed tensors) are not compiled yet; "
+                       "they land in the compiler with issue #15"}
 MC_T = 20
 MC_SEED = 2024
 SEED = 0
@@ -733,11 +739,29 @@ def update_manifest(testdata, entry):
         if old["name"] == entry["name"] and old.get("sha256") == entry["sha256"]:
             for k, v in old.items():
                 entry.setdefault(k, v)
-    models = [m for m in man.get("models", []) if m["name"] != entry["name"]]
-    models.append(entry)
-    models.sort(key=lambda m: MODELS.index(m["name"]) if m["name"] in MODELS else 99)
-    man["models"] = models
-    man["quality_bars"] = quality_bars(models)
+    for old in man.get("pending_models", []):
+        if old["name"] == entry["name"] and old.get("sha256") == entry["sha256"]:
+            for k, v in old.items():
+                entry.setdefault(k, v)
+    order = lambda m: MODELS.index(m["name"]) if m["name"] in MODELS else 99  # noqa: E731
+    lists = {key: [m for m in man.get(key, []) if m["name"] != entry["name"]] for key in ("models", "pending_models")}
+    if entry["name"] in PENDING:
+        entry["pending"] = PENDING[entry["name"]]
+        lists["pending_models"].append(entry)
+    else:
+        entry.pop("pending", None)
+        lists["models"].append(entry)
+    for key, models in lists.items():
+        models.sort(key=order)
+        if models or key == "models":
+            man[key] = models
+        else:
+            man.pop(key, None)
+    man["quality_bars"] = quality_bars(lists["models"] + lists["pending_models"])
+    if "pending_models" in man:  # right after "models"
+        keys = [k for k in man if k != "pending_models"]
+        keys.insert(keys.index("models") + 1, "pending_models")
+        man = {k: man[k] for k in keys}
     with open(path + ".tmp", "w") as f:
         json.dump(man, f, indent=2)
         f.write("\n")
