@@ -3,7 +3,8 @@
 The conventions are docs/onnx-conventions.md: ai.bnncim::ScaleDropout (domain
 version 1, attributes p and axis), binarized weights as {-1,+1} initializers
 (or Sign of the latent weight), standard Dropout with a ratio input for
-MC-Dropout. scripts/train_reference.py writes the committed reference models
+MC-Dropout, QONNX BipolarQuant / Quant (domain qonnx.custom_op.general,
+version 1) for SignActivation("BipolarQuant") / QuantActivation. scripts/train_reference.py writes the committed reference models
 with it; they regenerate byte for byte from their initializers
 (python/tests/test_train_reference.py), so the steps must not change the bytes.
 """
