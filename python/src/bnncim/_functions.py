@@ -130,9 +130,8 @@ QUANT_ROUNDING = {
     "ROUND": torch.round,  # half to even, as numpy.round
     "FLOOR": torch.floor,
     "CEIL": torch.ceil,
-    "ROUND_TO_ZERO": torch.trunc,
 }
-"""The rounding modes of QONNX Quant that QuantActivation writes, with their torch functions."""
+"""The rounding modes QONNX's Quant executes (qonnx's resolve_rounding_mode knows these three), as torch functions."""
 
 
 def quant_int_range(bits: int, signed: bool, narrow: bool) -> "tuple[int, int]":

@@ -304,8 +304,8 @@ class QuantActivation(nn.Module):
     """k-bit activations (bits 2..8): QONNX ``Quant`` with one per-tensor scale and zero point 0.
 
     Forward, in float32 exactly as QONNX computes it: ``q = clip(x / scale, min_int, max_int)``, then
-    ``round(q)`` (``rounding_mode``: ``"ROUND"`` half to even as numpy, ``"FLOOR"``, ``"CEIL"``,
-    ``"ROUND_TO_ZERO"``), then ``* scale``; the clip comes before the rounding. The integer range is
+    ``round(q)`` (``rounding_mode``: ``"ROUND"`` half to even as numpy, ``"FLOOR"`` or ``"CEIL"``, the
+    modes QONNX executes), then ``* scale``; the clip comes before the rounding. The integer range is
     ``[-2^(b-1), 2^(b-1)-1]`` when ``signed`` (``narrow`` drops the lowest level), else ``[0, 2^b-1]``
     (``narrow`` drops the highest). Backward: straight through the rounding, zero outside the clip range.
     With ``learn_scale`` the scale is a parameter trained with LSQ's gradient; it must stay positive.
