@@ -127,6 +127,22 @@ class FinnFormsCorpusTest {
     }
 
     @Test
+    void nhwcFlattenIntoGemmWithTransposedWeights() {
+        verifies(
+                "nhwc_gemm",
+                17,
+                new int[] {2, 5, 3},
+                f -> f.sign()
+                        .conv(3, 3, 1)
+                        .toNhwc()
+                        .threshold(true)
+                        .flatten(false)
+                        .gemm(7, true)
+                        .threshold(true)
+                        .gemm(4, false));
+    }
+
+    @Test
     void denseFinnTfcWithFloatPm1WeightsAndFinalMulAdd() {
         // thresholded input, MatMul with +-1 float weights (no quantizer), BN-like Mul/Add [1, C] folded into the
         // thresholds, and the last layer's Mul/Add kept as the float periphery

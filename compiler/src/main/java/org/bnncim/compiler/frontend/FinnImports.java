@@ -75,10 +75,10 @@ abstract sealed class FinnImports extends LayerImports permits OnnxImporter {
             throw err(n, "data_layout '" + layout + "' is neither NCHW nor NHWC");
         }
         long channels = r >= 2 ? (layout.equals("NHWC") ? od[r - 1] : od[1]) : 1;
+        if (rows != 1) perChannelThresholdLayout(n, d, layout);
         if (rows != 1 && rows != channels) {
             throw err(n, "thresholds have " + rows + " rows for " + channels + " channels (" + layout + ")");
         }
-        if (rows != 1) perChannelThresholdLayout(n, d, layout);
         float[] t = th.toFloats();
         for (float v : t) {
             if (Float.isNaN(v)) throw err(n, "a threshold is NaN");

@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 import org.bnncim.oracle.OnnxBuilder;
 
 /**
@@ -102,6 +103,40 @@ public final class FinnFormModels {
         range = shape[0];
         shape = new int[] {cols};
         return node("MatMul", n, null, cur, w);
+    }
+
+    /** Gemm with +-1 float weights [K, cols] (or [cols, K] with transB) and a bias. */
+    public FinnFormModels gemm(int cols, boolean transB) {
+        String n = next("gemm"), w = n + "_W", c = n + "_C";
+        int k = shape[0];
+        b.initializer(w, transB ? new int[] {cols, k} : new int[] {k, cols}, pm1(k * cols));
+        float[] bias = new float[cols];
+        for (int i = 0; i < cols; i++) bias[i] = r.nextInt(7) - 3 + 0.5f;
+        b.initializer(c, new int[] {cols}, bias);
+        b.node("Gemm", n)
+                .inputs(cur, w, c)
+                .outputs(n + "_out")
+                .attr("transB", transB ? 1L : 0L)
+                .end();
+        cur = n + "_out";
+        range = k + 4;
+        shape = new int[] {cols};
+        return this;
+    }
+
+    /** Any node reading the current tensor (and the named constants), with the ONNX shape it produces. */
+    public FinnFormModels then(
+            String op, String domain, UnaryOperator<OnnxBuilder.NodeBuilder> attrs, int[] newShape, String... more) {
+        String n = next(op.toLowerCase(java.util.Locale.ROOT));
+        String[] ins = new String[more.length + 1];
+        ins[0] = cur;
+        System.arraycopy(more, 0, ins, 1, more.length);
+        var nb = b.node(op, n).inputs(ins).outputs(n + "_out");
+        if (domain != null) nb.domain(domain);
+        attrs.apply(nb).end();
+        cur = n + "_out";
+        shape = newShape.clone();
+        return this;
     }
 
     public FinnFormModels transpose(long... perm) {
