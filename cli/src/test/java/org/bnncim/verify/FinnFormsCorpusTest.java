@@ -143,6 +143,23 @@ class FinnFormsCorpusTest {
     }
 
     @Test
+    void perFeatureMulAddAfterAnHwcFlattenIsReordered() {
+        // Mul/Add [1, H*W*C] on the flattened NHWC tensor: the constants follow the IR's CHW feature order
+        verifies(
+                "flat_muladd",
+                18,
+                new int[] {2, 3, 5},
+                f -> f.sign()
+                        .conv(3, 3, 1)
+                        .toNhwc()
+                        .threshold(true)
+                        .flatten(true)
+                        .mulAdd(true)
+                        .threshold(false)
+                        .matmul(4));
+    }
+
+    @Test
     void denseFinnTfcWithFloatPm1WeightsAndFinalMulAdd() {
         // thresholded input, MatMul with +-1 float weights (no quantizer), BN-like Mul/Add [1, C] folded into the
         // thresholds, and the last layer's Mul/Add kept as the float periphery

@@ -172,6 +172,19 @@ class FinnLayoutImportTest {
     }
 
     @Test
+    void shapeOfAnNhwcTensorIsItsOnnxShape() {
+        var m = nhwc().threshold(true);
+        String x = m.current();
+        m.builder().node("Shape", "shape").inputs(x).outputs("s").end();
+        Graph g = imports(m.then("Reshape", null, NONE, new int[] {5, 7, 4}, "s")
+                .toNchw()
+                .conv(2, 3, 1)
+                .build());
+        assertEquals(
+                2, g.nodes().stream().filter(n -> n instanceof Node.BinaryConv).count());
+    }
+
+    @Test
     void perChannelMulAddOnNhwcFoldsBeforeTheThreshold() {
         Graph g = imports(nhwc().mulAdd(true).threshold(true).toNchw().build());
         assertTrue(g.nodes().stream().anyMatch(n -> n instanceof Node.Affine), g.toString());
