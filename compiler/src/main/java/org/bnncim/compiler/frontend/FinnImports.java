@@ -23,6 +23,13 @@ import org.bnncim.ir.TensorType;
  * element x of channel c (axis 1 for NCHW, the last axis for NHWC), {@code y = out_scale * #{t in thresholds[c] :
  * x >= t} + out_bias}; thresholds are [C, T] or [1, T] (shared by all channels). With T == 1, out_scale 2 and
  * out_bias -1 (FINN's BIPOLAR out_dtype) it is the bipolar binarizer {@code x >= t ? +1 : -1}.
+ *
+ * <p>FINN's streamlined NHWC forms: {@code Transpose(perm 0,2,3,1)} of a rank-4 NCHW activation makes an NHWC
+ * <em>view</em> of the same IR value ({@link Layout}); elementwise ops, MultiThreshold (data_layout NHWC) and
+ * MaxPoolNHWC keep it (per-channel constants read on its last axis), {@code Transpose(perm 0,3,1,2)} returns to
+ * NCHW, and a Flatten/Reshape to [N, H*W*C] becomes the CHW-order IR flatten whose HWC feature order reorders the
+ * next MatMul/Gemm's weight rows. No IR node is added and no float operation is reordered. Anything else reading a
+ * view is refused by name ({@link #checkViewReader}).
  */
 abstract sealed class FinnImports extends LayerImports permits OnnxImporter {
     static final Set<String> MULTI_THRESHOLD_DOMAINS =
