@@ -14,6 +14,7 @@ import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.TensorType;
+import org.bnncim.ir.Value;
 
 /**
  * FINN-ONNX: the bipolar {@code MultiThreshold} activation of tidied/streamlined FINN models, and the refusal of
@@ -208,6 +209,42 @@ abstract sealed class FinnImports extends LayerImports permits OnnxImporter {
                 "reads '" + name + "', an NHWC tensor flattened in HWC order; only MatMul/Gemm (whose weight rows "
                         + "bnncim reorders) and elementwise ops may read it: to feed " + op + ", flatten in NCHW "
                         + "order (Transpose(perm 0,3,1,2) before the Flatten)");
+    }
+
+    /**
+     * An NHWC view whose data order is NCHW's (one channel, or one pixel) is also a reshape of its IR value, which is
+     * how bnncim read such transposes before it knew views: a reader that does not take views gets that reshape
+     * (true; its inputs are rebound), any other reader the view (false).
+     */
+    boolean readAsReshape(OnnxMl.NodeProto n, D v) {
+        long[] d = v.dims();
+        if (v.layout().kind() != Layout.Kind.NHWC || (d[1] != 1 && d[2] * d[3] != 1)) return false;
+        if (NHWC_READERS.contains(n.getOpType()) && !(n.getOpType().equals("Dropout") && options.mcDropout())) {
+            return false;
+        }
+        for (String i : n.getInputList()) {
+            if (!i.isEmpty() && env.get(i) == v) env.put(i, plainReshape(v, nodeName(n)));
+        }
+        return true;
+    }
+
+    /** The IR Reshape of an NHWC view with NCHW's data order to its ONNX (NHWC) dims. */
+    D plainReshape(D v, String node) {
+        TensorType t = typeOf(v);
+        String name = tmp(v.ir() + ".nhwc");
+        Value out = value(name, t.elem(), v.onnxDims(), t.scale(), source + ": " + node);
+        nodes.add(new Node.Reshape(node + ".nhwc", v.ir(), out));
+        return new D(name, v.onnxDims(), v.rawInput());
+    }
+
+    /** A graph output that is a view: its reshape when that is the same data order, else refused. */
+    D outputView(String output, D v) {
+        long[] d = v.dims();
+        if (v.layout().kind() == Layout.Kind.NHWC && (d[1] == 1 || d[2] * d[3] == 1)) {
+            return plainReshape(v, "output_" + output);
+        }
+        throw new BnncimException(source + ": graph output '" + output + "' is an NHWC tensor; end the model in "
+                + "NCHW (Transpose(perm 0,3,1,2)) or with a MatMul/Gemm");
     }
 
     private String onnxName(OnnxMl.NodeProto n, D v) {

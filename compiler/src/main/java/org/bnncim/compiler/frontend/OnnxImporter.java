@@ -96,11 +96,7 @@ public final class OnnxImporter extends FinnImports {
             if (s == null) throw new BnncimException(source + ": graph output '" + o.getName() + "' is never produced");
             if (!(s instanceof D d))
                 throw new BnncimException(source + ": graph output '" + o.getName() + "' is a constant");
-            if (d.layout().isView()) {
-                throw new BnncimException(source + ": graph output '" + o.getName() + "' is an NHWC tensor; end "
-                        + "the model in NCHW (Transpose(perm 0,3,1,2)) or with a MatMul/Gemm");
-            }
-            outputs.add(d.ir());
+            outputs.add(d.layout().isView() ? outputView(o.getName(), d).ir() : d.ir());
         }
         String graphName = g.getName().isEmpty() ? name : name;
         Graph ir = new Graph(graphName, inputs, nodes, outputs, notes);
@@ -191,7 +187,7 @@ public final class OnnxImporter extends FinnImports {
 
     private void dispatch(OnnxMl.NodeProto n) {
         D view = viewInput(n); // FINN's NHWC layouts (FinnImports)
-        if (view == null) {
+        if (view == null || readAsReshape(n, view)) {
             dispatchOp(n);
             return;
         }

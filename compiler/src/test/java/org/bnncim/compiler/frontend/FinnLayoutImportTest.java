@@ -172,6 +172,25 @@ class FinnLayoutImportTest {
     }
 
     @Test
+    void aTransposeThatKeepsTheDataOrderStaysAReshapeForOtherReaders() {
+        // [1, 4, 1, 1] -> Transpose(0,2,3,1) -> [1, 1, 1, 4]: as before views, Squeeze and the output read a reshape
+        var m = FinnFormModels.start("pixel", 4, 4, 1, 1).sign().toNhwc();
+        m.builder().initializerInt64("axes", new int[] {2}, 1, 2);
+        Graph g = imports(
+                m.then("Squeeze", null, NONE, new int[] {4}, "axes").matmul(3).build());
+        assertEquals(
+                1, g.nodes().stream().filter(n -> n instanceof Node.BinaryDense).count());
+        Graph out = imports(
+                FinnFormModels.start("pixel", 4, 4, 1, 1).sign().toNhwc().build());
+        assertEquals(
+                java.util.List.of(1, 1, 4),
+                java.util.Arrays.stream(
+                                out.value(out.outputs().get(0)).type().shape().dims())
+                        .boxed()
+                        .toList());
+    }
+
+    @Test
     void shapeOfAnNhwcTensorIsItsOnnxShape() {
         var m = nhwc().threshold(true);
         String x = m.current();
