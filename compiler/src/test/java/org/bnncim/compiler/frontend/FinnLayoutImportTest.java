@@ -84,6 +84,30 @@ class FinnLayoutImportTest {
     }
 
     @Test
+    void batchNormOnNhwcIsRefusedButARank1ChannelConstantIsReadOnTheLastAxis() {
+        var m = nhwc();
+        for (String p : new String[] {"g", "b", "mu", "var"}) m.builder().initializer(p, new int[] {4}, 1f, 2f, 3f, 4f);
+        refused(
+                m.then("BatchNormalization", null, NONE, new int[] {5, 7, 4}, "g", "b", "mu", "var")
+                        .build(),
+                "(BatchNormalization)",
+                "insert Transpose(perm 0,3,1,2) before this node");
+        var c = nhwc();
+        c.builder().initializer("scale", new int[] {4}, 1f, -2f, 3f, 0.5f);
+        Graph g = imports(c.then("Mul", null, NONE, new int[] {5, 7, 4}, "scale")
+                .threshold(true)
+                .toNchw()
+                .build());
+        var mul = g.nodes().stream()
+                .filter(n -> n instanceof Node.Affine a && a.steps().get(0).op() == org.bnncim.ir.AffineStep.Op.MUL)
+                .map(n -> (Node.Affine) n)
+                .findFirst()
+                .orElseThrow();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                new float[] {1f, -2f, 3f, 0.5f}, mul.steps().get(0).c());
+    }
+
+    @Test
     void maxPoolNhwcOnNchwDataIsRefused() {
         refused(
                 FinnFormModels.start("p", 1, 3, 5, 5)
