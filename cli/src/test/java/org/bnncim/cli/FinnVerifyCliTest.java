@@ -70,4 +70,31 @@ class FinnVerifyCliTest {
         // possible sign(0) disagreements, as for BipolarQuant; here ORT's Where(Less(x, t), -1, +1) agrees anyway
         assertTrue(res.out().contains("pre-activation value(s) were exactly 0"), res.out());
     }
+
+    @Test
+    void verifyOnAStreamlinedNhwcModelAgreesWithOnnxRuntime() {
+        Path m = tmp.resolve("finn-nhwc.onnx");
+        OnnxBuilder.write(
+                m,
+                org.bnncim.compiler.frontend.FinnFormModels.start("finn-nhwc", 21, 2, 7, 7)
+                        .sign()
+                        .conv(4, 3, 1)
+                        .toNhwc()
+                        .threshold(true)
+                        .maxPoolNhwc(2, 2, 0)
+                        .flatten(true)
+                        .matmul(5)
+                        .scaleBias(0.5f, 1f)
+                        .build()
+                        .toByteArray());
+        Random r = new Random(22);
+        float[] x = new float[32 * 2 * 7 * 7];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        Path in = tmp.resolve("x.npy");
+        Npy.write(in, Npy.NpyArray.ofFloat(new int[] {32, 2, 7, 7}, x));
+        Cli.Result res = Cli.run("verify", m.toString(), "--input", in.toString(), "--layers");
+        assertEquals(0, res.code(), res.toString());
+        assertTrue(res.out().contains("32 example(s)"), res.out());
+        assertTrue(res.out().contains("max |logit diff| 0.00, argmax identical"), res.out());
+    }
 }

@@ -78,6 +78,7 @@ final class RankInference {
                     "ConvTranspose",
                     "ConvInteger",
                     "MaxPool",
+                    "MaxPoolNHWC",
                     "AveragePool",
                     "LpPool",
                     "BatchNormalization",

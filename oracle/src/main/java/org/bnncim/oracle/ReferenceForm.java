@@ -30,9 +30,7 @@ import org.bnncim.ir.BnncimException;
  *   <li>{@code BipolarQuant(x, scale)} (Brevitas/QONNX/FINN domains) becomes
  *       {@code Mul(Where(Less(x, 0), -1, +1), scale)}; the Mul is omitted for a constant scalar scale of 1.
  *       ({@code x >= 0} is spelled as "not less than 0" because GreaterOrEqual needs opset 12.)</li>
- *   <li>FINN's bipolar {@code MultiThreshold(x, thresholds)} (one threshold per channel, out_scale 2, out_bias -1:
- *       {@code x >= t ? +1 : -1}) becomes {@code Where(Less(x, t), -1, +1)}, t a scalar or a [C, 1, ..., 1]
- *       constant lined up with axis 1 (rank 2, or rank 4 NCHW).</li>
+ *   <li>FINN's bipolar {@code MultiThreshold} and {@code MaxPoolNHWC}: see {@link FinnForms}.</li>
  *   <li>{@code ai.bnncim::ScaleDropout(X, scale [, dropped])} becomes, in {@link Mode#BITS},
  *       {@code Mul(X, Where(z_k, dropped, scale))} with a new boolean graph input {@code z_k} of shape
  *       {@code [N, 1, ..., 1]} (one bit per example), or in {@link Mode#EXPECTATION}
@@ -112,7 +110,7 @@ public final class ReferenceForm {
 
     // ==================================================================== the conversion of one model
 
-    private final class Conversion {
+    private final class Conversion implements FinnForms.Target {
         private final ModelProto model;
         private final GraphProto graph;
         private final long defaultOpset;
@@ -164,14 +162,17 @@ public final class ReferenceForm {
                     rewriteScaleDropout(n);
                     rewrittenDomains.add(domain);
                 } else if (MULTI_THRESHOLD_DOMAINS.contains(domain)
-                        && n.getOpType().equals("MultiThreshold")) {
+                        && (n.getOpType().equals("MultiThreshold")
+                                || n.getOpType().equals("MaxPoolNHWC"))) {
                     shapes.infer(n);
-                    rewriteBipolarMultiThreshold(n);
+                    if (n.getOpType().equals("MultiThreshold")) FinnForms.bipolarMultiThreshold(n, this);
+                    else FinnForms.maxPoolNhwc(n, this);
                     rewrittenDomains.add(domain);
                 } else {
                     throw new BnncimException(describe(n) + " is a custom op with no standard-ONNX reference form; "
                             + "accepted custom ops: BipolarQuant (" + String.join(", ", sorted(BIPOLAR_DOMAINS))
-                            + "), bipolar MultiThreshold (FINN), ScaleDropout (" + SCALE_DROPOUT_DOMAIN + ")");
+                            + "), bipolar MultiThreshold and MaxPoolNHWC (FINN), ScaleDropout ("
+                            + SCALE_DROPOUT_DOMAIN + ")");
                 }
             }
             return new Result(assemble(), zInputs, sdNodes);
@@ -328,43 +329,6 @@ public final class ReferenceForm {
             if (!unitScale) {
                 emit("Mul", base + "/scale", List.of(pm, floatConstant(scale)), out);
             }
-        }
-
-        private void rewriteBipolarMultiThreshold(NodeProto n) {
-            if (n.getInputCount() != 2 || n.getOutputCount() != 1) {
-                throw new BnncimException(describe(n) + " must have inputs (x, thresholds) and one output");
-            }
-            String x = n.getInput(0);
-            checkFloat(n, x);
-            TensorProto tp = shapes.constant(n.getInput(1));
-            float[] t = tp == null ? null : floats(tp);
-            AttributeProto sA = attr(n, "out_scale"), bA = attr(n, "out_bias"), lA = attr(n, "data_layout");
-            float sc = sA == null ? 1f : sA.getF(), bias = bA == null ? 0f : bA.getF();
-            boolean nhwc = lA != null && lA.getS().toStringUtf8().equals("NHWC");
-            Integer r = shapes.rank.get(x);
-            boolean single = t != null && t.length == 1;
-            boolean perChannel = t != null && tp.getDimsCount() == 2 && tp.getDims(1) == 1;
-            if (!(single || perChannel) || sc != 2f || bias != -1f) {
-                throw new BnncimException(describe(n) + " has a reference form only as a bipolar binarizer: constant "
-                        + "thresholds [C, 1] or [1, 1], out_scale 2, out_bias -1");
-            }
-            if (!single && (r == null || !(r == 2 || (r == 4 && !nhwc)))) {
-                throw new BnncimException(
-                        describe(n) + ": per-channel thresholds need an input of known rank 2, or " + "rank 4 NCHW");
-            }
-            int[] dims = new int[single ? 0 : r - 1];
-            if (!single) {
-                dims[0] = t.length;
-                Arrays.fill(dims, 1, dims.length, 1);
-            }
-            String out = n.getOutput(0);
-            TensorProto th = OnnxBuilder.floatTensor(fresh(out + "/thresholds"), dims, t);
-            newInitializers.add(th);
-            shapes.addInitializer(th);
-            // Less is exact on float32, so this is x >= t ? +1 : -1 bit for bit (a NaN x gives +1, FINN's -1)
-            String lt = fresh(out + "/lt");
-            emit("Less", nodeBase(n) + "/less", List.of(x, th.getName()), lt);
-            emit("Where", nodeBase(n) + "/where", List.of(lt, scalar(-1f), scalar(1f)), out);
         }
 
         /** Constant, one element, value 1, and not raising the rank of x: multiplying by it changes nothing. */
@@ -533,7 +497,24 @@ public final class ReferenceForm {
             return f.getName();
         }
 
-        private void checkFloat(NodeProto n, String x) {
+        @Override
+        public RankInference shapes() {
+            return shapes;
+        }
+
+        @Override
+        public void initializer(TensorProto t) {
+            newInitializers.add(t);
+            shapes.addInitializer(t);
+        }
+
+        @Override
+        public void add(NodeProto n) {
+            newNodes.add(n);
+        }
+
+        @Override
+        public void checkFloat(NodeProto n, String x) {
             Integer e = shapes.elem.get(x);
             if (e != null && e != DataType.FLOAT_VALUE) {
                 throw new BnncimException(describe(n) + ": input '" + x + "' is " + DataType.forNumber(e)
@@ -542,7 +523,8 @@ public final class ReferenceForm {
         }
 
         /** One shared float scalar initializer per value, added on first use. */
-        private String scalar(float v) {
+        @Override
+        public String scalar(float v) {
             String key = Float.toString(v);
             return sharedScalars.computeIfAbsent(key, k -> {
                 String name =
@@ -564,7 +546,8 @@ public final class ReferenceForm {
             newNodes.add(node);
         }
 
-        private String fresh(String base) {
+        @Override
+        public String fresh(String base) {
             String name = base;
             for (int i = 1; usedNames.contains(name); i++) {
                 name = base + "_" + i;

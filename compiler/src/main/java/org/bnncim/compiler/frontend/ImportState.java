@@ -27,8 +27,62 @@ abstract sealed class ImportState permits ShapeImports {
 
     record C(ConstTensor t) implements Sym {}
 
-    /** @param rawInput true while the value is the model input, only reshaped: the one float a binary layer may read */
-    record D(String ir, long[] dims, boolean rawInput) implements Sym {}
+    /**
+     * @param dims the IR value's dims (NCHW), which are the ONNX tensor's dims only for {@link Layout#NCHW}
+     * @param rawInput true while the value is the model input, only reshaped: the one float a binary layer may read
+     * @param layout how the ONNX tensor is laid out over the IR value
+     */
+    record D(String ir, long[] dims, boolean rawInput, Layout layout) implements Sym {
+        D(String ir, long[] dims, boolean rawInput) {
+            this(ir, dims, rawInput, Layout.NCHW);
+        }
+
+        D withLayout(Layout l) {
+            return new D(ir, dims, rawInput, l);
+        }
+
+        /** The dims of the ONNX tensor: [N, H, W, C] for an NHWC view of an [N, C, H, W] IR value. */
+        long[] onnxDims() {
+            if (layout.kind() != Layout.Kind.NHWC) return dims;
+            return new long[] {dims[0], dims[2], dims[3], dims[1]};
+        }
+    }
+
+    /**
+     * How an ONNX activation relates to its IR value, for FINN's streamlined NHWC graphs: the IR is always NCHW
+     * (CHW row-major per example), and an ONNX tensor in another order is a view of an IR value.
+     *
+     * <ul>
+     *   <li>{@code NCHW}: the ONNX tensor is the IR value.
+     *   <li>{@code NHWC}: the ONNX tensor is {@code Transpose(ir, perm 0,2,3,1)} of a rank-4 IR value.
+     *   <li>{@code FLAT_NHWC}: the ONNX tensor [N, H*W*C] is an NHWC view flattened in HWC order, the IR value
+     *       [N, C*H*W] the same numbers in CHW order: ONNX feature j is IR feature {@code irFeature[j]}.
+     * </ul>
+     */
+    record Layout(Kind kind, int[] irFeature) {
+        enum Kind {
+            NCHW,
+            NHWC,
+            FLAT_NHWC
+        }
+
+        static final Layout NCHW = new Layout(Kind.NCHW, null), NHWC = new Layout(Kind.NHWC, null);
+
+        /** The feature order of an NHWC view of a [1, c, h, w] IR value flattened in ONNX (HWC) order. */
+        static Layout flatNhwc(int c, int h, int w) {
+            int[] f = new int[c * h * w];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    for (int ch = 0; ch < c; ch++) f[(y * w + x) * c + ch] = (ch * h + y) * w + x;
+                }
+            }
+            return new Layout(Kind.FLAT_NHWC, f);
+        }
+
+        boolean isView() {
+            return kind != Kind.NCHW;
+        }
+    }
 
     final OnnxImporter.Options options;
     final String source;
@@ -144,6 +198,11 @@ abstract sealed class ImportState permits ShapeImports {
 
     /** A constant that varies at most along the channel axis (ONNX axis 1), as a scalar or one value per channel. */
     float[] perChannel(OnnxMl.NodeProto n, ConstTensor c, long[] xDims, String what) {
+        return perChannel(n, c, xDims, 1, what);
+    }
+
+    /** The same, with the channel on axis {@code channelAxis} of the ONNX tensor of dims xDims. */
+    float[] perChannel(OnnxMl.NodeProto n, ConstTensor c, long[] xDims, int channelAxis, String what) {
         long[] cd = c.dims();
         int r = xDims.length;
         if (cd.length > r)
@@ -151,12 +210,12 @@ abstract sealed class ImportState permits ShapeImports {
                     n,
                     what + " of shape " + c.dimsString() + " has more dimensions than the tensor "
                             + Arrays.toString(xDims));
-        long channels = r >= 2 ? xDims[1] : 1;
+        long channels = r >= 2 ? xDims[channelAxis] : 1;
         int varying = -1;
         for (int i = 0; i < cd.length; i++) {
             int axis = r - cd.length + i;
             if (cd[i] == 1) continue;
-            if (axis != 1 || cd[i] != channels) {
+            if (axis != channelAxis || cd[i] != channels) {
                 throw err(
                         n,
                         what + " of shape " + c.dimsString() + " does not broadcast per channel over "

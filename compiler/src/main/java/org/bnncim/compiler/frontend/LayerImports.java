@@ -42,6 +42,19 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
         }
         if (t.elem().kind() == ElemType.Kind.UINT) return x;
         if (t.elem().kind() == ElemType.Kind.GATED_BIPOLAR) return x; // MC-Dropout output
+        for (Node p : nodes) {
+            // a Mul/Add/Sub/Div by constants after the binarizer: the crossbar reads +-1 only
+            if (p.output().name().equals(x.ir())
+                    && p instanceof Node.Affine a
+                    && irValues.get(a.input()).type().elem().isBipolar()) {
+                throw err(
+                        n,
+                        "reads '" + n.getInput(0) + "', the bipolar output '" + a.input() + "' scaled or shifted by "
+                                + "'" + a.name() + "'; the crossbar reads the +-1 values themselves: move that "
+                                + "Mul/Add past this layer (FINN's MoveScalarMulPastMatMul, MoveAddPastMul) or into "
+                                + "the thresholds of the binarizer before it");
+            }
+        }
         throw err(
                 n,
                 "reads a " + t.elem() + " tensor that is neither binarized (Sign/BipolarQuant) nor the model input; "
@@ -79,7 +92,7 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
         int k = (int) w.dims()[0], cols = (int) w.dims()[1];
         if (x.dims()[1] != k) throw err(n, "activations have " + x.dims()[1] + " features, weight has " + k + " rows");
         D xin = binaryLayerInput(n, x);
-        BitMatrix m = bipolarWeights(n, w, k, cols, false);
+        BitMatrix m = FinnImports.irRows(bipolarWeights(n, w, k, cols, false), x.layout());
         denseOut(n, xin, m, out(n, 0));
     }
 
@@ -108,7 +121,7 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
             throw err(n, "activations " + Arrays.toString(x.dims()) + " do not match weight " + w.dimsString());
         float alpha = attrFloat(n, "alpha", 1f), beta = attrFloat(n, "beta", 1f);
         D xin = binaryLayerInput(n, x);
-        BitMatrix m = bipolarWeights(n, w, k, cols, transB);
+        BitMatrix m = FinnImports.irRows(bipolarWeights(n, w, k, cols, transB), x.layout());
         boolean bias = hasInput(n, 2) && beta != 0;
         boolean scaled = alpha != 1f;
         if (!bias && !scaled) {

@@ -96,7 +96,7 @@ public final class OnnxImporter extends FinnImports {
             if (s == null) throw new BnncimException(source + ": graph output '" + o.getName() + "' is never produced");
             if (!(s instanceof D d))
                 throw new BnncimException(source + ": graph output '" + o.getName() + "' is a constant");
-            outputs.add(d.ir());
+            outputs.add(d.layout().isView() ? outputView(o.getName(), d).ir() : d.ir());
         }
         String graphName = g.getName().isEmpty() ? name : name;
         Graph ir = new Graph(graphName, inputs, nodes, outputs, notes);
@@ -186,6 +186,21 @@ public final class OnnxImporter extends FinnImports {
     }
 
     private void dispatch(OnnxMl.NodeProto n) {
+        D view = viewInput(n); // FINN's NHWC layouts (FinnImports)
+        if (view == null || readAsReshape(n, view)) {
+            dispatchOp(n);
+            return;
+        }
+        checkViewReader(n, view);
+        switch (n.getOpType()) {
+            case "Transpose" -> layoutTranspose(n);
+            case "Reshape", "Flatten" -> reshapeView(n, view);
+            default -> dispatchOp(n);
+        }
+        keepView(n, view);
+    }
+
+    private void dispatchOp(OnnxMl.NodeProto n) {
         String domain = n.getDomain();
         String op = n.getOpType();
         if (domain.isEmpty() || domain.equals("ai.onnx")) {
@@ -198,6 +213,8 @@ public final class OnnxImporter extends FinnImports {
             trunc(n);
         } else if (MULTI_THRESHOLD_DOMAINS.contains(domain) && op.equals("MultiThreshold")) {
             multiThreshold(n);
+        } else if (MULTI_THRESHOLD_DOMAINS.contains(domain) && op.equals("MaxPoolNHWC")) {
+            maxPoolNhwc(n);
         } else if (isFinnDataflow(domain, op)) {
             throw dataflowRefusal(n);
         } else if (domain.equals(BNNCIM_DOMAIN) && op.equals("ScaleDropout")) {
@@ -206,7 +223,8 @@ public final class OnnxImporter extends FinnImports {
             throw err(
                     n,
                     "unknown operator in domain '" + domain + "'; bnncim accepts standard ONNX ops, "
-                            + "BipolarQuant (onnx.brevitas, qonnx/finn.custom_op.general) and ai.bnncim::ScaleDropout");
+                            + "BipolarQuant (onnx.brevitas, qonnx/finn.custom_op.general), FINN's MultiThreshold and "
+                            + "MaxPoolNHWC, and ai.bnncim::ScaleDropout");
         }
     }
 
@@ -225,7 +243,9 @@ public final class OnnxImporter extends FinnImports {
             case "MaxPool", "AveragePool" -> pool(n, op.equals("MaxPool"));
             case "Flatten" -> flatten(n);
             case "Reshape" -> reshape(n);
-            case "Transpose" -> transpose(n);
+            case "Transpose" -> {
+                if (!layoutTranspose(n)) transpose(n);
+            }
             case "Squeeze", "Unsqueeze" -> squeezeOrUnsqueeze(n, op.equals("Unsqueeze"));
             case "Shape" -> shape(n);
             case "Gather" -> gather(n);
@@ -277,7 +297,7 @@ public final class OnnxImporter extends FinnImports {
                 yield AffineStep.Op.DIV;
             }
         };
-        float[] perChannel = perChannel(n, c, d.dims(), "constant");
+        float[] perChannel = layoutConstant(n, c, d, "constant");
         affine(n, d, new AffineStep(stepOp, perChannel));
     }
 

@@ -68,7 +68,7 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
 
     void shape(OnnxMl.NodeProto n) {
         Sym x = in(n, 0);
-        long[] dims = x instanceof C c ? c.t().dims() : ((D) x).dims();
+        long[] dims = x instanceof C c ? c.t().dims() : ((D) x).onnxDims();
         long start = attrInt(n, "start", 0), end = attrInt(n, "end", dims.length);
         if (start < 0) start += dims.length;
         if (end < 0) end += dims.length;
