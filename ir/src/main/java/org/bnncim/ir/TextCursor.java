@@ -231,4 +231,35 @@ final class TextCursor {
         }
         return new ThresholdSet(ta, ga);
     }
+
+    /** {@code [>=1,3,5 <=4,2,0]}: per channel a direction and its thresholds, the same count for every channel. */
+    LevelSet levelSet() {
+        expect("[");
+        List<Long> t = new ArrayList<>();
+        List<Boolean> ge = new ArrayList<>();
+        int steps = -1;
+        while (!tryExpect("]")) {
+            if (pos >= s.length()) throw parser.error("unterminated threshold list");
+            ge.add(comparator());
+            int n = 0;
+            do {
+                t.add(longNumber());
+                n++;
+            } while (tryExpect(","));
+            if (steps >= 0 && n != steps) {
+                throw parser.error("channel " + (ge.size() - 1) + " has " + n + " thresholds, channel 0 has " + steps);
+            }
+            steps = n;
+        }
+        if (ge.isEmpty()) throw parser.error("empty threshold list");
+        long[] ta = new long[t.size()];
+        boolean[] ga = new boolean[ge.size()];
+        for (int i = 0; i < ta.length; i++) ta[i] = t.get(i);
+        for (int i = 0; i < ga.length; i++) ga[i] = ge.get(i);
+        try {
+            return new LevelSet(ta, ga, steps);
+        } catch (IllegalArgumentException e) {
+            throw parser.error(e.getMessage());
+        }
+    }
 }

@@ -141,6 +141,8 @@ final class PassInterpreter {
                         stochasticBit[at] < 0 || bits == null ? sets[0] : bits[stochasticBit[at]] ? sets[1] : sets[2],
                         perChannel[at]);
             }
+            case Node.Quantize q -> throw new UnsupportedOperationException("TODO kbit");
+            case Node.MultiThreshold t -> throw new UnsupportedOperationException("TODO kbit");
             case Node.Sign s -> {
                 int[] y = new int[x.size()];
                 for (int i = 0; i < y.length; i++) y[i] = x.real(i, it) >= 0 ? 1 : -1;

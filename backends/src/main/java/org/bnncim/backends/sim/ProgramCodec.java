@@ -160,6 +160,8 @@ public final class ProgramCodec {
                 }
             }
             case Node.Sign s -> {}
+            case Node.Quantize q -> throw new UnsupportedOperationException("TODO kbit");
+            case Node.MultiThreshold t -> throw new UnsupportedOperationException("TODO kbit");
             case Node.Threshold t -> {
                 set(out, t.expected());
                 out.writeBoolean(t.stochastic() != null);
@@ -356,6 +358,8 @@ public final class ProgramCodec {
             case Node.Affine a -> a;
             case Node.Sign s -> s;
             case Node.Threshold t -> t;
+            case Node.Quantize q -> q;
+            case Node.MultiThreshold t -> t;
             case Node.MaxPool p -> p;
             case Node.AvgPool p -> p;
             case Node.Reshape r -> r;
@@ -463,6 +467,7 @@ public final class ProgramCodec {
                 yield new Node.Affine(name, input, out, steps);
             }
             case SIGN -> new Node.Sign(name, input, out);
+            case QUANTIZE, MULTI_THRESHOLD -> throw new UnsupportedOperationException("TODO kbit");
             case THRESHOLD -> {
                 ThresholdSet expected = rset(in);
                 Node.Stochastic st = null;

@@ -118,6 +118,8 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                 case Node.MaxPool m -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 case Node.AvgPool a -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 case Node.Softmax s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
+                case Node.Quantize q -> throw unsupported(n, "a k-bit activation quantizer (TODO kbit)");
+                case Node.MultiThreshold t -> throw unsupported(n, "a k-bit comparator bank (TODO kbit)");
             }
         }
         if (pending != null) throw unsupported(pending, "a comparator after the last crossbar layer");

@@ -262,6 +262,8 @@ public final class CostModel {
             case Node.BinaryConv c -> -1;
             case Node.Sign s -> -1;
             case Node.Threshold t -> -1;
+            case Node.Quantize q -> -1;
+            case Node.MultiThreshold t -> -1;
             case Node.MaxPool m -> -1;
             case Node.AvgPool a -> -1;
             case Node.Reshape r -> -1;

@@ -82,6 +82,8 @@ public final class LowerToCrossbar implements LoweringPass {
                 case Node.Affine a -> {}
                 case Node.Sign s -> {}
                 case Node.Threshold t -> {}
+                case Node.Quantize q -> {}
+                case Node.MultiThreshold t -> {}
                 case Node.MaxPool m -> {}
                 case Node.AvgPool a -> {}
                 case Node.Reshape r -> {}

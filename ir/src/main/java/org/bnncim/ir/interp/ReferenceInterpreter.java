@@ -129,6 +129,22 @@ public final class ReferenceInterpreter {
                 for (int i = 0; i < x.length; i++) y[i] = set.fires((long) x[i], i / per) ? 1 : -1;
                 yield y;
             }
+            case Node.Quantize q -> {
+                int per = it.shape().perChannel();
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) y[i] = q.level(real(x[i], it), i / per);
+                yield y;
+            }
+            case Node.MultiThreshold t -> {
+                int per = it.shape().perChannel();
+                ScaleBit z = bits == null || t.stochastic() == null
+                        ? ScaleBit.EXPECTATION
+                        : bits.scaleBit(bitOf.get(t.name()));
+                var set = t.select(z);
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) y[i] = t.base() + set.count((long) x[i], i / per);
+                yield y;
+            }
             case Node.MaxPool m -> pool(x, it.shape(), os, m.kernel(), m.strides(), m.pads(), true, false);
             case Node.AvgPool a -> {
                 double[] real = new double[x.length];
