@@ -24,7 +24,7 @@ import org.bnncim.ir.Value;
 final class KbitGraphs {
     private KbitGraphs() {}
 
-    static final ElemType U1 = ElemType.uint(1), U2 = ElemType.uint(2);
+    static final ElemType U1 = ElemType.uint(1), U2 = ElemType.uint(2), U8 = ElemType.uint(8);
     static final ElemType I2 = new ElemType(ElemType.Kind.INT, 2), I3 = new ElemType(ElemType.Kind.INT, 3);
 
     /** A chain builder: each call appends one node reading the previous value. */
@@ -61,6 +61,18 @@ final class KbitGraphs {
             mean = new double[width];
             Arrays.fill(mean, base + steps / 2.0);
             sd = Math.max(0.5, steps / 3.0);
+        }
+
+        /** The 8-bit pixel input of the MNIST models: x in [0, 1] to round(255 x). */
+        Chain pixels() {
+            String out = "px";
+            nodes.add(new Node.InputQuantize(
+                    "pixels", last, new Value(out, new TensorType(U8, Shape.of(width), 1.0 / 255)), 8, 255));
+            last = out;
+            mean = new double[width];
+            Arrays.fill(mean, 127.5);
+            sd = 74;
+            return this;
         }
 
         Chain dense(String name, int n) {
@@ -159,7 +171,10 @@ final class KbitGraphs {
                 .graph("kbit-unsigned-input");
     }
 
-    /** i3 input -> dense -> i2 bank -> dense -> u2 bank (Scale-Dropout) -> dense (the chip's output). */
+    /**
+     * i3 input -> dense -> i2 bank -> dense -> u2 bank (Scale-Dropout) -> dense (the chip's output) -> i2 bank (on
+     * the host, as a Threshold after the last crossbar layer would be).
+     */
     static Graph signedInput(long seed) {
         return new Chain(seed, 26)
                 .quantize(I3, -4, 7)
@@ -168,6 +183,19 @@ final class KbitGraphs {
                 .dense("fc2", 21)
                 .multi("mt2", U2, 1, 2, 0, 0.5f)
                 .dense("fc3", 9)
+                .multi("tail", I2, -2, 3, 1, 0.25f)
                 .graph("kbit-signed-input");
+    }
+
+    /** 8-bit pixels -> dense -> i2 bank (Scale-Dropout) -> dense -> i3 bank -> dense (the chip's output). */
+    static Graph pixelInput(long seed) {
+        return new Chain(seed, 30)
+                .pixels()
+                .dense("fc1", 19)
+                .multi("mt1", I2, -2, 3, 0, 0.5f)
+                .dense("fc2", 15)
+                .multi("mt2", I3, -3, 6, 0, -1)
+                .dense("fc3", 8)
+                .graph("kbit-pixel-input");
     }
 }
