@@ -1,5 +1,6 @@
 package org.bnncim.compiler.verilog;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,6 +81,24 @@ class VerilogKbitTest {
     void pixelInputAtTheSmallestCrossbarMatchesReference() throws Exception {
         Architecture a = ArchitectureLoader.defaults().withCrossbar(8, 8);
         runAndCompare(mapped(KbitGraphs.pixelInput(4), a), tmp.resolve("p"), new Random(23));
+    }
+
+    @Test
+    void kbitBanksAreInstancedWithTheirConstantsAndGenerationIsDeterministic() {
+        Architecture a = ArchitectureLoader.defaults().withCrossbar(16, 16);
+        MappedModel mm = mapped(KbitGraphs.unsignedInput(1), a);
+        Map<String, byte[]> one = VerilogBackend.generate(Program.of(mm), VerilogBackend.Options.NONE);
+        Map<String, byte[]> two = VerilogBackend.generate(Program.of(mm), VerilogBackend.Options.NONE);
+        assertEquals(one.keySet(), two.keySet());
+        for (String k : one.keySet()) assertArrayEquals(one.get(k), two.get(k), k);
+        String top = new String(one.get("bnncim_top.v"), StandardCharsets.UTF_8);
+        String params = new String(one.get("bnncim_params.vh"), StandardCharsets.UTF_8);
+        // mt1, mt2, mt3 and mt5 are k-bit banks on the chip, th4 a bipolar one
+        assertEquals(4, top.split("bnncim_multi_threshold #\\(", -1).length - 1, top);
+        assertEquals(1, top.split("bnncim_threshold #\\(", -1).length - 1, top);
+        assertTrue(params.contains("L1_mt2_thr_STEPS = 7;") && params.contains("L1_mt2_thr_BASE = -4;"), params);
+        assertTrue(params.contains("L2_mt3_thr_BITS = 2;") && params.contains("L2_mt3_thr_SD = 1;"), params);
+        assertTrue(params.contains("localparam ACT_B = 3;"), params);
     }
 
     @Test
