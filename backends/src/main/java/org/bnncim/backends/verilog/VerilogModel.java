@@ -24,7 +24,7 @@ import org.bnncim.ir.mapping.LayerMap;
  * generator never writes hardware that silently differs from the simulator.
  */
 record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputBits, Value chipOutput) {
-    /** Widest k-bit activation a crossbar layer reads bit-serially (the design's limit, as the 8-bit first layer). */
+    /** Widest k-bit activation a hidden crossbar layer reads bit-serially (the design's limit: k <= 8). */
     static final int MAX_BITS = 8;
 
     /**
@@ -112,7 +112,8 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                     Value in = g.value(d.input());
                     ElemType e = in.elem();
                     boolean integer = e.kind() == ElemType.Kind.UINT || e.kind() == ElemType.Kind.INT;
-                    if (!e.isBipolar() && !(integer && e.bits() <= MAX_BITS)) {
+                    // the first layer reads the host's integers (8-bit pixels or wider, as before k-bit support)
+                    if (!e.isBipolar() && !(integer && (layers.isEmpty() || e.bits() <= MAX_BITS))) {
                         throw unsupported(n, (layers.isEmpty() ? "a first" : "a hidden") + " layer that reads " + e);
                     }
                     int bits = e.isBipolar() ? 1 : e.bits();
