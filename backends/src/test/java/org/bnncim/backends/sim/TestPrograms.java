@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
+import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
@@ -69,6 +70,37 @@ final class TestPrograms {
         String n = "q" + nodes.size();
         add(new Node.InputQuantize(
                 n, last.name(), new Value(n, new TensorType(ElemType.uint(8), last.shape(), 1.0 / 255)), 8, 255));
+        return this;
+    }
+
+    /**
+     * A k-bit quantizer on the float input: {@code steps} ascending float thresholds per channel (one shared row
+     * when {@code perChannel} is false) inside [0, 1), output {@code elem} from {@code base}, scale 0.25.
+     */
+    TestPrograms kQuantize(ElemType elem, int base, int steps, boolean perChannel) {
+        String n = "kq" + nodes.size();
+        int rows = perChannel ? last.shape().channels() : 1;
+        float[] t = new float[rows * steps];
+        for (int c = 0; c < rows; c++) {
+            float v = 0;
+            for (int i = 0; i < steps; i++) t[c * steps + i] = v += (float) rnd.nextDouble() / (steps + 1);
+        }
+        add(new Node.Quantize(n, last.name(), new Value(n, new TensorType(elem, last.shape(), 0.25)), t, steps, base));
+        return this;
+    }
+
+    /**
+     * A k-bit activation on a popcount: {@code 2^bits - 1} comparators per channel around the middle of the range,
+     * levels from the smallest value of {@code elem}; {@code bit >= 0} adds dropped and kept banks.
+     */
+    TestPrograms multiThreshold(ElemType elem, int bit) {
+        String n = "mt" + nodes.size();
+        int ch = last.shape().channels(), steps = (1 << elem.bits()) - 1;
+        int base = elem.kind() == ElemType.Kind.INT ? -(1 << (elem.bits() - 1)) : 0;
+        Node.LevelStochastic st =
+                bit < 0 ? null : new Node.LevelStochastic(bit, 0.3f, levels(ch, steps), levels(ch, steps));
+        add(new Node.MultiThreshold(
+                n, last.name(), new Value(n, new TensorType(elem, last.shape(), 0.5)), levels(ch, steps), st, base));
         return this;
     }
 
@@ -158,6 +190,20 @@ final class TestPrograms {
         return new ThresholdSet(t, ge);
     }
 
+    private LevelSet levels(int ch, int steps) {
+        long[] t = new long[ch * steps];
+        boolean[] ge = new boolean[ch];
+        for (int c = 0; c < ch; c++) {
+            ge[c] = rnd.nextInt(4) != 0;
+            long v = rnd.nextInt(-9, 0);
+            for (int i = 0; i < steps; i++) {
+                v += rnd.nextInt(0, 4);
+                t[c * steps + (ge[c] ? i : steps - 1 - i)] = v;
+            }
+        }
+        return new LevelSet(t, ge, steps);
+    }
+
     private BitMatrix random(int rows, int cols) {
         long s = rnd.nextLong();
         return BitMatrix.of(rows, cols, (k, n) -> new SplittableRandom(s ^ (k * 1_000_003L + n)).nextBoolean());
@@ -181,7 +227,8 @@ final class TestPrograms {
             } else {
                 continue;
             }
-            int inBits = g.value(n.inputs().get(0)).elem().isBipolar() ? 1 : 8;
+            ElemType in = g.value(n.inputs().get(0)).elem();
+            int inBits = in.kind() == ElemType.Kind.UINT || in.kind() == ElemType.Kind.INT ? in.bits() : 1;
             List<Piece> pieces = new ArrayList<>();
             for (int k0 = 0; k0 < w.rows(); k0 += kTile) {
                 for (int n0 = 0; n0 < w.cols(); n0 += nTile) {
