@@ -3,6 +3,7 @@ package org.bnncim.backends.sim;
 import static org.bnncim.backends.sim.PassInterpreterTest.batchedSameAsSinglePasses;
 import static org.bnncim.backends.sim.PassInterpreterTest.sameAsReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
@@ -87,6 +88,28 @@ class KbitActivationsTest {
         // nodes up to the first stochastic bank depend on no bit: computed once for all passes of an example
         assertArrayEquals(new int[] {0, 0, 0, 0, 1, 1, 2, 2, 3, 3}, prefixes(interp));
         batchedSameAsSinglePasses(p, TestPrograms.inputs(73, 5, 90), 16, Faults.NONE);
+    }
+
+    @Test
+    void programsRoundTripThroughTheProgramFile() {
+        Program p = new TestPrograms(75, TestPrograms.floats("x", 2, 6, 6))
+                .kQuantize(I2, -2, 3, true)
+                .conv(3, 3, 1, 1, 1)
+                .multiThreshold(I2, 0)
+                .maxPool()
+                .flatten()
+                .dense(7)
+                .multiThreshold(U4, 1)
+                .dense(4)
+                .program(Architecture.WeightEncoding.SINGLE, 20, 3);
+        byte[] bytes = ProgramCodec.encode(p);
+        Program back = ProgramCodec.decode(bytes, "k.bnc");
+        assertEquals(2, bytes[ProgramCodec.MAGIC.length]);
+        assertEquals(p.graph().nodes(), back.graph().nodes());
+        assertEquals(
+                p.mapping().stochastic().schedule(), back.mapping().stochastic().schedule());
+        assertArrayEquals(bytes, ProgramCodec.encode(back));
+        sameAsReference(back, TestPrograms.inputs(76, 4, 72), 2);
     }
 
     private static int[] prefixes(PassInterpreter interp) {

@@ -244,11 +244,15 @@ final class TestPrograms {
                 }
             }
             int rt = (w.rows() + kTile - 1) / kTile, ct = (w.cols() + nTile - 1) / nTile;
+            // the stochastic bit of the layer's comparators, as the schedule names it (the mapping verifier checks it)
+            int bit = -1;
+            for (StochasticUnit.Entry e : StochasticUnit.schedule(g))
+                if (e.layer().equals(n.name())) bit = e.bit();
             layers.add(new LayerMap(
-                    n.name(), n.opName(), w.rows(), w.cols(), positions, inBits, rt, ct, pieces, "none", -1, 0));
+                    n.name(), n.opName(), w.rows(), w.cols(), positions, inBits, rt, ct, pieces, "none", bit, 0));
         }
         List<CrossbarSlot> slots = new ArrayList<>();
-        for (int i = 0; i < crossbar; i++) slots.add(new CrossbarSlot(i, 0, i, 0));
+        for (int i = 0; i < crossbar; i++) slots.add(new CrossbarSlot(i, 0, 0, i));
         int cols = enc == Architecture.WeightEncoding.COMPLEMENTARY ? 2 * (COL0 + nTile) : COL0 + nTile + 1;
         Architecture a = new Architecture(
                 "test",
