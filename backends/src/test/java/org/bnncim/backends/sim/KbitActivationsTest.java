@@ -53,7 +53,7 @@ class KbitActivationsTest {
 
     @Test
     void convolutionsReadKBitActivationsAndMaxPoolTakesTheLargestInteger() {
-        for (int[] c : new int[][] {{3, 1, 1, 1}, {3, 2, 0, 1}, {2, 1, 0, 1}}) {
+        for (int[] c : new int[][] {{3, 1, 1, 1}, {3, 2, 0, 1}, {2, 1, 0, 1}, {3, 1, 2, 2}}) {
             Program p = new TestPrograms(61 + c[1], TestPrograms.floats("x", 2, 8, 8))
                     .kQuantize(I2, -2, 3, true)
                     .conv(4, c[0], c[1], c[2], c[3])
@@ -67,6 +67,21 @@ class KbitActivationsTest {
             sameAsReference(p, TestPrograms.inputs(62, 5, 128), 0);
             batchedSameAsSinglePasses(p, TestPrograms.inputs(63, 7, 128), 0, Faults.NONE);
         }
+    }
+
+    @Test
+    void paddedMaxPoolIgnoresPaddingOnNegativeLevels() {
+        // levels -2 .. 1 under a padded 3x3/2 window: the general (bounds-testing) pool path on signed values
+        Program p = new TestPrograms(67, TestPrograms.floats("x", 2, 7, 7))
+                .binarize()
+                .conv(3, 3, 1, 1, 1)
+                .multiThreshold(I2, -1)
+                .maxPool(3, 2, 1)
+                .flatten()
+                .dense(4)
+                .program(Architecture.WeightEncoding.SINGLE, 27, 3);
+        sameAsReference(p, TestPrograms.inputs(68, 5, 98), 0);
+        batchedSameAsSinglePasses(p, TestPrograms.inputs(69, 7, 98), 0, Faults.NONE);
     }
 
     @Test

@@ -144,13 +144,24 @@ final class TestPrograms {
     }
 
     TestPrograms maxPool() {
+        return maxPool(2, 2, 0);
+    }
+
+    /** A k x k max pool with stride s and pads p on every side; the output keeps the input's type. */
+    TestPrograms maxPool(int k, int s, int p) {
         String n = "pool" + nodes.size();
-        Shape s = last.shape();
+        Shape sh = last.shape();
+        int oh = (sh.dim(1) + 2 * p - k) / s + 1, ow = (sh.dim(2) + 2 * p - k) / s + 1;
         add(new Node.MaxPool(
                 n,
                 last.name(),
-                out(n, last.elem(), Shape.of(s.dim(0), s.dim(1) / 2, s.dim(2) / 2)),
-                new Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0})));
+                new Value(
+                        n,
+                        new TensorType(
+                                last.elem(),
+                                Shape.of(sh.dim(0), oh, ow),
+                                last.type().scale())),
+                new Window(new int[] {k, k}, new int[] {s, s}, new int[] {p, p, p, p})));
         return this;
     }
 
