@@ -7,9 +7,9 @@ import java.util.Arrays;
  * {@code sum_b sign_b * (2 * plusOnes_b - K_active_b) << b = 2 * S_on - S = sum_k x_k * w_k} (S the sum of the
  * piece's inputs as their planes carry them ({@link InputPlanes#value}: masked, or sign-extended for two's
  * complement, where the top plane's sign is -1), S_on the sum of those on rows whose cell is set, w = +-1 the
- * cell's weight): the same integers, computed row by row. A group of vectors sweeps the piece's rows together, so each row of
- * cells is read once per group and every vector's partial sums stay in cache; rows whose input is 0 add nothing
- * and are skipped.
+ * cell's weight): the same integers, computed row by row. A group of vectors sweeps the piece's rows together, so
+ * each row of cells is read once per group and every vector's partial sums stay in cache; rows whose input is 0 add
+ * nothing and are skipped.
  */
 final class UnsignedKernel {
     /** Vectors per sweep of a piece's rows: their partial sums stay in L1. */
