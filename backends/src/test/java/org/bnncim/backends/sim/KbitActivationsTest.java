@@ -4,6 +4,7 @@ import static org.bnncim.backends.sim.PassInterpreterTest.batchedSameAsSinglePas
 import static org.bnncim.backends.sim.PassInterpreterTest.sameAsReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
@@ -38,6 +39,21 @@ class KbitActivationsTest {
             // 40 examples: more than one group of the multi-bit block kernel
             batchedSameAsSinglePasses(p, TestPrograms.inputs(53, 40, 100), 0, Faults.NONE);
         }
+    }
+
+    @Test
+    void comparatorsAtTheEndsOfTheLongRangeAlwaysOrNeverFire() {
+        Program p = new TestPrograms(58, TestPrograms.floats("x", 40))
+                .binarize()
+                .dense(10)
+                .multiThresholdExtremes()
+                .dense(3)
+                .program(Architecture.WeightEncoding.COMPLEMENTARY, 40, 4);
+        sameAsReference(p, TestPrograms.inputs(59, 8, 40), 0);
+        int[] levels = new Simulator(p, Faults.NONE, 0)
+                .pass(TestPrograms.inputs(59, 1, 40)[0], null, 0, 0)
+                .ints("mtx2");
+        for (int v : levels) assertTrue(v == 1 || v == 2, "level " + v);
     }
 
     @Test

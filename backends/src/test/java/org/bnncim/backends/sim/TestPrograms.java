@@ -104,6 +104,33 @@ final class TestPrograms {
         return this;
     }
 
+    /**
+     * A u2 activation whose banks hold comparators that always fire (Long.MIN_VALUE for >=, Long.MAX_VALUE for <=),
+     * one in the popcount range, and ones that never fire: the thresholds a fold gives a saturated level.
+     */
+    TestPrograms multiThresholdExtremes() {
+        String n = "mtx" + nodes.size();
+        int ch = last.shape().channels();
+        long[] t = new long[ch * 3];
+        boolean[] ge = new boolean[ch];
+        for (int c = 0; c < ch; c++) {
+            ge[c] = c % 2 == 0;
+            long mid = rnd.nextInt(-3, 4);
+            long[] row = ge[c]
+                    ? new long[] {Long.MIN_VALUE, mid, Long.MAX_VALUE}
+                    : new long[] {Long.MAX_VALUE, mid, Long.MIN_VALUE};
+            System.arraycopy(row, 0, t, c * 3, 3);
+        }
+        add(new Node.MultiThreshold(
+                n,
+                last.name(),
+                new Value(n, new TensorType(ElemType.uint(2), last.shape(), 0.5)),
+                new LevelSet(t, ge, 3),
+                null,
+                0));
+        return this;
+    }
+
     TestPrograms dense(int outputs) {
         String n = "fc" + nodes.size();
         BitMatrix w = random(last.shape().size(), outputs);
