@@ -213,9 +213,12 @@ class FinnImportTest {
 
     @Test
     void otherMultiThresholdFormsAreRefusedSayingWhatTheyCompute() {
-        String two = refusal(model(FINN, new int[] {3, 2}, new float[] {0, 1, 0, 1, 0, 1}, 1f, 0f, null));
+        String two = refusal(model(FINN, new int[] {3, 2}, new float[] {0, 1, 0, 1, 0, 1}, 1f, 0.5f, null));
         assertTrue(two.contains("mt") && two.contains("a 3-level quantizer (2 thresholds"), two);
         assertTrue(two.contains("out_scale 2, out_bias -1"), two);
+        assertTrue(two.contains("out_bias an integer multiple of it"), two);
+        String unsorted = refusal(model(FINN, new int[] {3, 2}, new float[] {0, 1, 1, 0, 0, 1}, 1f, 0f, null));
+        assertTrue(unsorted.contains("thresholds of row 1 are not sorted ascending (1.0 then 0.0)"), unsorted);
         String step = refusal(model(FINN, new int[] {3, 1}, new float[] {0, 1, 2}, 1f, 0f, null));
         assertTrue(step.contains("a 0/1 step"), step);
         String rows = refusal(model(FINN, new int[] {2, 1}, new float[] {0, 1}, 2f, -1f, null));

@@ -149,12 +149,27 @@ class QuantImportTest {
     }
 
     @Test
-    void multiBitQuantizersOnActivationsAreRefusedWithTheReason() {
-        String msg = refusal(actQuant(4, 1, 0, 0, "Quant"));
-        assertTrue(msg.contains("multi-bit quantizer (bitwidth 4, signed Quant: {-8, ..., 7}·scale)"), msg);
-        assertTrue(msg.contains("k-bit activations are a later step"), msg);
+    void multiBitQuantizersOnActivationsBecomeAQuantizeNode() {
+        Graph g = load(actQuant(4, 1, 0, 0, "Quant"));
+        Node.Quantize q = g.nodesOf(Node.Quantize.class).get(0);
+        assertEquals(15, q.steps());
+        assertEquals(-8, q.base());
+        assertEquals("i4", g.value(q.output().name()).elem().toString());
+        g = load(actQuant(3, 0, 1, 0, "IntQuant"));
+        q = g.nodesOf(Node.Quantize.class).get(0);
+        assertEquals(6, q.steps()); // unsigned narrow: 0 .. 6
+        assertEquals(0, q.base());
+    }
+
+    @Test
+    void quantizersOnActivationsOutsideTheAcceptedFormsAreRefusedWithTheReason() {
+        String msg = refusal(actQuant(9, 1, 0, 0, "Quant"));
+        assertTrue(msg.contains("bitwidth 9 (signed: {-256, ..., 255}·scale)"), msg);
+        assertTrue(msg.contains("activations of 1 to 8 bits"), msg);
+        msg = refusal(actQuant(4, 1, 0, 0.5f, "Quant"));
+        assertTrue(msg.contains("zero point 0.5; accepted: one integer zero point"), msg);
         msg = refusal(actQuant(8, 1, 0, 0, "Trunc"));
         assertTrue(msg.contains("Trunc of a computed tensor (an accumulator quantized to 2 bits)"), msg);
-        assertTrue(msg.contains("k-bit activations are a later step"), msg);
+        assertTrue(msg.contains("Quant (1 to 8 bits) or MultiThreshold"), msg);
     }
 }
