@@ -13,8 +13,8 @@ import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Node;
 
 /**
- * FINN-ONNX: the bipolar and k-bit {@code MultiThreshold} activations of tidied/streamlined FINN models, and the refusal of
- * FINN's HLS/RTL layer nodes.
+ * FINN-ONNX: the bipolar and k-bit {@code MultiThreshold} activations of tidied/streamlined FINN models, and the
+ * refusal of FINN's HLS/RTL layer nodes.
  *
  * <p>FINN/QONNX's MultiThreshold (finn/custom_op/general/multithreshold.py, qonnx's multi_threshold): for every
  * element x of channel c (axis 1 for NCHW, the last axis for NHWC), {@code y = out_scale * #{t in thresholds[c] :

@@ -48,8 +48,9 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
         if (t.elem().kind() == ElemType.Kind.GATED_BIPOLAR) return x; // MC-Dropout output
         throw err(
                 n,
-                "reads a " + t.elem() + " tensor that is neither binarized (Sign/BipolarQuant), quantized to 1..8 bits "
-                        + "(Quant/MultiThreshold) nor the model input; binary layers need bipolar or k-bit activations");
+                "reads a " + t.elem() + " tensor that is neither binarized (Sign/BipolarQuant), quantized to 1..8 "
+                        + "bits (Quant/MultiThreshold) nor the model input; binary layers need bipolar or k-bit "
+                        + "activations");
     }
 
     /** A k-bit activation (Quantize or MultiThreshold output, possibly pooled or reshaped). */

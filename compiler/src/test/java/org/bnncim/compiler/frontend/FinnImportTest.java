@@ -17,7 +17,10 @@ import org.bnncim.oracle.OrtReference;
 import org.bnncim.oracle.ReferenceForm;
 import org.junit.jupiter.api.Test;
 
-/** FINN-ONNX MultiThreshold: the bipolar form imports as a comparator; other forms and HLS nodes are refused. */
+/**
+ * FINN-ONNX MultiThreshold: the bipolar form imports as a comparator, the k-bit form as a level set; other forms and
+ * HLS nodes are refused.
+ */
 class FinnImportTest {
     private static final String FINN = "finn.custom_op.general";
     // x [4] -> sign -> MatMul W1 [4, 3] (popcount-like sums in {-4, -2, 0, 2, 4}) -> MultiThreshold -> MatMul W2 [3, 2]
@@ -196,12 +199,42 @@ class FinnImportTest {
         }
     }
 
+    /**
+     * A k-bit MultiThreshold (2 thresholds per channel, out_scale 0.5, out_bias -0.5: levels -0.5, 0, 0.5) folds into a
+     * MultiThreshold node; ONNX Runtime on the reference form, the folded graph and a hand computation agree on every
+     * sign pattern, so every tie h == t is hit.
+     */
     @Test
-    void referenceFormRefusesNonBipolarMultiThreshold() {
-        OnnxMl.ModelProto m = model(FINN, new int[] {3, 2}, new float[] {0, 1, 0, 1, 0, 1}, 1f, 0f, null);
-        BnncimException e =
-                assertThrows(BnncimException.class, () -> ReferenceForm.convert(m, ReferenceForm.Mode.BITS));
-        assertTrue(e.getMessage().contains("only as a bipolar binarizer"), e.getMessage());
+    void kbitMultiThresholdAgreesWithOnnxRuntimeAndByHand() {
+        float[] t = {-2f, 2f, 0f, 0f, -4f, 4f};
+        OnnxMl.ModelProto m = model(FINN, new int[] {3, 2}, t, 0.5f, -0.5f, null);
+        Graph g = new FoldThresholds().run(OnnxImporter.importModel(m, "finn", OnnxImporter.Options.DEFAULT));
+        Node.MultiThreshold mt = g.nodesOf(Node.MultiThreshold.class).get(0);
+        assertEquals(-1, mt.base());
+        assertEquals(0.5, g.value(mt.output().name()).type().scale());
+        ReferenceInterpreter interp = new ReferenceInterpreter(g);
+        int n = 16;
+        float[] x = new float[n * 4];
+        for (int p = 0; p < n; p++) for (int i = 0; i < 4; i++) x[p * 4 + i] = ((p >> i) & 1) != 0 ? 0.5f : -0.5f;
+        byte[] ref = ReferenceForm.convert(m, ReferenceForm.Mode.BITS).toByteArray();
+        try (OrtReference ort = new OrtReference(ref, 1)) {
+            float[][] expected = ort.run(x, new int[] {4}, n, new boolean[n][0]);
+            for (int p = 0; p < n; p++) {
+                float[] xi = java.util.Arrays.copyOfRange(x, p * 4, p * 4 + 4);
+                float[] hand = new float[2];
+                for (int c = 0; c < 3; c++) {
+                    float h = 0;
+                    for (int k = 0; k < 4; k++) h += (xi[k] >= 0 ? 1 : -1) * W1[k * 3 + c];
+                    float b = 0.5f * ((h >= t[2 * c] ? 1 : 0) + (h >= t[2 * c + 1] ? 1 : 0)) - 0.5f;
+                    for (int o = 0; o < 2; o++) hand[o] += b * W2[c * 2 + o];
+                }
+                float[] mine = interp.output(xi, Bits.ofScale());
+                for (int o = 0; o < 2; o++) {
+                    assertEquals(hand[o], expected[p][o], 0f, "ORT, pattern " + p + " output " + o);
+                    assertEquals(hand[o], mine[o], 0f, "bnncim, pattern " + p + " output " + o);
+                }
+            }
+        }
     }
 
     private static String refusal(OnnxMl.ModelProto m) {
