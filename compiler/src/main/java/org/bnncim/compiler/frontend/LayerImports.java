@@ -69,7 +69,9 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
             throw err(
                     n,
                     "weight '" + n.getInput(1) + "' is not bipolar (element " + bad + " = " + w.get(bad)
-                            + "); binary layers need {-1,+1} weights, binarized by Sign/BipolarQuant or stored as +-1");
+                            + "); binary layers need {-1,+1} weights, binarized by Sign/BipolarQuant (or a signed "
+                            + "1-bit Quant) or stored as +-1: a crossbar cell holds one weight bit, so multi-bit "
+                            + "weights are not mapped (k-bit quantizers are accepted on activations only)");
         }
         if (w.kind() == ConstTensor.Kind.FLOAT) return BitMatrix.ofSigns(w.f(), rows, cols, columnMajor);
         return BitMatrix.of(rows, cols, (k, c) -> w.get(columnMajor ? c * rows + k : k * cols + c) > 0);

@@ -172,4 +172,93 @@ class QuantImportTest {
         assertTrue(msg.contains("Trunc of a computed tensor (an accumulator quantized to 2 bits)"), msg);
         assertTrue(msg.contains("Quant (1 to 8 bits) or MultiThreshold"), msg);
     }
+
+    /** x -> 4-bit Quant (scale sc) -> op(const) -> MatMul: what may follow a k-bit activation. */
+    private static OnnxMl.ModelProto afterQuant(int[] scDims, float[] sc, String op, int[] kDims, float... k) {
+        OnnxBuilder b = new OnnxBuilder("after-quant")
+                .opset(13)
+                .opset(Q, 1)
+                .input("x", DataType.FLOAT, "N", 2)
+                .initializer("W", new int[] {2, 2}, 1, -1, -1, 1)
+                .initializer("sc", scDims, sc)
+                .initializer("zp", new int[0], 0f)
+                .initializer("bw", new int[0], 4f)
+                .initializer("k", kDims, k)
+                .node("Quant", "qa")
+                .domain(Q)
+                .inputs("x", "sc", "zp", "bw")
+                .outputs("q")
+                .attr("signed", 0L)
+                .attr("narrow", 0L)
+                .end();
+        return b.node(op, "rescale")
+                .inputs("q", "k")
+                .outputs("r")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("r", "W")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
+    }
+
+    @Test
+    void aPositiveScalarMulOrDivReScalesAKbitActivation() {
+        Graph g = load(afterQuant(new int[0], new float[] {0.5f}, "Mul", new int[0], 0.25f));
+        Node.Reshape r = g.nodesOf(Node.Reshape.class).get(0);
+        assertEquals(0.125, r.output().type().scale());
+        assertEquals(
+                0.125, g.nodesOf(Node.BinaryDense.class).get(0).output().type().scale());
+        g = load(afterQuant(new int[0], new float[] {0.5f}, "Div", new int[0], 4f));
+        assertEquals(0.125, g.nodesOf(Node.Reshape.class).get(0).output().type().scale());
+    }
+
+    @Test
+    void perChannelScalesAndNegativeMulsOnKbitActivationsAreRefused() {
+        String msg = refusal(afterQuant(new int[] {2}, new float[] {0.5f, 1f}, "Mul", new int[0], 1f));
+        assertTrue(msg.contains("per-channel scale (2 values)") && msg.contains("per-tensor (scalar) scale"), msg);
+        msg = assertThrows(
+                        BnncimException.class,
+                        () -> load(afterQuant(new int[0], new float[] {1f}, "Mul", new int[0], -2f)))
+                .getMessage();
+        assertTrue(msg.contains("'rescale'") && msg.contains("non-positive constant"), msg);
+        assertTrue(msg.contains("only one positive scalar re-scales it"), msg);
+        msg = assertThrows(
+                        BnncimException.class,
+                        () -> load(afterQuant(new int[0], new float[] {1f}, "Mul", new int[] {2}, 1f, 2f)))
+                .getMessage();
+        assertTrue(msg.contains("a per-channel constant"), msg);
+        assertFalse(msg.contains("\n"), msg);
+    }
+
+    @Test
+    void multiBitWeightsAreRefusedSayingWhy() {
+        OnnxMl.ModelProto m = new OnnxBuilder("kbit-weights")
+                .opset(13)
+                .opset(Q, 1)
+                .input("x", DataType.FLOAT, "N", 2)
+                .initializer("Wf", new int[] {2, 2}, 0.5f, -1f, 1.5f, 1f)
+                .initializer("sc", new int[0], 0.5f)
+                .initializer("zp", new int[0], 0f)
+                .initializer("bw", new int[0], 4f)
+                .node("Quant", "wq")
+                .domain(Q)
+                .inputs("Wf", "sc", "zp", "bw")
+                .outputs("W")
+                .end()
+                .node("Sign", "s")
+                .inputs("x")
+                .outputs("a")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("a", "W")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
+        String msg = assertThrows(BnncimException.class, () -> load(m)).getMessage();
+        assertTrue(msg.contains("not bipolar") && msg.contains("multi-bit weights are not mapped"), msg);
+        assertFalse(msg.contains("\n"), msg);
+    }
 }
