@@ -360,4 +360,26 @@ class KbitAgainstOrtTest {
             assertEquals(0, c[1], mode + ": " + c[1] + " of " + c[0] + " input levels differ");
         }
     }
+
+    /** The whole compile pipeline (fold, lowering, tiling, placement, stochastic unit, cost) takes a k-bit model. */
+    @Test
+    void kbitModelsCompileWithOneBitSerialPassPerActivationBit() {
+        for (Act a : new Act[] {new Act(3, false, false, "ROUND", false), new Act(4, true, false, null, true)}) {
+            OnnxMl.ModelProto m = dense(a, new Random(9));
+            Graph imported = OnnxImporter.importModel(m, "kbit_dense", OnnxImporter.Options.DEFAULT);
+            var options = new org.bnncim.compiler.driver.Compiler.Options(
+                    OnnxImporter.Options.DEFAULT,
+                    org.bnncim.compiler.arch.ArchitectureLoader.defaults(),
+                    4,
+                    java.util.Set.of());
+            var mapped = org.bnncim.compiler.driver.Compiler.compile(imported, options, line -> {})
+                    .mapped();
+            assertEquals(2, mapped.graph().nodesOf(Node.MultiThreshold.class).size(), a.describe());
+            var layers = mapped.mapping().layers();
+            assertEquals(3, layers.size(), a.describe());
+            assertEquals(1, layers.get(0).inputBits(), "the first layer reads bipolar signs");
+            assertEquals(a.bits(), layers.get(1).inputBits(), a.describe() + ": k bit-serial passes");
+            assertEquals(a.bits(), layers.get(2).inputBits(), a.describe());
+        }
+    }
 }
