@@ -61,7 +61,11 @@ abstract sealed class FinnImports extends LayerImports permits OnnxImporter {
         }
         boolean bipolar = perChannel == 1 && scale == 2f && bias == -1f;
         float base = bias / scale;
-        boolean levels = perChannel > 1 && scale > 0f && !Float.isInfinite(scale) && base == Math.rint(base);
+        boolean levels = perChannel > 1
+                && scale > 0f
+                && !Float.isInfinite(scale)
+                && base == Math.rint(base)
+                && base * scale == bias; // the levels (base + count) * scale are FINN's values exactly
         if (!bipolar && !levels) {
             String what = perChannel == 1 && scale == 1f && bias == 0f
                     ? "a 0/1 step"
@@ -90,16 +94,16 @@ abstract sealed class FinnImports extends LayerImports permits OnnxImporter {
         for (float v : t) {
             if (Float.isNaN(v)) throw err(n, "a threshold is NaN");
         }
+        if (levels) {
+            levelThresholds(n, d, t, (int) perChannel, scale, base);
+            return;
+        }
         // x >= t  <=>  x - t >= 0, exactly, in float32: IEEE round-to-nearest subtraction of finite values with
         // gradual underflow (Java never flushes subnormals) gives 0 only when x == t, and rounding is monotone, so
         // the rounded difference has the sign of the exact one (an overflow to -inf/+inf keeps it too). An
         // infinite threshold is refused (inf - inf is NaN). Sign then maps 0 to +1, which is FINN's x >= t.
         // The fold (FoldThresholds) already understands Affine(SUB) followed by Sign after a popcount and turns
         // it into an integer comparator; on a float tensor it stays an exact float comparison.
-        if (levels) {
-            levelThresholds(n, d, t, (int) perChannel, scale, base);
-            return;
-        }
         for (float v : t) {
             if (Float.isInfinite(v)) throw err(n, "an infinite threshold is not supported");
         }
