@@ -1,5 +1,6 @@
 package org.bnncim.compiler.frontend;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,7 +11,11 @@ import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
+import org.bnncim.ir.interp.Bits;
+import org.bnncim.ir.interp.ReferenceInterpreter;
 import org.bnncim.oracle.OnnxBuilder;
+import org.bnncim.oracle.OrtReference;
+import org.bnncim.oracle.ReferenceForm;
 import org.junit.jupiter.api.Test;
 
 /** QONNX quantizers in whole models: folded on constants, bipolar or refused (one line) on activations. */
@@ -81,6 +86,18 @@ class QuantImportTest {
         Node.Affine a = g.nodesOf(Node.Affine.class).get(0);
         assertEquals(3f + 0.25f, a.apply(3, 0));
         assertEquals(3f - 0.75f, a.apply(3, 1));
+        // the reference form quantizes the weights and the bias in ONNX Runtime itself (Div, Add, Min, Max, Round,
+        // Sub, Mul; the 1-bit weights through Where(Less)): the same numbers as the import's folding
+        ReferenceInterpreter interp = new ReferenceInterpreter(g);
+        float[] x = {0.5f, -1f, 2f, -0.25f, -0.5f, 1f, -2f, 0.25f, 1f, 1f, -1f, -1f};
+        byte[] ref = ReferenceForm.convert(m, ReferenceForm.Mode.BITS).toByteArray();
+        try (OrtReference ort = new OrtReference(ref, 1)) {
+            float[][] want = ort.run(x, new int[] {4}, 3, new boolean[3][0]);
+            for (int i = 0; i < 3; i++) {
+                float[] mine = interp.output(java.util.Arrays.copyOfRange(x, 4 * i, 4 * i + 4), Bits.ofScale());
+                assertArrayEquals(want[i], mine, 0f, "example " + i);
+            }
+        }
     }
 
     private static OnnxMl.ModelProto actQuant(float bits, long signed, long narrow, float zp, String op) {
