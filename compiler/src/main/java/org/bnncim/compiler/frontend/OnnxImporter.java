@@ -475,7 +475,7 @@ public final class OnnxImporter extends FinnImports {
             throw err(n, "Quant of a computed tensor with " + zp + "; accepted: one integer zero point (0 typically)");
         }
         float z = zeropt.getFloat(0);
-        float lo = Quantizers.minInt(signed, narrow, bits), hi = Quantizers.maxInt(signed, narrow, bits);
+        float lo = Quantizers.minInt(signed, narrow, bits);
         float[] t = Quantizers.levelThresholds(s, z, bits, signed, narrow, mode);
         kbitActivation(n, d, t, t.length, (long) (lo - z), s, "Quant with " + what);
     }
