@@ -200,18 +200,24 @@ class FinnImportTest {
     }
 
     /**
-     * A k-bit MultiThreshold (2 thresholds per channel, out_scale 0.5, out_bias -0.5: levels -0.5, 0, 0.5) folds into a
-     * MultiThreshold node; ONNX Runtime on the reference form, the folded graph and a hand computation agree on every
-     * sign pattern, so every tie h == t is hit.
+     * A k-bit MultiThreshold (per channel or one shared row of thresholds) folds into a MultiThreshold node; ONNX
+     * Runtime on the reference form, the folded graph and a hand computation agree on every sign pattern, so every
+     * tie h == t is hit.
      */
     @Test
     void kbitMultiThresholdAgreesWithOnnxRuntimeAndByHand() {
-        float[] t = {-2f, 2f, 0f, 0f, -4f, 4f};
-        OnnxMl.ModelProto m = model(FINN, new int[] {3, 2}, t, 0.5f, -0.5f, null);
+        // per channel: levels -0.5, 0, 0.5 (base -1, scale 0.5); shared [1, 3]: levels 0 .. 3 (unsigned 2-bit)
+        kbit(new int[] {3, 2}, new float[] {-2f, 2f, 0f, 0f, -4f, 4f}, 0.5f, -0.5f, -1);
+        kbit(new int[] {1, 3}, new float[] {-2f, 0f, 2f}, 1f, 0f, 0);
+    }
+
+    private static void kbit(int[] dims, float[] t, float scale, float bias, int base) {
+        OnnxMl.ModelProto m = model(FINN, dims, t, scale, bias, null);
         Graph g = new FoldThresholds().run(OnnxImporter.importModel(m, "finn", OnnxImporter.Options.DEFAULT));
         Node.MultiThreshold mt = g.nodesOf(Node.MultiThreshold.class).get(0);
-        assertEquals(-1, mt.base());
-        assertEquals(0.5, g.value(mt.output().name()).type().scale());
+        assertEquals(base, mt.base());
+        assertEquals(scale, g.value(mt.output().name()).type().scale());
+        int steps = dims[1];
         ReferenceInterpreter interp = new ReferenceInterpreter(g);
         int n = 16;
         float[] x = new float[n * 4];
@@ -225,7 +231,9 @@ class FinnImportTest {
                 for (int c = 0; c < 3; c++) {
                     float h = 0;
                     for (int k = 0; k < 4; k++) h += (xi[k] >= 0 ? 1 : -1) * W1[k * 3 + c];
-                    float b = 0.5f * ((h >= t[2 * c] ? 1 : 0) + (h >= t[2 * c + 1] ? 1 : 0)) - 0.5f;
+                    int row = dims[0] == 1 ? 0 : c, count = 0;
+                    for (int i = 0; i < steps; i++) if (h >= t[row * steps + i]) count++;
+                    float b = scale * count + bias;
                     for (int o = 0; o < 2; o++) hand[o] += b * W2[c * 2 + o];
                 }
                 float[] mine = interp.output(xi, Bits.ofScale());
