@@ -431,7 +431,11 @@ public sealed interface Node {
         }
     }
 
-    /** Reinterprets the row-major data with a new shape (Flatten, Reshape). */
+    /**
+     * Reinterprets the row-major data with a new shape (Flatten, Reshape). The stored values never change, but the
+     * output's type scale may differ from the input's: a reshape may also change the real-valued scale of an integer
+     * value (a positive scalar Mul or Div after a k-bit activation, as FINN leaves the scale of a MultiThreshold).
+     */
     record Reshape(String name, String input, Value output) implements Node {
         public List<String> inputs() {
             return List.of(input);

@@ -27,12 +27,11 @@ import org.bnncim.ir.BnncimException;
  * every Monte-Carlo sample of our simulator can be checked against an independent implementation.
  *
  * <ul>
- *   <li>{@code BipolarQuant(x, scale)} (Brevitas/QONNX/FINN domains) becomes
- *       {@code Mul(Where(Less(x, 0), -1, +1), scale)}; the Mul is omitted for a constant scalar scale of 1.
- *       ({@code x >= 0} is spelled as "not less than 0" because GreaterOrEqual needs opset 12.)</li>
  *   <li>FINN's bipolar {@code MultiThreshold(x, thresholds)} (one threshold per channel, out_scale 2, out_bias -1:
  *       {@code x >= t ? +1 : -1}) becomes {@code Where(Less(x, t), -1, +1)}, t a scalar or a [C, 1, ..., 1]
  *       constant lined up with axis 1 (rank 2, or rank 4 NCHW).</li>
+ *   <li>{@code BipolarQuant}, QONNX {@code Quant}/{@code IntQuant} (Brevitas/QONNX/FINN domains) and FINN's k-bit
+ *       {@code MultiThreshold}: {@link QuantizerForms}.</li>
  *   <li>{@code ai.bnncim::ScaleDropout(X, scale [, dropped])} becomes, in {@link Mode#BITS},
  *       {@code Mul(X, Where(z_k, dropped, scale))} with a new boolean graph input {@code z_k} of shape
  *       {@code [N, 1, ..., 1]} (one bit per example), or in {@link Mode#EXPECTATION}
@@ -55,7 +54,7 @@ public final class ReferenceForm {
     public static final Set<String> BIPOLAR_DOMAINS =
             Set.of("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general");
 
-    /** Domains whose {@code MultiThreshold} we know (FINN, QONNX); only its bipolar form has a reference form. */
+    /** Domains whose {@code MultiThreshold} we know (FINN, QONNX). */
     public static final Set<String> MULTI_THRESHOLD_DOMAINS =
             Set.of("finn", "finn.custom_op.general", "qonnx.custom_op.general");
 
@@ -112,7 +111,7 @@ public final class ReferenceForm {
 
     // ==================================================================== the conversion of one model
 
-    private final class Conversion {
+    private final class Conversion implements QuantizerForms.Sink {
         private final ModelProto model;
         private final GraphProto graph;
         private final long defaultOpset;
@@ -157,7 +156,14 @@ public final class ReferenceForm {
                     newNodes.add(n);
                 } else if (BIPOLAR_DOMAINS.contains(domain) && n.getOpType().equals("BipolarQuant")) {
                     shapes.infer(n);
-                    rewriteBipolarQuant(n);
+                    checkFloat(n, n.getInput(0));
+                    QuantizerForms.bipolarQuant(this, n);
+                    rewrittenDomains.add(domain);
+                } else if (BIPOLAR_DOMAINS.contains(domain)
+                        && (n.getOpType().equals("Quant") || n.getOpType().equals("IntQuant"))) {
+                    shapes.infer(n);
+                    checkFloat(n, n.getInput(0));
+                    QuantizerForms.quant(this, n);
                     rewrittenDomains.add(domain);
                 } else if (SCALE_DROPOUT_DOMAIN.equals(domain) && n.getOpType().equals("ScaleDropout")) {
                     shapes.infer(n);
@@ -170,8 +176,10 @@ public final class ReferenceForm {
                     rewrittenDomains.add(domain);
                 } else {
                     throw new BnncimException(describe(n) + " is a custom op with no standard-ONNX reference form; "
-                            + "accepted custom ops: BipolarQuant (" + String.join(", ", sorted(BIPOLAR_DOMAINS))
-                            + "), bipolar MultiThreshold (FINN), ScaleDropout (" + SCALE_DROPOUT_DOMAIN + ")");
+                            + "accepted custom ops: BipolarQuant, Quant, IntQuant ("
+                            + String.join(", ", sorted(BIPOLAR_DOMAINS)) + "), MultiThreshold (FINN), ScaleDropout ("
+                            + SCALE_DROPOUT_DOMAIN
+                            + ")");
                 }
             }
             return new Result(assemble(), zInputs, sdNodes);
@@ -310,26 +318,6 @@ public final class ReferenceForm {
 
         // ---------------------------------------------------------------- rewrites
 
-        private void rewriteBipolarQuant(NodeProto n) {
-            if (n.getInputCount() < 1 || n.getOutputCount() != 1) {
-                throw new BnncimException(describe(n) + " must have inputs (x, scale) and one output");
-            }
-            String x = n.getInput(0);
-            checkFloat(n, x);
-            String out = n.getOutput(0);
-            String base = nodeBase(n);
-            String scale = n.getInputCount() > 1 ? n.getInput(1) : "";
-            boolean unitScale = scale.isEmpty() || isUnitScalar(scale, shapes.rank.get(x));
-
-            String lt = fresh(out + "/lt0");
-            emit("Less", base + "/less", List.of(x, scalar(0f)), lt);
-            String pm = unitScale ? out : fresh(out + "/pm1");
-            emit("Where", base + "/where", List.of(lt, scalar(-1f), scalar(1f)), pm);
-            if (!unitScale) {
-                emit("Mul", base + "/scale", List.of(pm, floatConstant(scale)), out);
-            }
-        }
-
         private void rewriteBipolarMultiThreshold(NodeProto n) {
             if (n.getInputCount() != 2 || n.getOutputCount() != 1) {
                 throw new BnncimException(describe(n) + " must have inputs (x, thresholds) and one output");
@@ -345,8 +333,8 @@ public final class ReferenceForm {
             boolean single = t != null && t.length == 1;
             boolean perChannel = t != null && tp.getDimsCount() == 2 && tp.getDims(1) == 1;
             if (!(single || perChannel) || sc != 2f || bias != -1f) {
-                throw new BnncimException(describe(n) + " has a reference form only as a bipolar binarizer: constant "
-                        + "thresholds [C, 1] or [1, 1], out_scale 2, out_bias -1");
+                QuantizerForms.multiThreshold(this, n); // the general form: a count of comparisons
+                return;
             }
             if (!single && (r == null || !(r == 2 || (r == 4 && !nhwc)))) {
                 throw new BnncimException(
@@ -365,18 +353,6 @@ public final class ReferenceForm {
             String lt = fresh(out + "/lt");
             emit("Less", nodeBase(n) + "/less", List.of(x, th.getName()), lt);
             emit("Where", nodeBase(n) + "/where", List.of(lt, scalar(-1f), scalar(1f)), out);
-        }
-
-        /** Constant, one element, value 1, and not raising the rank of x: multiplying by it changes nothing. */
-        private boolean isUnitScalar(String name, Integer rankOfX) {
-            TensorProto t = shapes.constant(name);
-            if (t == null || numel(t) != 1) {
-                return false;
-            }
-            float[] v = floats(t);
-            return v != null
-                    && v[0] == 1f
-                    && (t.getDimsCount() == 0 || (rankOfX != null && rankOfX >= t.getDimsCount()));
         }
 
         private void rewriteScaleDropout(NodeProto n) {
@@ -520,7 +496,7 @@ public final class ReferenceForm {
          * A constant scale as float32, which Mul and Where need next to the float32 data: the value itself when it is
          * float32 or not a constant, else a float32 copy (a Constant node's value_int(s) or a double initializer).
          */
-        private String floatConstant(String name) {
+        public String floatConstant(String name) {
             TensorProto t = shapes.constant(name);
             float[] v = t == null || t.getDataType() == DataType.FLOAT_VALUE ? null : floats(t);
             if (v == null) {
@@ -541,8 +517,31 @@ public final class ReferenceForm {
             }
         }
 
+        public String floatInitializer(String hint, int[] dims, float[] values) {
+            TensorProto th = OnnxBuilder.floatTensor(fresh(hint), dims, values);
+            newInitializers.add(th);
+            shapes.addInitializer(th);
+            return th.getName();
+        }
+
+        public TensorProto constant(String name) {
+            return shapes.constant(name);
+        }
+
+        public Integer rank(String name) {
+            return shapes.rank.get(name);
+        }
+
+        public long opset() {
+            return defaultOpset;
+        }
+
+        public void add(NodeProto node) {
+            newNodes.add(node);
+        }
+
         /** One shared float scalar initializer per value, added on first use. */
-        private String scalar(float v) {
+        public String scalar(float v) {
             String key = Float.toString(v);
             return sharedScalars.computeIfAbsent(key, k -> {
                 String name =
@@ -564,7 +563,7 @@ public final class ReferenceForm {
             newNodes.add(node);
         }
 
-        private String fresh(String base) {
+        public String fresh(String base) {
             String name = base;
             for (int i = 1; usedNames.contains(name); i++) {
                 name = base + "_" + i;

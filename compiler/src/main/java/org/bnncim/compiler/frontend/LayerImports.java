@@ -24,7 +24,10 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
         super(options, source, modelDir);
     }
 
-    /** The bipolar or 8-bit-quantized input a binary layer reads; a float that is not the model input is refused. */
+    /**
+     * The bipolar or k-bit (k <= 8) input a binary layer reads; a float model input is read as 8-bit integers, any
+     * other float is refused.
+     */
     D binaryLayerInput(OnnxMl.NodeProto n, D x) {
         TensorType t = typeOf(x);
         if (t.elem().isBipolar()) return x;
@@ -40,12 +43,20 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
                             + "), mapped bit-serially (8 passes over the crossbar)");
             return new D(qName, x.dims(), false);
         }
-        if (t.elem().kind() == ElemType.Kind.UINT) return x;
+        // k-bit activations (Quantize / MultiThreshold, possibly pooled, reshaped or re-scaled), read bit-serially
+        if (isKbit(t)) return x;
         if (t.elem().kind() == ElemType.Kind.GATED_BIPOLAR) return x; // MC-Dropout output
         throw err(
                 n,
-                "reads a " + t.elem() + " tensor that is neither binarized (Sign/BipolarQuant) nor the model input; "
-                        + "binary layers need bipolar activations");
+                "reads a " + t.elem() + " tensor that is neither binarized (Sign/BipolarQuant), quantized to 1..8 "
+                        + "bits (Quant/MultiThreshold) nor the model input; binary layers need bipolar or k-bit "
+                        + "activations");
+    }
+
+    /** A k-bit activation (Quantize or MultiThreshold output, possibly pooled or reshaped). */
+    static boolean isKbit(TensorType t) {
+        ElemType.Kind k = t.elem().kind();
+        return (k == ElemType.Kind.INT || k == ElemType.Kind.UINT) && t.elem().bits() <= 8;
     }
 
     /**
@@ -58,7 +69,9 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
             throw err(
                     n,
                     "weight '" + n.getInput(1) + "' is not bipolar (element " + bad + " = " + w.get(bad)
-                            + "); binary layers need {-1,+1} weights, binarized by Sign/BipolarQuant or stored as +-1");
+                            + "); binary layers need {-1,+1} weights, binarized by Sign/BipolarQuant (or a signed "
+                            + "1-bit Quant) or stored as +-1: a crossbar cell holds one weight bit, so multi-bit "
+                            + "weights are not mapped (k-bit quantizers are accepted on activations only)");
         }
         if (w.kind() == ConstTensor.Kind.FLOAT) return BitMatrix.ofSigns(w.f(), rows, cols, columnMajor);
         return BitMatrix.of(rows, cols, (k, c) -> w.get(columnMajor ? c * rows + k : k * cols + c) > 0);

@@ -278,7 +278,30 @@ public final class OnnxImporter extends FinnImports {
             }
         };
         float[] perChannel = perChannel(n, c, d.dims(), "constant");
+        if (isKbit(typeOf(d)) && (stepOp == AffineStep.Op.MUL || stepOp == AffineStep.Op.DIV)) {
+            rescale(n, d, perChannel, stepOp == AffineStep.Op.DIV);
+            return;
+        }
         affine(n, d, new AffineStep(stepOp, perChannel));
+    }
+
+    /**
+     * A positive scalar Mul or Div by a constant on a k-bit activation (FINN leaves the scale of a MultiThreshold
+     * with out_scale 1 as a Mul after it): the stored integers stay, only their real-valued scale changes.
+     */
+    private void rescale(OnnxMl.NodeProto n, D d, float[] c, boolean div) {
+        if (c.length != 1 || !(c[0] > 0f) || Float.isInfinite(c[0])) {
+            throw err(
+                    n,
+                    (div ? "Div" : "Mul") + " of a k-bit activation by "
+                            + (c.length != 1 ? "a per-channel" : "a " + (c[0] > 0f ? "non-finite" : "non-positive"))
+                            + " constant is not supported; only one "
+                            + "positive scalar re-scales it (fold a per-channel or negative factor into the next "
+                            + "layer's BatchNormalization/Mul after the binary MatMul/Conv)");
+        }
+        TensorType t = typeOf(d);
+        double s = div ? t.scale() / c[0] : t.scale() * c[0];
+        emit(n, out(n, 0), t.elem(), d.dims(), s, (nm, v) -> new Node.Reshape(nm, d.ir(), v));
     }
 
     private void affine(OnnxMl.NodeProto n, D d, AffineStep step) {
@@ -393,12 +416,8 @@ public final class OnnxImporter extends FinnImports {
         }
         String what = (signed ? "signed " : "unsigned ") + (narrow ? "narrow " : "");
         if (bits > 1f) {
-            throw err(
-                    n,
-                    "multi-bit quantizer (bitwidth " + org.bnncim.ir.TextPrinter.number(bits) + ", " + what
-                            + "Quant: " + Quantizers.levels(signed, narrow, bits) + "·scale) on a computed tensor is "
-                            + "not supported; bnncim maps binarized activations (BipolarQuant, signed 1-bit Quant, "
-                            + "Sign); k-bit activations are a later step");
+            kbitQuant(n, (D) x, scale, zeropt, bits, signed, narrow, mode);
+            return;
         }
         boolean zeroZp = true;
         for (int i = 0; i < zeropt.size(); i++) zeroZp &= zeropt.getFloat(i) == 0f;
@@ -420,6 +439,47 @@ public final class OnnxImporter extends FinnImports {
                         + "is BipolarQuant or a signed 1-bit Quant with zero point 0 and one positive scale");
     }
 
+    /**
+     * A multi-bit QONNX Quant on activations: a {@code Quantize} with the exact float32 boundaries of QONNX's level
+     * function; stored value q - zeropt, real value (q - zeropt) * scale.
+     */
+    private void kbitQuant(
+            OnnxMl.NodeProto n,
+            D d,
+            ConstTensor scale,
+            ConstTensor zeropt,
+            float bits,
+            boolean signed,
+            boolean narrow,
+            Quantizers.Rounding mode) {
+        String what = "bitwidth " + org.bnncim.ir.TextPrinter.number(bits) + " (" + (signed ? "signed" : "unsigned")
+                + (narrow ? " narrow" : "") + ": " + Quantizers.levels(signed, narrow, bits) + "·scale)";
+        if (bits > 8f) {
+            throw err(n, "Quant with " + what + " on a computed tensor: bnncim maps activations of 1 to 8 bits");
+        }
+        if (scale.size() != 1) {
+            throw err(
+                    n,
+                    "Quant with a per-channel scale (" + scale.size()
+                            + " values) on a computed tensor is not supported;"
+                            + " activations take a per-tensor (scalar) scale");
+        }
+        float s = scale.getFloat(0);
+        if (!(s > 0f) || Float.isInfinite(s)) {
+            throw err(n, "Quant scale " + s + " on a computed tensor; activations need one positive finite scale");
+        }
+        if (zeropt.size() != 1 || zeropt.getFloat(0) != Math.rint(zeropt.getFloat(0))) {
+            String zp = zeropt.size() != 1
+                    ? "a per-channel zero point"
+                    : "zero point " + org.bnncim.ir.TextPrinter.number(zeropt.getFloat(0));
+            throw err(n, "Quant of a computed tensor with " + zp + "; accepted: one integer zero point (0 typically)");
+        }
+        float z = zeropt.getFloat(0);
+        float lo = Quantizers.minInt(signed, narrow, bits);
+        float[] t = Quantizers.levelThresholds(s, z, bits, signed, narrow, mode);
+        kbitActivation(n, d, t, t.length, (long) (lo - z), s, "Quant with " + what);
+    }
+
     /** QONNX Trunc: folded on constants; on activations it is a k-bit accumulator quantizer, refused. */
     private void trunc(OnnxMl.NodeProto n) {
         ConstTensor scale = constIn(n, 1, "scale"), zeropt = constIn(n, 2, "zero point");
@@ -434,8 +494,8 @@ public final class OnnxImporter extends FinnImports {
         throw err(
                 n,
                 "Trunc of a computed tensor (an accumulator quantized to " + org.bnncim.ir.TextPrinter.number(outBits)
-                        + " bits) is not supported; bnncim maps binarized activations "
-                        + "(BipolarQuant, signed 1-bit Quant, Sign); k-bit activations are a later step");
+                        + " bits) is not supported; bnncim maps activations quantized by BipolarQuant, Sign, Quant "
+                        + "(1 to 8 bits) or MultiThreshold");
     }
 
     private void softmax(OnnxMl.NodeProto n) {

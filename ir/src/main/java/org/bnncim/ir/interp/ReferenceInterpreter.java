@@ -60,11 +60,12 @@ public final class ReferenceInterpreter {
         return new Trace(env, ties[0]);
     }
 
-    /** The graph's single output of one pass, as float32. */
+    /** The graph's single output of one pass, as float32, integers converted by the output's scale. */
     public float[] output(float[] input, Bits bits) {
         double[] y = run(input, bits).get(graph.outputs().get(0));
+        TensorType t = graph.value(graph.outputs().get(0)).type();
         float[] out = new float[y.length];
-        for (int i = 0; i < y.length; i++) out[i] = (float) y[i];
+        for (int i = 0; i < y.length; i++) out[i] = t.toReal(y[i]);
         return out;
     }
 
