@@ -113,11 +113,11 @@ class BadInputTest {
     }
 
     @Test
-    void twoBitQuantizerIsRefused() {
+    void twoBitQuantizerWithAPerChannelScaleIsRefused() {
         Path f = tmp.resolve("quant2.onnx");
         layer(new float[] {1, -1, 1, 1, -1, -1, 1, 1})
                 .opset("qonnx.custom_op.general", 1)
-                .initializer("scale", new int[0], 0.5f)
+                .initializer("scale", new int[] {4}, 0.5f, 0.25f, 0.5f, 1f)
                 .initializer("zp", new int[0], 0f)
                 .initializer("bw", new int[0], 2f)
                 .node("Quant", "quant_act")
@@ -134,7 +134,8 @@ class BadInputTest {
                 .end()
                 .output("y", DataType.FLOAT, "N", 2)
                 .save(f);
-        assertOneLineError(Cli.run("inspect", f.toString()), "quant_act", "multi-bit quantizer", "bitwidth 2");
+        assertOneLineError(
+                Cli.run("inspect", f.toString()), "quant_act", "per-channel scale", "per-tensor (scalar) scale");
     }
 
     @Test

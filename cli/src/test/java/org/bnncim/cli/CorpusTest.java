@@ -153,7 +153,7 @@ class CorpusTest {
             base().opset("qonnx.custom_op.general", 1)
                     .initializer("sc", new int[0], 1f)
                     .initializer("zp", new int[0], 0f)
-                    .initializer("bw", new int[0], 4f)
+                    .initializer("bw", new int[0], 12f)
                     .node("Quant", "q4")
                     .domain("qonnx.custom_op.general")
                     .inputs("x", "sc", "zp", "bw")
@@ -163,7 +163,7 @@ class CorpusTest {
                     .build()
                     .toByteArray(),
             "q4",
-            "bitwidth 4"
+            "bitwidth 12"
         });
         c.put("multi-threshold", new Object[] {
             base().opset("qonnx.custom_op.general", 1)

@@ -45,7 +45,12 @@ import org.junit.jupiter.api.io.TempDir;
 class VerilogBackendTest {
     static final int EXAMPLES = 50;
     static final String[] SOURCES = {
-        "tb_top.v", "bnncim_top.v", "bnncim_crossbar.v", "bnncim_threshold.v", "bnncim_stochastic_unit.v"
+        "tb_top.v",
+        "bnncim_top.v",
+        "bnncim_crossbar.v",
+        "bnncim_threshold.v",
+        "bnncim_multi_threshold.v",
+        "bnncim_stochastic_unit.v"
     };
 
     @TempDir

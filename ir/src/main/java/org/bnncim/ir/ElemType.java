@@ -45,8 +45,9 @@ public record ElemType(Kind kind, int bits) {
     }
 
     /**
-     * The type {@code program.bnc} stores as (kind code, bits), or null when the code names no kind. Code 2 with 2
-     * bits is gated bipolar, which format version 1 writes that way; the writer refuses a true signed 2-bit type.
+     * The type a version-1 {@code program.bnc} stores as (kind code, bits), or null when the code names no kind. Code 2
+     * with 2 bits is gated bipolar, which format version 1 writes that way; version 2 gives gated bipolar a code of its
+     * own so that a true signed 2-bit activation can be stored (backends' NodeCodec).
      */
     public static ElemType ofCode(int code, int bits) {
         if (code == Kind.GATED_BIPOLAR.code() && bits == 2) return GATED_BIPOLAR;
@@ -87,8 +88,8 @@ public record ElemType(Kind kind, int bits) {
             case BIPOLAR -> "bipolar";
             case UINT -> "u" + bits;
             case INT -> "i" + bits;
-            // printed as the signed 2-bit integer it used to be, so existing dumps and reports keep their text
-            case GATED_BIPOLAR -> "i2";
+            // {-1, 0, +1}; "i2" is a true signed 2-bit value (a 2-bit activation)
+            case GATED_BIPOLAR -> "ternary";
             case FLOAT -> "f" + bits;
         };
     }

@@ -51,7 +51,9 @@ public sealed interface Node {
         AVG_POOL(9),
         RESHAPE(10),
         SOFTMAX(11),
-        MC_DROPOUT(12);
+        MC_DROPOUT(12),
+        QUANTIZE(13),
+        MULTI_THRESHOLD(14);
 
         private final int code;
 
@@ -70,26 +72,7 @@ public sealed interface Node {
 
     /** The schedule slot this node's Scale-Dropout bit comes from, if it has one. */
     default Optional<BitSlot> bitSlot() {
-        return switch (this) {
-            case ScaleDropout s -> Optional.of(new BitSlot(s.bit(), s.p()));
-            case Threshold t ->
-                t.stochastic() == null
-                        ? Optional.empty()
-                        : Optional.of(
-                                new BitSlot(t.stochastic().bit(), t.stochastic().p()));
-            // MC-Dropout draws one bit per neuron from units of its own, not from the schedule
-            case McDropout m -> Optional.empty();
-            case InputQuantize q -> Optional.empty();
-            case InputBinarize b -> Optional.empty();
-            case BinaryDense d -> Optional.empty();
-            case BinaryConv c -> Optional.empty();
-            case Affine a -> Optional.empty();
-            case Sign s -> Optional.empty();
-            case MaxPool m -> Optional.empty();
-            case AvgPool a -> Optional.empty();
-            case Reshape r -> Optional.empty();
-            case Softmax s -> Optional.empty();
-        };
+        return NodeChecks.bitSlot(this);
     }
 
     /** float input to an unsigned integer: {@code q = clamp(round(x * levels), 0, 2^bits - 1)}; scale 1/levels. */
@@ -448,7 +431,11 @@ public sealed interface Node {
         }
     }
 
-    /** Reinterprets the row-major data with a new shape (Flatten, Reshape). */
+    /**
+     * Reinterprets the row-major data with a new shape (Flatten, Reshape). The stored values never change, but the
+     * output's type scale may differ from the input's: a reshape may also change the real-valued scale of an integer
+     * value (a positive scalar Mul or Div after a k-bit activation, as FINN leaves the scale of a MultiThreshold).
+     */
     record Reshape(String name, String input, Value output) implements Node {
         public List<String> inputs() {
             return List.of(input);
@@ -496,4 +483,108 @@ public sealed interface Node {
             return Tag.MC_DROPOUT;
         }
     }
+
+    /**
+     * A k-bit activation quantizer on a float tensor: {@code stored = base + #{i : x >= t[c][i]}} with {@code steps}
+     * float thresholds per channel (or one shared row), ascending. The importer turns every monotone quantizer
+     * (QONNX {@code Quant} with any rounding mode, FINN's {@code MultiThreshold}) into these exact float32 boundaries;
+     * the output's type scale gives the stored integer its real meaning. After folding it remains only where no
+     * popcount precedes it (the model input), as a comparator bank in the digital periphery.
+     */
+    record Quantize(String name, String input, Value output, float[] t, int steps, int base) implements Node {
+        public Quantize {
+            if (steps < 1 || t.length % steps != 0 || t.length == 0) {
+                throw new IllegalArgumentException("quantize needs a whole number of " + steps + "-threshold rows");
+            }
+            t = t.clone();
+            for (int c = 0; c < t.length / steps; c++) {
+                for (int i = 1; i < steps; i++) {
+                    if (!(t[c * steps + i] >= t[c * steps + i - 1])) {
+                        throw new IllegalArgumentException(
+                                "quantize thresholds of channel " + c + " are not ascending");
+                    }
+                }
+            }
+        }
+
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "quantize";
+        }
+
+        public Tag tag() {
+            return Tag.QUANTIZE;
+        }
+
+        /** Channels with their own thresholds: 1 when all share one row. */
+        public int channels() {
+            return t.length / steps;
+        }
+
+        @Override
+        public float[] t() {
+            return t.clone();
+        }
+
+        /** The stored level of {@code x} in {@code channel}. */
+        public int level(float x, int channel) {
+            int row = (channels() == 1 ? 0 : channel) * steps;
+            int n = 0;
+            for (int i = 0; i < steps; i++) if (x >= t[row + i]) n++;
+            return base + n;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Quantize q
+                    && name.equals(q.name)
+                    && input.equals(q.input)
+                    && output.equals(q.output)
+                    && Arrays.equals(t, q.t)
+                    && steps == q.steps
+                    && base == q.base;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(name, input, output, Arrays.hashCode(t), steps, base);
+        }
+    }
+
+    /**
+     * A k-bit activation folded onto the popcount: {@code stored = base + (comparators of the channel that fire)},
+     * with BN, bias, scale and the quantizer folded into {@code steps} integer thresholds per channel (2^k - 1 for a
+     * full k-bit range). With Scale-Dropout the stochastic bit picks the kept or dropped bank; without bits,
+     * {@code expected} applies.
+     */
+    record MultiThreshold(
+            String name, String input, Value output, LevelSet expected, LevelStochastic stochastic, int base)
+            implements Node {
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        public String opName() {
+            return "multi_threshold";
+        }
+
+        public Tag tag() {
+            return Tag.MULTI_THRESHOLD;
+        }
+
+        public LevelSet select(ScaleBit z) {
+            if (stochastic == null) return expected;
+            return switch (z) {
+                case EXPECTATION -> expected;
+                case KEPT -> stochastic.kept();
+                case DROPPED -> stochastic.dropped();
+            };
+        }
+    }
+
+    /** The two comparator banks of a Scale-Dropout layer with a k-bit activation, selected by bit {@code bit}. */
+    record LevelStochastic(int bit, float p, LevelSet kept, LevelSet dropped) {}
 }

@@ -1,6 +1,7 @@
 package org.bnncim.ir;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The element-type and shape rules of each {@link Node} kind ({@link Node#check}), kept apart from the node records
@@ -53,11 +54,49 @@ final class NodeChecks {
                 new Problems()
                         .expect(output.elem().isFloat(), "output must be float")
                         .list();
+            case Node.Quantize q ->
+                new Problems()
+                        .expect(in.elem().isFloat(), "input must be float")
+                        .expect(in.shape().equals(output.shape()), "shape changes")
+                        .expect(q.channels() == 1 || q.channels() == in.shape().channels(), "threshold count")
+                        .expect(holdsLevels(output.elem(), q.base(), q.steps()), levelsProblem(output.elem(), q.base()))
+                        .list();
+            case Node.MultiThreshold t -> multiThreshold(t, in);
             case Node.McDropout m ->
                 new Problems()
                         .expect(in.elem().isBipolar(), "input must be bipolar")
                         .expect(output.elem().kind() == ElemType.Kind.GATED_BIPOLAR, "output must be gated bipolar")
                         .list();
+        };
+    }
+
+    /** {@link Node#bitSlot}: which kinds read a slot of the stochastic unit's schedule. */
+    static Optional<Node.BitSlot> bitSlot(Node node) {
+        return switch (node) {
+            case Node.ScaleDropout s -> Optional.of(new Node.BitSlot(s.bit(), s.p()));
+            case Node.Threshold t ->
+                t.stochastic() == null
+                        ? Optional.empty()
+                        : Optional.of(new Node.BitSlot(
+                                t.stochastic().bit(), t.stochastic().p()));
+            case Node.MultiThreshold t ->
+                t.stochastic() == null
+                        ? Optional.empty()
+                        : Optional.of(new Node.BitSlot(
+                                t.stochastic().bit(), t.stochastic().p()));
+            case Node.Quantize q -> Optional.empty();
+            // MC-Dropout draws one bit per neuron from units of its own, not from the schedule
+            case Node.McDropout m -> Optional.empty();
+            case Node.InputQuantize q -> Optional.empty();
+            case Node.InputBinarize b -> Optional.empty();
+            case Node.BinaryDense d -> Optional.empty();
+            case Node.BinaryConv c -> Optional.empty();
+            case Node.Affine a -> Optional.empty();
+            case Node.Sign s -> Optional.empty();
+            case Node.MaxPool m -> Optional.empty();
+            case Node.AvgPool a -> Optional.empty();
+            case Node.Reshape r -> Optional.empty();
+            case Node.Softmax s -> Optional.empty();
         };
     }
 
@@ -112,6 +151,40 @@ final class NodeChecks {
             p.expect(st.c().length == 1 || st.c().length == in.shape().channels(), "constant length");
         }
         return p.list();
+    }
+
+    private static List<String> multiThreshold(Node.MultiThreshold t, TensorType in) {
+        int ch = in.shape().channels();
+        Node.LevelStochastic st = t.stochastic();
+        LevelSet e = t.expected();
+        ElemType out = t.output().elem();
+        return new Problems()
+                .expect(in.elem().isIntegral(), "input must be integral")
+                .expect(in.shape().equals(t.output().shape()), "shape changes")
+                .expect(e.channels() == ch, "threshold count")
+                .expect(
+                        st == null
+                                || st.kept().channels() == ch
+                                        && st.dropped().channels() == ch
+                                        && st.kept().steps() == e.steps()
+                                        && st.dropped().steps() == e.steps(),
+                        "stochastic threshold count")
+                .expect(holdsLevels(out, t.base(), e.steps()), levelsProblem(out, t.base()))
+                .list();
+    }
+
+    /** Levels base .. base + steps fit a k-bit integer output (the crossbar reads it bit-serially). */
+    private static boolean holdsLevels(ElemType e, int base, int steps) {
+        long hi = (long) base + steps;
+        return switch (e.kind()) {
+            case UINT -> base >= 0 && e.bits() < 32 && hi <= (1L << e.bits()) - 1;
+            case INT -> e.bits() < 32 && base >= -(1L << (e.bits() - 1)) && hi <= (1L << (e.bits() - 1)) - 1;
+            case BIPOLAR, GATED_BIPOLAR, FLOAT -> false;
+        };
+    }
+
+    private static String levelsProblem(ElemType e, int base) {
+        return "output must be a k-bit integer holding the levels from " + base + ", is " + e;
     }
 
     private static List<String> threshold(Node.Threshold t, TensorType in) {

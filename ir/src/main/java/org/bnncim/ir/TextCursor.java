@@ -89,9 +89,7 @@ final class TextCursor {
         ElemType elem;
         try {
             if (e.equals("bipolar")) elem = ElemType.BIPOLAR;
-            // the printers write gated bipolar as i2 (program.txt predates the kind); a plain signed 2-bit value
-            // never occurs, and the program writer refuses one for the same reason
-            else if (e.equals("i2")) elem = ElemType.GATED_BIPOLAR;
+            else if (e.equals("ternary")) elem = ElemType.GATED_BIPOLAR;
             else if (e.matches("[uif][0-9]+")) {
                 int bits = Integer.parseInt(e.substring(1));
                 elem = new ElemType(
@@ -230,5 +228,36 @@ final class TextCursor {
             ga[i] = ge.get(i);
         }
         return new ThresholdSet(ta, ga);
+    }
+
+    /** {@code [>=1,3,5 <=4,2,0]}: per channel a direction and its thresholds, the same count for every channel. */
+    LevelSet levelSet() {
+        expect("[");
+        List<Long> t = new ArrayList<>();
+        List<Boolean> ge = new ArrayList<>();
+        int steps = -1;
+        while (!tryExpect("]")) {
+            if (pos >= s.length()) throw parser.error("unterminated threshold list");
+            ge.add(comparator());
+            int n = 0;
+            do {
+                t.add(longNumber());
+                n++;
+            } while (tryExpect(","));
+            if (steps >= 0 && n != steps) {
+                throw parser.error("channel " + (ge.size() - 1) + " has " + n + " thresholds, channel 0 has " + steps);
+            }
+            steps = n;
+        }
+        if (ge.isEmpty()) throw parser.error("empty threshold list");
+        long[] ta = new long[t.size()];
+        boolean[] ga = new boolean[ge.size()];
+        for (int i = 0; i < ta.length; i++) ta[i] = t.get(i);
+        for (int i = 0; i < ga.length; i++) ga[i] = ge.get(i);
+        try {
+            return new LevelSet(ta, ga, steps);
+        } catch (IllegalArgumentException e) {
+            throw parser.error(e.getMessage());
+        }
     }
 }

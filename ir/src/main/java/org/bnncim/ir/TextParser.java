@@ -309,6 +309,44 @@ public final class TextParser {
                 Node.Stochastic s = st;
                 n = named(c, braces, name -> new Node.Threshold(name, in, v, expected, s));
             }
+            case "quantize" -> {
+                c.expect("base=");
+                int base = c.integer();
+                c.expect(",");
+                c.expect("steps=");
+                int steps = c.integer();
+                c.expect(",");
+                c.expect("thresholds=");
+                float[] ts = c.floats();
+                n = named(c, braces, name -> new Node.Quantize(name, in, v, ts, steps, base));
+            }
+            case "multi_threshold" -> {
+                c.expect("base=");
+                int base = c.integer();
+                c.expect(",");
+                LevelSet expected;
+                Node.LevelStochastic st = null;
+                if (c.tryExpect("thresholds=")) {
+                    expected = c.levelSet();
+                } else {
+                    c.expect("expected=");
+                    expected = c.levelSet();
+                    c.expect(",");
+                    c.expect("stochastic");
+                    c.expect("bit=");
+                    int bit = c.integer();
+                    c.expect("p=");
+                    float p = c.floatNumber();
+                    c.expect(",");
+                    c.expect("kept=");
+                    LevelSet kept = c.levelSet();
+                    c.expect(",");
+                    c.expect("dropped=");
+                    st = new Node.LevelStochastic(bit, p, kept, c.levelSet());
+                }
+                Node.LevelStochastic s = st;
+                n = named(c, braces, name -> new Node.MultiThreshold(name, in, v, expected, s, base));
+            }
             case "max_pool" -> {
                 Window w = window(c);
                 n = named(c, braces, name -> new Node.MaxPool(name, in, v, w));

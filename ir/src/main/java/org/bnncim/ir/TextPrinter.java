@@ -204,6 +204,13 @@ public final class TextPrinter {
             return sb.toString();
         }
         if (n instanceof Node.McDropout m) return "p=" + exact(m.p());
+        if (n instanceof Node.Quantize q) {
+            return "base=" + q.base() + ", steps=" + q.steps() + ", thresholds=" + exactFloats(q.t());
+        }
+        if (n instanceof Node.MultiThreshold t) {
+            Node.LevelStochastic st = t.stochastic();
+            return multiThreshold(t, st == null ? null : new Node.BitSlot(st.bit(), st.p()), TextPrinter::exact);
+        }
         return attributes(
                 n, name -> null); // pooling windows and attribute-free nodes: the summary form is already complete
     }
@@ -289,6 +296,9 @@ public final class TextPrinter {
             case Node.AvgPool a ->
                 "kernel=" + ints(a.kernel()) + ", strides=" + ints(a.strides()) + ", pads=" + ints(a.pads())
                         + (a.countIncludePad() ? ", count_include_pad" : "");
+            case Node.Quantize q -> "base=" + q.base() + ", steps=" + q.steps() + ", thresholds=" + floats(q.t());
+            case Node.MultiThreshold t ->
+                multiThreshold(t, t.stochastic() == null ? null : slotOf(t, slots), TextPrinter::num);
             case Node.McDropout m -> "p=" + num(m.p());
             case Node.Sign s -> "";
             case Node.Reshape r -> "";
@@ -301,6 +311,28 @@ public final class TextPrinter {
         for (int c = 0; c < s.channels(); c++) {
             if (c > 0) sb.append(' ');
             sb.append(s.greaterOrEqual(c) ? ">=" : "<=").append(s.threshold(c));
+        }
+        return sb.append(']').toString();
+    }
+
+    private static String multiThreshold(Node.MultiThreshold t, Node.BitSlot slot, Function<Float, String> num) {
+        StringBuilder sb = new StringBuilder("base=").append(t.base()).append(", ");
+        sb.append(levels(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
+        if (t.stochastic() != null) {
+            sb.append(", stochastic bit=").append(slot.bit()).append(" p=").append(num.apply(slot.p()));
+            sb.append(", ").append(levels("kept", t.stochastic().kept()));
+            sb.append(", ").append(levels("dropped", t.stochastic().dropped()));
+        }
+        return sb.toString();
+    }
+
+    /** {@code label=[>=1,3,5 <=4,2,0]}: per channel its direction, then its thresholds. */
+    private static String levels(String label, LevelSet s) {
+        StringBuilder sb = new StringBuilder(label).append("=[");
+        for (int c = 0; c < s.channels(); c++) {
+            if (c > 0) sb.append(' ');
+            sb.append(s.greaterOrEqual(c) ? ">=" : "<=");
+            for (int i = 0; i < s.steps(); i++) sb.append(i > 0 ? "," : "").append(s.threshold(c, i));
         }
         return sb.append(']').toString();
     }

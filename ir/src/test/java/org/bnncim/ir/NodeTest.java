@@ -77,12 +77,25 @@ class NodeTest {
                                 new AffineStep(AffineStep.Op.RSUB, new float[] {4f}),
                                 new AffineStep(AffineStep.Op.DIV, new float[] {8f, -8f}))),
                 new Node.Sign("sign", "f", v("sg", ElemType.BIPOLAR, 2, 1, 1)),
-                new Node.Softmax("softmax", "f", v("sm", ElemType.FLOAT32, 2, 1, 1)));
+                new Node.Softmax("softmax", "f", v("sm", ElemType.FLOAT32, 2, 1, 1)),
+                new Node.Quantize(
+                        "q2", "f", v("q2", new ElemType(ElemType.Kind.INT, 2), 2, 1, 1), new float[] {0, 1, 2}, 3, -2),
+                new Node.MultiThreshold(
+                        "mt",
+                        "d",
+                        v("mt", ElemType.uint(2), 2),
+                        new LevelSet(new long[] {-1, 0, 2, 3, 1, -4}, new boolean[] {true, false}, 3),
+                        new Node.LevelStochastic(
+                                2,
+                                0.3f,
+                                new LevelSet(new long[] {0, 1, 2, 3, 2, 1}, new boolean[] {true, false}, 3),
+                                new LevelSet(new long[] {-2, -2, -2, 0, 0, 0}, new boolean[] {true, true}, 3)),
+                        0));
         return new Graph(
                 "every",
                 List.of(v("x", ElemType.FLOAT32, 1, 4, 4)),
                 nodes,
-                List.of("t", "sg", "sm", "q"),
+                List.of("t", "sg", "sm", "q", "q2", "mt"),
                 Map.of("note", "kept"));
     }
 
@@ -111,7 +124,9 @@ class NodeTest {
                 Map.entry(Node.AvgPool.class, 9),
                 Map.entry(Node.Reshape.class, 10),
                 Map.entry(Node.Softmax.class, 11),
-                Map.entry(Node.McDropout.class, 12));
+                Map.entry(Node.McDropout.class, 12),
+                Map.entry(Node.Quantize.class, 13),
+                Map.entry(Node.MultiThreshold.class, 14));
         for (Node n : everyKind().nodes()) {
             assertEquals(opcodes.get(n.getClass()), n.tag().code(), n.opName());
             assertSame(n.tag(), WireCode.find(Node.Tag.class, n.tag().code()));
@@ -151,7 +166,8 @@ class NodeTest {
 
     @Test
     void gatedBipolarIsItsOwnKindButReadsAndPrintsAsBefore() {
-        assertEquals("i2", ElemType.GATED_BIPOLAR.toString());
+        assertEquals("ternary", ElemType.GATED_BIPOLAR.toString());
+        assertEquals("i2", new ElemType(ElemType.Kind.INT, 2).toString());
         assertEquals(2, ElemType.GATED_BIPOLAR.bits());
         assertEquals(ElemType.Kind.INT.code(), ElemType.GATED_BIPOLAR.kind().code());
         assertEquals(ElemType.GATED_BIPOLAR, ElemType.ofCode(2, 2));
@@ -184,14 +200,49 @@ class NodeTest {
         assertEquals(t.stochastic().dropped(), t.select(ScaleBit.DROPPED));
         Node.Threshold plain = new Node.Threshold("p", "d", t.output(), t.expected(), null);
         for (ScaleBit z : ScaleBit.values()) assertEquals(t.expected(), plain.select(z));
+
+        Node.MultiThreshold mt = (Node.MultiThreshold) everyKind().nodes().get(14);
+        assertEquals(mt.expected(), mt.select(ScaleBit.EXPECTATION));
+        assertEquals(mt.stochastic().kept(), mt.select(ScaleBit.KEPT));
+        assertEquals(mt.stochastic().dropped(), mt.select(ScaleBit.DROPPED));
+    }
+
+    @Test
+    void levelsCountTheComparatorsThatFire() {
+        // channel 0: x >= -1, 0, 2; channel 1: x <= 3, 1, -4
+        LevelSet s = new LevelSet(new long[] {-1, 0, 2, 3, 1, -4}, new boolean[] {true, false}, 3);
+        assertEquals(
+                List.of(0, 1, 2, 2, 3),
+                List.of(s.count(-2, 0), s.count(-1, 0), s.count(0, 0), s.count(1, 0), s.count(2, 0)));
+        assertEquals(
+                List.of(0, 1, 2, 2, 3),
+                List.of(s.count(4, 1), s.count(3, 1), s.count(1, 1), s.count(0, 1), s.count(-4, 1)));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> new LevelSet(new long[] {2, 1}, new boolean[] {true}, 2));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> new LevelSet(new long[] {1, 2}, new boolean[] {false}, 2));
+        Node.Quantize q = new Node.Quantize(
+                "q", "x", v("q", new ElemType(ElemType.Kind.INT, 2), 2), new float[] {-0.5f, 0.5f, 1.5f}, 3, -2);
+        assertEquals(
+                List.of(-2, -1, -1, 0, 1, 1),
+                List.of(
+                        q.level(-1f, 0),
+                        q.level(-0.5f, 0),
+                        q.level(0f, 1),
+                        q.level(0.5f, 0),
+                        q.level(1.5f, 0),
+                        q.level(Float.POSITIVE_INFINITY, 1)));
+        assertEquals(-2, q.level(Float.NaN, 0));
     }
 
     @Test
     void bitSlotsAreTheScheduleSlotsOfScaleDropoutLayers() {
         Graph g = everyKind();
-        assertEquals(2, g.stochasticBits());
+        assertEquals(3, g.stochasticBits());
         assertEquals(new Node.BitSlot(0, 0.2f), g.nodes().get(8).bitSlot().orElseThrow());
         assertEquals(new Node.BitSlot(1, 0.3f), g.nodes().get(6).bitSlot().orElseThrow());
         assertEquals(java.util.Optional.empty(), g.nodes().get(4).bitSlot());
+        assertEquals(new Node.BitSlot(2, 0.3f), g.nodes().get(14).bitSlot().orElseThrow());
+        assertEquals(java.util.Optional.empty(), g.nodes().get(13).bitSlot());
     }
 }

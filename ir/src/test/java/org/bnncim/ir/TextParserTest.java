@@ -25,6 +25,21 @@ class TextParserTest {
         return BitMatrix.of(rows, cols, (k, n) -> b[k][n]);
     }
 
+    /** Random ordered comparator banks, with extreme thresholds. */
+    private static LevelSet levels(int channels, int steps, long seed) {
+        Random r = new Random(seed);
+        long[] t = new long[channels * steps];
+        boolean[] ge = new boolean[channels];
+        for (int c = 0; c < channels; c++) {
+            ge[c] = r.nextBoolean();
+            long[] row = new long[steps];
+            for (int i = 0; i < steps; i++) row[i] = r.nextInt(9) == 0 ? Long.MAX_VALUE : r.nextInt(200) - 100;
+            java.util.Arrays.sort(row);
+            for (int i = 0; i < steps; i++) t[c * steps + i] = ge[c] ? row[i] : row[steps - 1 - i];
+        }
+        return new LevelSet(t, ge, steps);
+    }
+
     /** One node of every kind, with the awkward values: -0.0, NaN, infinities, odd scales and names. */
     static Graph everyKind() {
         ElemType i32 = ElemType.INT32, f32 = ElemType.FLOAT32, bp = ElemType.BIPOLAR;
@@ -99,6 +114,22 @@ class TextParserTest {
                 false));
         n.add(new Node.InputBinarize(
                 "bin1", "scalar", new Value("sb", t(bp)), new float[] {Float.NaN}, new boolean[] {true}));
+        n.add(new Node.Quantize(
+                "kq",
+                "img",
+                new Value("kq", new TensorType(new ElemType(ElemType.Kind.INT, 3), Shape.of(2, 5, 5), 0.375)),
+                new float[] {Float.NEGATIVE_INFINITY, -0.0f, 1.4e-45f, 0.5f, 0, 3, 3e38f, Float.POSITIVE_INFINITY},
+                4,
+                -4));
+        n.add(new Node.MultiThreshold(
+                "kmt",
+                "acc",
+                new Value("kmt", new TensorType(ElemType.uint(2), Shape.of(70), 0.5)),
+                levels(70, 3, 11),
+                new Node.LevelStochastic(4, 0.125f, levels(70, 3, 12), levels(70, 3, 13)),
+                0));
+        n.add(new Node.MultiThreshold(
+                "kmt1", "acc", new Value("kmt1", t(ElemType.uint(1), 70)), levels(70, 1, 14), null, 0));
         Map<String, String> notes = new LinkedHashMap<>();
         notes.put("source", "unit test: every kind");
         notes.put("key: with colon\\", "value\nwith a newline and \\ backslash ");
@@ -107,7 +138,7 @@ class TextParserTest {
                 "every kind",
                 List.of(new Value("img", t(f32, 2, 5, 5)), new Value("scalar", t(f32))),
                 n,
-                List.of("weird name \"q\" \\", "thr", "q8", "q3", "ap", "ap2", "sb"),
+                List.of("weird name \"q\" \\", "thr", "q8", "q3", "ap", "ap2", "sb", "kq", "kmt", "kmt1"),
                 notes);
     }
 

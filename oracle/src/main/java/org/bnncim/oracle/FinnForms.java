@@ -41,6 +41,15 @@ final class FinnForms {
 
     private FinnForms() {}
 
+    /** A MultiThreshold with constant thresholds [C, 1] or [1, 1], out_scale 2 and out_bias -1. */
+    static boolean isBipolar(NodeProto n, Target to) {
+        TensorProto tp = n.getInputCount() > 1 ? to.shapes().constant(n.getInput(1)) : null;
+        float[] t = tp == null ? null : floats(tp);
+        AttributeProto sA = attr(n, "out_scale"), bA = attr(n, "out_bias");
+        boolean oneEach = t != null && (t.length == 1 || tp.getDimsCount() == 2 && tp.getDims(1) == 1);
+        return oneEach && (sA == null ? 1f : sA.getF()) == 2f && (bA == null ? 0f : bA.getF()) == -1f;
+    }
+
     static void bipolarMultiThreshold(NodeProto n, Target to) {
         if (n.getInputCount() != 2 || n.getOutputCount() != 1) {
             throw new BnncimException(OnnxProtos.describe(n) + " must have inputs (x, thresholds) and one output");

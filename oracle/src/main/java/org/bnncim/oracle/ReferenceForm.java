@@ -27,9 +27,8 @@ import org.bnncim.ir.BnncimException;
  * every Monte-Carlo sample of our simulator can be checked against an independent implementation.
  *
  * <ul>
- *   <li>{@code BipolarQuant(x, scale)} (Brevitas/QONNX/FINN domains) becomes
- *       {@code Mul(Where(Less(x, 0), -1, +1), scale)}; the Mul is omitted for a constant scalar scale of 1.
- *       ({@code x >= 0} is spelled as "not less than 0" because GreaterOrEqual needs opset 12.)</li>
+ *   <li>{@code BipolarQuant}, QONNX {@code Quant}/{@code IntQuant} (Brevitas/QONNX/FINN domains) and FINN's k-bit
+ *       {@code MultiThreshold}: {@link QuantizerForms}.</li>
  *   <li>FINN's bipolar {@code MultiThreshold} and {@code MaxPoolNHWC}: see {@link FinnForms}.</li>
  *   <li>{@code ai.bnncim::ScaleDropout(X, scale [, dropped])} becomes, in {@link Mode#BITS},
  *       {@code Mul(X, Where(z_k, dropped, scale))} with a new boolean graph input {@code z_k} of shape
@@ -53,7 +52,7 @@ public final class ReferenceForm {
     public static final Set<String> BIPOLAR_DOMAINS =
             Set.of("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general");
 
-    /** Domains whose {@code MultiThreshold} we know (FINN, QONNX); only its bipolar form has a reference form. */
+    /** Domains whose {@code MultiThreshold} we know (FINN, QONNX). */
     public static final Set<String> MULTI_THRESHOLD_DOMAINS =
             Set.of("finn", "finn.custom_op.general", "qonnx.custom_op.general");
 
@@ -110,7 +109,7 @@ public final class ReferenceForm {
 
     // ==================================================================== the conversion of one model
 
-    private final class Conversion implements FinnForms.Target {
+    private final class Conversion implements FinnForms.Target, QuantizerForms.Sink {
         private final ModelProto model;
         private final GraphProto graph;
         private final long defaultOpset;
@@ -155,7 +154,14 @@ public final class ReferenceForm {
                     newNodes.add(n);
                 } else if (BIPOLAR_DOMAINS.contains(domain) && n.getOpType().equals("BipolarQuant")) {
                     shapes.infer(n);
-                    rewriteBipolarQuant(n);
+                    checkFloat(n, n.getInput(0));
+                    QuantizerForms.bipolarQuant(this, n);
+                    rewrittenDomains.add(domain);
+                } else if (BIPOLAR_DOMAINS.contains(domain)
+                        && (n.getOpType().equals("Quant") || n.getOpType().equals("IntQuant"))) {
+                    shapes.infer(n);
+                    checkFloat(n, n.getInput(0));
+                    QuantizerForms.quant(this, n);
                     rewrittenDomains.add(domain);
                 } else if (SCALE_DROPOUT_DOMAIN.equals(domain) && n.getOpType().equals("ScaleDropout")) {
                     shapes.infer(n);
@@ -165,14 +171,15 @@ public final class ReferenceForm {
                         && (n.getOpType().equals("MultiThreshold")
                                 || n.getOpType().equals("MaxPoolNHWC"))) {
                     shapes.infer(n);
-                    if (n.getOpType().equals("MultiThreshold")) FinnForms.bipolarMultiThreshold(n, this);
-                    else FinnForms.maxPoolNhwc(n, this);
+                    if (n.getOpType().equals("MaxPoolNHWC")) FinnForms.maxPoolNhwc(n, this);
+                    else if (FinnForms.isBipolar(n, this)) FinnForms.bipolarMultiThreshold(n, this);
+                    else QuantizerForms.multiThreshold(this, n); // k-bit: a count of comparisons
                     rewrittenDomains.add(domain);
                 } else {
                     throw new BnncimException(describe(n) + " is a custom op with no standard-ONNX reference form; "
-                            + "accepted custom ops: BipolarQuant (" + String.join(", ", sorted(BIPOLAR_DOMAINS))
-                            + "), bipolar MultiThreshold and MaxPoolNHWC (FINN), ScaleDropout ("
-                            + SCALE_DROPOUT_DOMAIN + ")");
+                            + "accepted custom ops: BipolarQuant, Quant, IntQuant ("
+                            + String.join(", ", sorted(BIPOLAR_DOMAINS)) + "), MultiThreshold and MaxPoolNHWC (FINN), "
+                            + "ScaleDropout (" + SCALE_DROPOUT_DOMAIN + ")");
                 }
             }
             return new Result(assemble(), zInputs, sdNodes);
@@ -310,38 +317,6 @@ public final class ReferenceForm {
         }
 
         // ---------------------------------------------------------------- rewrites
-
-        private void rewriteBipolarQuant(NodeProto n) {
-            if (n.getInputCount() < 1 || n.getOutputCount() != 1) {
-                throw new BnncimException(describe(n) + " must have inputs (x, scale) and one output");
-            }
-            String x = n.getInput(0);
-            checkFloat(n, x);
-            String out = n.getOutput(0);
-            String base = nodeBase(n);
-            String scale = n.getInputCount() > 1 ? n.getInput(1) : "";
-            boolean unitScale = scale.isEmpty() || isUnitScalar(scale, shapes.rank.get(x));
-
-            String lt = fresh(out + "/lt0");
-            emit("Less", base + "/less", List.of(x, scalar(0f)), lt);
-            String pm = unitScale ? out : fresh(out + "/pm1");
-            emit("Where", base + "/where", List.of(lt, scalar(-1f), scalar(1f)), pm);
-            if (!unitScale) {
-                emit("Mul", base + "/scale", List.of(pm, floatConstant(scale)), out);
-            }
-        }
-
-        /** Constant, one element, value 1, and not raising the rank of x: multiplying by it changes nothing. */
-        private boolean isUnitScalar(String name, Integer rankOfX) {
-            TensorProto t = shapes.constant(name);
-            if (t == null || numel(t) != 1) {
-                return false;
-            }
-            float[] v = floats(t);
-            return v != null
-                    && v[0] == 1f
-                    && (t.getDimsCount() == 0 || (rankOfX != null && rankOfX >= t.getDimsCount()));
-        }
 
         private void rewriteScaleDropout(NodeProto n) {
             if (n.getInputCount() < 2 || n.getInputCount() > 3 || n.getOutputCount() != 1) {
@@ -484,7 +459,7 @@ public final class ReferenceForm {
          * A constant scale as float32, which Mul and Where need next to the float32 data: the value itself when it is
          * float32 or not a constant, else a float32 copy (a Constant node's value_int(s) or a double initializer).
          */
-        private String floatConstant(String name) {
+        public String floatConstant(String name) {
             TensorProto t = shapes.constant(name);
             float[] v = t == null || t.getDataType() == DataType.FLOAT_VALUE ? null : floats(t);
             if (v == null) {
@@ -520,6 +495,25 @@ public final class ReferenceForm {
                 throw new BnncimException(describe(n) + ": input '" + x + "' is " + DataType.forNumber(e)
                         + "; the reference form supports float tensors only");
             }
+        }
+
+        public String floatInitializer(String hint, int[] dims, float[] values) {
+            TensorProto th = OnnxBuilder.floatTensor(fresh(hint), dims, values);
+            newInitializers.add(th);
+            shapes.addInitializer(th);
+            return th.getName();
+        }
+
+        public TensorProto constant(String name) {
+            return shapes.constant(name);
+        }
+
+        public Integer rank(String name) {
+            return shapes.rank.get(name);
+        }
+
+        public long opset() {
+            return defaultOpset;
         }
 
         /** One shared float scalar initializer per value, added on first use. */

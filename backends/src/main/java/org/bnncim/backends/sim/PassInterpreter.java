@@ -11,13 +11,14 @@ import org.bnncim.backends.sim.kernels.CellReads;
 import org.bnncim.backends.sim.kernels.ConvGeometry;
 import org.bnncim.backends.sim.kernels.ConvKernel;
 import org.bnncim.backends.sim.kernels.CrossbarLayer;
+import org.bnncim.backends.sim.kernels.InputPlanes;
 import org.bnncim.backends.sim.kernels.PoolGeometry;
 import org.bnncim.backends.sim.kernels.Pooling;
 import org.bnncim.backends.sim.kernels.Sums;
 import org.bnncim.backends.sim.kernels.VectorKernel;
 import org.bnncim.backends.sim.kernels.Vectors;
-import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
+import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.ScaleBit;
 import org.bnncim.ir.TensorType;
@@ -36,14 +37,17 @@ final class PassInterpreter {
     private final long seed;
     /** Per node: elements per channel of its input. */
     private final int[] perChannel;
-    /** Per crossbar node: its cells, and how many bits of its input are applied (1 for bipolar). */
+    /** Per crossbar node: its cells. */
     private final CrossbarLayer[] crossbar;
+    /** Per node: how its input drives word lines (one bipolar read, or bit planes, signed or not). */
+    private final InputPlanes[] inputBits;
 
-    private final int[] inputBits;
     private final ConvGeometry[] conv;
     private final PoolGeometry[] pool;
     /** Per Threshold node: the comparators of its expected, dropped and kept sets (the last two only if stochastic). */
     private final long[][][][] comparators;
+    /** Per MultiThreshold node: the comparator banks, in the order of {@link #comparators}. */
+    private final long[][][][] levelBanks;
     /** Per node: its slot in the stochastic unit's schedule (the one source of slots), or -1 when it draws none. */
     private final int[] stochasticBit;
     /** For node i, how many stochastic bits (in schedule order) its value can depend on. */
@@ -59,10 +63,11 @@ final class PassInterpreter {
         this.inputType = new TensorType[n];
         this.perChannel = new int[n];
         this.crossbar = new CrossbarLayer[n];
-        this.inputBits = new int[n];
+        this.inputBits = new InputPlanes[n];
         this.conv = new ConvGeometry[n];
         this.pool = new PoolGeometry[n];
         this.comparators = new long[n][][][];
+        this.levelBanks = new long[n][][][];
         this.prefix = new int[n];
         this.stochasticBit = new int[n];
         for (int i = 0; i < n; i++) stochasticBit[i] = program.stochasticBit(nodes[i]);
@@ -72,11 +77,13 @@ final class PassInterpreter {
             TensorType it = graph.value(node.inputs().get(0)).type();
             inputType[i] = it;
             perChannel[i] = it.shape().perChannel();
-            // bipolar and MC-Dropout's gated bipolar (i2: +1, 0, -1) drive the word lines in one read; unsigned inputs
-            // are applied one bit plane per read
-            inputBits[i] = it.elem().isBipolar() || it.elem().kind() == ElemType.Kind.GATED_BIPOLAR
-                    ? 1
-                    : it.elem().bits();
+            // bipolar and MC-Dropout's gated bipolar (+1, 0, -1) drive the word lines in one read; integer inputs
+            // are applied one bit plane per read, the top plane of a signed one subtracted
+            inputBits[i] = switch (it.elem().kind()) {
+                case BIPOLAR, GATED_BIPOLAR, FLOAT -> InputPlanes.BIPOLAR;
+                case UINT -> InputPlanes.unsigned(it.elem().bits());
+                case INT -> InputPlanes.signed(it.elem().bits());
+            };
             // per-kind constants for the kinds that have them; what each kind computes is decided in step alone
             if (node instanceof Node.BinaryDense d) crossbar[i] = layers.get(d.name());
             if (node instanceof Node.BinaryConv c) {
@@ -94,6 +101,15 @@ final class PassInterpreter {
                             comparatorsOf(t.expected()),
                             comparatorsOf(t.stochastic().dropped()),
                             comparatorsOf(t.stochastic().kept())
+                        };
+            }
+            if (node instanceof Node.MultiThreshold t) {
+                levelBanks[i] = t.stochastic() == null
+                        ? new long[][][] {levelsOf(t.expected())}
+                        : new long[][][] {
+                            levelsOf(t.expected()),
+                            levelsOf(t.stochastic().dropped()),
+                            levelsOf(t.stochastic().kept())
                         };
             }
             used = Math.max(used, stochasticBit[i] + 1);
@@ -139,6 +155,25 @@ final class PassInterpreter {
                 yield threshold(
                         ints(x),
                         stochasticBit[at] < 0 || bits == null ? sets[0] : bits[stochasticBit[at]] ? sets[1] : sets[2],
+                        perChannel[at]);
+            }
+            case Node.Quantize q -> {
+                // the float comparator bank: level = base + thresholds reached
+                int per = perChannel[at];
+                int[] y = new int[x.size()];
+                for (int i = 0, c = 0; i < y.length; c++)
+                    for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = q.level(x.real(i, it), c);
+                yield new Ints(y);
+            }
+            case Node.MultiThreshold t -> {
+                long[][][] banks = levelBanks[at];
+                yield levels(
+                        ints(x),
+                        stochasticBit[at] < 0 || bits == null
+                                ? banks[0]
+                                : bits[stochasticBit[at]] ? banks[1] : banks[2],
+                        t.base(),
+                        t.expected().steps(),
                         perChannel[at]);
             }
             case Node.Sign s -> {
@@ -296,6 +331,22 @@ final class PassInterpreter {
         return new Ints(y);
     }
 
+    /** base + the comparators of each element's channel that fire, from a bank as {@link #levelsOf} lays it out. */
+    private static Ints levels(int[] v, long[][] bank, int base, int steps, int per) {
+        int[] y = new int[v.length];
+        long[] t = bank[0], sign = bank[1];
+        for (int i = 0, c = 0; i < v.length; c++) {
+            long sc = sign[c];
+            int row = c * steps;
+            for (int e = Math.min(v.length, i + per); i < e; i++) {
+                int fired = steps;
+                for (int s = 0; s < steps; s++) fired -= (int) (((v[i] - t[row + s]) * sc) >>> 63);
+                y[i] = base + fired;
+            }
+        }
+        return new Ints(y);
+    }
+
     private static Floats softmax(Tensor x, TensorType it) {
         float[] y = new float[x.size()];
         double max = Double.NEGATIVE_INFINITY, sum = 0;
@@ -317,6 +368,20 @@ final class PassInterpreter {
         for (int i = 0; i < ch; i++) {
             t0[i] = Math.max(Integer.MIN_VALUE - 1L, Math.min(Integer.MAX_VALUE + 1L, s.threshold(i)));
             sign[i] = s.greaterOrEqual(i) ? 1 : -1;
+        }
+        return new long[][] {t0, sign};
+    }
+
+    /** A level set as {@link #comparatorsOf} lays out a threshold set: thresholds channel-major, then signs. */
+    private static long[][] levelsOf(LevelSet s) {
+        int ch = s.channels(), steps = s.steps();
+        long[] t0 = new long[ch * steps], sign = new long[ch];
+        for (int c = 0; c < ch; c++) {
+            for (int i = 0; i < steps; i++) {
+                long th = s.threshold(c, i);
+                t0[c * steps + i] = Math.max(Integer.MIN_VALUE - 1L, Math.min(Integer.MAX_VALUE + 1L, th));
+            }
+            sign[c] = s.greaterOrEqual(c) ? 1 : -1;
         }
         return new long[][] {t0, sign};
     }

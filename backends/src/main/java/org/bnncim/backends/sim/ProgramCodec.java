@@ -1,5 +1,14 @@
 package org.bnncim.backends.sim;
 
+import static org.bnncim.backends.sim.NodeCodec.count;
+import static org.bnncim.backends.sim.NodeCodec.known;
+import static org.bnncim.backends.sim.NodeCodec.node;
+import static org.bnncim.backends.sim.NodeCodec.rnode;
+import static org.bnncim.backends.sim.NodeCodec.rstr;
+import static org.bnncim.backends.sim.NodeCodec.rvalue;
+import static org.bnncim.backends.sim.NodeCodec.str;
+import static org.bnncim.backends.sim.NodeCodec.value;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -13,18 +22,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bnncim.ir.AffineStep;
-import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
-import org.bnncim.ir.Shape;
-import org.bnncim.ir.TensorType;
-import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
-import org.bnncim.ir.Window;
-import org.bnncim.ir.WireCode;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarImages;
 import org.bnncim.ir.mapping.CrossbarSlot;
@@ -36,14 +37,16 @@ import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
 
 /**
- * The binary simulator program ({@code program.bnc}), format version 1, laid out in docs/program-format.md.
+ * The binary simulator program ({@code program.bnc}), format versions 1 and 2, laid out in docs/program-format.md
+ * (nodes and values in {@link NodeCodec}). A program is written in the oldest version that holds it, so programs
+ * without k-bit activations keep their version 1 bytes.
  * Big-endian, no padding, every collection prefixed by its length; the same program always encodes to the same
  * bytes. Weight matrices are not stored: they are the crossbar images, read back through the mapping on load.
  */
 public final class ProgramCodec {
     public static final byte[] MAGIC = "BNNCSIM".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1;
-    private static final int MAX_COUNT = 1 << 28;
+    /** The newest version this bnncim reads and writes; it reads every version from 1. */
+    public static final int VERSION = 2;
 
     private ProgramCodec() {}
 
@@ -56,9 +59,10 @@ public final class ProgramCodec {
             ByteArrayOutputStream bytes =
                     new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, 256 * 1024 + images + images / 4));
             DataOutputStream out = new DataOutputStream(bytes);
-            out.write(MAGIC);
-            out.writeByte(VERSION);
             Graph g = p.graph();
+            int version = NodeCodec.versionFor(g);
+            out.write(MAGIC);
+            out.writeByte(version);
             str(out, g.name());
             out.writeInt(g.notes().size());
             for (var e : g.notes().entrySet()) {
@@ -66,9 +70,9 @@ public final class ProgramCodec {
                 str(out, e.getValue());
             }
             out.writeInt(g.inputs().size());
-            for (Value v : g.inputs()) value(out, v);
+            for (Value v : g.inputs()) value(out, v, version);
             out.writeInt(g.nodes().size());
-            for (Node n : g.nodes()) node(out, n, p.mapping().stochastic());
+            for (Node n : g.nodes()) node(out, n, p.mapping().stochastic(), version);
             out.writeInt(g.outputs().size());
             for (String o : g.outputs()) str(out, o);
             mapping(out, p.mapping());
@@ -77,114 +81,6 @@ public final class ProgramCodec {
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void str(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static void value(DataOutputStream out, Value v) throws IOException {
-        str(out, v.name());
-        ElemType e = v.elem();
-        if (e.kind() == ElemType.Kind.INT && e.bits() == 2) {
-            // version 1 stores gated bipolar as exactly this: written, it would come back as gated bipolar
-            throw new IllegalStateException(
-                    v.name() + ": a signed 2-bit value cannot be stored in program format " + VERSION);
-        }
-        out.writeByte(e.kind().code());
-        out.writeByte(e.bits());
-        ints(out, v.shape().dims());
-        out.writeDouble(v.type().scale());
-    }
-
-    private static void ints(DataOutputStream out, int[] a) throws IOException {
-        out.writeInt(a.length);
-        for (int x : a) out.writeInt(x);
-    }
-
-    private static void floats(DataOutputStream out, float[] a) throws IOException {
-        out.writeInt(a.length);
-        for (float x : a) out.writeFloat(x);
-    }
-
-    private static void set(DataOutputStream out, ThresholdSet s) throws IOException {
-        out.writeInt(s.channels());
-        for (int c = 0; c < s.channels(); c++) {
-            out.writeLong(s.threshold(c));
-            out.writeBoolean(s.greaterOrEqual(c));
-        }
-    }
-
-    /** A Scale-Dropout node's p and bit slot are written from the schedule, their one source. */
-    private static void node(DataOutputStream out, Node n, StochasticUnit unit) throws IOException {
-        out.writeByte(n.tag().code());
-        str(out, n.name());
-        str(out, n.inputs().get(0));
-        value(out, n.output());
-        switch (n) {
-            case Node.InputQuantize q -> {
-                out.writeInt(q.bits());
-                out.writeInt(q.levels());
-            }
-            case Node.InputBinarize b -> {
-                floats(out, b.t());
-                out.writeInt(b.ge().length);
-                for (boolean x : b.ge()) out.writeBoolean(x);
-            }
-            case Node.BinaryDense d -> {
-                // the weights are the crossbar images
-            }
-            case Node.BinaryConv c -> {
-                out.writeInt(c.inChannels());
-                out.writeInt(c.kh());
-                out.writeInt(c.kw());
-                ints(out, c.strides());
-                ints(out, c.pads());
-                ints(out, c.dilations());
-            }
-            case Node.ScaleDropout s -> {
-                floats(out, s.scale());
-                floats(out, s.dropped());
-                StochasticUnit.Entry e = unit.entryOf(s.name());
-                out.writeFloat(e.p());
-                out.writeInt(e.bit());
-            }
-            case Node.Affine a -> {
-                out.writeInt(a.steps().size());
-                for (AffineStep st : a.steps()) {
-                    out.writeByte(st.op().code());
-                    floats(out, st.c());
-                }
-            }
-            case Node.Sign s -> {}
-            case Node.Threshold t -> {
-                set(out, t.expected());
-                out.writeBoolean(t.stochastic() != null);
-                if (t.stochastic() != null) {
-                    StochasticUnit.Entry e = unit.entryOf(t.name());
-                    out.writeInt(e.bit());
-                    out.writeFloat(e.p());
-                    set(out, t.stochastic().kept());
-                    set(out, t.stochastic().dropped());
-                }
-            }
-            case Node.MaxPool m -> {
-                ints(out, m.kernel());
-                ints(out, m.strides());
-                ints(out, m.pads());
-            }
-            case Node.AvgPool m -> {
-                ints(out, m.kernel());
-                ints(out, m.strides());
-                ints(out, m.pads());
-                out.writeBoolean(m.countIncludePad());
-            }
-            case Node.Reshape r -> {}
-            case Node.Softmax s -> {}
-            case Node.McDropout m -> out.writeFloat(m.p());
         }
     }
 
@@ -294,9 +190,9 @@ public final class ProgramCodec {
             if (!java.util.Arrays.equals(magic, MAGIC))
                 throw new BnncimException(source + ": not a bnncim simulator program");
             int version = in.readUnsignedByte();
-            if (version != VERSION) {
-                throw new BnncimException(
-                        source + ": program format version " + version + ", this bnncim reads version " + VERSION);
+            if (version < 1 || version > VERSION) {
+                throw new BnncimException(source + ": program format version " + version
+                        + ", this bnncim reads versions 1 to " + VERSION);
             }
             String name = rstr(in);
             Map<String, String> notes = new LinkedHashMap<>();
@@ -304,10 +200,10 @@ public final class ProgramCodec {
             for (int i = 0; i < nn; i++) notes.put(rstr(in), rstr(in));
             List<Value> inputs = new ArrayList<>();
             int ni = count(in);
-            for (int i = 0; i < ni; i++) inputs.add(rvalue(in, source));
+            for (int i = 0; i < ni; i++) inputs.add(rvalue(in, source, version));
             List<Node> nodes = new ArrayList<>();
             int nodesCount = count(in);
-            for (int i = 0; i < nodesCount; i++) nodes.add(rnode(in, source, i));
+            for (int i = 0; i < nodesCount; i++) nodes.add(rnode(in, source, i, version));
             List<String> outputs = new ArrayList<>();
             int no = count(in);
             for (int i = 0; i < no; i++) outputs.add(rstr(in));
@@ -356,125 +252,13 @@ public final class ProgramCodec {
             case Node.Affine a -> a;
             case Node.Sign s -> s;
             case Node.Threshold t -> t;
+            case Node.Quantize q -> q;
+            case Node.MultiThreshold t -> t;
             case Node.MaxPool p -> p;
             case Node.AvgPool p -> p;
             case Node.Reshape r -> r;
             case Node.Softmax s -> s;
             case Node.McDropout d -> d;
-        };
-    }
-
-    /** The constant numbered {@code code}; a number this version does not know is refused in one line. */
-    private static <E extends Enum<E> & WireCode> E known(
-            Class<E> type, int code, String what, String source, String where) {
-        E e = WireCode.find(type, code);
-        if (e == null) throw new BnncimException(source + ": unknown " + what + " " + code + where);
-        return e;
-    }
-
-    private static int count(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > MAX_COUNT) throw new IOException("implausible count " + n);
-        return n;
-    }
-
-    private static String rstr(DataInputStream in) throws IOException {
-        int n = count(in);
-        if (n > 1 << 20) throw new IOException("string of " + n + " bytes");
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
-    private static Value rvalue(DataInputStream in, String source) throws IOException {
-        String name = rstr(in);
-        int kind = in.readUnsignedByte();
-        int bits = in.readUnsignedByte();
-        ElemType elem = ElemType.ofCode(kind, bits);
-        if (elem == null) throw new BnncimException(source + ": unknown element kind " + kind + " of value " + name);
-        int[] dims = rints(in);
-        double scale = in.readDouble();
-        return new Value(name, new TensorType(elem, Shape.of(dims), scale));
-    }
-
-    private static int[] rints(DataInputStream in) throws IOException {
-        int n = count(in);
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) a[i] = in.readInt();
-        return a;
-    }
-
-    private static float[] rfloats(DataInputStream in) throws IOException {
-        int n = count(in);
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = in.readFloat();
-        return a;
-    }
-
-    private static ThresholdSet rset(DataInputStream in) throws IOException {
-        int n = count(in);
-        long[] t = new long[n];
-        boolean[] ge = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            t[i] = in.readLong();
-            ge[i] = in.readBoolean();
-        }
-        return new ThresholdSet(t, ge);
-    }
-
-    private static Node rnode(DataInputStream in, String source, int index) throws IOException {
-        String at = " at node #" + index;
-        Node.Tag tag = known(Node.Tag.class, in.readUnsignedByte(), "node tag", source, at);
-        String name = rstr(in), input = rstr(in);
-        Value out = rvalue(in, source);
-        return switch (tag) {
-            case INPUT_QUANTIZE -> new Node.InputQuantize(name, input, out, in.readInt(), in.readInt());
-            case INPUT_BINARIZE -> {
-                float[] t = rfloats(in);
-                int n = count(in);
-                boolean[] ge = new boolean[n];
-                for (int i = 0; i < n; i++) ge[i] = in.readBoolean();
-                yield new Node.InputBinarize(name, input, out, t, ge);
-            }
-            // weights are filled in from the crossbar images once the mapping is read
-            case BINARY_DENSE -> new Node.BinaryDense(name, input, out, BitMatrix.zeros(1, 1));
-            case BINARY_CONV ->
-                new Node.BinaryConv(
-                        name,
-                        input,
-                        out,
-                        BitMatrix.zeros(1, 1),
-                        in.readInt(),
-                        in.readInt(),
-                        in.readInt(),
-                        rints(in),
-                        rints(in),
-                        rints(in));
-            case SCALE_DROPOUT ->
-                new Node.ScaleDropout(name, input, out, rfloats(in), rfloats(in), in.readFloat(), in.readInt());
-            case AFFINE -> {
-                int n = count(in);
-                List<AffineStep> steps = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    steps.add(new AffineStep(
-                            known(AffineStep.Op.class, in.readUnsignedByte(), "affine step op", source, at),
-                            rfloats(in)));
-                }
-                yield new Node.Affine(name, input, out, steps);
-            }
-            case SIGN -> new Node.Sign(name, input, out);
-            case THRESHOLD -> {
-                ThresholdSet expected = rset(in);
-                Node.Stochastic st = null;
-                if (in.readBoolean()) st = new Node.Stochastic(in.readInt(), in.readFloat(), rset(in), rset(in));
-                yield new Node.Threshold(name, input, out, expected, st);
-            }
-            case MAX_POOL -> new Node.MaxPool(name, input, out, new Window(rints(in), rints(in), rints(in)));
-            case AVG_POOL ->
-                new Node.AvgPool(name, input, out, new Window(rints(in), rints(in), rints(in)), in.readBoolean());
-            case RESHAPE -> new Node.Reshape(name, input, out);
-            case SOFTMAX -> new Node.Softmax(name, input, out);
-            case MC_DROPOUT -> new Node.McDropout(name, input, out, in.readFloat());
         };
     }
 

@@ -9,21 +9,31 @@ import org.bnncim.backends.sim.Program;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
+import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
 import org.bnncim.ir.mapping.LayerMap;
 
 /**
- * The part of a program the Verilog datapath implements: a chain of crossbar layers joined by comparators. What
- * comes before the first crossbar layer (reshape, input quantize/binarize) is the host's input periphery, and
+ * The part of a program the Verilog datapath implements: a chain of crossbar layers joined by comparator banks
+ * (bipolar {@link Node.Threshold} or k-bit {@link Node.MultiThreshold}). What comes before the first crossbar
+ * layer (reshape, input quantize/binarize, a float k-bit quantize) is the host's input periphery, and
  * everything after the last one (float affine, Scale-Dropout on logits, softmax) is the host's float tail; the
  * chip hands over the last layer's integer popcounts. Anything else is refused here, naming the node, so the
  * generator never writes hardware that silently differs from the simulator.
  */
 record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputBits, Value chipOutput) {
+    /** Widest k-bit activation a hidden crossbar layer reads bit-serially (the design's limit: k <= 8). */
+    static final int MAX_BITS = 8;
 
-    /** One crossbar layer and the comparator bank that follows it (null for the last layer). */
+    /**
+     * One crossbar layer and the comparator bank that follows it (null for the last layer). {@code inputBits} is
+     * the number of bit planes the layer reads: 1 for a bipolar input, k for a k-bit integer read bit-serially
+     * ({@code serial}); a signed input's last plane has weight -2^(k-1) ({@code signedInput}). The bank is a
+     * {@link Node.Threshold} (one comparator per neuron, bipolar output) or a {@link Node.MultiThreshold}
+     * ({@code steps} comparators per neuron, a k-bit output).
+     */
     record Layer(
             int index,
             Node.BinaryDense node,
@@ -32,8 +42,19 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
             int k,
             int n,
             int inputBits,
-            Node.Threshold threshold,
-            String thresholdIdent) {}
+            boolean serial,
+            boolean signedInput,
+            Node threshold,
+            String thresholdIdent) {
+        Layer withBank(Node bank, String bankIdent) {
+            return new Layer(index, node, ident, map, k, n, inputBits, serial, signedInput, bank, bankIdent);
+        }
+
+        /** The bank is a k-bit {@link Node.MultiThreshold}. */
+        boolean multi() {
+            return threshold instanceof Node.MultiThreshold;
+        }
+    }
 
     static VerilogModel of(Program p) {
         Graph g = p.graph();
@@ -42,7 +63,7 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         Set<String> idents = new HashSet<>();
         Value chipInput = null;
         String expect = null; // value the next crossbar layer must read, via reshapes only
-        Node.Threshold pending = null;
+        Node pending = null; // the Threshold or MultiThreshold after the previous crossbar layer
         int last = -1;
         for (int i = 0; i < nodes.size(); i++) {
             if (nodes.get(i) instanceof Node.BinaryDense || nodes.get(i) instanceof Node.BinaryConv) last = i;
@@ -64,6 +85,11 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                 case Node.InputBinarize b -> {
                     if (!layers.isEmpty()) throw unsupported(n, "input periphery after a crossbar layer");
                 }
+                // a float k-bit quantizer before the first crossbar layer is input periphery: the host applies it
+                // and the chip reads its integers bit-serially, as after InputQuantize
+                case Node.Quantize q -> {
+                    if (!layers.isEmpty()) throw unsupported(n, "a float k-bit quantizer after a crossbar layer");
+                }
                 case Node.Threshold t -> {
                     if (layers.isEmpty() || pending != null || !t.input().equals(expect)) {
                         throw unsupported(n, "a comparator that does not directly follow a crossbar layer");
@@ -71,31 +97,35 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                     pending = t;
                     expect = t.output().name();
                 }
+                case Node.MultiThreshold t -> {
+                    if (layers.isEmpty() || pending != null || !t.input().equals(expect)) {
+                        throw unsupported(n, "a k-bit comparator bank that does not directly follow a crossbar layer");
+                    }
+                    if (t.output().elem().bits() > MAX_BITS) {
+                        throw unsupported(
+                                n, "a comparator bank producing " + t.output().elem());
+                    }
+                    pending = t;
+                    expect = t.output().name();
+                }
                 case Node.BinaryDense d -> {
                     Value in = g.value(d.input());
-                    int bits = in.elem().isBipolar() ? 1 : in.elem().bits();
+                    ElemType e = in.elem();
+                    boolean integer = e.kind() == ElemType.Kind.UINT || e.kind() == ElemType.Kind.INT;
+                    // the first layer reads the host's integers (8-bit pixels or wider, as before k-bit support)
+                    if (!e.isBipolar() && !(integer && (layers.isEmpty() || e.bits() <= MAX_BITS))) {
+                        throw unsupported(n, (layers.isEmpty() ? "a first" : "a hidden") + " layer that reads " + e);
+                    }
+                    int bits = e.isBipolar() ? 1 : e.bits();
                     if (layers.isEmpty()) {
-                        if (!in.elem().isBipolar() && in.elem().kind() != ElemType.Kind.UINT) {
-                            throw unsupported(n, "a first layer that reads " + in.elem());
-                        }
                         chipInput = in;
                     } else {
                         if (pending == null || !d.input().equals(expect)) {
                             throw unsupported(
                                     n, "a crossbar layer that does not read the previous layer's comparators");
                         }
-                        if (!in.elem().isBipolar()) throw unsupported(n, "a hidden layer that reads " + in.elem());
                         Layer prev = layers.remove(layers.size() - 1);
-                        layers.add(new Layer(
-                                prev.index(),
-                                prev.node(),
-                                prev.ident(),
-                                prev.map(),
-                                prev.k(),
-                                prev.n(),
-                                prev.inputBits(),
-                                pending,
-                                ident(pending.name(), prev.index(), "thr", idents)));
+                        layers.add(prev.withBank(pending, ident(pending.name(), prev.index(), "thr", idents)));
                         pending = null;
                     }
                     LayerMap m = p.mapping().layer(d.name());
@@ -107,6 +137,8 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                             m.k(),
                             m.n(),
                             bits,
+                            integer,
+                            e.kind() == ElemType.Kind.INT,
                             null,
                             null));
                     expect = d.output().name();
@@ -164,10 +196,17 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         return m;
     }
 
-    /** Width of the hidden activation register: the widest K of any layer after the first. */
+    /** Elements per bit plane of the hidden activation register: the widest K of any layer after the first. */
     int actWidth() {
         int m = 1;
         for (Layer l : layers) if (l.index() > 0) m = Math.max(m, l.k());
+        return m;
+    }
+
+    /** Bit planes of the hidden activation register: the widest k-bit activation a layer after the first reads. */
+    int actPlanes() {
+        int m = 1;
+        for (Layer l : layers) if (l.index() > 0) m = Math.max(m, l.inputBits());
         return m;
     }
 
@@ -176,9 +215,18 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         return (long) l.k() * ((1L << l.inputBits()) - 1);
     }
 
+    /** The bank's three comparator sets (expected, kept, dropped) as one comparator per channel. */
     static ThresholdSet[] sets(Node.Threshold t) {
         if (t.stochastic() == null) return new ThresholdSet[] {t.expected(), t.expected(), t.expected()};
         return new ThresholdSet[] {
+            t.expected(), t.stochastic().kept(), t.stochastic().dropped()
+        };
+    }
+
+    /** The k-bit bank's three comparator sets (expected, kept, dropped), {@code steps} per channel. */
+    static LevelSet[] sets(Node.MultiThreshold t) {
+        if (t.stochastic() == null) return new LevelSet[] {t.expected(), t.expected(), t.expected()};
+        return new LevelSet[] {
             t.expected(), t.stochastic().kept(), t.stochastic().dropped()
         };
     }

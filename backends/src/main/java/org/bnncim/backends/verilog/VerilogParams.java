@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import org.bnncim.backends.rng.Lfsr32;
 import org.bnncim.backends.sim.Program;
+import org.bnncim.ir.LevelSet;
+import org.bnncim.ir.Node;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.Piece;
@@ -41,10 +43,17 @@ final class VerilogParams {
         s.append(lp("ACC_W", VerilogBackend.ACC_W, "accumulator width: the simulator's int\n"));
         s.append("// chip input: the first layer's input as the host's input periphery produced it\n");
         s.append(lp("IN_K", inK))
-                .append(lp("IN_BITS", inBits, "1: bipolar (1 = +1); >1: unsigned, applied bit-serially"));
+                .append(lp(
+                        "IN_BITS",
+                        inBits,
+                        m.layers().get(0).serial()
+                                ? (m.layers().get(0).signedInput() ? "signed" : "unsigned")
+                                        + " integer, applied bit-serially"
+                                : "bipolar (1 = +1)"));
         s.append(lp("IN_BUS", inK * inBits, "element k at [k*IN_BITS +: IN_BITS]"));
-        int act = m.actWidth();
-        s.append(lp("ACT_W", act, "hidden activations (widest K after layer 0)"));
+        s.append(lp("ACT_K", m.actWidth(), "hidden activations: elements per bit plane (widest K after layer 0)"));
+        s.append(lp("ACT_B", m.actPlanes(), "hidden activations: bit planes (widest k-bit input after layer 0)"));
+        s.append("localparam ACT_W = ACT_K * ACT_B;   // plane b at [b*ACT_K +: ACT_K]\n");
         s.append(lp("MAX_N", m.maxN())).append(lp("OUT_N", m.outputs(), "outputs: the last layer's popcounts"));
         s.append('\n');
 
@@ -84,34 +93,56 @@ final class VerilogParams {
             if (l.threshold() == null) continue;
             String id = l.thresholdIdent();
             int sbit = p.stochasticBit(l.threshold());
+            Node.MultiThreshold mt = l.threshold() instanceof Node.MultiThreshold x ? x : null;
             s.append(String.format(
                     Locale.ROOT,
-                    "//   comparators %s  (ONNX %s)%s%n",
+                    "//   %s %s  (ONNX %s)%s%n",
+                    mt == null
+                            ? "comparators"
+                            : "k-bit comparators (" + mt.output().elem() + ")",
                     id,
                     l.threshold().name(),
                     sbit < 0 ? "" : ", Scale-Dropout bit " + sbit));
             s.append(lp(id + "_N", l.n()));
             s.append(lp(id + "_SBIT", Math.max(0, sbit)));
             s.append(lp(id + "_SD", sbit < 0 ? 0 : 1));
-            ThresholdSet[] sets = VerilogModel.sets(l.threshold());
+            int steps = 1;
+            long[][] t = new long[3][];
+            boolean[][] ge = new boolean[3][];
+            if (mt == null) {
+                ThresholdSet[] sets = VerilogModel.sets((Node.Threshold) l.threshold());
+                for (int i = 0; i < 3; i++) {
+                    t[i] = sets[i].t();
+                    ge[i] = new boolean[t[i].length];
+                    for (int c = 0; c < t[i].length; c++) ge[i][c] = sets[i].greaterOrEqual(c);
+                }
+            } else {
+                LevelSet[] sets = VerilogModel.sets(mt);
+                steps = mt.expected().steps();
+                s.append(lp(id + "_STEPS", steps, "comparators per neuron (a thermometer code)"));
+                s.append(lp(id + "_BITS", mt.output().elem().bits(), "output bits: base + count, two's complement"));
+                s.append(lp(id + "_BASE", mt.base()));
+                for (int i = 0; i < 3; i++) {
+                    t[i] = sets[i].t();
+                    ge[i] = sets[i].ge();
+                }
+            }
             String[] names = {"EXP", "KEPT", "DROP"};
+            String width = mt == null ? id + "_N*ACC_W" : id + "_N*" + id + "_STEPS*ACC_W";
             long b = VerilogModel.bound(l);
             for (int i = 0; i < 3; i++) {
-                long[] t = sets[i].t();
-                long[] ge = new long[t.length];
-                for (int c = 0; c < t.length; c++) {
-                    // outside [-b-1, b+1] a comparator is constant; clamping keeps it so in ACC_W bits
-                    t[c] = Math.max(-b - 1, Math.min(b + 1, t[c]));
-                    ge[c] = sets[i].greaterOrEqual(c) ? 1 : 0;
-                }
+                long[] gv = new long[ge[i].length];
+                for (int c = 0; c < gv.length; c++) gv[c] = ge[i][c] ? 1 : 0;
+                // outside [-b-1, b+1] a comparator is constant; clamping keeps it so in ACC_W bits
+                for (int c = 0; c < t[i].length; c++) t[i][c] = Math.max(-b - 1, Math.min(b + 1, t[i][c]));
                 s.append("localparam [")
-                        .append(id)
-                        .append("_N*ACC_W-1:0] ")
+                        .append(width)
+                        .append("-1:0] ")
                         .append(id)
                         .append("_T_")
                         .append(names[i])
                         .append(" = ")
-                        .append(VerilogBackend.pack(t, VerilogBackend.ACC_W))
+                        .append(VerilogBackend.pack(t[i], VerilogBackend.ACC_W))
                         .append(";\n");
                 s.append("localparam [")
                         .append(id)
@@ -120,7 +151,7 @@ final class VerilogParams {
                         .append("_GE_")
                         .append(names[i])
                         .append(" = ")
-                        .append(VerilogBackend.pack(ge, 1))
+                        .append(VerilogBackend.pack(gv, 1))
                         .append(";\n");
             }
         }
@@ -132,7 +163,19 @@ final class VerilogParams {
             for (int b = 0; b < l.inputBits(); b++) {
                 for (Piece pc : l.map().pieces()) {
                     steps.add(new long[] {
-                        pc.crossbar(), l.index(), b, pc.k0(), pc.kLen(), pc.row(), pc.col(), pc.n0(), pc.nLen(), 0, 0
+                        pc.crossbar(),
+                        l.index(),
+                        b,
+                        pc.k0(),
+                        pc.kLen(),
+                        pc.row(),
+                        pc.col(),
+                        pc.n0(),
+                        pc.nLen(),
+                        0,
+                        0,
+                        l.serial() ? 1 : 0,
+                        l.signedInput() && b == l.inputBits() - 1 ? 1 : 0
                     });
                 }
             }
@@ -143,9 +186,13 @@ final class VerilogParams {
         s.append(
                 "// A step drives rows ROW..ROW+KLEN-1 of crossbar XB with inputs K0..K0+KLEN-1 of layer LAYER (bit\n");
         s.append("// plane PLANE) and adds the popcounts of columns COL..COL+NLEN-1 into outputs N0..N0+NLEN-1.\n");
-        s.append("// FIRST clears the accumulators; LAST ends the layer. Step 0 is the least significant field.\n");
+        s.append("// FIRST clears the accumulators; LAST ends the layer. SER: the layer reads a k-bit value\n");
+        s.append("// bit-serially (only rows whose bit is 1 are driven, as +1); NEG: the plane is a signed value's\n");
+        s.append("// sign plane (weight -2^PLANE). Step 0 is the least significant field.\n");
         s.append(lp("N_STEPS", steps.size())).append(lp("PC_W", VerilogBackend.bitsFor(steps.size())));
-        String[] fields = {"XB", "LAYER", "PLANE", "K0", "KLEN", "ROW", "COL", "N0", "NLEN", "FIRST", "LAST"};
+        String[] fields = {
+            "XB", "LAYER", "PLANE", "K0", "KLEN", "ROW", "COL", "N0", "NLEN", "FIRST", "LAST", "SER", "NEG"
+        };
         for (int f = 0; f < fields.length; f++) {
             long[] v = new long[steps.size()];
             for (int i = 0; i < v.length; i++) v[i] = steps.get(i)[f];

@@ -30,7 +30,12 @@ public final class VerilogReference {
             for (int t = 0; t < passes; t++) {
                 boolean[] z = source == null ? null : source.bits(e, t);
                 Simulator.Trace tr = sim.pass(inputs[e], z, e, t);
-                if (t == 0) hex.append(inputHex(tr.ints(in), m.inputBits())).append('\n');
+                if (t == 0)
+                    hex.append(inputHex(
+                                    tr.ints(in),
+                                    m.inputBits(),
+                                    !m.layers().get(0).serial()))
+                            .append('\n');
                 int[] y = tr.ints(out);
                 outs.append(e).append(' ').append(t);
                 for (int v : y) outs.append(' ').append(v);
@@ -44,8 +49,11 @@ public final class VerilogReference {
         return new Expected(hex.toString(), outs.toString(), bits.toString());
     }
 
-    /** Element k at bits [k*w, (k+1)*w), most significant hex digit first; a bipolar +1 is bit 1. */
-    static String inputHex(int[] x, int w) {
+    /**
+     * One line of inputs.hex: element k at bits [k*w, (k+1)*w), most significant hex digit first; a bipolar +1 is
+     * bit 1 ({@code bipolar}, w = 1), a w-bit integer its low w bits (two's complement for a signed one).
+     */
+    public static String inputHex(int[] x, int w, boolean bipolar) {
         int total = x.length * w;
         int digits = (total + 3) / 4;
         char[] out = new char[digits];
@@ -55,7 +63,7 @@ public final class VerilogReference {
                 int bit = d * 4 + b;
                 if (bit >= total) break;
                 int v = x[bit / w];
-                boolean on = w == 1 ? v > 0 : ((v >>> (bit % w)) & 1) != 0;
+                boolean on = bipolar ? v > 0 : ((v >>> (bit % w)) & 1) != 0;
                 if (on) nib |= 1 << b;
             }
             out[digits - 1 - d] = Character.forDigit(nib, 16);

@@ -2,6 +2,7 @@ package org.bnncim.backends.verilog;
 
 import java.util.Locale;
 import org.bnncim.backends.sim.Program;
+import org.bnncim.ir.Node;
 import org.bnncim.ir.mapping.CrossbarImages;
 
 /** bnncim_top.v: the streaming top with one instance per crossbar and one comparator bank per layer. */
@@ -31,19 +32,34 @@ final class VerilogTop {
         for (VerilogModel.Layer l : m.layers()) {
             if (l.threshold() == null) continue;
             String id = l.thresholdIdent();
-            thr.append(
-                    String.format(Locale.ROOT, """
-                        // %2$s: comparators of ONNX node %3$s
-                        wire [%1$s_N-1:0] %1$s_y;
-                        wire [1:0] %1$s_mode = !mc ? 2'd0 : (%1$s_SD != 0 && zbits[%1$s_SBIT]) ? 2'd2 : 2'd1;
-                        bnncim_threshold #(.N(%1$s_N), .W(ACC_W),
-                            .T_EXP(%1$s_T_EXP), .GE_EXP(%1$s_GE_EXP), .T_KEPT(%1$s_T_KEPT), .GE_KEPT(%1$s_GE_KEPT),
-                            .T_DROP(%1$s_T_DROP), .GE_DROP(%1$s_GE_DROP)) u_%1$s (
-                            .clk(clk), .en(state == S_THR && st_layer == %4$d), .mode(%1$s_mode),
-                            .x(acc[%1$s_N*ACC_W-1:0]), .y(%1$s_y));
-                    """, id, l.ident(), l.threshold().name(), l.index()));
-            String val = l.n() == m.actWidth() ? id + "_y" : "{" + (m.actWidth() - l.n()) + "'b0, " + id + "_y}";
-            act.append(String.format(Locale.ROOT, "                        %d: act <= %s;%n", l.index(), val));
+            if (l.multi()) {
+                thr.append(String.format(
+                        Locale.ROOT, """
+                            // %2$s: k-bit comparators of ONNX node %3$s (bit planes: bit b of neuron c at [b*N + c])
+                            wire [%1$s_BITS*%1$s_N-1:0] %1$s_y;
+                            wire [1:0] %1$s_mode = !mc ? 2'd0 : (%1$s_SD != 0 && zbits[%1$s_SBIT]) ? 2'd2 : 2'd1;
+                            bnncim_multi_threshold #(.N(%1$s_N), .STEPS(%1$s_STEPS), .BITS(%1$s_BITS), .W(ACC_W),
+                                .BASE(%1$s_BASE),
+                                .T_EXP(%1$s_T_EXP), .GE_EXP(%1$s_GE_EXP), .T_KEPT(%1$s_T_KEPT), .GE_KEPT(%1$s_GE_KEPT),
+                                .T_DROP(%1$s_T_DROP), .GE_DROP(%1$s_GE_DROP)) u_%1$s (
+                                .clk(clk), .en(state == S_THR && st_layer == %4$d), .mode(%1$s_mode),
+                                .x(acc[%1$s_N*ACC_W-1:0]), .y(%1$s_y));
+                        """, id, l.ident(), l.threshold().name(), l.index()));
+            } else {
+                thr.append(String.format(
+                        Locale.ROOT, """
+                            // %2$s: comparators of ONNX node %3$s
+                            wire [%1$s_N-1:0] %1$s_y;
+                            wire [1:0] %1$s_mode = !mc ? 2'd0 : (%1$s_SD != 0 && zbits[%1$s_SBIT]) ? 2'd2 : 2'd1;
+                            bnncim_threshold #(.N(%1$s_N), .W(ACC_W),
+                                .T_EXP(%1$s_T_EXP), .GE_EXP(%1$s_GE_EXP), .T_KEPT(%1$s_T_KEPT), .GE_KEPT(%1$s_GE_KEPT),
+                                .T_DROP(%1$s_T_DROP), .GE_DROP(%1$s_GE_DROP)) u_%1$s (
+                                .clk(clk), .en(state == S_THR && st_layer == %4$d), .mode(%1$s_mode),
+                                .x(acc[%1$s_N*ACC_W-1:0]), .y(%1$s_y));
+                        """, id, l.ident(), l.threshold().name(), l.index()));
+            }
+            act.append(
+                    String.format(Locale.ROOT, "                        %d: act <= %s;%n", l.index(), actValue(m, l)));
             hasThr.append(String.format(Locale.ROOT, " || st_layer == %d", l.index()));
         }
         String layerHasThr = hasThr.length() == 0 ? "1'b0" : hasThr.substring(4);
@@ -53,6 +69,27 @@ final class VerilogTop {
                 .replace("@THRESHOLDS@", thr.toString())
                 .replace("@ACT@", act.toString())
                 .replace("@HAS_THR@", layerHasThr);
+    }
+
+    /**
+     * The bank's output laid out in the activation register: plane b of its N outputs at [b*ACT_K +: N], zeros in
+     * the rest (a bipolar bank has one plane).
+     */
+    private static String actValue(VerilogModel m, VerilogModel.Layer l) {
+        int planes = l.threshold() instanceof Node.MultiThreshold t
+                ? t.output().elem().bits()
+                : 1;
+        int k = m.actWidth(), n = l.n();
+        String y = l.thresholdIdent() + "_y";
+        StringBuilder s = new StringBuilder();
+        int zeros = (m.actPlanes() - planes) * k + (k - n);
+        for (int b = planes - 1; b >= 0; b--) {
+            if (zeros > 0) s.append(", ").append(zeros).append("'b0");
+            s.append(", ").append(planes == 1 ? y : y + "[" + (b * n) + " +: " + n + "]");
+            zeros = k - n;
+        }
+        String parts = s.substring(2);
+        return parts.contains(", ") ? "{" + parts + "}" : parts;
     }
 
     private static final String TOP = """
@@ -88,7 +125,7 @@ final class VerilogTop {
                 reg [SBI_W-1:0]       draw_i;
                 reg [SB_W-1:0]        zbits;
                 reg [IN_BUS-1:0]      inp;      // bit planes: plane b at [b*IN_K +: IN_K]
-                reg [ACT_W-1:0]       act;      // the previous layer's comparator outputs
+                reg [ACT_W-1:0]       act;      // the last comparator outputs: plane b at [b*ACT_K +: ACT_K]
                 reg [MAX_N*ACC_W-1:0] acc;      // the current layer's accumulators
                 reg [ROWS-1:0]        wl_en, wl_val;
                 reg [N_XBARS-1:0]     rd;
@@ -105,6 +142,8 @@ final class VerilogTop {
                 wire [31:0] st_nlen  = ST_NLEN[pc*32 +: 32];
                 wire        st_first = ST_FIRST[pc*32];
                 wire        st_last  = ST_LAST[pc*32];
+                wire        st_ser   = ST_SER[pc*32];
+                wire        st_neg   = ST_NEG[pc*32];
 
                 // input periphery output -> bit planes (a bipolar input is its own single plane); computed once per
                 // accepted example
@@ -121,11 +160,12 @@ final class VerilogTop {
                 wire [IN_BUS+ROWS-1:0] inp_pad = {{ROWS{1'b0}}, inp};
                 wire [ACT_W+ROWS-1:0] act_pad = {{ROWS{1'b0}}, act};
                 wire [ROWS-1:0] src_at_k0 = st_layer == 32'd0 ? inp_pad[st_plane*IN_K + st_k0 +: ROWS] \
-            : act_pad[st_k0 +: ROWS];
+            : act_pad[st_plane*ACT_K + st_k0 +: ROWS];
                 wire [ROWS-1:0] len_mask = {ROWS{1'b1}} >> (ROWS - st_klen);
                 wire [ROWS-1:0] slice = src_at_k0 & len_mask;
                 wire [ROWS-1:0] drive_val = slice << st_row;
-                wire [ROWS-1:0] drive_en = (st_layer == 32'd0 && IN_BITS > 1 ? slice : len_mask) << st_row;
+                // a bit-serial read drives only the rows whose bit is 1 (as +1); a bipolar read drives every row
+                wire [ROWS-1:0] drive_en = (st_ser ? slice : len_mask) << st_row;
 
                 // crossbars, one per programmed image; the step's crossbar gets the read strobe
                 wire [N_XBARS-1:0] xb_onehot;
@@ -146,10 +186,16 @@ final class VerilogTop {
                     endcase
                 end
 
-                // one column's contribution: (2*cnt - active) << plane, in the simulator's 32-bit int arithmetic
-                function [ACC_W-1:0] contrib(input [CW-1:0] cnt, input [CW-1:0] active, input [31:0] plane);
-                    contrib = ({{(ACC_W-CW){1'b0}}, cnt} + {{(ACC_W-CW){1'b0}}, cnt}
-                               - {{(ACC_W-CW){1'b0}}, active}) << plane;
+                // one column's contribution: (2*cnt - active) << plane, negated on a signed value's sign plane (weight
+                // -2^plane), in the simulator's 32-bit int arithmetic
+                function [ACC_W-1:0] contrib(input [CW-1:0] cnt, input [CW-1:0] active, input [31:0] plane,
+                                             input neg);
+                    reg [ACC_W-1:0] d;
+                    begin
+                        d = ({{(ACC_W-CW){1'b0}}, cnt} + {{(ACC_W-CW){1'b0}}, cnt}
+                             - {{(ACC_W-CW){1'b0}}, active}) << plane;
+                        contrib = neg ? {ACC_W{1'b0}} - d : d;
+                    end
                 endfunction
 
                 // adds one read's contributions to the accumulators of the step's output columns
@@ -161,7 +207,7 @@ final class VerilogTop {
                         for (d = 0; d < LCOLS; d = d + 1)
                             if (d < st_nlen)
                                 acc_add[(st_n0 + d)*ACC_W +: ACC_W] = a[(st_n0 + d)*ACC_W +: ACC_W]
-                                    + contrib(m[(st_col + d)*CW +: CW], active, st_plane);
+                                    + contrib(m[(st_col + d)*CW +: CW], active, st_plane, st_neg);
                     end
                 endfunction
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * and the batched paths (block kernels, prefix sharing, threads) against single passes.
  */
 class PassInterpreterTest {
-    private static void sameAsReference(Program p, float[][] x, int stochasticBits) {
+    static void sameAsReference(Program p, float[][] x, int stochasticBits) {
         Graph g = p.graph();
         Simulator sim = new Simulator(p, Faults.NONE, 11);
         ReferenceInterpreter ref = new ReferenceInterpreter(g);
@@ -39,7 +39,7 @@ class PassInterpreterTest {
     }
 
     /** {@code run} (blocks of examples, block kernels, shared prefixes) equals one {@code output} per pass. */
-    private static void batchedSameAsSinglePasses(Program p, float[][] x, int samples, Faults faults) {
+    static void batchedSameAsSinglePasses(Program p, float[][] x, int samples, Faults faults) {
         Simulator sim = new Simulator(p, faults, 7);
         BitSource bits = BitSource.counterBased(p.graph(), 9, 0);
         for (int threads : new int[] {1, 3}) {

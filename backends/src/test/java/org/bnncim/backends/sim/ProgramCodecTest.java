@@ -16,6 +16,7 @@ import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
+import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
@@ -40,8 +41,8 @@ class ProgramCodecTest {
         return new ThresholdSet(new long[] {t0, t1}, new boolean[] {true, false});
     }
 
-    /** One node of every kind, mapped onto two 8x8 crossbars. */
-    private static Program everyKind() {
+    /** One node of every kind of format version 1, mapped onto two 8x8 crossbars. */
+    static Program versionOne() {
         int[] none = {0, 0, 0, 0};
         List<Node> nodes = List.of(
                 new Node.InputBinarize(
@@ -157,6 +158,31 @@ class ProgramCodecTest {
         return Program.of(new MappedModel(g, m));
     }
 
+    /** {@link #versionOne} with the k-bit kinds of version 2: a quantizer on the input, a level bank on a popcount. */
+    private static Program everyKind() {
+        Program p = versionOne();
+        Graph g = p.graph();
+        List<Node> nodes = new java.util.ArrayList<>(g.nodes());
+        nodes.add(new Node.Quantize(
+                "kq",
+                "x",
+                new Value("kq", new TensorType(new ElemType(ElemType.Kind.INT, 2), Shape.of(1, 4, 4), 0.5)),
+                new float[] {-0.25f, 0.25f, 0.75f},
+                3,
+                -2));
+        nodes.add(new Node.MultiThreshold(
+                "mt",
+                "d",
+                new Value("mt", new TensorType(ElemType.uint(3), Shape.of(2), 0.125)),
+                new LevelSet(new long[] {-3, 0, 2, 5, 9, 1, -1, -4, -6, -7}, new boolean[] {true, false}, 5),
+                null,
+                1));
+        List<String> outs = new java.util.ArrayList<>(g.outputs());
+        outs.addAll(List.of("kq", "mt"));
+        Graph k = new Graph(g.name(), g.inputs(), nodes, outs, g.notes());
+        return Program.of(new MappedModel(k, p.mapping()));
+    }
+
     /** Offset of the tag byte of the node named {@code name}: the tag is followed by the name as a string. */
     private static int tagOffset(byte[] file, String name) {
         byte[] s = name.getBytes(StandardCharsets.UTF_8);
@@ -186,15 +212,59 @@ class ProgramCodecTest {
         assertEquals(a.outputs(), b.outputs());
         assertEquals(p.mapping(), back.mapping());
         assertEquals(ElemType.GATED_BIPOLAR, b.value("g").elem());
+        assertEquals(new ElemType(ElemType.Kind.INT, 2), b.value("kq").elem());
+        assertEquals(2, bytes[ProgramCodec.MAGIC.length], "k-bit kinds need version 2");
         assertArrayEquals(bytes, ProgramCodec.encode(back));
     }
 
     @Test
-    void tagsAreTheDocumentedOpcodes() {
+    void programsWithoutKBitKindsKeepTheirVersionOneBytes() throws Exception {
+        byte[] bytes = ProgramCodec.encode(versionOne());
+        assertEquals(1, bytes[ProgramCodec.MAGIC.length]);
+        // the SHA-256 of these bytes as format version 1's only writer (commit 258a565) encoded them
+        String sha = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        assertEquals(VERSION_ONE_SHA256, sha);
+        assertArrayEquals(bytes, ProgramCodec.encode(ProgramCodec.decode(bytes, "v1.bnc")));
+    }
+
+    private static final String VERSION_ONE_SHA256 = "b10d29280bc0dd4789a225b47f86d2238ceaa3d1b961776c74725b208a2703c5";
+
+    @Test
+    void newerVersionsAndVersionTwoTagsInVersionOneAreRefusedInOneLine() {
+        byte[] newer = ProgramCodec.encode(everyKind());
+        newer[ProgramCodec.MAGIC.length] = 3;
+        BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(newer, "p.bnc"));
+        assertEquals("p.bnc: program format version 3, this bnncim reads versions 1 to 2", e.getMessage());
+        byte[] old = ProgramCodec.encode(new TestPrograms(1, TestPrograms.floats("x", 8))
+                .kQuantize(ElemType.uint(2), 0, 3, false)
+                .dense(3)
+                .program(Architecture.WeightEncoding.SINGLE, 8, 4));
+        old[ProgramCodec.MAGIC.length] = 1;
+        e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(old, "p.bnc"));
+        assertEquals("p.bnc: node tag 13 at node #0 needs program format version 2", e.getMessage());
+    }
+
+    @Test
+    void versionTwoGivesGatedBipolarItsOwnCode() {
         byte[] bytes = ProgramCodec.encode(everyKind());
+        int g = tagOffset(bytes, "drop") + 1 + 4 + "drop".length() + 4 + 1 + 4 + 1;
+        assertEquals("g", new String(bytes, g - 1, 1, StandardCharsets.UTF_8));
+        assertEquals(4, bytes[g]);
+        assertEquals(2, bytes[g + 1]);
+        int q = tagOffset(bytes, "kq") + 1 + 4 + 2 + 4 + 1 + 4 + 2;
+        assertEquals("kq", new String(bytes, q - 2, 2, StandardCharsets.UTF_8));
+        assertEquals(2, bytes[q], "a signed 2-bit value is kind 2 in version 2");
+        assertEquals(2, bytes[q + 1]);
+    }
+
+    @Test
+    void tagsAreTheDocumentedOpcodes() {
+        byte[] all = ProgramCodec.encode(everyKind());
         for (Node n : everyKind().graph().nodes())
-            assertEquals(n.tag().code(), bytes[tagOffset(bytes, n.name())], n.name());
-        // gated bipolar keeps the file form of a signed 2-bit integer: kind 2, 2 bits
+            assertEquals(n.tag().code(), all[tagOffset(all, n.name())], n.name());
+        // in version 1 gated bipolar keeps the file form of a signed 2-bit integer: kind 2, 2 bits
+        byte[] bytes = ProgramCodec.encode(versionOne());
         int g = tagOffset(bytes, "drop") + 1 + 4 + "drop".length() + 4 + 1 + 4 + 1;
         assertEquals("g", new String(bytes, g - 1, 1, StandardCharsets.UTF_8));
         assertEquals(2, bytes[g]);
@@ -203,7 +273,7 @@ class ProgramCodecTest {
 
     @Test
     void unknownNodeTagIsRefusedInOneLine() {
-        byte[] bytes = ProgramCodec.encode(everyKind());
+        byte[] bytes = ProgramCodec.encode(versionOne());
         bytes[tagOffset(bytes, "quant")] = 42;
         BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(bytes, "out/program.bnc"));
         assertEquals("out/program.bnc: unknown node tag 42 at node #1", e.getMessage());
@@ -221,14 +291,19 @@ class ProgramCodecTest {
     }
 
     @Test
-    void signedTwoBitValuesCannotBeWrittenSinceTheyWouldReadBackAsGated() {
-        Program p = everyKind();
+    void signedTwoBitValuesAreWrittenInVersionTwoAndReadBackSigned() {
+        // version 1 could not tell them from gated bipolar; a program holding one is written as version 2
+        Program p = versionOne();
         Graph g = p.graph();
         Value odd = v("i2", new ElemType(ElemType.Kind.INT, 2), 1, 4, 4);
-        Graph withOdd = new Graph(g.name(), List.of(odd), g.nodes(), g.outputs(), g.notes());
-        IllegalStateException e = assertThrows(
-                IllegalStateException.class,
-                () -> ProgramCodec.encode(new Program(new MappedModel(withOdd, p.mapping()), p.crossbars())));
-        assertTrue(e.getMessage().contains("signed 2-bit"));
+        List<Node> nodes = new java.util.ArrayList<>(g.nodes());
+        nodes.add(new Node.Reshape("same", "i2", v("i2b", new ElemType(ElemType.Kind.INT, 2), 1, 4, 4)));
+        Graph withOdd = new Graph(g.name(), List.of(g.inputs().get(0), odd), nodes, g.outputs(), g.notes());
+        byte[] bytes = ProgramCodec.encode(new Program(new MappedModel(withOdd, p.mapping()), p.crossbars()));
+        assertEquals(2, bytes[ProgramCodec.MAGIC.length]);
+        Graph back = ProgramCodec.decode(bytes, "p.bnc").graph();
+        assertEquals(odd, back.inputs().get(1));
+        assertEquals(ElemType.GATED_BIPOLAR, back.value("g").elem());
+        assertTrue(back.nodes().contains(nodes.get(nodes.size() - 1)));
     }
 }

@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
+import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
@@ -72,6 +73,64 @@ final class TestPrograms {
         return this;
     }
 
+    /**
+     * A k-bit quantizer on the float input: {@code steps} ascending float thresholds per channel (one shared row
+     * when {@code perChannel} is false) inside [0, 1), output {@code elem} from {@code base}, scale 0.25.
+     */
+    TestPrograms kQuantize(ElemType elem, int base, int steps, boolean perChannel) {
+        String n = "kq" + nodes.size();
+        int rows = perChannel ? last.shape().channels() : 1;
+        float[] t = new float[rows * steps];
+        for (int c = 0; c < rows; c++) {
+            float v = 0;
+            for (int i = 0; i < steps; i++) t[c * steps + i] = v += (float) rnd.nextDouble() / (steps + 1);
+        }
+        add(new Node.Quantize(n, last.name(), new Value(n, new TensorType(elem, last.shape(), 0.25)), t, steps, base));
+        return this;
+    }
+
+    /**
+     * A k-bit activation on a popcount: {@code 2^bits - 1} comparators per channel around the middle of the range,
+     * levels from the smallest value of {@code elem}; {@code bit >= 0} adds dropped and kept banks.
+     */
+    TestPrograms multiThreshold(ElemType elem, int bit) {
+        String n = "mt" + nodes.size();
+        int ch = last.shape().channels(), steps = (1 << elem.bits()) - 1;
+        int base = elem.kind() == ElemType.Kind.INT ? -(1 << (elem.bits() - 1)) : 0;
+        Node.LevelStochastic st =
+                bit < 0 ? null : new Node.LevelStochastic(bit, 0.3f, levels(ch, steps), levels(ch, steps));
+        add(new Node.MultiThreshold(
+                n, last.name(), new Value(n, new TensorType(elem, last.shape(), 0.5)), levels(ch, steps), st, base));
+        return this;
+    }
+
+    /**
+     * A u2 activation whose banks hold comparators that always fire (Long.MIN_VALUE for >=, Long.MAX_VALUE for <=),
+     * one in the popcount range, and ones that never fire: the thresholds a fold gives a saturated level.
+     */
+    TestPrograms multiThresholdExtremes() {
+        String n = "mtx" + nodes.size();
+        int ch = last.shape().channels();
+        long[] t = new long[ch * 3];
+        boolean[] ge = new boolean[ch];
+        for (int c = 0; c < ch; c++) {
+            ge[c] = c % 2 == 0;
+            long mid = rnd.nextInt(-3, 4);
+            long[] row = ge[c]
+                    ? new long[] {Long.MIN_VALUE, mid, Long.MAX_VALUE}
+                    : new long[] {Long.MAX_VALUE, mid, Long.MIN_VALUE};
+            System.arraycopy(row, 0, t, c * 3, 3);
+        }
+        add(new Node.MultiThreshold(
+                n,
+                last.name(),
+                new Value(n, new TensorType(ElemType.uint(2), last.shape(), 0.5)),
+                new LevelSet(t, ge, 3),
+                null,
+                0));
+        return this;
+    }
+
     TestPrograms dense(int outputs) {
         String n = "fc" + nodes.size();
         BitMatrix w = random(last.shape().size(), outputs);
@@ -112,13 +171,24 @@ final class TestPrograms {
     }
 
     TestPrograms maxPool() {
+        return maxPool(2, 2, 0);
+    }
+
+    /** A k x k max pool with stride s and pads p on every side; the output keeps the input's type. */
+    TestPrograms maxPool(int k, int s, int p) {
         String n = "pool" + nodes.size();
-        Shape s = last.shape();
+        Shape sh = last.shape();
+        int oh = (sh.dim(1) + 2 * p - k) / s + 1, ow = (sh.dim(2) + 2 * p - k) / s + 1;
         add(new Node.MaxPool(
                 n,
                 last.name(),
-                out(n, last.elem(), Shape.of(s.dim(0), s.dim(1) / 2, s.dim(2) / 2)),
-                new Window(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0, 0, 0})));
+                new Value(
+                        n,
+                        new TensorType(
+                                last.elem(),
+                                Shape.of(sh.dim(0), oh, ow),
+                                last.type().scale())),
+                new Window(new int[] {k, k}, new int[] {s, s}, new int[] {p, p, p, p})));
         return this;
     }
 
@@ -158,6 +228,20 @@ final class TestPrograms {
         return new ThresholdSet(t, ge);
     }
 
+    private LevelSet levels(int ch, int steps) {
+        long[] t = new long[ch * steps];
+        boolean[] ge = new boolean[ch];
+        for (int c = 0; c < ch; c++) {
+            ge[c] = rnd.nextInt(4) != 0;
+            long v = rnd.nextInt(-9, 0);
+            for (int i = 0; i < steps; i++) {
+                v += rnd.nextInt(0, 4);
+                t[c * steps + (ge[c] ? i : steps - 1 - i)] = v;
+            }
+        }
+        return new LevelSet(t, ge, steps);
+    }
+
     private BitMatrix random(int rows, int cols) {
         long s = rnd.nextLong();
         return BitMatrix.of(rows, cols, (k, n) -> new SplittableRandom(s ^ (k * 1_000_003L + n)).nextBoolean());
@@ -181,7 +265,8 @@ final class TestPrograms {
             } else {
                 continue;
             }
-            int inBits = g.value(n.inputs().get(0)).elem().isBipolar() ? 1 : 8;
+            ElemType in = g.value(n.inputs().get(0)).elem();
+            int inBits = in.kind() == ElemType.Kind.UINT || in.kind() == ElemType.Kind.INT ? in.bits() : 1;
             List<Piece> pieces = new ArrayList<>();
             for (int k0 = 0; k0 < w.rows(); k0 += kTile) {
                 for (int n0 = 0; n0 < w.cols(); n0 += nTile) {
@@ -197,11 +282,15 @@ final class TestPrograms {
                 }
             }
             int rt = (w.rows() + kTile - 1) / kTile, ct = (w.cols() + nTile - 1) / nTile;
+            // the stochastic bit of the layer's comparators, as the schedule names it (the mapping verifier checks it)
+            int bit = -1;
+            for (StochasticUnit.Entry e : StochasticUnit.schedule(g))
+                if (e.layer().equals(n.name())) bit = e.bit();
             layers.add(new LayerMap(
-                    n.name(), n.opName(), w.rows(), w.cols(), positions, inBits, rt, ct, pieces, "none", -1, 0));
+                    n.name(), n.opName(), w.rows(), w.cols(), positions, inBits, rt, ct, pieces, "none", bit, 0));
         }
         List<CrossbarSlot> slots = new ArrayList<>();
-        for (int i = 0; i < crossbar; i++) slots.add(new CrossbarSlot(i, 0, i, 0));
+        for (int i = 0; i < crossbar; i++) slots.add(new CrossbarSlot(i, 0, 0, i));
         int cols = enc == Architecture.WeightEncoding.COMPLEMENTARY ? 2 * (COL0 + nTile) : COL0 + nTile + 1;
         Architecture a = new Architecture(
                 "test",

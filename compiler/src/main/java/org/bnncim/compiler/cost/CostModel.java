@@ -22,7 +22,8 @@ import org.bnncim.ir.mapping.StochasticUnit;
  *
  * <p>Per pass, a crossbar layer costs: every piece activated once per output position and input bit (cells read,
  * one sense amplifier per weight column); an adder tree that sums the pieces covering each output (plus the
- * shift-adds of a bit-serial input); one comparator per output (or fp32 steps in the digital unit for a
+ * shift-adds of a bit-serial input, where a signed input's top plane is subtracted by the same adder); one comparator
+ * per output, {@code steps} comparators per output for a k-bit activation (or fp32 steps in the digital unit for a
  * non-binarized tail); activation buffer traffic; and partial sums leaving the layer's home tile. Crossbars work
  * in parallel, pieces on one crossbar one after another; layers run in sequence. Monte-Carlo costs T passes.
  * The MC-Dropout baseline keeps the same datapath but draws one random bit per neuron of every stochastic layer
@@ -51,7 +52,7 @@ public final class CostModel {
         }
         double detLatency = 0;
         long maxActivationBits = 0;
-        int thresholdChannels = 0;
+        int thresholdUnits = 0;
         for (LayerMap l : m.layers()) {
             Map<String, Double> br = new LinkedHashMap<>();
             long apps = (long) l.positions() * l.inputBits();
@@ -76,13 +77,19 @@ public final class CostModel {
             for (int c : cover) adds += (c - 1) + (l.inputBits() - 1);
             double adder = adds * a.psumBits() * e.adderPerBit() * l.positions();
             Node consumer = periphery(g, l.layer());
-            boolean thresholded = consumer instanceof Node.Threshold;
-            double thr = thresholded ? (double) l.n() * l.positions() * e.threshold() : 0;
+            // a threshold is one comparator per output; a k-bit activation's bank is `steps` of them, all evaluated
+            // in parallel; Scale-Dropout banks share the comparators (the bit selects which thresholds they read)
+            int comparators = comparatorsPerNeuron(consumer);
+            boolean thresholded = comparators > 0;
+            double thr = (double) comparators * l.n() * l.positions() * e.threshold();
             int floatOps = thresholded ? 0 : floatSteps(g, l.layer());
             double digital = (double) floatOps * l.n() * l.positions() * e.digitalFloatOp();
-            if (thresholded) thresholdChannels += l.n();
+            thresholdUnits += comparators * l.n();
             long inBits = (long) l.k() * l.positions() * l.inputBits();
-            long outBits = (long) l.n() * l.positions() * (thresholded ? 1 : a.psumBits());
+            int outWidth = consumer instanceof Node.MultiThreshold mt
+                    ? mt.output().elem().bits()
+                    : 1;
+            long outBits = (long) l.n() * l.positions() * (thresholded ? outWidth : a.psumBits());
             maxActivationBits = Math.max(maxActivationBits, Math.max((long) l.k() * l.inputBits(), outBits));
             double buffers = (inBits + outBits) * e.bufferPerBit();
             int home = piecesPerTile.entrySet().stream()
@@ -140,9 +147,12 @@ public final class CostModel {
                     l.stochasticBit() >= 0,
                     l.stochasticBit(),
                     l.padding(),
-                    thresholded
-                            ? "threshold" + (l.stochasticBit() >= 0 ? " (2 sets + expectation)" : "")
-                            : floatOps > 0 ? "digital fp32 (" + floatOps + " ops/output)" : "none",
+                    consumer instanceof Node.MultiThreshold mt
+                            ? "multi-threshold, " + mt.output().elem() + " output, comparators per neuron: "
+                                    + comparators + (l.stochasticBit() >= 0 ? " (2 banks + expectation)" : "")
+                            : thresholded
+                                    ? "threshold" + (l.stochasticBit() >= 0 ? " (2 sets + expectation)" : "")
+                                    : floatOps > 0 ? "digital fp32 (" + floatOps + " ops/output)" : "none",
                     energy,
                     latency,
                     br));
@@ -171,7 +181,7 @@ public final class CostModel {
         area.put(
                 "adder_trees",
                 (double) crossbars * a.logicalCols() * a.psumBits() * a.area().adderPerBit());
-        area.put("thresholds", (double) thresholdChannels * a.area().thresholdUnit());
+        area.put("thresholds", (double) thresholdUnits * a.area().thresholdUnit());
         area.put("buffers", 2.0 * maxActivationBits * a.area().bufferPerBit());
         area.put("digital", digitalUnit ? a.area().digitalUnit() : 0);
         Map<String, Double> detArea = new LinkedHashMap<>(area);
@@ -250,6 +260,13 @@ public final class CostModel {
         return null;
     }
 
+    /** Integer comparators per output neuron of the node consuming a popcount: 1, steps, or 0 (not compared). */
+    static int comparatorsPerNeuron(Node consumer) {
+        if (consumer instanceof Node.Threshold) return 1;
+        if (consumer instanceof Node.MultiThreshold mt) return mt.expected().steps();
+        return 0;
+    }
+
     /** fp32 operations per element of one node of the float tail; -1 for a node that ends the tail. */
     private static int floatOps(Node n) {
         return switch (n) {
@@ -262,6 +279,8 @@ public final class CostModel {
             case Node.BinaryConv c -> -1;
             case Node.Sign s -> -1;
             case Node.Threshold t -> -1;
+            case Node.Quantize q -> -1;
+            case Node.MultiThreshold t -> -1;
             case Node.MaxPool m -> -1;
             case Node.AvgPool a -> -1;
             case Node.Reshape r -> -1;

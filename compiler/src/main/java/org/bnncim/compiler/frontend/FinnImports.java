@@ -17,13 +17,14 @@ import org.bnncim.ir.TensorType;
 import org.bnncim.ir.Value;
 
 /**
- * FINN-ONNX: the bipolar {@code MultiThreshold} activation of tidied/streamlined FINN models, and the refusal of
- * FINN's HLS/RTL layer nodes.
+ * FINN-ONNX: the bipolar and k-bit {@code MultiThreshold} activations of tidied/streamlined FINN models, and the
+ * refusal of FINN's HLS/RTL layer nodes.
  *
  * <p>FINN/QONNX's MultiThreshold (finn/custom_op/general/multithreshold.py, qonnx's multi_threshold): for every
  * element x of channel c (axis 1 for NCHW, the last axis for NHWC), {@code y = out_scale * #{t in thresholds[c] :
  * x >= t} + out_bias}; thresholds are [C, T] or [1, T] (shared by all channels). With T == 1, out_scale 2 and
- * out_bias -1 (FINN's BIPOLAR out_dtype) it is the bipolar binarizer {@code x >= t ? +1 : -1}.
+ * out_bias -1 (FINN's BIPOLAR out_dtype) it is the bipolar binarizer {@code x >= t ? +1 : -1}; with T >= 2 sorted
+ * thresholds, out_scale > 0 and out_bias a multiple of it, a k-bit quantizer ({@code Node.Quantize}).
  *
  * <p>FINN's streamlined NHWC forms: {@code Transpose(perm 0,2,3,1)} of a rank-4 NCHW activation makes an NHWC
  * <em>view</em> of the same IR value ({@link Layout}); elementwise ops, MultiThreshold (data_layout NHWC) and
@@ -61,20 +62,28 @@ abstract sealed class FinnImports extends LayerImports permits OnnxImporter {
         long rows = single ? 1 : td.length == 2 ? td[0] : -1, perChannel = single ? 1 : td.length == 2 ? td[1] : -1;
         float scale = attrFloat(n, "out_scale", 1f), bias = attrFloat(n, "out_bias", 0f);
         String layout = attrString(n, "data_layout", "NCHW");
-        String accepted = "bnncim accepts MultiThreshold only as a bipolar binarizer: one threshold per channel "
-                + "(thresholds [C, 1] or [1, 1]), out_scale 2, out_bias -1 (out_dtype BIPOLAR)";
+        String accepted = "bnncim accepts MultiThreshold as a bipolar binarizer (one threshold per channel: "
+                + "thresholds [C, 1] or [1, 1], out_scale 2, out_bias -1, out_dtype BIPOLAR) or as a k-bit quantizer "
+                + "(T >= 2 ascending thresholds per channel, out_scale > 0, out_bias an integer multiple of it)";
         if (perChannel < 1) {
             throw err(
                     n,
                     "thresholds of shape " + java.util.Arrays.toString(td) + " are not [C, T] or [1, T]; " + accepted);
         }
-        if (perChannel != 1 || scale != 2f || bias != -1f) {
+        boolean bipolar = perChannel == 1 && scale == 2f && bias == -1f;
+        float base = bias / scale;
+        boolean levels = perChannel > 1
+                && scale > 0f
+                && !Float.isInfinite(scale)
+                && base == Math.rint(base)
+                && base * scale == bias; // the levels (base + count) * scale are FINN's values exactly
+        if (!bipolar && !levels) {
             String what = perChannel == 1 && scale == 1f && bias == 0f
                     ? "a 0/1 step"
                     : "a " + (perChannel + 1) + "-level quantizer (" + perChannel + " threshold"
                             + (perChannel == 1 ? "" : "s") + ", out_scale " + num(scale) + ", out_bias " + num(bias)
                             + ")";
-            throw err(n, "MultiThreshold is " + what + ", not a bipolar binarizer; " + accepted);
+            throw err(n, "MultiThreshold is " + what + "; " + accepted);
         }
         if (!(x instanceof D d)) throw err(n, "MultiThreshold of a constant is not supported");
         long[] od = d.onnxDims(); // an NHWC view's ONNX dims; its IR value is NCHW, channels on IR axis 1
@@ -90,6 +99,10 @@ abstract sealed class FinnImports extends LayerImports permits OnnxImporter {
         float[] t = th.toFloats();
         for (float v : t) {
             if (Float.isNaN(v)) throw err(n, "a threshold is NaN");
+        }
+        if (levels) {
+            levelThresholds(n, d, t, (int) perChannel, scale, base);
+            return;
         }
         // x >= t  <=>  x - t >= 0, exactly, in float32: IEEE round-to-nearest subtraction of finite values with
         // gradual underflow (Java never flushes subnormals) gives 0 only when x == t, and rounding is monotone, so
@@ -367,6 +380,27 @@ abstract sealed class FinnImports extends LayerImports permits OnnxImporter {
         int[] onnxRow = new int[f.length];
         for (int j = 0; j < f.length; j++) onnxRow[f[j]] = j;
         return BitMatrix.of(m.rows(), m.cols(), (row, col) -> m.get(onnxRow[row], col) > 0);
+    }
+
+    /**
+     * The k-bit form: {@code out_scale * #{t : x >= t} + out_bias} is {@code Quantize} with the same float
+     * thresholds (x >= t is exact in float32), base out_bias / out_scale and type scale out_scale.
+     */
+    private void levelThresholds(OnnxMl.NodeProto n, D d, float[] t, int steps, float scale, float base) {
+        for (int row = 0; row < t.length / steps; row++) {
+            for (int i = 1; i < steps; i++) {
+                if (!(t[row * steps + i] >= t[row * steps + i - 1])) {
+                    throw err(
+                            n,
+                            "thresholds of row " + row + " are not sorted ascending (" + t[row * steps + i - 1]
+                                    + " then " + t[row * steps + i] + "); FINN's MultiThreshold needs them sorted");
+                }
+            }
+        }
+        String what = "MultiThreshold with " + steps + " thresholds, out_scale " + num(scale);
+        if (Math.abs(base) > 256)
+            throw err(n, what + " and out_bias " + num(base * scale) + " is not a k-bit level set");
+        kbitActivation(n, d, t, steps, (long) base, scale, what);
     }
 
     private static String num(float f) {

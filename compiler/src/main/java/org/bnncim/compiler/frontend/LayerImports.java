@@ -24,7 +24,10 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
         super(options, source, modelDir);
     }
 
-    /** The bipolar or 8-bit-quantized input a binary layer reads; a float that is not the model input is refused. */
+    /**
+     * The bipolar or k-bit (k <= 8) input a binary layer reads; a float model input is read as 8-bit integers, any
+     * other float is refused.
+     */
     D binaryLayerInput(OnnxMl.NodeProto n, D x) {
         TensorType t = typeOf(x);
         if (t.elem().isBipolar()) return x;
@@ -40,7 +43,8 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
                             + "), mapped bit-serially (8 passes over the crossbar)");
             return new D(qName, x.dims(), false);
         }
-        if (t.elem().kind() == ElemType.Kind.UINT) return x;
+        // k-bit activations (Quantize / MultiThreshold, possibly pooled, reshaped or re-scaled), read bit-serially
+        if (isKbit(t)) return x;
         if (t.elem().kind() == ElemType.Kind.GATED_BIPOLAR) return x; // MC-Dropout output
         for (Node p : nodes) {
             // a Mul/Add/Sub/Div by constants after the binarizer: the crossbar reads +-1 only
@@ -57,8 +61,15 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
         }
         throw err(
                 n,
-                "reads a " + t.elem() + " tensor that is neither binarized (Sign/BipolarQuant) nor the model input; "
-                        + "binary layers need bipolar activations");
+                "reads a " + t.elem() + " tensor that is neither binarized (Sign/BipolarQuant), quantized to 1..8 "
+                        + "bits (Quant/MultiThreshold) nor the model input; binary layers need bipolar or k-bit "
+                        + "activations");
+    }
+
+    /** A k-bit activation (Quantize or MultiThreshold output, possibly pooled or reshaped). */
+    static boolean isKbit(TensorType t) {
+        ElemType.Kind k = t.elem().kind();
+        return (k == ElemType.Kind.INT || k == ElemType.Kind.UINT) && t.elem().bits() <= 8;
     }
 
     /**
@@ -71,7 +82,9 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
             throw err(
                     n,
                     "weight '" + n.getInput(1) + "' is not bipolar (element " + bad + " = " + w.get(bad)
-                            + "); binary layers need {-1,+1} weights, binarized by Sign/BipolarQuant or stored as +-1");
+                            + "); binary layers need {-1,+1} weights, binarized by Sign/BipolarQuant (or a signed "
+                            + "1-bit Quant) or stored as +-1: a crossbar cell holds one weight bit, so multi-bit "
+                            + "weights are not mapped (k-bit quantizers are accepted on activations only)");
         }
         if (w.kind() == ConstTensor.Kind.FLOAT) return BitMatrix.ofSigns(w.f(), rows, cols, columnMajor);
         return BitMatrix.of(rows, cols, (k, c) -> w.get(columnMajor ? c * rows + k : k * cols + c) > 0);
@@ -280,5 +293,95 @@ abstract sealed class LayerImports extends ShapeImports permits FinnImports {
         // ONNX: the last window must start inside the input or the leading pad
         if (ceil && (out - 1) * s >= in + pb) out--;
         return out;
+    }
+
+    // ---------------------------------------------------------------------------- k-bit activations
+
+    /**
+     * A multi-bit QONNX Quant on activations: a {@code Quantize} with the exact float32 boundaries of QONNX's level
+     * function; stored value q - zeropt, real value (q - zeropt) * scale.
+     */
+    void kbitQuant(
+            OnnxMl.NodeProto n,
+            D d,
+            ConstTensor scale,
+            ConstTensor zeropt,
+            float bits,
+            boolean signed,
+            boolean narrow,
+            Quantizers.Rounding mode) {
+        String what = "bitwidth " + org.bnncim.ir.TextPrinter.number(bits) + " (" + (signed ? "signed" : "unsigned")
+                + (narrow ? " narrow" : "") + ": " + Quantizers.levels(signed, narrow, bits) + "·scale)";
+        if (bits > 8f) {
+            throw err(n, "Quant with " + what + " on a computed tensor: bnncim maps activations of 1 to 8 bits");
+        }
+        if (scale.size() != 1) {
+            throw err(
+                    n,
+                    "Quant with a per-channel scale (" + scale.size()
+                            + " values) on a computed tensor is not supported;"
+                            + " activations take a per-tensor (scalar) scale");
+        }
+        float s = scale.getFloat(0);
+        if (!(s > 0f) || Float.isInfinite(s)) {
+            throw err(n, "Quant scale " + s + " on a computed tensor; activations need one positive finite scale");
+        }
+        if (zeropt.size() != 1 || zeropt.getFloat(0) != Math.rint(zeropt.getFloat(0))) {
+            String zp = zeropt.size() != 1
+                    ? "a per-channel zero point"
+                    : "zero point " + org.bnncim.ir.TextPrinter.number(zeropt.getFloat(0));
+            throw err(n, "Quant of a computed tensor with " + zp + "; accepted: one integer zero point (0 typically)");
+        }
+        float z = zeropt.getFloat(0);
+        float lo = Quantizers.minInt(signed, narrow, bits);
+        float[] t = Quantizers.levelThresholds(s, z, bits, signed, narrow, mode);
+        kbitActivation(n, d, t, t.length, (long) (lo - z), s, "Quant with " + what);
+    }
+
+    /**
+     * A positive scalar Mul or Div by a constant on a k-bit activation (FINN leaves the scale of a MultiThreshold
+     * with out_scale 1 as a Mul after it): the stored integers stay, only their real-valued scale changes.
+     */
+    void rescale(OnnxMl.NodeProto n, D d, float[] c, boolean div) {
+        if (c.length != 1 || !(c[0] > 0f) || Float.isInfinite(c[0])) {
+            throw err(
+                    n,
+                    (div ? "Div" : "Mul") + " of a k-bit activation by "
+                            + (c.length != 1 ? "a per-channel" : "a " + (c[0] > 0f ? "non-finite" : "non-positive"))
+                            + " constant is not supported; only one "
+                            + "positive scalar re-scales it (fold a per-channel or negative factor into the next "
+                            + "layer's BatchNormalization/Mul after the binary MatMul/Conv)");
+        }
+        TensorType t = typeOf(d);
+        double s = div ? t.scale() / c[0] : t.scale() * c[0];
+        emit(n, out(n, 0), t.elem(), d.dims(), s, (nm, v) -> new Node.Reshape(nm, d.ir(), v));
+    }
+
+    /** Emits {@code Quantize} with levels base .. base + steps in the narrowest INT/UINT type holding them. */
+    void kbitActivation(OnnxMl.NodeProto n, D d, float[] t, int steps, long base, double scale, String what) {
+        long top = base + steps;
+        int k = 1;
+        while (base >= 0 ? top > (1L << k) - 1 : base < -(1L << (k - 1)) || top > (1L << (k - 1)) - 1) k++;
+        if (k > 8) {
+            throw err(
+                    n,
+                    what + " produces the levels " + base + " .. " + top + ", which need " + k
+                            + " bits; bnncim maps activations of at most 8 bits");
+        }
+        ElemType e = new ElemType(base >= 0 ? ElemType.Kind.UINT : ElemType.Kind.INT, k);
+        int b = (int) base;
+        D f = d;
+        if (!typeOf(d).elem().isFloat()) { // an integer (popcount) input: its real value as float32, exactly
+            String mid = tmp(out(n, 0) + ".real");
+            value(mid, ElemType.FLOAT32, d.dims(), 1.0, source + ": " + describe(n));
+            nodes.add(new Node.Affine(
+                    nodeName(n) + ".real",
+                    d.ir(),
+                    irValues.get(mid),
+                    List.of(new AffineStep(AffineStep.Op.MUL, new float[] {1f}))));
+            f = new D(mid, d.dims(), false);
+        }
+        String in = f.ir();
+        emit(n, out(n, 0), e, d.dims(), scale, (nm, v) -> new Node.Quantize(nm, in, v, t, steps, b));
     }
 }

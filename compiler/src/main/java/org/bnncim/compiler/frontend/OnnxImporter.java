@@ -298,6 +298,10 @@ public final class OnnxImporter extends FinnImports {
             }
         };
         float[] perChannel = layoutConstant(n, c, d, "constant");
+        if (isKbit(typeOf(d)) && (stepOp == AffineStep.Op.MUL || stepOp == AffineStep.Op.DIV)) {
+            rescale(n, d, perChannel, stepOp == AffineStep.Op.DIV);
+            return;
+        }
         affine(n, d, new AffineStep(stepOp, perChannel));
     }
 
@@ -413,12 +417,8 @@ public final class OnnxImporter extends FinnImports {
         }
         String what = (signed ? "signed " : "unsigned ") + (narrow ? "narrow " : "");
         if (bits > 1f) {
-            throw err(
-                    n,
-                    "multi-bit quantizer (bitwidth " + org.bnncim.ir.TextPrinter.number(bits) + ", " + what
-                            + "Quant: " + Quantizers.levels(signed, narrow, bits) + "·scale) on a computed tensor is "
-                            + "not supported; bnncim maps binarized activations (BipolarQuant, signed 1-bit Quant, "
-                            + "Sign); k-bit activations are a later step");
+            kbitQuant(n, (D) x, scale, zeropt, bits, signed, narrow, mode);
+            return;
         }
         boolean zeroZp = true;
         for (int i = 0; i < zeropt.size(); i++) zeroZp &= zeropt.getFloat(i) == 0f;
@@ -454,8 +454,8 @@ public final class OnnxImporter extends FinnImports {
         throw err(
                 n,
                 "Trunc of a computed tensor (an accumulator quantized to " + org.bnncim.ir.TextPrinter.number(outBits)
-                        + " bits) is not supported; bnncim maps binarized activations "
-                        + "(BipolarQuant, signed 1-bit Quant, Sign); k-bit activations are a later step");
+                        + " bits) is not supported; bnncim maps activations quantized by BipolarQuant, Sign, Quant "
+                        + "(1 to 8 bits) or MultiThreshold");
     }
 
     private void softmax(OnnxMl.NodeProto n) {

@@ -1,6 +1,7 @@
 package org.bnncim.compiler.frontend;
 
 import java.util.Locale;
+import org.bnncim.compiler.passes.FoldThresholds;
 
 /**
  * QONNX quantizers evaluated on constants, with the semantics of QONNX's reference implementations
@@ -82,16 +83,48 @@ final class Quantizers {
         boolean bipolar = bits == 1f && signed;
         float lo = minInt(signed, narrow, bits), hi = maxInt(signed, narrow, bits);
         return map3(x, scale, zeropt, (v, s, z) -> {
-            float q = v / s + z;
-            if (bipolar) {
-                q = q >= 0f ? 1f : -1f;
-            } else {
-                if (q > hi) q = hi;
-                if (q < lo) q = lo;
-                q = rounding.apply(q);
-            }
+            float q = bipolar ? (v / s + z >= 0f ? 1f : -1f) : quantInt(v, s, z, lo, hi, rounding);
             return (q - z) * s;
         });
+    }
+
+    /**
+     * QONNX's integer step of a multi-bit {@code Quant}, one float32 operation at a time: {@code q = x / scale +
+     * zeropt}, clamped to [lo, hi], then rounded. The one implementation of the level function, for constants and
+     * for the thresholds of activation quantizers.
+     */
+    static float quantInt(float v, float s, float z, float lo, float hi, Rounding rounding) {
+        float q = v / s + z;
+        if (q > hi) q = hi;
+        if (q < lo) q = lo;
+        return rounding.apply(q);
+    }
+
+    /**
+     * The exact float32 boundaries of a multi-bit {@code Quant} with one scale and zero point: element {@code i} is
+     * the smallest float32 x with {@code quantInt(x) >= min_int + i + 1}, found by binary search over the ordered
+     * float32 bit patterns (the level function is monotone: every step is). So {@code #{i : x >= t[i]}} is
+     * {@code quantInt(x) - min_int} for every non-NaN float32 x. Levels no float reaches get +infinity.
+     */
+    static float[] levelThresholds(float s, float z, float bits, boolean signed, boolean narrow, Rounding rounding) {
+        float lo = minInt(signed, narrow, bits), hi = maxInt(signed, narrow, bits);
+        int steps = (int) (hi - lo);
+        float[] t = new float[steps];
+        for (int i = 0; i < steps; i++) {
+            float level = lo + i + 1;
+            int a = FoldThresholds.toKey(Float.NEGATIVE_INFINITY), b = FoldThresholds.toKey(Float.POSITIVE_INFINITY);
+            if (quantInt(Float.POSITIVE_INFINITY, s, z, lo, hi, rounding) < level) {
+                t[i] = Float.POSITIVE_INFINITY;
+                continue;
+            }
+            while (a < b) { // smallest key in [a, b] whose float reaches the level
+                int mid = (int) Math.floorDiv((long) a + b, 2);
+                if (quantInt(FoldThresholds.fromKey(mid), s, z, lo, hi, rounding) >= level) b = mid;
+                else a = mid + 1;
+            }
+            t[i] = FoldThresholds.fromKey(a);
+        }
+        return t;
     }
 
     /** QONNX {@code BipolarQuant}: {@code +scale} where x >= 0, else {@code -scale} (NaN gives -scale). */

@@ -14,7 +14,8 @@ import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
 
 /**
- * Folds "popcount -> [ScaleDropout] -> affine steps -> Sign" into one integer comparator per channel, and
+ * Folds "popcount -> [ScaleDropout] -> affine steps -> Sign" into one integer comparator per channel,
+ * "popcount -> [ScaleDropout] -> affine steps -> Quantize" into one per level and channel ({@link FoldLevels}), and
  * "model input -> affine steps -> Sign" into an input binarizer.
  *
  * <p>The threshold is found by binary search over the input range, evaluating the very same float32 chain the
@@ -31,7 +32,7 @@ public final class FoldThresholds implements GraphPass {
     }
 
     /** The periphery chain between an integer (or model-input) value and the Sign that binarizes it. */
-    private record Chain(String source, Node.ScaleDropout dropout, List<Node.Affine> affines, List<Node> removed) {}
+    record Chain(String source, Node.ScaleDropout dropout, List<Node.Affine> affines, List<Node> removed) {}
 
     @Override
     public Graph run(Graph g) {
@@ -42,6 +43,14 @@ public final class FoldThresholds implements GraphPass {
         Set<Node> drop = new HashSet<>();
         int[] tieCount = new int[2]; // comparators whose threshold is an exact zero of the unfolded chain, of all
         for (Node n : g.nodes()) {
+            if (n instanceof Node.Quantize q) {
+                Chain c = chain(g, q.input(), uses, outputs);
+                // a Quantize on the model-input path stays: a float comparator bank in the periphery
+                if (c == null || g.value(c.source()).elem().isFloat()) continue;
+                replace.put(q, FoldLevels.fold(g, q, c, g.value(c.source()).type()));
+                drop.addAll(c.removed());
+                continue;
+            }
             if (!(n instanceof Node.Sign s)) continue;
             Chain c = chain(g, s.input(), uses, outputs);
             if (c == null) continue;
@@ -108,14 +117,14 @@ public final class FoldThresholds implements GraphPass {
     }
 
     /** The float the Sign would see, computed exactly as the interpreter computes it. */
-    private static float evalChain(Chain c, TensorType src, double x, int channel, ScaleBit z) {
+    static float evalChain(Chain c, TensorType src, double x, int channel, ScaleBit z) {
         float y = src.toReal(x);
         if (c.dropout() != null) y = y * c.dropout().factor(channel, z);
         for (Node.Affine a : c.affines()) y = a.apply(y, channel);
         return y;
     }
 
-    private static int direction(Chain c, int channel, ScaleBit z) {
+    static int direction(Chain c, int channel, ScaleBit z) {
         int d = 1;
         if (c.dropout() != null) {
             float f = c.dropout().factor(channel, z);
@@ -146,7 +155,7 @@ public final class FoldThresholds implements GraphPass {
         return new Node.Threshold(foldedName(c, s), c.source(), out, expected, st);
     }
 
-    private static String foldedName(Chain c, Node s) {
+    static String foldedName(Chain c, Node s) {
         StringBuilder sb = new StringBuilder();
         for (int i = c.removed().size() - 1; i >= 0; i--)
             sb.append(c.removed().get(i).name()).append('+');
@@ -159,29 +168,8 @@ public final class FoldThresholds implements GraphPass {
         for (int ch = 0; ch < channels; ch++) {
             final int cc = ch;
             int dir = direction(c, ch, z);
-            java.util.function.LongPredicate fires = x -> evalChain(c, src, x, cc, z) >= 0;
-            if (dir == 0) {
-                ge[ch] = true;
-                t[ch] = fires.test(0) ? -bound : bound + 1;
-            } else if (dir > 0) {
-                ge[ch] = true;
-                long lo = -bound, hi = bound + 1; // smallest x in [lo, hi) that fires, hi if none
-                while (lo < hi) {
-                    long mid = Math.floorDiv(lo + hi, 2);
-                    if (fires.test(mid)) hi = mid;
-                    else lo = mid + 1;
-                }
-                t[ch] = lo;
-            } else {
-                ge[ch] = false;
-                long lo = -bound - 1, hi = bound; // largest x in (lo, hi] that fires, lo if none
-                while (lo < hi) {
-                    long mid = Math.floorDiv(lo + hi + 1, 2);
-                    if (fires.test(mid)) lo = mid;
-                    else hi = mid - 1;
-                }
-                t[ch] = lo;
-            }
+            ge[ch] = dir >= 0;
+            t[ch] = FoldLevels.boundary(x -> evalChain(c, src, x, cc, z) >= 0, dir, bound);
         }
         return new ThresholdSet(t, ge);
     }
@@ -246,12 +234,12 @@ public final class FoldThresholds implements GraphPass {
     }
 
     /** Total order of non-NaN floats as ints (-0.0 sorts just below +0.0). */
-    static int toKey(float f) {
+    public static int toKey(float f) {
         int b = Float.floatToRawIntBits(f);
         return b >= 0 ? b : b ^ 0x7fffffff;
     }
 
-    static float fromKey(int k) {
+    public static float fromKey(int k) {
         return Float.intBitsToFloat(k >= 0 ? k : k ^ 0x7fffffff);
     }
 }

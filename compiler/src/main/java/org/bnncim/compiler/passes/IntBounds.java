@@ -29,6 +29,8 @@ public final class IntBounds {
             case Node.Affine a -> e.maxAbs();
             case Node.Sign s -> e.maxAbs();
             case Node.Threshold t -> e.maxAbs();
+            case Node.Quantize q -> e.maxAbs();
+            case Node.MultiThreshold t -> e.maxAbs();
             case Node.AvgPool a -> e.maxAbs();
             case Node.Softmax s -> e.maxAbs();
         };

@@ -82,6 +82,8 @@ public final class LowerToCrossbar implements LoweringPass {
                 case Node.Affine a -> {}
                 case Node.Sign s -> {}
                 case Node.Threshold t -> {}
+                case Node.Quantize q -> {}
+                case Node.MultiThreshold t -> {}
                 case Node.MaxPool m -> {}
                 case Node.AvgPool a -> {}
                 case Node.Reshape r -> {}
@@ -92,7 +94,11 @@ public final class LowerToCrossbar implements LoweringPass {
         return new Mapping(arch, layers, List.of(), StochasticUnit.none());
     }
 
-    /** 1 for bipolar activations; the architecture's input precision for a quantized (bit-serial) input. */
+    /**
+     * Bit-serial reads per position: 1 for bipolar activations (gated or not), k for a k-bit integer input (the 8-bit
+     * quantized input, or a k-bit activation, unsigned or two's complement: a signed input needs no flag here, the
+     * graph's input type says it and its top plane is subtracted by the same shift-add).
+     */
     private int inputBits(Graph g, String input) {
         ElemType e = g.value(input).elem();
         if (e.isBipolar() || e.kind() == ElemType.Kind.GATED_BIPOLAR) return 1;

@@ -10,6 +10,7 @@ import java.util.Locale;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.Graph;
+import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.TextPrinter;
@@ -111,6 +112,22 @@ public final class IrJson {
                     set(a.putObject("dropped"), t.stochastic().dropped());
                 }
             }
+            case Node.Quantize q -> {
+                a.put("base", q.base());
+                a.put("steps", q.steps());
+                floats(a.putArray("t"), q.t());
+            }
+            case Node.MultiThreshold t -> {
+                a.put("base", t.base());
+                a.put("steps", t.expected().steps());
+                levels(a.putObject("expected"), t.expected());
+                if (t.stochastic() != null) {
+                    a.put("bit", slot.bit());
+                    a.put("p", slot.p());
+                    levels(a.putObject("kept"), t.stochastic().kept());
+                    levels(a.putObject("dropped"), t.stochastic().dropped());
+                }
+            }
             case Node.MaxPool m -> {
                 ints(a.putArray("kernel"), m.kernel());
                 ints(a.putArray("strides"), m.strides());
@@ -140,6 +157,17 @@ public final class IrJson {
     private static void set(ObjectNode o, ThresholdSet s) {
         ArrayNode t = o.putArray("t");
         for (int c = 0; c < s.channels(); c++) t.add(s.threshold(c));
+        ArrayNode ge = o.putArray("ge");
+        for (int c = 0; c < s.channels(); c++) ge.add(s.greaterOrEqual(c));
+    }
+
+    /** Per channel its thresholds as an array: {@code t: [[1, 3, 5], [4, 2, 0]]}. */
+    private static void levels(ObjectNode o, LevelSet s) {
+        ArrayNode t = o.putArray("t");
+        for (int c = 0; c < s.channels(); c++) {
+            ArrayNode row = t.addArray();
+            for (int i = 0; i < s.steps(); i++) row.add(s.threshold(c, i));
+        }
         ArrayNode ge = o.putArray("ge");
         for (int c = 0; c < s.channels(); c++) ge.add(s.greaterOrEqual(c));
     }

@@ -17,7 +17,10 @@ import org.bnncim.oracle.OrtReference;
 import org.bnncim.oracle.ReferenceForm;
 import org.junit.jupiter.api.Test;
 
-/** FINN-ONNX MultiThreshold: the bipolar form imports as a comparator; other forms and HLS nodes are refused. */
+/**
+ * FINN-ONNX MultiThreshold: the bipolar form imports as a comparator, the k-bit form as a level set; other forms and
+ * HLS nodes are refused.
+ */
 class FinnImportTest {
     private static final String FINN = "finn.custom_op.general";
     // x [4] -> sign -> MatMul W1 [4, 3] (popcount-like sums in {-4, -2, 0, 2, 4}) -> MultiThreshold -> MatMul W2 [3, 2]
@@ -196,12 +199,50 @@ class FinnImportTest {
         }
     }
 
+    /**
+     * A k-bit MultiThreshold (per channel or one shared row of thresholds) folds into a MultiThreshold node; ONNX
+     * Runtime on the reference form, the folded graph and a hand computation agree on every sign pattern, so every
+     * tie h == t is hit.
+     */
     @Test
-    void referenceFormRefusesNonBipolarMultiThreshold() {
-        OnnxMl.ModelProto m = model(FINN, new int[] {3, 2}, new float[] {0, 1, 0, 1, 0, 1}, 1f, 0f, null);
-        BnncimException e =
-                assertThrows(BnncimException.class, () -> ReferenceForm.convert(m, ReferenceForm.Mode.BITS));
-        assertTrue(e.getMessage().contains("only as a bipolar binarizer"), e.getMessage());
+    void kbitMultiThresholdAgreesWithOnnxRuntimeAndByHand() {
+        // per channel: levels -0.5, 0, 0.5 (base -1, scale 0.5); shared [1, 3]: levels 0 .. 3 (unsigned 2-bit)
+        kbit(new int[] {3, 2}, new float[] {-2f, 2f, 0f, 0f, -4f, 4f}, 0.5f, -0.5f, -1);
+        kbit(new int[] {1, 3}, new float[] {-2f, 0f, 2f}, 1f, 0f, 0);
+    }
+
+    private static void kbit(int[] dims, float[] t, float scale, float bias, int base) {
+        OnnxMl.ModelProto m = model(FINN, dims, t, scale, bias, null);
+        Graph g = new FoldThresholds().run(OnnxImporter.importModel(m, "finn", OnnxImporter.Options.DEFAULT));
+        Node.MultiThreshold mt = g.nodesOf(Node.MultiThreshold.class).get(0);
+        assertEquals(base, mt.base());
+        assertEquals(scale, g.value(mt.output().name()).type().scale());
+        int steps = dims[1];
+        ReferenceInterpreter interp = new ReferenceInterpreter(g);
+        int n = 16;
+        float[] x = new float[n * 4];
+        for (int p = 0; p < n; p++) for (int i = 0; i < 4; i++) x[p * 4 + i] = ((p >> i) & 1) != 0 ? 0.5f : -0.5f;
+        byte[] ref = ReferenceForm.convert(m, ReferenceForm.Mode.BITS).toByteArray();
+        try (OrtReference ort = new OrtReference(ref, 1)) {
+            float[][] expected = ort.run(x, new int[] {4}, n, new boolean[n][0]);
+            for (int p = 0; p < n; p++) {
+                float[] xi = java.util.Arrays.copyOfRange(x, p * 4, p * 4 + 4);
+                float[] hand = new float[2];
+                for (int c = 0; c < 3; c++) {
+                    float h = 0;
+                    for (int k = 0; k < 4; k++) h += (xi[k] >= 0 ? 1 : -1) * W1[k * 3 + c];
+                    int row = dims[0] == 1 ? 0 : c, count = 0;
+                    for (int i = 0; i < steps; i++) if (h >= t[row * steps + i]) count++;
+                    float b = scale * count + bias;
+                    for (int o = 0; o < 2; o++) hand[o] += b * W2[c * 2 + o];
+                }
+                float[] mine = interp.output(xi, Bits.ofScale());
+                for (int o = 0; o < 2; o++) {
+                    assertEquals(hand[o], expected[p][o], 0f, "ORT, pattern " + p + " output " + o);
+                    assertEquals(hand[o], mine[o], 0f, "bnncim, pattern " + p + " output " + o);
+                }
+            }
+        }
     }
 
     private static String refusal(OnnxMl.ModelProto m) {
@@ -213,9 +254,12 @@ class FinnImportTest {
 
     @Test
     void otherMultiThresholdFormsAreRefusedSayingWhatTheyCompute() {
-        String two = refusal(model(FINN, new int[] {3, 2}, new float[] {0, 1, 0, 1, 0, 1}, 1f, 0f, null));
+        String two = refusal(model(FINN, new int[] {3, 2}, new float[] {0, 1, 0, 1, 0, 1}, 1f, 0.5f, null));
         assertTrue(two.contains("mt") && two.contains("a 3-level quantizer (2 thresholds"), two);
         assertTrue(two.contains("out_scale 2, out_bias -1"), two);
+        assertTrue(two.contains("out_bias an integer multiple of it"), two);
+        String unsorted = refusal(model(FINN, new int[] {3, 2}, new float[] {0, 1, 1, 0, 0, 1}, 1f, 0f, null));
+        assertTrue(unsorted.contains("thresholds of row 1 are not sorted ascending (1.0 then 0.0)"), unsorted);
         String step = refusal(model(FINN, new int[] {3, 1}, new float[] {0, 1, 2}, 1f, 0f, null));
         assertTrue(step.contains("a 0/1 step"), step);
         String rows = refusal(model(FINN, new int[] {2, 1}, new float[] {0, 1}, 2f, -1f, null));

@@ -1,5 +1,6 @@
 package org.bnncim.compiler.frontend;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,7 +11,11 @@ import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
+import org.bnncim.ir.interp.Bits;
+import org.bnncim.ir.interp.ReferenceInterpreter;
 import org.bnncim.oracle.OnnxBuilder;
+import org.bnncim.oracle.OrtReference;
+import org.bnncim.oracle.ReferenceForm;
 import org.junit.jupiter.api.Test;
 
 /** QONNX quantizers in whole models: folded on constants, bipolar or refused (one line) on activations. */
@@ -81,6 +86,18 @@ class QuantImportTest {
         Node.Affine a = g.nodesOf(Node.Affine.class).get(0);
         assertEquals(3f + 0.25f, a.apply(3, 0));
         assertEquals(3f - 0.75f, a.apply(3, 1));
+        // the reference form quantizes the weights and the bias in ONNX Runtime itself (Div, Add, Min, Max, Round,
+        // Sub, Mul; the 1-bit weights through Where(Less)): the same numbers as the import's folding
+        ReferenceInterpreter interp = new ReferenceInterpreter(g);
+        float[] x = {0.5f, -1f, 2f, -0.25f, -0.5f, 1f, -2f, 0.25f, 1f, 1f, -1f, -1f};
+        byte[] ref = ReferenceForm.convert(m, ReferenceForm.Mode.BITS).toByteArray();
+        try (OrtReference ort = new OrtReference(ref, 1)) {
+            float[][] want = ort.run(x, new int[] {4}, 3, new boolean[3][0]);
+            for (int i = 0; i < 3; i++) {
+                float[] mine = interp.output(java.util.Arrays.copyOfRange(x, 4 * i, 4 * i + 4), Bits.ofScale());
+                assertArrayEquals(want[i], mine, 0f, "example " + i);
+            }
+        }
     }
 
     private static OnnxMl.ModelProto actQuant(float bits, long signed, long narrow, float zp, String op) {
@@ -149,12 +166,116 @@ class QuantImportTest {
     }
 
     @Test
-    void multiBitQuantizersOnActivationsAreRefusedWithTheReason() {
-        String msg = refusal(actQuant(4, 1, 0, 0, "Quant"));
-        assertTrue(msg.contains("multi-bit quantizer (bitwidth 4, signed Quant: {-8, ..., 7}·scale)"), msg);
-        assertTrue(msg.contains("k-bit activations are a later step"), msg);
+    void multiBitQuantizersOnActivationsBecomeAQuantizeNode() {
+        Graph g = load(actQuant(4, 1, 0, 0, "Quant"));
+        Node.Quantize q = g.nodesOf(Node.Quantize.class).get(0);
+        assertEquals(15, q.steps());
+        assertEquals(-8, q.base());
+        assertEquals("i4", g.value(q.output().name()).elem().toString());
+        g = load(actQuant(3, 0, 1, 0, "IntQuant"));
+        q = g.nodesOf(Node.Quantize.class).get(0);
+        assertEquals(6, q.steps()); // unsigned narrow: 0 .. 6
+        assertEquals(0, q.base());
+    }
+
+    @Test
+    void quantizersOnActivationsOutsideTheAcceptedFormsAreRefusedWithTheReason() {
+        String msg = refusal(actQuant(9, 1, 0, 0, "Quant"));
+        assertTrue(msg.contains("bitwidth 9 (signed: {-256, ..., 255}·scale)"), msg);
+        assertTrue(msg.contains("activations of 1 to 8 bits"), msg);
+        msg = refusal(actQuant(4, 1, 0, 0.5f, "Quant"));
+        assertTrue(msg.contains("zero point 0.5; accepted: one integer zero point"), msg);
         msg = refusal(actQuant(8, 1, 0, 0, "Trunc"));
         assertTrue(msg.contains("Trunc of a computed tensor (an accumulator quantized to 2 bits)"), msg);
-        assertTrue(msg.contains("k-bit activations are a later step"), msg);
+        assertTrue(msg.contains("Quant (1 to 8 bits) or MultiThreshold"), msg);
+    }
+
+    /** x -> 4-bit Quant (scale sc) -> op(const) -> MatMul: what may follow a k-bit activation. */
+    private static OnnxMl.ModelProto afterQuant(int[] scDims, float[] sc, String op, int[] kDims, float... k) {
+        OnnxBuilder b = new OnnxBuilder("after-quant")
+                .opset(13)
+                .opset(Q, 1)
+                .input("x", DataType.FLOAT, "N", 2)
+                .initializer("W", new int[] {2, 2}, 1, -1, -1, 1)
+                .initializer("sc", scDims, sc)
+                .initializer("zp", new int[0], 0f)
+                .initializer("bw", new int[0], 4f)
+                .initializer("k", kDims, k)
+                .node("Quant", "qa")
+                .domain(Q)
+                .inputs("x", "sc", "zp", "bw")
+                .outputs("q")
+                .attr("signed", 0L)
+                .attr("narrow", 0L)
+                .end();
+        return b.node(op, "rescale")
+                .inputs("q", "k")
+                .outputs("r")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("r", "W")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
+    }
+
+    @Test
+    void aPositiveScalarMulOrDivReScalesAKbitActivation() {
+        Graph g = load(afterQuant(new int[0], new float[] {0.5f}, "Mul", new int[0], 0.25f));
+        Node.Reshape r = g.nodesOf(Node.Reshape.class).get(0);
+        assertEquals(0.125, r.output().type().scale());
+        assertEquals(
+                0.125, g.nodesOf(Node.BinaryDense.class).get(0).output().type().scale());
+        g = load(afterQuant(new int[0], new float[] {0.5f}, "Div", new int[0], 4f));
+        assertEquals(0.125, g.nodesOf(Node.Reshape.class).get(0).output().type().scale());
+    }
+
+    @Test
+    void perChannelScalesAndNegativeMulsOnKbitActivationsAreRefused() {
+        String msg = refusal(afterQuant(new int[] {2}, new float[] {0.5f, 1f}, "Mul", new int[0], 1f));
+        assertTrue(msg.contains("per-channel scale (2 values)") && msg.contains("per-tensor (scalar) scale"), msg);
+        msg = assertThrows(
+                        BnncimException.class,
+                        () -> load(afterQuant(new int[0], new float[] {1f}, "Mul", new int[0], -2f)))
+                .getMessage();
+        assertTrue(msg.contains("'rescale'") && msg.contains("non-positive constant"), msg);
+        assertTrue(msg.contains("only one positive scalar re-scales it"), msg);
+        msg = assertThrows(
+                        BnncimException.class,
+                        () -> load(afterQuant(new int[0], new float[] {1f}, "Mul", new int[] {2}, 1f, 2f)))
+                .getMessage();
+        assertTrue(msg.contains("a per-channel constant"), msg);
+        assertFalse(msg.contains("\n"), msg);
+    }
+
+    @Test
+    void multiBitWeightsAreRefusedSayingWhy() {
+        OnnxMl.ModelProto m = new OnnxBuilder("kbit-weights")
+                .opset(13)
+                .opset(Q, 1)
+                .input("x", DataType.FLOAT, "N", 2)
+                .initializer("Wf", new int[] {2, 2}, 0.5f, -1f, 1.5f, 1f)
+                .initializer("sc", new int[0], 0.5f)
+                .initializer("zp", new int[0], 0f)
+                .initializer("bw", new int[0], 4f)
+                .node("Quant", "wq")
+                .domain(Q)
+                .inputs("Wf", "sc", "zp", "bw")
+                .outputs("W")
+                .end()
+                .node("Sign", "s")
+                .inputs("x")
+                .outputs("a")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("a", "W")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build();
+        String msg = assertThrows(BnncimException.class, () -> load(m)).getMessage();
+        assertTrue(msg.contains("not bipolar") && msg.contains("multi-bit weights are not mapped"), msg);
+        assertFalse(msg.contains("\n"), msg);
     }
 }

@@ -141,4 +141,47 @@ class QuantizersTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Rounding.of("STOCHASTIC"));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("STOCHASTIC"));
     }
+
+    @Test
+    void levelThresholdsOfASigned2BitRoundQuantizerByHand() {
+        // scale 1, levels -2 .. 1; rint is half to even: rint(-1.5) = -2, rint(-0.5) = -0, rint(0.5) = 0, so level -1
+        // starts just above -1.5, level 0 at -0.5 itself, level 1 just above 0.5
+        float[] t = Quantizers.levelThresholds(1f, 0f, 2, true, false, Rounding.of("ROUND"));
+        assertArrayEquals(new float[] {Math.nextUp(-1.5f), -0.5f, Math.nextUp(0.5f)}, t);
+        // HALF_UP: sign(q) * floor(|q| + 0.5): -1.5 -> -2, -0.5 -> -1, 0.5 -> 1. In float32 the level-0 boundary is
+        // not nextUp(-0.5) = -(0.5 - 2^-25): |q| + 0.5 = 1 - 2^-25 lies halfway between 1 - 2^-24 and 1 and rounds
+        // to even, 1, so that q still gives -1; the boundary is -(0.5 - 2^-24), whose sum 1 - 2^-24 is exact. For the
+        // same reason level 1 starts below 0.5, at 0.5 - 2^-25 (floor(1) = 1)
+        t = Quantizers.levelThresholds(1f, 0f, 2, true, false, Rounding.of("HALF_UP"));
+        assertArrayEquals(new float[] {Math.nextUp(-1.5f), -(0.5f - 0x1p-24f), 0.5f - 0x1p-25f}, t);
+        // unsigned narrow 2-bit FLOOR, scale 0.25: levels 0 .. 2 at x / 0.25 >= 1, 2
+        t = Quantizers.levelThresholds(0.25f, 0f, 2, false, true, Rounding.of("FLOOR"));
+        assertArrayEquals(new float[] {0.25f, 0.5f}, t);
+    }
+
+    /** The thresholds count exactly QONNX's level for every float32 tried, in every mode (one implementation). */
+    @Test
+    void levelThresholdsCountTheQuantizerLevelExactly() {
+        java.util.Random r = new java.util.Random(1);
+        for (String mode : new String[] {"ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN"}) {
+            for (int bits = 2; bits <= 4; bits++) {
+                for (int v = 0; v < 4; v++) {
+                    boolean signed = v != 1, narrow = v >= 2;
+                    float s = v == 3 ? 0.3f : 0.5f, z = v == 3 ? (signed ? 1f : 0f) : 0f;
+                    Rounding m = Rounding.of(mode);
+                    float lo = Quantizers.minInt(signed, narrow, bits), hi = Quantizers.maxInt(signed, narrow, bits);
+                    float[] t = Quantizers.levelThresholds(s, z, bits, signed, narrow, m);
+                    for (int i = 0; i < 4000; i++) {
+                        float x = i < 2000 ? (r.nextInt(81) - 40) * s / 4 : (float) (r.nextGaussian() * 8 * s);
+                        for (float y : new float[] {x, Math.nextUp(x), Math.nextDown(x)}) {
+                            int n = 0;
+                            for (float th : t) if (y >= th) n++;
+                            int want = (int) (Quantizers.quantInt(y, s, z, lo, hi, m) - lo);
+                            org.junit.jupiter.api.Assertions.assertEquals(want, n, mode + " " + bits + " x=" + y);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

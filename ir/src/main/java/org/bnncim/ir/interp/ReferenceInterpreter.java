@@ -60,11 +60,12 @@ public final class ReferenceInterpreter {
         return new Trace(env, ties[0]);
     }
 
-    /** The graph's single output of one pass, as float32. */
+    /** The graph's single output of one pass, as float32, integers converted by the output's scale. */
     public float[] output(float[] input, Bits bits) {
         double[] y = run(input, bits).get(graph.outputs().get(0));
+        TensorType t = graph.value(graph.outputs().get(0)).type();
         float[] out = new float[y.length];
-        for (int i = 0; i < y.length; i++) out[i] = (float) y[i];
+        for (int i = 0; i < y.length; i++) out[i] = t.toReal(y[i]);
         return out;
     }
 
@@ -127,6 +128,22 @@ public final class ReferenceInterpreter {
                 var set = t.select(z);
                 double[] y = new double[x.length];
                 for (int i = 0; i < x.length; i++) y[i] = set.fires((long) x[i], i / per) ? 1 : -1;
+                yield y;
+            }
+            case Node.Quantize q -> {
+                int per = it.shape().perChannel();
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) y[i] = q.level(real(x[i], it), i / per);
+                yield y;
+            }
+            case Node.MultiThreshold t -> {
+                int per = it.shape().perChannel();
+                ScaleBit z = bits == null || t.stochastic() == null
+                        ? ScaleBit.EXPECTATION
+                        : bits.scaleBit(bitOf.get(t.name()));
+                var set = t.select(z);
+                double[] y = new double[x.length];
+                for (int i = 0; i < x.length; i++) y[i] = t.base() + set.count((long) x[i], i / per);
                 yield y;
             }
             case Node.MaxPool m -> pool(x, it.shape(), os, m.kernel(), m.strides(), m.pads(), true, false);

@@ -8,9 +8,9 @@ public final class BlockKernel {
     private BlockKernel() {}
 
     /** Adds the layer's popcounts of every vector in {@code in} into {@code out}. */
-    public static void accumulate(CrossbarLayer l, Vectors in, int inputBits, Sums out) {
-        if (inputBits > 1) {
-            UnsignedKernel.accumulate(l, in, inputBits, out);
+    public static void accumulate(CrossbarLayer l, Vectors in, InputPlanes planes, Sums out) {
+        if (!planes.oneRead()) {
+            UnsignedKernel.accumulate(l, in, planes, out);
             return;
         }
         int k = l.k(), words = l.words(), v = in.count();

@@ -10,13 +10,13 @@ public final class ConvKernel {
 
     /** One position at a time through {@link VectorKernel}: the path that models per-read faults. */
     public static int[] convolve(
-            CrossbarLayer l, int[] x, ConvGeometry g, int inputBits, int outSize, CellReads reads) {
+            CrossbarLayer l, int[] x, ConvGeometry g, InputPlanes in, int outSize, CellReads reads) {
         int[] acc = new int[outSize];
         int[] col = new int[l.k()];
         for (int oy = 0; oy < g.oh(); oy++) {
             for (int ox = 0; ox < g.ow(); ox++) {
                 patch(x, g, oy, ox, col, 0);
-                VectorKernel.accumulate(l, col, inputBits, new Sums(acc, oy * g.ow() + ox, g.positions(), 0), reads);
+                VectorKernel.accumulate(l, col, in, new Sums(acc, oy * g.ow() + ox, g.positions(), 0), reads);
             }
         }
         return acc;
@@ -25,11 +25,11 @@ public final class ConvKernel {
     /**
      * All output positions' patches as one block of vectors, without read faults: the same sums as {@link #convolve}.
      */
-    public static int[] convolveBlock(CrossbarLayer l, int[] x, ConvGeometry g, int inputBits, int outSize) {
+    public static int[] convolveBlock(CrossbarLayer l, int[] x, ConvGeometry g, InputPlanes in, int outSize) {
         int k = l.k(), positions = g.positions();
         int[] acc = new int[outSize];
         Sums out = Sums.columnMajor(acc, positions);
-        if (inputBits == 1) {
+        if (in.oneRead()) {
             // packed im2col: each patch straight into its driven / +1 row words
             int words = l.words();
             long[] packed = new long[positions * 2 * words];
@@ -54,7 +54,7 @@ public final class ConvKernel {
             xs[q] = col;
             base[q] = q * k;
         }
-        BlockKernel.accumulate(l, new Vectors(xs, base, positions), inputBits, out);
+        BlockKernel.accumulate(l, new Vectors(xs, base, positions), in, out);
         return acc;
     }
 

@@ -1,6 +1,9 @@
 package org.bnncim.backends.sim.kernels;
 
-/** The periphery's pooling units: max over integers (popcounts or bipolar values), average in float32. */
+/**
+ * The periphery's pooling units: max over stored integers (popcounts, bipolar values, or k-bit activations, signed
+ * or not: their scale is positive, so the largest stored integer is the largest real value), average in float32.
+ */
 public final class Pooling {
     private Pooling() {}
 

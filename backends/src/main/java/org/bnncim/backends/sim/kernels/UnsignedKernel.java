@@ -3,12 +3,13 @@ package org.bnncim.backends.sim.kernels;
 import java.util.Arrays;
 
 /**
- * Unsigned (multi-bit) inputs over a block of vectors. Per piece the bit-plane sum of {@link VectorKernel} is
- * {@code sum_b (2 * plusOnes_b - K_active_b) << b = 2 * S_on - S = sum_k x_k * w_k} (S the sum of the piece's
- * inputs masked to {@code inputBits}, S_on the sum of those on rows whose cell is set, w = +-1 the cell's weight):
- * the same integers, computed row by row. A group of vectors sweeps the piece's rows together, so each row of
- * cells is read once per group and every vector's partial sums stay in cache; rows whose input is 0 add nothing
- * and are skipped.
+ * Multi-bit integer inputs over a block of vectors. Per piece the bit-plane sum of {@link VectorKernel} is
+ * {@code sum_b sign_b * (2 * plusOnes_b - K_active_b) << b = 2 * S_on - S = sum_k x_k * w_k} (S the sum of the
+ * piece's inputs as their planes carry them ({@link InputPlanes#value}: masked, or sign-extended for two's
+ * complement, where the top plane's sign is -1), S_on the sum of those on rows whose cell is set, w = +-1 the
+ * cell's weight): the same integers, computed row by row. A group of vectors sweeps the piece's rows together, so
+ * each row of cells is read once per group and every vector's partial sums stay in cache; rows whose input is 0 add
+ * nothing and are skipped.
  */
 final class UnsignedKernel {
     /** Vectors per sweep of a piece's rows: their partial sums stay in L1. */
@@ -16,8 +17,7 @@ final class UnsignedKernel {
 
     private UnsignedKernel() {}
 
-    static void accumulate(CrossbarLayer l, Vectors in, int inputBits, Sums out) {
-        int mask = inputBits >= 31 ? -1 : (1 << inputBits) - 1;
+    static void accumulate(CrossbarLayer l, Vectors in, InputPlanes planes, Sums out) {
         int[][] x = in.x();
         int v = in.count();
         int[] acc = out.acc();
@@ -32,7 +32,7 @@ final class UnsignedKernel {
                 for (int dk = 0; dk < kLen; dk++) {
                     int[] row = cells[dk];
                     for (int j = 0; j < g; j++) {
-                        int xj = x[j0 + j][in.start(j0 + j) + p.k0() + dk] & mask;
+                        int xj = planes.value(x[j0 + j][in.start(j0 + j) + p.k0() + dk]);
                         if (xj != 0) madd(part[j], row, nLen, xj);
                     }
                 }

@@ -9,14 +9,14 @@ public final class VectorKernel {
 
     /**
      * Adds the layer's popcounts for one input vector into {@code out} (vector index 0). Bipolar inputs drive
-     * +1/-1 (0 = undriven: a piece yields {@code 2 * matches - K_active}); unsigned inputs are applied bit plane
-     * by bit plane and shifted into the sum.
+     * +1/-1 (0 = undriven: a piece yields {@code 2 * matches - K_active}); integer inputs are applied bit plane
+     * by bit plane and shifted into the sum, the top plane of a signed input subtracted (two's complement).
      */
-    public static void accumulate(CrossbarLayer l, int[] x, int inputBits, Sums out, CellReads reads) {
+    public static void accumulate(CrossbarLayer l, int[] x, InputPlanes in, Sums out, CellReads reads) {
         int words = l.words();
         int[] acc = out.acc();
         int base = out.base(), perColumn = out.perColumn();
-        if (inputBits == 1) {
+        if (in.oneRead()) {
             long[] plus = new long[words], active = new long[words];
             for (int k = 0; k < l.k(); k++) {
                 if (x[k] != 0) active[k >>> 6] |= 1L << (k & 63);
@@ -35,7 +35,8 @@ public final class VectorKernel {
             }
             return;
         }
-        for (int b = 0; b < inputBits; b++) {
+        for (int b = 0; b < in.bits(); b++) {
+            int sign = in.planeSign(b);
             long[] plane = new long[words];
             boolean any = false;
             for (int k = 0; k < l.k(); k++) {
@@ -54,7 +55,7 @@ public final class VectorKernel {
                     long[] wc = reads.column(p.columns()[dn], p.kLen());
                     int plusOnes = 0;
                     for (int w = 0; w < ap.length; w++) plusOnes += Long.bitCount(wc[w] & ap[w]);
-                    acc[base + (p.n0() + dn) * perColumn] += (2 * plusOnes - kActive) << b;
+                    acc[base + (p.n0() + dn) * perColumn] += sign * ((2 * plusOnes - kActive) << b);
                 }
             }
         }

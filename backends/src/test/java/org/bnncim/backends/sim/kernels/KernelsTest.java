@@ -53,11 +53,13 @@ class KernelsTest {
                 int v = 21;
                 int[][] x = vectors(v, bits);
                 int[] block = new int[N * v];
-                BlockKernel.accumulate(l, new Vectors(x, null, v), bits, Sums.columnMajor(block, v));
+                BlockKernel.accumulate(
+                        l, new Vectors(x, null, v), InputPlanes.unsigned(bits), Sums.columnMajor(block, v));
                 for (int j = 0; j < v; j++) {
                     int[] want = dot(x[j], bits == 1 ? 0 : (1 << bits) - 1);
                     int[] one = new int[N];
-                    VectorKernel.accumulate(l, x[j], bits, new Sums(one, 0, 1, 0), CellReads.EXACT);
+                    VectorKernel.accumulate(
+                            l, x[j], InputPlanes.unsigned(bits), new Sums(one, 0, 1, 0), CellReads.EXACT);
                     assertArrayEquals(want, one, "vector kernel, " + bits + " bits, vector " + j);
                     int[] col = new int[N];
                     for (int n = 0; n < N; n++) col[n] = block[n * v + j];
@@ -89,9 +91,34 @@ class KernelsTest {
                 for (int i = 0; i < x.length; i++) x[i] = bits == 1 ? (rnd.nextBoolean() ? 1 : -1) : rnd.nextInt(256);
                 int size = N * oh * ow;
                 assertArrayEquals(
-                        ConvKernel.convolve(l, x, g, bits, size, CellReads.EXACT),
-                        ConvKernel.convolveBlock(l, x, g, bits, size),
+                        ConvKernel.convolve(l, x, g, InputPlanes.unsigned(bits), size, CellReads.EXACT),
+                        ConvKernel.convolveBlock(l, x, g, InputPlanes.unsigned(bits), size),
                         java.util.Arrays.toString(c) + ", " + bits + " bits");
+            }
+        }
+    }
+
+    @Test
+    void signedInputsSubtractTheTopPlane() {
+        // two's complement k-bit values, every one of them: -2^(k-1) .. 2^(k-1) - 1
+        for (int[] kCuts : new int[][] {{0, K}, {0, 37, 150, K}}) {
+            CrossbarLayer l = layer(kCuts, new int[] {0, 4, 5, N});
+            for (int bits : new int[] {2, 3, 8}) {
+                int v = 9, lo = -(1 << (bits - 1));
+                int[][] x = new int[v][K];
+                for (int[] row : x) for (int k = 0; k < K; k++) row[k] = lo + rnd.nextInt(1 << bits);
+                int[] block = new int[N * v];
+                BlockKernel.accumulate(
+                        l, new Vectors(x, null, v), InputPlanes.signed(bits), Sums.columnMajor(block, v));
+                for (int j = 0; j < v; j++) {
+                    int[] want = dot(x[j], 0);
+                    int[] one = new int[N];
+                    VectorKernel.accumulate(l, x[j], InputPlanes.signed(bits), new Sums(one, 0, 1, 0), CellReads.EXACT);
+                    assertArrayEquals(want, one, "vector kernel, i" + bits + ", vector " + j);
+                    int[] col = new int[N];
+                    for (int n = 0; n < N; n++) col[n] = block[n * v + j];
+                    assertArrayEquals(want, col, "block kernel, i" + bits + ", vector " + j);
+                }
             }
         }
     }

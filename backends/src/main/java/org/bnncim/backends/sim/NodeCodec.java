@@ -1,0 +1,333 @@
+package org.bnncim.backends.sim;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.bnncim.ir.AffineStep;
+import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.ElemType;
+import org.bnncim.ir.LevelSet;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Shape;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.ThresholdSet;
+import org.bnncim.ir.Value;
+import org.bnncim.ir.Window;
+import org.bnncim.ir.WireCode;
+import org.bnncim.ir.mapping.StochasticUnit;
+
+/**
+ * The graph part of {@code program.bnc} (docs/program-format.md): values, nodes with their fields by opcode, and the
+ * primitive encodings (strings, counted arrays) the rest of {@link ProgramCodec} shares. What a version changes is
+ * decided here: version 2 adds the k-bit kinds (opcodes 13 and 14) and gives gated bipolar its own element code, so
+ * that a true signed 2-bit value can be stored.
+ */
+final class NodeCodec {
+    static final int MAX_COUNT = 1 << 28;
+    /** Element code of gated bipolar from version 2 on (version 1 stores it as signed, 2 bits). */
+    static final int GATED_BIPOLAR_V2 = 4;
+
+    private NodeCodec() {}
+
+    static void str(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    /** The oldest version that can hold a graph: 2 with a k-bit node or a true signed 2-bit value, else 1. */
+    static int versionFor(org.bnncim.ir.Graph g) {
+        for (Node n : g.nodes()) {
+            if (n instanceof Node.Quantize
+                    || n instanceof Node.MultiThreshold
+                    || signed2(n.output().elem())) return 2;
+        }
+        for (Value v : g.inputs()) if (signed2(v.elem())) return 2;
+        return 1;
+    }
+
+    private static boolean signed2(ElemType e) {
+        return e.kind() == ElemType.Kind.INT && e.bits() == 2;
+    }
+
+    static void value(DataOutputStream out, Value v, int version) throws IOException {
+        str(out, v.name());
+        ElemType e = v.elem();
+        if (version == 1 && signed2(e)) {
+            // version 1 stores gated bipolar as exactly this: written, it would come back as gated bipolar
+            throw new IllegalStateException(
+                    v.name() + ": a signed 2-bit value cannot be stored in program format " + version);
+        }
+        out.writeByte(
+                version >= 2 && e.kind() == ElemType.Kind.GATED_BIPOLAR
+                        ? GATED_BIPOLAR_V2
+                        : e.kind().code());
+        out.writeByte(e.bits());
+        ints(out, v.shape().dims());
+        out.writeDouble(v.type().scale());
+    }
+
+    static void ints(DataOutputStream out, int[] a) throws IOException {
+        out.writeInt(a.length);
+        for (int x : a) out.writeInt(x);
+    }
+
+    static void floats(DataOutputStream out, float[] a) throws IOException {
+        out.writeInt(a.length);
+        for (float x : a) out.writeFloat(x);
+    }
+
+    static void set(DataOutputStream out, ThresholdSet s) throws IOException {
+        out.writeInt(s.channels());
+        for (int c = 0; c < s.channels(); c++) {
+            out.writeLong(s.threshold(c));
+            out.writeBoolean(s.greaterOrEqual(c));
+        }
+    }
+
+    /** A level set: {@code int} channels, {@code int} steps, then per channel {@code bool} >= and steps longs. */
+    static void levels(DataOutputStream out, LevelSet s) throws IOException {
+        out.writeInt(s.channels());
+        out.writeInt(s.steps());
+        for (int c = 0; c < s.channels(); c++) {
+            out.writeBoolean(s.greaterOrEqual(c));
+            for (int i = 0; i < s.steps(); i++) out.writeLong(s.threshold(c, i));
+        }
+    }
+
+    static LevelSet rlevels(DataInputStream in) throws IOException {
+        int ch = count(in), steps = count(in);
+        if ((long) ch * steps > MAX_COUNT) throw new IOException("implausible level set " + ch + " x " + steps);
+        long[] t = new long[ch * steps];
+        boolean[] ge = new boolean[ch];
+        for (int c = 0; c < ch; c++) {
+            ge[c] = in.readBoolean();
+            for (int i = 0; i < steps; i++) t[c * steps + i] = in.readLong();
+        }
+        return new LevelSet(t, ge, steps);
+    }
+
+    /** A Scale-Dropout node's p and bit slot are written from the schedule, their one source. */
+    static void node(DataOutputStream out, Node n, StochasticUnit unit, int version) throws IOException {
+        out.writeByte(n.tag().code());
+        str(out, n.name());
+        str(out, n.inputs().get(0));
+        value(out, n.output(), version);
+        switch (n) {
+            case Node.InputQuantize q -> {
+                out.writeInt(q.bits());
+                out.writeInt(q.levels());
+            }
+            case Node.InputBinarize b -> {
+                floats(out, b.t());
+                out.writeInt(b.ge().length);
+                for (boolean x : b.ge()) out.writeBoolean(x);
+            }
+            case Node.BinaryDense d -> {
+                // the weights are the crossbar images
+            }
+            case Node.BinaryConv c -> {
+                out.writeInt(c.inChannels());
+                out.writeInt(c.kh());
+                out.writeInt(c.kw());
+                ints(out, c.strides());
+                ints(out, c.pads());
+                ints(out, c.dilations());
+            }
+            case Node.ScaleDropout s -> {
+                floats(out, s.scale());
+                floats(out, s.dropped());
+                StochasticUnit.Entry e = unit.entryOf(s.name());
+                out.writeFloat(e.p());
+                out.writeInt(e.bit());
+            }
+            case Node.Affine a -> {
+                out.writeInt(a.steps().size());
+                for (AffineStep st : a.steps()) {
+                    out.writeByte(st.op().code());
+                    floats(out, st.c());
+                }
+            }
+            case Node.Sign s -> {}
+            case Node.Quantize q -> {
+                out.writeInt(q.base());
+                out.writeInt(q.steps());
+                floats(out, q.t());
+            }
+            case Node.MultiThreshold t -> {
+                out.writeInt(t.base());
+                levels(out, t.expected());
+                out.writeBoolean(t.stochastic() != null);
+                if (t.stochastic() != null) {
+                    StochasticUnit.Entry e = unit.entryOf(t.name());
+                    out.writeInt(e.bit());
+                    out.writeFloat(e.p());
+                    levels(out, t.stochastic().kept());
+                    levels(out, t.stochastic().dropped());
+                }
+            }
+            case Node.Threshold t -> {
+                set(out, t.expected());
+                out.writeBoolean(t.stochastic() != null);
+                if (t.stochastic() != null) {
+                    StochasticUnit.Entry e = unit.entryOf(t.name());
+                    out.writeInt(e.bit());
+                    out.writeFloat(e.p());
+                    set(out, t.stochastic().kept());
+                    set(out, t.stochastic().dropped());
+                }
+            }
+            case Node.MaxPool m -> {
+                ints(out, m.kernel());
+                ints(out, m.strides());
+                ints(out, m.pads());
+            }
+            case Node.AvgPool m -> {
+                ints(out, m.kernel());
+                ints(out, m.strides());
+                ints(out, m.pads());
+                out.writeBoolean(m.countIncludePad());
+            }
+            case Node.Reshape r -> {}
+            case Node.Softmax s -> {}
+            case Node.McDropout m -> out.writeFloat(m.p());
+        }
+    }
+
+    /** The constant numbered {@code code}; a number this version does not know is refused in one line. */
+    static <E extends Enum<E> & WireCode> E known(Class<E> type, int code, String what, String source, String where) {
+        E e = WireCode.find(type, code);
+        if (e == null) throw new BnncimException(source + ": unknown " + what + " " + code + where);
+        return e;
+    }
+
+    static int count(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_COUNT) throw new IOException("implausible count " + n);
+        return n;
+    }
+
+    static String rstr(DataInputStream in) throws IOException {
+        int n = count(in);
+        if (n > 1 << 20) throw new IOException("string of " + n + " bytes");
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    static Value rvalue(DataInputStream in, String source, int version) throws IOException {
+        String name = rstr(in);
+        int kind = in.readUnsignedByte();
+        int bits = in.readUnsignedByte();
+        ElemType elem;
+        if (version == 1) elem = ElemType.ofCode(kind, bits);
+        else if (kind == GATED_BIPOLAR_V2) elem = bits == 2 ? ElemType.GATED_BIPOLAR : null;
+        else if (kind == ElemType.Kind.GATED_BIPOLAR.code()) elem = new ElemType(ElemType.Kind.INT, bits);
+        else elem = ElemType.ofCode(kind, bits);
+        if (elem == null) throw new BnncimException(source + ": unknown element kind " + kind + " of value " + name);
+        int[] dims = rints(in);
+        double scale = in.readDouble();
+        return new Value(name, new TensorType(elem, Shape.of(dims), scale));
+    }
+
+    static int[] rints(DataInputStream in) throws IOException {
+        int n = count(in);
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) a[i] = in.readInt();
+        return a;
+    }
+
+    static float[] rfloats(DataInputStream in) throws IOException {
+        int n = count(in);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = in.readFloat();
+        return a;
+    }
+
+    static ThresholdSet rset(DataInputStream in) throws IOException {
+        int n = count(in);
+        long[] t = new long[n];
+        boolean[] ge = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = in.readLong();
+            ge[i] = in.readBoolean();
+        }
+        return new ThresholdSet(t, ge);
+    }
+
+    static Node rnode(DataInputStream in, String source, int index, int version) throws IOException {
+        String at = " at node #" + index;
+        Node.Tag tag = known(Node.Tag.class, in.readUnsignedByte(), "node tag", source, at);
+        if (version == 1 && (tag == Node.Tag.QUANTIZE || tag == Node.Tag.MULTI_THRESHOLD)) {
+            throw new BnncimException(source + ": node tag " + tag.code() + at + " needs program format version 2");
+        }
+        String name = rstr(in), input = rstr(in);
+        Value out = rvalue(in, source, version);
+        return switch (tag) {
+            case INPUT_QUANTIZE -> new Node.InputQuantize(name, input, out, in.readInt(), in.readInt());
+            case INPUT_BINARIZE -> {
+                float[] t = rfloats(in);
+                int n = count(in);
+                boolean[] ge = new boolean[n];
+                for (int i = 0; i < n; i++) ge[i] = in.readBoolean();
+                yield new Node.InputBinarize(name, input, out, t, ge);
+            }
+            // weights are filled in from the crossbar images once the mapping is read
+            case BINARY_DENSE -> new Node.BinaryDense(name, input, out, BitMatrix.zeros(1, 1));
+            case BINARY_CONV ->
+                new Node.BinaryConv(
+                        name,
+                        input,
+                        out,
+                        BitMatrix.zeros(1, 1),
+                        in.readInt(),
+                        in.readInt(),
+                        in.readInt(),
+                        rints(in),
+                        rints(in),
+                        rints(in));
+            case SCALE_DROPOUT ->
+                new Node.ScaleDropout(name, input, out, rfloats(in), rfloats(in), in.readFloat(), in.readInt());
+            case AFFINE -> {
+                int n = count(in);
+                List<AffineStep> steps = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    steps.add(new AffineStep(
+                            known(AffineStep.Op.class, in.readUnsignedByte(), "affine step op", source, at),
+                            rfloats(in)));
+                }
+                yield new Node.Affine(name, input, out, steps);
+            }
+            case SIGN -> new Node.Sign(name, input, out);
+            case QUANTIZE -> {
+                int base = in.readInt(), steps = in.readInt();
+                yield new Node.Quantize(name, input, out, rfloats(in), steps, base);
+            }
+            case MULTI_THRESHOLD -> {
+                int base = in.readInt();
+                LevelSet expected = rlevels(in);
+                Node.LevelStochastic st = null;
+                if (in.readBoolean()) {
+                    st = new Node.LevelStochastic(in.readInt(), in.readFloat(), rlevels(in), rlevels(in));
+                }
+                yield new Node.MultiThreshold(name, input, out, expected, st, base);
+            }
+            case THRESHOLD -> {
+                ThresholdSet expected = rset(in);
+                Node.Stochastic st = null;
+                if (in.readBoolean()) st = new Node.Stochastic(in.readInt(), in.readFloat(), rset(in), rset(in));
+                yield new Node.Threshold(name, input, out, expected, st);
+            }
+            case MAX_POOL -> new Node.MaxPool(name, input, out, new Window(rints(in), rints(in), rints(in)));
+            case AVG_POOL ->
+                new Node.AvgPool(name, input, out, new Window(rints(in), rints(in), rints(in)), in.readBoolean());
+            case RESHAPE -> new Node.Reshape(name, input, out);
+            case SOFTMAX -> new Node.Softmax(name, input, out);
+            case MC_DROPOUT -> new Node.McDropout(name, input, out, in.readFloat());
+        };
+    }
+}
