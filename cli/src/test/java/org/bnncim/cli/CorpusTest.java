@@ -167,7 +167,8 @@ class CorpusTest {
         });
         c.put("multi-threshold", new Object[] {
             base().opset("qonnx.custom_op.general", 1)
-                    .initializer("th", new int[] {4, 3}, new float[12])
+                    // a 4-level quantizer whose thresholds are not sorted: no monotone level function
+                    .initializer("th", new int[] {4, 3}, new float[] {3, 2, 1, 0, 1, 2, 0, 1, 2, 0, 1, 2})
                     .node("MultiThreshold", "mt")
                     .domain("qonnx.custom_op.general")
                     .inputs("x", "th")
@@ -177,7 +178,7 @@ class CorpusTest {
                     .build()
                     .toByteArray(),
             "mt",
-            "a 4-level quantizer (3 thresholds"
+            "not sorted ascending"
         });
         c.put("control-flow", new Object[] {
             base().node("Loop", "loop1")
