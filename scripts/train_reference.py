@@ -92,8 +92,7 @@ DEFAULTS = {
 # manifest's "pending_models" instead of "models": the Java side reads "models" and compiles every entry
 # (bnncim regress, scripts/make-goldens, ManifestTest, which also needs goldens). When the compiler takes one,
 # remove it here and re-run (or move its entry by hand), then run scripts/make-goldens.
-PENDING = {"tfc-w1a2": "k-bit activations (qonnx Quant, bitwidth 2, on computed tensors) are not compiled yet; "
-                       "they land in the compiler with issue #15"}
+PENDING = {}
 MC_T = 20
 MC_SEED = 2024
 SEED = 0

@@ -210,10 +210,6 @@ def test_predict_agrees_with_the_cli_printout(mlp_onnx: Path) -> None:
         assert abs(float(f[f.index("mutual_info") + 1]) - pred.mutual_information[i]) < 1e-4
 
 
-@pytest.mark.xfail(
-    strict=False, raises=bnncim.BnncimError,
-    reason="k-bit activations land in the compiler with issue #15",
-)
 def test_tfc_w1a2_compiles_verifies_and_runs_like_the_graph(tmp_path: Path) -> None:
     """The committed 2-bit-activation reference model (qonnx Quant between binary layers): compiles, ONNX Runtime
     agrees with the simulator, and the chip's logits are the exported graph's (scripts/train_reference.py's numpy
