@@ -119,6 +119,36 @@ final class QuantizerForms {
         new QuantizerForms(sink, n).quant();
     }
 
+    static void trunc(Sink sink, NodeProto n) {
+        new QuantizerForms(sink, n).trunc();
+    }
+
+    /**
+     * QONNX Trunc(x, scale, zeropt, input_bit_width, output_bit_width): {@code q = Round(x / scale + zeropt)} (half
+     * to even), divided by {@code 2^(input_bit_width - output_bit_width)}, rounded with rounding_mode (default FLOOR),
+     * then {@code (q - zeropt) * scale}, one float32 op each.
+     */
+    private void trunc() {
+        if (n.getInputCount() != 5 || n.getOutputCount() != 1) {
+            throw refuse("must have inputs (x, scale, zeropt, input_bit_width, output_bit_width) and one output");
+        }
+        float[] in = constantScalar(n.getInput(3)), out = constantScalar(n.getInput(4));
+        if (in == null || out == null) throw refuse("needs constant scalar bit widths for its reference form");
+        if (sink.opset() < 11) throw refuse("rounds half to even, which needs opset 11 (Round)");
+        AttributeProto rm = attr(n, "rounding_mode");
+        String mode = rm == null ? "FLOOR" : rm.getS().toStringUtf8().toUpperCase(Locale.ROOT);
+        String scale = sink.floatConstant(n.getInput(1)), zeropt = sink.floatConstant(n.getInput(2));
+        String q = op("Round", op("Add", op("Div", n.getInput(0), scale), zeropt));
+        q = round(op("Div", q, sink.scalar((float) Math.pow(2.0, in[0] - out[0]))), mode);
+        op("Mul", n.getOutput(0), List.of(), op("Sub", q, zeropt), scale);
+    }
+
+    private float[] constantScalar(String name) {
+        TensorProto t = sink.constant(name);
+        float[] v = t == null ? null : floats(t);
+        return v != null && v.length == 1 ? v : null;
+    }
+
     static void multiThreshold(Sink sink, NodeProto n) {
         new QuantizerForms(sink, n).multiThreshold();
     }
@@ -180,8 +210,8 @@ final class QuantizerForms {
         float sc = sA == null ? 1f : sA.getF(), bias = bA == null ? 0f : bA.getF();
         boolean nhwc = lA != null && lA.getS().toStringUtf8().equals("NHWC");
         Integer r = sink.rank(x);
-        if (rows != 1 && (r == null || !(r == 2 || (r == 4 && !nhwc)))) {
-            throw refuse("has per-channel thresholds, which need an input of known rank 2, or rank 4 NCHW");
+        if (rows != 1 && (r == null || !(r == 2 || r == 4))) {
+            throw refuse("has per-channel thresholds, which need an input of known rank 2, or rank 4 (NCHW or NHWC)");
         }
         List<String> fired = new ArrayList<>();
         AttributeProto toFloat = AttributeProto.newBuilder()
@@ -194,7 +224,8 @@ final class QuantizerForms {
             if (rows == 1) {
                 th = sink.scalar(t[i]);
             } else {
-                int[] dims = new int[r - 1];
+                // lined up with axis 1, or with the last axis (the channel) of NHWC data
+                int[] dims = r == 4 && nhwc ? new int[] {rows} : new int[r - 1];
                 Arrays.fill(dims, 1);
                 dims[0] = rows;
                 float[] col = new float[rows];

@@ -136,6 +136,8 @@ final class RankInference {
                     "Trilu",
                     "ReverseSequence",
                     "Quant",
+                    "IntQuant",
+                    "Trunc",
                     "MultiThreshold" -> {
                 r = r0;
                 if (op.equals("Slice") || op.equals("Identity")) len = len1d.get(in.get(0));

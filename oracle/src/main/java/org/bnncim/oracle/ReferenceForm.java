@@ -163,6 +163,11 @@ public final class ReferenceForm {
                     checkFloat(n, n.getInput(0));
                     QuantizerForms.quant(this, n);
                     rewrittenDomains.add(domain);
+                } else if (BIPOLAR_DOMAINS.contains(domain) && n.getOpType().equals("Trunc")) {
+                    shapes.infer(n);
+                    checkFloat(n, n.getInput(0));
+                    QuantizerForms.trunc(this, n);
+                    rewrittenDomains.add(domain);
                 } else if (SCALE_DROPOUT_DOMAIN.equals(domain) && n.getOpType().equals("ScaleDropout")) {
                     shapes.infer(n);
                     rewriteScaleDropout(n);
@@ -177,7 +182,7 @@ public final class ReferenceForm {
                     rewrittenDomains.add(domain);
                 } else {
                     throw new BnncimException(describe(n) + " is a custom op with no standard-ONNX reference form; "
-                            + "accepted custom ops: BipolarQuant, Quant, IntQuant ("
+                            + "accepted custom ops: BipolarQuant, Quant, IntQuant, Trunc ("
                             + String.join(", ", sorted(BIPOLAR_DOMAINS)) + "), MultiThreshold and MaxPoolNHWC (FINN), "
                             + "ScaleDropout (" + SCALE_DROPOUT_DOMAIN + ")");
                 }

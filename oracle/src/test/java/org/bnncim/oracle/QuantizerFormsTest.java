@@ -66,6 +66,34 @@ class QuantizerFormsTest {
         }
     }
 
+    private static ModelProto trunc(int n, float scale, float inBits, float outBits, String mode) {
+        OnnxBuilder b = new OnnxBuilder("trunc")
+                .opset(13)
+                .opset(Q, 1)
+                .input("x", DataType.FLOAT, "N", n)
+                .initializer("s", new int[0], scale)
+                .initializer("z", new int[0], 0f)
+                .initializer("ib", new int[0], inBits)
+                .initializer("ob", new int[0], outBits);
+        var node =
+                b.node("Trunc", "t").domain(Q).inputs("x", "s", "z", "ib", "ob").outputs("y");
+        if (mode != null) node = node.attr("rounding_mode", mode);
+        return node.end().output("y", DataType.FLOAT, "N", n).build();
+    }
+
+    @Test
+    void truncRoundsHalfToEvenThenDropsLowBitsWithItsMode() {
+        // scale 0.5: x / 0.5 = 13, 14.5, 15.5, -13, -2.5 -> half to even 13, 14, 16, -13, -2; 8 bits to 6: / 4 =
+        // 3.25, 3.5, 4, -3.25, -0.5
+        float[] x = {6.5f, 7.25f, 7.75f, -6.5f, -1.25f};
+        // FLOOR (the default): 3, 3, 4, -4, -1 -> times 0.5
+        check(new float[] {1.5f, 1.5f, 2f, -2f, -0.5f}, run(trunc(5, 0.5f, 8, 6, null), x), "FLOOR");
+        // ROUND: 3, 4, 4, -3, -0 -> times 0.5
+        check(new float[] {1.5f, 2f, 2f, -1.5f, -0f}, run(trunc(5, 0.5f, 8, 6, "ROUND"), x), "ROUND");
+        // CEIL: 4, 4, 4, -3, -0
+        check(new float[] {2f, 2f, 2f, -1.5f, -0f}, run(trunc(5, 0.5f, 8, 6, "CEIL"), x), "CEIL");
+    }
+
     @Test
     void unsignedNarrowWithAScaleAndTheBipolarOneBitCase() {
         // scale 0.5, unsigned narrow 2-bit: [0, 2]; x / 0.5 = -2, 0.4, 0.5, 1.5, 2.5, 6 -> clamp 0, 0.4, 0.5, 1.5, 2,
@@ -101,6 +129,30 @@ class QuantizerFormsTest {
             for (int i = 0; i < xs.length; i++) {
                 check(want[i], ort.run(xs[i], new int[] {2}, 1, new boolean[1][0])[0], "example " + i);
             }
+        }
+    }
+
+    @Test
+    void kbitMultiThresholdOnNhwcDataCountsOnTheLastAxis() {
+        // x [N, 1, 2, 2] NHWC: channel c is the last axis; channel 0 thresholds 0, 1, 2; channel 1: -2, -1, 0
+        ModelProto m = new OnnxBuilder("mt_nhwc")
+                .opset(13)
+                .opset("finn.custom_op.general", 1)
+                .input("x", DataType.FLOAT, "N", 1, 2, 2)
+                .initializer("t", new int[] {2, 3}, 0f, 1f, 2f, -2f, -1f, 0f)
+                .node("MultiThreshold", "mt")
+                .domain("finn.custom_op.general")
+                .inputs("x", "t")
+                .outputs("y")
+                .attr("data_layout", "NHWC")
+                .end()
+                .output("y", DataType.FLOAT, "N", 1, 2, 2)
+                .build();
+        // pixel 0: (c0 1.5, c1 -1.5) -> 2, 1; pixel 1: (c0 -1, c1 0) -> 0, 3
+        float[] x = {1.5f, -1.5f, -1f, 0f};
+        try (OrtReference ort = new OrtReference(
+                ReferenceForm.convert(m, ReferenceForm.Mode.BITS).toByteArray(), 1)) {
+            check(new float[] {2, 1, 0, 3}, ort.run(x, new int[] {1, 2, 2}, 1, new boolean[1][0])[0], "NHWC");
         }
     }
 }

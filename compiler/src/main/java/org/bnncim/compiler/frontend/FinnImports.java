@@ -72,17 +72,15 @@ abstract sealed class FinnImports extends LayerImports permits OnnxImporter {
         }
         boolean bipolar = perChannel == 1 && scale == 2f && bias == -1f;
         float base = bias / scale;
-        boolean levels = perChannel > 1
+        boolean levels = !bipolar // one threshold with out_scale 1, out_bias 0: a {0, 1} activation (FINN's BINARY)
                 && scale > 0f
                 && !Float.isInfinite(scale)
                 && base == Math.rint(base)
                 && base * scale == bias; // the levels (base + count) * scale are FINN's values exactly
         if (!bipolar && !levels) {
-            String what = perChannel == 1 && scale == 1f && bias == 0f
-                    ? "a 0/1 step"
-                    : "a " + (perChannel + 1) + "-level quantizer (" + perChannel + " threshold"
-                            + (perChannel == 1 ? "" : "s") + ", out_scale " + num(scale) + ", out_bias " + num(bias)
-                            + ")";
+            String what = "a " + (perChannel + 1) + "-level quantizer (" + perChannel + " threshold"
+                    + (perChannel == 1 ? "" : "s") + ", out_scale " + num(scale) + ", out_bias " + num(bias)
+                    + ")";
             throw err(n, "MultiThreshold is " + what + "; " + accepted);
         }
         if (!(x instanceof D d)) throw err(n, "MultiThreshold of a constant is not supported");

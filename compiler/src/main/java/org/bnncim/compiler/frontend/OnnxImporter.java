@@ -416,7 +416,7 @@ public final class OnnxImporter extends FinnImports {
             return;
         }
         String what = (signed ? "signed " : "unsigned ") + (narrow ? "narrow " : "");
-        if (bits > 1f) {
+        if (bits > 1f || (!signed && !narrow)) { // unsigned 1-bit: {0, 1}·scale, a 1-bit (one-pass) activation
             kbitQuant(n, (D) x, scale, zeropt, bits, signed, narrow, mode);
             return;
         }

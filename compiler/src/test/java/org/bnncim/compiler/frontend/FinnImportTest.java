@@ -260,8 +260,8 @@ class FinnImportTest {
         assertTrue(two.contains("out_bias an integer multiple of it"), two);
         String unsorted = refusal(model(FINN, new int[] {3, 2}, new float[] {0, 1, 1, 0, 0, 1}, 1f, 0f, null));
         assertTrue(unsorted.contains("thresholds of row 1 are not sorted ascending (1.0 then 0.0)"), unsorted);
-        String step = refusal(model(FINN, new int[] {3, 1}, new float[] {0, 1, 2}, 1f, 0f, null));
-        assertTrue(step.contains("a 0/1 step"), step);
+        String negative = refusal(model(FINN, new int[] {3, 1}, new float[] {0, 1, 2}, -1f, 0f, null));
+        assertTrue(negative.contains("a 2-level quantizer (1 threshold, out_scale -1, out_bias 0)"), negative);
         String rows = refusal(model(FINN, new int[] {2, 1}, new float[] {0, 1}, 2f, -1f, null));
         assertTrue(rows.contains("2 rows for 3 channels"), rows);
     }

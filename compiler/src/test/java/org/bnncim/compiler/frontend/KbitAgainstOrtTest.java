@@ -322,6 +322,29 @@ class KbitAgainstOrtTest {
     }
 
     @Test
+    void oneBitUnsignedActivationsAreZeroOneLevels() {
+        // an unsigned 1-bit Quant ({0, 1}·scale) and FINN's 0/1 step (one threshold, out_scale 1, out_bias 0)
+        int compared = 0, off = 0;
+        for (String mode : new String[] {"ROUND", "CEIL", "FLOOR", "HALF_UP"}) {
+            for (boolean mt : new boolean[] {false, true}) {
+                Act a = new Act(1, false, false, mt ? null : mode, mt);
+                Random r = new Random(mode.hashCode() * 3L + (mt ? 1 : 0));
+                OnnxMl.ModelProto m = dense(a, r);
+                Graph g =
+                        new FoldThresholds().run(OnnxImporter.importModel(m, "kbit_one", OnnxImporter.Options.DEFAULT));
+                List<Node.MultiThreshold> banks = g.nodesOf(Node.MultiThreshold.class);
+                assertEquals(2, banks.size(), a.describe());
+                assertEquals(1, banks.get(0).expected().steps(), a.describe());
+                int n = 32;
+                int[] c = compare(m, g, inputs(r, n * 16), new int[] {16}, n, 2, List.of("q1", "q2"));
+                compared += c[0];
+                off += c[1];
+            }
+        }
+        assertTrue(off * 1000 <= compared, off + " of " + compared + " activations differ");
+    }
+
+    @Test
     void kbitConvActivationsThroughMaxPool() {
         for (int k = 2; k <= 4; k++) {
             for (Act a : new Act[] {new Act(k, true, false, "ROUND", false), new Act(k, false, false, null, true)}) {

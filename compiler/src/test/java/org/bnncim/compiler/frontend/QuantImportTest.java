@@ -149,13 +149,17 @@ class QuantImportTest {
     }
 
     @Test
-    void unsignedOneBitQuantOnActivationsSaysWhatItProduces() {
-        String msg = refusal(actQuant(1, 0, 0, 0, "Quant"));
-        assertTrue(msg.contains("1-bit unsigned Quant produces {0, 1}·scale"), msg);
+    void unsignedOneBitQuantIsAOneBitActivationAndNarrowSaysWhatItProduces() {
+        // unsigned, not narrow: {0, 1}·scale, a 1-bit activation the next layer reads in one pass
+        Node.Quantize q =
+                load(actQuant(1, 0, 0, 0, "Quant")).nodesOf(Node.Quantize.class).get(0);
+        assertEquals(1, q.steps());
+        assertEquals(0, q.base());
+        // narrow: max_int = 2^1 - 1 - 1 = 0, so every value is 0
+        String msg = refusal(actQuant(1, 0, 1, 0, "Quant"));
+        assertTrue(msg.contains("1-bit unsigned narrow Quant produces {0}·scale"), msg);
         assertTrue(msg.contains("BipolarQuant or a signed 1-bit Quant"), msg);
         assertFalse(msg.contains("multi-bit"), msg);
-        msg = refusal(actQuant(1, 0, 1, 0, "Quant"));
-        assertTrue(msg.contains("produces {0}·scale"), msg);
     }
 
     @Test
