@@ -330,8 +330,17 @@ public sealed interface Node {
         }
     }
 
-    /** Binarizing activation, +1 for x >= 0 (the hardware's sign(0) = +1). */
-    record Sign(String name, String input, Value output) implements Node {
+    /**
+     * Binarizing activation, +1 for x >= 0 (the hardware's sign(0) = +1). {@code sourceZeroIsPlus}: the source model's
+     * binarizer gives +1 at exactly 0 too (BipolarQuant, signed 1-bit Quant, FINN's MultiThreshold), so a zero input
+     * is no disagreement with ONNX Runtime; false for ONNX's Sign, whose sign(0) = 0 verify counts as a tie.
+     */
+    record Sign(String name, String input, Value output, boolean sourceZeroIsPlus) implements Node {
+        /** ONNX's Sign (sign(0) = 0 in the source model). */
+        public Sign(String name, String input, Value output) {
+            this(name, input, output, false);
+        }
+
         public List<String> inputs() {
             return List.of(input);
         }

@@ -367,7 +367,10 @@ public final class TextParser {
                 n = named(c, braces, name -> new Node.McDropout(name, in, v, p));
             }
             case "reshape" -> n = named(c, braces, name -> new Node.Reshape(name, in, v));
-            case "sign" -> n = named(c, braces, name -> new Node.Sign(name, in, v));
+            case "sign" -> {
+                boolean plus = braces && c.tryExpect("source sign(0)=+1");
+                n = named(c, braces, name -> new Node.Sign(name, in, v, plus));
+            }
             case "softmax" -> n = named(c, braces, name -> new Node.Softmax(name, in, v));
             default -> throw error("unknown operation '" + op + "'");
         }

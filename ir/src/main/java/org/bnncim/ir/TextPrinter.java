@@ -300,7 +300,7 @@ public final class TextPrinter {
             case Node.MultiThreshold t ->
                 multiThreshold(t, t.stochastic() == null ? null : slotOf(t, slots), TextPrinter::num);
             case Node.McDropout m -> "p=" + num(m.p());
-            case Node.Sign s -> "";
+            case Node.Sign s -> s.sourceZeroIsPlus() ? "source sign(0)=+1" : "";
             case Node.Reshape r -> "";
             case Node.Softmax s -> "";
         };

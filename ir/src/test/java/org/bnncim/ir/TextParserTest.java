@@ -84,6 +84,7 @@ class TextParserTest {
                         new AffineStep(AffineStep.Op.RSUB, new float[] {1.4e-45f}),
                         new AffineStep(AffineStep.Op.DIV, new float[] {1e7f}))));
         n.add(new Node.Sign("sign", "bno", new Value("s", t(bp, 70))));
+        n.add(new Node.Sign("bq", "bno", new Value("bqs", t(bp, 70)), true));
         n.add(new Node.Threshold(
                 "th",
                 "acc",
@@ -138,7 +139,7 @@ class TextParserTest {
                 "every kind",
                 List.of(new Value("img", t(f32, 2, 5, 5)), new Value("scalar", t(f32))),
                 n,
-                List.of("weird name \"q\" \\", "thr", "q8", "q3", "ap", "ap2", "sb", "kq", "kmt", "kmt1"),
+                List.of("weird name \"q\" \\", "thr", "q8", "q3", "ap", "ap2", "sb", "kq", "kmt", "kmt1", "bqs"),
                 notes);
     }
 

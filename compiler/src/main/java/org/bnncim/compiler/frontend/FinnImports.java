@@ -115,7 +115,7 @@ abstract sealed class FinnImports extends LayerImports permits OnnxImporter {
         value(mid, ElemType.FLOAT32, d.dims(), 1.0, source + ": " + describe(n));
         nodes.add(new Node.Affine(
                 nodeName(n) + ".sub", d.ir(), irValues.get(mid), List.of(new AffineStep(AffineStep.Op.SUB, t))));
-        emit(n, out(n, 0), ElemType.BIPOLAR, d.dims(), 1.0, (nm, v) -> new Node.Sign(nm, mid, v));
+        emit(n, out(n, 0), ElemType.BIPOLAR, d.dims(), 1.0, (nm, v) -> new Node.Sign(nm, mid, v, true));
         env.put(out(n, 0), new D(out(n, 0), d.dims(), false));
     }
 

@@ -375,13 +375,13 @@ public final class OnnxImporter extends FinnImports {
     /** {@code Sign}, then a multiply by s when s != 1 (conventions, section 1). */
     private void bipolarActivation(OnnxMl.NodeProto n, D d, float s) {
         if (s == 1.0f) {
-            emit(n, out(n, 0), ElemType.BIPOLAR, d.dims(), 1.0, (nm, v) -> new Node.Sign(nm, d.ir(), v));
+            emit(n, out(n, 0), ElemType.BIPOLAR, d.dims(), 1.0, (nm, v) -> new Node.Sign(nm, d.ir(), v, true));
             env.put(out(n, 0), new D(out(n, 0), d.dims(), false));
             return;
         }
         String mid = tmp(out(n, 0) + ".sign");
         Value signV = value(mid, ElemType.BIPOLAR, d.dims(), 1.0, source + ": " + describe(n));
-        nodes.add(new Node.Sign(nodeName(n), d.ir(), signV));
+        nodes.add(new Node.Sign(nodeName(n), d.ir(), signV, true));
         D sd = new D(mid, d.dims(), false);
         affine(n, sd, new AffineStep(AffineStep.Op.MUL, new float[] {s}));
     }

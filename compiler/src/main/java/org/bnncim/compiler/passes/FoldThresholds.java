@@ -139,17 +139,22 @@ public final class FoldThresholds implements GraphPass {
         int channels = src.shape().channels();
         ThresholdSet expected = set(c, src, channels, bound, ScaleBit.EXPECTATION);
         Node.Stochastic st = null;
-        tieCount[0] += ties(c, src, expected, bound, ScaleBit.EXPECTATION);
-        tieCount[1] += channels;
         if (c.dropout() != null) {
             st = new Node.Stochastic(
                     c.dropout().bit(),
                     c.dropout().p(),
                     set(c, src, channels, bound, ScaleBit.KEPT),
                     set(c, src, channels, bound, ScaleBit.DROPPED));
-            tieCount[0] +=
-                    ties(c, src, st.kept(), bound, ScaleBit.KEPT) + ties(c, src, st.dropped(), bound, ScaleBit.DROPPED);
-            tieCount[1] += 2 * channels;
+        }
+        // a source binarizer that also gives +1 at 0 (BipolarQuant, MultiThreshold) agrees with the chip at a tie
+        if (!s.sourceZeroIsPlus()) {
+            tieCount[0] += ties(c, src, expected, bound, ScaleBit.EXPECTATION);
+            tieCount[1] += channels;
+            if (st != null) {
+                tieCount[0] += ties(c, src, st.kept(), bound, ScaleBit.KEPT)
+                        + ties(c, src, st.dropped(), bound, ScaleBit.DROPPED);
+                tieCount[1] += 2 * channels;
+            }
         }
         Value out = new Value(s.output().name(), s.output().type());
         return new Node.Threshold(foldedName(c, s), c.source(), out, expected, st);

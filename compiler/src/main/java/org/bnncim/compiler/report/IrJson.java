@@ -140,7 +140,9 @@ public final class IrJson {
                 a.put("count_include_pad", m.countIncludePad());
             }
             case Node.McDropout m -> a.put("p", m.p());
-            case Node.Sign s -> {}
+            case Node.Sign s -> {
+                if (s.sourceZeroIsPlus()) a.put("source_zero_is_plus", true);
+            }
             case Node.Reshape r -> {}
             case Node.Softmax s -> {}
         }

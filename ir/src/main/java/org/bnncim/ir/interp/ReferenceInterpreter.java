@@ -115,7 +115,7 @@ public final class ReferenceInterpreter {
             case Node.Sign s -> {
                 double[] y = new double[x.length];
                 for (int i = 0; i < x.length; i++) {
-                    if (x[i] == 0) ties[0]++;
+                    if (x[i] == 0 && !s.sourceZeroIsPlus()) ties[0]++;
                     y[i] = x[i] >= 0 ? 1 : -1;
                 }
                 yield y;
