@@ -227,3 +227,49 @@ def test_tfc_w1a2_compiles_verifies_and_runs_like_the_graph(tmp_path: Path) -> N
 
     expected = load_train_reference().run_numpy(onnx.load(str(model)), digits.astype(np.float32) / 255.0)
     assert np.abs(logits - expected).max() < 1e-4 and np.array_equal(logits.argmax(1), expected.argmax(1))
+
+
+class KbitCnv(nn.Module):
+    """CNV-style: 8-bit input Quant, BinaryConv2d directly followed by BatchNorm2d (which torch's EVAL export would
+    fuse into the conv), 2-bit signed and 3-bit unsigned FLOOR activations, max pooling on k-bit values, a
+    Scale-Dropout layer, a binary classifier."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inq = bnncim.QuantActivation(8, signed=False, scale=1 / 255.0)
+        self.c1, self.b1 = bnncim.BinaryConv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8)
+        self.q1 = bnncim.QuantActivation(2, scale=0.5)
+        self.c2, self.b2 = bnncim.BinaryConv2d(8, 16, 3), nn.BatchNorm2d(16)
+        self.sd = bnncim.ScaleDropout(16, p=0.2, init_scale=1.0)
+        self.q2 = bnncim.QuantActivation(3, signed=False, scale=0.25, rounding_mode="FLOOR")
+        self.fc, self.bf = bnncim.BinaryLinear(16 * 6 * 6, 10), nn.BatchNorm1d(10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(self.q1(self.b1(self.c1(self.inq(x)))), 2)
+        x = F.max_pool2d(self.q2(self.b2(self.sd(self.c2(x)))), 2)
+        return self.bf(self.fc(x.flatten(1)))
+
+
+def test_kbit_cnn_with_conv_then_batchnorm_verifies(tmp_path: Path) -> None:
+    """Binary conv -> BatchNorm2d keeps its +-1 weights through the export, and every k-bit form maps and agrees
+    with ONNX Runtime on every Monte-Carlo sample."""
+    import onnx
+
+    torch.manual_seed(3)
+    model = KbitCnv()
+    g = torch.Generator().manual_seed(3)
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
+            m.running_mean.uniform_(-3, 3, generator=g)
+            m.running_var.uniform_(0.5, 4, generator=g)
+            m.weight.data.uniform_(-1.5, 1.5, generator=g)
+            m.bias.data.uniform_(-1, 1, generator=g)
+    path = tmp_path / "cnv.onnx"
+    bnncim.export(model.eval(), torch.zeros(1, 1, 28, 28), path)
+    ops = [n.op_type for n in onnx.load(str(path)).graph.node]
+    assert ops.count("BatchNormalization") == 3 and ops.count("Quant") == 3
+    report = bnncim.compile(path, tmp_path / "out")
+    assert report["stochastic_units"] == 1
+    digits = np.load(REPO / "testdata" / "mnist" / "test-1000-images.npy")[:48]
+    res = bnncim.verify(path, digits, samples=3, layers=True)
+    assert res["examples"] == 48 and res["max_abs_diff"] == 0.0

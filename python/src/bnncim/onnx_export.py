@@ -91,7 +91,9 @@ def export(
                 opset_version=opset,
                 do_constant_folding=False,
                 custom_opsets=opsets,
-                training=torch.onnx.TrainingMode.EVAL,
+                # EVAL would let the exporter fuse BatchNormalization into a preceding Conv, turning its +-1 weights
+                # into floats; the model is in eval mode here, so PRESERVE exports BN as the inference-mode op it is
+                training=torch.onnx.TrainingMode.PRESERVE,
             )
     finally:
         for m in stoch:
