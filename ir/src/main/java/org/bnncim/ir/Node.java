@@ -10,10 +10,26 @@ import java.util.Optional;
  * dimension (ONNX axis 1). {@code name} is the ONNX node the operation came from, so every message and every
  * generated artefact can be traced back to the user's model.
  *
- * <p>The set of operations is closed: code that does something different per kind switches over this sealed
+ * <p>The set of operations is closed (the records here and the digital datapath's in {@link DigitalNode}): code that does something different per kind switches over this sealed
  * interface without a default, so a new kind does not compile until every such place has decided what to do.
  */
-public sealed interface Node {
+public sealed interface Node
+        permits Node.InputQuantize,
+                Node.InputBinarize,
+                Node.BinaryDense,
+                Node.BinaryConv,
+                Node.ScaleDropout,
+                Node.Affine,
+                Node.Sign,
+                Node.Threshold,
+                Node.MaxPool,
+                Node.AvgPool,
+                Node.Reshape,
+                Node.Softmax,
+                Node.McDropout,
+                Node.Quantize,
+                Node.MultiThreshold,
+                DigitalNode {
     String name();
 
     Value output();
@@ -27,10 +43,10 @@ public sealed interface Node {
     Tag tag();
 
     /**
-     * What is wrong with this node's element types and shapes, given the type of its (single) input; empty when
+     * What is wrong with this node's element types and shapes, given the types of its inputs (in order); empty when
      * it fits. The kind's own rules only: the verifier adds the graph-wide ones.
      */
-    default List<String> check(TensorType in) {
+    default List<String> check(List<TensorType> in) {
         return NodeChecks.check(this, in);
     }
 
@@ -53,7 +69,10 @@ public sealed interface Node {
         SOFTMAX(11),
         MC_DROPOUT(12),
         QUANTIZE(13),
-        MULTI_THRESHOLD(14);
+        MULTI_THRESHOLD(14),
+        ADD(15),
+        FLOAT_DENSE(16),
+        FLOAT_CONV(17);
 
         private final int code;
 

@@ -9,6 +9,7 @@ import java.util.List;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
@@ -195,6 +196,9 @@ final class NodeCodec {
             case Node.Reshape r -> {}
             case Node.Softmax s -> {}
             case Node.McDropout m -> out.writeFloat(m.p());
+            case DigitalNode.Add a -> throw new UnsupportedOperationException("TODO resnet");
+            case DigitalNode.FloatDense d -> throw new UnsupportedOperationException("TODO resnet");
+            case DigitalNode.FloatConv c -> throw new UnsupportedOperationException("TODO resnet");
         }
     }
 
@@ -328,6 +332,7 @@ final class NodeCodec {
             case RESHAPE -> new Node.Reshape(name, input, out);
             case SOFTMAX -> new Node.Softmax(name, input, out);
             case MC_DROPOUT -> new Node.McDropout(name, input, out, in.readFloat());
+            case ADD, FLOAT_DENSE, FLOAT_CONV -> throw new UnsupportedOperationException("TODO resnet");
         };
     }
 }

@@ -17,6 +17,7 @@ import org.bnncim.backends.sim.kernels.Pooling;
 import org.bnncim.backends.sim.kernels.Sums;
 import org.bnncim.backends.sim.kernels.VectorKernel;
 import org.bnncim.backends.sim.kernels.Vectors;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
@@ -176,6 +177,9 @@ final class PassInterpreter {
                         t.expected().steps(),
                         perChannel[at]);
             }
+            case DigitalNode.Add a -> throw new UnsupportedOperationException("TODO resnet");
+            case DigitalNode.FloatDense d -> throw new UnsupportedOperationException("TODO resnet");
+            case DigitalNode.FloatConv c -> throw new UnsupportedOperationException("TODO resnet");
             case Node.Sign s -> {
                 int[] y = new int[x.size()];
                 for (int i = 0; i < y.length; i++) y[i] = x.real(i, it) >= 0 ? 1 : -1;

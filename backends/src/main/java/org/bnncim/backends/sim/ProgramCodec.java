@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.Value;
@@ -252,6 +253,9 @@ public final class ProgramCodec {
             case Node.Affine a -> a;
             case Node.Sign s -> s;
             case Node.Threshold t -> t;
+            case DigitalNode.Add a -> a;
+            case DigitalNode.FloatDense d -> d;
+            case DigitalNode.FloatConv c -> c;
             case Node.Quantize q -> q;
             case Node.MultiThreshold t -> t;
             case Node.MaxPool p -> p;

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
@@ -279,6 +280,10 @@ public final class CostModel {
             case Node.BinaryConv c -> -1;
             case Node.Sign s -> -1;
             case Node.Threshold t -> -1;
+            case DigitalNode.Add a -> 1;
+            // the full-precision layers are costed as layers of the digital unit, not as tail steps
+            case DigitalNode.FloatDense d -> -1;
+            case DigitalNode.FloatConv c -> -1;
             case Node.Quantize q -> -1;
             case Node.MultiThreshold t -> -1;
             case Node.MaxPool m -> -1;

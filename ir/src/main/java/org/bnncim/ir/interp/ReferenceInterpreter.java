@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.ScaleBit;
@@ -55,7 +56,7 @@ public final class ReferenceInterpreter {
         for (Node n : graph.nodes()) {
             double[] x = env.get(n.inputs().get(0));
             TensorType it = graph.value(n.inputs().get(0)).type();
-            env.put(n.output().name(), eval(n, x, it, bits, ties));
+            env.put(n.output().name(), eval(n, x, it, bits, ties, env));
         }
         return new Trace(env, ties[0]);
     }
@@ -70,9 +71,27 @@ public final class ReferenceInterpreter {
     }
 
     /** One node on one example; {@code ties[0]} counts the Sign inputs that were exactly zero. */
-    private double[] eval(Node n, double[] x, TensorType it, Bits bits, int[] ties) {
+    private double[] eval(Node n, double[] x, TensorType it, Bits bits, int[] ties, Map<String, double[]> env) {
         Shape os = n.output().shape();
         return switch (n) {
+            case DigitalNode.Add a -> {
+                double[] y = env.get(a.b());
+                TensorType bt = graph.value(a.b()).type();
+                double[] s = new double[x.length];
+                for (int i = 0; i < x.length; i++) s[i] = real(x[i], it) + real(y[i], bt);
+                yield s;
+            }
+            case DigitalNode.FloatDense d -> {
+                double[] y = new double[d.n()];
+                float[] bias = d.bias();
+                for (int col = 0; col < d.n(); col++) {
+                    float acc = 0f;
+                    for (int k = 0; k < d.k(); k++) acc += real(x[k], it) * d.weight(k, col);
+                    y[col] = bias.length == 0 ? acc : acc + bias[col];
+                }
+                yield y;
+            }
+            case DigitalNode.FloatConv c -> floatConv(c, x, it, os);
             case Node.InputQuantize q -> {
                 double max = (1L << q.bits()) - 1;
                 double[] y = new double[x.length];
@@ -181,6 +200,37 @@ public final class ReferenceInterpreter {
     /** A float op reading an integer value sees its real meaning, rounded to float32 like any float tensor. */
     private static float real(double stored, TensorType t) {
         return t.toReal(stored);
+    }
+
+    private static double[] floatConv(DigitalNode.FloatConv c, double[] x, TensorType it, Shape os) {
+        Shape is = it.shape();
+        int h = is.dim(1), w = is.dim(2);
+        int cout = os.dim(0), oh = os.dim(1), ow = os.dim(2);
+        int[] s = c.strides(), p = c.pads(), d = c.dilations();
+        int cinG = c.inChannels() / c.group(), coutG = cout / c.group();
+        float[] bias = c.bias();
+        double[] y = new double[os.size()];
+        for (int o = 0; o < cout; o++) {
+            int g = o / coutG;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    float acc = 0f;
+                    for (int ci = 0; ci < cinG; ci++) {
+                        for (int i = 0; i < c.kh(); i++) {
+                            int iy = oy * s[0] - p[0] + i * d[0];
+                            if (iy < 0 || iy >= h) continue; // zero padding contributes nothing
+                            for (int j = 0; j < c.kw(); j++) {
+                                int ix = ox * s[1] - p[1] + j * d[1];
+                                if (ix < 0 || ix >= w) continue;
+                                acc += real(x[((g * cinG + ci) * h + iy) * w + ix], it) * c.weight(o, ci, i, j);
+                            }
+                        }
+                    }
+                    y[(o * oh + oy) * ow + ox] = bias.length == 0 ? acc : acc + bias[o];
+                }
+            }
+        }
+        return y;
     }
 
     private static double[] conv(Node.BinaryConv c, double[] x, Shape is, Shape os) {
