@@ -23,8 +23,8 @@ public sealed interface DigitalNode extends Node
             return "add";
         }
 
-        public Tag tag() {
-            return Tag.ADD;
+        public NodeTag tag() {
+            return NodeTag.ADD;
         }
     }
 
@@ -49,8 +49,8 @@ public sealed interface DigitalNode extends Node
             return "dense";
         }
 
-        public Tag tag() {
-            return Tag.FLOAT_DENSE;
+        public NodeTag tag() {
+            return NodeTag.FLOAT_DENSE;
         }
 
         @Override
@@ -136,8 +136,8 @@ public sealed interface DigitalNode extends Node
             return "conv";
         }
 
-        public Tag tag() {
-            return Tag.FLOAT_CONV;
+        public NodeTag tag() {
+            return NodeTag.FLOAT_CONV;
         }
 
         /** w[co][ci][i][j], ci counted within the group, without copying the array. */

@@ -166,9 +166,9 @@ class NodeTest {
                 Map.entry(DigitalNode.FloatConv.class, 17));
         for (Node n : everyKind().nodes()) {
             assertEquals(opcodes.get(n.getClass()), n.tag().code(), n.opName());
-            assertSame(n.tag(), WireCode.find(Node.Tag.class, n.tag().code()));
+            assertSame(n.tag(), WireCode.find(NodeTag.class, n.tag().code()));
         }
-        assertNull(WireCode.find(Node.Tag.class, 42));
+        assertNull(WireCode.find(NodeTag.class, 42));
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
+import org.bnncim.ir.NodeTag;
 import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
@@ -265,8 +266,8 @@ final class NodeCodec {
 
     static Node rnode(DataInputStream in, String source, int index, int version) throws IOException {
         String at = " at node #" + index;
-        Node.Tag tag = known(Node.Tag.class, in.readUnsignedByte(), "node tag", source, at);
-        if (version == 1 && (tag == Node.Tag.QUANTIZE || tag == Node.Tag.MULTI_THRESHOLD)) {
+        NodeTag tag = known(NodeTag.class, in.readUnsignedByte(), "node tag", source, at);
+        if (version == 1 && (tag == NodeTag.QUANTIZE || tag == NodeTag.MULTI_THRESHOLD)) {
             throw new BnncimException(source + ": node tag " + tag.code() + at + " needs program format version 2");
         }
         String name = rstr(in), input = rstr(in);
