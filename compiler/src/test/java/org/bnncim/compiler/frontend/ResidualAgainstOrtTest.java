@@ -1,6 +1,8 @@
 package org.bnncim.compiler.frontend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.bnncim.compiler.passes.FoldThresholds;
+import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -248,11 +251,12 @@ class ResidualAgainstOrtTest {
                         if (mine[j] == post[j]) continue;
                         // a few ulps of the magnitudes summed: the two sides sum in different orders
                         boolean tie = Math.abs(pre[j]) <= 64 * Math.ulp(Math.max(mag, 1f));
-                        assertTrue(
-                                tie,
-                                "example " + i + " " + s[1] + "[" + j + "]: " + mine[j] + " vs " + post[j] + " at "
-                                        + pre[j] + " (interpreter " + trace.get(s[0])[j] + ") "
-                                        + trace.values().keySet());
+                        if (!tie) {
+                            double[] t = trace.values().get(s[0]);
+                            throw new AssertionError("example " + i + " " + s[1] + "[" + j + "]: " + mine[j] + " vs "
+                                    + post[j] + " at " + pre[j] + " (interpreter " + (t == null ? "folded" : t[j])
+                                    + ")");
+                        }
                         nearZero++;
                     }
                 }
@@ -310,5 +314,153 @@ class ResidualAgainstOrtTest {
                 + decisions + " sign decisions within float32 rounding of 0 differ");
         assertTrue(ties * 1000 <= decisions, ties + " of " + decisions);
         assertTrue(examples >= 500, examples + " examples compared");
+    }
+    /** x -> Sign -> Gemm(bias, transB) -> ScaleDropout -> BN -> Hardtanh -> Sign -> Gemm(bias): the bias folds. */
+    @Test
+    void mlpWithTheBiasBeforeScaleDropoutFoldsIntoThresholds() {
+        int examples = 0, decisions = 0, ties = 0;
+        for (long seed = 0; seed < 8; seed++) {
+            Net net = new Net("mlp", new Random(seed * 31 + 7));
+            Random r = net.r;
+            boolean transB = seed % 2 == 0;
+            net.b
+                    .input("x", DataType.FLOAT, "N", 16)
+                    .initializer("w1", transB ? new int[] {12, 16} : new int[] {16, 12}, signs(r, 192))
+                    .initializer("b1", new int[] {12}, gauss(r, 12, 0, 2))
+                    .initializer("w2", new int[] {12, 4}, signs(r, 48))
+                    .initializer("b2", new int[] {4}, gauss(r, 4, 0, 1));
+            String xb = net.sign("x");
+            net.b
+                    .node("Gemm", "fc1")
+                    .inputs(xb, "w1", "b1")
+                    .outputs("h1")
+                    .attr("transB", transB ? 1L : 0L)
+                    .end();
+            String h = net.act(net.bn(net.scaleDropout("h1", 12), 12), 12, seed % 4 == 1 ? 3 : 0);
+            OnnxMl.ModelProto m = net.b
+                    .node("Gemm", "fc2")
+                    .inputs(net.sign(h), "w2", "b2")
+                    .outputs("logits")
+                    .end()
+                    .output("logits", DataType.FLOAT, "N", 4)
+                    .build();
+            Graph g = new FoldThresholds().run(OnnxImporter.importModel(m, "mlp", OnnxImporter.Options.DEFAULT));
+            List<Node.Threshold> t = g.nodesOf(Node.Threshold.class);
+            assertEquals(1, t.size());
+            assertTrue(t.get(0).stochastic() != null, "three comparator sets");
+            assertTrue(g.nodesOf(Node.ScaleDropout.class).isEmpty(), "the Scale-Dropout folds with the bias");
+            assertTrue(g.nodesOf(DigitalNode.FloatDense.class).isEmpty(), "bipolar weights stay on crossbars");
+            int[] c = compare(m, g, net, new int[] {16}, 64);
+            examples += c[0];
+            decisions += c[1];
+            ties += c[2];
+        }
+        System.out.println("MLP vs ONNX Runtime: " + examples + " examples; " + ties + " of " + decisions
+                + " sign decisions within float32 rounding of 0 differ");
+        assertTrue(ties * 100 <= decisions, ties + " of " + decisions);
+    }
+
+    /** A grouped (depthwise) full-precision Conv with a bias and a MatMul classifier without one. */
+    @Test
+    void groupedFloatConvAndMatMul() {
+        Net net = new Net("grouped", new Random(3));
+        Random r = net.r;
+        OnnxMl.ModelProto m = net.b
+                .input("x", DataType.FLOAT, "N", 4, 5, 5)
+                .initializer("w", new int[] {8, 2, 3, 3}, gauss(r, 144, 0, 0.5))
+                .initializer("b", new int[] {8}, gauss(r, 8, 0, 0.5))
+                .initializer("w2", new int[] {8, 3}, gauss(r, 24, 0, 0.5))
+                .node("Conv", "gconv")
+                .inputs("x", "w", "b")
+                .outputs("c")
+                .attr("group", 2L)
+                .attrInts("strides", 2, 2)
+                .attrInts("pads", 1, 0, 1, 0)
+                .end()
+                .node("ReduceMean", "mean")
+                .inputs("c")
+                .outputs("p")
+                .attrInts("axes", -1, -2)
+                .attr("keepdims", 0L)
+                .end()
+                .node("MatMul", "fc")
+                .inputs("p", "w2")
+                .outputs("logits")
+                .end()
+                .output("logits", DataType.FLOAT, "N", 3)
+                .build();
+        Graph g = OnnxImporter.importModel(m, "grouped", OnnxImporter.Options.DEFAULT);
+        assertEquals(2, g.nodesOf(DigitalNode.FloatConv.class).get(0).group());
+        assertEquals(
+                "gconv, fc (weights not bipolar) run in float32 on the digital unit",
+                g.notes().get("digital_layers"));
+        int[] c = compare(m, g, net, new int[] {4, 5, 5}, 16);
+        assertEquals(16, c[0]);
+    }
+
+    private static String refusal(OnnxBuilder b) {
+        String msg = assertThrows(
+                        BnncimException.class,
+                        () -> OnnxImporter.importModel(b.build(), "bad", OnnxImporter.Options.DEFAULT))
+                .getMessage();
+        assertFalse(msg.contains("\n"), msg);
+        return msg;
+    }
+
+    /** x [N,4,3,3] -> Conv 1x1 float -> y; then op(y, x or a reshaped x). */
+    private static OnnxBuilder twoBranches(String op, boolean broadcast) {
+        OnnxBuilder b = new OnnxBuilder("two")
+                .opset(13)
+                .input("x", DataType.FLOAT, "N", 4, 3, 3)
+                .initializer("w", new int[] {4, 4, 1, 1}, gauss(new Random(1), 16, 0, 1))
+                .initializer("w1", new int[] {1, 4, 1, 1}, gauss(new Random(2), 4, 0, 1))
+                .node("Conv", "c")
+                .inputs("x", broadcast ? "w1" : "w")
+                .outputs("y")
+                .end();
+        if (op.equals("Concat")) {
+            return b.node("Concat", "join")
+                    .inputs("y", "x")
+                    .outputs("z")
+                    .attr("axis", 1L)
+                    .end()
+                    .output("z", DataType.FLOAT, "N", 8, 3, 3);
+        }
+        return b.node(op, "join").inputs("y", "x").outputs("z").end().output("z", DataType.FLOAT, "N", 4, 3, 3);
+    }
+
+    @Test
+    void unsupportedResidualFormsAreRefusedByName() {
+        String add = refusal(twoBranches("Add", true));
+        assertTrue(add.contains("'join' (Add)") && add.contains("broadcasts") && add.contains("1x1 Conv"), add);
+        String mul = refusal(twoBranches("Mul", false));
+        assertTrue(mul.contains("'join' (Mul)") && mul.contains("Mul of two computed tensors"), mul);
+        String sub = refusal(twoBranches("Sub", false));
+        assertTrue(sub.contains("'join' (Sub)") && sub.contains("Mul by -1 and Add"), sub);
+        String cat = refusal(twoBranches("Concat", false));
+        assertTrue(cat.contains("'join' (Concat)") && cat.contains("replace the Concat by an Add"), cat);
+        OnnxBuilder rm = new OnnxBuilder("rm")
+                .opset(13)
+                .input("x", DataType.FLOAT, "N", 4, 3, 3)
+                .node("ReduceMean", "rm")
+                .inputs("x")
+                .outputs("y")
+                .attrInts("axes", 1)
+                .end()
+                .output("y", DataType.FLOAT, "N", 1, 3, 3);
+        String r = refusal(rm);
+        assertTrue(r.contains("'rm' (ReduceMean)") && r.contains("[2, 3]"), r);
+        OnnxBuilder alpha = new OnnxBuilder("alpha")
+                .opset(13)
+                .input("x", DataType.FLOAT, "N", 4)
+                .initializer("w", new int[] {4, 2}, 0.5f, 1, 2, 3, 4, 5, 6, 7)
+                .node("Gemm", "g")
+                .inputs("x", "w")
+                .outputs("y")
+                .attr("alpha", 2f)
+                .end()
+                .output("y", DataType.FLOAT, "N", 2);
+        String a = refusal(alpha);
+        assertTrue(a.contains("'g' (Gemm)") && a.contains("alpha or beta"), a);
     }
 }
