@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * sum in different orders) may differ; such decisions are counted, and the example's logits are then not compared.
  */
 class ResidualAgainstOrtTest {
-    private static final String SD = "ai.bnncim";
+    private static final String SD = "ai.bnncim", QONNX = "qonnx.custom_op.general";
 
     private static float[] signs(Random r, int n) {
         float[] w = new float[n];
@@ -58,7 +58,7 @@ class ResidualAgainstOrtTest {
 
         Net(String name, Random r) {
             this.r = r;
-            this.b = new OnnxBuilder(name).opset(13).opset(SD, 1);
+            this.b = new OnnxBuilder(name).opset(13).opset(SD, 1).opset(QONNX, 1);
         }
 
         String id(String base) {
@@ -94,9 +94,19 @@ class ResidualAgainstOrtTest {
             return p + "_y";
         }
 
+        /** ONNX's Sign, or (one in three) QONNX's BipolarQuant with scale 1. */
         String sign(String x) {
             String p = id("sign");
-            b.node("Sign", p).inputs(x).outputs(p + "_y").end();
+            if (r.nextInt(3) == 0) {
+                b.initializer(p + "_one", new int[0], 1f)
+                        .node("BipolarQuant", p)
+                        .domain(QONNX)
+                        .inputs(x, p + "_one")
+                        .outputs(p + "_y")
+                        .end();
+            } else {
+                b.node("Sign", p).inputs(x).outputs(p + "_y").end();
+            }
             signs.add(new String[] {x, p + "_y"});
             return p + "_y";
         }
