@@ -370,6 +370,40 @@ class ResidualAgainstOrtTest {
         assertTrue(ties * 100 <= decisions, ties + " of " + decisions);
     }
 
+    /** x -> Sign -> Conv(bias) -> ScaleDropout -> BN -> Sign -> Flatten -> Gemm(float, bias): the conv bias folds. */
+    @Test
+    void convWithTheBiasBeforeScaleDropoutFoldsIntoThresholds() {
+        int examples = 0;
+        for (long seed = 0; seed < 6; seed++) {
+            Net net = new Net("cnn", new Random(seed * 17 + 3));
+            Random r = net.r;
+            net.b.input("x", DataType.FLOAT, "N", 2, 5, 5);
+            String h = net.conv(net.sign("x"), 2, 6, 3, 1 + (int) (seed % 2), 1, true, true, 0);
+            int side = seed % 2 == 0 ? 5 : 3;
+            h = net.sign(net.bn(net.scaleDropout(h, 6), 6));
+            OnnxMl.ModelProto m = net.b
+                    .node("Flatten", "flat")
+                    .inputs(h)
+                    .outputs("f")
+                    .end()
+                    .initializer("fc_w", new int[] {6 * side * side, 3}, gauss(r, 18 * side * side, 0, 0.3))
+                    .initializer("fc_b", new int[] {3}, gauss(r, 3, 0, 0.3))
+                    .node("Gemm", "fc")
+                    .inputs("f", "fc_w", "fc_b")
+                    .outputs("logits")
+                    .end()
+                    .output("logits", DataType.FLOAT, "N", 3)
+                    .build();
+            Graph g = new FoldThresholds().run(OnnxImporter.importModel(m, "cnn", OnnxImporter.Options.DEFAULT));
+            assertEquals(1, g.nodesOf(Node.Threshold.class).size());
+            assertTrue(g.nodesOf(Node.ScaleDropout.class).isEmpty(), "the Scale-Dropout folds with the conv bias");
+            assertTrue(g.nodesOf(Node.Affine.class).isEmpty(), "no float op is left before the classifier");
+            assertEquals(1, g.nodesOf(DigitalNode.FloatDense.class).size());
+            examples += compare(m, g, net, new int[] {2, 5, 5}, 32)[0];
+        }
+        assertTrue(examples >= 6 * 30, examples + " examples compared");
+    }
+
     /** A grouped (depthwise) full-precision Conv with a bias and a MatMul classifier without one. */
     @Test
     void groupedFloatConvAndMatMul() {
