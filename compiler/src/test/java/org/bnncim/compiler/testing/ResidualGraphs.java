@@ -120,6 +120,16 @@ public final class ResidualGraphs {
         return new Graph("resnet-tiny", List.of(v("x", ElemType.FLOAT32, 3, 9, 9)), n, List.of("y"), Map.of());
     }
 
+    /** A plain binary network without a digital datapath: sign, binary conv, flatten. */
+    public static Graph plain() {
+        Random r = new Random(4);
+        List<Node> n = new ArrayList<>();
+        n.add(new Node.Sign("sign0", "x", v("b0", ElemType.BIPOLAR, 4, 9, 9)));
+        n.add(conv(r, "conv1", "b0", "c1", 9, 1));
+        n.add(new Node.Reshape("flat", "c1", v("f", ElemType.INT32, 324)));
+        return new Graph("plain", List.of(v("x", ElemType.FLOAT32, 4, 9, 9)), n, List.of("f"), Map.of());
+    }
+
     /** The mapping passes (lowering, tiling, placement, stochastic unit) on an already folded graph. */
     public static MappedModel map(Graph g, Architecture a) {
         PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
