@@ -4,6 +4,7 @@ import static org.bnncim.compiler.sim.SimulatorVsInterpreterTest.assertSameEvery
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.bnncim.backends.sim.BitSource;
 import org.bnncim.backends.sim.Faults;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.backends.sim.ProgramCodec;
+import org.bnncim.backends.sim.ProgramListing;
 import org.bnncim.backends.sim.Simulator;
 import org.bnncim.backends.verilog.VerilogBackend;
 import org.bnncim.compiler.arch.ArchitectureLoader;
@@ -61,6 +63,9 @@ class ResidualPipelineTest {
                 ResidualGraphs.residual(true), ArchitectureLoader.defaults().withCrossbar(32, 32));
         byte[] bytes = ProgramCodec.encode(Program.of(m));
         assertEquals(3, bytes[ProgramCodec.MAGIC.length]);
+        String listing = ProgramListing.render(Program.of(m));
+        assertTrue(listing.startsWith("bnncim simulator program, format version 3\n"), listing);
+        assertTrue(listing.contains("= add %n1, %b0"), listing);
         Simulator sim = new Simulator(ProgramCodec.decode(bytes, "resnet.bnc"), Faults.NONE, 3);
         BitSource bits = BitSource.counterBased(m, 5, 0);
         float[][] x = ResidualGraphs.inputs(19, 11);
@@ -73,6 +78,13 @@ class ResidualPipelineTest {
                 assertArrayEquals(want, four[i][t], "4 threads, example " + i + " pass " + t);
             }
         }
+    }
+
+    @Test
+    void theWholeCompilerPipelineTakesTheResidualGraph() {
+        MappedModel m = SimulatorVsInterpreterTest.mapped(
+                ResidualGraphs.residual(true), ArchitectureLoader.defaults().withCrossbar(32, 32));
+        assertSameEverywhere(m, ResidualGraphs.inputs(23, 3), 4, "resnet compiled");
     }
 
     @Test
