@@ -52,6 +52,12 @@ class ResidualSimTest {
     void monteCarloResidualBlocksMatchTheReferenceAndShareThePrefix() {
         Program p = twoBlocks(Architecture.WeightEncoding.COMPLEMENTARY, true);
         sameAsReference(p, TestPrograms.inputs(104, 5, 243), 2);
+        // a node depends on the bits of every stochastic node before it, on either input path: the pooled shortcut
+        // (node 7) on bit 0 through sign 6, the second Add (11) on bits 0 and 1
+        PassInterpreter interp = new PassInterpreter(p, ImageLoader.load(p, Faults.NONE, 0), Faults.NONE, 0);
+        int[] prefix = new int[p.graph().nodes().size()];
+        for (int i = 0; i < prefix.length; i++) prefix[i] = interp.prefix(i);
+        assertArrayEquals(new int[] {0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2}, prefix);
         // 16 passes per example: grouped by bit prefix, the shortcut values kept until their Add
         batchedSameAsSinglePasses(p, TestPrograms.inputs(105, 7, 243), 16, Faults.NONE);
         batchedSameAsSinglePasses(p, TestPrograms.inputs(106, 3, 243), 4, new Faults(0.01, 0, 0));
