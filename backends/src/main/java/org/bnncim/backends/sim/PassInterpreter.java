@@ -239,7 +239,10 @@ final class PassInterpreter {
                     for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = a.apply(x.real(i, it), c);
                 yield new Floats(y);
             }
-            case Node.MaxPool m -> new Ints(Pooling.max(ints(x), pool[at]));
+            case Node.MaxPool m ->
+                x instanceof Floats(float[] f)
+                        ? new Floats(Pooling.max(f, pool[at]))
+                        : new Ints(Pooling.max(ints(x), pool[at]));
             case Node.AvgPool(var name, var input, var output, var window, boolean countPad) ->
                 new Floats(Pooling.average(x.reals(it), pool[at], countPad));
             case Node.Reshape r -> x;

@@ -63,6 +63,26 @@ class ResidualSimTest {
         batchedSameAsSinglePasses(p, TestPrograms.inputs(106, 3, 243), 4, new Faults(0.01, 0, 0));
     }
 
+    @Test
+    void aResNetStemMaxPoolsItsFloatActivations() {
+        // stem conv, ReLU, 3x3/2 max pool with padding on floats (7x7 -> 4x4), then a block with an identity shortcut
+        TestPrograms b = new TestPrograms(141, TestPrograms.floats("x", 2, 7, 7))
+                .floatConv(4, 3, 1, 1, 1)
+                .affine(AffineStep.Op.MAX)
+                .maxPool(3, 2, 1);
+        Value pooled = b.last();
+        Program p = b.sign()
+                .conv(4, 3, 1, 1, 1)
+                .scaleDropout(0)
+                .affine(AffineStep.Op.MIN)
+                .add(pooled)
+                .flatten()
+                .floatDense(3, true)
+                .program(Architecture.WeightEncoding.COMPLEMENTARY, 16, 3);
+        sameAsReference(p, TestPrograms.inputs(142, 5, 98), 1);
+        batchedSameAsSinglePasses(p, TestPrograms.inputs(143, 6, 98), 8, Faults.NONE);
+    }
+
     /** SD on the float stem output, which is also the shortcut: the Add depends on bit 0 through both inputs. */
     static Program floatShortcut() {
         TestPrograms b = new TestPrograms(111, TestPrograms.floats("x", 2, 7, 7))
