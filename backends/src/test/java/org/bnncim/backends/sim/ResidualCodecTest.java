@@ -65,6 +65,31 @@ class ResidualCodecTest {
         }
     }
 
+    @Test
+    void aDenseLayerWhoseWeightsDisagreeWithItsGeometryIsRefusedInOneLine() {
+        Program p = ResidualSimTest.twoBlocks(Architecture.WeightEncoding.SINGLE, false);
+        DigitalNode.FloatDense d =
+                p.graph().nodesOf(DigitalNode.FloatDense.class).get(0);
+        byte[] bytes = ProgramCodec.encode(p);
+        // opcode, name, input, then the output value: name, kind, bits, dims, scale
+        int k = ProgramCodecTest.tagOffset(bytes, d.name())
+                + 1
+                + 4
+                + d.name().length()
+                + 4
+                + d.input().length()
+                + 4
+                + d.output().name().length()
+                + 2
+                + 4
+                + 4 * d.output().shape().rank()
+                + 8;
+        assertEquals(d.k(), java.nio.ByteBuffer.wrap(bytes, k, 4).getInt());
+        bytes[k + 3]++;
+        BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(bytes, "p.bnc"));
+        assertEquals("p.bnc: corrupt simulator program (weights are not " + (d.k() + 1) + "x10)", e.getMessage());
+    }
+
     /** The bytes after a node's output value, checking the opcode, name and first input on the way. */
     private static DataInputStream fields(byte[] bytes, Node n) throws IOException {
         int at = ProgramCodecTest.tagOffset(bytes, n.name());
