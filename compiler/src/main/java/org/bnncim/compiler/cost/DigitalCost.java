@@ -14,17 +14,18 @@ import org.bnncim.ir.arch.Architecture;
 
 /**
  * The digital datapath beside the crossbars (residual networks, docs/architecture.md "Digital datapath"): shortcut
- * sums, full-precision dense and conv layers, and average pooling, each costed as a node of its own from the
- * architecture file's fp32 figures.
+ * sums, full-precision dense and conv layers, average pooling and max pooling of float values, each costed as a node
+ * of its own from the architecture file's fp32 figures.
  *
  * <p>The unit is an array of {@link #LANES} fp32 lanes, each one {@code digital_unit} of area, each doing one fp32 op
  * or one multiply-accumulate per {@code digital_float_op} latency (pipelined). A MAC costs two fp32 ops of energy (a
  * multiply and an add), a bias one add per output, an Add one op per element, an average pool one op per window tap
- * inside the input (the adds and the divide). Work spreads over the lanes: latency is {@code ceil(ops / LANES)}
- * issue slots, MACs and bias adds counted as one slot each. Buffer traffic (energy {@code buffer_per_bit}): every
- * input read and the output written at its element width (32 bits for float32), a layer's float32 weights and bias
- * read once per pass, and an Add's shortcut tensor written once into the shortcut buffer (then read as an input).
- * Area: the lanes, SRAM for the float weights, and a shortcut buffer as large as the largest shortcut tensor.
+ * inside the input (the adds and the divide), a float max pool one compare per tap inside. Work spreads over the
+ * lanes: latency is {@code ceil(issue slots / LANES)}, a MAC, a bias add, a sum or a tap one slot each. Buffer
+ * traffic (energy {@code buffer_per_bit}): every input read and the output written at its element width (32 bits for
+ * float32), a layer's float32 weights and bias read once per pass, and an Add's shortcut tensor written once into the
+ * shortcut buffer (then read as an input). Area: the lanes, SRAM for the float weights, and a shortcut buffer as
+ * large as the largest shortcut tensor.
  */
 final class DigitalCost {
     static final int LANES = CostReport.Digital.LANES;
@@ -94,9 +95,26 @@ final class DigitalCost {
                     detail = "fp32 MACs " + macs + (bias > 0 ? " + bias" : "");
                 }
                 case Node.AvgPool p -> {
-                    ops = slots =
-                            poolTaps(p, g.value(p.input()).shape(), p.output().shape());
+                    ops = slots = poolTaps(
+                            p.kernel(),
+                            p.strides(),
+                            p.pads(),
+                            g.value(p.input()).shape(),
+                            p.output().shape());
                     detail = "fp32 adds and divides " + ops;
+                }
+                // a max pool on float32 values (a ResNet stem's): one compare per window tap inside the input; max
+                // pools
+                // on popcounts and activations belong to their crossbar layer's periphery
+                case Node.MaxPool p
+                when g.value(p.input()).elem().isFloat() -> {
+                    ops = slots = poolTaps(
+                            p.kernel(),
+                            p.strides(),
+                            p.pads(),
+                            g.value(p.input()).shape(),
+                            p.output().shape());
+                    detail = "fp32 compares " + ops;
                 }
                 default -> {
                     continue;
@@ -137,8 +155,7 @@ final class DigitalCost {
     }
 
     /** Window taps inside the input summed over the outputs of an average pool (its adds plus its divides). */
-    static long poolTaps(Node.AvgPool a, Shape is, Shape os) {
-        int[] k = a.kernel(), s = a.strides(), p = a.pads();
+    static long poolTaps(int[] k, int[] s, int[] p, Shape is, Shape os) {
         return taps(os.dim(1), is.dim(1), k[0], s[0], p[0], 1)
                 * taps(os.dim(2), is.dim(2), k[1], s[1], p[1], 1)
                 * os.dim(0);

@@ -66,6 +66,22 @@ class ResidualCostTest {
     }
 
     @Test
+    void aFloatMaxPoolIsADigitalRowAndAnIntegerOneIsNot() {
+        CostReport r =
+                CostModel.evaluate(ResidualGraphs.map(ResidualGraphs.stemPool(), ArchitectureLoader.defaults()), 1);
+        assertEquals(1, r.digital().size());
+        CostReport.Digital p = r.digital().get(0);
+        assertEquals("mpool max_pool", p.name() + " " + p.kind());
+        // 13 x 13 taps x 4 channels compares; 324 floats in, 100 floats out
+        assertEquals(676, p.ops());
+        assertEquals(676 + (324 + 100) * 32 * 0.05, p.energyPj(), 1e-9);
+        assertEquals(43, p.latencyNs(), 1e-12);
+        assertTrue(CostModel.evaluate(ResidualGraphs.map(ResidualGraphs.plain(), ArchitectureLoader.defaults()), 1)
+                .digital()
+                .isEmpty());
+    }
+
+    @Test
     void totalsSplitBetweenCrossbarsAndTheDigitalUnit() {
         CostReport r = report();
         Architecture a = ArchitectureLoader.defaults();

@@ -130,6 +130,20 @@ public final class ResidualGraphs {
         return new Graph("plain", List.of(v("x", ElemType.FLOAT32, 4, 9, 9)), n, List.of("f"), Map.of());
     }
 
+    /** A ResNet stem's float max pool (3x3/2, pad 1, 9x9 -> 5x5) before a binary conv. */
+    public static Graph stemPool() {
+        Random r = new Random(6);
+        List<Node> n = new ArrayList<>();
+        n.add(new Node.MaxPool(
+                "mpool",
+                "x",
+                v("m", ElemType.FLOAT32, 4, 5, 5),
+                new Window(new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1, 1, 1})));
+        n.add(new Node.Sign("sign0", "m", v("b0", ElemType.BIPOLAR, 4, 5, 5)));
+        n.add(conv(r, "conv1", "b0", "c1", 5, 1));
+        return new Graph("stem-pool", List.of(v("x", ElemType.FLOAT32, 4, 9, 9)), n, List.of("c1"), Map.of());
+    }
+
     /** The mapping passes (lowering, tiling, placement, stochastic unit) on an already folded graph. */
     public static MappedModel map(Graph g, Architecture a) {
         PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
