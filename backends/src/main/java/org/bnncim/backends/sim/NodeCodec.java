@@ -301,7 +301,7 @@ final class NodeCodec {
         if (version == 1 && (tag == NodeTag.QUANTIZE || tag == NodeTag.MULTI_THRESHOLD)) {
             throw new BnncimException(source + ": node tag " + tag.code() + at + " needs program format version 2");
         }
-        if (version < 3 && (tag == Node.Tag.ADD || tag == Node.Tag.FLOAT_DENSE || tag == Node.Tag.FLOAT_CONV)) {
+        if (version < 3 && (tag == NodeTag.ADD || tag == NodeTag.FLOAT_DENSE || tag == NodeTag.FLOAT_CONV)) {
             throw new BnncimException(source + ": node tag " + tag.code() + at + " needs program format version 3");
         }
         String name = rstr(in), input = rstr(in);
