@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.interp.ReferenceInterpreter;
 import org.bnncim.verify.VerificationService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,6 +93,15 @@ final class VerifyCommand implements Callable<Integer> {
                     "warning: %d pre-activation value(s) were exactly 0: the chip's sign(0)=+1 "
                             + "differs from ONNX Runtime's Sign(0)=0 there%n",
                     r.ties());
+        }
+        if (r.nearTies() > 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "note: %d real-valued sign input(s) lay within float32 rounding of 0 (|x| <= %s of their tensor's "
+                            + "largest magnitude); ONNX Runtime sums in another order and may take the other sign "
+                            + "there%n",
+                    r.nearTies(),
+                    ReferenceInterpreter.NEAR_TIE);
         }
         out.flush();
         return Main.OK;

@@ -66,6 +66,8 @@ public final class VerificationService {
      * @param stochasticBits bits per pass (one per Scale-Dropout layer)
      * @param layerChecks    passes whose every layer matched the interpreter; empty without {@code layers}
      * @param ties           pre-activations exactly 0, where the chip's sign(0)=+1 and ONNX Runtime's Sign(0)=0 differ
+     * @param nearTies       real-valued sign inputs within float32 rounding of 0 (ReferenceInterpreter.NEAR_TIE of
+     *                       their tensor's largest magnitude) that ONNX Runtime sums in another order
      * @param mismatch       the first disagreement; empty when the model verified
      */
     public record Result(
@@ -76,6 +78,7 @@ public final class VerificationService {
             int stochasticBits,
             OptionalInt layerChecks,
             int ties,
+            int nearTies,
             Optional<Mismatch> mismatch) {
         public boolean verified() {
             return mismatch.isEmpty();
@@ -120,7 +123,13 @@ public final class VerificationService {
      * far).
      */
     public record OutputMismatch(
-            Pass where, int output, float simulator, float reference, Optional<LayerDifference> firstLayer, int ties)
+            Pass where,
+            int output,
+            float simulator,
+            float reference,
+            Optional<LayerDifference> firstLayer,
+            int ties,
+            int nearTies)
             implements Mismatch {
         @Override
         public String message() {
@@ -136,16 +145,22 @@ public final class VerificationService {
             if (ties > 0)
                 return head + "; the compiled model agrees with bnncim's reference: " + ties
                         + " sign(0) tie(s) seen, where the chip's sign(0)=+1 differs from ONNX Runtime's Sign(0)=0";
+            if (nearTies > 0)
+                return head + "; the compiled model agrees with bnncim's reference: " + nearTies + " real-valued "
+                        + "sign input(s) lay within float32 rounding of 0, where ONNX Runtime's sum order decides";
             return head + "; the simulator equals bnncim's reference interpreter, "
                     + "so the difference is in import/folding or float rounding";
         }
     }
 
     /** Logits within tolerance but a different predicted class. */
-    public record ClassMismatch(Pass where, int simulator, int reference) implements Mismatch {
+    public record ClassMismatch(Pass where, int simulator, int reference, int nearTies) implements Mismatch {
         @Override
         public String message() {
-            return where + ": predicted class " + simulator + " but ONNX Runtime predicts " + reference;
+            String head = where + ": predicted class " + simulator + " but ONNX Runtime predicts " + reference;
+            return nearTies == 0
+                    ? head
+                    : head + " (" + nearTies + " real-valued sign input(s) within float32 rounding of 0 so far)";
         }
     }
 
@@ -176,7 +191,7 @@ public final class VerificationService {
         float[] flat = new float[n * per];
         for (int i = 0; i < n; i++) System.arraycopy(x[i], 0, flat, i * per, per);
         double maxDiff = 0;
-        int ties = 0, layerChecks = 0;
+        int ties = 0, nearTies = 0, layerChecks = 0;
         int passes = bitCount == 0 ? 0 : r.samples();
         try (OrtReference det = new OrtReference(
                         ReferenceForm.convert(proto, ReferenceForm.Mode.EXPECTATION)
@@ -196,7 +211,9 @@ public final class VerificationService {
                         : mc.runBatched(flat, shape, n, z, ORT_BATCH);
                 for (int i = 0; i < n; i++) {
                     Bits b = z[i] == null ? null : Bits.ofScale(z[i]);
-                    ties += raw.run(x[i], b).signZeroTies();
+                    ReferenceInterpreter.Trace unfoldedPass = raw.run(x[i], b);
+                    ties += unfoldedPass.signZeroTies();
+                    nearTies += unfoldedPass.nearTies();
                     float[] mine = sim.output(x[i], z[i], i, Math.max(0, t));
                     Pass where = new Pass(i, t);
                     Mismatch m = null;
@@ -207,11 +224,11 @@ public final class VerificationService {
                                 || Float.isNaN(mine[c]) != Float.isNaN(ref[i][c])) {
                             Optional<LayerDifference> layer = firstLayerDifference(
                                     mapped, sim.pass(x[i], z[i], i, Math.max(0, t)), folded.run(x[i], b));
-                            m = new OutputMismatch(where, c, mine[c], ref[i][c], layer, ties);
+                            m = new OutputMismatch(where, c, mine[c], ref[i][c], layer, ties, nearTies);
                         }
                     }
                     if (m == null && Metrics.argmax(mine) != Metrics.argmax(ref[i])) {
-                        m = new ClassMismatch(where, Metrics.argmax(mine), Metrics.argmax(ref[i]));
+                        m = new ClassMismatch(where, Metrics.argmax(mine), Metrics.argmax(ref[i]), nearTies);
                     }
                     if (m == null && r.layers()) {
                         Optional<LayerDifference> diff = firstLayerDifference(
@@ -219,15 +236,23 @@ public final class VerificationService {
                         if (diff.isPresent()) m = new LayerMismatch(where, diff.get());
                         else layerChecks++;
                     }
-                    if (m != null) return result(r, n, passes, maxDiff, bitCount, layerChecks, ties, m);
+                    if (m != null) return result(r, n, passes, maxDiff, bitCount, layerChecks, ties, nearTies, m);
                 }
             }
         }
-        return result(r, n, passes, maxDiff, bitCount, layerChecks, ties, null);
+        return result(r, n, passes, maxDiff, bitCount, layerChecks, ties, nearTies, null);
     }
 
     private static Result result(
-            Request r, int n, int passes, double maxDiff, int bits, int layerChecks, int ties, Mismatch m) {
+            Request r,
+            int n,
+            int passes,
+            double maxDiff,
+            int bits,
+            int layerChecks,
+            int ties,
+            int nearTies,
+            Mismatch m) {
         return new Result(
                 r.model(),
                 n,
@@ -236,6 +261,7 @@ public final class VerificationService {
                 bits,
                 r.layers() ? OptionalInt.of(layerChecks) : OptionalInt.empty(),
                 ties,
+                nearTies,
                 Optional.ofNullable(m));
     }
 

@@ -18,7 +18,13 @@ public record AffineStep(Op op, float[] c) {
         /** c - x */
         RSUB(3),
         /** x / c */
-        DIV(4);
+        DIV(4),
+        /** max(x, c): ReLU (c = 0), the lower bound of Clip/Hardtanh */
+        MAX(5),
+        /** min(x, c): the upper bound of Clip/Hardtanh */
+        MIN(6),
+        /** x >= 0 ? x : c * x (PReLU, LeakyReLU) */
+        PRELU(7);
 
         private final int code;
 
@@ -49,18 +55,31 @@ public record AffineStep(Op op, float[] c) {
             case SUB -> x - k;
             case RSUB -> k - x;
             case DIV -> x / k;
+            // Math.max/min return NaN for a NaN x, as ONNX's Max/Min/Relu do
+            case MAX -> Math.max(x, k);
+            case MIN -> Math.min(x, k);
+            case PRELU -> x >= 0 ? x : k * x;
         };
     }
 
-    /** +1 if the step is non-decreasing in x for this channel, -1 if non-increasing, 0 if constant. */
+    /**
+     * +1 if the step is non-decreasing in x for this channel, -1 if non-increasing, 0 if constant; meaningless when
+     * the step is not {@link #monotone}.
+     */
     public int direction(int channel) {
         float k = constant(channel);
         return switch (op) {
-            case ADD, SUB -> 1;
+            case ADD, SUB, MAX, MIN -> 1;
+            case PRELU -> k >= 0 ? 1 : 0;
             case RSUB -> -1;
             case MUL -> k > 0 ? 1 : k < 0 ? -1 : 0;
             case DIV -> k > 0 ? 1 : k < 0 ? -1 : 0; // x/0 is +-inf: constant in sign
         };
+    }
+
+    /** Whether the step is monotone in x for this channel: folding into a comparator needs every step monotone. */
+    public boolean monotone(int channel) {
+        return op != Op.PRELU || constant(channel) >= 0;
     }
 
     @Override

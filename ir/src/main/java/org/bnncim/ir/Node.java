@@ -10,10 +10,27 @@ import java.util.Optional;
  * dimension (ONNX axis 1). {@code name} is the ONNX node the operation came from, so every message and every
  * generated artefact can be traced back to the user's model.
  *
- * <p>The set of operations is closed: code that does something different per kind switches over this sealed
- * interface without a default, so a new kind does not compile until every such place has decided what to do.
+ * <p>The set of operations is closed (the records here and the digital datapath's in {@link DigitalNode}): code that
+ * does something different per kind switches over this sealed interface without a default, so a new kind does not
+ * compile until every such place has decided what to do.
  */
-public sealed interface Node {
+public sealed interface Node
+        permits Node.InputQuantize,
+                Node.InputBinarize,
+                Node.BinaryDense,
+                Node.BinaryConv,
+                Node.ScaleDropout,
+                Node.Affine,
+                Node.Sign,
+                Node.Threshold,
+                Node.MaxPool,
+                Node.AvgPool,
+                Node.Reshape,
+                Node.Softmax,
+                Node.McDropout,
+                Node.Quantize,
+                Node.MultiThreshold,
+                DigitalNode {
     String name();
 
     Value output();
@@ -24,47 +41,14 @@ public sealed interface Node {
     String opName();
 
     /** This kind's stable number in {@code program.bnc}. */
-    Tag tag();
+    NodeTag tag();
 
     /**
-     * What is wrong with this node's element types and shapes, given the type of its (single) input; empty when
+     * What is wrong with this node's element types and shapes, given the types of its inputs (in order); empty when
      * it fits. The kind's own rules only: the verifier adds the graph-wide ones.
      */
-    default List<String> check(TensorType in) {
+    default List<String> check(List<TensorType> in) {
         return NodeChecks.check(this, in);
-    }
-
-    /**
-     * Node opcodes of {@code program.bnc} (docs/program-format.md). Written as explicit numbers, never
-     * {@code ordinal()}: reordering the constants must not change a byte of any program.
-     */
-    enum Tag implements WireCode {
-        INPUT_QUANTIZE(0),
-        INPUT_BINARIZE(1),
-        BINARY_DENSE(2),
-        BINARY_CONV(3),
-        SCALE_DROPOUT(4),
-        AFFINE(5),
-        SIGN(6),
-        THRESHOLD(7),
-        MAX_POOL(8),
-        AVG_POOL(9),
-        RESHAPE(10),
-        SOFTMAX(11),
-        MC_DROPOUT(12),
-        QUANTIZE(13),
-        MULTI_THRESHOLD(14);
-
-        private final int code;
-
-        Tag(int code) {
-            this.code = code;
-        }
-
-        @Override
-        public int code() {
-            return code;
-        }
     }
 
     /** A slot of the stochastic unit's per-pass schedule that a node reads, and the slot's switching probability. */
@@ -85,8 +69,8 @@ public sealed interface Node {
             return "input_quantize";
         }
 
-        public Tag tag() {
-            return Tag.INPUT_QUANTIZE;
+        public NodeTag tag() {
+            return NodeTag.INPUT_QUANTIZE;
         }
     }
 
@@ -106,8 +90,8 @@ public sealed interface Node {
             return "input_binarize";
         }
 
-        public Tag tag() {
-            return Tag.INPUT_BINARIZE;
+        public NodeTag tag() {
+            return NodeTag.INPUT_BINARIZE;
         }
 
         public boolean fires(float x, int channel) {
@@ -141,8 +125,8 @@ public sealed interface Node {
             return "binary_dense";
         }
 
-        public Tag tag() {
-            return Tag.BINARY_DENSE;
+        public NodeTag tag() {
+            return NodeTag.BINARY_DENSE;
         }
     }
 
@@ -177,8 +161,8 @@ public sealed interface Node {
             return "binary_conv";
         }
 
-        public Tag tag() {
-            return Tag.BINARY_CONV;
+        public NodeTag tag() {
+            return NodeTag.BINARY_CONV;
         }
 
         /** pads as ONNX orders them: top, left, bottom, right. */
@@ -253,8 +237,8 @@ public sealed interface Node {
             return "scale_dropout";
         }
 
-        public Tag tag() {
-            return Tag.SCALE_DROPOUT;
+        public NodeTag tag() {
+            return NodeTag.SCALE_DROPOUT;
         }
 
         @Override
@@ -314,8 +298,8 @@ public sealed interface Node {
             return "affine";
         }
 
-        public Tag tag() {
-            return Tag.AFFINE;
+        public NodeTag tag() {
+            return NodeTag.AFFINE;
         }
 
         public float apply(float x, int channel) {
@@ -349,8 +333,8 @@ public sealed interface Node {
             return "sign";
         }
 
-        public Tag tag() {
-            return Tag.SIGN;
+        public NodeTag tag() {
+            return NodeTag.SIGN;
         }
     }
 
@@ -368,8 +352,8 @@ public sealed interface Node {
             return "threshold";
         }
 
-        public Tag tag() {
-            return Tag.THRESHOLD;
+        public NodeTag tag() {
+            return NodeTag.THRESHOLD;
         }
 
         /** The comparator set for bit {@code z}; a layer without Scale-Dropout always uses {@code expected}. */
@@ -396,8 +380,8 @@ public sealed interface Node {
             return "max_pool";
         }
 
-        public Tag tag() {
-            return Tag.MAX_POOL;
+        public NodeTag tag() {
+            return NodeTag.MAX_POOL;
         }
 
         public int[] kernel() {
@@ -423,8 +407,8 @@ public sealed interface Node {
             return "avg_pool";
         }
 
-        public Tag tag() {
-            return Tag.AVG_POOL;
+        public NodeTag tag() {
+            return NodeTag.AVG_POOL;
         }
 
         public int[] kernel() {
@@ -454,8 +438,8 @@ public sealed interface Node {
             return "reshape";
         }
 
-        public Tag tag() {
-            return Tag.RESHAPE;
+        public NodeTag tag() {
+            return NodeTag.RESHAPE;
         }
     }
 
@@ -469,8 +453,8 @@ public sealed interface Node {
             return "softmax";
         }
 
-        public Tag tag() {
-            return Tag.SOFTMAX;
+        public NodeTag tag() {
+            return NodeTag.SOFTMAX;
         }
     }
 
@@ -488,8 +472,8 @@ public sealed interface Node {
             return "mc_dropout";
         }
 
-        public Tag tag() {
-            return Tag.MC_DROPOUT;
+        public NodeTag tag() {
+            return NodeTag.MC_DROPOUT;
         }
     }
 
@@ -524,8 +508,8 @@ public sealed interface Node {
             return "quantize";
         }
 
-        public Tag tag() {
-            return Tag.QUANTIZE;
+        public NodeTag tag() {
+            return NodeTag.QUANTIZE;
         }
 
         /** Channels with their own thresholds: 1 when all share one row. */
@@ -580,8 +564,8 @@ public sealed interface Node {
             return "multi_threshold";
         }
 
-        public Tag tag() {
-            return Tag.MULTI_THRESHOLD;
+        public NodeTag tag() {
+            return NodeTag.MULTI_THRESHOLD;
         }
 
         public LevelSet select(ScaleBit z) {

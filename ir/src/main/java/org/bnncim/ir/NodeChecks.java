@@ -10,9 +10,32 @@ import java.util.Optional;
 final class NodeChecks {
     private NodeChecks() {}
 
-    static List<String> check(Node node, TensorType in) {
+    static List<String> check(Node node, List<TensorType> ins) {
         Value output = node.output();
+        TensorType in = ins.get(0);
         return switch (node) {
+            case DigitalNode.Add a ->
+                new Problems()
+                        .expect(ins.size() == 2, "needs two inputs")
+                        .expect(ins.size() == 2 && in.shape().equals(ins.get(1).shape()), "inputs differ in shape")
+                        .expect(in.shape().equals(output.shape()), "shape changes")
+                        .expect(output.elem().isFloat(), "output must be float")
+                        .list();
+            case DigitalNode.FloatDense d ->
+                new Problems()
+                        .expect(
+                                in.shape().size() == d.k(),
+                                "input has " + in.shape().size() + " elements, not " + d.k())
+                        .expect(output.shape().equals(Shape.of(d.n())), "output shape")
+                        .expect(output.elem().isFloat(), "output must be float")
+                        .list();
+            case DigitalNode.FloatConv c ->
+                new Problems()
+                        .expect(in.shape().rank() == 3 && in.shape().dim(0) == c.inChannels(), "input must be [C,H,W]")
+                        .expect(c.outChannels() % c.group() == 0, "output channels not a multiple of group")
+                        .expect(output.shape().rank() == 3 && output.shape().dim(0) == c.outChannels(), "output shape")
+                        .expect(output.elem().isFloat(), "output must be float")
+                        .list();
             case Node.InputQuantize q ->
                 new Problems()
                         .expect(in.elem().isFloat(), "input must be float")
@@ -97,6 +120,9 @@ final class NodeChecks {
             case Node.AvgPool a -> Optional.empty();
             case Node.Reshape r -> Optional.empty();
             case Node.Softmax s -> Optional.empty();
+            case DigitalNode.Add a -> Optional.empty();
+            case DigitalNode.FloatDense d -> Optional.empty();
+            case DigitalNode.FloatConv c -> Optional.empty();
         };
     }
 

@@ -75,7 +75,8 @@ final class TextCursor {
             }
         }
         int b = pos;
-        while (pos < s.length() && s.charAt(pos) != ' ') pos++;
+        // a plain name has no ',' (TextPrinter.plainName), so the ", " between two inputs ends it
+        while (pos < s.length() && s.charAt(pos) != ' ' && s.charAt(pos) != ',') pos++;
         String name = s.substring(b, pos);
         if (name.isEmpty()) throw parser.error("empty value name at column " + (b + 1));
         return name;
@@ -190,6 +191,19 @@ final class TextCursor {
             pos = b;
             throw parser.error("expected a number at column " + (b + 1) + ", found " + rest());
         }
+    }
+
+    /** {@code [a b c]}, possibly empty. */
+    float[] floatList() {
+        expect("[");
+        List<Float> out = new ArrayList<>();
+        while (!tryExpect("]")) {
+            if (pos >= s.length()) throw parser.error("unterminated list");
+            out.add(floatNumber());
+        }
+        float[] a = new float[out.size()];
+        for (int i = 0; i < a.length; i++) a[i] = out.get(i);
+        return a;
     }
 
     /** A scalar or {@code [a b c]}. */

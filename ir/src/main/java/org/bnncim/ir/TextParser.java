@@ -189,6 +189,13 @@ public final class TextParser {
         String op = c.word();
         String in = c.ref();
         if (!defined.containsKey(in)) throw error(op + " reads %" + in + " before it is defined");
+        String second = null;
+        if (op.equals("add")) {
+            c.expect(",");
+            second = c.ref();
+            if (!defined.containsKey(second)) throw error(op + " reads %" + second + " before it is defined");
+        }
+        String in2 = second;
         Value v = new Value(out, type);
         boolean braces = c.tryExpect("{");
         Node n;
@@ -277,7 +284,7 @@ public final class TextParser {
                         try {
                             aop = AffineStep.Op.valueOf(w.toUpperCase(Locale.ROOT));
                         } catch (IllegalArgumentException e) {
-                            throw error("unknown affine step '" + w + "' (mul, add, sub, rsub, div)");
+                            throw error("unknown affine step '" + w + "' (mul, add, sub, rsub, div, max, min, prelu)");
                         }
                         steps.add(new AffineStep(aop, c.floats()));
                     } while (c.tryExpect(";"));
@@ -367,6 +374,51 @@ public final class TextParser {
                 n = named(c, braces, name -> new Node.McDropout(name, in, v, p));
             }
             case "reshape" -> n = named(c, braces, name -> new Node.Reshape(name, in, v));
+            case "add" -> n = named(c, braces, name -> new DigitalNode.Add(name, in, in2, v));
+            case "dense" -> {
+                c.expect("weights=");
+                int k = c.integer();
+                c.expect("x");
+                int cols = c.integer();
+                c.expect(",");
+                c.expect("w=");
+                float[] w = c.floatList();
+                c.expect(",");
+                c.expect("bias=");
+                float[] b = c.floatList();
+                n = named(c, braces, name -> new DigitalNode.FloatDense(name, in, v, w, k, cols, b));
+            }
+            case "conv" -> {
+                c.expect("kernel=");
+                int kh = c.integer();
+                c.expect("x");
+                int kw = c.integer();
+                c.expect(",");
+                c.expect("strides=");
+                int[] strides = c.ints(2);
+                c.expect(",");
+                c.expect("pads=");
+                int[] pads = c.ints(4);
+                c.expect(",");
+                c.expect("dilations=");
+                int[] dil = c.ints(2);
+                c.expect(",");
+                c.expect("in_channels=");
+                int inCh = c.integer();
+                c.expect(",");
+                c.expect("group=");
+                int group = c.integer();
+                c.expect(",");
+                c.expect("w=");
+                float[] w = c.floatList();
+                c.expect(",");
+                c.expect("bias=");
+                float[] b = c.floatList();
+                n = named(
+                        c,
+                        braces,
+                        name -> new DigitalNode.FloatConv(name, in, v, w, b, inCh, group, kh, kw, strides, pads, dil));
+            }
             case "sign" -> {
                 boolean plus = braces && c.tryExpect("source sign(0)=+1");
                 n = named(c, braces, name -> new Node.Sign(name, in, v, plus));

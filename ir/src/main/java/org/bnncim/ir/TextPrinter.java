@@ -55,7 +55,8 @@ public final class TextPrinter {
                     .append(" = ")
                     .append(n.opName())
                     .append(' ')
-                    .append(ref(n.inputs().get(0)));
+                    .append(String.join(
+                            ", ", n.inputs().stream().map(TextPrinter::ref).toList()));
             String attrs = attributes(n, slots);
             if (!attrs.isEmpty()) sb.append(" {").append(attrs).append('}');
             sb.append("  # ").append(n.name()).append('\n');
@@ -95,7 +96,8 @@ public final class TextPrinter {
                     .append(" = ")
                     .append(n.opName())
                     .append(' ')
-                    .append(fullRef(n.inputs().get(0)));
+                    .append(String.join(
+                            ", ", n.inputs().stream().map(TextPrinter::fullRef).toList()));
             String attrs = fullAttributes(n);
             if (!attrs.isEmpty()) sb.append(" {").append(attrs).append('}');
             sb.append("  # ").append(escapeLine(n.name())).append('\n');
@@ -204,6 +206,14 @@ public final class TextPrinter {
             return sb.toString();
         }
         if (n instanceof Node.McDropout m) return "p=" + exact(m.p());
+        if (n instanceof DigitalNode.FloatDense d) {
+            return "weights=" + d.k() + "x" + d.n() + ", w=" + exactList(d.weights()) + ", bias=" + exactList(d.bias());
+        }
+        if (n instanceof DigitalNode.FloatConv c) {
+            return "kernel=" + c.kh() + "x" + c.kw() + ", strides=" + ints(c.strides()) + ", pads=" + ints(c.pads())
+                    + ", dilations=" + ints(c.dilations()) + ", in_channels=" + c.inChannels() + ", group="
+                    + c.group() + ", w=" + exactList(c.weights()) + ", bias=" + exactList(c.bias());
+        }
         if (n instanceof Node.Quantize q) {
             return "base=" + q.base() + ", steps=" + q.steps() + ", thresholds=" + exactFloats(q.t());
         }
@@ -220,6 +230,25 @@ public final class TextPrinter {
         for (int k = 0; k < w.rows(); k++) {
             for (int c = 0; c < w.cols(); c++) row[c] = w.get(k, c) > 0 ? '+' : '-';
             sb.append("    ").append(row).append('\n');
+        }
+    }
+
+    /** {@code [a b c]}, also for one element or none ({@code []}). */
+    private static String exactList(float[] a) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < a.length; i++) sb.append(i > 0 ? " " : "").append(exact(a[i]));
+        return sb.append(']').toString();
+    }
+
+    /** First 12 hex digits of SHA-256 over the float32 bits, little-endian: names full-precision weights. */
+    public static String hash(float[] w) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            ByteBuffer b = ByteBuffer.allocate(w.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (float f : w) b.putInt(Float.floatToRawIntBits(f));
+            return HexFormat.of().formatHex(md.digest(b.array())).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -301,6 +330,14 @@ public final class TextPrinter {
                 multiThreshold(t, t.stochastic() == null ? null : slotOf(t, slots), TextPrinter::num);
             case Node.McDropout m -> "p=" + num(m.p());
             case Node.Sign s -> s.sourceZeroIsPlus() ? "source sign(0)=+1" : "";
+            case DigitalNode.Add a -> "";
+            case DigitalNode.FloatDense d ->
+                "weights=" + d.k() + "x" + d.n() + ", bias=" + (d.bias().length > 0) + ", sha256=" + hash(d.weights());
+            case DigitalNode.FloatConv c ->
+                "kernel=" + c.kh() + "x" + c.kw() + ", strides=" + ints(c.strides()) + ", pads=" + ints(c.pads())
+                        + (c.dilations()[0] != 1 || c.dilations()[1] != 1 ? ", dilations=" + ints(c.dilations()) : "")
+                        + (c.group() != 1 ? ", group=" + c.group() : "") + ", out_channels=" + c.outChannels()
+                        + ", bias=" + (c.bias().length > 0) + ", sha256=" + hash(c.weights());
             case Node.Reshape r -> "";
             case Node.Softmax s -> "";
         };

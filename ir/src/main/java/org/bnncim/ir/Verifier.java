@@ -40,9 +40,10 @@ public final class Verifier {
 
     /** The node's own rules come from the node, so this class never needs to learn a new kind. */
     private static void checkTypes(Graph g, Node n, List<String> errors) {
-        TensorType in = g.value(n.inputs().get(0)).type();
+        List<TensorType> in = new ArrayList<>();
+        for (String i : n.inputs()) in.add(g.value(i).type());
         String at = n.name() + " (" + n.opName() + "): ";
         for (String problem : n.check(in)) errors.add(at + problem);
-        if (in.shape().size() <= 0) errors.add(at + "empty input");
+        for (TensorType t : in) if (t.shape().size() <= 0) errors.add(at + "empty input");
     }
 }

@@ -90,13 +90,47 @@ class NodeTest {
                                 0.3f,
                                 new LevelSet(new long[] {0, 1, 2, 3, 2, 1}, new boolean[] {true, false}, 3),
                                 new LevelSet(new long[] {-2, -2, -2, 0, 0, 0}, new boolean[] {true, true}, 3)),
-                        0));
+                        0),
+                new DigitalNode.FloatConv(
+                        "fconv",
+                        "x",
+                        v("fc", ElemType.FLOAT32, 2, 4, 4),
+                        new float[] {1, -2, 0.5f, 0, 3, 1, -1, 2, 0.25f, 1, 1, 1, -1, -1, -1, 0, 0, 2},
+                        new float[] {0.5f, -1f},
+                        1,
+                        1,
+                        3,
+                        3,
+                        new int[] {1, 1},
+                        new int[] {1, 1, 1, 1},
+                        new int[] {1, 1}),
+                new DigitalNode.Add("add", "fc", "fc", v("ad", ElemType.FLOAT32, 2, 4, 4)),
+                new DigitalNode.FloatDense(
+                        "fdense",
+                        "r",
+                        v("fd", ElemType.FLOAT32, 3),
+                        new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
+                        4,
+                        3,
+                        new float[0]));
         return new Graph(
                 "every",
                 List.of(v("x", ElemType.FLOAT32, 1, 4, 4)),
                 nodes,
-                List.of("t", "sg", "sm", "q", "q2", "mt"),
+                List.of("t", "sg", "sm", "q", "q2", "mt", "ad", "fd"),
                 Map.of("note", "kept"));
+    }
+
+    /** Every record that implements Node, through the sealed sub-interfaces (DigitalNode). */
+    static Set<Class<?>> nodeKinds() {
+        Set<Class<?>> out = new HashSet<>();
+        java.util.ArrayDeque<Class<?>> todo = new java.util.ArrayDeque<>(List.of(Node.class));
+        while (!todo.isEmpty()) {
+            Class<?> c = todo.pop();
+            if (c.isSealed()) todo.addAll(List.of(c.getPermittedSubclasses()));
+            else out.add(c);
+        }
+        return out;
     }
 
     @Test
@@ -104,7 +138,7 @@ class NodeTest {
         Graph g = everyKind();
         Set<Class<?>> kinds = new HashSet<>();
         for (Node n : g.nodes()) kinds.add(n.getClass());
-        assertEquals(Set.of(Node.class.getPermittedSubclasses()), kinds);
+        assertEquals(nodeKinds(), kinds);
         assertEquals(List.of(), Verifier.check(g));
     }
 
@@ -126,12 +160,15 @@ class NodeTest {
                 Map.entry(Node.Softmax.class, 11),
                 Map.entry(Node.McDropout.class, 12),
                 Map.entry(Node.Quantize.class, 13),
-                Map.entry(Node.MultiThreshold.class, 14));
+                Map.entry(Node.MultiThreshold.class, 14),
+                Map.entry(DigitalNode.Add.class, 15),
+                Map.entry(DigitalNode.FloatDense.class, 16),
+                Map.entry(DigitalNode.FloatConv.class, 17));
         for (Node n : everyKind().nodes()) {
             assertEquals(opcodes.get(n.getClass()), n.tag().code(), n.opName());
-            assertSame(n.tag(), WireCode.find(Node.Tag.class, n.tag().code()));
+            assertSame(n.tag(), WireCode.find(NodeTag.class, n.tag().code()));
         }
-        assertNull(WireCode.find(Node.Tag.class, 42));
+        assertNull(WireCode.find(NodeTag.class, 42));
     }
 
     @Test
@@ -181,7 +218,8 @@ class NodeTest {
     void mcDropoutMustProduceGatedBipolar() {
         Node.McDropout wrong = new Node.McDropout("drop", "r", v("g", new ElemType(ElemType.Kind.INT, 2), 4), 0.25f);
         assertEquals(
-                List.of("output must be gated bipolar"), wrong.check(new TensorType(ElemType.BIPOLAR, Shape.of(4))));
+                List.of("output must be gated bipolar"),
+                wrong.check(List.of(new TensorType(ElemType.BIPOLAR, Shape.of(4)))));
     }
 
     @Test

@@ -131,6 +131,22 @@ class TextParserTest {
                 0));
         n.add(new Node.MultiThreshold(
                 "kmt1", "acc", new Value("kmt1", t(ElemType.uint(1), 70)), levels(70, 1, 14), null, 0));
+        n.add(new DigitalNode.FloatConv(
+                "fconv",
+                "img",
+                new Value("fconv", t(f32, 4, 3, 3)),
+                new float[] {1.5f, -0.0f, Float.NaN, 3e38f, 1.4e-45f, -2f, 0.1f, 0.2f},
+                new float[0],
+                2,
+                2,
+                1,
+                2,
+                new int[] {2, 2},
+                new int[] {0, 1, 0, 0},
+                new int[] {1, 2}));
+        n.add(new DigitalNode.FloatDense(
+                "fdense", "s", new Value("fdense", t(f32, 2)), new float[140], 70, 2, new float[] {0.5f, -0.0f}));
+        n.add(new DigitalNode.Add("res add", "ap2", "ap2", new Value("res", t(f32, 2, 2, 2))));
         Map<String, String> notes = new LinkedHashMap<>();
         notes.put("source", "unit test: every kind");
         notes.put("key: with colon\\", "value\nwith a newline and \\ backslash ");
@@ -139,7 +155,21 @@ class TextParserTest {
                 "every kind",
                 List.of(new Value("img", t(f32, 2, 5, 5)), new Value("scalar", t(f32))),
                 n,
-                List.of("weird name \"q\" \\", "thr", "q8", "q3", "ap", "ap2", "sb", "kq", "kmt", "kmt1", "bqs"),
+                List.of(
+                        "weird name \"q\" \\",
+                        "thr",
+                        "q8",
+                        "q3",
+                        "ap",
+                        "ap2",
+                        "sb",
+                        "kq",
+                        "kmt",
+                        "kmt1",
+                        "bqs",
+                        "fconv",
+                        "fdense",
+                        "res"),
                 notes);
     }
 
@@ -159,7 +189,7 @@ class TextParserTest {
         // guard that a new node record is printed and parsed back
         java.util.Set<Class<?>> present = new java.util.HashSet<>();
         for (Node n : everyKind().nodes()) present.add(n.getClass());
-        java.util.Set<Class<?>> permitted = new java.util.HashSet<>(List.of(Node.class.getPermittedSubclasses()));
+        java.util.Set<Class<?>> permitted = NodeTest.nodeKinds();
         assertEquals(permitted, present);
     }
 

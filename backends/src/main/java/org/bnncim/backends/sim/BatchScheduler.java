@@ -43,7 +43,8 @@ final class BatchScheduler {
         this.seed = seed;
         this.shareable = readFlip == 0 && graph.nodesOf(Node.McDropout.class).isEmpty();
         List<Node> nodes = graph.nodes();
-        for (int i = 0; i < nodes.size(); i++) lastUse.put(nodes.get(i).inputs().get(0), i);
+        // every input of a node, the second of an Add too: a shortcut value stays alive until the Add reads it
+        for (int i = 0; i < nodes.size(); i++) for (String in : nodes.get(i).inputs()) lastUse.put(in, i);
         int big = 1;
         for (Node n : nodes) big = Math.max(big, n.output().shape().size());
         for (var v : graph.inputs()) big = Math.max(big, v.shape().size());
@@ -139,8 +140,9 @@ final class BatchScheduler {
         int[] reps = new int[m];
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
-            String inName = n.inputs().get(0);
-            Tensor[] xs = env.get(inName);
+            List<String> ins = n.inputs();
+            Tensor[] xs = env.get(ins.get(0));
+            Tensor[] xs2 = ins.size() > 1 ? env.get(ins.get(1)) : null;
             int r;
             if (shareable && passes > 1) {
                 r = group(interp.prefix(i), m, passes, pb, rep, reps);
@@ -151,11 +153,11 @@ final class BatchScheduler {
                 }
                 r = m;
             }
-            Tensor[] yr = interp.stepGroups(i, xs, reps, r, pb, noise);
+            Tensor[] yr = interp.stepGroups(i, xs, xs2, reps, r, pb, noise);
             Tensor[] ys = new Tensor[m];
             for (int p = 0; p < m; p++) ys[p] = yr[rep[p]];
             env.put(n.output().name(), ys);
-            if (!inName.equals(outName) && lastUse.get(inName) == i) env.remove(inName);
+            for (String v : ins) if (!v.equals(outName) && lastUse.get(v) == i) env.remove(v);
         }
         Tensor[] ys = env.get(outName);
         for (int p = 0; p < m; p++) out[ex[p]][p % passes] = interp.toFloat(ys[p]);

@@ -9,9 +9,11 @@ import java.util.List;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
+import org.bnncim.ir.NodeTag;
 import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
@@ -24,7 +26,8 @@ import org.bnncim.ir.mapping.StochasticUnit;
  * The graph part of {@code program.bnc} (docs/program-format.md): values, nodes with their fields by opcode, and the
  * primitive encodings (strings, counted arrays) the rest of {@link ProgramCodec} shares. What a version changes is
  * decided here: version 2 adds the k-bit kinds (opcodes 13 and 14) and gives gated bipolar its own element code, so
- * that a true signed 2-bit value can be stored.
+ * that a true signed 2-bit value can be stored; version 3 adds the digital datapath of residual networks (opcodes
+ * 15 to 17: add, float dense, float conv) and the affine steps max, min and prelu (step ops 5 to 7).
  */
 final class NodeCodec {
     static final int MAX_COUNT = 1 << 28;
@@ -39,8 +42,12 @@ final class NodeCodec {
         out.write(b);
     }
 
-    /** The oldest version that can hold a graph: 2 with a k-bit node or a true signed 2-bit value, else 1. */
+    /**
+     * The oldest version that can hold a graph: 3 with a digital-datapath node or an affine step max/min/prelu, 2 with
+     * a k-bit node or a true signed 2-bit value, else 1.
+     */
     static int versionFor(org.bnncim.ir.Graph g) {
+        for (Node n : g.nodes()) if (needsThree(n)) return 3;
         for (Node n : g.nodes()) {
             if (n instanceof Node.Quantize
                     || n instanceof Node.MultiThreshold
@@ -48,6 +55,17 @@ final class NodeCodec {
         }
         for (Value v : g.inputs()) if (signed2(v.elem())) return 2;
         return 1;
+    }
+
+    private static boolean needsThree(Node n) {
+        if (n instanceof DigitalNode) return true;
+        if (n instanceof Node.Affine a) for (AffineStep st : a.steps()) if (newStep(st.op())) return true;
+        return false;
+    }
+
+    /** The affine step ops of version 3. */
+    private static boolean newStep(AffineStep.Op op) {
+        return op == AffineStep.Op.MAX || op == AffineStep.Op.MIN || op == AffineStep.Op.PRELU;
     }
 
     private static boolean signed2(ElemType e) {
@@ -195,6 +213,24 @@ final class NodeCodec {
             case Node.Reshape r -> {}
             case Node.Softmax s -> {}
             case Node.McDropout m -> out.writeFloat(m.p());
+            case DigitalNode.Add a -> str(out, a.b()); // the first input is the node's input field
+            case DigitalNode.FloatDense d -> {
+                out.writeInt(d.k());
+                out.writeInt(d.n());
+                floats(out, d.weights());
+                floats(out, d.bias());
+            }
+            case DigitalNode.FloatConv c -> {
+                out.writeInt(c.inChannels());
+                out.writeInt(c.group());
+                out.writeInt(c.kh());
+                out.writeInt(c.kw());
+                ints(out, c.strides());
+                ints(out, c.pads());
+                ints(out, c.dilations());
+                floats(out, c.weights());
+                floats(out, c.bias());
+            }
         }
     }
 
@@ -261,9 +297,12 @@ final class NodeCodec {
 
     static Node rnode(DataInputStream in, String source, int index, int version) throws IOException {
         String at = " at node #" + index;
-        Node.Tag tag = known(Node.Tag.class, in.readUnsignedByte(), "node tag", source, at);
-        if (version == 1 && (tag == Node.Tag.QUANTIZE || tag == Node.Tag.MULTI_THRESHOLD)) {
+        NodeTag tag = known(NodeTag.class, in.readUnsignedByte(), "node tag", source, at);
+        if (version == 1 && (tag == NodeTag.QUANTIZE || tag == NodeTag.MULTI_THRESHOLD)) {
             throw new BnncimException(source + ": node tag " + tag.code() + at + " needs program format version 2");
+        }
+        if (version < 3 && (tag == NodeTag.ADD || tag == NodeTag.FLOAT_DENSE || tag == NodeTag.FLOAT_CONV)) {
+            throw new BnncimException(source + ": node tag " + tag.code() + at + " needs program format version 3");
         }
         String name = rstr(in), input = rstr(in);
         Value out = rvalue(in, source, version);
@@ -296,9 +335,12 @@ final class NodeCodec {
                 int n = count(in);
                 List<AffineStep> steps = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
-                    steps.add(new AffineStep(
-                            known(AffineStep.Op.class, in.readUnsignedByte(), "affine step op", source, at),
-                            rfloats(in)));
+                    AffineStep.Op op = known(AffineStep.Op.class, in.readUnsignedByte(), "affine step op", source, at);
+                    if (version < 3 && newStep(op)) {
+                        throw new BnncimException(
+                                source + ": affine step op " + op.code() + at + " needs program format version 3");
+                    }
+                    steps.add(new AffineStep(op, rfloats(in)));
                 }
                 yield new Node.Affine(name, input, out, steps);
             }
@@ -328,6 +370,18 @@ final class NodeCodec {
             case RESHAPE -> new Node.Reshape(name, input, out);
             case SOFTMAX -> new Node.Softmax(name, input, out);
             case MC_DROPOUT -> new Node.McDropout(name, input, out, in.readFloat());
+            case ADD -> new DigitalNode.Add(name, input, rstr(in), out);
+            case FLOAT_DENSE -> {
+                int k = in.readInt(), n = in.readInt();
+                if ((long) k * n > MAX_COUNT) throw new IOException("implausible dense layer " + k + " x " + n);
+                yield new DigitalNode.FloatDense(name, input, out, rfloats(in), k, n, rfloats(in));
+            }
+            case FLOAT_CONV -> {
+                int inCh = in.readInt(), group = in.readInt(), kh = in.readInt(), kw = in.readInt();
+                int[] strides = rints(in), pads = rints(in), dil = rints(in);
+                yield new DigitalNode.FloatConv(
+                        name, input, out, rfloats(in), rfloats(in), inCh, group, kh, kw, strides, pads, dil);
+            }
         };
     }
 }

@@ -17,6 +17,7 @@ import org.bnncim.backends.sim.kernels.Pooling;
 import org.bnncim.backends.sim.kernels.Sums;
 import org.bnncim.backends.sim.kernels.VectorKernel;
 import org.bnncim.backends.sim.kernels.Vectors;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
@@ -33,6 +34,11 @@ final class PassInterpreter {
     private final Graph graph;
     private final Node[] nodes;
     private final TensorType[] inputType;
+    /** Per two-input node ({@link DigitalNode.Add}): the type of its second input, else null. */
+    private final TensorType[] secondType;
+    /** Per full-precision layer: its float32 weights and bias, copied once out of the node. */
+    private final float[][] floatWeights, floatBias;
+
     private final double readFlip;
     private final long seed;
     /** Per node: elements per channel of its input. */
@@ -61,6 +67,9 @@ final class PassInterpreter {
         int n = list.size();
         this.nodes = list.toArray(new Node[0]);
         this.inputType = new TensorType[n];
+        this.secondType = new TensorType[n];
+        this.floatWeights = new float[n][];
+        this.floatBias = new float[n][];
         this.perChannel = new int[n];
         this.crossbar = new CrossbarLayer[n];
         this.inputBits = new InputPlanes[n];
@@ -90,6 +99,16 @@ final class PassInterpreter {
                 crossbar[i] = layers.get(c.name());
                 conv[i] = ConvGeometry.of(c, it.shape(), c.output().shape());
             }
+            if (node instanceof DigitalNode.Add a)
+                secondType[i] = graph.value(a.b()).type();
+            if (node instanceof DigitalNode.FloatDense d) {
+                floatWeights[i] = d.weights();
+                floatBias[i] = d.bias();
+            }
+            if (node instanceof DigitalNode.FloatConv c) {
+                floatWeights[i] = c.weights();
+                floatBias[i] = c.bias();
+            }
             if (node instanceof Node.MaxPool m)
                 pool[i] = PoolGeometry.of(m.window(), it.shape(), m.output().shape());
             if (node instanceof Node.AvgPool a)
@@ -112,6 +131,8 @@ final class PassInterpreter {
                             levelsOf(t.stochastic().kept())
                         };
             }
+            // the bits of every node before i in graph order (a topological order): a superset of those on any of
+            // its input paths, a shortcut's included, so passes that agree on them agree on node i's inputs
             used = Math.max(used, stochasticBit[i] + 1);
             prefix[i] = used;
         }
@@ -131,6 +152,11 @@ final class PassInterpreter {
      * conv, windows): there the case reads what it needs from the node or from the geometry read once above.
      */
     Tensor step(int at, Tensor x, boolean[] bits, SplittableRandom noise) {
+        return step(at, x, null, bits, noise);
+    }
+
+    /** {@link #step} for a node with a second input {@code x2} (an {@link DigitalNode.Add}; null for the others). */
+    Tensor step(int at, Tensor x, Tensor x2, boolean[] bits, SplittableRandom noise) {
         TensorType it = inputType[at];
         return switch (nodes[at]) {
             case Node.InputQuantize(var name, var input, var output, int width, int levels) ->
@@ -176,6 +202,23 @@ final class PassInterpreter {
                         t.expected().steps(),
                         perChannel[at]);
             }
+            case DigitalNode.Add a -> {
+                // float32 add of the two real values, as the reference interpreter
+                TensorType bt = secondType[at];
+                float[] y = new float[x.size()];
+                for (int i = 0; i < y.length; i++) y[i] = x.real(i, it) + x2.real(i, bt);
+                yield new Floats(y);
+            }
+            case DigitalNode.FloatDense d ->
+                new Floats(FloatLayers.dense(x.reals(it), floatWeights[at], floatBias[at], d.k(), d.n()));
+            case DigitalNode.FloatConv c ->
+                new Floats(FloatLayers.conv(
+                        c,
+                        x.reals(it),
+                        floatWeights[at],
+                        floatBias[at],
+                        it.shape(),
+                        c.output().shape()));
             case Node.Sign s -> {
                 int[] y = new int[x.size()];
                 for (int i = 0; i < y.length; i++) y[i] = x.real(i, it) >= 0 ? 1 : -1;
@@ -196,7 +239,10 @@ final class PassInterpreter {
                     for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = a.apply(x.real(i, it), c);
                 yield new Floats(y);
             }
-            case Node.MaxPool m -> new Ints(Pooling.max(ints(x), pool[at]));
+            case Node.MaxPool m ->
+                x instanceof Floats(float[] f)
+                        ? new Floats(Pooling.max(f, pool[at]))
+                        : new Ints(Pooling.max(ints(x), pool[at]));
             case Node.AvgPool(var name, var input, var output, var window, boolean countPad) ->
                 new Floats(Pooling.average(x.reals(it), pool[at], countPad));
             case Node.Reshape r -> x;
@@ -214,7 +260,8 @@ final class PassInterpreter {
      * faults). Crossbar layers take every representative through one block kernel call; the other kinds are
      * {@link #step} per representative.
      */
-    Tensor[] stepGroups(int at, Tensor[] xs, int[] reps, int r, boolean[][] bits, SplittableRandom[] noise) {
+    Tensor[] stepGroups(
+            int at, Tensor[] xs, Tensor[] xs2, int[] reps, int r, boolean[][] bits, SplittableRandom[] noise) {
         Tensor[] yr = new Tensor[r];
         Node node = nodes[at];
         if (node instanceof Node.BinaryDense) {
@@ -236,7 +283,10 @@ final class PassInterpreter {
                 yr[g] = new Ints(
                         ConvKernel.convolveBlock(crossbar[at], ints(xs[reps[g]]), conv[at], inputBits[at], size));
         } else {
-            for (int g = 0; g < r; g++) yr[g] = step(at, xs[reps[g]], bits[reps[g]], noise[reps[g]]);
+            for (int g = 0; g < r; g++) {
+                int p = reps[g];
+                yr[g] = step(at, xs[p], xs2 == null ? null : xs2[p], bits[p], noise[p]);
+            }
         }
         return yr;
     }
@@ -256,7 +306,8 @@ final class PassInterpreter {
             String key = memo == null ? null : memoKey(i, scaleBits);
             Tensor y = key == null ? null : memo.get(key);
             if (y == null) {
-                y = step(i, env.get(n.inputs().get(0)), scaleBits, noise);
+                List<String> ins = n.inputs();
+                y = step(i, env.get(ins.get(0)), ins.size() > 1 ? env.get(ins.get(1)) : null, scaleBits, noise);
                 if (key != null) memo.put(key, y);
             }
             env.put(n.output().name(), y);

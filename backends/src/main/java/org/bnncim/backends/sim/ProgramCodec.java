@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.Value;
@@ -37,16 +38,17 @@ import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
 
 /**
- * The binary simulator program ({@code program.bnc}), format versions 1 and 2, laid out in docs/program-format.md
+ * The binary simulator program ({@code program.bnc}), format versions 1 to 3, laid out in docs/program-format.md
  * (nodes and values in {@link NodeCodec}). A program is written in the oldest version that holds it, so programs
- * without k-bit activations keep their version 1 bytes.
+ * without k-bit activations keep their version 1 bytes, and programs without the digital datapath of residual
+ * networks their version 1 or 2 bytes.
  * Big-endian, no padding, every collection prefixed by its length; the same program always encodes to the same
  * bytes. Weight matrices are not stored: they are the crossbar images, read back through the mapping on load.
  */
 public final class ProgramCodec {
     public static final byte[] MAGIC = "BNNCSIM".getBytes(StandardCharsets.US_ASCII);
     /** The newest version this bnncim reads and writes; it reads every version from 1. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     private ProgramCodec() {}
 
@@ -252,6 +254,9 @@ public final class ProgramCodec {
             case Node.Affine a -> a;
             case Node.Sign s -> s;
             case Node.Threshold t -> t;
+            case DigitalNode.Add a -> a;
+            case DigitalNode.FloatDense d -> d;
+            case DigitalNode.FloatConv c -> c;
             case Node.Quantize q -> q;
             case Node.MultiThreshold t -> t;
             case Node.MaxPool p -> p;

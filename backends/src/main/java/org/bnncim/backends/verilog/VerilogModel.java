@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.LevelSet;
@@ -150,6 +151,10 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                 case Node.MaxPool m -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 case Node.AvgPool a -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 case Node.Softmax s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
+                // the digital datapath of residual networks (docs/verilog.md): not emitted yet
+                case DigitalNode.Add a -> throw unsupported(n, "a residual add (digital datapath)");
+                case DigitalNode.FloatDense d -> throw unsupported(n, "a full-precision dense layer (digital unit)");
+                case DigitalNode.FloatConv c -> throw unsupported(n, "a full-precision convolution (digital unit)");
             }
         }
         if (pending != null) throw unsupported(pending, "a comparator after the last crossbar layer");

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.LevelSet;
@@ -183,8 +184,37 @@ class ProgramCodecTest {
         return Program.of(new MappedModel(k, p.mapping()));
     }
 
+    /** {@link #everyKind} with the digital datapath of version 3: a shortcut sum, a float dense and conv layer. */
+    private static Program allKinds() {
+        Program p = everyKind();
+        Graph g = p.graph();
+        List<Node> nodes = new java.util.ArrayList<>(g.nodes());
+        nodes.add(new DigitalNode.Add("res", "a", "f", v("ad", ElemType.FLOAT32, 2, 1, 1)));
+        float[] w = new float[18];
+        for (int i = 0; i < w.length; i++) w[i] = (i - 9) / 4f;
+        nodes.add(new DigitalNode.FloatDense(
+                "fd", "r", v("fd", ElemType.FLOAT32, 3), java.util.Arrays.copyOf(w, 12), 4, 3, new float[0]));
+        nodes.add(new DigitalNode.FloatConv(
+                "fcv",
+                "x",
+                v("fc", ElemType.FLOAT32, 2, 2, 2),
+                w,
+                new float[] {0.5f, -1f},
+                1,
+                1,
+                3,
+                3,
+                new int[] {1, 1},
+                new int[] {0, 0, 0, 0},
+                new int[] {1, 1}));
+        List<String> outs = new java.util.ArrayList<>(g.outputs());
+        outs.addAll(List.of("ad", "fd", "fc"));
+        Graph k = new Graph(g.name(), g.inputs(), nodes, outs, g.notes());
+        return Program.of(new MappedModel(k, p.mapping()));
+    }
+
     /** Offset of the tag byte of the node named {@code name}: the tag is followed by the name as a string. */
-    private static int tagOffset(byte[] file, String name) {
+    static int tagOffset(byte[] file, String name) {
         byte[] s = name.getBytes(StandardCharsets.UTF_8);
         byte[] pattern = new byte[4 + s.length];
         pattern[3] = (byte) s.length;
@@ -197,10 +227,13 @@ class ProgramCodecTest {
 
     @Test
     void roundTripKeepsEveryNodeKind() {
-        Program p = everyKind();
+        Program p = allKinds();
         Set<Class<?>> kinds = new HashSet<>();
         for (Node n : p.graph().nodes()) kinds.add(n.getClass());
-        assertEquals(Set.of(Node.class.getPermittedSubclasses()), kinds, "the fixture must hold every node kind");
+        Set<Class<?>> all = new HashSet<>();
+        for (Class<?> c : Node.class.getPermittedSubclasses())
+            all.addAll(c.isSealed() ? List.of(c.getPermittedSubclasses()) : List.of(c));
+        assertEquals(all, kinds, "the fixture must hold every node kind");
 
         byte[] bytes = ProgramCodec.encode(p);
         Program back = ProgramCodec.decode(bytes, "every.bnc");
@@ -213,7 +246,8 @@ class ProgramCodecTest {
         assertEquals(p.mapping(), back.mapping());
         assertEquals(ElemType.GATED_BIPOLAR, b.value("g").elem());
         assertEquals(new ElemType(ElemType.Kind.INT, 2), b.value("kq").elem());
-        assertEquals(2, bytes[ProgramCodec.MAGIC.length], "k-bit kinds need version 2");
+        assertEquals(3, bytes[ProgramCodec.MAGIC.length], "digital kinds need version 3");
+        assertEquals(2, ProgramCodec.encode(everyKind())[ProgramCodec.MAGIC.length], "k-bit kinds need version 2");
         assertArrayEquals(bytes, ProgramCodec.encode(back));
     }
 
@@ -233,9 +267,9 @@ class ProgramCodecTest {
     @Test
     void newerVersionsAndVersionTwoTagsInVersionOneAreRefusedInOneLine() {
         byte[] newer = ProgramCodec.encode(everyKind());
-        newer[ProgramCodec.MAGIC.length] = 3;
+        newer[ProgramCodec.MAGIC.length] = 4;
         BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(newer, "p.bnc"));
-        assertEquals("p.bnc: program format version 3, this bnncim reads versions 1 to 2", e.getMessage());
+        assertEquals("p.bnc: program format version 4, this bnncim reads versions 1 to 3", e.getMessage());
         byte[] old = ProgramCodec.encode(new TestPrograms(1, TestPrograms.floats("x", 8))
                 .kQuantize(ElemType.uint(2), 0, 3, false)
                 .dense(3)
@@ -260,9 +294,8 @@ class ProgramCodecTest {
 
     @Test
     void tagsAreTheDocumentedOpcodes() {
-        byte[] all = ProgramCodec.encode(everyKind());
-        for (Node n : everyKind().graph().nodes())
-            assertEquals(n.tag().code(), all[tagOffset(all, n.name())], n.name());
+        byte[] all = ProgramCodec.encode(allKinds());
+        for (Node n : allKinds().graph().nodes()) assertEquals(n.tag().code(), all[tagOffset(all, n.name())], n.name());
         // in version 1 gated bipolar keeps the file form of a signed 2-bit integer: kind 2, 2 bits
         byte[] bytes = ProgramCodec.encode(versionOne());
         int g = tagOffset(bytes, "drop") + 1 + 4 + "drop".length() + 4 + 1 + 4 + 1;

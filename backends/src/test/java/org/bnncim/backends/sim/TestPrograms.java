@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.LevelSet;
@@ -216,6 +218,94 @@ final class TestPrograms {
         String n = "softmax" + nodes.size();
         add(new Node.Softmax(n, last.name(), out(n, ElemType.FLOAT32, last.shape())));
         return this;
+    }
+
+    /** Continues from {@code v} (an earlier value): a second branch, e.g. a residual block's main path. */
+    TestPrograms from(Value v) {
+        last = v;
+        return this;
+    }
+
+    /** A full-precision conv with random weights in [-1, 1) and a bias; pads on every side. */
+    TestPrograms floatConv(int cout, int k, int stride, int pad, int group) {
+        String n = "fconv" + nodes.size();
+        Shape s = last.shape();
+        int cin = s.dim(0), oh = (s.dim(1) + 2 * pad - k) / stride + 1, ow = (s.dim(2) + 2 * pad - k) / stride + 1;
+        add(new DigitalNode.FloatConv(
+                n,
+                last.name(),
+                out(n, ElemType.FLOAT32, Shape.of(cout, oh, ow)),
+                randomFloats(cout * (cin / group) * k * k),
+                randomFloats(cout),
+                cin,
+                group,
+                k,
+                k,
+                new int[] {stride, stride},
+                new int[] {pad, pad, pad, pad},
+                new int[] {1, 1}));
+        return this;
+    }
+
+    /** A full-precision dense layer, with a bias or none. */
+    TestPrograms floatDense(int outputs, boolean bias) {
+        String n = "fdense" + nodes.size();
+        int k = last.shape().size();
+        add(new DigitalNode.FloatDense(
+                n,
+                last.name(),
+                out(n, ElemType.FLOAT32, Shape.of(outputs)),
+                randomFloats(k * outputs),
+                k,
+                outputs,
+                bias ? randomFloats(outputs) : new float[0]));
+        return this;
+    }
+
+    /** The shortcut sum: the last value plus {@code shortcut}, in float32. */
+    TestPrograms add(Value shortcut) {
+        String n = "add" + nodes.size();
+        add(new DigitalNode.Add(n, last.name(), shortcut.name(), out(n, ElemType.FLOAT32, last.shape())));
+        return this;
+    }
+
+    TestPrograms sign() {
+        String n = "sign" + nodes.size();
+        add(new Node.Sign(n, last.name(), out(n, ElemType.BIPOLAR, last.shape())));
+        return this;
+    }
+
+    /** A batch-norm-like affine (per-channel mul, add) then {@code last} (MAX: ReLU, MIN: clip at 1, PRELU). */
+    TestPrograms affine(AffineStep.Op last) {
+        String n = "aff" + nodes.size();
+        int ch = this.last.shape().channels();
+        float[] c = last == AffineStep.Op.PRELU ? randomFloats(ch) : new float[] {last == AffineStep.Op.MIN ? 1 : 0};
+        List<AffineStep> steps = List.of(
+                new AffineStep(AffineStep.Op.MUL, randomFloats(ch)),
+                new AffineStep(AffineStep.Op.ADD, randomFloats(ch)),
+                new AffineStep(last, c));
+        add(new Node.Affine(n, this.last.name(), out(n, ElemType.FLOAT32, this.last.shape()), steps));
+        return this;
+    }
+
+    /** A k x k average pool with stride s and pads p on every side. */
+    TestPrograms avgPool(int k, int s, int p, boolean countPad) {
+        String n = "avg" + nodes.size();
+        Shape sh = last.shape();
+        int oh = (sh.dim(1) + 2 * p - k) / s + 1, ow = (sh.dim(2) + 2 * p - k) / s + 1;
+        add(new Node.AvgPool(
+                n,
+                last.name(),
+                out(n, ElemType.FLOAT32, Shape.of(sh.dim(0), oh, ow)),
+                new Window(new int[] {k, k}, new int[] {s, s}, new int[] {p, p, p, p}),
+                countPad));
+        return this;
+    }
+
+    private float[] randomFloats(int count) {
+        float[] f = new float[count];
+        for (int i = 0; i < count; i++) f[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return f;
     }
 
     private ThresholdSet thresholds(int ch) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
@@ -163,6 +164,11 @@ public final class CostModel {
                 .distinct()
                 .count();
         boolean digitalUnit = rows.stream().anyMatch(r -> r.periphery().startsWith("digital"));
+        DigitalCost.Result digitalPath = DigitalCost.of(g, a);
+        if (!digitalPath.rows().isEmpty()) {
+            detBreak.merge("digital", digitalPath.energyPj(), Double::sum);
+            detLatency += digitalPath.latencyNs();
+        }
 
         StochasticUnit unit = m.stochastic();
         int sdLayers = unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT
@@ -182,8 +188,14 @@ public final class CostModel {
                 "adder_trees",
                 (double) crossbars * a.logicalCols() * a.psumBits() * a.area().adderPerBit());
         area.put("thresholds", (double) thresholdUnits * a.area().thresholdUnit());
-        area.put("buffers", 2.0 * maxActivationBits * a.area().bufferPerBit());
-        area.put("digital", digitalUnit ? a.area().digitalUnit() : 0);
+        area.put(
+                "buffers",
+                (2.0 * maxActivationBits + digitalPath.shortcutBits())
+                        * a.area().bufferPerBit());
+        // a digital datapath's lanes include the tail's unit
+        area.put(
+                "digital",
+                digitalPath.rows().isEmpty() ? (digitalUnit ? a.area().digitalUnit() : 0) : digitalPath.unitArea(a));
         Map<String, Double> detArea = new LinkedHashMap<>(area);
         detArea.put("stochastic", 0.0);
         Map<String, Double> ownArea = new LinkedHashMap<>(area);
@@ -241,7 +253,8 @@ public final class CostModel {
                 base,
                 baselineNeurons,
                 tSamples,
-                g.notes());
+                g.notes(),
+                digitalPath.rows());
     }
 
     /** The node that consumes a crossbar layer's popcount (through pooling and reshapes). */
@@ -279,6 +292,10 @@ public final class CostModel {
             case Node.BinaryConv c -> -1;
             case Node.Sign s -> -1;
             case Node.Threshold t -> -1;
+            // the digital datapath's nodes are costed as nodes of their own (DigitalCost), not as tail steps
+            case DigitalNode.Add a -> -1;
+            case DigitalNode.FloatDense d -> -1;
+            case DigitalNode.FloatConv c -> -1;
             case Node.Quantize q -> -1;
             case Node.MultiThreshold t -> -1;
             case Node.MaxPool m -> -1;

@@ -23,7 +23,92 @@ public record CostReport(
         Totals baselineMcDropout,
         int baselineStochasticUnits,
         int samples,
-        Map<String, String> notes) {
+        Map<String, String> notes,
+        List<Digital> digital) {
+
+    /** A report without a digital datapath. */
+    public CostReport(
+            String model,
+            int rows,
+            int cols,
+            String encoding,
+            int crossbarsUsed,
+            long crossbarsLowerBound,
+            double utilization,
+            int tilesUsed,
+            int chips,
+            String stochasticKind,
+            int stochasticUnits,
+            List<String> schedule,
+            List<Layer> layers,
+            Totals deterministic,
+            Totals mc,
+            Totals baselineMcDropout,
+            int baselineStochasticUnits,
+            int samples,
+            Map<String, String> notes) {
+        this(
+                model,
+                rows,
+                cols,
+                encoding,
+                crossbarsUsed,
+                crossbarsLowerBound,
+                utilization,
+                tilesUsed,
+                chips,
+                stochasticKind,
+                stochasticUnits,
+                schedule,
+                layers,
+                deterministic,
+                mc,
+                baselineMcDropout,
+                baselineStochasticUnits,
+                samples,
+                notes,
+                List.of());
+    }
+
+    /** One pass's energy of the crossbar layers (with their periphery and float tails), in pJ. */
+    public double crossbarEnergyPj() {
+        return layers.stream().mapToDouble(Layer::energyPj).sum();
+    }
+
+    public double crossbarLatencyNs() {
+        return layers.stream().mapToDouble(Layer::latencyNs).sum();
+    }
+
+    /** One pass's energy of the digital datapath (shortcut sums, full-precision layers, average pooling), in pJ. */
+    public double digitalEnergyPj() {
+        return digital.stream().mapToDouble(Digital::energyPj).sum();
+    }
+
+    public double digitalLatencyNs() {
+        return digital.stream().mapToDouble(Digital::latencyNs).sum();
+    }
+
+    /**
+     * One node of the digital datapath: where it runs, its fp32 work (MACs, ops: a MAC is two), the bits it moves
+     * through buffers (of them {@code shortcutBits} into the shortcut buffer), and its cost for one pass.
+     */
+    public record Digital(
+            String name,
+            String kind,
+            String runsOn,
+            long outputs,
+            long macs,
+            long ops,
+            long bufferBits,
+            long shortcutBits,
+            String detail,
+            double energyPj,
+            double latencyNs,
+            Map<String, Double> energyBreakdownPj) {
+        public static final String DIGITAL_UNIT = "digital unit", CROSSBAR = "crossbar";
+        /** fp32 lanes of the digital unit of a model with a digital datapath (a choice, not an architecture key). */
+        public static final int LANES = 16;
+    }
 
     /** One crossbar layer (or the final digital unit) of the model. */
     public record Layer(

@@ -19,7 +19,7 @@ import org.bnncim.ir.Value;
 import org.bnncim.ir.Window;
 
 /** Binary layers: MatMul, Gemm and Conv with bipolar weights on a bipolar or 8-bit input, and pooling. */
-abstract sealed class LayerImports extends ShapeImports permits FinnImports {
+abstract sealed class LayerImports extends ShapeImports permits DigitalImports {
     LayerImports(OnnxImporter.Options options, String source, Path modelDir) {
         super(options, source, modelDir);
     }

@@ -234,13 +234,21 @@ public final class OnnxImporter extends FinnImports {
             case "Identity" -> alias(n, in(n, 0));
             case "Dropout" -> dropout(n);
             case "Add", "Sub", "Mul", "Div" -> elementwise(n, op);
-            case "Pow", "Sqrt", "Neg", "Reciprocal", "Abs", "Exp", "Floor", "Ceil", "Relu" -> constOnlyMath(n, op);
+            case "Pow", "Sqrt", "Neg", "Reciprocal", "Abs", "Exp", "Floor", "Ceil" -> constOnlyMath(n, op);
+            case "Relu", "Clip", "LeakyRelu", "PRelu" -> activation(n, op);
             case "Sign" -> sign(n);
-            case "MatMul" -> matmul(n);
-            case "Gemm" -> gemm(n);
-            case "Conv" -> conv(n);
+            case "MatMul", "Gemm" -> {
+                if (hasFloatWeights(n)) floatDense(n, op.equals("Gemm"));
+                else if (op.equals("Gemm")) gemm(n);
+                else matmul(n);
+            }
+            case "Conv" -> {
+                if (hasFloatWeights(n)) floatConv(n);
+                else conv(n);
+            }
             case "BatchNormalization" -> batchNorm(n);
             case "MaxPool", "AveragePool" -> pool(n, op.equals("MaxPool"));
+            case "GlobalAveragePool", "ReduceMean" -> globalPool(n, op.equals("ReduceMean"));
             case "Flatten" -> flatten(n);
             case "Reshape" -> reshape(n);
             case "Transpose" -> {
@@ -282,8 +290,9 @@ public final class OnnxImporter extends FinnImports {
             }
             return;
         }
-        if (a instanceof D && b instanceof D) {
-            throw err(n, op + " of two computed tensors is not supported (no residual or elementwise datapath)");
+        if (a instanceof D da && b instanceof D db) {
+            computedPair(n, op, da, db);
+            return;
         }
         boolean constFirst = a instanceof C;
         D d = (D) (constFirst ? b : a);
@@ -513,10 +522,11 @@ public final class OnnxImporter extends FinnImports {
         if (axis < 0) axis += r;
         if (axis != 1) throw err(n, "axis " + attrInt(n, "axis", 1) + " is not the channel axis 1");
         TensorType t = typeOf(x);
-        if (!t.elem().isIntegral() || t.elem().isBipolar()) {
+        if (t.elem().isBipolar() || isKbit(t)) {
             throw err(
                     n,
-                    "ScaleDropout must follow a binary MatMul/Gemm/Conv (the popcount), not a " + t.elem() + " tensor");
+                    "ScaleDropout must follow a binary MatMul/Gemm/Conv (the popcount) or its bias/affine chain, not a "
+                            + t.elem() + " activation");
         }
         long ch = r >= 2 ? x.dims()[1] : 1;
         float[] scale = scaleVector(n, constIn(n, 1, "scale"), ch, "scale");

@@ -91,7 +91,11 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
     void concat(OnnxMl.NodeProto n) {
         ConstTensor[] parts = new ConstTensor[n.getInputCount()];
         for (int i = 0; i < parts.length; i++) {
-            if (!(in(n, i) instanceof C c)) throw err(n, "Concat of computed tensors is not supported");
+            if (!(in(n, i) instanceof C c))
+                throw err(
+                        n,
+                        "Concat of computed tensors is not supported: bnncim joins two branches only by an Add "
+                                + "of equal shapes (a residual shortcut); replace the Concat by an Add");
             parts[i] = c.t();
         }
         try {

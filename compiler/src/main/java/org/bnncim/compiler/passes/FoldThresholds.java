@@ -31,8 +31,11 @@ public final class FoldThresholds implements GraphPass {
         return INFO;
     }
 
-    /** The periphery chain between an integer (or model-input) value and the Sign that binarizes it. */
-    record Chain(String source, Node.ScaleDropout dropout, List<Node.Affine> affines, List<Node> removed) {}
+    /**
+     * The periphery chain between an integer (or model-input) value and the Sign that binarizes it: {@code steps}
+     * in evaluation order, affines and at most one Scale-Dropout ({@code dropout}) in any position.
+     */
+    record Chain(String source, Node.ScaleDropout dropout, List<Node> steps, List<Node> removed) {}
 
     @Override
     public Graph run(Graph g) {
@@ -83,7 +86,7 @@ public final class FoldThresholds implements GraphPass {
     }
 
     private static Chain chain(Graph g, String value, Map<String, Integer> uses, Set<String> outputs) {
-        List<Node.Affine> affines = new ArrayList<>();
+        List<Node> steps = new ArrayList<>();
         List<Node> removed = new ArrayList<>();
         Node.ScaleDropout dropout = null;
         String v = value;
@@ -93,18 +96,23 @@ public final class FoldThresholds implements GraphPass {
             if (uses.getOrDefault(v, 0) != 1 || outputs.contains(v)) return null; // someone else needs the float
             Node n = p.get();
             if (n instanceof Node.ScaleDropout sd) {
-                if (dropout != null) return null;
+                if (dropout != null) return null; // two random bits on one comparator: not one threshold set
                 dropout = sd;
-            } else {
-                if (dropout != null) return null; // affine before the scale: not the conventional order
-                affines.add(0, (Node.Affine) n);
+            } else if (!monotone((Node.Affine) n)) {
+                return null; // PReLU with a negative slope: no single comparator
             }
+            steps.add(0, n);
             removed.add(n);
             v = n.inputs().get(0);
         }
         if (g.value(v).elem().isBipolar()) return null; // a sign of a bipolar value stays a (no-op) sign
         if (g.value(v).elem().isFloat() && !isModelInput(g, v)) return null; // float datapath: not ours to fold
-        return new Chain(v, dropout, affines, removed);
+        return new Chain(v, dropout, List.copyOf(steps), removed);
+    }
+
+    private static boolean monotone(Node.Affine a) {
+        for (var st : a.steps()) for (int ch = 0; ch < st.c().length; ch++) if (!st.monotone(ch)) return false;
+        return true;
     }
 
     private static boolean isModelInput(Graph g, String v) {
@@ -119,18 +127,22 @@ public final class FoldThresholds implements GraphPass {
     /** The float the Sign would see, computed exactly as the interpreter computes it. */
     static float evalChain(Chain c, TensorType src, double x, int channel, ScaleBit z) {
         float y = src.toReal(x);
-        if (c.dropout() != null) y = y * c.dropout().factor(channel, z);
-        for (Node.Affine a : c.affines()) y = a.apply(y, channel);
+        for (Node n : c.steps()) {
+            y = n instanceof Node.ScaleDropout sd ? y * sd.factor(channel, z) : ((Node.Affine) n).apply(y, channel);
+        }
         return y;
     }
 
     static int direction(Chain c, int channel, ScaleBit z) {
         int d = 1;
-        if (c.dropout() != null) {
-            float f = c.dropout().factor(channel, z);
-            d = f > 0 ? 1 : f < 0 ? -1 : 0;
+        for (Node n : c.steps()) {
+            if (n instanceof Node.ScaleDropout sd) {
+                float f = sd.factor(channel, z);
+                d *= f > 0 ? 1 : f < 0 ? -1 : 0;
+            } else {
+                d *= ((Node.Affine) n).direction(channel);
+            }
         }
-        for (Node.Affine a : c.affines()) d *= a.direction(channel);
         return d;
     }
 
@@ -195,7 +207,9 @@ public final class FoldThresholds implements GraphPass {
 
     private static Node.InputBinarize inputBinarize(Graph g, Node.Sign s, Chain c, TensorType src) {
         boolean scalar = true;
-        for (Node.Affine a : c.affines()) for (var st : a.steps()) scalar &= st.c().length == 1;
+        for (Node n : c.steps()) {
+            if (n instanceof Node.Affine a) for (var st : a.steps()) scalar &= st.c().length == 1;
+        }
         int channels = scalar ? 1 : src.shape().channels();
         float[] t = new float[channels];
         boolean[] ge = new boolean[channels];

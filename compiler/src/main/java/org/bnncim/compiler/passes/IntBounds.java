@@ -1,5 +1,6 @@
 package org.bnncim.compiler.passes;
 
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -29,6 +30,9 @@ public final class IntBounds {
             case Node.Affine a -> e.maxAbs();
             case Node.Sign s -> e.maxAbs();
             case Node.Threshold t -> e.maxAbs();
+            case DigitalNode.Add a -> e.maxAbs();
+            case DigitalNode.FloatDense d -> e.maxAbs();
+            case DigitalNode.FloatConv c -> e.maxAbs();
             case Node.Quantize q -> e.maxAbs();
             case Node.MultiThreshold t -> e.maxAbs();
             case Node.AvgPool a -> e.maxAbs();

@@ -3,6 +3,7 @@ package org.bnncim.compiler.passes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -82,6 +83,10 @@ public final class LowerToCrossbar implements LoweringPass {
                 case Node.Affine a -> {}
                 case Node.Sign s -> {}
                 case Node.Threshold t -> {}
+                // the digital unit: no crossbar
+                case DigitalNode.Add a -> {}
+                case DigitalNode.FloatDense d -> {}
+                case DigitalNode.FloatConv c -> {}
                 case Node.Quantize q -> {}
                 case Node.MultiThreshold t -> {}
                 case Node.MaxPool m -> {}

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
@@ -127,6 +128,25 @@ public final class IrJson {
                     levels(a.putObject("kept"), t.stochastic().kept());
                     levels(a.putObject("dropped"), t.stochastic().dropped());
                 }
+            }
+            case DigitalNode.Add s -> {}
+            case DigitalNode.FloatDense d -> {
+                a.put("k", d.k());
+                a.put("n", d.n());
+                a.put("bias", d.bias().length > 0);
+                a.put("sha256", TextPrinter.hash(d.weights()));
+            }
+            case DigitalNode.FloatConv c -> {
+                a.put("kh", c.kh());
+                a.put("kw", c.kw());
+                a.put("in_channels", c.inChannels());
+                a.put("out_channels", c.outChannels());
+                a.put("group", c.group());
+                ints(a.putArray("strides"), c.strides());
+                ints(a.putArray("pads"), c.pads());
+                ints(a.putArray("dilations"), c.dilations());
+                a.put("bias", c.bias().length > 0);
+                a.put("sha256", TextPrinter.hash(c.weights()));
             }
             case Node.MaxPool m -> {
                 ints(a.putArray("kernel"), m.kernel());

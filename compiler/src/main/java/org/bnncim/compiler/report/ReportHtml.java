@@ -55,6 +55,7 @@ public final class ReportHtml {
         stochastic(sb, r);
         notes(sb, r);
         layerTable(sb, r, layerIndex);
+        if (!r.digital().isEmpty()) digitalTable(sb, r);
         if (m != null) tiling(sb, m, layerIndex);
         sb.append("</section>\n");
         ReportHtmlCharts.render(sb, r, layerIndex, components);
@@ -330,6 +331,47 @@ public final class ReportHtml {
                 latency(d.latencyNs()),
                 padded ? "<td></td>" : "");
         sb.append("</tbody>\n</table></div>\n");
+    }
+
+    /** The digital datapath's nodes (only a model with one has the table) and the crossbar/digital split. */
+    private static void digitalTable(StringBuilder sb, CostReport r) {
+        double xe = r.crossbarEnergyPj(), de = r.digitalEnergyPj();
+        f(sb, "<h3>Digital datapath (%d fp32 lanes)</h3>%n", CostReport.Digital.LANES);
+        sb.append("<div class=\"scroll\"><table class=\"layers\">\n<thead><tr>")
+                .append("<th class=\"l\">node</th><th class=\"l\">kind</th><th class=\"l\">runs on</th>")
+                .append("<th>outputs</th><th>MACs</th><th title=\"a MAC is two\">fp32 ops</th><th>buffer bits</th>")
+                .append("<th>energy</th><th title=\"share of one pass\">share</th><th>latency</th>")
+                .append("<th class=\"l\">detail</th></tr></thead>\n<tbody>\n");
+        for (CostReport.Digital d : r.digital()) {
+            f(
+                    sb,
+                    "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td class=\"l\">%s</td>"
+                            + "<td>%d</td><td>%d</td><td>%d</td><td>%d</td>",
+                    esc(d.name()),
+                    esc(d.kind()),
+                    esc(d.runsOn()),
+                    d.outputs(),
+                    d.macs(),
+                    d.ops(),
+                    d.bufferBits());
+            f(
+                    sb,
+                    "<td>%s</td><td>%s</td><td>%s</td><td class=\"l wrap\">%s</td></tr>%n",
+                    energy(d.energyPj()),
+                    pct(div(d.energyPj(), r.deterministic().energyPj())),
+                    latency(d.latencyNs()),
+                    esc(d.detail()));
+        }
+        sb.append("</tbody>\n</table></div>\n");
+        f(
+                sb,
+                "<p>One pass: crossbar layers %s (%s), %s; digital unit %s (%s), %s.</p>%n",
+                energy(xe),
+                pct(div(xe, xe + de)),
+                latency(r.crossbarLatencyNs()),
+                energy(de),
+                pct(div(de, xe + de)),
+                latency(r.digitalLatencyNs()));
     }
 
     /** How each layer's K x N matrix is cut into pieces, and which crossbar each piece went to. */

@@ -49,11 +49,13 @@ public final class ReportJson {
             o.put("scale_dropout", l.scaleDropout());
             if (l.stochasticBit() >= 0) o.put("stochastic_bit", l.stochasticBit());
             if (!l.padding().isEmpty()) o.put("padding", l.padding());
+            if (!r.digital().isEmpty()) o.put("runs_on", CostReport.Digital.CROSSBAR);
             o.put("periphery", l.periphery());
             o.put("energy_pj", num(l.energyPj()));
             o.put("latency_ns", num(l.latencyNs()));
             breakdown(o.putObject("energy_breakdown_pj"), l.energyBreakdownPj());
         }
+        if (!r.digital().isEmpty()) digital(root, r);
         ObjectNode totals = root.putObject("totals");
         totals(totals.putObject("deterministic"), r.deterministic(), 1);
         totals(totals.putObject("mc"), r.mc(), r.samples());
@@ -72,6 +74,34 @@ public final class ReportJson {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Only with a digital datapath, so that reports of models without one keep their bytes. */
+    private static void digital(ObjectNode root, CostReport r) {
+        ArrayNode rows = root.putArray("digital_nodes");
+        for (CostReport.Digital d : r.digital()) {
+            ObjectNode o = rows.addObject();
+            o.put("name", d.name());
+            o.put("kind", d.kind());
+            o.put("runs_on", d.runsOn());
+            o.put("outputs", d.outputs());
+            o.put("macs", d.macs());
+            o.put("fp32_ops", d.ops());
+            o.put("buffer_bits", d.bufferBits());
+            if (d.shortcutBits() > 0) o.put("shortcut_bits", d.shortcutBits());
+            o.put("detail", d.detail());
+            o.put("energy_pj", num(d.energyPj()));
+            o.put("latency_ns", num(d.latencyNs()));
+            breakdown(o.putObject("energy_breakdown_pj"), d.energyBreakdownPj());
+        }
+        ObjectNode split = root.putObject("split_one_pass");
+        split.put("digital_lanes", CostReport.Digital.LANES);
+        ObjectNode xb = split.putObject("crossbar");
+        xb.put("energy_pj", num(r.crossbarEnergyPj()));
+        xb.put("latency_ns", num(r.crossbarLatencyNs()));
+        ObjectNode dg = split.putObject("digital_unit");
+        dg.put("energy_pj", num(r.digitalEnergyPj()));
+        dg.put("latency_ns", num(r.digitalLatencyNs()));
     }
 
     private static void totals(ObjectNode o, CostReport.Totals t, int samples) {

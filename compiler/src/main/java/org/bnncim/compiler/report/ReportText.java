@@ -74,6 +74,7 @@ public final class ReportText {
             if (!l.padding().isEmpty() && !l.padding().equals("none")) f(sb, "%s: %s%n", l.name(), l.padding());
             f(sb, "%s: periphery %s%n", l.name(), l.periphery());
         }
+        if (!r.digital().isEmpty()) digital(sb, r);
         sb.append('\n');
         f(sb, "%-34s %14s %14s %10s%n", "totals", "energy[pJ]", "latency[ns]", "area[mm2]");
         row(sb, "deterministic (1 pass)", r.deterministic());
@@ -95,6 +96,51 @@ public final class ReportText {
             default -> f(sb, "%nNo stochastic layers: a deterministic BNN (Monte-Carlo passes would all agree).%n");
         }
         return sb.toString();
+    }
+
+    /** The digital datapath's nodes, and how one pass splits between the crossbars and the digital unit. */
+    private static void digital(StringBuilder sb, CostReport r) {
+        sb.append('\n');
+        String head = Fmt.format(
+                "%-28s %-8s %-12s %8s %10s %10s %11s %12s %11s%n",
+                "digital node",
+                "kind",
+                "runs on",
+                "outputs",
+                "MACs",
+                "fp32 ops",
+                "buffer bits",
+                "energy[pJ]",
+                "latency[ns]");
+        sb.append(head);
+        sb.append("-".repeat(head.length() - 1)).append('\n');
+        for (CostReport.Digital d : r.digital()) {
+            f(
+                    sb,
+                    "%-28s %-8s %-12s %8d %10d %10d %11d %12.2f %11.1f%n",
+                    clip(d.name(), 28),
+                    d.kind(),
+                    d.runsOn(),
+                    d.outputs(),
+                    d.macs(),
+                    d.ops(),
+                    d.bufferBits(),
+                    d.energyPj(),
+                    d.latencyNs());
+        }
+        for (CostReport.Digital d : r.digital()) f(sb, "%s: %s%n", d.name(), d.detail());
+        double xe = r.crossbarEnergyPj(), de = r.digitalEnergyPj();
+        f(
+                sb,
+                "one pass: crossbar layers %.2f pJ (%.1f%%) %.1f ns, "
+                        + "digital unit (%d fp32 lanes) %.2f pJ (%.1f%%) %.1f ns%n",
+                xe,
+                100 * xe / Math.max(1e-300, xe + de),
+                r.crossbarLatencyNs(),
+                CostReport.Digital.LANES,
+                de,
+                100 * de / Math.max(1e-300, xe + de),
+                r.digitalLatencyNs());
     }
 
     private static void row(StringBuilder sb, String label, CostReport.Totals t) {

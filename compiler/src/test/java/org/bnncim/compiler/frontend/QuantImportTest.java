@@ -254,7 +254,7 @@ class QuantImportTest {
     }
 
     @Test
-    void multiBitWeightsAreRefusedSayingWhy() {
+    void multiBitWeightsRunOnTheDigitalUnit() {
         OnnxMl.ModelProto m = new OnnxBuilder("kbit-weights")
                 .opset(13)
                 .opset(Q, 1)
@@ -278,8 +278,11 @@ class QuantImportTest {
                 .end()
                 .output("y", DataType.FLOAT, "N", 2)
                 .build();
-        String msg = assertThrows(BnncimException.class, () -> load(m)).getMessage();
-        assertTrue(msg.contains("not bipolar") && msg.contains("multi-bit weights are not mapped"), msg);
-        assertFalse(msg.contains("\n"), msg);
+        // a crossbar cell holds one weight bit: the 4-bit weights make a float32 layer on the digital unit
+        Graph g = load(m);
+        var d = g.nodesOf(org.bnncim.ir.DigitalNode.FloatDense.class);
+        assertEquals(1, d.size());
+        assertArrayEquals(new float[] {0.5f, -1f, 1.5f, 1f}, d.get(0).weights());
+        assertTrue(g.notes().get("digital_layers").startsWith("mm "), g.notes().toString());
     }
 }

@@ -52,10 +52,24 @@ class FoldThresholdsTest {
     }
 
     private static Graph chainGraph(int channels, int bits, Node.ScaleDropout sd, List<AffineStep> steps) {
+        return chainGraph(channels, bits, List.of(), sd, steps);
+    }
+
+    /** acc -> [affine before] -> [sd] -> affine -> sign; sd reads "acc" or, with steps before it, "pre". */
+    private static Graph chainGraph(
+            int channels, int bits, List<AffineStep> before, Node.ScaleDropout sd, List<AffineStep> steps) {
         Value in = new Value("acc", new TensorType(new ElemType(ElemType.Kind.INT, bits), Shape.of(channels)));
         List<Node> nodes = new ArrayList<>();
         String cur = "acc";
+        if (!before.isEmpty()) {
+            nodes.add(new Node.Affine(
+                    "pre", cur, new Value("pre", new TensorType(ElemType.FLOAT32, Shape.of(channels))), before));
+            cur = "pre";
+        }
         if (sd != null) {
+            if (!before.isEmpty()) {
+                sd = new Node.ScaleDropout(sd.name(), cur, sd.output(), sd.scale(), sd.dropped(), sd.p(), sd.bit());
+            }
             nodes.add(sd);
             cur = sd.output().name();
         }
@@ -108,18 +122,23 @@ class FoldThresholdsTest {
                     dropped,
                     r.nextInt(4) / 4f,
                     0);
-            List<AffineStep> steps = new ArrayList<>();
+            List<AffineStep> before = new ArrayList<>(), steps = new ArrayList<>();
             int n = 1 + r.nextInt(4);
+            boolean monotone = true;
             for (int i = 0; i < n; i++) {
                 float[] k = new float[r.nextBoolean() ? 1 : ch];
                 for (int c = 0; c < k.length; c++) k[c] = pick(r);
                 AffineStep.Op op = ops[r.nextInt(ops.length)];
                 if (op == AffineStep.Op.DIV) for (int c = 0; c < k.length; c++) if (k[c] == 0) k[c] = 3f;
-                steps.add(new AffineStep(op, k));
+                AffineStep st = new AffineStep(op, k);
+                for (int c = 0; c < k.length; c++) monotone &= st.monotone(c);
+                // affines before the Scale-Dropout (a bias) as well as after it: the chain runs in its order
+                (i > 0 && r.nextInt(3) == 0 ? before : steps).add(st);
             }
-            Graph g = chainGraph(ch, 9, r.nextBoolean() ? sd : null, steps);
+            Graph g = chainGraph(ch, 9, before, r.nextBoolean() ? sd : null, steps);
             Graph f = new FoldThresholds().run(g);
-            assertEquals(1, f.nodesOf(Node.Threshold.class).size());
+            // a PReLU with a negative slope is not monotone: the chain stays unfolded
+            assertEquals(monotone ? 1 : 0, f.nodesOf(Node.Threshold.class).size());
             assertSameOnRange(g, f, -256, 256, ch);
         }
     }

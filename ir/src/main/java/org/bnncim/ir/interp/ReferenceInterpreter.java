@@ -1,9 +1,12 @@
 package org.bnncim.ir.interp;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.ScaleBit;
@@ -24,14 +27,61 @@ public final class ReferenceInterpreter {
     private final Graph graph;
     /** Bit slot of every node that draws a scale bit, from the stochastic unit's schedule. */
     private final Map<String, Integer> bitOf = new HashMap<>();
+    /**
+     * Float values that ONNX Runtime may round differently from bnncim: sums whose order is the implementation's
+     * (full-precision layers, average pooling of floats, a crossbar layer reading inputs of a non-power-of-two scale,
+     * which ONNX Runtime sums in float), and what is computed from them elementwise.
+     */
+    private final Set<String> inexact = new HashSet<>();
+
+    /**
+     * A Sign input this close to 0, relative to the largest magnitude in its tensor, may take the other sign in
+     * ONNX Runtime when it is inexact: float32 sums of a few hundred terms in another order differ by about that.
+     */
+    public static final double NEAR_TIE = 1e-4;
 
     public ReferenceInterpreter(Graph graph) {
         this.graph = graph;
         for (StochasticUnit.Entry e : StochasticUnit.schedule(graph)) bitOf.put(e.node(), e.bit());
+        for (Node n : graph.nodes()) if (inexact(n)) inexact.add(n.output().name());
     }
 
-    /** Result of one pass: every value by name, and how many Sign inputs were exactly zero (sign(0) ties). */
-    public record Trace(Map<String, double[]> values, int signZeroTies) {
+    private boolean inexact(Node n) {
+        boolean in = false;
+        for (String i : n.inputs()) in |= inexact.contains(i);
+        TensorType t = graph.value(n.inputs().get(0)).type();
+        return switch (n) {
+            case DigitalNode.FloatDense d -> true;
+            case DigitalNode.FloatConv c -> true;
+            case Node.AvgPool a -> in || t.elem().isFloat();
+            case Node.BinaryDense d -> !powerOfTwo(t.scale());
+            case Node.BinaryConv c -> !powerOfTwo(t.scale());
+            case DigitalNode.Add a -> in;
+            case Node.Affine a -> in;
+            case Node.ScaleDropout s -> in;
+            case Node.Reshape r -> in;
+            case Node.MaxPool m -> in;
+            case Node.Softmax s -> in;
+            case Node.McDropout m -> in;
+            // decisions: their outputs are integers
+            case Node.InputQuantize q -> false;
+            case Node.InputBinarize b -> false;
+            case Node.Sign s -> false;
+            case Node.Threshold th -> false;
+            case Node.Quantize q -> false;
+            case Node.MultiThreshold m -> false;
+        };
+    }
+
+    private static boolean powerOfTwo(double scale) {
+        return scale == Math.scalb(1.0, Math.getExponent(scale));
+    }
+
+    /**
+     * Result of one pass: every value by name, how many Sign inputs were exactly zero (sign(0) ties, where ONNX's
+     * Sign gives 0), and how many inexact Sign inputs were within {@link #NEAR_TIE} of zero.
+     */
+    public record Trace(Map<String, double[]> values, int signZeroTies, int nearTies) {
         public double[] get(String name) {
             double[] v = values.get(name);
             if (v == null) throw new IllegalArgumentException("no value " + name);
@@ -51,13 +101,13 @@ public final class ReferenceInterpreter {
         double[] x0 = new double[input.length];
         for (int i = 0; i < input.length; i++) x0[i] = input[i];
         env.put(in.name(), x0);
-        int[] ties = {0};
+        int[] ties = {0, 0};
         for (Node n : graph.nodes()) {
             double[] x = env.get(n.inputs().get(0));
             TensorType it = graph.value(n.inputs().get(0)).type();
-            env.put(n.output().name(), eval(n, x, it, bits, ties));
+            env.put(n.output().name(), eval(n, x, it, bits, ties, env));
         }
-        return new Trace(env, ties[0]);
+        return new Trace(env, ties[0], ties[1]);
     }
 
     /** The graph's single output of one pass, as float32, integers converted by the output's scale. */
@@ -70,9 +120,27 @@ public final class ReferenceInterpreter {
     }
 
     /** One node on one example; {@code ties[0]} counts the Sign inputs that were exactly zero. */
-    private double[] eval(Node n, double[] x, TensorType it, Bits bits, int[] ties) {
+    private double[] eval(Node n, double[] x, TensorType it, Bits bits, int[] ties, Map<String, double[]> env) {
         Shape os = n.output().shape();
         return switch (n) {
+            case DigitalNode.Add a -> {
+                double[] y = env.get(a.b());
+                TensorType bt = graph.value(a.b()).type();
+                double[] s = new double[x.length];
+                for (int i = 0; i < x.length; i++) s[i] = real(x[i], it) + real(y[i], bt);
+                yield s;
+            }
+            case DigitalNode.FloatDense d -> {
+                double[] y = new double[d.n()];
+                float[] bias = d.bias();
+                for (int col = 0; col < d.n(); col++) {
+                    float acc = 0f;
+                    for (int k = 0; k < d.k(); k++) acc += real(x[k], it) * d.weight(k, col);
+                    y[col] = bias.length == 0 ? acc : acc + bias[col];
+                }
+                yield y;
+            }
+            case DigitalNode.FloatConv c -> floatConv(c, x, it, os);
             case Node.InputQuantize q -> {
                 double max = (1L << q.bits()) - 1;
                 double[] y = new double[x.length];
@@ -114,8 +182,14 @@ public final class ReferenceInterpreter {
             }
             case Node.Sign s -> {
                 double[] y = new double[x.length];
+                double near = 0;
+                if (inexact.contains(s.input())) {
+                    for (double v : x) near = Math.max(near, Math.abs(v));
+                    near *= NEAR_TIE;
+                }
                 for (int i = 0; i < x.length; i++) {
                     if (x[i] == 0 && !s.sourceZeroIsPlus()) ties[0]++;
+                    else if (Math.abs(x[i]) <= near) ties[1]++;
                     y[i] = x[i] >= 0 ? 1 : -1;
                 }
                 yield y;
@@ -181,6 +255,37 @@ public final class ReferenceInterpreter {
     /** A float op reading an integer value sees its real meaning, rounded to float32 like any float tensor. */
     private static float real(double stored, TensorType t) {
         return t.toReal(stored);
+    }
+
+    private static double[] floatConv(DigitalNode.FloatConv c, double[] x, TensorType it, Shape os) {
+        Shape is = it.shape();
+        int h = is.dim(1), w = is.dim(2);
+        int cout = os.dim(0), oh = os.dim(1), ow = os.dim(2);
+        int[] s = c.strides(), p = c.pads(), d = c.dilations();
+        int cinG = c.inChannels() / c.group(), coutG = cout / c.group();
+        float[] bias = c.bias();
+        double[] y = new double[os.size()];
+        for (int o = 0; o < cout; o++) {
+            int g = o / coutG;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    float acc = 0f;
+                    for (int ci = 0; ci < cinG; ci++) {
+                        for (int i = 0; i < c.kh(); i++) {
+                            int iy = oy * s[0] - p[0] + i * d[0];
+                            if (iy < 0 || iy >= h) continue; // zero padding contributes nothing
+                            for (int j = 0; j < c.kw(); j++) {
+                                int ix = ox * s[1] - p[1] + j * d[1];
+                                if (ix < 0 || ix >= w) continue;
+                                acc += real(x[((g * cinG + ci) * h + iy) * w + ix], it) * c.weight(o, ci, i, j);
+                            }
+                        }
+                    }
+                    y[(o * oh + oy) * ow + ox] = bias.length == 0 ? acc : acc + bias[o];
+                }
+            }
+        }
+        return y;
     }
 
     private static double[] conv(Node.BinaryConv c, double[] x, Shape is, Shape os) {

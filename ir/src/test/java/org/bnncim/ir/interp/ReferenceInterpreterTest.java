@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -143,5 +144,51 @@ class ReferenceInterpreterTest {
         assertArrayEquals(new double[] {1}, in.run(x, null).get("y")); // 50 >= 10
         assertArrayEquals(new double[] {-1}, in.run(x, Bits.ofScale(false)).get("y")); // 50 >= 100 fails
         assertArrayEquals(new double[] {-1}, in.run(x, Bits.ofScale(true)).get("y")); // 50 <= -5 fails
+    }
+
+    @Test
+    void digitalDatapathByHandAndNearTiesOfInexactSums() {
+        // stem: 1x1 float conv on [1,2,2] with w = 2, bias -1: y = 2x - 1; dense over the 4 pixels with columns
+        // (1, -1, 0, 0) and (1, 1, 1, 1) plus bias (0, 0.5); add of the dense output to itself; sign
+        Graph g = new Graph(
+                "digital",
+                List.of(v("x", ElemType.FLOAT32, 1, 2, 2)),
+                List.of(
+                        new DigitalNode.FloatConv(
+                                "stem",
+                                "x",
+                                v("c", ElemType.FLOAT32, 1, 2, 2),
+                                new float[] {2f},
+                                new float[] {-1f},
+                                1,
+                                1,
+                                1,
+                                1,
+                                new int[] {1, 1},
+                                new int[] {0, 0, 0, 0},
+                                new int[] {1, 1}),
+                        new Node.Reshape("flat", "c", v("f", ElemType.FLOAT32, 4)),
+                        new DigitalNode.FloatDense(
+                                "fc",
+                                "f",
+                                v("d", ElemType.FLOAT32, 2),
+                                new float[] {1, 1, -1, 1, 0, 1, 0, 1},
+                                4,
+                                2,
+                                new float[] {0f, 0.5f}),
+                        new DigitalNode.Add("res", "d", "d", v("s", ElemType.FLOAT32, 2)),
+                        new Node.Sign("sign", "s", v("y", ElemType.BIPOLAR, 2))),
+                List.of("s", "y"),
+                Map.of());
+        ReferenceInterpreter in = new ReferenceInterpreter(g);
+        // x = (1, 2, 0.5, 0): c = (1, 3, 0, -1); d0 = 1 - 3 = -2, d1 = 1 + 3 + 0 - 1 + 0.5 = 3.5; s = (-4, 7)
+        ReferenceInterpreter.Trace t = in.run(new float[] {1, 2, 0.5f, 0}, null);
+        assertArrayEquals(new double[] {-4, 7}, t.get("s"));
+        assertArrayEquals(new double[] {-1, 1}, t.get("y"));
+        assertEquals(0, t.nearTies());
+        // x = (1, 1.0000001, 0, 0): c0 - c1 = 1 - 1.0000002 in float32, a sum ONNX Runtime may order otherwise
+        ReferenceInterpreter.Trace near = in.run(new float[] {1, 1.0000001f, 0, 0}, null);
+        assertEquals(1, near.nearTies());
+        assertEquals(0, near.signZeroTies());
     }
 }

@@ -51,6 +51,32 @@ public final class Pooling {
     }
 
     /**
+     * Max over each window of float32 values (a residual network's stem pools its float activations); positions that
+     * padding covers are ignored, as in {@link #max(int[], PoolGeometry)}.
+     */
+    public static float[] max(float[] x, PoolGeometry g) {
+        int ch = g.channels(), h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow();
+        float[] y = new float[g.outSize()];
+        for (int c = 0; c < ch; c++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    float best = Float.NEGATIVE_INFINITY;
+                    for (int i = 0; i < g.kh(); i++) {
+                        int iy = oy * g.strideY() - g.padTop() + i;
+                        if (iy < 0 || iy >= h) continue;
+                        for (int j = 0; j < g.kw(); j++) {
+                            int ix = ox * g.strideX() - g.padLeft() + j;
+                            if (ix >= 0 && ix < w) best = Math.max(best, x[(c * h + iy) * w + ix]);
+                        }
+                    }
+                    y[(c * oh + oy) * ow + ox] = best;
+                }
+            }
+        }
+        return y;
+    }
+
+    /**
      * Mean of each window of the real values {@code x}, summed in double and rounded to float32 once. With
      * {@code countIncludePad}, padding positions (up to the bottom and right pads) count towards the divisor.
      */

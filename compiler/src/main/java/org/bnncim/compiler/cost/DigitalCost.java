@@ -1,0 +1,175 @@
+package org.bnncim.compiler.cost;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bnncim.ir.DigitalNode;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Shape;
+import org.bnncim.ir.Value;
+import org.bnncim.ir.arch.Architecture;
+
+/**
+ * The digital datapath beside the crossbars (residual networks, docs/architecture.md "Digital datapath"): shortcut
+ * sums, full-precision dense and conv layers, average pooling and max pooling of float values, each costed as a node
+ * of its own from the architecture file's fp32 figures.
+ *
+ * <p>The unit is an array of {@link #LANES} fp32 lanes, each one {@code digital_unit} of area, each doing one fp32 op
+ * or one multiply-accumulate per {@code digital_float_op} latency (pipelined). A MAC costs two fp32 ops of energy (a
+ * multiply and an add), a bias one add per output, an Add one op per element, an average pool one op per window tap
+ * inside the input (the adds and the divide), a float max pool one compare per tap inside. Work spreads over the
+ * lanes: latency is {@code ceil(issue slots / LANES)}, a MAC, a bias add, a sum or a tap one slot each. Buffer
+ * traffic (energy {@code buffer_per_bit}): every input read and the output written at its element width (32 bits for
+ * float32), a layer's float32 weights and bias read once per pass, and an Add's shortcut tensor written once into the
+ * shortcut buffer (then read as an input). Area: the lanes, SRAM for the float weights, and a shortcut buffer as
+ * large as the largest shortcut tensor.
+ */
+final class DigitalCost {
+    static final int LANES = CostReport.Digital.LANES;
+
+    static final int FLOAT_BITS = 32;
+
+    private DigitalCost() {}
+
+    /** The rows, and what the datapath adds to the chip's area: weight SRAM bits and the shortcut buffer's bits. */
+    record Result(List<CostReport.Digital> rows, long weightBits, long shortcutBits) {
+        double energyPj() {
+            return rows.stream().mapToDouble(CostReport.Digital::energyPj).sum();
+        }
+
+        double latencyNs() {
+            return rows.stream().mapToDouble(CostReport.Digital::latencyNs).sum();
+        }
+
+        /** Area in µm² of the lanes and the weight SRAM (the shortcut buffer counts as buffers); 0 with no rows. */
+        double unitArea(Architecture a) {
+            return rows.isEmpty()
+                    ? 0
+                    : LANES * a.area().digitalUnit() + weightBits * a.area().bufferPerBit();
+        }
+    }
+
+    static Result of(Graph g, Architecture a) {
+        Map<String, Integer> producer = new HashMap<>();
+        for (Value v : g.inputs()) producer.put(v.name(), -1);
+        List<Node> nodes = g.nodes();
+        for (int i = 0; i < nodes.size(); i++)
+            producer.put(nodes.get(i).output().name(), i);
+        List<CostReport.Digital> rows = new ArrayList<>();
+        long weightBits = 0, maxShortcut = 0;
+        for (Node n : nodes) {
+            long out = n.output().shape().size();
+            long in = bits(g.value(n.inputs().get(0)));
+            long macs = 0, ops, slots, buffers = in + bits(n.output()), shortcut = 0;
+            String detail;
+            switch (n) {
+                case DigitalNode.Add ad -> {
+                    String a0 = ad.a(), b0 = ad.b();
+                    // the shortcut is the input made earlier: it waits in the shortcut buffer for the main path
+                    String sc = producer.getOrDefault(a0, -1) < producer.getOrDefault(b0, -1) ? a0 : b0;
+                    shortcut = bits(g.value(sc));
+                    buffers += bits(g.value(b0)) + shortcut;
+                    ops = slots = out;
+                    detail = "fp32 add, shortcut " + sc + " buffered (" + shortcut + " bits)";
+                }
+                case DigitalNode.FloatDense d -> {
+                    macs = (long) d.k() * d.n();
+                    long w = (macs + d.bias().length) * FLOAT_BITS;
+                    weightBits += w;
+                    buffers += w;
+                    ops = 2 * macs + d.bias().length;
+                    slots = macs + d.bias().length;
+                    detail = "fp32 MACs " + macs + (d.bias().length > 0 ? " + bias" : "");
+                }
+                case DigitalNode.FloatConv c -> {
+                    macs = convMacs(c, g.value(c.input()).shape(), c.output().shape());
+                    long w = ((long) c.weights().length + c.bias().length) * FLOAT_BITS;
+                    weightBits += w;
+                    buffers += w;
+                    long bias = c.bias().length == 0 ? 0 : out;
+                    ops = 2 * macs + bias;
+                    slots = macs + bias;
+                    detail = "fp32 MACs " + macs + (bias > 0 ? " + bias" : "");
+                }
+                case Node.AvgPool p -> {
+                    ops = slots = poolTaps(
+                            p.kernel(),
+                            p.strides(),
+                            p.pads(),
+                            g.value(p.input()).shape(),
+                            p.output().shape());
+                    detail = "fp32 adds and divides " + ops;
+                }
+                // a max pool on float32 values (a ResNet stem's): one compare per window tap inside the input; max
+                // pools
+                // on popcounts and activations belong to their crossbar layer's periphery
+                case Node.MaxPool p
+                when g.value(p.input()).elem().isFloat() -> {
+                    ops = slots = poolTaps(
+                            p.kernel(),
+                            p.strides(),
+                            p.pads(),
+                            g.value(p.input()).shape(),
+                            p.output().shape());
+                    detail = "fp32 compares " + ops;
+                }
+                default -> {
+                    continue;
+                }
+            }
+            maxShortcut = Math.max(maxShortcut, shortcut);
+            Map<String, Double> br = new LinkedHashMap<>();
+            br.put("fp32", ops * a.energy().digitalFloatOp());
+            br.put("buffers", buffers * a.energy().bufferPerBit());
+            double latency = Math.ceilDiv(slots, LANES) * a.latency().digitalFloatOp();
+            rows.add(new CostReport.Digital(
+                    n.name(),
+                    n.opName(),
+                    CostReport.Digital.DIGITAL_UNIT,
+                    out,
+                    macs,
+                    ops,
+                    buffers,
+                    shortcut,
+                    detail,
+                    br.values().stream().mapToDouble(Double::doubleValue).sum(),
+                    latency,
+                    br));
+        }
+        return new Result(rows, weightBits, maxShortcut);
+    }
+
+    private static long bits(Value v) {
+        return (long) v.shape().size() * v.elem().bits();
+    }
+
+    /** Multiply-accumulates a float conv performs: taps inside the input (zero padding is skipped). */
+    static long convMacs(DigitalNode.FloatConv c, Shape is, Shape os) {
+        int[] s = c.strides(), p = c.pads(), d = c.dilations();
+        long rows = taps(os.dim(1), is.dim(1), c.kh(), s[0], p[0], d[0]);
+        long cols = taps(os.dim(2), is.dim(2), c.kw(), s[1], p[1], d[1]);
+        return rows * cols * os.dim(0) * (c.inChannels() / c.group());
+    }
+
+    /** Window taps inside the input summed over the outputs of an average pool (its adds plus its divides). */
+    static long poolTaps(int[] k, int[] s, int[] p, Shape is, Shape os) {
+        return taps(os.dim(1), is.dim(1), k[0], s[0], p[0], 1)
+                * taps(os.dim(2), is.dim(2), k[1], s[1], p[1], 1)
+                * os.dim(0);
+    }
+
+    /** Over {@code out} output positions along one axis, the kernel taps that land inside [0, size). */
+    private static long taps(int out, int size, int k, int stride, int pad, int dilation) {
+        long t = 0;
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < k; i++) {
+                int x = o * stride - pad + i * dilation;
+                if (x >= 0 && x < size) t++;
+            }
+        }
+        return t;
+    }
+}
