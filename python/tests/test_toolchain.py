@@ -148,11 +148,6 @@ class EncoderDecoder(nn.Module):
         return self.head(self.dec(h))
 
 
-@pytest.mark.xfail(
-    strict=False, raises=bnncim.BnncimError,
-    reason="residual models import (Add of two computed tensors: the digital unit), but the simulator and program "
-    "side of issue #16 is not merged yet",
-)
 def test_residual_model_verifies(tmp_path: Path) -> None:
     path = tmp_path / "res.onnx"
     bnncim.export(train(Residual()), torch.zeros(2, 1, 8, 8), path)
