@@ -193,3 +193,18 @@ def test_resnets_train_measure_export_and_check_on_random_images(tmp_path: Path,
     assert ops.count("ScaleDropout") == (4 if name == "resnet-sd" else 0)
     assert ops.count("Dropout") == (4 if name == "resnet-mcd" else 0)
     assert "Unsqueeze" not in ops and "Pad" not in ops
+
+
+def test_resnet_sd_training_is_deterministic(tmp_path: Path, tr: Any) -> None:
+    """Same seed, same data, same thread count: two trainings of resnet-sd write byte-identical ONNX files."""
+    torch.set_num_threads(1)
+    data = random_digits(seed=3)
+    cfg = dict(tr.DEFAULTS["resnet-sd"], epochs=1)
+    files = []
+    for k in range(2):
+        torch.manual_seed(tr.SEED)
+        model = tr.build("resnet-sd", cfg)
+        tr.train(model, data, cfg, 1)
+        files.append(tmp_path / ("run%d.onnx" % k))
+        tr.export(model, "resnet-sd", str(files[-1]))
+    assert files[0].read_bytes() == files[1].read_bytes()
