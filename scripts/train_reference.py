@@ -90,8 +90,8 @@ DEFAULTS = {
 }
 # The binarized ResNets on Fashion-MNIST (issue #16). ood_n: the OOD sets are cut to their first ood_n images
 # (the 10,000 in-distribution test images are all used), to keep the Monte-Carlo measurements in minutes on 2 cores.
-_RESNET = dict(epochs=6, lr=2e-3, scale_init=2.0, scale_lr_mult=1.0, label_smoothing=0.1, batch=128, bn_momentum=0.1,
-               width=16, blocks=4, dataset="fashion-mnist", eval_batch=500, ood_n=2000)
+_RESNET = dict(epochs=3, lr=2e-3, scale_init=2.0, scale_lr_mult=1.0, label_smoothing=0.1, batch=128, bn_momentum=0.1,
+               width=16, blocks=4, dataset="fashion-mnist", eval_batch=500, ood_n=1000)
 DEFAULTS.update({
     "resnet-sd": dict(_RESNET, p=0.2, mc_by_combination=True),
     "resnet-det": dict(_RESNET, p=0.0, scale_init=None),
