@@ -95,7 +95,8 @@ _RESNET = dict(epochs=3, lr=2e-3, scale_init=2.0, scale_lr_mult=1.0, label_smoot
 DEFAULTS.update({
     "resnet-sd": dict(_RESNET, p=0.2, mc_by_combination=True),
     "resnet-det": dict(_RESNET, p=0.0, scale_init=None),
-    "resnet-mcd": dict(_RESNET, p=0.1, scale_init=None),
+    # one epoch only: the time budget ran out on the shared machine (see testdata/README.md)
+    "resnet-mcd": dict(_RESNET, p=0.1, scale_init=None, epochs=1),
 })
 # Models the compiler does not accept yet. Their entries (the same fields, quality numbers included) go to the
 # manifest's "pending_models" instead of "models": the Java side reads "models" and compiles every entry
