@@ -19,6 +19,10 @@ Models
            Sign(latent weight) weights
   tfc-w1a2 FINN/Brevitas' TFC_1W2A shape: MLP 784-64-64-64-10, {-1,+1} weights, 2-bit signed activations
            (qonnx Quant, QuantActivation), no dropout
+  resnet-sd  binarized Bi-Real-style ResNet on Fashion-MNIST (full-precision stem, 4 residual blocks with binary
+             3x3 convs and real shortcuts, PReLU, GlobalAveragePool, full-precision classifier), Scale-Dropout
+  resnet-det the same without dropout; resnet-mcd with per-neuron MC-Dropout on the binary activations
+             (all three pending: the compiler does not take residual graphs yet, issue #16)
 
 Every export is checked with onnx.checker and with a small numpy evaluator of the
 exported graph (sign(0)=+1, fixed Scale-Dropout bits) against the torch model on
