@@ -888,9 +888,10 @@ def quality_bars(models):
     for r in ("resnet-sd", "resnet-det", "resnet-mcd"):
         if r not in by:
             continue
-        for score, key in (("entropy", "ood_auroc"), ("mutual information", "ood_auroc_mutual_information")):
+        ent = "softmax entropy" if KIND[r] == "deterministic" else "MC entropy"
+        for score, key in ((ent, "ood_auroc"), ("MC mutual information", "ood_auroc_mutual_information")):
             for k, v in sorted(by[r].get(key, {}).items()):
-                bar("%s MC %s AUROC %s (> chance)" % (r, score, k), v, 0.5, v > 0.5)
+                bar("%s %s AUROC %s (> chance)" % (r, score, k), v, 0.5, v > 0.5)
     if "mlp-sd" in by and "mlp-det" in by:
         sd, det = by["mlp-sd"], by["mlp-det"]
         d = det["accuracy"]["deterministic"]
