@@ -16,6 +16,8 @@ Outputs (cache folder, default <repo>/datasets, override with BNNCIM_DATASETS)
   mnist/{train,test}-labels.npy          uint8 [N]
   fashion-mnist/test-images.npy          uint8 [10000,1,28,28]
   fashion-mnist/test-labels.npy          uint8 [10000]
+  fashion-mnist/train-images.npy         uint8 [60000,1,28,28]
+  fashion-mnist/train-labels.npy         uint8 [60000]
 
 Committed subsets (always rewritten, byte-for-byte deterministic)
   testdata/mnist/test-1000-images.npy    first 1000 MNIST test digits
@@ -209,12 +211,14 @@ def ensure_mnist(ds):
 
 def fashion_files_present():
     return all(os.path.exists(os.path.join(FASHION_DIR, n))
-               for n in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"))
+               for n in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+                         "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"))
 
 
 def ensure_fashion(ds):
     out = os.path.join(ds, "fashion-mnist")
-    if all(os.path.exists(os.path.join(out, n)) for n in ("test-images.npy", "test-labels.npy")):
+    if all(os.path.exists(os.path.join(out, n))
+           for n in ("test-images.npy", "test-labels.npy", "train-images.npy", "train-labels.npy")):
         log("Fashion-MNIST already in %s" % out)
         return True
     if not fashion_files_present():
@@ -237,6 +241,9 @@ def ensure_fashion(ds):
         return False
     idx_to_npy(os.path.join(FASHION_DIR, "t10k-images-idx3-ubyte.gz"), os.path.join(out, "test-images.npy"))
     idx_to_npy(os.path.join(FASHION_DIR, "t10k-labels-idx1-ubyte.gz"), os.path.join(out, "test-labels.npy"))
+    # the training split is for the Fashion-MNIST reference models (resnet-*)
+    idx_to_npy(os.path.join(FASHION_DIR, "train-images-idx3-ubyte.gz"), os.path.join(out, "train-images.npy"))
+    idx_to_npy(os.path.join(FASHION_DIR, "train-labels-idx1-ubyte.gz"), os.path.join(out, "train-labels.npy"))
     return True
 
 

@@ -19,6 +19,10 @@ Models
            Sign(latent weight) weights
   tfc-w1a2 FINN/Brevitas' TFC_1W2A shape: MLP 784-64-64-64-10, {-1,+1} weights, 2-bit signed activations
            (qonnx Quant, QuantActivation), no dropout
+  resnet-sd  binarized Bi-Real-style ResNet on Fashion-MNIST (full-precision stem, 4 residual blocks with binary
+             3x3 convs and real shortcuts, PReLU, GlobalAveragePool, full-precision classifier), Scale-Dropout
+  resnet-det the same without dropout; resnet-mcd with per-neuron MC-Dropout on the binary activations
+             (all three pending: the compiler does not take residual graphs yet, issue #16)
 
 Every export is checked with onnx.checker and with a small numpy evaluator of the
 exported graph (sign(0)=+1, fixed Scale-Dropout bits) against the torch model on
@@ -66,13 +70,13 @@ except ImportError:  # not installed: the package of this checkout
     sys.path.insert(0, os.path.join(REPO, "python", "src"))
     import bnncim  # noqa: E402
 from bnncim import (  # noqa: E402
-    BinaryLinear, BinaryWeight, MCDropout, QuantActivation, ScaleDropout, SignActivation, clip_weights)
+    BinaryConv2d, BinaryLinear, BinaryWeight, MCDropout, QuantActivation, ScaleDropout, SignActivation, clip_weights)
 
 # The domains the numpy evaluator below expects (docs/onnx-conventions.md); written out here rather than
 # taken from the package, so that the evaluator checks the exporter instead of agreeing with it by construction.
 SD_DOMAIN = "ai.bnncim"
 QONNX_DOMAIN = "qonnx.custom_op.general"
-MODELS = ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det", "tfc-w1a2"]
+MODELS = ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det", "tfc-w1a2", "resnet-sd", "resnet-det", "resnet-mcd"]
 
 # Per-model defaults (chosen so that all four train in well under 40 min on 2 cores).
 DEFAULTS = {
@@ -88,11 +92,23 @@ DEFAULTS = {
     "tfc-w1a2": dict(epochs=10, lr=3e-3, p=0.0, scale_init=None, scale_lr_mult=1.0, label_smoothing=0.1,
                      batch=128, bn_momentum=0.1, act_bits=2, act_scale=1.0),
 }
+# The binarized ResNets on Fashion-MNIST (issue #16). ood_n: the OOD sets are cut to their first ood_n images
+# (the 10,000 in-distribution test images are all used), to keep the Monte-Carlo measurements in minutes on 2 cores.
+_RESNET = dict(epochs=3, lr=2e-3, scale_init=2.0, scale_lr_mult=1.0, label_smoothing=0.1, batch=128, bn_momentum=0.1,
+               width=16, blocks=4, dataset="fashion-mnist", eval_batch=500, ood_n=1000)
+DEFAULTS.update({
+    "resnet-sd": dict(_RESNET, p=0.2, mc_by_combination=True),
+    "resnet-det": dict(_RESNET, p=0.0, scale_init=None),
+    # one epoch only: the time budget ran out on the shared machine (see testdata/README.md)
+    "resnet-mcd": dict(_RESNET, p=0.1, scale_init=None, epochs=1),
+})
 # Models the compiler does not accept yet. Their entries (the same fields, quality numbers included) go to the
 # manifest's "pending_models" instead of "models": the Java side reads "models" and compiles every entry
 # (bnncim regress, scripts/make-goldens, ManifestTest, which also needs goldens). When the compiler takes one,
 # remove it here and re-run (or move its entry by hand), then run scripts/make-goldens.
-PENDING = {}
+_RESIDUAL = ("issue #16: the compiler does not accept residual graphs yet (Add of two computed tensors, full-precision "
+             "Conv/Gemm on a digital unit, AveragePool/GlobalAveragePool, PReLU, Conv bias before ScaleDropout)")
+PENDING = {"resnet-sd": _RESIDUAL, "resnet-det": _RESIDUAL, "resnet-mcd": _RESIDUAL}
 MC_T = 20
 MC_SEED = 2024
 SEED = 0
@@ -197,6 +213,68 @@ class TFC(nn.Module):
         return self.bn_out(self.fc_out(h))
 
 
+class ResBlock(nn.Module):
+    """Bi-Real/ReActNet-style binary residual block: y = PReLU(BN(SD(BinaryConv2d(sign(x)))) + shortcut(x)).
+    The shortcut is real-valued: identity, or for the downsampling block AvgPool2d(2) - Conv2d 1x1 (full precision,
+    with bias) - BN. kind 'sd': ScaleDropout after the binary convolution; 'mcd': MCDropout on sign(x); 'det': none."""
+
+    def __init__(self, cin, cout, stride, kind, p, scale_init, bn_momentum):
+        super().__init__()
+        self.act = SignActivation("Sign")
+        self.drop = MCDropout(p) if kind == "mcd" else None
+        self.conv = BinaryConv2d(cin, cout, 3, stride=stride, padding=1)
+        self.sd = ScaleDropout(cout, p, scale_init) if kind == "sd" else None
+        self.bn = nn.BatchNorm2d(cout, momentum=bn_momentum)
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.AvgPool2d(stride, count_include_pad=False), nn.Conv2d(cin, cout, 1),
+                                      nn.BatchNorm2d(cout, momentum=bn_momentum))
+        else:
+            self.down = None
+        self.prelu = nn.PReLU(cout)
+
+    def forward(self, x):
+        h = self.act(x)
+        if self.drop is not None:
+            h = self.drop(h)
+        h = self.conv(h)
+        if self.sd is not None:
+            h = self.sd(h)
+        h = self.bn(h)
+        return self.prelu(h + (x if self.down is None else self.down(x)))
+
+
+class BinResNet(nn.Module):
+    """Full-precision stem Conv2d(1, C, 3, pad 1) + BN; residual block 1 downsamples (C -> 2C, 28x28 -> 14x14,
+    binary 3x3 stride 2); blocks 2..n at 2C, 14x14; GlobalAveragePool; full-precision Linear(2C, 10) with bias."""
+
+    def __init__(self, kind, p, scale_init, bn_momentum, width=16, blocks=4):
+        super().__init__()
+        self.kind = kind
+        c = width
+        self.stem = nn.Conv2d(1, c, 3, padding=1)
+        self.stem_bn = nn.BatchNorm2d(c, momentum=bn_momentum)
+        self.blocks = nn.ModuleList([ResBlock(c if i == 0 else 2 * c, 2 * c, 2 if i == 0 else 1, kind, p,
+                                              scale_init, bn_momentum) for i in range(blocks)])
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(2 * c, 10)
+        # shapes of the binary activations the MC-Dropout masks cover (one per block, without the batch dimension)
+        self.drop_shapes = [(c, 28, 28)] + [(2 * c, 14, 14)] * (blocks - 1)
+
+    @property
+    def sd(self):
+        return [b.sd for b in self.blocks] if self.kind == "sd" else None
+
+    @property
+    def drop(self):
+        return [b.drop for b in self.blocks] if self.kind == "mcd" else None
+
+    def forward(self, x):
+        h = self.stem_bn(self.stem(x))
+        for b in self.blocks:
+            h = b(h)
+        return self.fc(torch.flatten(self.pool(h), 1))
+
+
 def build(name, cfg):
     if name == "mlp-sd":
         return BinMLP("sd", cfg["p"], cfg["scale_init"], cfg["bn_momentum"])
@@ -208,6 +286,10 @@ def build(name, cfg):
         return BinCNN(cfg["p"], cfg["scale_init"], cfg["bn_momentum"])
     if name == "tfc-w1a2":
         return TFC(cfg["bn_momentum"], cfg["act_bits"], cfg["act_scale"])
+    if name.startswith("resnet-"):
+        kind = name[len("resnet-"):]
+        return BinResNet(kind, cfg["p"] if kind != "det" else 0.0, cfg["scale_init"] if kind == "sd" else None,
+                         cfg["bn_momentum"], cfg.get("width", 16), cfg.get("blocks", 4))
     raise ValueError(name)
 
 
@@ -225,8 +307,19 @@ ARCH = {
                 "scale 1.0, zero point 0, ROUND)] x3 (784-64-64-64); MatMul(W 64x10) - BatchNormalization -> logits. "
                 "First layer takes real pixels/255. FINN/Brevitas TFC_1W2A's shape; no dropout.",
 }
+_RES_ARCH = ("Conv 3x3 1->16 pad 1 (full precision, bias; real pixels/255) - BN; block 1: [Sign - %s"
+             "Conv 3x3 16->32 stride 2 pad 1 (W in {-1,+1}) - %sBN] + [AveragePool 2 - Conv 1x1 16->32 (full precision, "
+             "bias) - BN] - Add - PReLU; blocks 2..4: [Sign - %sConv 3x3 32->32 pad 1 (W in {-1,+1}) - %sBN] + identity "
+             "- Add - PReLU (14x14); GlobalAveragePool - Flatten - Gemm 32->10 (full precision, bias) -> logits.")
+ARCH.update({
+    "resnet-sd": _RES_ARCH % ("", "ScaleDropout - ", "", "ScaleDropout - ") + " Scale-Dropout after every binary conv.",
+    "resnet-det": _RES_ARCH % ("", "", "", "") + " No dropout.",
+    "resnet-mcd": _RES_ARCH % ("Dropout(ratio p) - ", "", "Dropout(ratio p) - ", "")
+    + " Classic per-neuron MC-Dropout on the binary activations.",
+})
 KIND = {"mlp-sd": "scale-dropout", "cnn-sd": "scale-dropout", "mlp-mcd": "mc-dropout", "mlp-det": "deterministic",
-        "tfc-w1a2": "deterministic"}
+        "tfc-w1a2": "deterministic", "resnet-sd": "scale-dropout", "resnet-det": "deterministic",
+        "resnet-mcd": "mc-dropout"}
 
 
 # ===========================================================================
@@ -245,7 +338,9 @@ def to_float(u8):
     return torch.from_numpy(u8.astype(np.float32) / 255.0)
 
 
-def load_data():
+def load_data(dataset="mnist"):
+    if dataset == "fashion-mnist":
+        return load_fashion_data()
     d = datasets_dir()
     data = {
         "train_x": load_u8(os.path.join(d, "mnist", "train-images.npy")),
@@ -264,6 +359,30 @@ def load_data():
         "inverted": (255 - tx).astype(np.uint8),
     }
     data["ood"] = ood
+    return data
+
+
+def load_fashion_data():
+    """Fashion-MNIST in distribution (train 60000 / test 10000); OOD: the MNIST test digits, the same SplitMix64
+    noise, and the Fashion-MNIST test images rotated 90 degrees ccw and inverted (the analogues of the MNIST models'
+    sets)."""
+    d = datasets_dir()
+    f = os.path.join(d, "fashion-mnist")
+    data = {
+        "train_x": load_u8(os.path.join(f, "train-images.npy")),
+        "train_y": load_u8(os.path.join(f, "train-labels.npy")),
+        "test_x": load_u8(os.path.join(f, "test-images.npy")),
+        "test_y": load_u8(os.path.join(f, "test-labels.npy")),
+    }
+    assert data["train_x"].shape == (60000, 1, 28, 28) and data["test_x"].shape == (10000, 1, 28, 28)
+    tx = data["test_x"]
+    data["ood"] = {
+        "mnist": load_u8(os.path.join(d, "mnist", "test-images.npy")),
+        "noise": np.frombuffer(fetch_datasets.splitmix64_bytes(fetch_datasets.NOISE_SEED, 10000 * 784),
+                               dtype=np.uint8).reshape(10000, 1, 28, 28).copy(),
+        "rotated": np.ascontiguousarray(np.rot90(tx, 1, axes=(2, 3))),
+        "inverted": (255 - tx).astype(np.uint8),
+    }
     return data
 
 
@@ -328,7 +447,7 @@ def train(model, data, cfg, epochs):
 # Evaluation (torch)
 # ===========================================================================
 
-EVAL = {"eval_batch": 1000, "mc_by_combination": False}  # set per model in main()
+EVAL = {"eval_batch": 1000, "mc_by_combination": False, "ood_n": None}  # set per model in main()
 
 
 def batched_logits(model, x_u8, bs=None):
@@ -352,8 +471,8 @@ def set_mc(model, n, gen):
         for sd in model.sd:
             sd.z = torch.rand(n, generator=gen) < sd.p
     if getattr(model, "drop", None) is not None:
-        for d, width in zip(model.drop, [256, 256]):
-            d.mask = (torch.rand(n, width, generator=gen) >= d.p).float()
+        for d, shape in zip(model.drop, getattr(model, "drop_shapes", [(256,), (256,)])):
+            d.mask = (torch.rand((n,) + tuple(shape), generator=gen) >= d.p).float()
 
 
 def clear_mc(model):
@@ -439,7 +558,9 @@ def measure(model, name, data):
     res["accuracy"] = {"deterministic": round(float((det_p.argmax(1) == y).mean()), 4)}
     ood_det = {}
     h_in_det = entropy(det_p)
-    for k, xo in data["ood"].items():
+    ood_n = EVAL.get("ood_n")
+    ood_sets = {k: (xo[:ood_n] if ood_n else xo) for k, xo in data["ood"].items()}
+    for k, xo in ood_sets.items():
         lo = batched_logits(model, xo).numpy().astype(np.float64)
         po = np.exp(lo - lo.max(1, keepdims=True))
         po /= po.sum(1, keepdims=True)
@@ -447,6 +568,10 @@ def measure(model, name, data):
     stochastic = KIND[name] != "deterministic"
     if not stochastic:
         res["ood_auroc"] = ood_det
+        if EVAL.get("mi_for_det"):
+            # a deterministic model's T passes are equal: mutual information 0 everywhere, AUROC 0.5 by ties
+            res["ood_auroc_mutual_information"] = {k: round(auroc(np.zeros(len(y)), np.zeros(len(xo))), 4)
+                                                   for k, xo in ood_sets.items()}
         return res
     res["ood_auroc_baseline_softmax_entropy"] = ood_det
     P = mc_probs(model, data["test_x"])
@@ -455,7 +580,7 @@ def measure(model, name, data):
     h_in = entropy(mean)
     mi_in = h_in - entropy(P).mean(0)
     ood, ood_mi = {}, {}
-    for k, xo in data["ood"].items():
+    for k, xo in ood_sets.items():
         Po = mc_probs(model, xo)
         mo = Po.mean(0)
         ho = entropy(mo)
@@ -474,7 +599,8 @@ PRODUCER = "bnncim scripts/train_reference.py"
 
 
 def doc_string(name):
-    return "bnncim reference model %s (%s), trained on MNIST; Apache-2.0, see LICENSE.txt" % (name, KIND[name])
+    on = "Fashion-MNIST" if DEFAULTS[name].get("dataset") == "fashion-mnist" else "MNIST"
+    return "bnncim reference model %s (%s), trained on %s; Apache-2.0, see LICENSE.txt" % (name, KIND[name], on)
 
 
 def export(model, name, path):
@@ -498,14 +624,15 @@ def np_sign(x):
 def np_conv(x, w, pads, strides=(1, 1)):
     n, c, h, wd = x.shape
     oc, ic, kh, kw = w.shape
-    assert ic == c and strides == (1, 1)
+    sh, sw = strides
+    assert ic == c
     pt, pl, pb, pr = pads[0], pads[1], pads[2], pads[3]
     xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-    oh, ow = h + pt + pb - kh + 1, wd + pl + pr - kw + 1
+    oh, ow = (h + pt + pb - kh) // sh + 1, (wd + pl + pr - kw) // sw + 1
     cols = np.empty((n, c, kh, kw, oh, ow), dtype=np.float64)
     for i in range(kh):
         for j in range(kw):
-            cols[:, :, i, j] = xp[:, :, i:i + oh, j:j + ow]
+            cols[:, :, i, j] = xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
     out = np.einsum("nckluv,ockl->nouv", cols, w.astype(np.float64), optimize=True)
     return out
 
@@ -518,6 +645,16 @@ def np_maxpool(x, k, s):
         for j in range(k):
             out = np.maximum(out, x[:, :, i:i + s * oh:s, j:j + s * ow:s])
     return out
+
+
+def np_avgpool(x, k, s):
+    n, c, h, w = x.shape
+    oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    out = np.zeros((n, c, oh, ow))
+    for i in range(k):
+        for j in range(k):
+            out = out + x[:, :, i:i + s * oh:s, j:j + s * ow:s]
+    return out / (k * k)
 
 
 def run_numpy(model_proto, x, z_bits=None, dropout_masks=None):
@@ -550,6 +687,25 @@ def run_numpy(model_proto, x, z_bits=None, dropout_masks=None):
             s = a.get("strides", k)
             assert k[0] == k[1] and s[0] == s[1] and not any(a.get("pads", [0]))
             y = np_maxpool(ins[0], k[0], s[0])
+        elif op == "AveragePool":
+            k = a["kernel_shape"]
+            s = a.get("strides", [1, 1])
+            assert k[0] == k[1] and s[0] == s[1] and not any(a.get("pads", [0])) and not a.get("ceil_mode", 0)
+            y = np_avgpool(ins[0], k[0], s[0])
+        elif op == "GlobalAveragePool":
+            y = ins[0].mean(axis=(2, 3), keepdims=True)
+        elif op == "Gemm":
+            aa = ins[0].T if a.get("transA", 0) else ins[0]
+            bb = ins[1].T if a.get("transB", 0) else ins[1]
+            y = a.get("alpha", 1.0) * (aa @ bb)
+            if len(ins) > 2 and ins[2] is not None:
+                y = y + a.get("beta", 1.0) * ins[2]
+        elif op == "PRelu":
+            y = np.where(ins[0] < 0, ins[0] * ins[1], ins[0])
+        elif op == "Unsqueeze":
+            y = ins[0]
+            for ax in sorted(int(v) for v in ins[1]):
+                y = np.expand_dims(y, ax)
         elif op == "BatchNormalization":
             xx, sc, b, mu, var = ins
             shape = [1, -1] + [1] * (xx.ndim - 2)
@@ -619,11 +775,19 @@ def verify_export(model, name, path, data):
     for t in g.initializer:
         assert t.HasField("raw_data") and len(t.raw_data) > 0, t.name
     inits = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    producer = {o: n for n in g.node for o in n.output}
+    n_binary = 0
     for node in g.node:
         if node.op_type in ("MatMul", "Conv"):
             w = node.input[1]
+            src = producer.get(node.input[0])
+            if name.startswith("resnet-") and not (src is not None and src.op_type in ("Sign", "Dropout")):
+                continue  # the ResNets' full-precision stem and shortcut convolutions
             if w in inits:
                 assert np.all(np.abs(inits[w]) == 1.0), "non-bipolar weight " + w
+                n_binary += 1
+    if name.startswith("resnet-"):
+        assert n_binary == sum(isinstance(q, BinaryConv2d) for q in model.modules()), n_binary
         if node.op_type == "ScaleDropout":
             assert node.domain == SD_DOMAIN and len(node.input) == 2
             assert inits[node.input[1]].ndim == 1
@@ -634,7 +798,7 @@ def verify_export(model, name, path, data):
     ops = sorted(set((n.domain or "ai.onnx") + "::" + n.op_type for n in g.node))
     log("%s: ops %s; %d initializers, %d bytes" % (name, ops, len(g.initializer), os.path.getsize(path)))
 
-    x = data["test_x"][:100]
+    x = data["test_x"][:300 if name.startswith("resnet-") else 100]
     xf = x.astype(np.float32) / 255.0
     model.eval()
     clear_mc(model)
@@ -645,7 +809,7 @@ def verify_export(model, name, path, data):
             clear_mc(model)
             z_bits, masks = None, None
         else:
-            set_mc(model, 100, gen)
+            set_mc(model, len(x), gen)
             z_bits = [sd.z.numpy() for sd in model.sd] if getattr(model, "sd", None) is not None else None
             masks = [d.mask.numpy()[:, :] for d in model.drop] if getattr(model, "drop", None) is not None else None
         with torch.no_grad():
@@ -656,7 +820,7 @@ def verify_export(model, name, path, data):
         worst = max(worst, diff)
         log("%s: onnx-vs-torch %s max|diff| %.2e argmax identical %s"
             % (name, "deterministic" if trial == 0 else "fixed bits #%d" % trial, diff, same))
-        if not (diff < 1e-3 and same):
+        if not (diff < (1e-4 if name.startswith("resnet-") else 1e-3) and same):
             raise SystemExit("%s: exported graph disagrees with torch" % name)
     clear_mc(model)
     # exact zeros before Sign/BipolarQuant (sign(0) disagreement with ORT)
@@ -712,6 +876,22 @@ def quality_bars(models):
     if "tfc-w1a2" in by:
         acc = by["tfc-w1a2"]["accuracy"]["deterministic"]
         bar("tfc-w1a2 accuracy >= FINN/Brevitas TFC_1W2A published top-1", acc, 0.9479, acc >= 0.9479)
+    if "resnet-sd" in by:
+        sd = by["resnet-sd"]
+        bar("resnet-sd MC accuracy (Fashion-MNIST)", sd["accuracy"][mc], 0.90, sd["accuracy"][mc] >= 0.90)
+        if "resnet-det" in by:
+            d = by["resnet-det"]["accuracy"]["deterministic"]
+            bar("resnet-sd MC accuracy >= resnet-det accuracy - 0.005", sd["accuracy"][mc], round(d - 0.005, 4),
+                sd["accuracy"][mc] >= d - 0.005)
+    # OOD detection of the ResNets: recorded for every set, no threshold in the issue; "met" means better than
+    # chance (AUROC > 0.5)
+    for r in ("resnet-sd", "resnet-det", "resnet-mcd"):
+        if r not in by:
+            continue
+        ent = "softmax entropy" if KIND[r] == "deterministic" else "MC entropy"
+        for score, key in ((ent, "ood_auroc"), ("MC mutual information", "ood_auroc_mutual_information")):
+            for k, v in sorted(by[r].get(key, {}).items()):
+                bar("%s %s AUROC %s (> chance)" % (r, score, k), v, 0.5, v > 0.5)
     if "mlp-sd" in by and "mlp-det" in by:
         sd, det = by["mlp-sd"], by["mlp-det"]
         d = det["accuracy"]["deterministic"]
@@ -812,6 +992,23 @@ def make_entry(name, cfg, res, path, worst, train_s, threads, n_sd):
                                         "differences": "Brevitas' TFC quantizes the input (2x-1) and uses dropout "
                                                        "0.2 and a final TensorNorm; this one reads pixels/255, has "
                                                        "no dropout and ends with BatchNormalization"}
+    if cfg.get("dataset") == "fashion-mnist":
+        entry["dataset"] = "Fashion-MNIST (Debian dataset-fashion-mnist): train 60000 / test 10000"
+        entry["ood_sets"] = ("in-distribution: the 10000 Fashion-MNIST test images; OOD: the first %d each of the "
+                             "MNIST test digits, SplitMix64 noise (seed 0), Fashion-MNIST test rotated 90 deg ccw, "
+                             "Fashion-MNIST test inverted; score: predictive entropy (MC mean of softmax for "
+                             "stochastic models) and mutual information (predictive entropy minus the mean entropy "
+                             "of the T passes; identically 0 for the deterministic model, hence AUROC 0.5)"
+                             % cfg["ood_n"])
+        entry["hyperparameters"]["width"] = cfg["width"]
+        entry["hyperparameters"]["blocks"] = cfg["blocks"]
+        entry["full_precision_layers"] = ("stem Conv 1->%d (bias) and its BN, the downsampling shortcut's Conv 1x1 "
+                                          "(bias), PReLU after each Add, Gemm %d->10 (bias)"
+                                          % (cfg["width"], 2 * cfg["width"]))
+        if KIND[name] == "scale-dropout":
+            entry["mc"]["bits"] = "one Bernoulli(p) bit per ScaleDropout layer (one per block) per pass per example"
+        elif KIND[name] == "mc-dropout":
+            entry["mc"]["bits"] = "one Bernoulli keep bit per binary activation (C x H x W) per pass per example"
     entry.update(res)
     entry["onnx_vs_torch_max_abs_diff"] = float("%.3g" % worst)
     entry["training_seconds"] = int(round(train_s))
@@ -850,7 +1047,7 @@ def main():
         if n not in MODELS:
             raise SystemExit("unknown model %s (choose from %s or all)" % (n, ", ".join(MODELS)))
     os.makedirs(args.out, exist_ok=True)
-    data = load_data()
+    datas = {}
     summary = {}
     for name in names:
         cfg = dict(DEFAULTS[name])
@@ -864,6 +1061,12 @@ def main():
         model = build(name, cfg)
         EVAL["eval_batch"] = cfg.get("eval_batch", 1000)
         EVAL["mc_by_combination"] = cfg.get("mc_by_combination", False)
+        EVAL["ood_n"] = cfg.get("ood_n")
+        EVAL["mi_for_det"] = name.startswith("resnet-")
+        ds = cfg.get("dataset", "mnist")
+        if ds not in datas:
+            datas[ds] = load_data(ds)
+        data = datas[ds]
         ckpt = os.path.join(datasets_dir(), "checkpoints", "%s-%s.pt" % (name, cfg_tag(cfg)))
         t0 = time.time()
         if args.reuse_checkpoint and os.path.exists(ckpt):

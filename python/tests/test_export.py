@@ -107,3 +107,38 @@ def test_sign_weight_style_keeps_latents_without_zeros(tmp_path: Path) -> None:
 
 # Byte identity with the committed reference models: tests/test_train_reference.py rebuilds each one through
 # scripts/train_reference.py, whose model classes are made of this package's layers.
+
+
+class _ConvBnPrelu(nn.Module):
+    """BinaryConv2d directly followed by BatchNorm2d (no Scale-Dropout between them), then PReLU."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.act = bnncim.SignActivation()
+        self.conv = bnncim.BinaryConv2d(2, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.prelu = nn.PReLU(4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.prelu(self.bn(self.conv(self.act(x))) + x.mean(1, keepdim=True))
+
+
+def test_binary_conv_then_batch_norm_is_not_folded_and_prelu_reads_an_initializer(tmp_path: Path) -> None:
+    """torch's eval-mode export folds a BN into the Conv before it; for a binary conv that would make its weight
+    real-valued. The export keeps Conv ({-1,+1} initializer) and BatchNormalization apart, and PReLU's slope is one
+    [C,1,1] initializer rather than an Unsqueeze node."""
+    torch.manual_seed(0)
+    model = _ConvBnPrelu()
+    with torch.no_grad():
+        model.bn.running_mean.uniform_(-1, 1)
+        model.bn.running_var.uniform_(0.5, 2)
+        model.prelu.weight.uniform_(0, 0.5)
+    model.eval()
+    proto = bnncim.export(model, torch.zeros(2, 2, 5, 5), tmp_path / "m.onnx")
+    ops = [n.op_type for n in proto.graph.node]
+    assert "BatchNormalization" in ops and "Unsqueeze" not in ops and "PRelu" in ops
+    assert len(binary_weight_names(proto)) == 1
+    inits = {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
+    prelu = next(n for n in proto.graph.node if n.op_type == "PRelu")
+    assert inits[prelu.input[1]].shape == (4, 1, 1)
+    np.testing.assert_array_equal(inits[prelu.input[1]].reshape(-1), model.prelu.weight.detach().numpy())

@@ -160,3 +160,51 @@ def test_script_regenerates_the_committed_tfc_w1a2_byte_for_byte(tmp_path: Path,
     assert all(k.endswith("num_batches_tracked") or k.startswith(("act.1.", "act.2.")) for k in missing), missing
     tr.export(model, "tfc-w1a2", str(tmp_path / "again.onnx"))
     assert (tmp_path / "again.onnx").read_bytes() == ref.path.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["resnet-sd", "resnet-det", "resnet-mcd"])
+def test_resnets_train_measure_export_and_check_on_random_images(tmp_path: Path, tr: Any, name: str) -> None:
+    """The Fashion-MNIST ResNets through the script's pipeline on random images: one epoch, the measurements (MC
+    entropy and mutual information for all three), the export (binary 3x3 convs with {-1,+1} initializers, the
+    stem, shortcut and classifier in full precision) and the numpy evaluator against torch within 1e-4."""
+    torch.set_num_threads(1)
+    data = random_digits()
+    data["ood"] = {"mnist": data["ood"]["inverted"], "noise": data["ood"]["noise"]}
+    cfg = dict(tr.DEFAULTS[name], epochs=1)
+    torch.manual_seed(tr.SEED)
+    model = tr.build(name, cfg)
+    tr.EVAL.update(eval_batch=cfg["eval_batch"], mc_by_combination=cfg.get("mc_by_combination", False),
+                   ood_n=cfg["ood_n"], mi_for_det=True)
+    try:
+        tr.train(model, data, cfg, 1)
+        res = tr.measure(model, name, data)
+    finally:
+        tr.EVAL.update(eval_batch=1000, mc_by_combination=False, ood_n=None, mi_for_det=False)
+    assert set(res["ood_auroc"]) == set(res["ood_auroc_mutual_information"]) == {"mnist", "noise"}
+    if name == "resnet-det":
+        assert res["ood_auroc_mutual_information"] == {"mnist": 0.5, "noise": 0.5}
+    path = str(tmp_path / (name + ".onnx"))
+    tr.export(model, name, path)
+    assert tr.verify_export(model, name, path, data) < 1e-4
+    proto = onnx.load(path)
+    ops = [n.op_type for n in proto.graph.node]
+    assert ops.count("Add") == 4 and ops.count("PRelu") == 4 and ops.count("Sign") == 4
+    assert ops.count("GlobalAveragePool") == 1 and ops.count("Gemm") == 1 and ops.count("AveragePool") == 1
+    assert ops.count("ScaleDropout") == (4 if name == "resnet-sd" else 0)
+    assert ops.count("Dropout") == (4 if name == "resnet-mcd" else 0)
+    assert "Unsqueeze" not in ops and "Pad" not in ops
+
+
+def test_resnet_sd_training_is_deterministic(tmp_path: Path, tr: Any) -> None:
+    """Same seed, same data, same thread count: two trainings of resnet-sd write byte-identical ONNX files."""
+    torch.set_num_threads(1)
+    data = random_digits(seed=3)
+    cfg = dict(tr.DEFAULTS["resnet-sd"], epochs=1)
+    files = []
+    for k in range(2):
+        torch.manual_seed(tr.SEED)
+        model = tr.build("resnet-sd", cfg)
+        tr.train(model, data, cfg, 1)
+        files.append(tmp_path / ("run%d.onnx" % k))
+        tr.export(model, "resnet-sd", str(files[-1]))
+    assert files[0].read_bytes() == files[1].read_bytes()

@@ -91,8 +91,9 @@ def export(
                 opset_version=opset,
                 do_constant_folding=False,
                 custom_opsets=opsets,
-                # EVAL would let the exporter fuse BatchNormalization into a preceding Conv, turning its +-1 weights
-                # into floats; the model is in eval mode here, so PRESERVE exports BN as the inference-mode op it is
+                # PRESERVE, not EVAL (the model is in eval mode either way): EVAL runs torch's eval peephole,
+                # which folds a BatchNormalization into the Conv before it, and would turn a BinaryConv2d - BN
+                # into one real-valued Conv
                 training=torch.onnx.TrainingMode.PRESERVE,
             )
     finally:
@@ -139,7 +140,8 @@ def tidy_onnx(
 ) -> onnx.ModelProto:
     """Normalise an exported file in place, then run onnx.checker.
 
-    Constant nodes become raw_data initializers; Identity nodes that torch
+    Constant nodes become raw_data initializers, and so does an Unsqueeze of
+    initializers (PReLU's slope); Identity nodes that torch
     emits for de-duplicated equal buffers are resolved (the reference form
     that ``bnncim verify`` feeds to ONNX Runtime does not accept an
     initializer reached through Identity); unused initializers go; nodes get
@@ -155,6 +157,22 @@ def tidy_onnx(
             g.initializer.append(numpy_helper.from_array(arr, node.output[0]))
         else:
             keep.append(node)
+    # Unsqueeze of an initializer (torch writes PReLU's slope [C] as Unsqueeze(slope, [1, 2]) for NCHW):
+    # folded into one initializer of the unsqueezed shape, so that PRelu reads a constant directly.
+    consts = {t.name: t for t in g.initializer}
+    folded: List[onnx.NodeProto] = []
+    for node in keep:
+        if (node.op_type == "Unsqueeze" and len(node.input) == 2 and node.input[0] in consts
+                and node.input[1] in consts):
+            arr = numpy_helper.to_array(consts[node.input[0]])
+            for ax in sorted(int(a) for a in numpy_helper.to_array(consts[node.input[1]]).reshape(-1)):
+                arr = np.expand_dims(arr, ax if ax >= 0 else arr.ndim + 1 + ax)
+            t = numpy_helper.from_array(arr, node.output[0])
+            g.initializer.append(t)
+            consts[t.name] = t
+        else:
+            folded.append(node)
+    keep = folded
     outputs = set(o.name for o in g.output)
     alias: Dict[str, str] = {}
     nodes: List[onnx.NodeProto] = []
