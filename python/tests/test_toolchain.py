@@ -165,11 +165,6 @@ def test_encoder_decoder_model_verifies(tmp_path: Path) -> None:
     bnncim.verify(path, limit=8, samples=2)
 
 
-@pytest.mark.xfail(
-    strict=False, raises=bnncim.BnncimError,
-    reason="issue #16: the Java frontend does not accept residual graphs (Add of two computed tensors, full-precision "
-           "Conv/Gemm, AveragePool/GlobalAveragePool, PRelu) yet",
-)
 def test_resnet_sd_compiles_verifies_and_runs_like_the_graph(tmp_path: Path) -> None:
     """The committed binarized ResNet with Scale-Dropout (Fashion-MNIST, pending in the manifest): compiles, ONNX
     Runtime agrees with the simulator, and the chip's logits are the exported graph's (the script's numpy evaluator)
