@@ -292,29 +292,10 @@ public final class TextParser {
                 n = named(c, braces, name -> new Node.Affine(name, in, v, steps));
             }
             case "threshold" -> {
-                ThresholdSet expected;
-                Node.Stochastic st = null;
-                if (c.tryExpect("thresholds=")) {
-                    expected = c.thresholdSet();
-                } else {
-                    c.expect("expected=");
-                    expected = c.thresholdSet();
-                    c.expect(",");
-                    c.expect("stochastic");
-                    c.expect("bit=");
-                    int bit = c.integer();
-                    c.expect("p=");
-                    float p = c.floatNumber();
-                    c.expect(",");
-                    c.expect("kept=");
-                    ThresholdSet kept = c.thresholdSet();
-                    c.expect(",");
-                    c.expect("dropped=");
-                    ThresholdSet dropped = c.thresholdSet();
-                    st = new Node.Stochastic(bit, p, kept, dropped);
-                }
-                Node.Stochastic s = st;
-                n = named(c, braces, name -> new Node.Threshold(name, in, v, expected, s));
+                Banks<ThresholdSet> b = banks(c, c::thresholdSet);
+                Node.Stochastic s =
+                        b.kept() == null ? null : new Node.Stochastic(b.bit(), b.p(), b.kept(), b.dropped());
+                n = named(c, braces, name -> new Node.Threshold(name, in, v, b.expected(), s));
             }
             case "quantize" -> {
                 c.expect("base=");
@@ -331,28 +312,10 @@ public final class TextParser {
                 c.expect("base=");
                 int base = c.integer();
                 c.expect(",");
-                LevelSet expected;
-                Node.LevelStochastic st = null;
-                if (c.tryExpect("thresholds=")) {
-                    expected = c.levelSet();
-                } else {
-                    c.expect("expected=");
-                    expected = c.levelSet();
-                    c.expect(",");
-                    c.expect("stochastic");
-                    c.expect("bit=");
-                    int bit = c.integer();
-                    c.expect("p=");
-                    float p = c.floatNumber();
-                    c.expect(",");
-                    c.expect("kept=");
-                    LevelSet kept = c.levelSet();
-                    c.expect(",");
-                    c.expect("dropped=");
-                    st = new Node.LevelStochastic(bit, p, kept, c.levelSet());
-                }
-                Node.LevelStochastic s = st;
-                n = named(c, braces, name -> new Node.MultiThreshold(name, in, v, expected, s, base));
+                Banks<LevelSet> b = banks(c, c::levelSet);
+                Node.LevelStochastic s =
+                        b.kept() == null ? null : new Node.LevelStochastic(b.bit(), b.p(), b.kept(), b.dropped());
+                n = named(c, braces, name -> new Node.MultiThreshold(name, in, v, b.expected(), s, base));
             }
             case "max_pool" -> {
                 Window w = window(c);
@@ -427,6 +390,28 @@ public final class TextParser {
             default -> throw error("unknown operation '" + op + "'");
         }
         return n;
+    }
+
+    /** A comparator node's banks; {@code kept} is null without Scale-Dropout. */
+    private record Banks<S>(S expected, int bit, float p, S kept, S dropped) {}
+
+    /** {@code thresholds=E}, or {@code expected=E, stochastic bit=B p=P, kept=K, dropped=D} (TextPrinter.banks). */
+    private static <S> Banks<S> banks(TextCursor c, java.util.function.Supplier<S> set) {
+        if (c.tryExpect("thresholds=")) return new Banks<>(set.get(), 0, 0f, null, null);
+        c.expect("expected=");
+        S expected = set.get();
+        c.expect(",");
+        c.expect("stochastic");
+        c.expect("bit=");
+        int bit = c.integer();
+        c.expect("p=");
+        float p = c.floatNumber();
+        c.expect(",");
+        c.expect("kept=");
+        S kept = set.get();
+        c.expect(",");
+        c.expect("dropped=");
+        return new Banks<>(expected, bit, p, kept, set.get());
     }
 
     private interface Builder {

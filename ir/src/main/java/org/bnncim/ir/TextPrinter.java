@@ -191,19 +191,16 @@ public final class TextPrinter {
             return sb.toString();
         }
         if (n instanceof Node.Threshold t) {
-            StringBuilder sb = new StringBuilder();
-            sb.append(set(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
-            if (t.stochastic() != null) {
-                sb.append(", stochastic bit=")
-                        .append(t.stochastic().bit())
-                        .append(" p=")
-                        .append(exact(t.stochastic().p()))
-                        .append(", ")
-                        .append(set("kept", t.stochastic().kept()))
-                        .append(", ")
-                        .append(set("dropped", t.stochastic().dropped()));
-            }
-            return sb.toString();
+            Node.Stochastic st = t.stochastic();
+            return st == null
+                    ? banks(t.expected(), null, null, null, TextPrinter::exact, TextPrinter::set)
+                    : banks(
+                            t.expected(),
+                            st.kept(),
+                            st.dropped(),
+                            new Node.BitSlot(st.bit(), st.p()),
+                            TextPrinter::exact,
+                            TextPrinter::set);
         }
         if (n instanceof Node.McDropout m) return "p=" + exact(m.p());
         if (n instanceof DigitalNode.FloatDense d) {
@@ -305,20 +302,16 @@ public final class TextPrinter {
                 yield sb.toString();
             }
             case Node.Threshold t -> {
-                StringBuilder sb = new StringBuilder();
-                sb.append(set(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
-                if (t.stochastic() != null) {
-                    Node.BitSlot slot = slotOf(t, slots);
-                    sb.append(", stochastic bit=")
-                            .append(slot.bit())
-                            .append(" p=")
-                            .append(num(slot.p()))
-                            .append(", ")
-                            .append(set("kept", t.stochastic().kept()))
-                            .append(", ")
-                            .append(set("dropped", t.stochastic().dropped()));
-                }
-                yield sb.toString();
+                Node.Stochastic st = t.stochastic();
+                yield st == null
+                        ? banks(t.expected(), null, null, null, TextPrinter::num, TextPrinter::set)
+                        : banks(
+                                t.expected(),
+                                st.kept(),
+                                st.dropped(),
+                                slotOf(t, slots),
+                                TextPrinter::num,
+                                TextPrinter::set);
             }
             case Node.MaxPool m ->
                 "kernel=" + ints(m.kernel()) + ", strides=" + ints(m.strides()) + ", pads=" + ints(m.pads());
@@ -353,14 +346,28 @@ public final class TextPrinter {
     }
 
     private static String multiThreshold(Node.MultiThreshold t, Node.BitSlot slot, Function<Float, String> num) {
-        StringBuilder sb = new StringBuilder("base=").append(t.base()).append(", ");
-        sb.append(levels(t.stochastic() == null ? "thresholds" : "expected", t.expected()));
-        if (t.stochastic() != null) {
-            sb.append(", stochastic bit=").append(slot.bit()).append(" p=").append(num.apply(slot.p()));
-            sb.append(", ").append(levels("kept", t.stochastic().kept()));
-            sb.append(", ").append(levels("dropped", t.stochastic().dropped()));
-        }
-        return sb.toString();
+        Node.LevelStochastic st = t.stochastic();
+        return "base=" + t.base() + ", "
+                + (st == null
+                        ? banks(t.expected(), null, null, null, num, TextPrinter::levels)
+                        : banks(t.expected(), st.kept(), st.dropped(), slot, num, TextPrinter::levels));
+    }
+
+    /**
+     * A comparator node's banks, as {@link TextParser} reads them back: {@code thresholds=E} without Scale-Dropout
+     * ({@code kept == null}), else {@code expected=E, stochastic bit=B p=P, kept=K, dropped=D}, each bank written by
+     * {@code set(label, bank)}.
+     */
+    private static <S> String banks(
+            S expected,
+            S kept,
+            S dropped,
+            Node.BitSlot slot,
+            Function<Float, String> num,
+            java.util.function.BiFunction<String, S, String> set) {
+        if (kept == null) return set.apply("thresholds", expected);
+        return set.apply("expected", expected) + ", stochastic bit=" + slot.bit() + " p=" + num.apply(slot.p()) + ", "
+                + set.apply("kept", kept) + ", " + set.apply("dropped", dropped);
     }
 
     /** {@code label=[>=1,3,5 <=4,2,0]}: per channel its direction, then its thresholds. */
