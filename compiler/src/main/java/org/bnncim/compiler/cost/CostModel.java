@@ -52,6 +52,8 @@ public final class CostModel {
             detBreak.put(k, 0.0);
         }
         double detLatency = 0;
+        // the float nodes a crossbar layer's periphery runs (its tail); the digital datapath costs the others
+        Set<String> tails = new HashSet<>();
         long maxActivationBits = 0;
         int thresholdUnits = 0;
         for (LayerMap l : m.layers()) {
@@ -83,7 +85,7 @@ public final class CostModel {
             int comparators = comparatorsPerNeuron(consumer);
             boolean thresholded = comparators > 0;
             double thr = (double) comparators * l.n() * l.positions() * e.threshold();
-            int floatOps = thresholded ? 0 : floatSteps(g, l.layer());
+            int floatOps = thresholded ? 0 : floatSteps(g, l.layer(), tails);
             double digital = (double) floatOps * l.n() * l.positions() * e.digitalFloatOp();
             thresholdUnits += comparators * l.n();
             long inBits = (long) l.k() * l.positions() * l.inputBits();
@@ -164,7 +166,7 @@ public final class CostModel {
                 .distinct()
                 .count();
         boolean digitalUnit = rows.stream().anyMatch(r -> r.periphery().startsWith("digital"));
-        DigitalCost.Result digitalPath = DigitalCost.of(g, a);
+        DigitalCost.Result digitalPath = DigitalCost.of(g, a, tails);
         if (!digitalPath.rows().isEmpty()) {
             detBreak.merge("digital", digitalPath.energyPj(), Double::sum);
             detLatency += digitalPath.latencyNs();
@@ -305,14 +307,15 @@ public final class CostModel {
         };
     }
 
-    /** fp32 operations per output in the digital tail after a layer that is not thresholded. */
-    private static int floatSteps(Graph g, String layer) {
+    /** fp32 operations per output in the digital tail after a layer that is not thresholded; adds its nodes to tails. */
+    private static int floatSteps(Graph g, String layer, Set<String> tails) {
         int ops = 0;
         Node n = periphery(g, layer);
         while (n != null) {
             int step = floatOps(n);
             if (step < 0) break;
             ops += step;
+            tails.add(n.name());
             List<Node> cs = g.consumers(n.output().name());
             n = cs.size() == 1 ? cs.get(0) : null;
         }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -52,7 +53,12 @@ final class DigitalCost {
         }
     }
 
-    static Result of(Graph g, Architecture a) {
+    /**
+     * The datapath's rows in graph order. {@code tails}: names of the float nodes a crossbar layer's periphery already
+     * counts (scale, batch norm and the like right after its popcount); every other elementwise float node (an affine
+     * chain after a shortcut sum or a full-precision layer, a sign or quantizer of float values, a softmax) is a row.
+     */
+    static Result of(Graph g, Architecture a, Set<String> tails) {
         Map<String, Integer> producer = new HashMap<>();
         for (Value v : g.inputs()) producer.put(v.name(), -1);
         List<Node> nodes = g.nodes();
@@ -116,6 +122,33 @@ final class DigitalCost {
                             p.output().shape());
                     detail = "fp32 compares " + ops;
                 }
+                case Node.Affine af
+                when !tails.contains(af.name()) -> {
+                    ops = slots = out * af.steps().size();
+                    detail = "fp32 "
+                            + af.steps().stream()
+                                    .map(st -> st.op().name().toLowerCase(java.util.Locale.ROOT))
+                                    .collect(java.util.stream.Collectors.joining(", "))
+                            + " per element";
+                }
+                case Node.Softmax sm
+                when !tails.contains(sm.name()) -> {
+                    ops = slots = 3 * out;
+                    detail = "fp32 exp, sum and divide per element";
+                }
+                // binarizing or quantizing computed float values (a real-valued shortcut sum before the next
+                // crossbar): one compare per element and level. A popcount's comparators belong to its crossbar
+                // layer; converting the model's input is the input interface's, as InputBinarize/InputQuantize are
+                case Node.Sign sg
+                when computedFloat(g, producer, sg.input()) -> {
+                    ops = slots = out;
+                    detail = "fp32 compares against 0: " + ops;
+                }
+                case Node.Quantize q
+                when computedFloat(g, producer, q.input()) -> {
+                    ops = slots = out * q.steps();
+                    detail = "fp32 compares against " + q.steps() + " level boundaries: " + ops;
+                }
                 default -> {
                     continue;
                 }
@@ -140,6 +173,10 @@ final class DigitalCost {
                     br));
         }
         return new Result(rows, weightBits, maxShortcut);
+    }
+
+    private static boolean computedFloat(Graph g, Map<String, Integer> producer, String v) {
+        return producer.getOrDefault(v, -1) >= 0 && g.value(v).elem().isFloat();
     }
 
     private static long bits(Value v) {

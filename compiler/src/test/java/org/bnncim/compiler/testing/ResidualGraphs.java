@@ -144,6 +144,23 @@ public final class ResidualGraphs {
         return new Graph("stem-pool", List.of(v("x", ElemType.FLOAT32, 4, 9, 9)), n, List.of("c1"), Map.of());
     }
 
+    /** A real-valued path outside any crossbar tail: x + x, then PReLU and sign before a binary conv. */
+    public static Graph affineAfterAdd() {
+        Random r = new Random(8);
+        List<Node> n = new ArrayList<>();
+        n.add(new DigitalNode.Add("add", "x", "x", v("s", ElemType.FLOAT32, 4, 9, 9)));
+        n.add(new Node.Affine(
+                "act",
+                "s",
+                v("a", ElemType.FLOAT32, 4, 9, 9),
+                List.of(
+                        new AffineStep(AffineStep.Op.ADD, floats(r, 4)),
+                        new AffineStep(AffineStep.Op.PRELU, floats(r, 4)))));
+        n.add(new Node.Sign("sign", "a", v("b", ElemType.BIPOLAR, 4, 9, 9)));
+        n.add(conv(r, "conv1", "b", "c1", 9, 1));
+        return new Graph("affine-after-add", List.of(v("x", ElemType.FLOAT32, 4, 9, 9)), n, List.of("c1"), Map.of());
+    }
+
     /** The mapping passes (lowering, tiling, placement, stochastic unit) on an already folded graph. */
     public static MappedModel map(Graph g, Architecture a) {
         PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
