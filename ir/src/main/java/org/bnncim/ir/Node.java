@@ -10,9 +10,9 @@ import java.util.Optional;
  * dimension (ONNX axis 1). {@code name} is the ONNX node the operation came from, so every message and every
  * generated artefact can be traced back to the user's model.
  *
- * <p>The set of operations is closed (the records here and the digital datapath's in {@link DigitalNode}): code that
- * does something different per kind switches over this sealed interface without a default, so a new kind does not
- * compile until every such place has decided what to do.
+ * <p>The set of operations is closed (the records here, the digital datapath's in {@link DigitalNode} and the
+ * encoder-decoder kinds in {@link DecoderNode}): code that does something different per kind switches over this
+ * sealed interface without a default, so a new kind does not compile until every such place has decided what to do.
  */
 public sealed interface Node
         permits Node.InputQuantize,
@@ -30,7 +30,8 @@ public sealed interface Node
                 Node.McDropout,
                 Node.Quantize,
                 Node.MultiThreshold,
-                DigitalNode {
+                DigitalNode,
+                DecoderNode {
     String name();
 
     Value output();

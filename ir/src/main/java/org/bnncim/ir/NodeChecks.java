@@ -14,6 +14,7 @@ final class NodeChecks {
         Value output = node.output();
         TensorType in = ins.get(0);
         return switch (node) {
+            case DecoderNode d -> DecoderChecks.check(d, ins);
             case DigitalNode.Add a ->
                 new Problems()
                         .expect(ins.size() == 2, "needs two inputs")
@@ -123,6 +124,7 @@ final class NodeChecks {
             case DigitalNode.Add a -> Optional.empty();
             case DigitalNode.FloatDense d -> Optional.empty();
             case DigitalNode.FloatConv c -> Optional.empty();
+            case DecoderNode d -> Optional.empty();
         };
     }
 

@@ -22,7 +22,12 @@ public enum NodeTag implements WireCode {
     MULTI_THRESHOLD(14),
     ADD(15),
     FLOAT_DENSE(16),
-    FLOAT_CONV(17);
+    FLOAT_CONV(17),
+    RESIZE(18),
+    CONCAT(19),
+    BINARY_CONV_TRANSPOSE(20),
+    PIXEL_SOFTMAX(21),
+    SIGMOID(22);
 
     private final int code;
 

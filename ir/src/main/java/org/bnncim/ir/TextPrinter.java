@@ -276,6 +276,7 @@ public final class TextPrinter {
 
     private static String attributes(Node n, Function<String, Node.BitSlot> slots) {
         return switch (n) {
+            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
             case Node.InputQuantize q -> "bits=" + q.bits() + ", levels=" + q.levels();
             case Node.InputBinarize b ->
                 b.t().length == 1

@@ -9,6 +9,7 @@ import java.util.List;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.LevelSet;
@@ -136,6 +137,7 @@ final class NodeCodec {
         str(out, n.inputs().get(0));
         value(out, n.output(), version);
         switch (n) {
+            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
             case Node.InputQuantize q -> {
                 out.writeInt(q.bits());
                 out.writeInt(q.levels());
@@ -307,6 +309,9 @@ final class NodeCodec {
         String name = rstr(in), input = rstr(in);
         Value out = rvalue(in, source, version);
         return switch (tag) {
+            case RESIZE, CONCAT, BINARY_CONV_TRANSPOSE, PIXEL_SOFTMAX, SIGMOID ->
+                // TODO #17: the encoder-decoder kinds have no wire form yet
+                throw new BnncimException(source + ": node tag " + tag.code() + at + " is not supported yet");
             case INPUT_QUANTIZE -> new Node.InputQuantize(name, input, out, in.readInt(), in.readInt());
             case INPUT_BINARIZE -> {
                 float[] t = rfloats(in);

@@ -17,6 +17,7 @@ import org.bnncim.backends.sim.kernels.Pooling;
 import org.bnncim.backends.sim.kernels.Sums;
 import org.bnncim.backends.sim.kernels.VectorKernel;
 import org.bnncim.backends.sim.kernels.Vectors;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.LevelSet;
@@ -159,6 +160,7 @@ final class PassInterpreter {
     Tensor step(int at, Tensor x, Tensor x2, boolean[] bits, SplittableRandom noise) {
         TensorType it = inputType[at];
         return switch (nodes[at]) {
+            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
             case Node.InputQuantize(var name, var input, var output, int width, int levels) ->
                 quantize(floats(x), width, levels);
             case Node.InputBinarize b -> binarize(b, floats(x), perChannel[at]);

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -234,6 +235,7 @@ public final class ProgramCodec {
     /** A crossbar layer with its weights read back from the images; any other node as it is. */
     private static Node withWeights(Node n, Mapping m, List<CrossbarImages.Image> images) {
         return switch (n) {
+            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
             case Node.BinaryDense d ->
                 new Node.BinaryDense(d.name(), d.input(), d.output(), CrossbarImages.weights(m, images, d.name()));
             case Node.BinaryConv c ->

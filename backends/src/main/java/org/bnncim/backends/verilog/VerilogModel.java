@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
@@ -69,10 +70,25 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         for (int i = 0; i < nodes.size(); i++) {
             if (nodes.get(i) instanceof Node.BinaryDense || nodes.get(i) instanceof Node.BinaryConv) last = i;
         }
+        // encoder-decoder graphs are refused as a whole, at their first such node, wherever it stands
+        for (Node n : nodes) {
+            if (n instanceof DecoderNode d) {
+                throw unsupported(
+                        n,
+                        switch (d) {
+                            case DecoderNode.Resize r -> "an upsampling (Resize)";
+                            case DecoderNode.Concat c -> "a skip concatenation";
+                            case DecoderNode.BinaryConvTranspose t -> "a transposed convolution";
+                            case DecoderNode.PixelSoftmax s -> "a per-pixel softmax";
+                            case DecoderNode.Sigmoid s -> "a sigmoid";
+                        });
+            }
+        }
         if (last < 0) throw new BnncimException("Verilog backend: " + g.name() + " has no crossbar layer");
         for (int i = 0; i <= last; i++) {
             Node n = nodes.get(i);
             switch (n) {
+                case DecoderNode d -> throw new IllegalStateException("refused above");
                 case Node.BinaryConv c ->
                     throw new BnncimException("Verilog backend: conv not supported yet (node " + c.name() + ")");
                 case Node.McDropout m -> throw unsupported(n, "an MC-Dropout mask");

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -285,6 +286,7 @@ public final class CostModel {
     /** fp32 operations per element of one node of the float tail; -1 for a node that ends the tail. */
     private static int floatOps(Node n) {
         return switch (n) {
+            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
             case Node.Affine af -> af.steps().size();
             case Node.ScaleDropout s -> 1;
             case Node.Softmax s -> 3;

@@ -1,5 +1,6 @@
 package org.bnncim.compiler.passes;
 
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
@@ -17,6 +18,7 @@ public final class IntBounds {
         ElemType e = g.value(value).elem();
         if (producer.isEmpty()) return e.maxAbs();
         return switch (producer.get()) {
+            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
             case Node.BinaryDense d -> Math.multiplyExact((long) d.weights().rows(), maxAbs(g, d.input()));
             case Node.BinaryConv c -> Math.multiplyExact((long) c.weights().rows(), maxAbs(g, c.input()));
             // these move (or zero) their input's values without making them larger

@@ -3,6 +3,7 @@ package org.bnncim.compiler.passes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
@@ -39,6 +40,7 @@ public final class LowerToCrossbar implements LoweringPass {
         List<LayerMap> layers = new ArrayList<>();
         for (Node n : g.nodes()) {
             switch (n) {
+                case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
                 case Node.BinaryDense d ->
                     layers.add(new LayerMap(
                             d.name(),

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.LevelSet;
@@ -72,6 +73,7 @@ public final class IrJson {
         o.set("output", value(n.output()));
         ObjectNode a = o.putObject("attributes");
         switch (n) {
+            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
             case Node.InputQuantize q -> {
                 a.put("bits", q.bits());
                 a.put("levels", q.levels());

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -52,6 +53,7 @@ public final class ReferenceInterpreter {
         for (String i : n.inputs()) in |= inexact.contains(i);
         TensorType t = graph.value(n.inputs().get(0)).type();
         return switch (n) {
+            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
             case DigitalNode.FloatDense d -> true;
             case DigitalNode.FloatConv c -> true;
             case Node.AvgPool a -> in || t.elem().isFloat();
@@ -124,6 +126,7 @@ public final class ReferenceInterpreter {
     private double[] eval(Node n, double[] x, TensorType it, Bits bits, int[] ties, Map<String, double[]> env) {
         Shape os = n.output().shape();
         return switch (n) {
+            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
             case DigitalNode.Add a -> {
                 double[] y = env.get(a.b());
                 TensorType bt = graph.value(a.b()).type();
