@@ -60,12 +60,17 @@ public final class CostModel {
         for (LayerMap l : m.layers()) {
             Map<String, Double> br = new LinkedHashMap<>();
             long apps = (long) l.positions() * l.inputBits();
+            DecoderNode.BinaryConvTranspose transposed = transposed(g, l.layer());
             double cells = 0, sense = 0;
             Map<Integer, Set<Integer>> kRangesPerCrossbar = new HashMap<>();
             Map<Integer, Integer> piecesPerTile = new HashMap<>();
             double fractional = 0;
             for (Piece p : l.pieces()) {
-                cells += apps * p.weights() * a.cellsPerWeight() * e.cellRead();
+                // a transposed conv's phases read only their driven rows; a padded Conv is costed as fully read
+                long rowReads = transposed == null
+                        ? apps * p.kLen()
+                        : l.inputBits() * TransposedRows.driven(transposed, inShape(g, transposed), p.k0(), p.kLen());
+                cells += rowReads * p.nLen() * a.cellsPerWeight() * e.cellRead();
                 sense += apps * p.nLen() * e.senseAmp();
                 kRangesPerCrossbar
                         .computeIfAbsent(p.crossbar(), x -> new HashSet<>())
@@ -89,7 +94,9 @@ public final class CostModel {
             int floatOps = thresholded ? 0 : floatSteps(g, l.layer(), tails);
             double digital = (double) floatOps * l.n() * l.positions() * e.digitalFloatOp();
             thresholdUnits += comparators * l.n();
-            long inBits = (long) l.k() * l.positions() * l.inputBits();
+            long inBits = transposed == null
+                    ? (long) l.k() * l.positions() * l.inputBits()
+                    : TransposedRows.driven(transposed, inShape(g, transposed)) * l.inputBits();
             int outWidth = consumer instanceof Node.MultiThreshold mt
                     ? mt.output().elem().bits()
                     : 1;
@@ -169,7 +176,8 @@ public final class CostModel {
         boolean digitalUnit = rows.stream().anyMatch(r -> r.periphery().startsWith("digital"));
         DigitalCost.Result digitalPath = DigitalCost.of(g, a, tails);
         if (!digitalPath.rows().isEmpty()) {
-            detBreak.merge("digital", digitalPath.energyPj(), Double::sum);
+            detBreak.merge("digital", digitalPath.energyPj(CostReport.Digital.DIGITAL_UNIT), Double::sum);
+            detBreak.merge("buffers", digitalPath.energyPj(CostReport.Digital.PERIPHERY), Double::sum);
             detLatency += digitalPath.latencyNs();
         }
 
@@ -193,12 +201,14 @@ public final class CostModel {
         area.put("thresholds", (double) thresholdUnits * a.area().thresholdUnit());
         area.put(
                 "buffers",
-                (2.0 * maxActivationBits + digitalPath.shortcutBits())
+                (2.0 * maxActivationBits + digitalPath.shortcutBits() + digitalPath.skipBits())
                         * a.area().bufferPerBit());
         // a digital datapath's lanes include the tail's unit
         area.put(
                 "digital",
-                digitalPath.rows().isEmpty() ? (digitalUnit ? a.area().digitalUnit() : 0) : digitalPath.unitArea(a));
+                digitalPath.hasDigitalUnit()
+                        ? digitalPath.unitArea(a)
+                        : (digitalUnit ? a.area().digitalUnit() : 0));
         Map<String, Double> detArea = new LinkedHashMap<>(area);
         detArea.put("stochastic", 0.0);
         Map<String, Double> ownArea = new LinkedHashMap<>(area);
@@ -264,7 +274,10 @@ public final class CostModel {
     private static Node periphery(Graph g, String layer) {
         String v = null;
         for (Node n : g.nodes())
-            if (n.name().equals(layer) && (n instanceof Node.BinaryDense || n instanceof Node.BinaryConv))
+            if (n.name().equals(layer)
+                    && (n instanceof Node.BinaryDense
+                            || n instanceof Node.BinaryConv
+                            || n instanceof DecoderNode.BinaryConvTranspose))
                 v = n.output().name();
         while (v != null) {
             List<Node> cs = g.consumers(v);
@@ -274,6 +287,16 @@ public final class CostModel {
             v = c.output().name();
         }
         return null;
+    }
+
+    private static DecoderNode.BinaryConvTranspose transposed(Graph g, String layer) {
+        for (Node n : g.nodes())
+            if (n instanceof DecoderNode.BinaryConvTranspose c && c.name().equals(layer)) return c;
+        return null;
+    }
+
+    private static org.bnncim.ir.Shape inShape(Graph g, DecoderNode.BinaryConvTranspose c) {
+        return g.value(c.input()).shape();
     }
 
     /** Integer comparators per output neuron of the node consuming a popcount: 1, steps, or 0 (not compared). */
@@ -286,7 +309,12 @@ public final class CostModel {
     /** fp32 operations per element of one node of the float tail; -1 for a node that ends the tail. */
     private static int floatOps(Node n) {
         return switch (n) {
-            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
+            case DecoderNode.BinaryConvTranspose c -> -1;
+            // data movement and the output activations are rows of their own (DecoderCost)
+            case DecoderNode.Resize r -> -1;
+            case DecoderNode.Concat c -> -1;
+            case DecoderNode.PixelSoftmax s -> -1;
+            case DecoderNode.Sigmoid s -> -1;
             case Node.Affine af -> af.steps().size();
             case Node.ScaleDropout s -> 1;
             case Node.Softmax s -> 3;
@@ -309,7 +337,7 @@ public final class CostModel {
         };
     }
 
-    /** fp32 operations per output in the digital tail after a layer that is not thresholded; adds its nodes to tails. */
+    /** fp32 ops per output in the digital tail after a layer that is not thresholded; adds its nodes to tails. */
     private static int floatSteps(Graph g, String layer, Set<String> tails) {
         int ops = 0;
         Node n = periphery(g, layer);

@@ -79,18 +79,37 @@ public record CostReport(
         return layers.stream().mapToDouble(Layer::latencyNs).sum();
     }
 
-    /** One pass's energy of the digital datapath (shortcut sums, full-precision layers, average pooling), in pJ. */
+    /** One pass's energy of the digital unit (shortcut sums, full-precision layers, pooling, activations), in pJ. */
     public double digitalEnergyPj() {
-        return digital.stream().mapToDouble(Digital::energyPj).sum();
+        return onUnit(Digital.DIGITAL_UNIT).mapToDouble(Digital::energyPj).sum();
     }
 
     public double digitalLatencyNs() {
-        return digital.stream().mapToDouble(Digital::latencyNs).sum();
+        return onUnit(Digital.DIGITAL_UNIT).mapToDouble(Digital::latencyNs).sum();
+    }
+
+    /** Whether some rows move data in the periphery's buffers (upsampling, skip concatenation). */
+    public boolean hasPeripheryRows() {
+        return onUnit(Digital.PERIPHERY).findAny().isPresent();
+    }
+
+    /** One pass's energy of the periphery's data movement (upsampling, skip buffering), in pJ. */
+    public double peripheryEnergyPj() {
+        return onUnit(Digital.PERIPHERY).mapToDouble(Digital::energyPj).sum();
+    }
+
+    public double peripheryLatencyNs() {
+        return onUnit(Digital.PERIPHERY).mapToDouble(Digital::latencyNs).sum();
+    }
+
+    private java.util.stream.Stream<Digital> onUnit(String runsOn) {
+        return digital.stream().filter(d -> d.runsOn().equals(runsOn));
     }
 
     /**
-     * One node of the digital datapath: where it runs, its fp32 work (MACs, ops: a MAC is two), the bits it moves
-     * through buffers (of them {@code shortcutBits} into the shortcut buffer), and its cost for one pass.
+     * One node of the digital datapath or of the periphery's data movement: where it runs, its fp32 work (MACs, ops:
+     * a MAC is two), the bits it moves through buffers (of them {@code shortcutBits} into the shortcut or skip
+     * buffer), and its cost for one pass.
      */
     public record Digital(
             String name,
@@ -105,7 +124,9 @@ public record CostReport(
             double energyPj,
             double latencyNs,
             Map<String, Double> energyBreakdownPj) {
-        public static final String DIGITAL_UNIT = "digital unit", CROSSBAR = "crossbar";
+        public static final String DIGITAL_UNIT = "digital unit",
+                CROSSBAR = "crossbar",
+                PERIPHERY = "periphery buffers";
         /** fp32 lanes of the digital unit of a model with a digital datapath (a choice, not an architecture key). */
         public static final int LANES = 16;
     }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
@@ -35,19 +36,30 @@ final class DigitalCost {
 
     private DigitalCost() {}
 
-    /** The rows, and what the datapath adds to the chip's area: weight SRAM bits and the shortcut buffer's bits. */
-    record Result(List<CostReport.Digital> rows, long weightBits, long shortcutBits) {
-        double energyPj() {
-            return rows.stream().mapToDouble(CostReport.Digital::energyPj).sum();
+    /**
+     * The rows, and what the datapath adds to the chip's area: weight SRAM bits, the shortcut buffer's bits and the
+     * skip buffer's (an encoder-decoder's, {@link DecoderCost}).
+     */
+    record Result(List<CostReport.Digital> rows, long weightBits, long shortcutBits, long skipBits) {
+        double energyPj(String runsOn) {
+            return rows.stream()
+                    .filter(r -> r.runsOn().equals(runsOn))
+                    .mapToDouble(CostReport.Digital::energyPj)
+                    .sum();
+        }
+
+        /** Whether some row runs in the digital unit (not only data movement in the periphery). */
+        boolean hasDigitalUnit() {
+            return rows.stream().anyMatch(r -> r.runsOn().equals(CostReport.Digital.DIGITAL_UNIT));
         }
 
         double latencyNs() {
             return rows.stream().mapToDouble(CostReport.Digital::latencyNs).sum();
         }
 
-        /** Area in µm² of the lanes and the weight SRAM (the shortcut buffer counts as buffers); 0 with no rows. */
+        /** Area in µm² of the lanes and the weight SRAM (the shortcut buffer counts as buffers); 0 without a unit. */
         double unitArea(Architecture a) {
-            return rows.isEmpty()
+            return !hasDigitalUnit()
                     ? 0
                     : LANES * a.area().digitalUnit() + weightBits * a.area().bufferPerBit();
         }
@@ -149,6 +161,11 @@ final class DigitalCost {
                     ops = slots = out * q.steps();
                     detail = "fp32 compares against " + q.steps() + " level boundaries: " + ops;
                 }
+                case DecoderNode d -> {
+                    CostReport.Digital row = DecoderCost.row(d, g, a, producer);
+                    if (row != null) rows.add(row);
+                    continue;
+                }
                 default -> {
                     continue;
                 }
@@ -172,7 +189,7 @@ final class DigitalCost {
                     latency,
                     br));
         }
-        return new Result(rows, weightBits, maxShortcut);
+        return new Result(rows, weightBits, maxShortcut, DecoderCost.skipBits(g, producer));
     }
 
     private static boolean computedFloat(Graph g, Map<String, Integer> producer, String v) {

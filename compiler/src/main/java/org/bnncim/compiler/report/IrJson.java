@@ -44,7 +44,7 @@ public final class IrJson {
         ArrayNode nodes = root.putArray("nodes");
         // p and bit of Scale-Dropout nodes as the stochastic unit's schedule has them
         List<StochasticUnit.Entry> schedule = StochasticUnit.schedule(g);
-        for (Node n : g.nodes()) nodes.add(node(n, StochasticUnit.entryOf(schedule, n.name())));
+        for (Node n : g.nodes()) nodes.add(node(g, n, StochasticUnit.entryOf(schedule, n.name())));
         ArrayNode outputs = root.putArray("outputs");
         g.outputs().forEach(outputs::add);
         return root;
@@ -64,7 +64,7 @@ public final class IrJson {
         if (t.scale() != 1.0) o.put("scale", t.scale());
     }
 
-    private static ObjectNode node(Node n, StochasticUnit.Entry slot) {
+    private static ObjectNode node(Graph g, Node n, StochasticUnit.Entry slot) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("op", n.opName());
         o.put("name", n.name());
@@ -73,7 +73,25 @@ public final class IrJson {
         o.set("output", value(n.output()));
         ObjectNode a = o.putObject("attributes");
         switch (n) {
-            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
+            case DecoderNode.Resize r -> {
+                if (r.replicationFactor() > 0) a.put("scale", r.replicationFactor());
+                ints(a.putArray("rows"), r.rows());
+                ints(a.putArray("cols"), r.cols());
+            }
+            case DecoderNode.Concat c -> a.put("axis", 1);
+            case DecoderNode.BinaryConvTranspose c -> {
+                a.put("in_channels", c.inChannels());
+                a.put("kh", c.kh());
+                a.put("kw", c.kw());
+                ints(a.putArray("strides"), c.strides());
+                ints(a.putArray("pads"), c.pads());
+                ints(a.putArray("dilations"), c.dilations());
+                var in = g.value(c.input()).shape();
+                ints(a.putArray("output_padding"), c.outputPadding(in.dim(1), in.dim(2)));
+                weights(a, c.weights());
+            }
+            case DecoderNode.PixelSoftmax s -> a.put("axis", 1);
+            case DecoderNode.Sigmoid s -> {}
             case Node.InputQuantize q -> {
                 a.put("bits", q.bits());
                 a.put("levels", q.levels());

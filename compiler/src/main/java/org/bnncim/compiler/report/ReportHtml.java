@@ -335,7 +335,8 @@ public final class ReportHtml {
 
     /** The digital datapath's nodes (only a model with one has the table) and the crossbar/digital split. */
     private static void digitalTable(StringBuilder sb, CostReport r) {
-        double xe = r.crossbarEnergyPj(), de = r.digitalEnergyPj();
+        double xe = r.crossbarEnergyPj(), de = r.digitalEnergyPj(), pe = r.peripheryEnergyPj();
+        double all = xe + de + pe;
         f(sb, "<h3>Digital datapath (%d fp32 lanes)</h3>%n", CostReport.Digital.LANES);
         sb.append("<div class=\"scroll\"><table class=\"layers\">\n<thead><tr>")
                 .append("<th class=\"l\">node</th><th class=\"l\">kind</th><th class=\"l\">runs on</th>")
@@ -365,13 +366,16 @@ public final class ReportHtml {
         sb.append("</tbody>\n</table></div>\n");
         f(
                 sb,
-                "<p>One pass: crossbar layers %s (%s), %s; digital unit %s (%s), %s.</p>%n",
+                "<p>One pass: crossbar layers %s (%s), %s; digital unit %s (%s), %s",
                 energy(xe),
-                pct(div(xe, xe + de)),
+                pct(div(xe, all)),
                 latency(r.crossbarLatencyNs()),
                 energy(de),
-                pct(div(de, xe + de)),
+                pct(div(de, all)),
                 latency(r.digitalLatencyNs()));
+        if (r.hasPeripheryRows())
+            f(sb, "; periphery buffers %s (%s), %s", energy(pe), pct(div(pe, all)), latency(r.peripheryLatencyNs()));
+        f(sb, ".</p>%n");
     }
 
     /** How each layer's K x N matrix is cut into pieces, and which crossbar each piece went to. */

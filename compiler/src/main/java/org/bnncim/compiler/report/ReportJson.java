@@ -102,6 +102,11 @@ public final class ReportJson {
         ObjectNode dg = split.putObject("digital_unit");
         dg.put("energy_pj", num(r.digitalEnergyPj()));
         dg.put("latency_ns", num(r.digitalLatencyNs()));
+        if (r.hasPeripheryRows()) {
+            ObjectNode pb = split.putObject("periphery_buffers");
+            pb.put("energy_pj", num(r.peripheryEnergyPj()));
+            pb.put("latency_ns", num(r.peripheryLatencyNs()));
+        }
     }
 
     private static void totals(ObjectNode o, CostReport.Totals t, int samples) {

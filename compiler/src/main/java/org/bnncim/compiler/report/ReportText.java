@@ -26,7 +26,7 @@ public final class ReportText {
                 r.stochasticKind().replace('_', '-'));
         for (String s : r.schedule()) f(sb, "  schedule: %s%n", s);
         for (var n : r.notes().entrySet()) f(sb, "note: %s: %s%n", n.getKey(), n.getValue());
-        sb.append('\n');
+        f(sb, "%n");
         String head = Fmt.format(
                 "%-28s %-5s %7s %6s %5s %4s %4s %6s %7s %6s %3s %12s %11s%n",
                 "layer",
@@ -62,7 +62,7 @@ public final class ReportText {
                     l.energyPj(),
                     l.latencyNs());
         }
-        sb.append('\n');
+        f(sb, "%n");
         for (CostReport.Layer l : r.layers()) {
             if (l.inputBits() > 1)
                 f(
@@ -75,7 +75,7 @@ public final class ReportText {
             f(sb, "%s: periphery %s%n", l.name(), l.periphery());
         }
         if (!r.digital().isEmpty()) digital(sb, r);
-        sb.append('\n');
+        f(sb, "%n");
         f(sb, "%-34s %14s %14s %10s%n", "totals", "energy[pJ]", "latency[ns]", "area[mm2]");
         row(sb, "deterministic (1 pass)", r.deterministic());
         switch (r.stochasticKind()) {
@@ -100,7 +100,7 @@ public final class ReportText {
 
     /** The digital datapath's nodes, and how one pass splits between the crossbars and the digital unit. */
     private static void digital(StringBuilder sb, CostReport r) {
-        sb.append('\n');
+        f(sb, "%n");
         String head = Fmt.format(
                 "%-28s %-8s %-12s %8s %10s %10s %11s %12s %11s%n",
                 "digital node",
@@ -129,18 +129,23 @@ public final class ReportText {
                     d.latencyNs());
         }
         for (CostReport.Digital d : r.digital()) f(sb, "%s: %s%n", d.name(), d.detail());
-        double xe = r.crossbarEnergyPj(), de = r.digitalEnergyPj();
+        double xe = r.crossbarEnergyPj(), de = r.digitalEnergyPj(), pe = r.peripheryEnergyPj();
+        double all = Math.max(1e-300, xe + de + pe);
         f(
                 sb,
                 "one pass: crossbar layers %.2f pJ (%.1f%%) %.1f ns, "
-                        + "digital unit (%d fp32 lanes) %.2f pJ (%.1f%%) %.1f ns%n",
+                        + "digital unit (%d fp32 lanes) %.2f pJ (%.1f%%) %.1f ns",
                 xe,
-                100 * xe / Math.max(1e-300, xe + de),
+                100 * xe / all,
                 r.crossbarLatencyNs(),
                 CostReport.Digital.LANES,
                 de,
-                100 * de / Math.max(1e-300, xe + de),
+                100 * de / all,
                 r.digitalLatencyNs());
+        // only an encoder-decoder moves data in the periphery: other models' reports keep their bytes
+        if (r.hasPeripheryRows())
+            f(sb, ", periphery buffers %.2f pJ (%.1f%%) %.1f ns", pe, 100 * pe / all, r.peripheryLatencyNs());
+        f(sb, "%n");
     }
 
     private static void row(StringBuilder sb, String label, CostReport.Totals t) {
