@@ -27,8 +27,10 @@ public final class ReportText {
         for (String s : r.schedule()) f(sb, "  schedule: %s%n", s);
         for (var n : r.notes().entrySet()) f(sb, "note: %s: %s%n", n.getKey(), n.getValue());
         f(sb, "%n");
+        // a column as wide as its longest kind, at least as wide as before the encoder-decoder kinds
+        String kind = "%-" + width(5, r.layers().stream().map(CostReport.Layer::kind)) + "s";
         String head = Fmt.format(
-                "%-28s %-5s %7s %6s %5s %4s %4s %6s %7s %6s %3s %12s %11s%n",
+                "%-28s " + kind + " %7s %6s %5s %4s %4s %6s %7s %6s %3s %12s %11s%n",
                 "layer",
                 "kind",
                 "K",
@@ -47,7 +49,7 @@ public final class ReportText {
         for (CostReport.Layer l : r.layers()) {
             f(
                     sb,
-                    "%-28s %-5s %7d %6d %5d %4d %4d %6d %7.2f %6.1f %3s %12.2f %11.1f%n",
+                    "%-28s " + kind + " %7d %6d %5d %4d %4d %6d %7.2f %6.1f %3s %12.2f %11.1f%n",
                     clip(l.name(), 28),
                     l.kind(),
                     l.k(),
@@ -101,8 +103,10 @@ public final class ReportText {
     /** The digital datapath's nodes, and how one pass splits between the crossbars and the digital unit. */
     private static void digital(StringBuilder sb, CostReport r) {
         f(sb, "%n");
+        String kind = "%-" + width(8, r.digital().stream().map(CostReport.Digital::kind)) + "s";
+        String runsOn = "%-" + width(12, r.digital().stream().map(CostReport.Digital::runsOn)) + "s";
         String head = Fmt.format(
-                "%-28s %-8s %-12s %8s %10s %10s %11s %12s %11s%n",
+                "%-28s " + kind + " " + runsOn + " %8s %10s %10s %11s %12s %11s%n",
                 "digital node",
                 "kind",
                 "runs on",
@@ -117,7 +121,7 @@ public final class ReportText {
         for (CostReport.Digital d : r.digital()) {
             f(
                     sb,
-                    "%-28s %-8s %-12s %8d %10d %10d %11d %12.2f %11.1f%n",
+                    "%-28s " + kind + " " + runsOn + " %8d %10d %10d %11d %12.2f %11.1f%n",
                     clip(d.name(), 28),
                     d.kind(),
                     d.runsOn(),
@@ -150,6 +154,10 @@ public final class ReportText {
 
     private static void row(StringBuilder sb, String label, CostReport.Totals t) {
         f(sb, "%-34s %14.2f %14.1f %10.4f%n", label, t.energyPj(), t.latencyNs(), t.areaMm2());
+    }
+
+    private static int width(int least, java.util.stream.Stream<String> values) {
+        return Math.max(least, values.mapToInt(String::length).max().orElse(0));
     }
 
     private static String clip(String s, int n) {
