@@ -1,0 +1,176 @@
+package org.bnncim.compiler.cost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.report.ReportHtml;
+import org.bnncim.compiler.report.ReportJson;
+import org.bnncim.compiler.report.ReportText;
+import org.bnncim.compiler.testing.DecoderGraphs;
+import org.bnncim.compiler.testing.ResidualGraphs;
+import org.bnncim.ir.mapping.MappedModel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The encoder-decoder's cost, worked out by hand from the default architecture (256x256 complementary crossbars: every
+ * layer is one piece, all on one crossbar; cell read 0.002 pJ, two cells a weight; sense amp 0.05 pJ; threshold 0.02
+ * pJ and 0.5 ns; buffer 0.05 pJ and 0.3 µm² a bit; psum 16 bits; crossbar read 5 ns; fp32 op 1 pJ and 1 ns; 16
+ * lanes of 5000 µm²) on {@link DecoderGraphs#unet}. The transposed conv (8 -> 3 channels, 3x3, stride 2, 6x6 ->
+ * 12x12) drives 2312 rows over its 144 positions (DecoderMappingTest counts them by tap).
+ */
+class DecoderCostTest {
+    private static MappedModel mapped(boolean softmax) {
+        return ResidualGraphs.map(DecoderGraphs.unet(softmax), ArchitectureLoader.defaults());
+    }
+
+    private static CostReport report(boolean softmax) {
+        return CostModel.evaluate(mapped(softmax), 10);
+    }
+
+    private static CostReport.Layer layer(CostReport r, String name) {
+        return r.layers().stream()
+                .filter(l -> l.name().equals(name))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
+    void theTransposedConvReadsOnlyItsDrivenRows() {
+        CostReport.Layer dec = layer(report(true), "dec");
+        assertEquals("conv_transpose", dec.kind());
+        Map<String, Double> br = dec.energyBreakdownPj();
+        // 2312 driven rows x 3 columns x 2 cells x 0.002 pJ (zero-insertion would read 72 x 144 rows: 124.416 pJ)
+        assertEquals(27.744, br.get("cells"), 1e-9);
+        // every position reads the piece once: 144 x 3 sense amps
+        assertEquals(21.6, br.get("sense_amps"), 1e-9);
+        // one piece per column, a bipolar input: nothing to add
+        assertEquals(0, br.get("adder_trees"), 1e-12);
+        // one comparator per output: 3 x 144 x 0.02
+        assertEquals(8.64, br.get("thresholds"), 1e-9);
+        // the driven inputs (2312 bits) read, 3 x 144 bipolar outputs written
+        assertEquals((2312 + 432) * 0.05, br.get("buffers"), 1e-9);
+        assertEquals(0, br.get("transfers"), 1e-12);
+        assertEquals(27.744 + 21.6 + 8.64 + 137.2, dec.energyPj(), 1e-9);
+        // 144 reads of 5 ns, then the comparator
+        assertEquals(720.5, dec.latencyNs(), 1e-9);
+        assertTrue(dec.scaleDropout());
+        assertEquals(1, dec.stochasticBit());
+        assertEquals("threshold (2 sets + expectation)", dec.periphery());
+    }
+
+    @Test
+    void upsamplingAndSkipBufferingAreDataMovementInThePeriphery() {
+        CostReport r = report(true);
+        assertEquals(
+                List.of(
+                        "up resize periphery buffers",
+                        "cat concat periphery buffers",
+                        "out pixel_softmax digital unit"),
+                r.digital().stream()
+                        .map(d -> d.name() + " " + d.kind() + " " + d.runsOn())
+                        .toList());
+        CostReport.Digital up = r.digital().get(0), cat = r.digital().get(1);
+        // 4 x 6 x 6 = 144 bipolar elements read and written: 288 bits; 144 / 16 lanes = 9 cycles of 1 ns
+        assertEquals(144, up.outputs());
+        assertEquals(0, up.ops());
+        assertEquals(288, up.bufferBits());
+        assertEquals(14.4, up.energyPj(), 1e-9);
+        assertEquals(9, up.latencyNs(), 1e-12);
+        // the skip e1 (4 x 6 x 6 bits) is written into the skip buffer once and read once; u is the one made last
+        assertEquals(144, cat.shortcutBits());
+        assertEquals(288, cat.bufferBits());
+        assertEquals(14.4, cat.energyPj(), 1e-9);
+        assertEquals(0, cat.latencyNs(), 1e-12);
+        assertTrue(cat.detail().contains("skip e1 buffered (144 bits"), cat.detail());
+        assertEquals(Map.of("buffers", 14.4), Map.copyOf(cat.energyBreakdownPj()));
+    }
+
+    @Test
+    void thePerPixelActivationsRunInTheDigitalUnit() {
+        CostReport.Digital softmax = report(true).digital().get(2);
+        // 2 classes x 144 pixels: 3 ops per element + a divide per pixel = 864 + 144; 1008 / 16 = 63 cycles; 288
+        // floats in and out
+        assertEquals(288, softmax.outputs());
+        assertEquals(1008, softmax.ops());
+        assertEquals(2 * 288 * 32, softmax.bufferBits());
+        assertEquals(1008 + 921.6, softmax.energyPj(), 1e-9);
+        assertEquals(63, softmax.latencyNs(), 1e-12);
+        CostReport sig = report(false);
+        assertEquals(
+                List.of("up", "cat", "out"),
+                sig.digital().stream().map(CostReport.Digital::name).toList());
+        CostReport.Digital sigmoid = sig.digital().get(2);
+        // 144 elements x 3 ops (exp, add, divide) = 432, 27 cycles; 144 floats in and out
+        assertEquals("sigmoid", sigmoid.kind());
+        assertEquals(432, sigmoid.ops());
+        assertEquals(432 + 2 * 144 * 32 * 0.05, sigmoid.energyPj(), 1e-9);
+        assertEquals(27, sigmoid.latencyNs(), 1e-12);
+        // the head's scale is its float tail (1 op per output); the softmax is not part of it
+        CostReport.Layer head = layer(report(true), "head");
+        assertEquals("digital fp32 (1 ops/output)", head.periphery());
+        assertEquals(2 * 144 * 1.0, head.energyBreakdownPj().get("digital"), 1e-9);
+        // 3 x 144 bits in, 2 x 144 psums of 16 bits out
+        assertEquals((432 + 4608) * 0.05, head.energyBreakdownPj().get("buffers"), 1e-9);
+        assertEquals(721, head.latencyNs(), 1e-9);
+    }
+
+    @Test
+    void totalsSplitAcrossCrossbarsDigitalUnitAndPeripheryBuffers() {
+        CostReport r = report(true);
+        assertEquals(1929.6, r.digitalEnergyPj(), 1e-9);
+        assertEquals(63, r.digitalLatencyNs(), 1e-12);
+        assertEquals(28.8, r.peripheryEnergyPj(), 1e-9);
+        assertEquals(9, r.peripheryLatencyNs(), 1e-12);
+        assertEquals(r.crossbarEnergyPj() + 1929.6 + 28.8, r.deterministic().energyPj(), 1e-6);
+        assertEquals(r.crossbarLatencyNs() + 72, r.deterministic().latencyNs(), 1e-6);
+        double layerBuffers = r.layers().stream()
+                .mapToDouble(l -> l.energyBreakdownPj().get("buffers"))
+                .sum();
+        assertEquals(layerBuffers + 28.8, r.deterministic().energyBreakdownPj().get("buffers"), 1e-9);
+        // area: activation buffers twice the largest activation (the head's 2 x 144 psums of 16 bits) plus the skip
+        // buffer's 144 bits; the digital unit's 16 lanes
+        assertEquals(
+                (2 * 4608 + 144) * 0.3 / 1e6,
+                r.deterministic().areaBreakdownMm2().get("buffers"),
+                1e-12);
+        assertEquals(16 * 5000 / 1e6, r.deterministic().areaBreakdownMm2().get("digital"), 1e-12);
+        // Scale-Dropout on enc1 (4 x 36 outputs) and dec (3 x 144): one unit, the baseline one per neuron
+        assertEquals(List.of("bit 0 -> enc1 (p=0.2)", "bit 1 -> dec (p=0.3)"), r.schedule());
+        assertEquals(144 + 432, r.baselineStochasticUnits());
+    }
+
+    @Test
+    void reportsShowWhereEachRowRuns() throws Exception {
+        MappedModel m = mapped(true);
+        CostReport r = CostModel.evaluate(m, 10);
+        String text = ReportText.render(r);
+        assertTrue(text.contains("periphery buffers 28.80 pJ"), text);
+        assertTrue(text.contains("up: address generation x2: 144 elements read and written at 1 bit(s)"), text);
+        JsonNode json = new ObjectMapper().readTree(ReportJson.render(r));
+        assertEquals("crossbar", json.get("layers").get(2).get("runs_on").asText());
+        assertEquals("conv_transpose", json.get("layers").get(2).get("kind").asText());
+        assertEquals(
+                "periphery buffers",
+                json.get("digital_nodes").get(0).get("runs_on").asText());
+        assertEquals(144, json.get("digital_nodes").get(1).get("shortcut_bits").asInt());
+        assertEquals(
+                28.8,
+                json.get("split_one_pass")
+                        .get("periphery_buffers")
+                        .get("energy_pj")
+                        .asDouble(),
+                1e-9);
+        assertEquals(
+                1929.6,
+                json.get("split_one_pass").get("digital_unit").get("energy_pj").asDouble(),
+                1e-9);
+        String html = ReportHtml.render(r, m);
+        assertTrue(html.contains("periphery buffers"), "html");
+        assertTrue(html.contains("conv_transpose"), "html");
+    }
+}
