@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.mapping.LayerMap;
@@ -58,11 +59,15 @@ public final class InsertStochasticUnit implements MappingPass {
         return m.withLayers(layers).withStochastic(unit);
     }
 
-    /** The nodes that read {@code value}, looking through reshapes: a flatten only renames the activations. */
+    /**
+     * The nodes that read {@code value}, looking through reshapes (a flatten only renames the activations) and the
+     * decoder's data movement (a Concat is a view, a Resize addresses its source: the mask gates the reader's lines).
+     */
     private static List<Node> readers(Graph g, String value) {
         List<Node> out = new ArrayList<>();
         for (Node c : g.consumers(value)) {
-            if (c instanceof Node.Reshape r) out.addAll(readers(g, r.output().name()));
+            if (c instanceof Node.Reshape || c instanceof DecoderNode.Resize || c instanceof DecoderNode.Concat)
+                out.addAll(readers(g, c.output().name()));
             else out.add(c);
         }
         return out;

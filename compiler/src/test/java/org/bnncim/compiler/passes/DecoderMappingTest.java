@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.List;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.cost.TransposedRows;
@@ -13,6 +14,8 @@ import org.bnncim.compiler.testing.DecoderGraphs;
 import org.bnncim.compiler.testing.ResidualGraphs;
 import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Value;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.LayerMap;
 import org.bnncim.ir.mapping.MappedModel;
@@ -89,6 +92,24 @@ class DecoderMappingTest {
                 m.mapping().stochastic().schedule().stream()
                         .map(e -> e.bit() + " " + e.node() + " " + e.layer())
                         .toList());
+    }
+
+    @Test
+    void aDropoutMaskOnTheSkipGatesTheDecodersWordLines() {
+        Graph g = DecoderGraphs.unet(true);
+        List<Node> nodes = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (n instanceof DecoderNode.Concat c) {
+                // MC-Dropout on the skip (4 x 6 x 6 = 144 neurons) read through the concat by the transposed conv
+                Value e1 = g.value("e1");
+                nodes.add(new Node.McDropout("mcd", "e1", new Value("m1", e1.type()), 0.1f));
+                nodes.add(new DecoderNode.Concat(c.name(), List.of("u", "m1"), c.output()));
+            } else nodes.add(n);
+        }
+        Graph mc = new Graph(g.name(), g.inputs(), nodes, g.outputs(), g.notes());
+        MappedModel m = ResidualGraphs.map(mc, ArchitectureLoader.defaults());
+        assertEquals(144, layer(m, "dec").dropoutNeurons());
+        assertEquals(0, layer(m, "enc2").dropoutNeurons());
     }
 
     @Test
