@@ -16,9 +16,9 @@ import org.bnncim.ir.mapping.StochasticUnit;
 
 /**
  * Turns every binary dense, conv and transposed conv node into a crossbar layer: a K x N matrix applied at some
- * number of output positions. Conv is lowered by im2col: the IR already stores its weights as the (C_in*kh*kw) x C_out matrix, and
- * each output pixel is one application. ONNX zero padding has no value in the +-1 domain, so padded rows are
- * left undriven and the popcount is taken over the driven rows only (dot = 2P - K_active): exact, and the
+ * number of output positions. Conv is lowered by im2col: the IR already stores its weights as the (C_in*kh*kw) x
+ * C_out matrix, and each output pixel is one application. ONNX zero padding has no value in the +-1 domain, so padded
+ * rows are left undriven and the popcount is taken over the driven rows only (dot = 2P - K_active): exact, and the
  * report says so. A transposed conv is lowered the same way, see {@link TransposedRows}.
  */
 public final class LowerToCrossbar implements LoweringPass {
