@@ -13,6 +13,13 @@ import org.bnncim.compiler.report.ReportJson;
 import org.bnncim.compiler.report.ReportText;
 import org.bnncim.compiler.testing.DecoderGraphs;
 import org.bnncim.compiler.testing.ResidualGraphs;
+import org.bnncim.ir.DecoderNode;
+import org.bnncim.ir.ElemType;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Shape;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.Value;
 import org.bnncim.ir.mapping.MappedModel;
 import org.junit.jupiter.api.Test;
 
@@ -142,6 +149,35 @@ class DecoderCostTest {
         // Scale-Dropout on enc1 (4 x 36 outputs) and dec (3 x 144): one unit, the baseline one per neuron
         assertEquals(List.of("bit 0 -> enc1 (p=0.2)", "bit 1 -> dec (p=0.3)"), r.schedule());
         assertEquals(144 + 432, r.baselineStochasticUnits());
+    }
+
+    @Test
+    void nestedSkipsShareTheSkipBufferWhileBothWait() {
+        // a (made first) waits for cat2, b for cat1 inside it: both 16-bit maps are live from b to cat1
+        ElemType bip = ElemType.BIPOLAR;
+        int[] id = {0, 1, 2, 3};
+        List<Node> n = List.of(
+                new Node.Sign("s0", "x", v("a", bip, 1, 4, 4)),
+                new DecoderNode.Resize("r1", "a", v("b", bip, 1, 4, 4), id, id),
+                new DecoderNode.Resize("r2", "b", v("d", bip, 1, 4, 4), id, id),
+                new DecoderNode.Concat("cat1", List.of("d", "b"), v("e", bip, 2, 4, 4)),
+                new DecoderNode.Concat("cat2", List.of("e", "a"), v("f", bip, 3, 4, 4)));
+        Graph g = new Graph("nested", List.of(v("x", ElemType.FLOAT32, 1, 4, 4)), n, List.of("f"), Map.of());
+        CostReport r = CostModel.evaluate(ResidualGraphs.map(g, ArchitectureLoader.defaults()), 1);
+        assertEquals(
+                List.of("r1 0", "r2 0", "cat1 16", "cat2 16"),
+                r.digital().stream().map(d -> d.name() + " " + d.shortcutBits()).toList());
+        // no crossbar layer, so no activation buffer: the skip buffer alone, 32 bits of 0.3 µm²; no digital unit
+        assertEquals(32 * 0.3 / 1e6, r.deterministic().areaBreakdownMm2().get("buffers"), 1e-15);
+        assertEquals(0, r.deterministic().areaBreakdownMm2().get("digital"), 1e-15);
+        // identity resizes still move their 16 elements: 32 bits, one 1 ns cycle each
+        assertEquals(32 * 0.05, r.digital().get(0).energyPj(), 1e-12);
+        assertEquals(1, r.digital().get(0).latencyNs(), 1e-12);
+        assertEquals(4 * 32 * 0.05, r.deterministic().energyPj(), 1e-12);
+    }
+
+    private static Value v(String name, ElemType e, int... dims) {
+        return new Value(name, new TensorType(e, Shape.of(dims)));
     }
 
     @Test
