@@ -136,12 +136,15 @@ public final class SegmentationHtml {
             inW = w;
         }
         int inZoom = Math.max(1, (MIN_SIDE + Math.max(inH, inW) - 1) / Math.max(inH, inW));
-        for (int i : s.panel()) {
+        int[] panel = s.panel();
+        for (int k = 0; k < panel.length; k++) {
+            int i = panel[k];
             PixelMaps m = s.maps().get(i);
             int wrong = 0;
             for (int q = 0; q < m.area(); q++) if (m.predicted(q) != (s.data().masks()[i][q] & 0xFF)) wrong++;
             b.append("<div class=\"row\"><div class=\"lab\">example ")
                     .append(i)
+                    .append(k < SegmentationEvaluation.PANEL_UNCERTAIN ? " (most uncertain)" : " (drawn)")
                     .append("<br>mean entropy ")
                     .append(f(m.meanEntropy()))
                     .append("<br>mean MI ")
