@@ -73,7 +73,10 @@ final class EvalCommand implements Callable<Integer> {
                     "Segmentation: also write the per-pixel arrays (test.npy, test-entropy.npy, ...) into -o DIR.")
     boolean saveArrays;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N examples.")
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
+            description = "Evaluate only the first N examples (segmentation: of each split).")
     Integer limit;
 
     @Option(
