@@ -14,13 +14,15 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.compiler.testing.SegModels;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * eval's segmentation page as a browser shows it: headless Chromium (Debian's chromium; skipped where it is not
  * installed) takes a screenshot, which must be a PNG of the window's size with the panel's colours on it. The
- * screenshot is kept as cli/target/segmentation-panel.png for a person to look at.
+ * screenshot is kept as cli/target/segmentation-panel.png for a person to look at. Tagged slow, as scripts/test
+ * installs chromium only for the full run.
  */
 class SegmentationHtmlChromiumTest {
     private static final int WIDTH = 1000, HEIGHT = 1300;
@@ -39,6 +41,7 @@ class SegmentationHtmlChromiumTest {
     }
 
     @Test
+    @Tag("slow") // a browser start costs about a minute on a loaded 2-core machine
     void headlessChromiumRendersTheSegmentationPanel() throws Exception {
         Path browser = chromium();
         assumeTrue(browser != null, "chromium is not installed");
