@@ -1,15 +1,28 @@
 package org.bnncim.cli;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.bnncim.backends.sim.Program;
+import org.bnncim.compiler.driver.EvalJson;
 import org.bnncim.compiler.driver.EvaluationService;
+import org.bnncim.compiler.driver.ModelOutput;
+import org.bnncim.compiler.driver.PixelArrays;
+import org.bnncim.compiler.driver.SegmentationEvaluation;
+import org.bnncim.compiler.driver.SegmentationHtml;
+import org.bnncim.compiler.driver.SegmentationReport;
 import org.bnncim.compiler.driver.SimSettings;
+import org.bnncim.io.Npy;
+import org.bnncim.io.OutputFolder;
+import org.bnncim.ir.BnncimException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +35,12 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Accuracy, NLL, calibration and uncertainty on a labelled dataset, on the CIM simulator",
-            "(optionally with device faults); OOD detection AUROC by predictive entropy with --ood."
+            "(optionally with device faults); OOD detection AUROC by predictive entropy with --ood.",
+            "Segmentation models (per-pixel output [C,H,W]) read *images.npy with *masks.npy and report pixel",
+            "accuracy, Dice and IoU, pixel ECE and NLL, and the AUROC of finding wrong pixels by entropy and MI;",
+            "--ood is then a shifted split with its own masks. -o DIR writes DIR/eval.json, and for segmentation",
+            "DIR/eval.html (input | truth | prediction | entropy | MI for a few examples) and, with",
+            "--save-arrays, DIR/test*.npy and DIR/shifted*.npy (the per-pixel arrays of run -o)."
         })
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OUT/|MODEL.onnx")
@@ -32,13 +50,33 @@ final class EvalCommand implements Callable<Integer> {
             names = "--dataset",
             required = true,
             paramLabel = "DIR",
-            description = "Folder with test-images.npy and test-labels.npy (or one *images.npy / *labels.npy pair).")
+            description = "Folder with test-images.npy and test-labels.npy (or one *images.npy / *labels.npy pair;"
+                    + " segmentation: *masks.npy instead of labels).")
     Path dataset;
 
-    @Option(names = "--ood", paramLabel = "DIR", description = "Out-of-distribution images (*images.npy) for AUROC.")
+    @Option(
+            names = "--ood",
+            paramLabel = "DIR",
+            description =
+                    "Out-of-distribution images (*images.npy) for AUROC; segmentation: a shifted split with masks.")
     Path ood;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N examples.")
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "DIR",
+            description = "Write eval.json (and for segmentation eval.html) into this folder.")
+    Path outputDir;
+
+    @Option(
+            names = "--save-arrays",
+            description =
+                    "Segmentation: also write the per-pixel arrays (test.npy, test-entropy.npy, ...) into -o DIR.")
+    boolean saveArrays;
+
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
+            description = "Evaluate only the first N examples (segmentation: of each split).")
     Integer limit;
 
     @Option(
@@ -72,11 +110,28 @@ final class EvalCommand implements Callable<Integer> {
                 limit,
                 engine,
                 settings);
-        EvaluationService.Result r;
-        try (Bar bar = new Bar(progress != null ? progress : System.console() != null)) {
-            r = EvaluationService.evaluate(request, bar);
+        if (saveArrays && outputDir == null) throw new BnncimException("--save-arrays needs -o DIR");
+        Program p = EvaluationService.load(request);
+        ModelOutput kind = ModelOutput.of(p.graph());
+        if (saveArrays && !kind.pixels()) {
+            throw new BnncimException("--save-arrays: " + model + " is a classifier; per-pixel arrays need a"
+                    + " segmentation model (output [C,H,W])");
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (kind.pixels()) {
+            SegmentationEvaluation.Result sr;
+            try (Bar bar = new Bar(progress != null ? progress : System.console() != null)) {
+                sr = SegmentationEvaluation.evaluate(request, p, bar);
+            }
+            out.print(SegmentationReport.text(sr));
+            out.flush();
+            if (outputDir != null) OutputFolder.write(outputDir, segmentationFiles(sr));
+            return Main.OK;
+        }
+        EvaluationService.Result r;
+        try (Bar bar = new Bar(progress != null ? progress : System.console() != null)) {
+            r = EvaluationService.evaluate(request, p, bar);
+        }
         out.printf(Locale.ROOT, "model      %s%n", r.model());
         out.printf(Locale.ROOT, "dataset    %s (%d examples)%n", r.images(), r.examples());
         out.printf(
@@ -105,7 +160,30 @@ final class EvalCommand implements Callable<Integer> {
                         o.examples(),
                         o.meanEntropy()));
         out.flush();
+        if (outputDir != null) OutputFolder.write(outputDir, Map.of(JSON_FILE, utf8(EvalJson.classifier(r))));
         return Main.OK;
+    }
+
+    static final String JSON_FILE = "eval.json", HTML_FILE = "eval.html";
+
+    private Map<String, byte[]> segmentationFiles(SegmentationEvaluation.Result r) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put(JSON_FILE, utf8(SegmentationReport.json(r)));
+        files.put(HTML_FILE, utf8(SegmentationHtml.render(r)));
+        if (saveArrays) {
+            arrays(files, "test", r.test());
+            r.shifted().ifPresent(s -> arrays(files, "shifted", s));
+        }
+        return files;
+    }
+
+    private static void arrays(Map<String, byte[]> files, String stem, SegmentationEvaluation.Split s) {
+        PixelArrays.arrays(Path.of(stem + ".npy"), s.maps())
+                .forEach((f, a) -> files.put(f.getFileName().toString(), Npy.toBytes(a)));
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     /** A progress bar on stderr, created once the service knows how many examples it will run. */

@@ -2,14 +2,20 @@ package org.bnncim.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.compiler.driver.Loaded;
 import org.bnncim.compiler.driver.Metrics;
+import org.bnncim.compiler.driver.ModelOutput;
+import org.bnncim.compiler.driver.PixelArrays;
+import org.bnncim.compiler.driver.PixelMaps;
 import org.bnncim.compiler.driver.SimSettings;
 import org.bnncim.io.Inputs;
 import org.bnncim.io.Npy;
+import org.bnncim.ir.BnncimException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +29,11 @@ import picocli.CommandLine.Spec;
         description = {
             "Run inputs on the CIM simulator: class, confidence and uncertainty per example.",
             "OUT/ is a compiled folder (program.bnc); an .onnx model is compiled on the fly.",
-            "-o writes logits [N,C] (deterministic) or mean probabilities [N,C] (with --samples)."
+            "-o writes logits [N,C] (deterministic) or mean probabilities [N,C] (with --samples).",
+            "Segmentation models (per-pixel output [C,H,W]) print a summary per example (share of pixels",
+            "predicted foreground, mean confidence and entropies); -o Y.npy writes the mean probability",
+            "[N,C,H,W] (C=1: the foreground probability) and beside it Y-entropy.npy, Y-expected-entropy.npy,",
+            "Y-mutual-info.npy [N,H,W] float32 (nats) and Y-class.npy [N,H,W] uint8."
         })
 final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OUT/|MODEL.onnx")
@@ -45,7 +55,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--save-samples",
             paramLabel = "S.npy",
-            description = "Write every pass's outputs [N,T,C] as float32 .npy.")
+            description = "Write every pass's outputs [N,T,C] (segmentation: [N,T,C,H,W]) as float32 .npy.")
     Path saveSamples;
 
     @Option(names = "--quiet", description = "Do not print one line per example.")
@@ -64,13 +74,38 @@ final class RunCommand implements Callable<Integer> {
         Program p = Loaded.program(target, sim.modelOptions.toOptions(), sim.archOptions.architecture());
         int per = p.graph().inputs().get(0).shape().size();
         Inputs.Batch data = Inputs.read(input, per);
+        ModelOutput kind = ModelOutput.of(p.graph());
+        if (kind.pixels() && output != null && !output.getFileName().toString().endsWith(".npy")) {
+            throw new BnncimException("-o " + output + ": the per-pixel maps are named after a file ending in .npy");
+        }
         float[][][] y = settings.simulator(p)
                 .run(data.examples(), settings.samples(), settings.bitSource(p, data.size()), settings.threads(), null);
         PrintWriter out = spec.commandLine().getOut();
-        int n = data.size(), c = y.length == 0 ? 0 : y[0][0].length;
+        if (kind.pixels()) pixels(y, kind, settings, out);
+        else classes(y, kind, settings, out);
+        if (saveSamples != null) {
+            int n = y.length,
+                    t = Math.max(1, settings.samples()),
+                    c = p.graph().output().type().shape().size();
+            float[] all = new float[n * t * c];
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < t; k++) System.arraycopy(y[i][k], 0, all, (i * t + k) * c, c);
+            int[] dims = p.graph().output().type().shape().dims();
+            int[] shape = new int[dims.length + 2];
+            shape[0] = n;
+            shape[1] = t;
+            System.arraycopy(dims, 0, shape, 2, dims.length);
+            Npy.write(saveSamples, Npy.NpyArray.ofFloat(shape, all));
+        }
+        out.flush();
+        return Main.OK;
+    }
+
+    private void classes(float[][][] y, ModelOutput kind, SimSettings settings, PrintWriter out) {
+        int n = y.length, c = y.length == 0 ? 0 : y[0][0].length;
         float[] flat = new float[n * c];
         for (int i = 0; i < n; i++) {
-            Metrics.Predictive pr = Metrics.predictive(y[i]);
+            Metrics.Predictive pr = Metrics.predictive(y[i], kind);
             for (int j = 0; j < c; j++) flat[i * c + j] = settings.samples() == 0 ? y[i][0][j] : (float) pr.mean()[j];
             if (!quiet) {
                 out.printf(
@@ -90,14 +125,31 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         if (output != null) Npy.write(output, Npy.NpyArray.ofFloat(new int[] {n, c}, flat));
-        if (saveSamples != null) {
-            int t = Math.max(1, settings.samples());
-            float[] all = new float[n * t * c];
-            for (int i = 0; i < n; i++)
-                for (int k = 0; k < t; k++) System.arraycopy(y[i][k], 0, all, (i * t + k) * c, c);
-            Npy.write(saveSamples, Npy.NpyArray.ofFloat(new int[] {n, t, c}, all));
+    }
+
+    /** Per-pixel models: a summary line per example; -o writes the probability and uncertainty maps. */
+    private void pixels(float[][][] y, ModelOutput kind, SimSettings settings, PrintWriter out) {
+        List<PixelMaps> maps = new ArrayList<>(y.length);
+        for (int i = 0; i < y.length; i++) {
+            PixelMaps m = PixelMaps.of(y[i], kind);
+            maps.add(m);
+            if (saveSamples == null) y[i] = null; // the maps are all that is left to write
+            if (quiet) continue;
+            out.printf(
+                    Locale.ROOT,
+                    "%d: foreground %.4f  confidence %.4f  entropy %.4f%s%n",
+                    i,
+                    m.foreground(),
+                    m.meanConfidence(),
+                    m.meanEntropy(),
+                    settings.samples() == 0
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT,
+                                    "  expected_entropy %.4f  mutual_info %.4f",
+                                    m.meanExpectedEntropy(),
+                                    m.meanMutualInformation()));
         }
-        out.flush();
-        return Main.OK;
+        if (output != null && !maps.isEmpty()) PixelArrays.write(output, maps);
     }
 }

@@ -1,9 +1,13 @@
 package org.bnncim.compiler.driver;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.bnncim.backends.sim.BitSource;
 import org.bnncim.backends.sim.Program;
@@ -86,10 +90,26 @@ public final class EvaluationService {
     /** Calibration bins of the expected calibration error. */
     public static final int ECE_BINS = 15;
 
+    /** The program a request evaluates (compiled on the fly from an ONNX model). */
+    public static Program load(Request r) {
+        if (r.engine() == Engine.interp && r.sim().faults().any())
+            throw new BnncimException("--faults needs --engine sim");
+        return Loaded.program(r.model(), r.importOptions(), r.arch());
+    }
+
+    /** Evaluates a classifier; a per-pixel model is refused (see {@link SegmentationEvaluation}). */
     public static Result evaluate(Request r, Progress progress) {
+        return evaluate(r, load(r), progress);
+    }
+
+    public static Result evaluate(Request r, Program p, Progress progress) {
         SimSettings sim = r.sim();
-        if (r.engine() == Engine.interp && sim.faults().any()) throw new BnncimException("--faults needs --engine sim");
-        Program p = Loaded.program(r.model(), r.importOptions(), r.arch());
+        ModelOutput output = ModelOutput.of(p.graph());
+        if (output.pixels()) {
+            throw new BnncimException(r.model() + ": per-pixel output "
+                    + p.graph().output().type().shape()
+                    + " is a segmentation model: evaluate it with SegmentationEvaluation");
+        }
         int per = p.graph().inputs().get(0).shape().size();
         Path[] files = Inputs.datasetFiles(r.dataset(), true);
         Inputs.Batch data = Inputs.read(files[0], per);
@@ -100,9 +120,12 @@ public final class EvaluationService {
         Path oodFile = r.ood() == null ? null : Inputs.datasetFiles(r.ood(), false)[0];
         Inputs.Batch oodData = oodFile == null ? null : Inputs.read(oodFile, per);
         progress.start(n + (oodData == null ? 0 : oodData.size()));
-        Metrics.Predictive[] preds = predict(p, x, r.engine(), sim, progress);
-        Metrics.Predictive[] oodPreds =
-                oodData == null ? null : predict(p, oodData.examples(), r.engine(), sim, progress);
+        Metrics.Predictive[] preds = predict(p, x, r.engine(), sim, progress, y -> Metrics.predictive(y, output))
+                .toArray(Metrics.Predictive[]::new);
+        Metrics.Predictive[] oodPreds = oodData == null
+                ? null
+                : predict(p, oodData.examples(), r.engine(), sim, progress, y -> Metrics.predictive(y, output))
+                        .toArray(Metrics.Predictive[]::new);
 
         int[] lab = Arrays.copyOf(labels, n);
         double[] ent = Arrays.stream(preds)
@@ -145,25 +168,35 @@ public final class EvaluationService {
                 ood);
     }
 
-    private static Metrics.Predictive[] predict(
-            Program p, float[][] x, Engine engine, SimSettings sim, Progress progress) {
-        Metrics.Predictive[] preds = new Metrics.Predictive[x.length];
-        Runnable tick = progress::step;
+    /**
+     * Runs every example (all its passes) on the chosen engine and summarises each example's outputs (one row per
+     * pass) as soon as they exist, so that per-pixel models need not keep every pass of every example.
+     */
+    static <T> List<T> predict(
+            Program p, float[][] x, Engine engine, SimSettings sim, Progress progress, Function<float[][], T> summary) {
+        List<T> out = new ArrayList<>(Collections.nCopies(x.length, null));
         if (engine == Engine.sim) {
-            float[][][] y = sim.simulator(p).run(x, sim.samples(), sim.bitSource(p, x.length), sim.threads(), tick);
-            for (int i = 0; i < x.length; i++) preds[i] = Metrics.predictive(y[i]);
-            return preds;
+            float[][][] y =
+                    sim.simulator(p).run(x, sim.samples(), sim.bitSource(p, x.length), sim.threads(), progress::step);
+            for (int i = 0; i < x.length; i++) {
+                out.set(i, summary.apply(y[i]));
+                y[i] = null;
+            }
+            return out;
         }
         ReferenceInterpreter interp = new ReferenceInterpreter(p.graph());
         BitSource bits = sim.bitSource(p, x.length); // the same bits the simulator engine would draw (counter or LFSR)
         IntStream.range(0, x.length).parallel().forEach(i -> {
-            float[][] logits = new float[Math.max(1, sim.samples())][];
-            for (int t = 0; t < logits.length; t++) {
-                logits[t] = interp.output(x[i], sim.samples() == 0 ? null : Bits.ofScale(bits.bits(i, t)));
+            float[][] outputs = new float[Math.max(1, sim.samples())][];
+            for (int t = 0; t < outputs.length; t++) {
+                outputs[t] = interp.output(x[i], sim.samples() == 0 ? null : Bits.ofScale(bits.bits(i, t)));
             }
-            preds[i] = Metrics.predictive(logits);
+            T s = summary.apply(outputs);
+            synchronized (out) {
+                out.set(i, s);
+            }
             progress.step();
         });
-        return preds;
+        return out;
     }
 }

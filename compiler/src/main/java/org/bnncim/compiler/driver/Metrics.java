@@ -53,16 +53,21 @@ public final class Metrics {
     }
 
     public static Predictive predictive(float[][] sampleLogits) {
-        int c = sampleLogits[0].length;
+        return predictive(sampleLogits, null);
+    }
+
+    /** As {@link #predictive(float[][])}, reading each pass's output as {@code output} says (logits or not). */
+    public static Predictive predictive(float[][] samples, ModelOutput output) {
+        int c = output == null ? samples[0].length : output.classes();
         double[] mean = new double[c];
         double expected = 0;
-        for (float[] l : sampleLogits) {
-            double[] p = softmax(l);
+        for (float[] l : samples) {
+            double[] p = output == null ? softmax(l) : output.probabilities(l);
             expected += entropy(p);
             for (int i = 0; i < c; i++) mean[i] += p[i];
         }
-        for (int i = 0; i < c; i++) mean[i] /= sampleLogits.length;
-        return new Predictive(mean, entropy(mean), expected / sampleLogits.length);
+        for (int i = 0; i < c; i++) mean[i] /= samples.length;
+        return new Predictive(mean, entropy(mean), expected / samples.length);
     }
 
     public static double accuracy(Predictive[] preds, int[] labels) {
