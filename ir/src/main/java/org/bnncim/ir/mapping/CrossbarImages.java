@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
@@ -68,6 +69,7 @@ public final class CrossbarImages {
         for (Node n : g.nodes()) {
             if (n instanceof Node.BinaryDense d) w.put(d.name(), d.weights());
             if (n instanceof Node.BinaryConv c) w.put(c.name(), c.weights());
+            if (n instanceof DecoderNode.BinaryConvTranspose t) w.put(t.name(), t.weights());
         }
         return w;
     }
