@@ -213,6 +213,14 @@ public final class ProgramCodec {
             Mapping m = rmapping(in, source);
             List<CrossbarImages.Image> images = rimages(in, m.arch());
             if (in.read() != -1) throw new BnncimException(source + ": trailing bytes after the program");
+            // every weight takes a cell of an image read above: a layer claiming more is corrupt, not an allocation
+            long cells = (long) images.size() * m.arch().rows() * m.arch().cols();
+            for (LayerMap l : m.layers()) {
+                if (l.k() < 1 || l.n() < 1 || (long) l.k() * l.n() > cells) {
+                    throw new BnncimException(source + ": corrupt simulator program (layer " + l.layer() + " of "
+                            + l.k() + "x" + l.n() + " weights does not fit its crossbars)");
+                }
+            }
             // weight matrices come back from the crossbars, so a program is only as right as its images
             List<Node> withWeights = new ArrayList<>();
             for (Node n : nodes) withWeights.add(withWeights(n, m, images));
@@ -227,7 +235,11 @@ public final class ProgramCodec {
             throw new BnncimException(source + ": truncated simulator program");
         } catch (IOException e) {
             throw new BnncimException(source + ": cannot read simulator program (" + e.getMessage() + ")");
-        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+        } catch (IllegalArgumentException
+                | IllegalStateException
+                | IndexOutOfBoundsException
+                | ArithmeticException
+                | NegativeArraySizeException e) {
             throw new BnncimException(source + ": corrupt simulator program (" + e.getMessage() + ")");
         }
     }

@@ -209,20 +209,35 @@ class DecoderCodecTest {
     void truncatedAndCorruptedDecoderRecordsAreRefusedInOneLine() {
         Program p = withDecoderKinds(ProgramCodecTest.allKinds());
         byte[] bytes = ProgramCodec.encode(p);
+        int from = ProgramCodecTest.tagOffset(bytes, "up");
+        int to = ProgramCodecTest.tagOffset(bytes, "sig") + 40;
+        // cut inside every decoder record, and at every seventh byte elsewhere
         for (int len = 0; len < bytes.length; len++) {
+            if ((len < from || len > to) && len % 7 != 0) continue;
             byte[] cut = java.util.Arrays.copyOf(bytes, len);
             BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(cut, "h.bnc"));
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
         }
         // every byte of the decoder records set to values that make counts, indices and strides hostile
-        int from = ProgramCodecTest.tagOffset(bytes, "up");
-        int to = ProgramCodecTest.tagOffset(bytes, "sig") + 40;
         for (int i = from; i < to; i++) {
-            for (int b : new int[] {0x00, 0x01, 0x7f, 0x80, 0xff}) {
+            for (int b : new int[] {0x00, 0x7f, 0xff}) {
                 byte[] bad = bytes.clone();
                 bad[i] = (byte) b;
                 refusedInOneLine(bad, "byte " + i + " = " + b);
             }
+        }
+        // the mapping and the schedule (before the crossbar images): every byte of the transposed conv's layer entry,
+        // every fifth elsewhere, made the top byte of a huge count
+        Architecture a = p.mapping().arch();
+        int images = bytes.length - 4 - p.crossbars().size() * 2 * a.cols() * ((a.rows() + 63) / 64) * 8;
+        assertEquals(
+                p.crossbars().size(), java.nio.ByteBuffer.wrap(bytes, images, 4).getInt());
+        int layer = ProgramCodecTest.tagOffset(java.util.Arrays.copyOfRange(bytes, to, images), "tconv") + to;
+        for (int i = to; i < images; i++) {
+            if (i % 5 != 0 && (i < layer || i > layer + 120)) continue;
+            byte[] bad = bytes.clone();
+            bad[i] = 0x7f;
+            refusedInOneLine(bad, "byte " + i);
         }
         // a concat whose source count claims two billion names, a resize whose row count disagrees with its output
         byte[] huge = bytes.clone();
