@@ -106,6 +106,7 @@ class DecoderSimTest {
         for (var enc : Architecture.WeightEncoding.values()) {
             Program p = unet(enc);
             assertEquals(3, p.stochasticBits());
+            assertEquals(java.util.List.of(), org.bnncim.ir.Verifier.check(p.graph()));
             sameAsReference(p, TestPrograms.inputs(202, 4, 126), 24);
         }
     }
@@ -114,7 +115,9 @@ class DecoderSimTest {
     void kBitDecodersMatchTheReferenceAtEveryValue() {
         for (ElemType e : new ElemType[] {ElemType.uint(2), new ElemType(ElemType.Kind.INT, 3)}) {
             for (var enc : Architecture.WeightEncoding.values()) {
-                sameAsReference(kbit(enc, e), TestPrograms.inputs(302, 4, 25), 12);
+                Program p = kbit(enc, e);
+                assertEquals(java.util.List.of(), org.bnncim.ir.Verifier.check(p.graph()));
+                sameAsReference(p, TestPrograms.inputs(302, 4, 25), 12);
             }
         }
     }
@@ -127,6 +130,23 @@ class DecoderSimTest {
         batchedSameAsSinglePasses(p, TestPrograms.inputs(205, 3, 126), 4, new Faults(0.01, 0, 0));
         Program k = kbit(Architecture.WeightEncoding.SINGLE, ElemType.uint(2));
         batchedSameAsSinglePasses(k, TestPrograms.inputs(303, 5, 25), 8, Faults.NONE);
+    }
+
+    @Test
+    void dilatedAndAsymmetricTransposedConvolutionsMatchTheReference() {
+        // [2,4,5] -> k 3x2, strides (2,3), dilations (2,1), pads top 1 left 0 bottom 0 right 2: H = 2*3 + 4 + 1 - 1
+        // = 10 (+1 output padding), W = 3*4 + 1 + 1 - 2 = 12 (+2 output padding); reading the binarized input, and
+        // a thresholded conv's map
+        for (boolean afterConv : new boolean[] {false, true}) {
+            TestPrograms b = new TestPrograms(501, TestPrograms.floats("x", 2, 4, 5)).binarize();
+            if (afterConv) b.conv(3, 3, 1, 1, 1).threshold(-1);
+            Program p = b.convTranspose(3, 3, 2, new int[] {2, 3}, new int[] {1, 0, 0, 2}, new int[] {2, 1}, 11, 14)
+                    .threshold(0)
+                    .program(Architecture.WeightEncoding.COMPLEMENTARY, 7, 2);
+            assertEquals(java.util.List.of(), org.bnncim.ir.Verifier.check(p.graph()));
+            sameAsReference(p, TestPrograms.inputs(502, 4, 40), 6);
+            batchedSameAsSinglePasses(p, TestPrograms.inputs(503, 4, 40), 6, Faults.NONE);
+        }
     }
 
     @Test

@@ -327,6 +327,24 @@ final class TestPrograms {
         return this;
     }
 
+    /** A transposed conv with any window; the output is {@code oh x ow} (output padding is what that adds). */
+    TestPrograms convTranspose(int cout, int kh, int kw, int[] strides, int[] pads, int[] dilations, int oh, int ow) {
+        String n = "tconv" + nodes.size();
+        int cin = last.shape().dim(0);
+        add(new DecoderNode.BinaryConvTranspose(
+                n,
+                last.name(),
+                out(n, ElemType.INT32, Shape.of(cout, oh, ow)),
+                random(cin * kh * kw, cout),
+                cin,
+                kh,
+                kw,
+                strides,
+                pads,
+                dilations));
+        return this;
+    }
+
     /** Nearest resampling of the last value by the index maps; type and scale unchanged. */
     TestPrograms resize(int[] rows, int[] cols) {
         String n = "resize" + nodes.size();
