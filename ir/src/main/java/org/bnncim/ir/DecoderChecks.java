@@ -1,5 +1,6 @@
 package org.bnncim.ir;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** {@link Node#check} for the encoder-decoder kinds. */
@@ -36,6 +37,10 @@ final class DecoderChecks {
         };
     }
 
+    private static boolean positive(int[] a, int len) {
+        return a.length == len && Arrays.stream(a).allMatch(v -> v >= 1);
+    }
+
     private static boolean within(int[] idx, int size) {
         for (int i : idx) if (i < 0 || i >= size) return false;
         return true;
@@ -67,7 +72,15 @@ final class DecoderChecks {
                 .expect(t.weights().rows() == t.inChannels() * t.kh() * t.kw(), "weight rows")
                 .expect(os.rank() == 3 && os.dim(0) == t.weights().cols(), "output shape")
                 .expect(t.output().elem().kind() == ElemType.Kind.INT, "output must be integer");
-        if (is.rank() == 3 && os.rank() == 3) {
+        boolean window = t.kh() >= 1
+                && t.kw() >= 1
+                && positive(t.strides(), 2)
+                && positive(t.dilations(), 2)
+                && t.pads().length == 4
+                && Arrays.stream(t.pads()).allMatch(v -> v >= 0);
+        // a program file may carry any numbers: the kernels divide by the strides
+        p.expect(window, "kernel, strides, dilations (two, >= 1) or pads (four, >= 0) malformed");
+        if (window && is.rank() == 3 && os.rank() == 3) {
             int[] op = t.outputPadding(is.dim(1), is.dim(2));
             int[] s = t.strides(), d = t.dilations();
             for (int a = 0; a < 2; a++) {

@@ -196,6 +196,15 @@ public final class TextParser {
             if (!defined.containsKey(second)) throw error(op + " reads %" + second + " before it is defined");
         }
         String in2 = second;
+        List<String> sources = new ArrayList<>(List.of(in));
+        if (op.equals("concat")) {
+            c.expect(",");
+            do {
+                String more = c.ref();
+                if (!defined.containsKey(more)) throw error(op + " reads %" + more + " before it is defined");
+                sources.add(more);
+            } while (c.tryExpect(","));
+        }
         Value v = new Value(out, type);
         boolean braces = c.tryExpect("{");
         Node n;
@@ -237,30 +246,25 @@ public final class TextParser {
                 n = new Node.BinaryDense(name, in, v, weightRows(kn[0], kn[1]));
             }
             case "binary_conv" -> {
-                c.expect("kernel=");
-                int kh = c.integer();
-                c.expect("x");
-                int kw = c.integer();
-                c.expect(",");
-                c.expect("strides=");
-                int[] strides = c.ints(2);
-                c.expect(",");
-                c.expect("pads=");
-                int[] pads = c.ints(4);
-                c.expect(",");
-                int[] dilations = {1, 1};
-                if (c.tryExpect("dilations=")) {
-                    dilations = c.ints(2);
-                    c.expect(",");
-                }
-                c.expect("in_channels=");
-                int inChannels = c.integer();
-                c.expect(",");
-                int[] kn = weightsHeader(c);
+                ConvText k = convText(c);
                 String name = nodeName(c, braces);
-                int[] d = dilations;
-                n = new Node.BinaryConv(name, in, v, weightRows(kn[0], kn[1]), inChannels, kh, kw, strides, pads, d);
+                BitMatrix w = weightRows(k.rows(), k.cols());
+                n = new Node.BinaryConv(name, in, v, w, k.inChannels(), k.kh(), k.kw(), k.strides(), k.pads(), k.dil());
             }
+            case "binary_conv_transpose" -> {
+                ConvText k = convText(c);
+                String name = nodeName(c, braces);
+                BitMatrix w = weightRows(k.rows(), k.cols());
+                n = new DecoderNode.BinaryConvTranspose(
+                        name, in, v, w, k.inChannels(), k.kh(), k.kw(), k.strides(), k.pads(), k.dil());
+            }
+            case "resize" -> {
+                int[][] idx = resizeIndices(c, type);
+                n = named(c, braces, name -> new DecoderNode.Resize(name, in, v, idx[0], idx[1]));
+            }
+            case "concat" -> n = named(c, braces, name -> new DecoderNode.Concat(name, sources, v));
+            case "pixel_softmax" -> n = named(c, braces, name -> new DecoderNode.PixelSoftmax(name, in, v));
+            case "sigmoid" -> n = named(c, braces, name -> new DecoderNode.Sigmoid(name, in, v));
             case "scale_dropout" -> {
                 c.expect("p=");
                 float p = c.floatNumber();
@@ -435,6 +439,67 @@ public final class TextParser {
         String name = c.s.substring(c.pos);
         if (name.isEmpty()) throw error("node without a name after '#'");
         return unescapeLine(name);
+    }
+
+    /** The attributes binary_conv and binary_conv_transpose share, up to and including the weights header. */
+    private record ConvText(int kh, int kw, int[] strides, int[] pads, int[] dil, int inChannels, int rows, int cols) {}
+
+    private ConvText convText(TextCursor c) {
+        c.expect("kernel=");
+        int kh = c.integer();
+        c.expect("x");
+        int kw = c.integer();
+        c.expect(",");
+        c.expect("strides=");
+        int[] strides = c.ints(2);
+        c.expect(",");
+        c.expect("pads=");
+        int[] pads = c.ints(4);
+        c.expect(",");
+        int[] dilations = {1, 1};
+        if (c.tryExpect("dilations=")) {
+            dilations = c.ints(2);
+            c.expect(",");
+        }
+        c.expect("in_channels=");
+        int inChannels = c.integer();
+        c.expect(",");
+        int[] kn = weightsHeader(c);
+        return new ConvText(kh, kw, strides, pads, dilations, inChannels, kn[0], kn[1]);
+    }
+
+    /**
+     * {@code scale=S} (replication, {@code rows[i] = i / S} over the output's height, likewise cols), or
+     * {@code rows=[..], cols=[..]} with the indices separated by spaces.
+     */
+    private int[][] resizeIndices(TextCursor c, TensorType out) {
+        if (out.shape().rank() != 3) throw error("resize output must be [C,H,W], is " + out.shape());
+        int oh = out.shape().dim(1), ow = out.shape().dim(2);
+        if (c.tryExpect("scale=")) {
+            int s = c.integer();
+            if (s < 1) throw error("resize scale must be >= 1, is " + s);
+            int[] rows = new int[oh], cols = new int[ow];
+            for (int i = 0; i < oh; i++) rows[i] = i / s;
+            for (int j = 0; j < ow; j++) cols[j] = j / s;
+            return new int[][] {rows, cols};
+        }
+        c.expect("rows=");
+        int[] rows = spacedInts(c);
+        c.expect(",");
+        c.expect("cols=");
+        return new int[][] {rows, spacedInts(c)};
+    }
+
+    /** {@code [a b c]}: at least one integer. */
+    private int[] spacedInts(TextCursor c) {
+        c.expect("[");
+        List<Integer> out = new ArrayList<>();
+        while (!c.tryExpect("]")) {
+            if (c.pos >= c.s.length()) throw error("unterminated index list");
+            out.add(c.integer());
+        }
+        if (out.isEmpty()) throw error("empty index list");
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private Window window(TextCursor c) {

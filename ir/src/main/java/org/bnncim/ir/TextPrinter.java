@@ -69,7 +69,7 @@ public final class TextPrinter {
     /**
      * The complete, parseable text of a graph: {@code TextParser.parse(printFull(g))} gives back an equal graph (the
      * mapping aside). Layout as {@link #print}; a binary_dense or binary_conv line is followed by one indented line
-     * per weight row (crossbar row k), one {@code +} or {@code -} per column.
+     * per weight row (crossbar row k), one {@code +} or {@code -} per column; so is a binary_conv_transpose line.
      */
     public static String printFull(Graph g) {
         StringBuilder sb = new StringBuilder();
@@ -103,6 +103,7 @@ public final class TextPrinter {
             sb.append("  # ").append(escapeLine(n.name())).append('\n');
             if (n instanceof Node.BinaryDense d) weightRows(sb, d.weights());
             if (n instanceof Node.BinaryConv c) weightRows(sb, c.weights());
+            if (n instanceof DecoderNode.BinaryConvTranspose t) weightRows(sb, t.weights());
         }
         for (String o : g.outputs()) sb.append("  output ").append(fullRef(o)).append('\n');
         sb.append("}\n");
@@ -177,6 +178,11 @@ public final class TextPrinter {
             return "kernel=" + c.kh() + "x" + c.kw() + ", strides=" + ints(c.strides()) + ", pads=" + ints(c.pads())
                     + ", dilations=" + ints(c.dilations()) + ", in_channels=" + c.inChannels()
                     + ", weights=" + c.weights().rows() + "x" + c.weights().cols();
+        }
+        if (n instanceof DecoderNode.BinaryConvTranspose t) {
+            return "kernel=" + t.kh() + "x" + t.kw() + ", strides=" + ints(t.strides()) + ", pads=" + ints(t.pads())
+                    + ", dilations=" + ints(t.dilations()) + ", in_channels=" + t.inChannels()
+                    + ", weights=" + t.weights().rows() + "x" + t.weights().cols();
         }
         if (n instanceof Node.ScaleDropout s) {
             return "p=" + exact(s.p()) + ", bit=" + s.bit() + ", scale=" + exactFloats(s.scale()) + ", dropped="
@@ -276,7 +282,17 @@ public final class TextPrinter {
 
     private static String attributes(Node n, Function<String, Node.BitSlot> slots) {
         return switch (n) {
-            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
+            case DecoderNode.Resize r ->
+                r.replicationFactor() > 0
+                        ? "scale=" + r.replicationFactor()
+                        : "rows=" + spaced(r.rows()) + ", cols=" + spaced(r.cols());
+            case DecoderNode.Concat c -> "";
+            case DecoderNode.BinaryConvTranspose t ->
+                "kernel=" + t.kh() + "x" + t.kw() + ", strides=" + ints(t.strides()) + ", pads=" + ints(t.pads())
+                        + (t.dilations()[0] != 1 || t.dilations()[1] != 1 ? ", dilations=" + ints(t.dilations()) : "")
+                        + ", " + weights(t.weights());
+            case DecoderNode.PixelSoftmax s -> "";
+            case DecoderNode.Sigmoid s -> "";
             case Node.InputQuantize q -> "bits=" + q.bits() + ", levels=" + q.levels();
             case Node.InputBinarize b ->
                 b.t().length == 1
@@ -405,6 +421,13 @@ public final class TextPrinter {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** {@code [a b c]}: a resize's index maps, as long as the output is wide. */
+    private static String spaced(int[] a) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < a.length; i++) sb.append(i > 0 ? " " : "").append(a[i]);
+        return sb.append(']').toString();
     }
 
     static String ints(int[] a) {

@@ -112,12 +112,30 @@ class NodeTest {
                         new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
                         4,
                         3,
-                        new float[0]));
+                        new float[0]),
+                new DecoderNode.Resize(
+                        "up", "b", v("u", ElemType.BIPOLAR, 1, 8, 7), new int[] {0, 0, 1, 1, 2, 2, 3, 3}, new int[] {
+                            0, 0, 1, 2, 2, 3, 3
+                        }),
+                new DecoderNode.Concat("cat", List.of("b", "b"), v("ct", ElemType.BIPOLAR, 2, 4, 4)),
+                new DecoderNode.BinaryConvTranspose(
+                        "upconv",
+                        "ct",
+                        v("uc", ElemType.INT32, 1, 8, 8),
+                        BitMatrix.of(18, 1, (k, c) -> k % 3 == 0),
+                        2,
+                        3,
+                        3,
+                        new int[] {2, 2},
+                        new int[] {1, 1, 1, 1},
+                        new int[] {1, 1}),
+                new DecoderNode.PixelSoftmax("psm", "fc", v("ps", ElemType.FLOAT32, 2, 4, 4)),
+                new DecoderNode.Sigmoid("sig", "fc", v("sig", ElemType.FLOAT32, 2, 4, 4)));
         return new Graph(
                 "every",
                 List.of(v("x", ElemType.FLOAT32, 1, 4, 4)),
                 nodes,
-                List.of("t", "sg", "sm", "q", "q2", "mt", "ad", "fd"),
+                List.of("t", "sg", "sm", "q", "q2", "mt", "ad", "fd", "u", "uc", "ps", "sig"),
                 Map.of("note", "kept"));
     }
 
@@ -163,7 +181,12 @@ class NodeTest {
                 Map.entry(Node.MultiThreshold.class, 14),
                 Map.entry(DigitalNode.Add.class, 15),
                 Map.entry(DigitalNode.FloatDense.class, 16),
-                Map.entry(DigitalNode.FloatConv.class, 17));
+                Map.entry(DigitalNode.FloatConv.class, 17),
+                Map.entry(DecoderNode.Resize.class, 18),
+                Map.entry(DecoderNode.Concat.class, 19),
+                Map.entry(DecoderNode.BinaryConvTranspose.class, 20),
+                Map.entry(DecoderNode.PixelSoftmax.class, 21),
+                Map.entry(DecoderNode.Sigmoid.class, 22));
         for (Node n : everyKind().nodes()) {
             assertEquals(opcodes.get(n.getClass()), n.tag().code(), n.opName());
             assertSame(n.tag(), WireCode.find(NodeTag.class, n.tag().code()));

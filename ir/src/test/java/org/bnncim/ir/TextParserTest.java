@@ -147,6 +147,32 @@ class TextParserTest {
         n.add(new DigitalNode.FloatDense(
                 "fdense", "s", new Value("fdense", t(f32, 2)), new float[140], 70, 2, new float[] {0.5f, -0.0f}));
         n.add(new DigitalNode.Add("res add", "ap2", "ap2", new Value("res", t(f32, 2, 2, 2))));
+        // the encoder-decoder kinds: a replicating and a general resize, a three-way concat of k-bit values, a
+        // transposed convolution with dilations reading them, the two output activations
+        ElemType u3 = ElemType.uint(3);
+        n.add(new DecoderNode.Resize(
+                "up2", "q3", new Value("up2", new TensorType(u3, Shape.of(2, 10, 10), 0.3)), rep(10, 2), rep(10, 2)));
+        n.add(new DecoderNode.Resize(
+                "upx",
+                "q3",
+                new Value("upx", new TensorType(u3, Shape.of(2, 3, 7), 0.3)),
+                new int[] {4, 0, 2},
+                new int[] {0, 0, 1, 2, 3, 4, 4}));
+        n.add(new DecoderNode.Concat(
+                "cat", List.of("q3", "q3", "q3"), new Value("cat", new TensorType(u3, Shape.of(6, 5, 5), 0.3))));
+        n.add(new DecoderNode.BinaryConvTranspose(
+                "tconv",
+                "cat",
+                new Value("tconv", t(i32, 3, 11, 12)),
+                random(6 * 2 * 3, 3, 3),
+                6,
+                2,
+                3,
+                new int[] {2, 2},
+                new int[] {0, 1, 1, 0},
+                new int[] {2, 2}));
+        n.add(new DecoderNode.PixelSoftmax("psm", "fconv", new Value("psm", t(f32, 4, 3, 3))));
+        n.add(new DecoderNode.Sigmoid("sig", "ap", new Value("sig", t(f32, 2, 3, 3))));
         Map<String, String> notes = new LinkedHashMap<>();
         notes.put("source", "unit test: every kind");
         notes.put("key: with colon\\", "value\nwith a newline and \\ backslash ");
@@ -169,8 +195,20 @@ class TextParserTest {
                         "bqs",
                         "fconv",
                         "fdense",
-                        "res"),
+                        "res",
+                        "up2",
+                        "upx",
+                        "tconv",
+                        "psm",
+                        "sig"),
                 notes);
+    }
+
+    /** The index map of replication by {@code s} over {@code size} outputs. */
+    static int[] rep(int size, int s) {
+        int[] r = new int[size];
+        for (int i = 0; i < size; i++) r[i] = i / s;
+        return r;
     }
 
     static void assertSameGraph(Graph a, Graph b) {

@@ -43,7 +43,8 @@ final class BatchScheduler {
         this.seed = seed;
         this.shareable = readFlip == 0 && graph.nodesOf(Node.McDropout.class).isEmpty();
         List<Node> nodes = graph.nodes();
-        // every input of a node, the second of an Add too: a shortcut value stays alive until the Add reads it
+        // every input of a node, the second of an Add and every source of a Concat too: a shortcut or skip value stays
+        // alive until the last node that reads it
         for (int i = 0; i < nodes.size(); i++) for (String in : nodes.get(i).inputs()) lastUse.put(in, i);
         int big = 1;
         for (Node n : nodes) big = Math.max(big, n.output().shape().size());
@@ -141,8 +142,8 @@ final class BatchScheduler {
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             List<String> ins = n.inputs();
-            Tensor[] xs = env.get(ins.get(0));
-            Tensor[] xs2 = ins.size() > 1 ? env.get(ins.get(1)) : null;
+            Tensor[][] xs = new Tensor[ins.size()][];
+            for (int k = 0; k < xs.length; k++) xs[k] = env.get(ins.get(k));
             int r;
             if (shareable && passes > 1) {
                 r = group(interp.prefix(i), m, passes, pb, rep, reps);
@@ -153,7 +154,7 @@ final class BatchScheduler {
                 }
                 r = m;
             }
-            Tensor[] yr = interp.stepGroups(i, xs, xs2, reps, r, pb, noise);
+            Tensor[] yr = interp.stepGroups(i, xs, reps, r, pb, noise);
             Tensor[] ys = new Tensor[m];
             for (int p = 0; p < m; p++) ys[p] = yr[rep[p]];
             env.put(n.output().name(), ys);

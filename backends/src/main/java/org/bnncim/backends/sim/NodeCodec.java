@@ -28,7 +28,8 @@ import org.bnncim.ir.mapping.StochasticUnit;
  * primitive encodings (strings, counted arrays) the rest of {@link ProgramCodec} shares. What a version changes is
  * decided here: version 2 adds the k-bit kinds (opcodes 13 and 14) and gives gated bipolar its own element code, so
  * that a true signed 2-bit value can be stored; version 3 adds the digital datapath of residual networks (opcodes
- * 15 to 17: add, float dense, float conv) and the affine steps max, min and prelu (step ops 5 to 7).
+ * 15 to 17: add, float dense, float conv) and the affine steps max, min and prelu (step ops 5 to 7); version 4 adds
+ * the encoder-decoder kinds (opcodes 18 to 22: resize, concat, binary conv transpose, pixel softmax, sigmoid).
  */
 final class NodeCodec {
     static final int MAX_COUNT = 1 << 28;
@@ -44,10 +45,11 @@ final class NodeCodec {
     }
 
     /**
-     * The oldest version that can hold a graph: 3 with a digital-datapath node or an affine step max/min/prelu, 2 with
-     * a k-bit node or a true signed 2-bit value, else 1.
+     * The oldest version that can hold a graph: 4 with an encoder-decoder node, 3 with a digital-datapath node or an
+     * affine step max/min/prelu, 2 with a k-bit node or a true signed 2-bit value, else 1.
      */
     static int versionFor(org.bnncim.ir.Graph g) {
+        for (Node n : g.nodes()) if (n instanceof DecoderNode) return 4;
         for (Node n : g.nodes()) if (needsThree(n)) return 3;
         for (Node n : g.nodes()) {
             if (n instanceof Node.Quantize
@@ -121,6 +123,7 @@ final class NodeCodec {
     static LevelSet rlevels(DataInputStream in) throws IOException {
         int ch = count(in), steps = count(in);
         if ((long) ch * steps > MAX_COUNT) throw new IOException("implausible level set " + ch + " x " + steps);
+        fits(in, ch, 1 + 8L * steps);
         long[] t = new long[ch * steps];
         boolean[] ge = new boolean[ch];
         for (int c = 0; c < ch; c++) {
@@ -137,7 +140,27 @@ final class NodeCodec {
         str(out, n.inputs().get(0));
         value(out, n.output(), version);
         switch (n) {
-            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
+            case DecoderNode.Resize r -> {
+                ints(out, r.rows());
+                ints(out, r.cols());
+            }
+            case DecoderNode.Concat c -> {
+                // the first source is the node's input field
+                List<String> more = c.sources().subList(1, c.sources().size());
+                out.writeInt(more.size());
+                for (String src : more) str(out, src);
+            }
+            case DecoderNode.BinaryConvTranspose t -> {
+                // the weights are the crossbar images
+                out.writeInt(t.inChannels());
+                out.writeInt(t.kh());
+                out.writeInt(t.kw());
+                ints(out, t.strides());
+                ints(out, t.pads());
+                ints(out, t.dilations());
+            }
+            case DecoderNode.PixelSoftmax s -> {}
+            case DecoderNode.Sigmoid s -> {}
             case Node.InputQuantize q -> {
                 out.writeInt(q.bits());
                 out.writeInt(q.levels());
@@ -249,6 +272,14 @@ final class NodeCodec {
         return n;
     }
 
+    /**
+     * A count of elements of {@code bytes} each must fit in what the file has left (the readers hold the whole file
+     * in memory, so available() is exact): a corrupt count is a truncated file, never a huge allocation.
+     */
+    static void fits(DataInputStream in, long count, long bytes) throws IOException {
+        if (count * bytes > in.available()) throw new java.io.EOFException();
+    }
+
     static String rstr(DataInputStream in) throws IOException {
         int n = count(in);
         if (n > 1 << 20) throw new IOException("string of " + n + " bytes");
@@ -274,6 +305,7 @@ final class NodeCodec {
 
     static int[] rints(DataInputStream in) throws IOException {
         int n = count(in);
+        fits(in, n, 4);
         int[] a = new int[n];
         for (int i = 0; i < n; i++) a[i] = in.readInt();
         return a;
@@ -281,6 +313,7 @@ final class NodeCodec {
 
     static float[] rfloats(DataInputStream in) throws IOException {
         int n = count(in);
+        fits(in, n, 4);
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = in.readFloat();
         return a;
@@ -288,6 +321,7 @@ final class NodeCodec {
 
     static ThresholdSet rset(DataInputStream in) throws IOException {
         int n = count(in);
+        fits(in, n, 9);
         long[] t = new long[n];
         boolean[] ge = new boolean[n];
         for (int i = 0; i < n; i++) {
@@ -295,6 +329,20 @@ final class NodeCodec {
             ge[i] = in.readBoolean();
         }
         return new ThresholdSet(t, ge);
+    }
+
+    /** The opcodes of version 4. */
+    private static final java.util.Set<NodeTag> DECODER_TAGS = java.util.EnumSet.of(
+            NodeTag.RESIZE, NodeTag.CONCAT, NodeTag.BINARY_CONV_TRANSPOSE, NodeTag.PIXEL_SOFTMAX, NodeTag.SIGMOID);
+
+    /** A resize index map: exactly as many entries as the output has rows (or columns), checked before allocating. */
+    private static int[] rindices(DataInputStream in, int size, String what, String node) throws IOException {
+        int n = count(in);
+        if (n != size) throw new IOException("resize " + node + " has " + n + " " + what + " for " + size);
+        fits(in, n, 4);
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) a[i] = in.readInt();
+        return a;
     }
 
     static Node rnode(DataInputStream in, String source, int index, int version) throws IOException {
@@ -306,12 +354,40 @@ final class NodeCodec {
         if (version < 3 && (tag == NodeTag.ADD || tag == NodeTag.FLOAT_DENSE || tag == NodeTag.FLOAT_CONV)) {
             throw new BnncimException(source + ": node tag " + tag.code() + at + " needs program format version 3");
         }
+        if (version < 4 && DECODER_TAGS.contains(tag)) {
+            throw new BnncimException(source + ": node tag " + tag.code() + at + " needs program format version 4");
+        }
         String name = rstr(in), input = rstr(in);
         Value out = rvalue(in, source, version);
         return switch (tag) {
-            case RESIZE, CONCAT, BINARY_CONV_TRANSPOSE, PIXEL_SOFTMAX, SIGMOID ->
-                // TODO #17: the encoder-decoder kinds have no wire form yet
-                throw new BnncimException(source + ": node tag " + tag.code() + at + " is not supported yet");
+            case RESIZE -> {
+                if (out.shape().rank() != 3) throw new IOException("resize " + name + " output is not [C,H,W]");
+                int[] rows = rindices(in, out.shape().dim(1), "rows", name);
+                yield new DecoderNode.Resize(
+                        name, input, out, rows, rindices(in, out.shape().dim(2), "cols", name));
+            }
+            case CONCAT -> {
+                int more = count(in);
+                if (more < 1) throw new IOException("concat " + name + " of " + (more + 1) + " sources");
+                fits(in, more, 4);
+                List<String> sources = new ArrayList<>(List.of(input));
+                for (int i = 0; i < more; i++) sources.add(rstr(in));
+                yield new DecoderNode.Concat(name, sources, out);
+            }
+            case BINARY_CONV_TRANSPOSE ->
+                new DecoderNode.BinaryConvTranspose(
+                        name,
+                        input,
+                        out,
+                        BitMatrix.zeros(1, 1),
+                        in.readInt(),
+                        in.readInt(),
+                        in.readInt(),
+                        rints(in),
+                        rints(in),
+                        rints(in));
+            case PIXEL_SOFTMAX -> new DecoderNode.PixelSoftmax(name, input, out);
+            case SIGMOID -> new DecoderNode.Sigmoid(name, input, out);
             case INPUT_QUANTIZE -> new Node.InputQuantize(name, input, out, in.readInt(), in.readInt());
             case INPUT_BINARIZE -> {
                 float[] t = rfloats(in);

@@ -11,6 +11,8 @@ import org.bnncim.backends.sim.kernels.CellReads;
 import org.bnncim.backends.sim.kernels.ConvGeometry;
 import org.bnncim.backends.sim.kernels.ConvKernel;
 import org.bnncim.backends.sim.kernels.CrossbarLayer;
+import org.bnncim.backends.sim.kernels.DecoderKernels;
+import org.bnncim.backends.sim.kernels.DecoderKernels.TransposeGeometry;
 import org.bnncim.backends.sim.kernels.InputPlanes;
 import org.bnncim.backends.sim.kernels.PoolGeometry;
 import org.bnncim.backends.sim.kernels.Pooling;
@@ -50,6 +52,11 @@ final class PassInterpreter {
     private final InputPlanes[] inputBits;
 
     private final ConvGeometry[] conv;
+    /** Per transposed convolution: its geometry, read once. */
+    private final TransposeGeometry[] transpose;
+    /** Per resize: its row and column index maps, read once (the node's accessors clone them). */
+    private final int[][] resizeRows, resizeCols;
+
     private final PoolGeometry[] pool;
     /** Per Threshold node: the comparators of its expected, dropped and kept sets (the last two only if stochastic). */
     private final long[][][][] comparators;
@@ -75,6 +82,9 @@ final class PassInterpreter {
         this.crossbar = new CrossbarLayer[n];
         this.inputBits = new InputPlanes[n];
         this.conv = new ConvGeometry[n];
+        this.transpose = new TransposeGeometry[n];
+        this.resizeRows = new int[n][];
+        this.resizeCols = new int[n][];
         this.pool = new PoolGeometry[n];
         this.comparators = new long[n][][][];
         this.levelBanks = new long[n][][][];
@@ -99,6 +109,14 @@ final class PassInterpreter {
             if (node instanceof Node.BinaryConv c) {
                 crossbar[i] = layers.get(c.name());
                 conv[i] = ConvGeometry.of(c, it.shape(), c.output().shape());
+            }
+            if (node instanceof DecoderNode.BinaryConvTranspose t) {
+                crossbar[i] = layers.get(t.name());
+                transpose[i] = TransposeGeometry.of(t, it.shape(), t.output().shape());
+            }
+            if (node instanceof DecoderNode.Resize r) {
+                resizeRows[i] = r.rows();
+                resizeCols[i] = r.cols();
             }
             if (node instanceof DigitalNode.Add a)
                 secondType[i] = graph.value(a.b()).type();
@@ -153,14 +171,35 @@ final class PassInterpreter {
      * conv, windows): there the case reads what it needs from the node or from the geometry read once above.
      */
     Tensor step(int at, Tensor x, boolean[] bits, SplittableRandom noise) {
-        return step(at, x, null, bits, noise);
+        return step(at, new Tensor[] {x}, bits, noise);
     }
 
-    /** {@link #step} for a node with a second input {@code x2} (an {@link DigitalNode.Add}; null for the others). */
-    Tensor step(int at, Tensor x, Tensor x2, boolean[] bits, SplittableRandom noise) {
+    /**
+     * {@link #step} given every input of the node in its input order: the second of an {@link DigitalNode.Add}, all
+     * sources of a {@link DecoderNode.Concat}.
+     */
+    Tensor step(int at, Tensor[] ins, boolean[] bits, SplittableRandom noise) {
         TensorType it = inputType[at];
+        Tensor x = ins[0];
         return switch (nodes[at]) {
-            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
+            case DecoderNode.Resize r -> {
+                int h = it.shape().dim(1), w = it.shape().dim(2);
+                yield x instanceof Floats(float[] f)
+                        ? new Floats(DecoderKernels.resize(f, h, w, resizeRows[at], resizeCols[at]))
+                        : new Ints(DecoderKernels.resize(ints(x), h, w, resizeRows[at], resizeCols[at]));
+            }
+            case DecoderNode.Concat c -> concat(ins, c.output().shape().size());
+            case DecoderNode.BinaryConvTranspose t ->
+                new Ints(DecoderKernels.convolveTranspose(
+                        crossbar[at],
+                        ints(x),
+                        transpose[at],
+                        inputBits[at],
+                        t.output().shape().size(),
+                        reads(noise)));
+            case DecoderNode.PixelSoftmax s ->
+                new Floats(DecoderKernels.pixelSoftmax(x.reals(it), it.shape().dim(0)));
+            case DecoderNode.Sigmoid s -> new Floats(DecoderKernels.sigmoid(x.reals(it)));
             case Node.InputQuantize(var name, var input, var output, int width, int levels) ->
                 quantize(floats(x), width, levels);
             case Node.InputBinarize b -> binarize(b, floats(x), perChannel[at]);
@@ -208,6 +247,7 @@ final class PassInterpreter {
                 // float32 add of the two real values, as the reference interpreter
                 TensorType bt = secondType[at];
                 float[] y = new float[x.size()];
+                Tensor x2 = ins[1];
                 for (int i = 0; i < y.length; i++) y[i] = x.real(i, it) + x2.real(i, bt);
                 yield new Floats(y);
             }
@@ -258,13 +298,13 @@ final class PassInterpreter {
     }
 
     /**
-     * Node {@code at} for the representatives {@code xs[reps[0 .. r)]} of a block of passes (runs without read
-     * faults). Crossbar layers take every representative through one block kernel call; the other kinds are
-     * {@link #step} per representative.
+     * Node {@code at} for the representatives {@code reps[0 .. r)} of a block of passes (runs without read faults),
+     * {@code ins[input][pass]} holding every input of every pass. Crossbar layers take every representative through
+     * one block kernel call; the other kinds are {@link #step} per representative.
      */
-    Tensor[] stepGroups(
-            int at, Tensor[] xs, Tensor[] xs2, int[] reps, int r, boolean[][] bits, SplittableRandom[] noise) {
+    Tensor[] stepGroups(int at, Tensor[][] ins, int[] reps, int r, boolean[][] bits, SplittableRandom[] noise) {
         Tensor[] yr = new Tensor[r];
+        Tensor[] xs = ins[0];
         Node node = nodes[at];
         if (node instanceof Node.BinaryDense) {
             CrossbarLayer l = crossbar[at];
@@ -284,10 +324,17 @@ final class PassInterpreter {
             for (int g = 0; g < r; g++)
                 yr[g] = new Ints(
                         ConvKernel.convolveBlock(crossbar[at], ints(xs[reps[g]]), conv[at], inputBits[at], size));
+        } else if (node instanceof DecoderNode.BinaryConvTranspose t) {
+            int size = t.output().shape().size();
+            for (int g = 0; g < r; g++)
+                yr[g] = new Ints(DecoderKernels.convolveTransposeBlock(
+                        crossbar[at], ints(xs[reps[g]]), transpose[at], inputBits[at], size));
         } else {
+            Tensor[] one = new Tensor[ins.length];
             for (int g = 0; g < r; g++) {
                 int p = reps[g];
-                yr[g] = step(at, xs[p], xs2 == null ? null : xs2[p], bits[p], noise[p]);
+                for (int k = 0; k < ins.length; k++) one[k] = ins[k][p];
+                yr[g] = step(at, one.clone(), bits[p], noise[p]);
             }
         }
         return yr;
@@ -309,7 +356,9 @@ final class PassInterpreter {
             Tensor y = key == null ? null : memo.get(key);
             if (y == null) {
                 List<String> ins = n.inputs();
-                y = step(i, env.get(ins.get(0)), ins.size() > 1 ? env.get(ins.get(1)) : null, scaleBits, noise);
+                Tensor[] xs = new Tensor[ins.size()];
+                for (int k = 0; k < xs.length; k++) xs[k] = env.get(ins.get(k));
+                y = step(i, xs, scaleBits, noise);
                 if (key != null) memo.put(key, y);
             }
             env.put(n.output().name(), y);
@@ -346,6 +395,28 @@ final class PassInterpreter {
 
     private CellReads reads(SplittableRandom noise) {
         return readFlip == 0 ? CellReads.EXACT : new CellReads(readFlip, noise);
+    }
+
+    /** The sources one after the other: channel-major layouts make a channel concat a plain append. */
+    private static Tensor concat(Tensor[] ins, int size) {
+        if (ins[0] instanceof Floats) {
+            float[] y = new float[size];
+            int at = 0;
+            for (Tensor t : ins) {
+                float[] f = floats(t);
+                System.arraycopy(f, 0, y, at, f.length);
+                at += f.length;
+            }
+            return new Floats(y);
+        }
+        int[] y = new int[size];
+        int at = 0;
+        for (Tensor t : ins) {
+            int[] v = ints(t);
+            System.arraycopy(v, 0, y, at, v.length);
+            at += v.length;
+        }
+        return new Ints(y);
     }
 
     private static int[] ints(Tensor x) {

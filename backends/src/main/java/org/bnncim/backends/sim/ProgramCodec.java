@@ -39,17 +39,17 @@ import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
 
 /**
- * The binary simulator program ({@code program.bnc}), format versions 1 to 3, laid out in docs/program-format.md
+ * The binary simulator program ({@code program.bnc}), format versions 1 to 4, laid out in docs/program-format.md
  * (nodes and values in {@link NodeCodec}). A program is written in the oldest version that holds it, so programs
- * without k-bit activations keep their version 1 bytes, and programs without the digital datapath of residual
- * networks their version 1 or 2 bytes.
+ * without k-bit activations keep their version 1 bytes, programs without the digital datapath of residual
+ * networks their version 1 or 2 bytes, and programs without the encoder-decoder kinds their version 1 to 3 bytes.
  * Big-endian, no padding, every collection prefixed by its length; the same program always encodes to the same
  * bytes. Weight matrices are not stored: they are the crossbar images, read back through the mapping on load.
  */
 public final class ProgramCodec {
     public static final byte[] MAGIC = "BNNCSIM".getBytes(StandardCharsets.US_ASCII);
     /** The newest version this bnncim reads and writes; it reads every version from 1. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     private ProgramCodec() {}
 
@@ -213,6 +213,14 @@ public final class ProgramCodec {
             Mapping m = rmapping(in, source);
             List<CrossbarImages.Image> images = rimages(in, m.arch());
             if (in.read() != -1) throw new BnncimException(source + ": trailing bytes after the program");
+            // every weight takes a cell of an image read above: a layer claiming more is corrupt, not an allocation
+            long cells = (long) images.size() * m.arch().rows() * m.arch().cols();
+            for (LayerMap l : m.layers()) {
+                if (l.k() < 1 || l.n() < 1 || (long) l.k() * l.n() > cells) {
+                    throw new BnncimException(source + ": corrupt simulator program (layer " + l.layer() + " of "
+                            + l.k() + "x" + l.n() + " weights does not fit its crossbars)");
+                }
+            }
             // weight matrices come back from the crossbars, so a program is only as right as its images
             List<Node> withWeights = new ArrayList<>();
             for (Node n : nodes) withWeights.add(withWeights(n, m, images));
@@ -227,7 +235,11 @@ public final class ProgramCodec {
             throw new BnncimException(source + ": truncated simulator program");
         } catch (IOException e) {
             throw new BnncimException(source + ": cannot read simulator program (" + e.getMessage() + ")");
-        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+        } catch (IllegalArgumentException
+                | IllegalStateException
+                | IndexOutOfBoundsException
+                | ArithmeticException
+                | NegativeArraySizeException e) {
             throw new BnncimException(source + ": corrupt simulator program (" + e.getMessage() + ")");
         }
     }
@@ -235,7 +247,22 @@ public final class ProgramCodec {
     /** A crossbar layer with its weights read back from the images; any other node as it is. */
     private static Node withWeights(Node n, Mapping m, List<CrossbarImages.Image> images) {
         return switch (n) {
-            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
+            case DecoderNode.BinaryConvTranspose t ->
+                new DecoderNode.BinaryConvTranspose(
+                        t.name(),
+                        t.input(),
+                        t.output(),
+                        CrossbarImages.weights(m, images, t.name()),
+                        t.inChannels(),
+                        t.kh(),
+                        t.kw(),
+                        t.strides(),
+                        t.pads(),
+                        t.dilations());
+            case DecoderNode.Resize r -> r;
+            case DecoderNode.Concat c -> c;
+            case DecoderNode.PixelSoftmax s -> s;
+            case DecoderNode.Sigmoid s -> s;
             case Node.BinaryDense d ->
                 new Node.BinaryDense(d.name(), d.input(), d.output(), CrossbarImages.weights(m, images, d.name()));
             case Node.BinaryConv c ->
@@ -362,6 +389,7 @@ public final class ProgramCodec {
         int words = (a.rows() + 63) >>> 6;
         List<CrossbarImages.Image> out = new ArrayList<>();
         long pad = (a.rows() & 63) == 0 ? 0 : -1L << (a.rows() & 63);
+        NodeCodec.fits(in, n, 2L * 8 * Math.multiplyExact(a.cols(), words));
         for (int i = 0; i < n; i++) {
             long[][] planes = new long[2][Math.multiplyExact(a.cols(), words)];
             for (long[] plane : planes) {

@@ -185,7 +185,7 @@ class ProgramCodecTest {
     }
 
     /** {@link #everyKind} with the digital datapath of version 3: a shortcut sum, a float dense and conv layer. */
-    private static Program allKinds() {
+    static Program allKinds() {
         Program p = everyKind();
         Graph g = p.graph();
         List<Node> nodes = new java.util.ArrayList<>(g.nodes());
@@ -227,7 +227,7 @@ class ProgramCodecTest {
 
     @Test
     void roundTripKeepsEveryNodeKind() {
-        Program p = allKinds();
+        Program p = DecoderCodecTest.withDecoderKinds(allKinds());
         Set<Class<?>> kinds = new HashSet<>();
         for (Node n : p.graph().nodes()) kinds.add(n.getClass());
         Set<Class<?>> all = new HashSet<>();
@@ -246,7 +246,8 @@ class ProgramCodecTest {
         assertEquals(p.mapping(), back.mapping());
         assertEquals(ElemType.GATED_BIPOLAR, b.value("g").elem());
         assertEquals(new ElemType(ElemType.Kind.INT, 2), b.value("kq").elem());
-        assertEquals(3, bytes[ProgramCodec.MAGIC.length], "digital kinds need version 3");
+        assertEquals(4, bytes[ProgramCodec.MAGIC.length], "decoder kinds need version 4");
+        assertEquals(3, ProgramCodec.encode(allKinds())[ProgramCodec.MAGIC.length], "digital kinds need version 3");
         assertEquals(2, ProgramCodec.encode(everyKind())[ProgramCodec.MAGIC.length], "k-bit kinds need version 2");
         assertArrayEquals(bytes, ProgramCodec.encode(back));
     }
@@ -267,9 +268,9 @@ class ProgramCodecTest {
     @Test
     void newerVersionsAndVersionTwoTagsInVersionOneAreRefusedInOneLine() {
         byte[] newer = ProgramCodec.encode(everyKind());
-        newer[ProgramCodec.MAGIC.length] = 4;
+        newer[ProgramCodec.MAGIC.length] = 5;
         BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(newer, "p.bnc"));
-        assertEquals("p.bnc: program format version 4, this bnncim reads versions 1 to 3", e.getMessage());
+        assertEquals("p.bnc: program format version 5, this bnncim reads versions 1 to 4", e.getMessage());
         byte[] old = ProgramCodec.encode(new TestPrograms(1, TestPrograms.floats("x", 8))
                 .kQuantize(ElemType.uint(2), 0, 3, false)
                 .dense(3)
@@ -294,8 +295,9 @@ class ProgramCodecTest {
 
     @Test
     void tagsAreTheDocumentedOpcodes() {
-        byte[] all = ProgramCodec.encode(allKinds());
-        for (Node n : allKinds().graph().nodes()) assertEquals(n.tag().code(), all[tagOffset(all, n.name())], n.name());
+        Program every = DecoderCodecTest.withDecoderKinds(allKinds());
+        byte[] all = ProgramCodec.encode(every);
+        for (Node n : every.graph().nodes()) assertEquals(n.tag().code(), all[tagOffset(all, n.name())], n.name());
         // in version 1 gated bipolar keeps the file form of a signed 2-bit integer: kind 2, 2 bits
         byte[] bytes = ProgramCodec.encode(versionOne());
         int g = tagOffset(bytes, "drop") + 1 + 4 + "drop".length() + 4 + 1 + 4 + 1;

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.bnncim.ir.AffineStep;
 import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
@@ -302,6 +303,96 @@ final class TestPrograms {
         return this;
     }
 
+    /**
+     * A transposed conv, k x k, stride s, pads p on every side, dilation 1, and ONNX output_padding {@code op}: the
+     * output is {@code s (h - 1) + k - 2p + op} high and wide.
+     */
+    TestPrograms convTranspose(int cout, int k, int stride, int pad, int op) {
+        String n = "tconv" + nodes.size();
+        Shape s = last.shape();
+        int cin = s.dim(0),
+                oh = stride * (s.dim(1) - 1) + k - 2 * pad + op,
+                ow = stride * (s.dim(2) - 1) + k - 2 * pad + op;
+        add(new DecoderNode.BinaryConvTranspose(
+                n,
+                last.name(),
+                out(n, ElemType.INT32, Shape.of(cout, oh, ow)),
+                random(cin * k * k, cout),
+                cin,
+                k,
+                k,
+                new int[] {stride, stride},
+                new int[] {pad, pad, pad, pad},
+                new int[] {1, 1}));
+        return this;
+    }
+
+    /** A transposed conv with any window; the output is {@code oh x ow} (output padding is what that adds). */
+    TestPrograms convTranspose(int cout, int kh, int kw, int[] strides, int[] pads, int[] dilations, int oh, int ow) {
+        String n = "tconv" + nodes.size();
+        int cin = last.shape().dim(0);
+        add(new DecoderNode.BinaryConvTranspose(
+                n,
+                last.name(),
+                out(n, ElemType.INT32, Shape.of(cout, oh, ow)),
+                random(cin * kh * kw, cout),
+                cin,
+                kh,
+                kw,
+                strides,
+                pads,
+                dilations));
+        return this;
+    }
+
+    /** Nearest resampling of the last value by the index maps; type and scale unchanged. */
+    TestPrograms resize(int[] rows, int[] cols) {
+        String n = "resize" + nodes.size();
+        add(new DecoderNode.Resize(
+                n,
+                last.name(),
+                new Value(n, last.type().withShape(Shape.of(last.shape().dim(0), rows.length, cols.length))),
+                rows,
+                cols));
+        return this;
+    }
+
+    /** Replication by s: {@code rows[i] = i / s}. */
+    TestPrograms upsample(int s) {
+        Shape sh = last.shape();
+        int[] rows = new int[sh.dim(1) * s], cols = new int[sh.dim(2) * s];
+        for (int i = 0; i < rows.length; i++) rows[i] = i / s;
+        for (int j = 0; j < cols.length; j++) cols[j] = j / s;
+        return resize(rows, cols);
+    }
+
+    /** The last value, then {@code others}, along channels. */
+    TestPrograms concat(Value... others) {
+        String n = "concat" + nodes.size();
+        List<String> sources = new ArrayList<>(List.of(last.name()));
+        int ch = last.shape().dim(0);
+        for (Value o : others) {
+            sources.add(o.name());
+            ch += o.shape().dim(0);
+        }
+        Shape sh = last.shape();
+        add(new DecoderNode.Concat(
+                n, sources, new Value(n, last.type().withShape(Shape.of(ch, sh.dim(1), sh.dim(2))))));
+        return this;
+    }
+
+    TestPrograms pixelSoftmax() {
+        String n = "psoftmax" + nodes.size();
+        add(new DecoderNode.PixelSoftmax(n, last.name(), out(n, ElemType.FLOAT32, last.shape())));
+        return this;
+    }
+
+    TestPrograms sigmoid() {
+        String n = "sigmoid" + nodes.size();
+        add(new DecoderNode.Sigmoid(n, last.name(), out(n, ElemType.FLOAT32, last.shape())));
+        return this;
+    }
+
     private float[] randomFloats(int count) {
         float[] f = new float[count];
         for (int i = 0; i < count; i++) f[i] = (float) (rnd.nextDouble() * 2 - 1);
@@ -352,6 +443,9 @@ final class TestPrograms {
             } else if (n instanceof Node.BinaryConv c) {
                 w = c.weights();
                 positions = c.output().shape().perChannel();
+            } else if (n instanceof DecoderNode.BinaryConvTranspose t) {
+                w = t.weights();
+                positions = t.output().shape().perChannel();
             } else {
                 continue;
             }

@@ -53,7 +53,13 @@ public final class ReferenceInterpreter {
         for (String i : n.inputs()) in |= inexact.contains(i);
         TensorType t = graph.value(n.inputs().get(0)).type();
         return switch (n) {
-            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
+            // exp in another library may round differently
+            case DecoderNode.PixelSoftmax s -> true;
+            case DecoderNode.Sigmoid s -> true;
+            // data movement: exactly as exact as what it moves
+            case DecoderNode.Resize r -> in;
+            case DecoderNode.Concat c -> in;
+            case DecoderNode.BinaryConvTranspose c -> !powerOfTwo(t.scale());
             case DigitalNode.FloatDense d -> true;
             case DigitalNode.FloatConv c -> true;
             case Node.AvgPool a -> in || t.elem().isFloat();
@@ -126,7 +132,11 @@ public final class ReferenceInterpreter {
     private double[] eval(Node n, double[] x, TensorType it, Bits bits, int[] ties, Map<String, double[]> env) {
         Shape os = n.output().shape();
         return switch (n) {
-            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
+            case DecoderNode.Resize r -> DecoderEval.resize(x, it.shape(), r.rows(), r.cols());
+            case DecoderNode.Concat c -> DecoderEval.concat(c, env, os);
+            case DecoderNode.BinaryConvTranspose t -> DecoderEval.convTranspose(t, x, it.shape(), os);
+            case DecoderNode.PixelSoftmax s -> DecoderEval.pixelSoftmax(x, it);
+            case DecoderNode.Sigmoid s -> DecoderEval.sigmoid(x, it);
             case DigitalNode.Add a -> {
                 double[] y = env.get(a.b());
                 TensorType bt = graph.value(a.b()).type();

@@ -69,7 +69,7 @@ public final class CrossbarImages {
         for (Node n : g.nodes()) {
             if (n instanceof Node.BinaryDense d) w.put(d.name(), d.weights());
             if (n instanceof Node.BinaryConv c) w.put(c.name(), c.weights());
-            if (n instanceof DecoderNode.BinaryConvTranspose c) w.put(c.name(), c.weights());
+            if (n instanceof DecoderNode.BinaryConvTranspose t) w.put(t.name(), t.weights());
         }
         return w;
     }
