@@ -162,9 +162,10 @@ abstract sealed class DecoderImports extends FinnImports permits OnnxImporter {
 
     /**
      * ConvTranspose with bipolar weights W [C_in, C_out, kh, kw], group 1. Pads and the output shape follow ONNX
-     * Runtime's ConvTransposeAttributes: with output_shape (or SAME_UPPER/SAME_LOWER, which aim at in * stride) the
-     * total padding is split with the odd pixel at the head for SAME_UPPER and at the tail otherwise; explicit
-     * pads are then ignored.
+     * Runtime: with output_shape (or SAME_UPPER/SAME_LOWER, which aim at in * stride) the total padding is split as
+     * the ONNX spec says, the odd pixel at the tail for SAME_UPPER and at the head otherwise (older ONNX Runtime
+     * releases did the opposite; 1.29 follows the spec, checked in DecoderConvTransposeTest); explicit pads are then
+     * ignored.
      */
     void convTranspose(OnnxMl.NodeProto n) {
         if (!(in(n, 0) instanceof D x)) throw err(n, "ConvTranspose needs computed activations as X");
@@ -195,28 +196,30 @@ abstract sealed class DecoderImports extends FinnImports permits OnnxImporter {
         String auto = attrString(n, "auto_pad", "NOTSET");
         if (!List.of("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID").contains(auto))
             throw err(n, "auto_pad " + auto + " is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
+        if (!auto.equals("NOTSET") && attrInts(n, "pads") != null)
+            throw err(n, "pads cannot be given together with auto_pad " + auto + " (ONNX forbids it)");
         long[] os = attrInts(n, "output_shape");
-        if (os != null && os.length != 2 && os.length != 4) throw err(n, "output_shape must have 2 or 4 values");
+        if (os != null && os.length != 2) throw err(n, "output_shape must have 2 values (H and W)");
         int[] pads = auto.equals("NOTSET") && os == null ? explicitPads(n) : new int[4];
         int[] out = new int[2];
         for (int a = 0; a < 2; a++) {
             long full = (long) (in[a] - 1) * s[a] + adj[a] + (long) (k[a] - 1) * dil[a] + 1;
-            long target =
-                    os != null ? os[os.length == 2 ? a : a + 2] : auto.startsWith("SAME") ? (long) in[a] * s[a] : -1;
+            long target = os != null ? os[a] : auto.startsWith("SAME") ? (long) in[a] * s[a] : -1;
             if (target >= 0) {
                 long total = Math.max(0, full - target);
                 long small = total / 2, big = total - small;
-                pads[a] = (int) (auto.equals("SAME_UPPER") ? big : small);
-                pads[a + 2] = (int) (auto.equals("SAME_UPPER") ? small : big);
+                pads[a] = (int) (auto.equals("SAME_UPPER") ? small : big);
+                pads[a + 2] = (int) (auto.equals("SAME_UPPER") ? big : small);
             }
             long o = os != null ? target : full - pads[a] - pads[a + 2];
             long base = full - adj[a] - pads[a] - pads[a + 2];
             if (o <= 0 || o > 1 << 16) throw err(n, "output size " + o + " along axis " + (a + 2) + " is out of range");
-            if (o - base < 0 || o - base >= Math.max(s[a], dil[a])) {
+            // ONNX Runtime checks that a Conv of the output gives back the input size: output_padding below stride
+            if (o - base < 0 || o - base >= s[a]) {
                 throw err(
                         n,
                         "output size " + o + " along axis " + (a + 2) + " exceeds the transposed convolution's " + base
-                                + " by " + (o - base) + "; output_padding must be below the stride or the dilation");
+                                + " by " + (o - base) + "; output_padding must be below the stride " + s[a]);
             }
             out[a] = (int) o;
         }
