@@ -154,6 +154,15 @@ abstract sealed class DecoderImports extends FinnImports permits OnnxImporter {
         int h = (int) d[2], w = (int) d[3], oh = (int) outDims[2], ow = (int) outDims[3];
         int[] rows = NearestMaps.map(h, oh, scales[2], coord, nearest);
         int[] cols = NearestMaps.map(w, ow, scales[3], coord, nearest);
+        int ties = NearestMaps.nearTies(h, oh, scales[2], coord, nearest)
+                + NearestMaps.nearTies(w, ow, scales[3], coord, nearest);
+        if (ties > 0) {
+            notes.merge(
+                    "resize_near_ties",
+                    nodeName(n) + ": " + ties + " output rows/cols have a coordinate within 2 ulps of a rounding "
+                            + "boundary, where ONNX Runtime's arithmetic may copy the neighbouring input",
+                    (a, b) -> a + "; " + b);
+        }
         TensorType t = typeOf(x);
         emit(n, out(n, 0), t.elem(), outDims, t.scale(), (nm, v) -> new DecoderNode.Resize(nm, x.ir(), v, rows, cols));
     }
@@ -204,6 +213,7 @@ abstract sealed class DecoderImports extends FinnImports permits OnnxImporter {
         int[] out = new int[2];
         for (int a = 0; a < 2; a++) {
             long full = (long) (in[a] - 1) * s[a] + adj[a] + (long) (k[a] - 1) * dil[a] + 1;
+            if (full > 1 << 24) throw err(n, "output size " + full + " along axis " + (a + 2) + " is out of range");
             long target = os != null ? os[a] : auto.startsWith("SAME") ? (long) in[a] * s[a] : -1;
             if (target >= 0) {
                 long total = Math.max(0, full - target);

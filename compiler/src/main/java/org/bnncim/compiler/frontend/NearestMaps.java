@@ -5,6 +5,11 @@ package org.bnncim.compiler.frontend;
  * (onnxruntime/core/providers/cpu/tensor/upsamplebase.h and upsample.cc): every coordinate in float32, the same
  * operations in the same order, then clamped to the input. Rounding a float32 coordinate differently from ONNX
  * Runtime would move whole rows of a feature map, so nothing here is simplified algebraically.
+ *
+ * <p>ONNX Runtime's compiled arithmetic is not always the correctly rounded float32 one: at a coordinate within an
+ * ulp or two of a rounding boundary (e.g. 4.5 / 0.3f - 0.5 = 14.4999990 rounds to 14 here, 15 in ONNX Runtime 1.29)
+ * it can pick the neighbour. Such positions only arise with non-integer scales; {@link #nearTies} counts them so the
+ * importer can say so.
  */
 final class NearestMaps {
     private NearestMaps() {}
@@ -74,6 +79,26 @@ final class NearestMaps {
             m[i] = (int) idx;
         }
         return m;
+    }
+
+    /**
+     * Output indices whose float32 coordinate lies within two ulps of, but not exactly on, the boundary where the
+     * nearest mode switches input index (a half-integer for the rounding modes, an integer for floor, ceil and
+     * truncation).
+     */
+    static int nearTies(int inLen, int outLen, float scale, Coord coord, Nearest nearest) {
+        if (scale == 1.0f) return 0;
+        int n = 0;
+        for (int i = 0; i < outLen; i++) if (nearTie(coord, nearest, i, scale, outLen, inLen)) n++;
+        return n;
+    }
+
+    static boolean nearTie(Coord coord, Nearest nearest, int i, float scale, int outLen, int inLen) {
+        float x = original(coord, i, scale, outLen, inLen);
+        boolean half = nearest == Nearest.ROUND_PREFER_FLOOR || nearest == Nearest.ROUND_PREFER_CEIL;
+        double b = half ? Math.floor(x) + 0.5 : Math.rint(x);
+        double d = Math.abs(x - b);
+        return d > 0 && d <= 2 * Math.ulp(x);
     }
 
     static float original(Coord coord, int i, float scale, int outLen, int inLen) {

@@ -1,11 +1,12 @@
 package org.bnncim.compiler.frontend;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.Graph;
@@ -71,20 +72,69 @@ class DecoderResizeAgainstOrtTest {
         return new int[][] {rows, cols};
     }
 
-    private static void check(OnnxMl.ModelProto m, int h, int w, int oh, int ow, String what) {
+    private static final List<String> MISMATCHES = new ArrayList<>();
+
+    /**
+     * Compares the imported maps with ONNX Runtime's. A difference at an output index whose float32 coordinate is
+     * within two ulps of a rounding boundary is ONNX Runtime's inexact arithmetic (see {@link NearestMaps}): it is
+     * counted, and must be flagged in the graph's notes; any other difference fails.
+     */
+    private static void check(
+            OnnxMl.ModelProto m,
+            int h,
+            int w,
+            int oh,
+            int ow,
+            float sh,
+            float sw,
+            String coord,
+            String nearest,
+            String what) {
         Graph g = OnnxImporter.importModel(m, "t", OnnxImporter.Options.DEFAULT);
         DecoderNode.Resize r = g.nodesOf(DecoderNode.Resize.class).get(0);
         int[][] want = ortMaps(m, h, w, oh, ow);
-        assertArrayEquals(want[0], r.rows(), what + ": rows");
-        assertArrayEquals(want[1], r.cols(), what + ": cols");
+        NearestMaps.Coord c = coord == null ? NearestMaps.Coord.ASYMMETRIC : NearestMaps.Coord.of(coord);
+        NearestMaps.Nearest n = nearest == null ? NearestMaps.Nearest.SIMPLE : NearestMaps.Nearest.of(nearest);
+        int[][] got = {r.rows(), r.cols()};
+        float[] scale = {sh, sw};
+        int[] in = {h, w}, out = {oh, ow};
+        for (int a = 0; a < 2; a++) {
+            for (int i = 0; i < out[a]; i++) {
+                if (want[a][i] == got[a][i]) continue;
+                if (NearestMaps.nearTie(c, n, i, scale[a], out[a], in[a])
+                        && g.notes().getOrDefault("resize_near_ties", "").contains("up: ")) {
+                    nearTieDifferences++;
+                    continue;
+                }
+                MISMATCHES.add(what + (a == 0 ? " rows" : " cols") + " at " + i + ": ORT " + Arrays.toString(want[a])
+                        + " ours " + Arrays.toString(got[a]));
+            }
+        }
+    }
+
+    private static int nearTieDifferences;
+
+    private static void assertNoMismatch() {
+        List<String> all = List.copyOf(MISMATCHES);
+        MISMATCHES.clear();
+        assertEquals(List.of(), all, all.size() + " maps differ from ONNX Runtime:\n" + String.join("\n", all));
     }
 
     /** (h, w, scale h, scale w): up and down, integer, odd and inexact factors. */
     private static final float[][] SCALE_CASES = {
-        {4, 5, 2f, 2f}, {3, 7, 3f, 1.5f}, {5, 4, 1.7f, 2.5f}, {6, 9, 0.5f, 0.34f}, {7, 3, 1f, 2.2f}, {9, 10, 0.7f, 1.3f}
+        {4, 5, 2f, 2f},
+        {3, 7, 3f, 1.5f},
+        {5, 4, 1.7f, 2.5f},
+        {6, 9, 0.5f, 0.34f},
+        {7, 3, 1f, 2.2f},
+        {9, 10, 0.7f, 1.3f},
+        {64, 100, 3f, 0.3f},
+        {37, 29, 1.9f, 7f / 3f}
     };
     /** (h, w, out h, out w) for sizes. */
-    private static final int[][] SIZE_CASES = {{4, 5, 8, 10}, {3, 7, 7, 9}, {5, 4, 13, 3}, {7, 6, 3, 17}, {2, 3, 2, 5}};
+    private static final int[][] SIZE_CASES = {
+        {4, 5, 8, 10}, {3, 7, 7, 9}, {5, 4, 13, 3}, {7, 6, 3, 17}, {2, 3, 2, 5}, {17, 100, 64, 33}
+    };
 
     @Test
     void everyModeAndNearestModeMatchesOnnxRuntime() {
@@ -95,15 +145,20 @@ class DecoderResizeAgainstOrtTest {
                         int h = (int) c[0], w = (int) c[1];
                         int oh = (int) (c[2] * h), ow = (int) (c[3] * w);
                         var m = resize(opset, h, w, c[2], c[3], oh, ow, false, coord, nearest);
-                        check(m, h, w, oh, ow, opset + " " + coord + " " + nearest + " scales " + c[2] + "," + c[3]);
+                        String what = opset + " " + coord + " " + nearest + " scales " + c[2] + "," + c[3];
+                        check(m, h, w, oh, ow, c[2], c[3], coord, nearest, what);
                     }
                     for (int[] c : SIZE_CASES) {
                         var m = resize(opset, c[0], c[1], 0, 0, c[2], c[3], true, coord, nearest);
-                        check(m, c[0], c[1], c[2], c[3], opset + " " + coord + " " + nearest + " sizes");
+                        float sh = NearestMaps.scaleFor(c[2], c[0]), sw = NearestMaps.scaleFor(c[3], c[1]);
+                        check(m, c[0], c[1], c[2], c[3], sh, sw, coord, nearest, opset + " " + coord + " sizes");
                     }
                 }
             }
         }
+        // ONNX Runtime 1.29 picks the neighbour at 3 near-tie positions of these cases, at each of the 3 opsets
+        assertTrue(nearTieDifferences <= 9, nearTieDifferences + " near-tie differences");
+        assertNoMismatch();
     }
 
     @Test
@@ -111,7 +166,8 @@ class DecoderResizeAgainstOrtTest {
         for (float[] c : SCALE_CASES) {
             int h = (int) c[0], w = (int) c[1];
             int oh = (int) (c[2] * h), ow = (int) (c[3] * w);
-            check(resize(10, h, w, c[2], c[3], oh, ow, false, null, null), h, w, oh, ow, "resize-10 " + c[2]);
+            var r10 = resize(10, h, w, c[2], c[3], oh, ow, false, null, null);
+            check(r10, h, w, oh, ow, c[2], c[3], null, null, "resize-10 " + c[2]);
             if (c[2] < 1f || c[3] < 1f) continue;
             var up = new OnnxBuilder("up")
                     .opset(9)
@@ -123,8 +179,9 @@ class DecoderResizeAgainstOrtTest {
                     .end()
                     .output("y", DataType.FLOAT, "N", 1, oh, ow)
                     .build();
-            check(up, h, w, oh, ow, "upsample-9 " + c[2] + "," + c[3]);
+            check(up, h, w, oh, ow, c[2], c[3], null, null, "upsample-9 " + c[2] + "," + c[3]);
         }
+        assertNoMismatch();
     }
 
     @Test
@@ -141,6 +198,7 @@ class DecoderResizeAgainstOrtTest {
                 .end()
                 .output("y", DataType.FLOAT, "N", 1, 7, 12)
                 .build();
-        check(m, 5, 6, 7, 12, "axes [2,3]");
+        check(m, 5, 6, 7, 12, 1.5f, 2f, "half_pixel", "round_prefer_floor", "axes [2,3]");
+        assertNoMismatch();
     }
 }
