@@ -136,6 +136,59 @@ class DecoderImportTest {
     }
 
     @Test
+    void resizeKeepsPopcountAndKbitTypesAndTheirBounds() {
+        // Sign -> binary 1x1 Conv (K = 2) -> Resize -> Quant 2-bit -> Resize
+        OnnxBuilder b = new OnnxBuilder("kb")
+                .opset(13)
+                .input("x", DataType.FLOAT, "N", 2, 3, 4)
+                .initializer("w", new int[] {3, 2, 1, 1}, 1f, -1f, -1f, -1f, 1f, 1f)
+                .initializer("scales", new int[] {4}, 1f, 1f, 2f, 2f)
+                .initializer("qs", new int[] {}, 0.5f)
+                .initializer("qz", new int[] {}, 0f)
+                .initializer("qb", new int[] {}, 2f)
+                .node("Sign", "s")
+                .inputs("x")
+                .outputs("xs")
+                .end()
+                .node("Conv", "c")
+                .inputs("xs", "w")
+                .outputs("p")
+                .end()
+                .node("Resize", "up1")
+                .inputs("p", "", "scales")
+                .outputs("pu")
+                .end()
+                .node("Quant", "q")
+                .domain("qonnx.custom_op.general")
+                .inputs("pu", "qs", "qz", "qb")
+                .outputs("k")
+                .attr("signed", 1L)
+                .attr("narrow", 0L)
+                .end()
+                .node("Resize", "up2")
+                .inputs("k", "", "scales")
+                .outputs("y")
+                .end()
+                .outputUnshaped("y", DataType.FLOAT);
+        Graph g = load(b);
+        List<DecoderNode.Resize> rs = g.nodesOf(DecoderNode.Resize.class);
+        assertEquals(2, rs.size());
+        for (DecoderNode.Resize r : rs) {
+            assertEquals(
+                    g.value(r.input()).type(),
+                    r.output().type().withShape(g.value(r.input()).shape()));
+        }
+        assertEquals(ElemType.INT32, rs.get(0).output().elem());
+        assertEquals(
+                2,
+                org.bnncim.compiler.passes.IntBounds.maxAbs(
+                        g, rs.get(0).output().name()));
+        assertTrue(
+                rs.get(1).output().elem().bits() == 2, rs.get(1).output().elem().toString());
+        assertArrayEquals(new int[] {3, 12, 16}, rs.get(1).output().shape().dims());
+    }
+
+    @Test
     void unsupportedResizeFormsAreRefusedByName() {
         String[][] attrs = {
             {"mode", "linear"},
