@@ -33,7 +33,7 @@ import org.bnncim.ir.Value;
  * next MatMul/Gemm's weight rows. No IR node is added and no float operation is reordered. Anything else reading a
  * view is refused by name ({@link #checkViewReader}).
  */
-abstract sealed class FinnImports extends DigitalImports permits OnnxImporter {
+abstract sealed class FinnImports extends DigitalImports permits DecoderImports {
     static final Set<String> MULTI_THRESHOLD_DOMAINS =
             Set.of("finn", "finn.custom_op.general", "qonnx.custom_op.general");
 

@@ -23,7 +23,7 @@ import org.bnncim.ir.Value;
  * flatten) are folded here; every tensor that depends on the model input becomes IR. Anything outside the
  * conventions in docs/onnx-conventions.md is refused with one line naming the node.
  */
-public final class OnnxImporter extends FinnImports {
+public final class OnnxImporter extends DecoderImports {
     /** @param inputLevels a non-binary model input x is read as the integer round(x * inputLevels), 8 bits */
     public record Options(boolean mcDropout, boolean allowMultiOutput, int inputLevels) {
         public static final Options DEFAULT = new Options(false, false, 255);
@@ -257,10 +257,14 @@ public final class OnnxImporter extends FinnImports {
             case "Squeeze", "Unsqueeze" -> squeezeOrUnsqueeze(n, op.equals("Unsqueeze"));
             case "Shape" -> shape(n);
             case "Gather" -> gather(n);
-            case "Concat" -> concat(n);
+            case "Concat" -> concatOp(n);
             case "Cast" -> cast(n);
             case "ConstantOfShape" -> constantOfShape(n);
             case "Softmax" -> softmax(n);
+            case "Sigmoid" -> sigmoid(n);
+            case "Resize" -> resize(n);
+            case "Upsample" -> upsample(n);
+            case "ConvTranspose" -> convTranspose(n);
             case "If", "Loop", "Scan" -> throw err(n, "control flow is not supported; export the model without it");
             default -> throw err(n, "unsupported operator; see docs/onnx-conventions.md for what bnncim accepts");
         }
@@ -472,6 +476,10 @@ public final class OnnxImporter extends FinnImports {
         long axis = attrInt(n, "axis", opset >= 13 ? -1 : 1);
         int r = x.dims().length;
         if (axis < 0) axis += r;
+        if (opset >= 13 && r == 4 && axis == 1) {
+            pixelSoftmax(n, x); // per pixel over channels; before opset 13, axis 1 meant all of C*H*W
+            return;
+        }
         boolean overAll = opset < 13 ? axis == 1 : (axis == r - 1 && (r == 2 || allOnes(x.dims(), 1, r - 1)));
         if (!overAll) throw err(n, "Softmax must run over the whole per-example vector");
         emit(n, out(n, 0), ElemType.FLOAT32, x.dims(), 1.0, (nm, v) -> new Node.Softmax(nm, x.ir(), v));

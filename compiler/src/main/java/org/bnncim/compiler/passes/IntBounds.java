@@ -18,7 +18,17 @@ public final class IntBounds {
         ElemType e = g.value(value).elem();
         if (producer.isEmpty()) return e.maxAbs();
         return switch (producer.get()) {
-            case DecoderNode d -> throw new UnsupportedOperationException("TODO #17: " + d.opName());
+            // every output position sums at most all K weight rows (fewer at the borders and between phases)
+            case DecoderNode.BinaryConvTranspose t ->
+                Math.multiplyExact((long) t.weights().rows(), maxAbs(g, t.input()));
+            case DecoderNode.Resize r -> maxAbs(g, r.input());
+            case DecoderNode.Concat c -> {
+                long m = 0;
+                for (String s : c.sources()) m = Math.max(m, maxAbs(g, s));
+                yield m;
+            }
+            case DecoderNode.PixelSoftmax s -> e.maxAbs();
+            case DecoderNode.Sigmoid s -> e.maxAbs();
             case Node.BinaryDense d -> Math.multiplyExact((long) d.weights().rows(), maxAbs(g, d.input()));
             case Node.BinaryConv c -> Math.multiplyExact((long) c.weights().rows(), maxAbs(g, c.input()));
             // these move (or zero) their input's values without making them larger
