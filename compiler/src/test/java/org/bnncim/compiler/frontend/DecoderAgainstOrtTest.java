@@ -13,7 +13,6 @@ import org.bnncim.ir.interp.ReferenceInterpreter;
 import org.bnncim.oracle.OnnxBuilder;
 import org.bnncim.oracle.OrtReference;
 import org.bnncim.oracle.ReferenceForm;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -134,7 +133,6 @@ class DecoderAgainstOrtTest {
     }
 
     @Test
-    @Disabled("needs dec-core: the reference interpreter's DecoderNode cases")
     void theImportedGraphInTheInterpreterEqualsOnnxRuntime() {
         Random r = new Random(11);
         OnnxMl.ModelProto m = unet(r);
