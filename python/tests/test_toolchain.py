@@ -154,10 +154,6 @@ def test_residual_model_verifies(tmp_path: Path) -> None:
     bnncim.verify(path, limit=8, samples=2)
 
 
-@pytest.mark.xfail(
-    strict=False, raises=bnncim.BnncimError,
-    reason="the Java frontend does not accept encoder-decoder models (Resize) yet",
-)
 @pytest.mark.filterwarnings("ignore:The shape inference of prim")  # torch's own, for interpolate
 def test_encoder_decoder_model_verifies(tmp_path: Path) -> None:
     path = tmp_path / "encdec.onnx"
