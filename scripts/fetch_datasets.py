@@ -23,6 +23,8 @@ Committed subsets (always rewritten, byte-for-byte deterministic)
   testdata/mnist/test-1000-images.npy    first 1000 MNIST test digits
   testdata/mnist/test-1000-labels.npy
   testdata/ood/fashion-200-images.npy    first 200 Fashion-MNIST test images
+  testdata/fashion/test-1000-images.npy  first 1000 Fashion-MNIST test images (the ResNets' test subset)
+  testdata/fashion/test-1000-labels.npy
   testdata/ood/rotated-200-images.npy    MNIST test 1000..1199 rotated 90 deg
                                          counter-clockwise
   testdata/ood/inverted-200-images.npy   255 - x of MNIST test 1200..1399
@@ -305,6 +307,11 @@ def write_testdata(ds, td, have_fashion):
         assert fshape == (10000, 1, 28, 28), fshape
         write_npy_u8(os.path.join(td, "ood", "fashion-200-images.npy"), (200, 1, 28, 28),
                      fashion[:200 * PIX])
+        # the ResNets' in-distribution test subset (their goldens and regress runs read it)
+        lshape, flabels = read_npy_u8(os.path.join(ds, "fashion-mnist", "test-labels.npy"))
+        assert lshape == (10000,), lshape
+        write_npy_u8(os.path.join(td, "fashion", "test-1000-images.npy"), (1000, 1, 28, 28), fashion[:1000 * PIX])
+        write_npy_u8(os.path.join(td, "fashion", "test-1000-labels.npy"), (1000,), flabels[:1000])
     else:
         log("not rewriting testdata/ood/fashion-200-images.npy (Fashion-MNIST unavailable)")
     log("rewrote subsets in %s" % td)
