@@ -143,8 +143,11 @@ def write(out, split, n, seed=SEED):
     os.makedirs(out, exist_ok=True)
     images, masks = generate(split, n, seed)
     pi, pm = paths(out, split, n)
-    np.save(pi, images)
-    np.save(pm, masks)
+    # written whole, then renamed: a trainer started meanwhile never reads a half-written cache file
+    for path, arr in ((pi, images), (pm, masks)):
+        with open(path + ".tmp", "wb") as f:
+            np.save(f, arr)
+        os.replace(path + ".tmp", path)
     return pi, pm
 
 
