@@ -254,7 +254,8 @@ def seg_metrics(prob, truth, scores):
               for b in range(10) if (bins == b).any())
     out = {"pixel_accuracy": round(float(1 - wrong.mean()), 4),
            "dice": {"background": round(d_bg, 4), "nucleus": round(d_fg, 4), "mean": round((d_bg + d_fg) / 2, 4)},
-           "iou": {"background": round(iou_bg, 4), "nucleus": round(iou_fg, 4), "mean": round((iou_bg + iou_fg) / 2, 4)},
+           "iou": {"background": round(iou_bg, 4), "nucleus": round(iou_fg, 4),
+                   "mean": round((iou_bg + iou_fg) / 2, 4)},
            "nucleus_dice_mean_per_image": round(float(np.mean(per_image)), 4),
            "pixel_ece_10_bins": round(float(ece), 4),
            "wrong_pixels": int(wrong.sum()), "pixels": int(wrong.size)}
