@@ -10,7 +10,7 @@ Splits
   train    in distribution, any count (the trainer draws 4000 in memory; not committed)
   test     in distribution, committed: testdata/nuclei/test-300-{images,masks}.npy
   shifted  distribution shift for the uncertainty study, committed: testdata/nuclei/shifted-300-{...}.npy:
-           4x fewer photons (more Poisson noise) and more read noise, dimmer nuclei on a brighter
+           3-4x fewer photons (more Poisson noise) and more read noise, dimmer nuclei on a brighter
            background (lower contrast), elongated and irregular nuclei, a little more blur
 
 Usage: gen_nuclei.py [--out DIR] [--count N] [--splits test,shifted]   (writes DIR/SPLIT-N-images.npy etc.)
