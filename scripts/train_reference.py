@@ -23,6 +23,8 @@ Models
              3x3 convs and real shortcuts, PReLU, GlobalAveragePool, full-precision classifier), Scale-Dropout
   resnet-det the same without dropout; resnet-mcd with per-neuron MC-Dropout on the binary activations
              (all three pending, issue #16: undertrained, and exported with ONNX Sign)
+  unet-sd    binarized U-Net segmenting the synthetic nuclei of scripts/gen_nuclei.py (issue #17), Scale-Dropout in
+             encoder and decoder; unet-det its deterministic twin (both pending; code in scripts/unet_reference.py)
 
 Every export is checked with onnx.checker and with a small numpy evaluator of the
 exported graph (sign(0)=+1, fixed Scale-Dropout bits) against the torch model on
@@ -71,12 +73,14 @@ except ImportError:  # not installed: the package of this checkout
     import bnncim  # noqa: E402
 from bnncim import (  # noqa: E402
     BinaryConv2d, BinaryLinear, BinaryWeight, MCDropout, QuantActivation, ScaleDropout, SignActivation, clip_weights)
+import unet_reference  # noqa: E402  (the segmentation U-Nets of issue #17)
 
 # The domains the numpy evaluator below expects (docs/onnx-conventions.md); written out here rather than
 # taken from the package, so that the evaluator checks the exporter instead of agreeing with it by construction.
 SD_DOMAIN = "ai.bnncim"
 QONNX_DOMAIN = "qonnx.custom_op.general"
-MODELS = ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det", "tfc-w1a2", "resnet-sd", "resnet-det", "resnet-mcd"]
+MODELS = ["mlp-sd", "cnn-sd", "mlp-mcd", "mlp-det", "tfc-w1a2", "resnet-sd", "resnet-det", "resnet-mcd"] \
+    + unet_reference.UNETS
 
 # Per-model defaults (chosen so that all four train in well under 40 min on 2 cores).
 DEFAULTS = {
@@ -101,6 +105,7 @@ DEFAULTS.update({
     "resnet-det": dict(_RESNET, p=0.0, scale_init=None),
     "resnet-mcd": dict(_RESNET, p=0.1, scale_init=None),
 })
+DEFAULTS.update(unet_reference.DEFAULTS)
 # Models not ready for goldens (the compiler does not take them, or they miss their bars). Their entries (the same fields, quality numbers included) go to the
 # manifest's "pending_models" instead of "models": the Java side reads "models" and compiles every entry
 # (bnncim regress, scripts/make-goldens, ManifestTest, which also needs goldens). When the compiler takes one,
@@ -284,6 +289,8 @@ def build(name, cfg):
         return BinCNN(cfg["p"], cfg["scale_init"], cfg["bn_momentum"])
     if name == "tfc-w1a2":
         return TFC(cfg["bn_momentum"], cfg["act_bits"], cfg["act_scale"])
+    if name in unet_reference.UNETS:
+        return unet_reference.build(name, cfg)
     if name.startswith("resnet-"):
         kind = name[len("resnet-"):]
         return BinResNet(kind, cfg["p"] if kind != "det" else 0.0, cfg["scale_init"] if kind == "sd" else None,
@@ -318,6 +325,8 @@ ARCH.update({
 KIND = {"mlp-sd": "scale-dropout", "cnn-sd": "scale-dropout", "mlp-mcd": "mc-dropout", "mlp-det": "deterministic",
         "tfc-w1a2": "deterministic", "resnet-sd": "scale-dropout", "resnet-det": "deterministic",
         "resnet-mcd": "mc-dropout"}
+KIND.update(unet_reference.KIND)
+ARCH.update({n: unet_reference.arch(n, unet_reference.DEFAULTS[n]) for n in unet_reference.UNETS})
 
 
 # ===========================================================================
@@ -655,6 +664,40 @@ def np_avgpool(x, k, s):
     return out / (k * k)
 
 
+def np_conv_transpose(x, w, pads, strides, output_padding):
+    """ONNX ConvTranspose (group 1, dilation 1) by scattering each kernel tap, then cropping the pads."""
+    n, c, h, wd = x.shape
+    ic, oc, kh, kw = w.shape
+    sh, sw = strides
+    assert ic == c
+    full = np.zeros((n, oc, (h - 1) * sh + kh + output_padding[0], (wd - 1) * sw + kw + output_padding[1]))
+    for i in range(kh):
+        for j in range(kw):
+            full[:, :, i:i + sh * (h - 1) + 1:sh, j:j + sw * (wd - 1) + 1:sw] += np.einsum(
+                "nchw,co->nohw", x, w[:, :, i, j].astype(np.float64), optimize=True)
+    pt, pl, pb, pr = pads
+    return full[:, :, pt:full.shape[2] - pb, pl:full.shape[3] - pr]
+
+
+def np_resize_nearest(x, a, scales, sizes):
+    """ONNX Resize, mode nearest, in the form torch's nn.Upsample exports (asymmetric, floor); other
+    coordinate modes are refused rather than guessed."""
+    assert a.get("mode", b"nearest") == b"nearest", a
+    assert a.get("coordinate_transformation_mode", b"half_pixel") == b"asymmetric", a
+    assert a.get("nearest_mode", b"round_prefer_floor") == b"floor", a
+    h, w = x.shape[2:]
+    if sizes is not None and sizes.size:
+        oh, ow = int(sizes[2]), int(sizes[3])
+        sh, sw = oh / h, ow / w
+    else:
+        assert scales[0] == 1 and scales[1] == 1
+        sh, sw = float(scales[2]), float(scales[3])
+        oh, ow = int(np.floor(h * sh)), int(np.floor(w * sw))
+    rows = np.minimum(np.floor(np.arange(oh) / sh).astype(int), h - 1)
+    cols = np.minimum(np.floor(np.arange(ow) / sw).astype(int), w - 1)
+    return x[:, :, rows][:, :, :, cols]
+
+
 def run_numpy(model_proto, x, z_bits=None, dropout_masks=None):
     """Evaluate the graph in float64. z_bits: list (ScaleDropout nodes in graph order) of
     bool arrays [N] or None for the deterministic expectation. dropout_masks: list of
@@ -680,6 +723,18 @@ def run_numpy(model_proto, x, z_bits=None, dropout_masks=None):
             y = np_conv(ins[0], ins[1], a.get("pads", [0, 0, 0, 0]), tuple(a.get("strides", [1, 1])))
             if len(ins) > 2 and ins[2] is not None:
                 y = y + ins[2].reshape(1, -1, 1, 1)
+        elif op == "ConvTranspose":
+            assert a.get("group", 1) == 1 and list(a.get("dilations", [1, 1])) == [1, 1] and "output_shape" not in a
+            y = np_conv_transpose(ins[0], ins[1], a.get("pads", [0, 0, 0, 0]), tuple(a.get("strides", [1, 1])),
+                                  tuple(a.get("output_padding", [0, 0])))
+            if len(ins) > 2 and ins[2] is not None:
+                y = y + ins[2].reshape(1, -1, 1, 1)
+        elif op == "Resize":
+            y = np_resize_nearest(ins[0], a, ins[2] if len(ins) > 2 else None, ins[3] if len(ins) > 3 else None)
+        elif op == "Concat":
+            y = np.concatenate(ins, axis=a["axis"])
+        elif op == "Sigmoid":
+            y = 1.0 / (1.0 + np.exp(-ins[0]))
         elif op == "MaxPool":
             k = a["kernel_shape"]
             s = a.get("strides", k)
@@ -893,6 +948,7 @@ def quality_bars(models):
         for score, key in ((ent, "ood_auroc"), ("MC mutual information", "ood_auroc_mutual_information")):
             for k, v in sorted(by[r].get(key, {}).items()):
                 bar("%s %s AUROC %s (> chance)" % (r, score, k), v, 0.5, v > 0.5)
+    unet_reference.quality_bars(by, bar)
     if "mlp-sd" in by and "mlp-det" in by:
         sd, det = by["mlp-sd"], by["mlp-det"]
         d = det["accuracy"]["deterministic"]
@@ -912,7 +968,7 @@ def update_manifest(testdata, entry):
     else:
         man = {"version": 1, "datasets": {}, "models": []}
     man["version"] = 1
-    man["datasets"] = DATASETS_MANIFEST
+    man["datasets"] = dict(DATASETS_MANIFEST, **unet_reference.DATASETS_MANIFEST)
     # keys added by other tools (e.g. "golden", written by the Java golden-output tool) stay
     # when the model file is unchanged; they are dropped when the file changed
     for old in man.get("models", []):
@@ -1037,6 +1093,8 @@ def main():
                     help="weight of the outlier-exposure term (superimposed training digits -> uniform); 0 = off")
     ap.add_argument("--outlier-k", type=int, default=None, help="training digits superimposed per outlier image")
     ap.add_argument("--batch", type=int, default=None)
+    ap.add_argument("--width", type=int, default=None, help="U-Nets: channels of the first level")
+    ap.add_argument("--n-train", type=int, default=None, help="U-Nets: generated training images")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (results are bit-reproducible only with the same count)")
     ap.add_argument("--out", default=os.path.join(REPO, "testdata", "models"))
@@ -1056,11 +1114,16 @@ def main():
     for name in names:
         cfg = dict(DEFAULTS[name])
         for k in ("epochs", "lr", "p", "scale_init", "scale_lr_mult", "label_smoothing", "bn_momentum", "batch",
-                  "outlier_weight", "outlier_k"):
+                  "outlier_weight", "outlier_k", "width", "n_train"):
             v = getattr(args, k)
             if v is not None:
                 cfg[k] = v
         log("=== %s %s" % (name, cfg))
+        if name in unet_reference.UNETS:
+            entry, summary[name] = unet_reference.run_model(name, cfg, args, sys.modules[__name__], log)
+            if not args.no_manifest:
+                update_manifest(os.path.dirname(os.path.abspath(args.out)), entry)
+            continue
         torch.manual_seed(SEED)
         model = build(name, cfg)
         EVAL["eval_batch"] = cfg.get("eval_batch", 1000)

@@ -9,6 +9,7 @@ this package sits in).
 
 from .nn import (
     BinaryConv2d,
+    BinaryConvTranspose2d,
     BinaryLinear,
     BinaryWeight,
     MCDropout,
@@ -39,6 +40,7 @@ __all__ = [
     "MCDropout",
     "BinaryLinear",
     "BinaryConv2d",
+    "BinaryConvTranspose2d",
     "BinaryWeight",
     "SignActivation",
     "QuantActivation",

@@ -35,6 +35,7 @@ __all__ = [
     "BinaryWeight",
     "BinaryLinear",
     "BinaryConv2d",
+    "BinaryConvTranspose2d",
     "SignActivation",
     "QuantActivation",
     "mc_mode",
@@ -274,6 +275,56 @@ class BinaryConv2d(_Binarized):
             self.kernel_size,
             self.stride,
             self.padding,
+            self.bias is not None,
+        )
+
+
+class BinaryConvTranspose2d(_Binarized):
+    """2-D transposed convolution with sign-binarized weights (sign(0)=+1) and an optional float bias.
+
+    ``weight`` is the latent float weight [in, out, k, k] as in nn.ConvTranspose2d, which is also ONNX
+    ConvTranspose's layout, so the export is one ConvTranspose with a {-1,+1} initializer (or Sign of the
+    latent weight), group 1. Output positions that no input reaches get 0 (plus the bias), as the chip's
+    undriven word lines do.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        output_padding: int = 0,
+        bias: bool = False,
+    ) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.output_padding = output_padding
+        # each output position sums at most in_channels * ceil(k/stride)^2 products; nn.ConvTranspose2d's
+        # init uses the weight's dim 1 (out * k * k) as fan-in, which only sets the latent range here
+        fan_in = in_channels * kernel_size * kernel_size
+        bound = 1.0 / math.sqrt(fan_in)
+        shape = (in_channels, out_channels, kernel_size, kernel_size)
+        self.weight = nn.Parameter(torch.empty(*shape).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
+        self.export_style = None
+
+    def _latent(self) -> torch.Tensor:
+        return self.weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv_transpose2d(x, self.binary_weight(), self.bias, self.stride, self.padding, self.output_padding)
+
+    def extra_repr(self) -> str:
+        return "%d, %d, kernel_size=%d, stride=%d, padding=%d, output_padding=%d, bias=%s" % (
+            self.in_channels,
+            self.out_channels,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.output_padding,
             self.bias is not None,
         )
 

@@ -129,6 +129,8 @@ def _quiet_custom_op_warnings() -> None:
     domains = "|".join(re.escape(d) for d in (SD_DOMAIN, QONNX_DOMAIN))
     warnings.filterwarnings("ignore", message=r"The shape inference of (%s)::" % domains)
     warnings.filterwarnings("ignore", message=r"'torch\.onnx\._patch_torch\._graph_op' is deprecated")
+    # nn.Upsample's export builds its scales from prim::Constant nodes, which the same inference does not know
+    warnings.filterwarnings("ignore", message=r"The shape inference of prim::Constant type is missing")
 
 
 def tidy_onnx(
@@ -140,8 +142,8 @@ def tidy_onnx(
 ) -> onnx.ModelProto:
     """Normalise an exported file in place, then run onnx.checker.
 
-    Constant nodes become raw_data initializers, and so does an Unsqueeze of
-    initializers (PReLU's slope); Identity nodes that torch
+    Constant nodes become raw_data initializers, and so does an Unsqueeze or a
+    Concat of initializers (PReLU's slope, Upsample's Resize scales); Identity nodes that torch
     emits for de-duplicated equal buffers are resolved (the reference form
     that ``bnncim verify`` feeds to ONNX Runtime does not accept an
     initializer reached through Identity); unused initializers go; nodes get
@@ -167,6 +169,14 @@ def tidy_onnx(
             arr = numpy_helper.to_array(consts[node.input[0]])
             for ax in sorted(int(a) for a in numpy_helper.to_array(consts[node.input[1]]).reshape(-1)):
                 arr = np.expand_dims(arr, ax if ax >= 0 else arr.ndim + 1 + ax)
+            t = numpy_helper.from_array(arr, node.output[0])
+            g.initializer.append(t)
+            consts[t.name] = t
+        elif node.op_type == "Concat" and len(node.input) > 0 and all(i in consts for i in node.input):
+            # torch writes nn.Upsample's Resize scales as Concat([1, 1], [s, s]) of two constants: one
+            # initializer, so that Resize reads its scales directly (as for PRelu's slope above)
+            ax = [a.i for a in node.attribute if a.name == "axis"][0]
+            arr = np.concatenate([numpy_helper.to_array(consts[i]) for i in node.input], axis=ax)
             t = numpy_helper.from_array(arr, node.output[0])
             g.initializer.append(t)
             consts[t.name] = t
