@@ -67,13 +67,19 @@ public final class Regression {
         t.put("accuracy_deterministic", new Tolerance("absolute", 0));
         t.put("accuracy_mc", new Tolerance("absolute", 0));
         t.put("mean_entropy_mc", new Tolerance("absolute", 1e-6));
+        t.put("mean_dice_mc", new Tolerance("absolute", 1e-6));
         t.put("ood_auroc", new Tolerance("absolute", 1e-6));
         t.put("program_sha256", new Tolerance("exact", 0));
         t.put("verilog_sha256", new Tolerance("exact", 0));
         return t;
     }
 
-    /** What the manifest asks for; every field has a default. */
+    /**
+     * What the manifest asks for; every field has a default.
+     *
+     * @param testData a model's own examples (its manifest {@code test_data}), by model path; models without one
+     *                 use {@code inputs}, {@code labels} and {@code ood}
+     */
     public record Plan(
             List<Path> models,
             List<String> crossbars,
@@ -84,7 +90,18 @@ public final class Regression {
             Path inputs,
             Path labels,
             List<Path> ood,
-            Set<String> mcDropout) {}
+            Set<String> mcDropout,
+            Map<String, TestData> testData) {
+        public Plan {
+            testData = Map.copyOf(testData);
+        }
+
+        /** The examples {@code model} is measured on. */
+        public TestData data(Path model) {
+            TestData d = testData.get(model.toString());
+            return d != null ? d : new TestData(inputs, labels, null, ood);
+        }
+    }
 
     private Regression() {}
 
@@ -102,12 +119,15 @@ public final class Regression {
         JsonNode r = m.path("regress");
         List<Path> models = new ArrayList<>();
         java.util.Set<String> mcd = new java.util.HashSet<>();
+        Map<String, TestData> data = new java.util.HashMap<>();
         if (!m.path("models").isArray()) throw new BnncimException(manifestFile + ": 'models' must be a list");
         for (JsonNode e : m.get("models")) {
             if (!e.hasNonNull("file")) throw new BnncimException(manifestFile + ": a model entry has no 'file'");
             Path p = dir.resolve(e.get("file").asText()).normalize();
             models.add(p);
             if (e.path("kind").asText().equals("mc-dropout")) mcd.add(p.toString());
+            TestData d = TestData.parse(manifestFile, dir, e);
+            if (d != null) data.put(p.toString(), d);
         }
         for (JsonNode e : r.path("extra_models"))
             models.add(dir.resolve(e.asText()).normalize());
@@ -129,7 +149,8 @@ public final class Regression {
                 dir.resolve(inputs),
                 dir.resolve(labels),
                 ood,
-                mcd);
+                mcd,
+                data);
     }
 
     private static List<String> strings(JsonNode n, List<String> dflt) {
@@ -146,10 +167,22 @@ public final class Regression {
             boolean mcd = plan.mcDropout().contains(model.toString());
             var imported = OnnxImporter.importFile(model, new OnnxImporter.Options(mcd, false, 255));
             int per = imported.inputs().get(0).shape().size();
-            float[][] all = Inputs.read(plan.inputs(), per).examples();
-            int n = Math.min(plan.count(), all.length);
-            float[][] x = java.util.Arrays.copyOf(all, n);
-            int[] labels = Inputs.labels(plan.labels(), all.length);
+            TestData data = plan.data(model);
+            ModelOutput output = ModelOutput.of(imported);
+            RegressionPixels.Data seg = null;
+            float[][] x;
+            int[] labels = null;
+            if (output.pixels()) {
+                seg = RegressionPixels.read(model, data, per, output, plan.count());
+                x = seg.test().inputs();
+            } else {
+                if (data.segmentation())
+                    throw new BnncimException(model + ": test_data has masks but the output is not per-pixel [C,H,W]");
+                float[][] all = Inputs.read(data.images(), per).examples();
+                x = java.util.Arrays.copyOf(all, Math.min(plan.count(), all.length));
+                labels = Inputs.labels(data.labels(), all.length);
+            }
+            int n = x.length;
             for (String xb : plan.crossbars()) {
                 String[] rc = xb.split("x");
                 Architecture a =
@@ -182,6 +215,18 @@ public final class Regression {
                 float[][][] mcOut = stochastic
                         ? sim.run(x, plan.samples(), BitSource.counterBased(c.mapped(), plan.seed(), 0), threads, null)
                         : det;
+                java.util.function.Function<float[][], float[][][]> runOod = ox -> sim.run(
+                        ox,
+                        stochastic ? plan.samples() : 0,
+                        BitSource.counterBased(c.mapped(), plan.seed() + 1, 0),
+                        threads,
+                        null);
+                if (seg != null) {
+                    RegressionPixels.measure(seg, det, mcOut, runOod, metrics);
+                    finish(plan, c, p, metrics);
+                    out.put(runName(model, xb), metrics);
+                    continue;
+                }
                 for (int i = 0; i < n; i++) {
                     dt[i] = Metrics.predictive(det[i]);
                     mc[i] = Metrics.predictive(mcOut[i]);
@@ -201,29 +246,32 @@ public final class Regression {
                         JSON.valueToTree(
                                 round(java.util.Arrays.stream(ent).average().orElse(0))));
                 ObjectNode auroc = JSON.createObjectNode();
-                for (Path o : plan.ood()) {
+                for (Path o : data.ood()) {
                     float[][] ox = Inputs.read(o, per).examples();
-                    float[][][] oy = sim.run(
-                            ox,
-                            stochastic ? plan.samples() : 0,
-                            BitSource.counterBased(c.mapped(), plan.seed() + 1, 0),
-                            threads,
-                            null);
+                    float[][][] oy = runOod.apply(ox);
                     double[] oent = new double[ox.length];
                     for (int i = 0; i < ox.length; i++)
                         oent[i] = Metrics.predictive(oy[i]).predictiveEntropy();
                     auroc.put(o.getFileName().toString().replace("-images.npy", ""), round(Metrics.auroc(ent, oent)));
                 }
                 metrics.put("ood_auroc", auroc);
-                // the program the simulator just ran, encoded as compile writes it (no need to render the reports)
-                metrics.put("program_sha256", JSON.valueToTree(sha256(org.bnncim.backends.sim.ProgramCodec.encode(p))));
-                if (plan.targets().contains("verilog") || plan.targets().contains("all")) {
-                    metrics.put("verilog_sha256", JSON.valueToTree(verilogHash(c, plan.seed())));
-                }
-                out.put(model.getFileName().toString().replace(".onnx", "") + "@" + xb, metrics);
+                finish(plan, c, p, metrics);
+                out.put(runName(model, xb), metrics);
             }
         }
         return out;
+    }
+
+    private static String runName(Path model, String crossbar) {
+        return model.getFileName().toString().replace(".onnx", "") + "@" + crossbar;
+    }
+
+    private static void finish(Plan plan, Compiler.Compiled c, Program p, Map<String, JsonNode> metrics) {
+        // the program the simulator just ran, encoded as compile writes it (no need to render the reports)
+        metrics.put("program_sha256", JSON.valueToTree(sha256(org.bnncim.backends.sim.ProgramCodec.encode(p))));
+        if (plan.targets().contains("verilog") || plan.targets().contains("all")) {
+            metrics.put("verilog_sha256", JSON.valueToTree(verilogHash(c, plan.seed())));
+        }
     }
 
     /**
@@ -245,7 +293,7 @@ public final class Regression {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    private static double round(double v) {
+    static double round(double v) {
         return v == 0 || !Double.isFinite(v)
                 ? 0
                 : new java.math.BigDecimal(v)
@@ -261,7 +309,7 @@ public final class Regression {
         }
     }
 
-    private static String sha256(byte[] b) {
+    static String sha256(byte[] b) {
         return HexFormat.of().formatHex(digest().digest(b));
     }
 

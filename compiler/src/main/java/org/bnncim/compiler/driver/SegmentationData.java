@@ -30,6 +30,11 @@ public record SegmentationData(Path images, Path masksFile, float[][] inputs, by
         if (!Files.isRegularFile(maskFile))
             throw new BnncimException(
                     maskFile + ": masks file not found (a segmentation split needs one beside " + name + ")");
+        return read(img, maskFile, inputSize, out, limit);
+    }
+
+    /** A split whose masks file is named explicitly (a manifest's {@code test_data}), not found beside the images. */
+    public static SegmentationData read(Path img, Path maskFile, int inputSize, ModelOutput out, Integer limit) {
         Inputs.Batch batch = Inputs.read(img, inputSize);
         Npy.NpyArray a = Npy.read(maskFile);
         int[] s = a.shape();
