@@ -414,6 +414,9 @@ def make_entry(name, cfg, res, path, worst, train_s, threads, tr):
                                     "test_mc_nucleus_dice": res["test"][mc]["dice"]["nucleus"],
                                     "test_mc_wrong_pixel_auroc_entropy":
                                         res["test"][mc]["wrong_pixel_auroc"]["predictive_entropy"]}
+    # what make-goldens and regress feed this model (the MNIST default does not fit a 64x64 input)
+    entry["test_data"] = {"images": "nuclei/test-300-images.npy", "masks": "nuclei/test-300-masks.npy",
+                          "ood": ["nuclei/shifted-300-images.npy"]}
     entry["onnx_vs_torch_max_abs_diff"] = float("%.3g" % worst)
     entry["training_seconds"] = int(round(train_s))
     entry["training_command"] = "scripts/train-reference --model %s" % name

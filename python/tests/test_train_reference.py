@@ -170,7 +170,9 @@ def test_resnets_train_measure_export_and_check_on_random_images(tmp_path: Path,
     torch.set_num_threads(1)
     data = random_digits()
     data["ood"] = {"mnist": data["ood"]["inverted"], "noise": data["ood"]["noise"]}
-    cfg = dict(tr.DEFAULTS[name], epochs=1)
+    # width 16: at the recipe's 32, one of resnet-mcd's residual sums on these random images lands within float32
+    # rounding of 0, where torch and the numpy evaluator (summing in another order) binarize it differently
+    cfg = dict(tr.DEFAULTS[name], epochs=1, width=16)
     torch.manual_seed(tr.SEED)
     model = tr.build(name, cfg)
     tr.EVAL.update(eval_batch=cfg["eval_batch"], mc_by_combination=cfg.get("mc_by_combination", False),
@@ -188,7 +190,9 @@ def test_resnets_train_measure_export_and_check_on_random_images(tmp_path: Path,
     assert tr.verify_export(model, name, path, data) < 1e-4
     proto = onnx.load(path)
     ops = [n.op_type for n in proto.graph.node]
-    assert ops.count("Add") == 4 and ops.count("PRelu") == 4 and ops.count("Sign") == 4
+    # BipolarQuant binarizers (sign(0) = +1, as the chip), not ONNX Sign (sign(0) = 0)
+    assert ops.count("Add") == 4 and ops.count("PRelu") == 4 and ops.count("BipolarQuant") == 4
+    assert "Sign" not in ops
     assert ops.count("GlobalAveragePool") == 1 and ops.count("Gemm") == 1 and ops.count("AveragePool") == 1
     assert ops.count("ScaleDropout") == (4 if name == "resnet-sd" else 0)
     assert ops.count("Dropout") == (4 if name == "resnet-mcd" else 0)
