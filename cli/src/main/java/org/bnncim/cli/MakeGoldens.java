@@ -25,7 +25,7 @@ import org.bnncim.oracle.ReferenceForm;
  * scripts/make-goldens; CI only reads the results.
  */
 public final class MakeGoldens {
-    public static final int COUNT = 200, SAMPLES = 8;
+    public static final int COUNT = 200, PIXEL_COUNT = 8, SAMPLES = 8;
     public static final long BIT_SEED = 2026;
     public static final String INPUTS = "mnist/test-1000-images.npy";
 
@@ -53,6 +53,10 @@ public final class MakeGoldens {
      * {@code m}: the inputs file used, how many examples, and the per-example output shape ([classes], or [C,H,W]
      * for a per-pixel model, stored flattened C*H*W per pass).
      */
+    private static int outputSize(Graph g) {
+        return g.value(g.outputs().get(0)).shape().size();
+    }
+
     static ObjectNode golden(Path testdata, Path manifestFile, ObjectNode m) throws Exception {
         String name = m.get("name").asText();
         Path model = testdata.resolve(m.get("file").asText());
@@ -63,7 +67,8 @@ public final class MakeGoldens {
         TestData data = TestData.parse(manifestFile, testdata, m);
         Path images = data == null ? testdata.resolve(INPUTS) : data.images();
         float[][] x = Inputs.read(images, per).examples();
-        int count = Math.min(COUNT, x.length);
+        // a per-pixel model's output is thousands of floats per example: fewer examples keep its goldens near 1 MB
+        int count = Math.min(g.outputs().isEmpty() || outputSize(g) <= 1000 ? COUNT : PIXEL_COUNT, x.length);
         float[] flat = new float[count * per];
         for (int i = 0; i < count; i++) System.arraycopy(x[i], 0, flat, i * per, per);
         int bits = g.stochasticBits();
