@@ -70,25 +70,15 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         for (int i = 0; i < nodes.size(); i++) {
             if (nodes.get(i) instanceof Node.BinaryDense || nodes.get(i) instanceof Node.BinaryConv) last = i;
         }
-        // encoder-decoder graphs are refused as a whole, at their first such node, wherever it stands
-        for (Node n : nodes) {
-            if (n instanceof DecoderNode d) {
-                throw unsupported(
-                        n,
-                        switch (d) {
-                            case DecoderNode.Resize r -> "an upsampling (Resize)";
-                            case DecoderNode.Concat c -> "a skip concatenation";
-                            case DecoderNode.BinaryConvTranspose t -> "a transposed convolution";
-                            case DecoderNode.PixelSoftmax s -> "a per-pixel softmax";
-                            case DecoderNode.Sigmoid s -> "a sigmoid";
-                        });
-            }
+        // a transposed conv is a crossbar layer too: the walk below must reach it (and refuse it in graph order)
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i) instanceof DecoderNode.BinaryConvTranspose) last = Math.max(last, i);
         }
         if (last < 0) throw new BnncimException("Verilog backend: " + g.name() + " has no crossbar layer");
         for (int i = 0; i <= last; i++) {
             Node n = nodes.get(i);
             switch (n) {
-                case DecoderNode d -> throw new IllegalStateException("refused above");
+                case DecoderNode d -> throw decoder(d);
                 case Node.BinaryConv c ->
                     throw new BnncimException("Verilog backend: conv not supported yet (node " + c.name() + ")");
                 case Node.McDropout m -> throw unsupported(n, "an MC-Dropout mask");
@@ -175,6 +165,8 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         }
         if (pending != null) throw unsupported(pending, "a comparator after the last crossbar layer");
         for (int i = last + 1; i < nodes.size(); i++) {
+            // the host's float tail cannot hold the per-pixel kinds either
+            if (nodes.get(i) instanceof DecoderNode d) throw decoder(d);
             Node n = nodes.get(i);
             if (n instanceof Node.BinaryConv || n instanceof Node.BinaryDense || n instanceof Node.McDropout) {
                 throw unsupported(n, "crossbar work after the output layer");
@@ -187,6 +179,19 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                 chipInput,
                 layers.get(0).inputBits(),
                 out.node().output());
+    }
+
+    /** Encoder-decoder graphs are not emitted yet: one line naming the node and its kind. */
+    private static BnncimException decoder(DecoderNode d) {
+        return unsupported(
+                d,
+                switch (d) {
+                    case DecoderNode.Resize r -> "an upsampling (Resize)";
+                    case DecoderNode.Concat c -> "a skip concatenation";
+                    case DecoderNode.BinaryConvTranspose t -> "a transposed convolution";
+                    case DecoderNode.PixelSoftmax s -> "a per-pixel softmax";
+                    case DecoderNode.Sigmoid s -> "a sigmoid";
+                });
     }
 
     private static BnncimException unsupported(Node n, String what) {
