@@ -400,7 +400,11 @@ def load_fashion_data():
 # Training
 # ===========================================================================
 
-def train(model, data, cfg, epochs):
+def train(model, data, cfg, epochs, partial=None, stop_after=None):
+    """Train in place. With ``partial`` (a path), the state after every epoch (model, optimizer, schedule, both
+    random generators, elapsed seconds) is saved there, and an existing one is resumed from, so a run stopped between
+    epochs continues to the same bytes as an uninterrupted one (same thread count); ``stop_after`` ends the run after
+    that many epochs, as a stop would (tests). Returns the training seconds."""
     torch.manual_seed(SEED)
     gen = torch.Generator().manual_seed(SEED)
     x_all = to_float(data["train_x"])
@@ -417,7 +421,17 @@ def train(model, data, cfg, epochs):
     opt = torch.optim.Adam(groups)
     ow = cfg.get("outlier_weight", 0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
-    for ep in range(epochs):
+    first, elapsed, started = 0, 0.0, time.time()
+    if partial is not None and os.path.exists(partial):
+        st = torch.load(partial)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        sched.load_state_dict(st["sched"])
+        gen.set_state(st["gen"])
+        torch.set_rng_state(st["rng"])
+        first, elapsed = st["epoch"], st["elapsed"]
+        log("resumed %s after epoch %d" % (partial, first))
+    for ep in range(first, epochs):
         model.train()
         perm = torch.randperm(n, generator=gen)
         t0 = time.time()
@@ -450,7 +464,16 @@ def train(model, data, cfg, epochs):
         acc = evaluate_det(model, data["test_x"], data["test_y"])
         log("epoch %d/%d loss %.4f train-acc %.4f test-acc(det) %.4f (%.0fs)"
             % (ep + 1, epochs, tot_loss / n, correct / n, acc, time.time() - t0))
+        if partial is not None:
+            state = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                     "gen": gen.get_state(), "rng": torch.get_rng_state(), "epoch": ep + 1,
+                     "elapsed": elapsed + time.time() - started}
+            torch.save(state, partial + ".tmp")
+            os.replace(partial + ".tmp", partial)
+        if stop_after is not None and ep + 1 >= stop_after:
+            break
     model.eval()
+    return elapsed + time.time() - started
 
 
 # ===========================================================================
@@ -1146,10 +1169,11 @@ def main():
             model.eval()
             log("%s: reused %s" % (name, ckpt))
         else:
-            train(model, data, cfg, cfg["epochs"])
-            train_s = time.time() - t0
             os.makedirs(os.path.dirname(ckpt), exist_ok=True)
+            # resumable: a run stopped between epochs (or killed) continues from ckpt.partial on the next start
+            train_s = train(model, data, cfg, cfg["epochs"], partial=ckpt + ".partial")
             torch.save({"model": model.state_dict(), "train_s": train_s}, ckpt)
+            os.remove(ckpt + ".partial")
         log("%s: trained in %.0f s" % (name, train_s))
         res = measure(model, name, data)
         log("%s: %s" % (name, json.dumps(res)))

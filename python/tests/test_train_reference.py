@@ -9,6 +9,7 @@ script's training, measurements, export and numpy check run end to end on a few 
 from __future__ import annotations
 
 import hashlib
+import os
 import importlib.util
 import subprocess
 from pathlib import Path
@@ -212,3 +213,29 @@ def test_resnet_sd_training_is_deterministic(tmp_path: Path, tr: Any) -> None:
         files.append(tmp_path / ("run%d.onnx" % k))
         tr.export(model, "resnet-sd", str(files[-1]))
     assert files[0].read_bytes() == files[1].read_bytes()
+
+
+def test_training_stopped_between_epochs_resumes_to_the_same_bytes(tmp_path: Path, tr: Any) -> None:
+    """A run killed after epoch 1 of 2 and started again from its per-epoch state ends in the same ONNX bytes as an
+    uninterrupted 2-epoch run: the long ResNet trainings survive a stop (scripts/train-reference resumes them)."""
+    torch.set_num_threads(1)
+    data = random_digits(seed=5)
+    cfg = dict(tr.DEFAULTS["resnet-sd"], epochs=2, width=8)
+
+    def fresh() -> Any:
+        torch.manual_seed(tr.SEED)
+        return tr.build("resnet-sd", cfg)
+
+    whole = fresh()
+    tr.train(whole, data, cfg, 2)
+    tr.export(whole, "resnet-sd", str(tmp_path / "whole.onnx"))
+
+    partial = str(tmp_path / "state.partial")
+    first = fresh()
+    tr.train(first, data, dict(cfg), 2, partial=partial, stop_after=1)  # as if killed after epoch 1
+    assert os.path.exists(partial)
+    resumed = fresh()  # a new process: fresh model and random state, all restored from the file
+    torch.manual_seed(1234)
+    tr.train(resumed, data, cfg, 2, partial=partial)
+    tr.export(resumed, "resnet-sd", str(tmp_path / "resumed.onnx"))
+    assert (tmp_path / "whole.onnx").read_bytes() == (tmp_path / "resumed.onnx").read_bytes()
