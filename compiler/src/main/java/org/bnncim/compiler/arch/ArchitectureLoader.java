@@ -1,13 +1,17 @@
 package org.bnncim.compiler.arch;
 
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
@@ -15,9 +19,50 @@ import java.util.Set;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.arch.Architecture;
 
-/** Reads architecture files (JSON with comments); a missing key takes its value from the default file. */
+/**
+ * Reads architecture files (JSON with comments); a missing key takes its value from the default file. The file is
+ * hostile input: its size, nesting, string lengths and every value are capped (docs/robustness.md lists the caps)
+ * so that neither parsing nor the cost totals computed from it can blow up.
+ */
 public final class ArchitectureLoader {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS);
+    /** The default file is about 4 KiB; a thousand times that is still no architecture anyone writes by hand. */
+    public static final long MAX_FILE_BYTES = 1L << 20;
+
+    static final int MAX_NESTING = 16;
+    static final int MAX_STRING_CHARS = 4096;
+    static final int MAX_NAME_CHARS = 256;
+    /** Rows and columns of one crossbar; real MTJ arrays stop well below this (IR drop, sneak paths). */
+    public static final int MAX_CROSSBAR_SIDE = 4096;
+
+    public static final int MAX_CROSSBARS_PER_TILE = 4096;
+    public static final int MAX_TILES_PER_CHIP = 65536;
+    public static final int MAX_CHIPS = 4096;
+    /** Crossbars on one chip and on all chips together: keeps every product an int and packing tables small. */
+    public static final long MAX_CROSSBARS_PER_CHIP = 1L << 20;
+
+    public static final long MAX_CROSSBARS_TOTAL = 1L << 24;
+    /**
+     * Per-operation energy (pJ), latency (ns) and per-unit area (um^2). Totals multiply these by counts that stay
+     * below 2^63, so the cap keeps every total far from overflowing to Infinity.
+     */
+    public static final double MAX_COST_VALUE = 1e12;
+    /** The only widths the simulator and Verilog implement (see the messages in {@link #parse}). */
+    public static final int INPUT_BITS = 8;
+
+    public static final int PSUM_BITS = 16;
+
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(MAX_NESTING)
+                            .maxStringLength(MAX_STRING_CHARS)
+                            .maxNameLength(MAX_STRING_CHARS)
+                            .maxDocumentLength(MAX_FILE_BYTES)
+                            .maxNumberLength(64)
+                            .build())
+                    .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final String DEFAULT = "/org/bnncim/arch/default.json";
 
     private ArchitectureLoader() {}
@@ -46,20 +91,46 @@ public final class ArchitectureLoader {
     public static Architecture load(Path file) {
         JsonNode user;
         try {
-            user = JSON.readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new BnncimException(file + ": no such file");
+            user = JSON.readTree(readCapped(file));
         } catch (JsonProcessingException e) {
-            throw new BnncimException(file + ": not valid JSON (" + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ")");
+            throw new BnncimException(file + ": not valid JSON (" + shortMessage(e) + ")");
         } catch (IOException e) {
-            throw new BnncimException(file + ": cannot read (" + e.getMessage() + ")");
+            throw new BnncimException(file + ": cannot read (" + e.getClass().getSimpleName() + ")");
         }
         if (user == null || !user.isObject()) throw new BnncimException(file + ": expected a JSON object");
         JsonNode merged = defaultTree().deepCopy();
         checkKeys(user, merged, file.toString(), "");
         merge((com.fasterxml.jackson.databind.node.ObjectNode) merged, user);
         return parse(merged, file.toString());
+    }
+
+    /**
+     * FIFOs and devices are refused by type before opening ({@code /dev/zero} would otherwise be read until memory
+     * runs out, a FIFO would hang); the read itself stops one byte past the cap in case the file grows meanwhile.
+     */
+    private static byte[] readCapped(Path file) throws IOException {
+        if (!Files.exists(file)) throw new BnncimException(file + ": no such file");
+        if (!Files.isRegularFile(file)) throw new BnncimException(file + ": not a regular file");
+        if (Files.size(file) > MAX_FILE_BYTES) throw tooLarge(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] b = in.readNBytes((int) MAX_FILE_BYTES + 1);
+            if (b.length > MAX_FILE_BYTES) throw tooLarge(file);
+            return b;
+        }
+    }
+
+    private static BnncimException tooLarge(Path file) {
+        return new BnncimException(file + ": architecture file larger than " + MAX_FILE_BYTES + " bytes");
+    }
+
+    /** Jackson's message may quote the offending text, which can be megabytes long: keep the gist and the line. */
+    private static String shortMessage(JsonProcessingException e) {
+        String m = String.valueOf(e.getOriginalMessage());
+        int nl = m.indexOf('\n');
+        if (nl >= 0) m = m.substring(0, nl);
+        if (m.length() > 160) m = m.substring(0, 160) + "...";
+        JsonLocation at = e.getLocation();
+        return at == null || at.getLineNr() < 1 ? m : m + " at line " + at.getLineNr();
     }
 
     /** Unknown keys are typos far more often than intent: refuse them. */
@@ -85,56 +156,84 @@ public final class ArchitectureLoader {
 
     private static Architecture parse(JsonNode t, String src) {
         try {
-            JsonNode xb = t.get("crossbar");
-            String enc = text(xb, "weight_encoding", src).toUpperCase(Locale.ROOT);
+            String enc = text(t, "crossbar.weight_encoding", src).toUpperCase(Locale.ROOT);
             if (!Set.of("SINGLE", "COMPLEMENTARY").contains(enc)) {
-                throw new BnncimException(src + ": weight_encoding must be single or complementary");
+                throw new BnncimException(src + ": 'crossbar.weight_encoding' must be single or complementary");
             }
-            JsonNode e = t.get("energy_pj"), l = t.get("latency_ns"), a = t.get("area_um2");
+            String name = text(t, "name", src);
+            if (name.length() > MAX_NAME_CHARS || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new BnncimException(
+                        src + ": 'name' must be at most " + MAX_NAME_CHARS + " characters without control characters");
+            }
+            int perTile = integer(t, "crossbars_per_tile", src, 1, MAX_CROSSBARS_PER_TILE);
+            int tiles = integer(t, "tiles_per_chip", src, 1, MAX_TILES_PER_CHIP);
+            int chips = integer(t, "chips", src, 1, MAX_CHIPS);
+            if ((long) perTile * tiles > MAX_CROSSBARS_PER_CHIP) {
+                throw new BnncimException(src + ": 'crossbars_per_tile' x 'tiles_per_chip' = " + (long) perTile * tiles
+                        + " crossbars per chip, more than the maximum " + MAX_CROSSBARS_PER_CHIP);
+            }
+            if ((long) perTile * tiles * chips > MAX_CROSSBARS_TOTAL) {
+                throw new BnncimException(src + ": 'crossbars_per_tile' x 'tiles_per_chip' x 'chips' = "
+                        + (long) perTile * tiles * chips + " crossbars, more than the maximum " + MAX_CROSSBARS_TOTAL);
+            }
+            // both keys used to be accepted and then ignored by the simulator and Verilog; until they honour other
+            // widths, a different value is refused rather than reported as if it had an effect
+            int inputBits = integer(t, "input_bits", src, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            if (inputBits != INPUT_BITS) {
+                throw new BnncimException(src + ": 'input_bits' " + inputBits + " is not implemented: only "
+                        + INPUT_BITS + " (each layer's input precision comes from the model's quantizers)");
+            }
+            int psumBits = integer(t, "psum_bits", src, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            if (psumBits != PSUM_BITS) {
+                throw new BnncimException(src + ": 'psum_bits' " + psumBits + " is not implemented: only " + PSUM_BITS
+                        + " (the simulator and Verilog keep partial sums exact, sized per layer)");
+            }
             return new Architecture(
-                    text(t, "name", src),
-                    integer(xb, "rows", src),
-                    integer(xb, "cols", src),
+                    name,
+                    integer(t, "crossbar.rows", src, 2, MAX_CROSSBAR_SIDE),
+                    integer(t, "crossbar.cols", src, 2, MAX_CROSSBAR_SIDE),
                     Architecture.WeightEncoding.valueOf(enc),
-                    integer(t, "crossbars_per_tile", src),
-                    integer(t, "tiles_per_chip", src),
-                    integer(t, "chips", src),
-                    integer(t, "input_bits", src),
-                    integer(t, "psum_bits", src),
+                    perTile,
+                    tiles,
+                    chips,
+                    inputBits,
+                    psumBits,
                     new Architecture.Energy(
-                            num(e, "cell_read", src),
-                            num(e, "sense_amp", src),
-                            num(e, "adder_per_bit", src),
-                            num(e, "threshold", src),
-                            num(e, "stochastic_bit", src),
-                            num(e, "buffer_per_bit", src),
-                            num(e, "transfer_per_bit", src),
-                            num(e, "digital_float_op", src),
-                            num(e, "mask_gate", src)),
+                            num(t, "energy_pj.cell_read", src),
+                            num(t, "energy_pj.sense_amp", src),
+                            num(t, "energy_pj.adder_per_bit", src),
+                            num(t, "energy_pj.threshold", src),
+                            num(t, "energy_pj.stochastic_bit", src),
+                            num(t, "energy_pj.buffer_per_bit", src),
+                            num(t, "energy_pj.transfer_per_bit", src),
+                            num(t, "energy_pj.digital_float_op", src),
+                            num(t, "energy_pj.mask_gate", src)),
                     new Architecture.Latency(
-                            num(l, "crossbar_read", src),
-                            num(l, "adder_stage", src),
-                            num(l, "threshold", src),
-                            num(l, "stochastic_bit", src),
-                            num(l, "transfer_per_word", src),
-                            num(l, "digital_float_op", src)),
+                            num(t, "latency_ns.crossbar_read", src),
+                            num(t, "latency_ns.adder_stage", src),
+                            num(t, "latency_ns.threshold", src),
+                            num(t, "latency_ns.stochastic_bit", src),
+                            num(t, "latency_ns.transfer_per_word", src),
+                            num(t, "latency_ns.digital_float_op", src)),
                     new Architecture.Area(
-                            num(a, "cell", src),
-                            num(a, "sense_amp", src),
-                            num(a, "adder_per_bit", src),
-                            num(a, "threshold_unit", src),
-                            num(a, "stochastic_unit", src),
-                            num(a, "buffer_per_bit", src),
-                            num(a, "digital_unit", src),
-                            num(a, "mask_gate", src)));
+                            num(t, "area_um2.cell", src),
+                            num(t, "area_um2.sense_amp", src),
+                            num(t, "area_um2.adder_per_bit", src),
+                            num(t, "area_um2.threshold_unit", src),
+                            num(t, "area_um2.stochastic_unit", src),
+                            num(t, "area_um2.buffer_per_bit", src),
+                            num(t, "area_um2.digital_unit", src),
+                            num(t, "area_um2.mask_gate", src)));
         } catch (IllegalArgumentException ex) {
-            throw new BnncimException(src + ": " + ex.getMessage());
+            throw new BnncimException(src + ": 'crossbar': " + ex.getMessage());
         }
     }
 
-    private static JsonNode field(JsonNode o, String k, String src) {
-        JsonNode v = o == null ? null : o.get(k);
-        if (v == null || v.isNull()) throw new BnncimException(src + ": missing architecture key '" + k + "'");
+    /** {@code key} is the dotted path from the root, so that every message names the key as the file spells it. */
+    private static JsonNode field(JsonNode root, String key, String src) {
+        JsonNode v = root;
+        for (String part : key.split("\\.")) v = v == null || !v.isObject() ? null : v.get(part);
+        if (v == null || v.isNull()) throw new BnncimException(src + ": missing architecture key '" + key + "'");
         return v;
     }
 
@@ -144,18 +243,27 @@ public final class ArchitectureLoader {
         return v.asText();
     }
 
-    private static int integer(JsonNode o, String k, String src) {
+    private static int integer(JsonNode o, String k, String src, int min, int max) {
         JsonNode v = field(o, k, src);
-        if (!v.canConvertToInt() || !v.isIntegralNumber())
-            throw new BnncimException(src + ": '" + k + "' must be an integer");
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < min || v.asInt() > max) {
+            String range = min == Integer.MIN_VALUE ? "" : " in " + min + ".." + max;
+            throw new BnncimException(src + ": '" + k + "' must be an integer" + range + ", got " + shown(v));
+        }
         return v.asInt();
     }
 
     private static double num(JsonNode o, String k, String src) {
         JsonNode v = field(o, k, src);
-        if (!v.isNumber() || v.asDouble() < 0 || !Double.isFinite(v.asDouble())) {
-            throw new BnncimException(src + ": '" + k + "' must be a non-negative number");
+        if (!v.isNumber() || !(v.asDouble() >= 0 && v.asDouble() <= MAX_COST_VALUE)) {
+            throw new BnncimException(
+                    src + ": '" + k + "' must be a number in 0.." + MAX_COST_VALUE + ", got " + shown(v));
         }
         return v.asDouble();
+    }
+
+    /** The offending value as written, cut short: it may be a long string or a nested object. */
+    private static String shown(JsonNode v) {
+        String s = v.toString();
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 }
