@@ -52,7 +52,7 @@ final class CompileCommand implements Callable<Integer> {
             names = "--seed",
             defaultValue = "0",
             description = "With --target verilog|all: seed of the testbench's stochastic unit (LFSR) and "
-                    + "of the expected outputs and bits beside it (default: ${DEFAULT-VALUE}).")
+                    + "of the expected outputs and bits beside it; any long (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--print-after", split = ",", paramLabel = "PASS", description = "Print the IR after these passes.")
