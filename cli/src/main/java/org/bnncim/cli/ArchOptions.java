@@ -1,8 +1,8 @@
 package org.bnncim.cli;
 
 import java.nio.file.Path;
-import java.util.Locale;
 import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.driver.Limits;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.arch.Architecture;
 import picocli.CommandLine.ITypeConverter;
@@ -16,7 +16,10 @@ final class ArchOptions {
     @Option(names = "--arch", paramLabel = "FILE", description = "Architecture file (JSON); defaults built in.")
     Path arch;
 
-    @Option(names = "--crossbar", paramLabel = "RxC", description = "Crossbar size, e.g. 128x128 (overrides --arch).")
+    @Option(
+            names = "--crossbar",
+            paramLabel = "RxC",
+            description = "Crossbar size RxC, each side 1..4096, e.g. 128x128 (overrides --arch).")
     String crossbar;
 
     @Option(
@@ -26,22 +29,18 @@ final class ArchOptions {
             description = "single or complementary (overrides --arch).")
     Architecture.WeightEncoding encoding;
 
-    @Option(names = "--chips", paramLabel = "N", description = "Number of chips (overrides --arch).")
+    @Option(names = "--chips", paramLabel = "N", description = "Number of chips, 1..4096 (overrides --arch).")
     Integer chips;
 
     Architecture architecture() {
         Architecture a = arch == null ? ArchitectureLoader.defaults() : ArchitectureLoader.load(arch);
         try {
             if (crossbar != null) {
-                String[] rc = crossbar.toLowerCase(Locale.ROOT).split("x");
-                if (rc.length != 2)
-                    throw new BnncimException("--crossbar must look like 128x128, got '" + crossbar + "'");
-                a = a.withCrossbar(Integer.parseInt(rc[0].trim()), Integer.parseInt(rc[1].trim()));
+                int[] rc = Limits.crossbar("--crossbar", crossbar);
+                a = a.withCrossbar(rc[0], rc[1]);
             }
             if (encoding != null) a = a.withEncoding(encoding);
-            if (chips != null) a = a.withChips(chips);
-        } catch (NumberFormatException e) {
-            throw new BnncimException("--crossbar must look like 128x128, got '" + crossbar + "'");
+            if (chips != null) a = a.withChips((int) Limits.range("--chips", chips, 1, Limits.MAX_CHIPS));
         } catch (IllegalArgumentException e) {
             throw new BnncimException(e.getMessage());
         }

@@ -8,9 +8,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bnncim.backends.verilog.VerilogBackend;
 import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.driver.Limits;
 import org.bnncim.io.Inputs;
 import org.bnncim.io.OutputFolder;
-import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.arch.Architecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,14 +45,14 @@ final class CompileCommand implements Callable<Integer> {
             names = "--samples",
             defaultValue = "20",
             paramLabel = "T",
-            description = "Monte-Carlo passes the cost report assumes (default: ${DEFAULT-VALUE}).")
+            description = "Monte-Carlo passes the cost report assumes, 1..10000 (default: ${DEFAULT-VALUE}).")
     int samples;
 
     @Option(
             names = "--seed",
             defaultValue = "0",
             description = "With --target verilog|all: seed of the testbench's stochastic unit (LFSR) and "
-                    + "of the expected outputs and bits beside it (default: ${DEFAULT-VALUE}).")
+                    + "of the expected outputs and bits beside it; any long (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--print-after", split = ",", paramLabel = "PASS", description = "Print the IR after these passes.")
@@ -69,15 +69,15 @@ final class CompileCommand implements Callable<Integer> {
             names = "--tb-examples",
             defaultValue = "50",
             paramLabel = "N",
-            description = "Testbench examples from --tb-input (default: ${DEFAULT-VALUE}).")
+            description = "Testbench examples from --tb-input, 0..100000 (default: ${DEFAULT-VALUE}).")
     int tbExamples;
 
     @Option(
             names = "--tb-samples",
             defaultValue = "0",
             paramLabel = "T",
-            description =
-                    "Testbench Monte-Carlo passes per example; 0 = one deterministic pass (default: ${DEFAULT-VALUE}).")
+            description = "Testbench Monte-Carlo passes per example, 0..65535; 0 = one deterministic pass"
+                    + " (default: ${DEFAULT-VALUE}).")
     int tbSamples;
 
     @Mixin
@@ -87,13 +87,15 @@ final class CompileCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private VerilogBackend.Options verilogOptions(Compiler.Compiled c) {
-        if (tbSamples < 0 || tbSamples > 65535) throw new BnncimException("--tb-samples must be between 0 and 65535");
         if (tbInput == null) return new VerilogBackend.Options(null, tbSamples, seed);
         float[][] x =
                 Inputs.read(tbInput, c.graph().inputs().get(0).shape().size()).examples();
         return new VerilogBackend.Options(
                 Arrays.copyOf(x, Math.max(0, Math.min(tbExamples, x.length))), tbSamples, seed);
     }
+
+    // the testbench holds every example in the generated Verilog: beyond this the files only get unwieldy
+    static final int MAX_TB_EXAMPLES = 100_000;
 
     /** What compile writes; spelled as on the command line so that picocli accepts exactly these. */
     enum Target {
@@ -113,7 +115,9 @@ final class CompileCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--seed only seeds the Verilog testbench: use it with --target verilog or all");
         }
-        if (samples < 1) throw new BnncimException("--samples must be at least 1");
+        Limits.range("--samples", samples, 1, Limits.MAX_SAMPLES);
+        Limits.range("--tb-examples", tbExamples, 0, MAX_TB_EXAMPLES);
+        Limits.range("--tb-samples", tbSamples, 0, 65535);
         Architecture a = archOptions.architecture();
         var out = spec.commandLine().getOut();
         Compiler.Options o =

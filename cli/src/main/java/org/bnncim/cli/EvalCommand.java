@@ -14,6 +14,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.compiler.driver.EvalJson;
 import org.bnncim.compiler.driver.EvaluationService;
+import org.bnncim.compiler.driver.Limits;
 import org.bnncim.compiler.driver.ModelOutput;
 import org.bnncim.compiler.driver.PixelArrays;
 import org.bnncim.compiler.driver.SegmentationEvaluation;
@@ -76,7 +77,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(
             names = "--limit",
             paramLabel = "N",
-            description = "Evaluate only the first N examples (segmentation: of each split).")
+            description = "Evaluate only the first N examples, N >= 1 (segmentation: of each split).")
     Integer limit;
 
     @Option(
@@ -100,6 +101,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         sim.refuseCompileOptionsFor(model);
+        if (limit != null) Limits.range("--limit", limit, 1, Integer.MAX_VALUE);
         SimSettings settings = sim.settings();
         var request = new EvaluationService.Request(
                 model,

@@ -17,7 +17,7 @@ final class ModelOptions {
             names = "--input-levels",
             defaultValue = "255",
             paramLabel = "L",
-            description = "A non-binary model input x is read as the 8-bit integer round(x*L) "
+            description = "A non-binary model input x is read as the 8-bit integer round(x*L), L 1..255 "
                     + "(default: ${DEFAULT-VALUE}, pixels scaled to [0,1]).")
     int inputLevels;
 

@@ -40,7 +40,10 @@ final class RegressCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "MODEL.onnx", description = "Extra models to include (repeatable).")
     List<Path> extra = new ArrayList<>();
 
-    @Option(names = "--threads", paramLabel = "N", description = "Simulator threads (default: all cores).")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            description = "Simulator threads, 1..256 (default: all cores, at most 256).")
     Integer threads;
 
     @Option(names = "--all-rows", description = "Print every metric, not only the changed ones.")
@@ -51,12 +54,8 @@ final class RegressCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var request = new RegressionService.Request(
-                dir,
-                baseline,
-                extra,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(),
-                update);
+        var request =
+                new RegressionService.Request(dir, baseline, extra, SimOptions.threads("--threads", threads), update);
         PrintWriter out = spec.commandLine().getOut();
         switch (RegressionService.run(request)) {
             case RegressionService.Updated u -> {

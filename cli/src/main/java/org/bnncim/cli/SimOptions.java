@@ -6,8 +6,8 @@ import java.util.HashSet;
 import java.util.Set;
 import org.bnncim.backends.sim.Faults;
 import org.bnncim.compiler.driver.BitModel;
+import org.bnncim.compiler.driver.Limits;
 import org.bnncim.compiler.driver.SimSettings;
-import org.bnncim.ir.BnncimException;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,16 +21,20 @@ final class SimOptions {
             names = "--samples",
             defaultValue = "0",
             paramLabel = "T",
-            description = "Monte-Carlo passes per example; 0 = one deterministic pass (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Monte-Carlo passes per example, 0..10000; 0 = one deterministic pass (default: ${DEFAULT-VALUE}).")
     int samples;
 
     @Option(
             names = "--seed",
             defaultValue = "0",
-            description = "Seed of the stochastic bits and faults (default: ${DEFAULT-VALUE}).")
+            description = "Seed of the stochastic bits and faults, any long (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Simulator threads (default: all cores).")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            description = "Simulator threads, 1..256 (default: all cores, at most 256).")
     Integer threads;
 
     @Option(
@@ -58,14 +62,14 @@ final class SimOptions {
     CommandSpec command;
 
     SimSettings settings() {
-        if (samples < 0) throw new BnncimException("--samples must be >= 0");
-        if (threads != null && threads < 1) throw new BnncimException("--threads must be >= 1");
-        return new SimSettings(
-                samples,
-                seed,
-                bits,
-                Faults.parse(faults),
-                threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        Limits.range("--samples", samples, 0, Limits.MAX_SAMPLES);
+        return new SimSettings(samples, seed, bits, Faults.parse(faults), threads("--threads", threads));
+    }
+
+    /** {@code given} within [1, {@link Limits#MAX_THREADS}], or every core up to that cap when not given. */
+    static int threads(String option, Integer given) {
+        if (given == null) return Math.min(Runtime.getRuntime().availableProcessors(), Limits.MAX_THREADS);
+        return (int) Limits.range(option, given, 1, Limits.MAX_THREADS);
     }
 
     /**

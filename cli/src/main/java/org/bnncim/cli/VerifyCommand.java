@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.bnncim.compiler.driver.Limits;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.interp.ReferenceInterpreter;
 import org.bnncim.verify.VerificationService;
@@ -32,16 +33,17 @@ final class VerifyCommand implements Callable<Integer> {
             names = "--samples",
             defaultValue = "8",
             paramLabel = "T",
-            description = "MC passes per example, besides the deterministic pass (default: ${DEFAULT-VALUE}).")
+            description =
+                    "MC passes per example, 0..10000, besides the deterministic pass (default: ${DEFAULT-VALUE}).")
     int samples;
 
     @Option(
             names = "--seed",
             defaultValue = "0",
-            description = "Seed of inputs and stochastic bits (default: ${DEFAULT-VALUE}).")
+            description = "Seed of inputs and stochastic bits, any long (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Verify only the first N inputs.")
+    @Option(names = "--limit", paramLabel = "N", description = "Verify only the first N inputs, N >= 1.")
     Integer limit;
 
     @Option(
@@ -52,7 +54,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(
             names = "--tolerance",
             defaultValue = "1e-5",
-            description = "Relative tolerance on logits (default: ${DEFAULT-VALUE}).")
+            description = "Relative tolerance on logits, finite and > 0 (default: ${DEFAULT-VALUE}).")
     double tolerance;
 
     @Mixin
@@ -63,7 +65,10 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (samples < 0) throw new BnncimException("--samples must be >= 0");
+        Limits.range("--samples", samples, 0, Limits.MAX_SAMPLES);
+        if (limit != null) Limits.range("--limit", limit, 1, Integer.MAX_VALUE);
+        if (!(tolerance > 0) || Double.isInfinite(tolerance))
+            throw new BnncimException("--tolerance must be finite and > 0, got " + tolerance);
         var r = VerificationService.verify(new VerificationService.Request(
                 model, input, archOptions.architecture(), samples, seed, limit, layers, tolerance));
         r.mismatch().ifPresent(m -> {

@@ -30,10 +30,17 @@ public final class Inputs {
             throw new BnncimException(
                     file + ": each example has " + per + " elements, the model input needs " + perExample);
         }
-        float[] all = a.toFloat();
         boolean pixels = a.type() == Npy.DType.U1;
         if (!pixels && a.type() != Npy.DType.F4 && a.type() != Npy.DType.F8) {
             throw new BnncimException(file + ": inputs must be float32 or uint8, got " + a.dtype());
+        }
+        float[] all = a.toFloat();
+        // a NaN or Inf passes every binarizing sign as some fixed value and yields a confident, meaningless answer
+        for (int i = 0; !pixels && i < all.length; i++) {
+            if (!Float.isFinite(all[i])) {
+                throw new BnncimException(file + ": input value " + all[i] + " at flat index " + i + " (example "
+                        + i / perExample + "); inputs must be finite");
+            }
         }
         float[][] ex = new float[n][perExample];
         for (int i = 0; i < n; i++) {
@@ -45,13 +52,24 @@ public final class Inputs {
         return new Batch(ex, file.toString());
     }
 
-    public static int[] labels(Path file, int expected) {
+    /** Class labels in [0, classes), one per example, from an integer .npy array. */
+    public static int[] labels(Path file, int expected, int classes) {
         Npy.NpyArray a = Npy.read(file);
+        Npy.DType t = a.type();
+        if (t == Npy.DType.F4 || t == Npy.DType.F8)
+            throw new BnncimException(file + ": labels must be an integer dtype, got " + a.dtype());
         if (a.count() != expected)
             throw new BnncimException(file + ": " + a.count() + " labels for " + expected + " examples");
         long[] l = a.toLong();
         int[] out = new int[l.length];
-        for (int i = 0; i < l.length; i++) out[i] = (int) l[i];
+        for (int i = 0; i < l.length; i++) {
+            // compared as long so that a 64-bit label of 2^32 is refused rather than wrapped to class 0
+            if (l[i] < 0 || l[i] >= classes) {
+                throw new BnncimException(file + ": label " + l[i] + " at index " + i + " is outside [0, " + classes
+                        + ") for a model with " + classes + " classes");
+            }
+            out[i] = (int) l[i];
+        }
         return out;
     }
 

@@ -113,7 +113,7 @@ public final class EvaluationService {
         int per = p.graph().inputs().get(0).shape().size();
         Path[] files = Inputs.datasetFiles(r.dataset(), true);
         Inputs.Batch data = Inputs.read(files[0], per);
-        int[] labels = Inputs.labels(files[1], data.size());
+        int[] labels = Inputs.labels(files[1], data.size(), output.classes());
         int n = r.limit() == null ? data.size() : Math.max(0, Math.min(r.limit(), data.size()));
         if (n == 0) throw new BnncimException(files[0] + ": no examples to evaluate");
         float[][] x = Arrays.copyOf(data.examples(), n);

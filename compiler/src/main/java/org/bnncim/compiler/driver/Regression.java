@@ -133,6 +133,8 @@ public final class Regression {
             models.add(dir.resolve(e.asText()).normalize());
         models.addAll(extraModels);
         List<String> crossbars = strings(r.path("crossbars"), List.of("64x64", "128x128", "256x256"));
+        for (int i = 0; i < crossbars.size(); i++)
+            Limits.crossbar(manifestFile + ": regress.crossbars[" + i + "]", crossbars.get(i));
         List<String> targets = strings(r.path("targets"), List.of("sim"));
         String inputs = r.path("inputs").asText("mnist/test-1000-images.npy");
         String labels = r.path("labels").asText(inputs.replace("images.npy", "labels.npy"));
@@ -143,14 +145,24 @@ public final class Regression {
                 models,
                 crossbars,
                 targets,
-                r.path("count").asInt(200),
-                r.path("samples").asInt(8),
+                (int) integer(manifestFile, r, "count", 200, 1, Integer.MAX_VALUE),
+                (int) integer(manifestFile, r, "samples", 8, 0, Limits.MAX_SAMPLES),
                 r.path("seed").asLong(0),
                 dir.resolve(inputs),
                 dir.resolve(labels),
                 ood,
                 mcd,
                 data);
+    }
+
+    /** {@code key} of the regress section, or {@code dflt} when absent; an integer in [lo, hi] or refused. */
+    private static long integer(Path manifestFile, JsonNode r, String key, long dflt, long lo, long hi) {
+        JsonNode v = r.get(key);
+        if (v == null || v.isNull()) return dflt;
+        String where = manifestFile + ": regress." + key;
+        if (!v.canConvertToLong() || !v.isIntegralNumber())
+            throw new BnncimException(where + " must be an integer, got " + v);
+        return Limits.range(where, v.asLong(), lo, hi);
     }
 
     private static List<String> strings(JsonNode n, List<String> dflt) {
@@ -180,13 +192,12 @@ public final class Regression {
                     throw new BnncimException(model + ": test_data has masks but the output is not per-pixel [C,H,W]");
                 float[][] all = Inputs.read(data.images(), per).examples();
                 x = java.util.Arrays.copyOf(all, Math.min(plan.count(), all.length));
-                labels = Inputs.labels(data.labels(), all.length);
+                labels = Inputs.labels(data.labels(), all.length, output.classes());
             }
             int n = x.length;
             for (String xb : plan.crossbars()) {
-                String[] rc = xb.split("x");
-                Architecture a =
-                        ArchitectureLoader.defaults().withCrossbar(Integer.parseInt(rc[0]), Integer.parseInt(rc[1]));
+                int[] rc = Limits.crossbar(xb, xb);
+                Architecture a = ArchitectureLoader.defaults().withCrossbar(rc[0], rc[1]);
                 var c = Compiler.compile(
                         imported,
                         new Compiler.Options(OnnxImporter.Options.DEFAULT, a, plan.samples(), Set.of()),

@@ -22,7 +22,7 @@ class TfcAgainstOrtTest {
         Graph g = Frontend.load(Paths.tfc(), OnnxImporter.Options.DEFAULT);
         int per = g.inputs().get(0).shape().size();
         Inputs.Batch data = Inputs.read(Paths.testdata("mnist/test-1000-images.npy"), per);
-        int[] labels = Inputs.labels(Paths.testdata("mnist/test-1000-labels.npy"), data.size());
+        int[] labels = Inputs.labels(Paths.testdata("mnist/test-1000-labels.npy"), data.size(), 10);
         int n = data.size();
         float[] flat = new float[n * per];
         for (int i = 0; i < n; i++) System.arraycopy(data.examples()[i], 0, flat, i * per, per);
