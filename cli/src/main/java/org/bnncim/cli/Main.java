@@ -52,7 +52,9 @@ public final class Main implements Runnable {
     }
 
     /** Runs one command line; used by main and by tests (same process, captured streams). */
-    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    public static int execute(String[] args, PrintWriter rawOut, PrintWriter rawErr) {
+        PrintWriter out = new PrintWriter(new VisibleWriter(rawOut), true);
+        PrintWriter err = new PrintWriter(new VisibleWriter(rawErr), true);
         Main root = new Main();
         CommandLine cl = new CommandLine(root);
         cl.setOut(out);

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.SafeText;
 
 /**
  * The header of a {@link Npy} file: the magic and version prefix, the Python dict that gives the dtype and shape,
@@ -77,13 +78,13 @@ final class NpyHeader {
         try {
             dict = new DictParser(text).parse();
         } catch (IllegalArgumentException e) {
-            throw malformed(name, "bad header " + text.strip() + ": " + e.getMessage());
+            throw malformed(name, "bad header " + SafeText.quote(text.strip()) + ": " + SafeText.quote(e.getMessage()));
         }
         Object descr = dict.get("descr");
         Object fortran = dict.get("fortran_order");
         Object shape = dict.get("shape");
         if (!(descr instanceof String d) || !(fortran instanceof Boolean f) || !(shape instanceof int[] s)) {
-            throw malformed(name, "header lacks descr/fortran_order/shape: " + text.strip());
+            throw malformed(name, "header lacks descr/fortran_order/shape: " + SafeText.quote(text.strip()));
         }
         if (f) {
             throw new BnncimException(name + ": npy array is in Fortran order; save it in C order "
@@ -91,8 +92,8 @@ final class NpyHeader {
         }
         Npy.DType t = Npy.DType.of(d);
         if (t == null) {
-            throw new BnncimException(name + ": unsupported npy dtype '" + d + "'; accepted: <f4 <f8 |u1 |i1 "
-                    + "<i4 <i8 |b1 (little-endian)");
+            throw new BnncimException(name + ": unsupported npy dtype '" + SafeText.quote(d)
+                    + "'; accepted: <f4 <f8 |u1 |i1 " + "<i4 <i8 |b1 (little-endian)");
         }
         return new Header(t, s);
     }

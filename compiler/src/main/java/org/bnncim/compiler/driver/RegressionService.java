@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.bnncim.io.AtomicFiles;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.SafeText;
 
 /**
  * A regression run: measure every run of DIR/manifest.json ({@link Regression#measure}), then either compare with the
@@ -117,6 +118,11 @@ public final class RegressionService {
     }
 
     private static String xml(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        // XML 1.0 cannot hold most control characters even as references: a run name's are spelled out instead
+        return SafeText.visible(s)
+                .replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\"", "&quot;");
     }
 }

@@ -32,6 +32,22 @@ public final class OnnxImporter extends DecoderImports {
     static final Set<String> BIPOLAR_QUANT_DOMAINS =
             Set.of("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general");
     static final String BNNCIM_DOMAIN = "ai.bnncim";
+    static final long BNNCIM_OPSET = 1;
+    private static final java.util.Map<String, Integer> CUSTOM_MAX_INPUTS = java.util.Map.of(
+            "BipolarQuant",
+            2,
+            "Quant",
+            4,
+            "IntQuant",
+            4,
+            "Trunc",
+            5,
+            "MultiThreshold",
+            2,
+            "MaxPoolNHWC",
+            1,
+            "ScaleDropout",
+            3);
     static final int MIN_OPSET = 9, MAX_OPSET = 23;
 
     private OnnxImporter(Options options, String source, Path modelDir) {
@@ -59,6 +75,13 @@ public final class OnnxImporter extends DecoderImports {
             if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) opset = (int) o.getVersion();
         }
         if (opset < 0 && model.getIrVersion() < 3) opset = 1;
+        for (OnnxMl.OperatorSetIdProto o : model.getOpsetImportList()) {
+            // docs/onnx-conventions.md defines ScaleDropout for version 1 only; a later one may mean something else
+            if (o.getDomain().equals(BNNCIM_DOMAIN) && o.getVersion() != BNNCIM_OPSET) {
+                throw new BnncimException(source + ": opset import " + BNNCIM_DOMAIN + " version " + o.getVersion()
+                        + " does not exist (bnncim defines version " + BNNCIM_OPSET + ")");
+            }
+        }
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
             throw new BnncimException(source + ": ONNX opset " + opset + " is not supported (bnncim reads opset "
                     + MIN_OPSET + " to " + MAX_OPSET + ")");
@@ -176,6 +199,8 @@ public final class OnnxImporter extends DecoderImports {
     private void convert(OnnxMl.NodeProto n) {
         try {
             dispatch(n);
+        } catch (OnnxAttributes.WrongType e) {
+            throw err(n, e.getMessage());
         } catch (IllegalArgumentException
                 | ArithmeticException
                 | IndexOutOfBoundsException
@@ -205,7 +230,14 @@ public final class OnnxImporter extends DecoderImports {
         String op = n.getOpType();
         if (domain.isEmpty() || domain.equals("ai.onnx")) {
             convertStandard(n, op);
-        } else if (BIPOLAR_QUANT_DOMAINS.contains(domain) && op.equals("BipolarQuant")) {
+            return;
+        }
+        Integer most = CUSTOM_MAX_INPUTS.get(op);
+        // an extra input is not ours to ignore: the exporter meant something by it that we would silently drop
+        if (most != null && n.getInputCount() > most) {
+            throw err(n, n.getInputCount() + " inputs; " + op + " takes at most " + most);
+        }
+        if (BIPOLAR_QUANT_DOMAINS.contains(domain) && op.equals("BipolarQuant")) {
             bipolarQuant(n);
         } else if (BIPOLAR_QUANT_DOMAINS.contains(domain) && (op.equals("Quant") || op.equals("IntQuant"))) {
             quant(n);
@@ -382,6 +414,8 @@ public final class OnnxImporter extends DecoderImports {
         }
         if (scale.size() != 1)
             throw err(n, "BipolarQuant with a per-channel scale is not supported (use a scalar scale)");
+        if (!Float.isFinite(scale.getFloat(0)))
+            throw err(n, "scale holds " + scale.getFloat(0) + "; it must be finite");
         bipolarActivation(n, (D) x, scale.getFloat(0));
     }
 
@@ -522,9 +556,9 @@ public final class OnnxImporter extends DecoderImports {
 
     private void scaleDropout(OnnxMl.NodeProto n) {
         if (!(in(n, 0) instanceof D x)) throw err(n, "ScaleDropout of a constant is not supported");
-        float p = attrFloat(n, "p", Float.NaN);
         if (attr(n, "p") == null) throw err(n, "attribute p is required");
-        if (!(p >= 0f && p < 1f)) throw err(n, "p = " + p + " is outside [0, 1)");
+        float p = attrFloat(n, "p", Float.NaN);
+        if (!(p >= 0f && p < 1f)) throw err(n, "attribute p = " + p + " is outside [0, 1)");
         long axis = attrInt(n, "axis", 1);
         int r = x.dims().length;
         if (axis < 0) axis += r;
@@ -540,6 +574,8 @@ public final class OnnxImporter extends DecoderImports {
         float[] scale = scaleVector(n, constIn(n, 1, "scale"), ch, "scale");
         float[] dropped =
                 hasInput(n, 2) ? scaleVector(n, constIn(n, 2, "dropped_scale"), ch, "dropped_scale") : new float[] {1f};
+        requireFinite(n, scale, "scale");
+        requireFinite(n, dropped, "dropped_scale");
         int bit = nextBit++;
         emit(
                 n,
@@ -549,6 +585,10 @@ public final class OnnxImporter extends DecoderImports {
                 1.0,
                 (nm, v) -> new Node.ScaleDropout(nm, x.ir(), v, scale, dropped, p, bit));
         env.put(out(n, 0), new D(out(n, 0), x.dims(), false));
+    }
+
+    private void requireFinite(OnnxMl.NodeProto n, float[] v, String what) {
+        for (float f : v) if (!Float.isFinite(f)) throw err(n, what + " holds " + f + "; it must be finite");
     }
 
     private float[] scaleVector(OnnxMl.NodeProto n, ConstTensor t, long channels, String what) {

@@ -22,6 +22,16 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
     void constant(OnnxMl.NodeProto n) {
         OnnxMl.AttributeProto a = n.getAttributeCount() == 1 ? n.getAttribute(0) : null;
         if (a == null) throw err(n, "Constant needs exactly one value attribute");
+        OnnxMl.AttributeProto.AttributeType want = switch (a.getName()) {
+            case "value" -> OnnxMl.AttributeProto.AttributeType.TENSOR;
+            case "value_float" -> OnnxMl.AttributeProto.AttributeType.FLOAT;
+            case "value_floats" -> OnnxMl.AttributeProto.AttributeType.FLOATS;
+            case "value_int" -> OnnxMl.AttributeProto.AttributeType.INT;
+            case "value_ints" -> OnnxMl.AttributeProto.AttributeType.INTS;
+            default -> a.getType();
+        };
+        if (a.getType() != want && a.getType() != OnnxMl.AttributeProto.AttributeType.UNDEFINED)
+            throw err(n, "attribute " + a.getName() + " is " + a.getType() + ", expected " + want);
         ConstTensor t = switch (a.getName()) {
             case "value" -> decoder.decode(a.getT(), source + ": " + describe(n));
             case "value_float" -> ConstTensor.scalar(a.getF());

@@ -14,6 +14,7 @@ import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
+import org.bnncim.ir.SafeText;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.TextPrinter;
 import org.bnncim.ir.ThresholdSet;
@@ -23,6 +24,31 @@ import org.bnncim.ir.mapping.StochasticUnit;
 /** The IR as JSON, for scripts: the same facts as the text form, with every threshold and constant in full. */
 public final class IrJson {
     static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    static {
+        MAPPER.getFactory().setCharacterEscapes(new ControlEscapes());
+    }
+
+    /** Jackson escapes C0 itself; DEL, C1 and the line separators in a model's names would otherwise pass raw. */
+    private static final class ControlEscapes extends com.fasterxml.jackson.core.io.CharacterEscapes {
+        private final int[] ascii = standardAsciiEscapesForJSON();
+
+        ControlEscapes() {
+            ascii[0x7f] = ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
+            return SafeText.unsafe(ch)
+                    ? new com.fasterxml.jackson.core.io.SerializedString(String.format("\\u%04x", ch))
+                    : null;
+        }
+    }
 
     private IrJson() {}
 

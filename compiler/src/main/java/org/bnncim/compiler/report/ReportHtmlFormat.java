@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.ir.SafeText;
 import org.bnncim.ir.mapping.CrossbarSlot;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
@@ -177,8 +178,8 @@ final class ReportHtmlFormat {
                 case '"' -> out.append("&quot;");
                 case '\'' -> out.append("&#39;");
                 default -> {
-                    // control characters other than tab/newline are not allowed in HTML text
-                    if (c < 0x20 && c != '\t' && c != '\n') out.append("&#xFFFD;");
+                    // control characters other than tab/newline are not allowed in HTML text: shown, not dropped
+                    if (SafeText.unsafe(c) && c != '\t' && c != '\n') out.append(String.format("\\u%04x", (int) c));
                     else out.append(c);
                 }
             }

@@ -1,6 +1,7 @@
 package org.bnncim.compiler.report;
 
 import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.ir.SafeText;
 import org.bnncim.ir.util.Fmt;
 
 /** report.txt: what a person reads in a terminal. */
@@ -97,7 +98,8 @@ public final class ReportText {
                 row(sb, "MC-Dropout (T=" + r.samples() + ", " + r.stochasticUnits() + " units)", r.mc());
             default -> f(sb, "%nNo stochastic layers: a deterministic BNN (Monte-Carlo passes would all agree).%n");
         }
-        return sb.toString();
+        // names in the report come from the model: a terminal showing report.txt must not execute them
+        return SafeText.visibleLines(sb.toString());
     }
 
     /** The digital datapath's nodes, and how one pass splits between the crossbars and the digital unit. */
