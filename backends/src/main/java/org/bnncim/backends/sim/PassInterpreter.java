@@ -12,7 +12,6 @@ import org.bnncim.backends.sim.kernels.ConvGeometry;
 import org.bnncim.backends.sim.kernels.ConvKernel;
 import org.bnncim.backends.sim.kernels.CrossbarLayer;
 import org.bnncim.backends.sim.kernels.DecoderKernels;
-import org.bnncim.backends.sim.kernels.DecoderKernels.TransposeGeometry;
 import org.bnncim.backends.sim.kernels.InputPlanes;
 import org.bnncim.backends.sim.kernels.PoolGeometry;
 import org.bnncim.backends.sim.kernels.Pooling;
@@ -51,9 +50,8 @@ final class PassInterpreter {
     /** Per node: how its input drives word lines (one bipolar read, or bit planes, signed or not). */
     private final InputPlanes[] inputBits;
 
+    /** Per convolution or transposed convolution: its geometry, read once. */
     private final ConvGeometry[] conv;
-    /** Per transposed convolution: its geometry, read once. */
-    private final TransposeGeometry[] transpose;
     /** Per resize: its row and column index maps, read once (the node's accessors clone them). */
     private final int[][] resizeRows, resizeCols;
 
@@ -82,7 +80,6 @@ final class PassInterpreter {
         this.crossbar = new CrossbarLayer[n];
         this.inputBits = new InputPlanes[n];
         this.conv = new ConvGeometry[n];
-        this.transpose = new TransposeGeometry[n];
         this.resizeRows = new int[n][];
         this.resizeCols = new int[n][];
         this.pool = new PoolGeometry[n];
@@ -112,7 +109,7 @@ final class PassInterpreter {
             }
             if (node instanceof DecoderNode.BinaryConvTranspose t) {
                 crossbar[i] = layers.get(t.name());
-                transpose[i] = TransposeGeometry.of(t, it.shape(), t.output().shape());
+                conv[i] = ConvGeometry.of(t, it.shape(), t.output().shape());
             }
             if (node instanceof DecoderNode.Resize r) {
                 resizeRows[i] = r.rows();
@@ -193,7 +190,7 @@ final class PassInterpreter {
                 new Ints(DecoderKernels.convolveTranspose(
                         crossbar[at],
                         ints(x),
-                        transpose[at],
+                        conv[at],
                         inputBits[at],
                         t.output().shape().size(),
                         reads(noise)));
@@ -328,7 +325,7 @@ final class PassInterpreter {
             int size = t.output().shape().size();
             for (int g = 0; g < r; g++)
                 yr[g] = new Ints(DecoderKernels.convolveTransposeBlock(
-                        crossbar[at], ints(xs[reps[g]]), transpose[at], inputBits[at], size));
+                        crossbar[at], ints(xs[reps[g]]), conv[at], inputBits[at], size));
         } else {
             Tensor[] one = new Tensor[ins.length];
             for (int g = 0; g < r; g++) {

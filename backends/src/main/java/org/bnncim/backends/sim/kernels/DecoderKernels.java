@@ -1,8 +1,5 @@
 package org.bnncim.backends.sim.kernels;
 
-import org.bnncim.ir.DecoderNode;
-import org.bnncim.ir.Shape;
-
 /**
  * The encoder-decoder kinds on the chip. A transposed convolution is a crossbar layer like a convolution: each output
  * position drives the word lines of the taps whose input position exists (the others stay undriven), so its sums
@@ -13,49 +10,11 @@ import org.bnncim.ir.Shape;
 public final class DecoderKernels {
     private DecoderKernels() {}
 
-    /** A transposed convolution's input [cin, h, w], window and output size, read once per node. */
-    public record TransposeGeometry(
-            int cin,
-            int h,
-            int w,
-            int kh,
-            int kw,
-            int strideY,
-            int strideX,
-            int padTop,
-            int padLeft,
-            int dilationY,
-            int dilationX,
-            int oh,
-            int ow) {
-        public static TransposeGeometry of(DecoderNode.BinaryConvTranspose t, Shape in, Shape out) {
-            int[] s = t.strides(), p = t.pads(), d = t.dilations();
-            return new TransposeGeometry(
-                    in.dim(0),
-                    in.dim(1),
-                    in.dim(2),
-                    t.kh(),
-                    t.kw(),
-                    s[0],
-                    s[1],
-                    p[0],
-                    p[1],
-                    d[0],
-                    d[1],
-                    out.dim(1),
-                    out.dim(2));
-        }
-
-        public int positions() {
-            return oh * ow;
-        }
-    }
-
     /**
      * The word-line vector of output position (oy, ox) into {@code col[base ..]}: tap (i, j) of input channel ci
      * carries the input element whose scatter lands here, 0 (undriven) where none does.
      */
-    static void patch(int[] x, TransposeGeometry g, int oy, int ox, int[] col, int base) {
+    static void patch(int[] x, ConvGeometry g, int oy, int ox, int[] col, int base) {
         int cin = g.cin(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), sy = g.strideY(), sx = g.strideX();
         for (int ci = 0; ci < cin; ci++) {
             for (int i = 0; i < kh; i++) {
@@ -73,7 +32,7 @@ public final class DecoderKernels {
 
     /** One position at a time through {@link VectorKernel}: the path that models per-read faults. */
     public static int[] convolveTranspose(
-            CrossbarLayer l, int[] x, TransposeGeometry g, InputPlanes in, int outSize, CellReads reads) {
+            CrossbarLayer l, int[] x, ConvGeometry g, InputPlanes in, int outSize, CellReads reads) {
         int[] acc = new int[outSize];
         int[] col = new int[l.k()];
         for (int oy = 0; oy < g.oh(); oy++) {
@@ -86,8 +45,7 @@ public final class DecoderKernels {
     }
 
     /** Every output position's vector as one block, without read faults: the same sums as the one-by-one path. */
-    public static int[] convolveTransposeBlock(
-            CrossbarLayer l, int[] x, TransposeGeometry g, InputPlanes in, int outSize) {
+    public static int[] convolveTransposeBlock(CrossbarLayer l, int[] x, ConvGeometry g, InputPlanes in, int outSize) {
         int k = l.k(), positions = g.positions();
         int[] acc = new int[outSize];
         int[] col = new int[Math.multiplyExact(positions, k)];
