@@ -7,16 +7,21 @@ public final class Metrics {
     private Metrics() {}
 
     public static double[] softmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) max = Math.max(max, v);
         double[] p = new double[logits.length];
+        softmax(logits, 0, 1, p);
+        return p;
+    }
+
+    /** Softmax of {@code p.length} logits {@code y[base + i * stride]} into {@code p}: one pixel's channels, too. */
+    static void softmax(float[] y, int base, int stride, double[] p) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < p.length; i++) max = Math.max(max, y[base + i * stride]);
         double sum = 0;
         for (int i = 0; i < p.length; i++) {
-            p[i] = Math.exp(logits[i] - max);
+            p[i] = Math.exp(y[base + i * stride] - max);
             sum += p[i];
         }
         for (int i = 0; i < p.length; i++) p[i] /= sum;
-        return p;
     }
 
     public static int argmax(double[] p) {

@@ -69,14 +69,7 @@ public record ModelOutput(boolean probabilities, boolean pixels, int channels, i
             for (int c = 0; c < channels; c++) p[c] = clamp(y[c * hw + q]);
             return;
         }
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < channels; c++) max = Math.max(max, y[c * hw + q]);
-        double sum = 0;
-        for (int c = 0; c < channels; c++) {
-            p[c] = Math.exp(y[c * hw + q] - max);
-            sum += p[c];
-        }
-        for (int c = 0; c < channels; c++) p[c] /= sum;
+        Metrics.softmax(y, q, hw, p);
     }
 
     // float32 rounding can put a computed probability a hair outside [0,1]; entropy and NLL must not see that
