@@ -67,12 +67,12 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         String expect = null; // value the next crossbar layer must read, via reshapes only
         Node pending = null; // the Threshold or MultiThreshold after the previous crossbar layer
         int last = -1;
-        for (int i = 0; i < nodes.size(); i++) {
-            if (nodes.get(i) instanceof Node.BinaryDense || nodes.get(i) instanceof Node.BinaryConv) last = i;
-        }
         // a transposed conv is a crossbar layer too: the walk below must reach it (and refuse it in graph order)
         for (int i = 0; i < nodes.size(); i++) {
-            if (nodes.get(i) instanceof DecoderNode.BinaryConvTranspose) last = Math.max(last, i);
+            Node n = nodes.get(i);
+            if (n instanceof Node.BinaryDense
+                    || n instanceof Node.BinaryConv
+                    || n instanceof DecoderNode.BinaryConvTranspose) last = i;
         }
         if (last < 0) throw new BnncimException("Verilog backend: " + g.name() + " has no crossbar layer");
         for (int i = 0; i <= last; i++) {
