@@ -60,6 +60,11 @@ public sealed interface Node
         return NodeChecks.bitSlot(this);
     }
 
+    /** The bipolar weights this node keeps in crossbars, if it is a crossbar layer. */
+    default Optional<BitMatrix> crossbarWeights() {
+        return NodeChecks.crossbarWeights(this);
+    }
+
     /** float input to an unsigned integer: {@code q = clamp(round(x * levels), 0, 2^bits - 1)}; scale 1/levels. */
     record InputQuantize(String name, String input, Value output, int bits, int levels) implements Node {
         public List<String> inputs() {

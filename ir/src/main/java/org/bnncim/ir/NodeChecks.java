@@ -128,6 +128,35 @@ final class NodeChecks {
         };
     }
 
+    /** {@link Node#crossbarWeights}: the kinds whose weights live in crossbars. */
+    static Optional<BitMatrix> crossbarWeights(Node node) {
+        return switch (node) {
+            case Node.BinaryDense d -> Optional.of(d.weights());
+            case Node.BinaryConv c -> Optional.of(c.weights());
+            case DecoderNode.BinaryConvTranspose t -> Optional.of(t.weights());
+            case DecoderNode.Resize r -> Optional.empty();
+            case DecoderNode.Concat c -> Optional.empty();
+            case DecoderNode.PixelSoftmax s -> Optional.empty();
+            case DecoderNode.Sigmoid s -> Optional.empty();
+            case Node.InputQuantize q -> Optional.empty();
+            case Node.InputBinarize b -> Optional.empty();
+            case Node.ScaleDropout s -> Optional.empty();
+            case Node.Affine a -> Optional.empty();
+            case Node.Sign s -> Optional.empty();
+            case Node.Threshold t -> Optional.empty();
+            case Node.MaxPool m -> Optional.empty();
+            case Node.AvgPool a -> Optional.empty();
+            case Node.Reshape r -> Optional.empty();
+            case Node.Softmax s -> Optional.empty();
+            case Node.McDropout m -> Optional.empty();
+            case Node.Quantize q -> Optional.empty();
+            case Node.MultiThreshold t -> Optional.empty();
+            case DigitalNode.Add a -> Optional.empty();
+            case DigitalNode.FloatDense d -> Optional.empty();
+            case DigitalNode.FloatConv c -> Optional.empty();
+        };
+    }
+
     private static List<String> binaryDense(Node.BinaryDense d, TensorType in) {
         BitMatrix weights = d.weights();
         Value output = d.output();

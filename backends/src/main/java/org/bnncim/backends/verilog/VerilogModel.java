@@ -67,13 +67,9 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         String expect = null; // value the next crossbar layer must read, via reshapes only
         Node pending = null; // the Threshold or MultiThreshold after the previous crossbar layer
         int last = -1;
-        // a transposed conv is a crossbar layer too: the walk below must reach it (and refuse it in graph order)
-        for (int i = 0; i < nodes.size(); i++) {
-            Node n = nodes.get(i);
-            if (n instanceof Node.BinaryDense
-                    || n instanceof Node.BinaryConv
-                    || n instanceof DecoderNode.BinaryConvTranspose) last = i;
-        }
+        // every crossbar layer, a transposed conv's too: the walk below must reach it (and refuse it in graph order)
+        for (int i = 0; i < nodes.size(); i++)
+            if (nodes.get(i).crossbarWeights().isPresent()) last = i;
         if (last < 0) throw new BnncimException("Verilog backend: " + g.name() + " has no crossbar layer");
         for (int i = 0; i <= last; i++) {
             Node n = nodes.get(i);

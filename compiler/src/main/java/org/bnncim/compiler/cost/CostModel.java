@@ -274,10 +274,7 @@ public final class CostModel {
     private static Node periphery(Graph g, String layer) {
         String v = null;
         for (Node n : g.nodes())
-            if (n.name().equals(layer)
-                    && (n instanceof Node.BinaryDense
-                            || n instanceof Node.BinaryConv
-                            || n instanceof DecoderNode.BinaryConvTranspose))
+            if (n.name().equals(layer) && n.crossbarWeights().isPresent())
                 v = n.output().name();
         while (v != null) {
             List<Node> cs = g.consumers(v);

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bnncim.ir.BitMatrix;
-import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
@@ -66,11 +65,7 @@ public final class CrossbarImages {
 
     public static Map<String, BitMatrix> weightsByLayer(Graph g) {
         Map<String, BitMatrix> w = new HashMap<>();
-        for (Node n : g.nodes()) {
-            if (n instanceof Node.BinaryDense d) w.put(d.name(), d.weights());
-            if (n instanceof Node.BinaryConv c) w.put(c.name(), c.weights());
-            if (n instanceof DecoderNode.BinaryConvTranspose t) w.put(t.name(), t.weights());
-        }
+        for (Node n : g.nodes()) n.crossbarWeights().ifPresent(m -> w.put(n.name(), m));
         return w;
     }
 

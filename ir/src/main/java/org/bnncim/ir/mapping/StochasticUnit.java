@@ -2,7 +2,6 @@ package org.bnncim.ir.mapping;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.WireCode;
@@ -110,9 +109,7 @@ public record StochasticUnit(Kind kind, int units, List<Entry> schedule) {
             var p = g.producer(value);
             if (p.isEmpty()) return null;
             Node n = p.get();
-            if (n instanceof Node.BinaryDense
-                    || n instanceof Node.BinaryConv
-                    || n instanceof DecoderNode.BinaryConvTranspose) return n.name();
+            if (n.crossbarWeights().isPresent()) return n.name();
             if (!(n instanceof Node.MaxPool || n instanceof Node.Reshape)) return null;
             value = n.inputs().get(0);
         }
