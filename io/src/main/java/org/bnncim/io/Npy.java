@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Objects;
 import org.bnncim.ir.BnncimException;
@@ -292,7 +291,7 @@ public final class Npy {
 
     public static NpyArray read(Path file) {
         String name = file.toString();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.channel(file, "npy file")) {
             long size = ch.size();
             // The header is small; read only it first so a lying shape is caught before any big allocation.
             ByteBuffer pre = ByteBuffer.allocate((int) Math.min(size, 12)).order(ByteOrder.LITTLE_ENDIAN);

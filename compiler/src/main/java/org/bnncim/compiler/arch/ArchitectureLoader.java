@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
@@ -108,19 +107,8 @@ public final class ArchitectureLoader {
      * FIFOs and devices are refused by type before opening ({@code /dev/zero} would otherwise be read until memory
      * runs out, a FIFO would hang); the read itself stops one byte past the cap in case the file grows meanwhile.
      */
-    private static byte[] readCapped(Path file) throws IOException {
-        if (!Files.exists(file)) throw new BnncimException(file + ": no such file");
-        if (!Files.isRegularFile(file)) throw new BnncimException(file + ": not a regular file");
-        if (Files.size(file) > MAX_FILE_BYTES) throw tooLarge(file);
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] b = in.readNBytes((int) MAX_FILE_BYTES + 1);
-            if (b.length > MAX_FILE_BYTES) throw tooLarge(file);
-            return b;
-        }
-    }
-
-    private static BnncimException tooLarge(Path file) {
-        return new BnncimException(file + ": architecture file larger than " + MAX_FILE_BYTES + " bytes");
+    private static byte[] readCapped(Path file) {
+        return org.bnncim.io.InputFiles.read(file, "architecture file", MAX_FILE_BYTES, null);
     }
 
     /** Jackson's message may quote the offending text, which can be megabytes long: keep the gist and the line. */

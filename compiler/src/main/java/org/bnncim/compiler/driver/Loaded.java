@@ -1,8 +1,6 @@
 package org.bnncim.compiler.driver;
 
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Set;
 import org.bnncim.backends.sim.Program;
@@ -15,18 +13,18 @@ import org.bnncim.ir.arch.Architecture;
 public final class Loaded {
     public static final String PROGRAM_FILE = "program.bnc";
 
+    /** Java arrays end at 2 GiB; a program that large would not fit any chip bnncim models anyway. */
+    public static final long MAX_PROGRAM_BYTES = Integer.MAX_VALUE - 8L;
+
     private Loaded() {}
 
     public static Program program(Path modelOrFolder, OnnxImporter.Options options, Architecture arch) {
         if (Files.isDirectory(modelOrFolder)) {
             Path f = modelOrFolder.resolve(PROGRAM_FILE);
-            try {
-                return ProgramCodec.decode(Files.readAllBytes(f), f.toString());
-            } catch (NoSuchFileException e) {
+            if (!Files.exists(f))
                 throw new BnncimException(f + ": no simulator program here (compile with --target sim or all)");
-            } catch (IOException e) {
-                throw new BnncimException(f + ": cannot read (" + e.getMessage() + ")");
-            }
+            byte[] bytes = org.bnncim.io.InputFiles.read(f, "simulator program", MAX_PROGRAM_BYTES, null);
+            return ProgramCodec.decode(bytes, f.toString());
         }
         var c = Compiler.compile(modelOrFolder, new Compiler.Options(options, arch, 1, Set.of()), s -> {});
         return Program.of(c.mapped());

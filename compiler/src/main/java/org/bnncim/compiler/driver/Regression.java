@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,6 +23,7 @@ import org.bnncim.backends.sim.Simulator;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.cost.CostReport;
 import org.bnncim.compiler.frontend.OnnxImporter;
+import org.bnncim.io.InputFiles;
 import org.bnncim.io.Inputs;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.arch.Architecture;
@@ -103,15 +103,18 @@ public final class Regression {
         }
     }
 
+    /** Manifests and baselines are small JSON: a larger file is a mistake or an attack, not a model list. */
+    public static final long MAX_MANIFEST_BYTES = 64L << 20;
+
     private Regression() {}
 
     public static Plan plan(Path dir, List<Path> extraModels) {
         Path manifestFile = dir.resolve("manifest.json");
         JsonNode m;
         try {
-            m = JSON.readTree(Files.readString(manifestFile));
-        } catch (NoSuchFileException e) {
-            throw new BnncimException(manifestFile + ": no manifest (a manifest.json listing models is required)");
+            if (!Files.exists(manifestFile))
+                throw new BnncimException(manifestFile + ": no manifest (a manifest.json listing models is required)");
+            m = JSON.readTree(InputFiles.readString(manifestFile, "manifest", MAX_MANIFEST_BYTES, null));
         } catch (IOException e) {
             throw new BnncimException(manifestFile + ": not valid JSON ("
                     + e.getMessage().lines().findFirst().orElse("") + ")");
@@ -123,14 +126,14 @@ public final class Regression {
         if (!m.path("models").isArray()) throw new BnncimException(manifestFile + ": 'models' must be a list");
         for (JsonNode e : m.get("models")) {
             if (!e.hasNonNull("file")) throw new BnncimException(manifestFile + ": a model entry has no 'file'");
-            Path p = dir.resolve(e.get("file").asText()).normalize();
+            Path p = path(manifestFile, "models[].file", dir, e.get("file").asText());
             models.add(p);
             if (e.path("kind").asText().equals("mc-dropout")) mcd.add(p.toString());
             TestData d = TestData.parse(manifestFile, dir, e);
             if (d != null) data.put(p.toString(), d);
         }
         for (JsonNode e : r.path("extra_models"))
-            models.add(dir.resolve(e.asText()).normalize());
+            models.add(path(manifestFile, "regress.extra_models[]", dir, e.asText()));
         models.addAll(extraModels);
         List<String> crossbars = strings(r.path("crossbars"), List.of("64x64", "128x128", "256x256"));
         for (int i = 0; i < crossbars.size(); i++)
@@ -140,7 +143,7 @@ public final class Regression {
         String labels = r.path("labels").asText(inputs.replace("images.npy", "labels.npy"));
         List<Path> ood = new ArrayList<>();
         for (String o : strings(r.path("ood"), List.of("ood/fashion-200-images.npy", "ood/noise-200-images.npy")))
-            ood.add(dir.resolve(o));
+            ood.add(path(manifestFile, "regress.ood[]", dir, o));
         return new Plan(
                 models,
                 crossbars,
@@ -148,11 +151,20 @@ public final class Regression {
                 (int) integer(manifestFile, r, "count", 200, 1, Integer.MAX_VALUE),
                 (int) integer(manifestFile, r, "samples", 8, 0, Limits.MAX_SAMPLES),
                 r.path("seed").asLong(0),
-                dir.resolve(inputs),
-                dir.resolve(labels),
+                path(manifestFile, "regress.inputs", dir, inputs),
+                path(manifestFile, "regress.labels", dir, labels),
                 ood,
                 mcd,
                 data);
+    }
+
+    /** {@code rel} resolved against the manifest's folder; a NUL or other byte no path can hold is refused. */
+    static Path path(Path manifestFile, String key, Path dir, String rel) {
+        try {
+            return dir.resolve(rel).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new BnncimException(manifestFile + ": " + key + " is not a valid path (" + e.getReason() + ")");
+        }
     }
 
     /** {@code key} of the regress section, or {@code dflt} when absent; an integer in [lo, hi] or refused. */

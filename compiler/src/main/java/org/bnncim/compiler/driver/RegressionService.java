@@ -70,7 +70,8 @@ public final class RegressionService {
         JsonNode old = null;
         if (Files.exists(base)) {
             try {
-                old = JSON.readTree(Files.readString(base));
+                old = JSON.readTree(
+                        org.bnncim.io.InputFiles.readString(base, "baseline", Regression.MAX_MANIFEST_BYTES, null));
             } catch (IOException e) {
                 throw new BnncimException(base + ": not a valid baseline ("
                         + e.getMessage().lines().findFirst().orElse("") + ")");

@@ -69,7 +69,12 @@ public record TestData(Path images, Path labels, Path masks, List<Path> ood) {
             throw new BnncimException(where + field + " must be a path relative to " + dir);
         String rel = v.asText();
         Path root = dir.toAbsolutePath().normalize();
-        Path p = root.resolve(rel).normalize();
+        Path p;
+        try {
+            p = root.resolve(rel).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new BnncimException(where + field + " is not a valid path (" + e.getReason() + ")");
+        }
         if (Path.of(rel).isAbsolute() || !p.startsWith(root))
             throw new BnncimException(where + field + ": " + rel + " is not a path inside " + dir);
         if (!Files.isRegularFile(p)) throw new BnncimException(where + field + ": " + rel + " not found in " + dir);

@@ -4,8 +4,6 @@ import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.bnncim.ir.BnncimException;
 
@@ -17,18 +15,7 @@ public final class OnnxFiles {
     private OnnxFiles() {}
 
     public static OnnxMl.ModelProto read(Path file) {
-        byte[] bytes;
-        try {
-            if (Files.isDirectory(file)) throw new BnncimException(file + ": is a folder, expected an .onnx file");
-            long size = Files.size(file);
-            if (size > MAX_FILE)
-                throw new BnncimException(file + ": " + size + " bytes is larger than an ONNX protobuf can be");
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new BnncimException(file + ": no such file");
-        } catch (IOException e) {
-            throw new BnncimException(file + ": cannot read (" + e.getMessage() + ")");
-        }
+        byte[] bytes = org.bnncim.io.InputFiles.read(file, "model", MAX_FILE, "protobuf messages end at 2 GiB");
         return parse(bytes, file.toString());
     }
 

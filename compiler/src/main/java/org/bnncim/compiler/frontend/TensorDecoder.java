@@ -2,10 +2,8 @@ package org.bnncim.compiler.frontend;
 
 import ai.onnx.proto.OnnxMl;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bnncim.ir.BnncimException;
 
@@ -14,10 +12,12 @@ final class TensorDecoder {
     static final int FLOAT = 1, UINT8 = 2, INT8 = 3, INT16 = 5, INT32 = 6, INT64 = 7, BOOL = 9, DOUBLE = 11;
 
     private final Path modelDir;
+    private final ImportBudget budget;
 
     /** @param modelDir the model's folder, the only place external data may live; null when there is none */
-    TensorDecoder(Path modelDir) {
+    TensorDecoder(Path modelDir, ImportBudget budget) {
         this.modelDir = modelDir;
+        this.budget = budget;
     }
 
     ConstTensor decode(OnnxMl.TensorProto t, String where) {
@@ -171,35 +171,28 @@ final class TensorDecoder {
             throw new BnncimException(
                     where + ": tensor '" + t.getName() + "' refers to external data, which needs a model file on disk");
         }
-        Path base = modelDir.toAbsolutePath().normalize();
-        Path target = base.resolve(location).normalize();
-        if (!target.startsWith(base) || Path.of(location).isAbsolute()) {
-            throw new BnncimException(where + ": tensor '" + t.getName() + "' external data '" + location
-                    + "' points outside the model's folder; refused");
-        }
+        String tensor = where + ": tensor '" + t.getName() + "'";
         if (length < 0) length = need;
         if (length != need || offset < 0) {
-            throw new BnncimException(where + ": tensor '" + t.getName() + "' external data length " + length
-                    + " does not match its shape (" + need + " bytes)");
-        }
-        try {
-            if (!Files.isRegularFile(target)) {
-                throw new BnncimException(
-                        where + ": tensor '" + t.getName() + "' external data file '" + location + "' not found");
-            }
-            try (RandomAccessFile f = new RandomAccessFile(target.toFile(), "r")) {
-                if (offset + length > f.length()) {
-                    throw new BnncimException(where + ": tensor '" + t.getName()
-                            + "' external data runs past the end of '" + location + "'");
-                }
-                byte[] bytes = new byte[(int) length];
-                f.seek(offset);
-                f.readFully(bytes);
-                return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            }
-        } catch (IOException e) {
             throw new BnncimException(
-                    where + ": cannot read external data '" + location + "' (" + e.getMessage() + ")");
+                    tensor + " external data length " + length + " does not match its shape (" + need + " bytes)");
+        }
+        if (length > Integer.MAX_VALUE - 8L) {
+            throw new BnncimException(tensor + " has " + length + " bytes of external data; one tensor holds at most "
+                    + (Integer.MAX_VALUE - 8L));
+        }
+        Path real = org.bnncim.io.InputFiles.confined(modelDir, location, tensor);
+        // checked before the allocation: one 2 GiB blob, or one file named by a thousand tensors, is a refusal
+        budget.take(tensor, "external data", length);
+        try (java.nio.channels.FileChannel f = org.bnncim.io.InputFiles.openConfined(real)) {
+            if (offset > f.size() - length) {
+                throw new BnncimException(tensor + " external data runs past the end of '" + location + "'");
+            }
+            byte[] bytes = org.bnncim.io.InputFiles.readAt(f, offset, (int) length);
+            return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException e) {
+            throw new BnncimException(where + ": cannot read external data '" + location + "' ("
+                    + e.getClass().getSimpleName() + ")");
         }
     }
 
