@@ -115,6 +115,7 @@ final class CompileCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--seed only seeds the Verilog testbench: use it with --target verilog or all");
         }
+        OutputFolder.prepare(output);
         Limits.range("--samples", samples, 1, Limits.MAX_SAMPLES);
         Limits.range("--tb-examples", tbExamples, 0, MAX_TB_EXAMPLES);
         Limits.range("--tb-samples", tbSamples, 0, 65535);

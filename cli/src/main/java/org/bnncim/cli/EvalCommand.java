@@ -113,6 +113,11 @@ final class EvalCommand implements Callable<Integer> {
                 engine,
                 settings);
         if (saveArrays && outputDir == null) throw new BnncimException("--save-arrays needs -o DIR");
+        if (outputDir != null && sameFolder(outputDir, model)) {
+            throw new BnncimException("-o " + outputDir + " is the compiled folder eval reads; an output folder is "
+                    + "replaced as a whole, so give another one");
+        }
+        if (outputDir != null) OutputFolder.prepare(outputDir);
         Program p = EvaluationService.load(request);
         ModelOutput kind = ModelOutput.of(p.graph());
         if (saveArrays && !kind.pixels()) {
@@ -167,6 +172,16 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     static final String JSON_FILE = "eval.json", HTML_FILE = "eval.html";
+
+    private static boolean sameFolder(Path a, Path b) {
+        try {
+            return java.nio.file.Files.isDirectory(a)
+                    && java.nio.file.Files.isDirectory(b)
+                    && java.nio.file.Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
 
     private Map<String, byte[]> segmentationFiles(SegmentationEvaluation.Result r) {
         Map<String, byte[]> files = new LinkedHashMap<>();
