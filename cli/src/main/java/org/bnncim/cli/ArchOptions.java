@@ -13,7 +13,11 @@ import picocli.CommandLine.TypeConversionException;
  * The target chip, shared by every command that compiles: an architecture file and the overrides users reach for most.
  */
 final class ArchOptions {
-    @Option(names = "--arch", paramLabel = "FILE", description = "Architecture file (JSON); defaults built in.")
+    @Option(
+            names = "--arch",
+            paramLabel = "FILE",
+            description = "Architecture file (JSON, a regular file of at most 1 MiB; keys and their ranges in "
+                    + "docs/robustness.md, e.g. crossbar sides 2..4096, chips 1..4096); defaults built in.")
     Path arch;
 
     @Option(

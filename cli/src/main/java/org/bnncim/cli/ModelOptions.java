@@ -21,10 +21,24 @@ final class ModelOptions {
                     + "(default: ${DEFAULT-VALUE}, pixels scaled to [0,1]).")
     int inputLevels;
 
+    @Option(
+            names = "--max-mb",
+            defaultValue = "1024",
+            paramLabel = "MB",
+            description = "Memory cap, " + MIN_MB + ".." + MAX_MB + " MiB: external data plus constants the import "
+                    + "folds at most MB, one example's activation at most MB/4 (default: ${DEFAULT-VALUE}).")
+    long maxMb;
+
+    static final long MIN_MB = 16, MAX_MB = 1L << 20;
+
     OnnxImporter.Options toOptions() {
         if (inputLevels < 1 || inputLevels > 255) {
             throw new org.bnncim.ir.BnncimException("--input-levels must be between 1 and 255, got " + inputLevels);
         }
-        return new OnnxImporter.Options(mcDropout, allowMultiOutput, inputLevels);
+        return new OnnxImporter.Options(mcDropout, allowMultiOutput, inputLevels, maxBytes(maxMb));
+    }
+
+    static long maxBytes(long mb) {
+        return org.bnncim.compiler.driver.Limits.range("--max-mb", mb, MIN_MB, MAX_MB) << 20;
     }
 }

@@ -57,6 +57,14 @@ final class VerifyCommand implements Callable<Integer> {
             description = "Relative tolerance on logits, finite and > 0 (default: ${DEFAULT-VALUE}).")
     double tolerance;
 
+    @Option(
+            names = "--max-mb",
+            defaultValue = "1024",
+            paramLabel = "MB",
+            description = "Memory cap, 16..1048576 MiB, as for compile; also bounds the 64 random inputs "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long maxMb;
+
     @Mixin
     ArchOptions archOptions;
 
@@ -70,7 +78,15 @@ final class VerifyCommand implements Callable<Integer> {
         if (!(tolerance > 0) || Double.isInfinite(tolerance))
             throw new BnncimException("--tolerance must be finite and > 0, got " + tolerance);
         var r = VerificationService.verify(new VerificationService.Request(
-                model, input, archOptions.architecture(), samples, seed, limit, layers, tolerance));
+                model,
+                input,
+                archOptions.architecture(),
+                samples,
+                seed,
+                limit,
+                layers,
+                tolerance,
+                ModelOptions.maxBytes(maxMb)));
         r.mismatch().ifPresent(m -> {
             throw new Main.MismatchException(m.message());
         });

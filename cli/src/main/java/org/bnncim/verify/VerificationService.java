@@ -16,6 +16,7 @@ import org.bnncim.compiler.driver.Metrics;
 import org.bnncim.compiler.frontend.OnnxFiles;
 import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.io.Inputs;
+import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.arch.Architecture;
@@ -54,9 +55,22 @@ public final class VerificationService {
             long seed,
             Integer limit,
             boolean layers,
-            double tolerance) {
+            double tolerance,
+            long maxBytes) {
         public Request {
             if (samples < 0) throw new IllegalArgumentException("samples must be >= 0, got " + samples);
+        }
+
+        public Request(
+                Path model,
+                Path input,
+                Architecture arch,
+                int samples,
+                long seed,
+                Integer limit,
+                boolean layers,
+                double tolerance) {
+            this(model, input, arch, samples, seed, limit, layers, tolerance, OnnxImporter.Options.DEFAULT_MAX_BYTES);
         }
     }
 
@@ -174,13 +188,18 @@ public final class VerificationService {
 
     public static Result verify(Request r) {
         OnnxMl.ModelProto proto = OnnxFiles.read(r.model());
-        var options = OnnxImporter.Options.DEFAULT;
-        Graph unfolded = OnnxImporter.importModel(proto, r.model().toString(), options);
+        var options = new OnnxImporter.Options(false, false, 255, r.maxBytes());
+        Graph unfolded = OnnxImporter.importModel(proto, r.model(), options);
         var compiled = Compiler.compile(unfolded, new Compiler.Options(options, r.arch(), 1, Set.of()), s -> {});
         Graph mapped = compiled.graph();
         Program program = Program.of(compiled.mapped());
         int[] shape = mapped.inputs().get(0).shape().dims();
         int per = mapped.inputs().get(0).shape().size();
+        if (r.input() == null && 4L * per * RANDOM_INPUTS > r.maxBytes()) {
+            throw new BnncimException(r.model() + ": " + RANDOM_INPUTS + " random inputs of " + per + " values take "
+                    + 4L * per * RANDOM_INPUTS + " bytes, beyond the --max-mb cap of " + (r.maxBytes() >> 20)
+                    + " MiB; give --input with fewer examples or raise --max-mb");
+        }
         float[][] x =
                 r.input() != null ? Inputs.read(r.input(), per).examples() : randomImages(RANDOM_INPUTS, per, r.seed());
         int n = r.limit() == null ? x.length : Math.min(r.limit(), x.length);

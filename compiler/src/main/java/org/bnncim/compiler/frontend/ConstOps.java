@@ -29,7 +29,7 @@ final class ConstOps {
         if (dims == null)
             throw new IllegalArgumentException(
                     "shapes " + a.dimsString() + " and " + b.dimsString() + " do not broadcast");
-        int n = (int) ConstTensor.count(dims);
+        int n = ImportBudget.fold(ConstTensor.count(dims), intResult ? 16 : 12); // result + two index maps
         int[] ia = indexMap(a.dims(), dims), ib = indexMap(b.dims(), dims);
         if (intResult) {
             long[] l = new long[n];
@@ -185,7 +185,8 @@ final class ConstOps {
         for (long d : indices.dims()) od[k++] = d;
         for (int i = axis + 1; i < r; i++) od[k++] = dd[i];
         int ni = indices.size();
-        int[] src = new int[(int) (outer * ni * inner)];
+        // repeated indices can make the result far larger than the data: charged before the allocation
+        int[] src = new int[ImportBudget.fold(Math.multiplyExact(Math.multiplyExact(outer, ni), inner), 12)];
         int p = 0;
         for (long o = 0; o < outer; o++) {
             for (int j = 0; j < ni; j++) {

@@ -87,6 +87,7 @@ abstract sealed class ImportState permits ShapeImports {
     final OnnxImporter.Options options;
     final String source;
     final TensorDecoder decoder;
+    final ImportBudget budget;
     final Map<String, Sym> env = new HashMap<>();
     final Map<String, Value> irValues = new HashMap<>();
     final List<Node> nodes = new ArrayList<>();
@@ -98,7 +99,8 @@ abstract sealed class ImportState permits ShapeImports {
     ImportState(OnnxImporter.Options options, String source, Path modelDir) {
         this.options = options;
         this.source = source;
-        this.decoder = new TensorDecoder(modelDir);
+        this.budget = new ImportBudget(options.maxBytes());
+        this.decoder = new TensorDecoder(modelDir, budget);
     }
 
     static String describe(OnnxMl.NodeProto n) {
@@ -160,6 +162,13 @@ abstract sealed class ImportState permits ShapeImports {
             shape = Shape.of(per);
         } catch (IllegalArgumentException ex) {
             throw new BnncimException(where + ": " + ex.getMessage());
+        }
+        // every runner holds activations of several examples at once, as float32: one may take a quarter of the cap
+        long bytes = 4L * shape.size();
+        if (bytes > options.maxBytes() / 4) {
+            throw new BnncimException(where + ": value '" + name + "' holds " + shape.size() + " values per example ("
+                    + bytes + " bytes as float32), more than a quarter of the --max-mb cap of "
+                    + (options.maxBytes() >> 20) + " MiB");
         }
         Value v = new Value(name, new TensorType(e, shape, e.isFloat() ? 1.0 : scale));
         irValues.put(name, v);

@@ -24,9 +24,18 @@ import org.bnncim.ir.Value;
  * conventions in docs/onnx-conventions.md is refused with one line naming the node.
  */
 public final class OnnxImporter extends DecoderImports {
-    /** @param inputLevels a non-binary model input x is read as the integer round(x * inputLevels), 8 bits */
-    public record Options(boolean mcDropout, boolean allowMultiOutput, int inputLevels) {
+    /**
+     * @param inputLevels a non-binary model input x is read as the integer round(x * inputLevels), 8 bits
+     * @param maxBytes cap on what the import allocates beyond the model file (external data, folded constants) and
+     *     on one example's activation (a quarter of it); {@code --max-mb}
+     */
+    public record Options(boolean mcDropout, boolean allowMultiOutput, int inputLevels, long maxBytes) {
+        public static final long DEFAULT_MAX_BYTES = 1024L << 20;
         public static final Options DEFAULT = new Options(false, false, 255);
+
+        public Options(boolean mcDropout, boolean allowMultiOutput, int inputLevels) {
+            this(mcDropout, allowMultiOutput, inputLevels, DEFAULT_MAX_BYTES);
+        }
     }
 
     static final Set<String> BIPOLAR_QUANT_DOMAINS =
@@ -55,13 +64,19 @@ public final class OnnxImporter extends DecoderImports {
     }
 
     public static Graph importFile(Path file, Options options) {
-        OnnxMl.ModelProto model = OnnxFiles.read(file);
+        return importModel(OnnxFiles.read(file), file, options);
+    }
+
+    /** {@code model}, already read from {@code file}, whose folder holds any external data. */
+    public static Graph importModel(OnnxMl.ModelProto model, Path file, Options options) {
         Path dir = file.toAbsolutePath().getParent();
-        return new OnnxImporter(options, file.toString(), dir).run(model, modelName(file));
+        OnnxImporter imp = new OnnxImporter(options, file.toString(), dir);
+        return imp.budget.during(() -> imp.run(model, modelName(file)));
     }
 
     public static Graph importModel(OnnxMl.ModelProto model, String source, Options options) {
-        return new OnnxImporter(options, source, null).run(model, source);
+        OnnxImporter imp = new OnnxImporter(options, source, null);
+        return imp.budget.during(() -> imp.run(model, source));
     }
 
     private static String modelName(Path file) {
@@ -108,7 +123,7 @@ public final class OnnxImporter extends DecoderImports {
                                         ? ""
                                         : ", produced by " + model.getProducerName() + " " + model.getProducerVersion())
                                 .trim());
-        for (OnnxMl.NodeProto n : topologicalOrder(g)) convert(n);
+        for (OnnxMl.NodeProto n : GraphOrder.of(g, new HashSet<>(env.keySet()), source)) convert(n);
         List<String> outputs = new ArrayList<>();
         if (g.getOutputCount() > 1 && !options.allowMultiOutput()) {
             throw new BnncimException(source + ": the model has " + g.getOutputCount()
@@ -160,46 +175,12 @@ public final class OnnxImporter extends DecoderImports {
         return v;
     }
 
-    /** ONNX demands topological order, but some writers do not keep it; a cycle or undefined input is an error. */
-    private List<OnnxMl.NodeProto> topologicalOrder(OnnxMl.GraphProto g) {
-        Set<String> known = new HashSet<>(env.keySet());
-        List<OnnxMl.NodeProto> pending = new ArrayList<>(g.getNodeList());
-        List<OnnxMl.NodeProto> order = new ArrayList<>();
-        Set<String> produced = new HashSet<>();
-        for (OnnxMl.NodeProto n : pending) produced.addAll(n.getOutputList());
-        boolean progress = true;
-        while (!pending.isEmpty() && progress) {
-            progress = false;
-            for (var it = pending.iterator(); it.hasNext(); ) {
-                OnnxMl.NodeProto n = it.next();
-                boolean ready = true;
-                for (String in : n.getInputList()) {
-                    if (in.isEmpty() || known.contains(in)) continue;
-                    if (!produced.contains(in)) {
-                        throw new BnncimException(source + ": " + describe(n) + " reads '" + in
-                                + "', which no node, input or initializer defines");
-                    }
-                    ready = false;
-                }
-                if (ready) {
-                    order.add(n);
-                    known.addAll(n.getOutputList());
-                    it.remove();
-                    progress = true;
-                }
-            }
-        }
-        if (!pending.isEmpty())
-            throw new BnncimException(source + ": the graph has a cycle through " + describe(pending.get(0)));
-        return order;
-    }
-
     // ---------------------------------------------------------------------------------------------------- nodes
 
     private void convert(OnnxMl.NodeProto n) {
         try {
             dispatch(n);
-        } catch (OnnxAttributes.WrongType e) {
+        } catch (OnnxAttributes.WrongType | ImportBudget.Exceeded e) {
             throw err(n, e.getMessage());
         } catch (IllegalArgumentException
                 | ArithmeticException

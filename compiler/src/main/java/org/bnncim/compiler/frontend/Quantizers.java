@@ -170,6 +170,7 @@ final class Quantizers {
             throw new IllegalArgumentException("shapes " + x.dimsString() + ", " + s.dimsString() + " and "
                     + z.dimsString() + " do not broadcast");
         }
+        ImportBudget.fold(ConstTensor.count(d), 16); // result + three index maps
         int[] ix = ConstOps.indexMap(x.dims(), d),
                 is = ConstOps.indexMap(s.dims(), d),
                 iz = ConstOps.indexMap(z.dims(), d);

@@ -163,7 +163,7 @@ abstract sealed class ShapeImports extends ImportState permits LayerImports {
         try {
             for (long d : dims) if (d < 0) throw err(n, "negative dimension " + d);
             long c = ConstTensor.count(dims);
-            if (c > (1 << 28)) throw err(n, "constant of " + c + " elements is too large");
+            ImportBudget.fold(c, 8);
             return c;
         } catch (ArithmeticException e) {
             throw err(n, "shape overflows");
