@@ -28,6 +28,7 @@ import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.arch.ArchLimits;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarImages;
 import org.bnncim.ir.mapping.CrossbarSlot;
@@ -227,6 +228,8 @@ public final class ProgramCodec {
             Graph g = new Graph(name, inputs, withWeights, outputs, notes);
             List<String> problems = org.bnncim.ir.Verifier.check(g);
             if (!problems.isEmpty()) throw new BnncimException(source + ": inconsistent program: " + problems.get(0));
+            String shapes = ProgramChecks.problem(g);
+            if (shapes != null) throw new BnncimException(source + ": inconsistent program: " + shapes);
             MappedModel model = new MappedModel(g, withScheduleNodes(m, g));
             problems = MappingVerifier.check(model, MappingVerifier.ALL);
             if (!problems.isEmpty()) throw new BnncimException(source + ": inconsistent program: " + problems.get(0));
@@ -343,6 +346,9 @@ public final class ProgramCodec {
                 in.readDouble(),
                 in.readDouble());
         Architecture arch = new Architecture(name, rows, cols, enc, perTile, tiles, chips, inputBits, psum, e, l, a);
+        // the caps of --arch files: every crossbar count and image size below is sized from these numbers
+        String capped = ArchLimits.problem(arch);
+        if (capped != null) throw new IllegalArgumentException("architecture: " + capped);
         List<LayerMap> layers = new ArrayList<>();
         int nl = count(in);
         for (int i = 0; i < nl; i++) {
