@@ -36,6 +36,15 @@ class ProgramCapsTest {
     }
 
     @Test
+    void aConvolutionOutputThatDoesNotFollowFromItsWindowIsRefused() {
+        ByteBuffer b = program();
+        b.putInt(outputDims(b, "conv", "b", "c") + 8, 4); // c [2,3,3] -> [2,3,4]: a 2x2 kernel over 4x4 gives 3x3
+        assertEquals(
+                "p.bnc: inconsistent program: node conv (binary_conv): output shape [2,3,4] from input [1,4,4]",
+                refusal(b));
+    }
+
+    @Test
     void aPoolKernelOfTwoToTheThirtyOneIsRefusedNotLoopedOver() {
         ByteBuffer b = program();
         int kernel = outputDims(b, "mp", "b", "m") + 3 * 4 + 8 + 4;
