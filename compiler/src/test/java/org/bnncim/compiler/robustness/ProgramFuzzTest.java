@@ -34,8 +34,9 @@ import org.junit.jupiter.api.Test;
  * node family, mutated field by field ({@link ProgramLayout}, {@link ProgramMutations}) and byte by byte
  * ({@link Mutations#bytes}). A mutant must decode and run one example (a sampled pass when the program draws
  * stochastic bits, else the deterministic one) or be refused with a one-line {@link BnncimException}; any other throwable, a case
- * slower than {@link #CASE_SECONDS}, or a decode allocating more than {@link #allowance} is a crash, listed with
- * the case seed that reproduces it. -Dbnncim.programfuzz.cases (default 10000) and -Dbnncim.programfuzz.seed;
+ * slower than {@link #CASE_SECONDS}, a decode allocating more than {@link #allowance} of the file size, or a
+ * simulator setup and pass more than that of {@link #needs}, is a crash, listed with the case seed that reproduces
+ * it. -Dbnncim.programfuzz.cases (default 10000) and -Dbnncim.programfuzz.seed;
  * -Dbnncim.programfuzz.replay=CASE_SEED runs that one case and prints its refusal or stack trace.
  */
 @Tag("slow")
@@ -51,8 +52,8 @@ class ProgramFuzzTest {
      * objects of small programs, where a few bytes of file make a record, a list and a string; the fixed 64 MiB
      * covers class loading and the first calls of the graph checks.
      */
-    static long allowance(int fileBytes) {
-        return 64L * fileBytes + (64L << 20);
+    static long allowance(long bytes) {
+        return 64L * bytes + (64L << 20);
     }
 
     private static final String[] MODELS = {
@@ -196,6 +197,7 @@ class ProgramFuzzTest {
         }
         var over = overAllowance(bytes, before);
         if (over.isPresent()) return over.get();
+        long runBefore = THREADS.getTotalThreadAllocatedBytes();
         try {
             Simulator sim = new Simulator(p, Faults.NONE, caseSeed);
             float[][] x = new float[1][p.graph().inputs().get(0).shape().size()];
@@ -205,6 +207,12 @@ class ProgramFuzzTest {
             // and the stochastic ones besides (two passes would double the cost of the 40 ms U-Net mutants)
             if (p.stochasticBits() > 0) sim.run(x, 1, BitSource.counterBased(p.model(), caseSeed, 0), 1, null);
             else sim.run(x, 0, null, 1, null);
+            // every thread's allocation: the scheduler runs the pass on a thread of its own, and cases run one by one
+            long used = THREADS.getTotalThreadAllocatedBytes() - runBefore;
+            if (used > allowance(needs(bytes, p))) {
+                return new Outcome.Crashed("simulator setup and one pass allocated " + used + " bytes, over "
+                        + allowance(needs(bytes, p)));
+            }
             return new Outcome.Ran();
         } catch (BnncimException e) {
             return e.getMessage().contains("\n")
@@ -213,6 +221,17 @@ class ProgramFuzzTest {
         } catch (Throwable t) {
             return crashed(t);
         }
+    }
+
+    /**
+     * What a program legitimately needs to run: its file, and every value of one example as 8-byte elements. The
+     * reference programs' setup and pass allocate at most 9.4 times this, counting class loading in the first.
+     */
+    static long needs(byte[] bytes, Program p) {
+        long elements = 0;
+        for (var v : p.graph().inputs()) elements += v.shape().size();
+        for (var n : p.graph().nodes()) elements += n.output().shape().size();
+        return bytes.length + 8 * elements;
     }
 
     private static java.util.Optional<Outcome> overAllowance(byte[] bytes, long before) {
