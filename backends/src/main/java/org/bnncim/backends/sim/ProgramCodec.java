@@ -214,12 +214,19 @@ public final class ProgramCodec {
             Mapping m = rmapping(in, source);
             List<CrossbarImages.Image> images = rimages(in, m.arch());
             if (in.read() != -1) throw new BnncimException(source + ": trailing bytes after the program");
-            // every weight takes a cell of an image read above: a layer claiming more is corrupt, not an allocation
-            long cells = (long) images.size() * m.arch().rows() * m.arch().cols();
+            // every weight takes a cell of an image read above, no two layers the same (the mapping verifier checks
+            // it later): layers claiming more are corrupt, not an allocation of K x N bits per layer, which a
+            // hundred bytes of layer and node could otherwise repeat over one large image
+            long cells = (long) images.size() * m.arch().rows() * m.arch().cols(), claimed = 0;
             for (LayerMap l : m.layers()) {
                 if (l.k() < 1 || l.n() < 1 || (long) l.k() * l.n() > cells) {
                     throw new BnncimException(source + ": corrupt simulator program (layer " + l.layer() + " of "
                             + l.k() + "x" + l.n() + " weights does not fit its crossbars)");
+                }
+                claimed += (long) l.k() * l.n();
+                if (claimed > cells) {
+                    throw new BnncimException(source + ": corrupt simulator program (layers of " + claimed
+                            + " weights up to " + l.layer() + " do not fit the " + cells + " cells of the crossbars)");
                 }
             }
             // weight matrices come back from the crossbars, so a program is only as right as its images

@@ -55,6 +55,29 @@ class ProgramCapsTest {
     }
 
     @Test
+    void layersClaimingMoreWeightsThanTheCrossbarsHaveCellsAreRefused() {
+        ByteBuffer b = program();
+        // the layer map of fc (its name, then its kind "dense", then K): K 4 -> 62 fits the 128 cells of the two
+        // 8x8 crossbars on its own, not with the 8 weights of conv
+        byte[] entry = ByteBuffer.allocate(15)
+                .putInt(2)
+                .put("fc".getBytes())
+                .putInt(5)
+                .put("dense".getBytes())
+                .array();
+        int k = -1;
+        for (int i = 0; k < 0 && i + entry.length <= b.capacity(); i++) {
+            if (java.util.Arrays.equals(b.array(), i, i + entry.length, entry, 0, entry.length)) k = i + entry.length;
+        }
+        assertEquals(4, b.getInt(k));
+        b.putInt(k, 62);
+        assertEquals(
+                "p.bnc: corrupt simulator program (layers of 132 weights up to conv do not fit the 128 cells of the"
+                        + " crossbars)",
+                refusal(b));
+    }
+
+    @Test
     void anIntegerWiderThan32BitsIsRefused() {
         ByteBuffer b = program();
         int bits = outputDims(b, "conv", "b", "c") - 5;
