@@ -33,10 +33,10 @@ import org.junit.jupiter.api.Test;
  * Seeded mutational fuzzing of {@code program.bnc} loading (issue #18): programs of reference models with every
  * node family, mutated field by field ({@link ProgramLayout}, {@link ProgramMutations}) and byte by byte
  * ({@link Mutations#bytes}). A mutant must decode and run one example (a sampled pass when the program draws
- * stochastic bits, else the deterministic one) or be refused with a one-line {@link BnncimException}; any other throwable, a case
- * slower than {@link #CASE_SECONDS}, a decode allocating more than {@link #allowance} of the file size, or a
- * simulator setup and pass more than that of {@link #needs}, is a crash, listed with the case seed that reproduces
- * it. -Dbnncim.programfuzz.cases (default 10000) and -Dbnncim.programfuzz.seed;
+ * stochastic bits, else the deterministic one) or be refused with a one-line {@link BnncimException}; any other
+ * throwable, a case slower than {@link #CASE_SECONDS}, a decode allocating more than {@link #allowance} of the file
+ * size, or a simulator setup and pass more than that of {@link #needs}, is a crash, listed with the case seed that
+ * reproduces it. -Dbnncim.programfuzz.cases (default 10000) and -Dbnncim.programfuzz.seed;
  * -Dbnncim.programfuzz.replay=CASE_SEED runs that one case and prints its refusal or stack trace.
  */
 @Tag("slow")
