@@ -283,6 +283,7 @@ final class NodeCodec {
     static String rstr(DataInputStream in) throws IOException {
         int n = count(in);
         if (n > 1 << 20) throw new IOException("string of " + n + " bytes");
+        fits(in, n, 1);
         byte[] b = new byte[n];
         in.readFully(b);
         return new String(b, StandardCharsets.UTF_8);
@@ -299,6 +300,7 @@ final class NodeCodec {
         else elem = ElemType.ofCode(kind, bits);
         if (elem == null) throw new BnncimException(source + ": unknown element kind " + kind + " of value " + name);
         int[] dims = rints(in);
+        ProgramChecks.value(name, elem, dims);
         double scale = in.readDouble();
         return new Value(name, new TensorType(elem, Shape.of(dims), scale));
     }
@@ -392,6 +394,7 @@ final class NodeCodec {
             case INPUT_BINARIZE -> {
                 float[] t = rfloats(in);
                 int n = count(in);
+                fits(in, n, 1);
                 boolean[] ge = new boolean[n];
                 for (int i = 0; i < n; i++) ge[i] = in.readBoolean();
                 yield new Node.InputBinarize(name, input, out, t, ge);

@@ -28,6 +28,7 @@ import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.Value;
+import org.bnncim.ir.arch.ArchLimits;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarImages;
 import org.bnncim.ir.mapping.CrossbarSlot;
@@ -213,12 +214,19 @@ public final class ProgramCodec {
             Mapping m = rmapping(in, source);
             List<CrossbarImages.Image> images = rimages(in, m.arch());
             if (in.read() != -1) throw new BnncimException(source + ": trailing bytes after the program");
-            // every weight takes a cell of an image read above: a layer claiming more is corrupt, not an allocation
-            long cells = (long) images.size() * m.arch().rows() * m.arch().cols();
+            // every weight takes a cell of an image read above, no two layers the same (the mapping verifier checks
+            // it later): layers claiming more are corrupt, not an allocation of K x N bits per layer, which a
+            // hundred bytes of layer and node could otherwise repeat over one large image
+            long cells = (long) images.size() * m.arch().rows() * m.arch().cols(), claimed = 0;
             for (LayerMap l : m.layers()) {
                 if (l.k() < 1 || l.n() < 1 || (long) l.k() * l.n() > cells) {
                     throw new BnncimException(source + ": corrupt simulator program (layer " + l.layer() + " of "
                             + l.k() + "x" + l.n() + " weights does not fit its crossbars)");
+                }
+                claimed += (long) l.k() * l.n();
+                if (claimed > cells) {
+                    throw new BnncimException(source + ": corrupt simulator program (layers of " + claimed
+                            + " weights up to " + l.layer() + " do not fit the " + cells + " cells of the crossbars)");
                 }
             }
             // weight matrices come back from the crossbars, so a program is only as right as its images
@@ -227,6 +235,8 @@ public final class ProgramCodec {
             Graph g = new Graph(name, inputs, withWeights, outputs, notes);
             List<String> problems = org.bnncim.ir.Verifier.check(g);
             if (!problems.isEmpty()) throw new BnncimException(source + ": inconsistent program: " + problems.get(0));
+            String shapes = ProgramChecks.problem(g);
+            if (shapes != null) throw new BnncimException(source + ": inconsistent program: " + shapes);
             MappedModel model = new MappedModel(g, withScheduleNodes(m, g));
             problems = MappingVerifier.check(model, MappingVerifier.ALL);
             if (!problems.isEmpty()) throw new BnncimException(source + ": inconsistent program: " + problems.get(0));
@@ -343,6 +353,9 @@ public final class ProgramCodec {
                 in.readDouble(),
                 in.readDouble());
         Architecture arch = new Architecture(name, rows, cols, enc, perTile, tiles, chips, inputBits, psum, e, l, a);
+        // the caps of --arch files: every crossbar count and image size below is sized from these numbers
+        String capped = ArchLimits.problem(arch);
+        if (capped != null) throw new IllegalArgumentException("architecture: " + capped);
         List<LayerMap> layers = new ArrayList<>();
         int nl = count(in);
         for (int i = 0; i < nl; i++) {

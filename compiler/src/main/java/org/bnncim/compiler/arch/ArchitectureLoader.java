@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.arch.ArchLimits;
 import org.bnncim.ir.arch.Architecture;
 
 /**
@@ -30,21 +31,15 @@ public final class ArchitectureLoader {
     static final int MAX_NESTING = 16;
     static final int MAX_STRING_CHARS = 4096;
     static final int MAX_NAME_CHARS = 256;
-    /** Rows and columns of one crossbar; real MTJ arrays stop well below this (IR drop, sneak paths). */
-    public static final int MAX_CROSSBAR_SIDE = 4096;
+    /** The caps of {@link ArchLimits}, which program files meet too. */
+    public static final int MAX_CROSSBAR_SIDE = ArchLimits.MAX_CROSSBAR_SIDE;
 
-    public static final int MAX_CROSSBARS_PER_TILE = 4096;
-    public static final int MAX_TILES_PER_CHIP = 65536;
-    public static final int MAX_CHIPS = 4096;
-    /** Crossbars on one chip and on all chips together: keeps every product an int and packing tables small. */
-    public static final long MAX_CROSSBARS_PER_CHIP = 1L << 20;
-
-    public static final long MAX_CROSSBARS_TOTAL = 1L << 24;
-    /**
-     * Per-operation energy (pJ), latency (ns) and per-unit area (um^2). Totals multiply these by counts that stay
-     * below 2^63, so the cap keeps every total far from overflowing to Infinity.
-     */
-    public static final double MAX_COST_VALUE = 1e12;
+    public static final int MAX_CROSSBARS_PER_TILE = ArchLimits.MAX_CROSSBARS_PER_TILE;
+    public static final int MAX_TILES_PER_CHIP = ArchLimits.MAX_TILES_PER_CHIP;
+    public static final int MAX_CHIPS = ArchLimits.MAX_CHIPS;
+    public static final long MAX_CROSSBARS_PER_CHIP = ArchLimits.MAX_CROSSBARS_PER_CHIP;
+    public static final long MAX_CROSSBARS_TOTAL = ArchLimits.MAX_CROSSBARS_TOTAL;
+    public static final double MAX_COST_VALUE = ArchLimits.MAX_COST_VALUE;
     /** The only widths the simulator and Verilog implement (see the messages in {@link #parse}). */
     public static final int INPUT_BITS = 8;
 
