@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.io.OutputFolder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * versions beside it; the next command's {@link OutputFolder#prepare} must then restore a complete one, and no
  * temporary folder or file may remain after it.
  */
+@Tag("slow")
 class KillAtRandomTest {
     static final int RUNS = 50;
 
