@@ -14,6 +14,12 @@ import org.bnncim.ir.mapping.StochasticUnit;
  * the graph's weight matrices.
  */
 public record Program(MappedModel model, List<CrossbarImages.Image> crossbars) {
+    /**
+     * Elements of one value of one example a program may hold (a 4096 x 4096 image). The importer refuses larger
+     * activations, so that every model that compiles also loads from its program file.
+     */
+    public static final int MAX_VALUE_ELEMENTS = 1 << 24;
+
     public Program {
         crossbars = List.copyOf(crossbars);
     }

@@ -20,7 +20,7 @@ final class ProgramChecks {
      * Elements of one value of one example: 2^24 is a 4096 x 4096 image, 256 times the largest value of the
      * reference models, and keeps a simulator pass within a few hundred MiB per value.
      */
-    static final int MAX_ELEMENTS = 1 << 24;
+    static final int MAX_ELEMENTS = Program.MAX_VALUE_ELEMENTS;
 
     private ProgramChecks() {}
 

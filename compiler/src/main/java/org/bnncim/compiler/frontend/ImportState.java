@@ -163,6 +163,10 @@ abstract sealed class ImportState permits ShapeImports {
         } catch (IllegalArgumentException ex) {
             throw new BnncimException(where + ": " + ex.getMessage());
         }
+        if (shape.size() > org.bnncim.backends.sim.Program.MAX_VALUE_ELEMENTS) {
+            throw new BnncimException(where + ": value '" + name + "' holds " + shape.size() + " values per example; "
+                    + "a simulator program holds at most " + org.bnncim.backends.sim.Program.MAX_VALUE_ELEMENTS);
+        }
         // every runner holds activations of several examples at once, as float32: one may take a quarter of the cap
         long bytes = 4L * shape.size();
         if (bytes > options.maxBytes() / 4) {
