@@ -29,7 +29,9 @@ public final class ClassifierHtml {
                 .append(".plots{display:flex;flex-wrap:wrap;gap:12px}\n")
                 .append("</style></head><body>\n");
         b.append("<h1>Classifier evaluation</h1>\n<p>")
-                .append(esc(r.model().toString()))
+                .append(esc(r.model().getFileName().toString()))
+                .append(" on ")
+                .append(esc(r.data().name()))
                 .append(" &middot; ")
                 .append(esc(r.engine().name()))
                 .append(", ")
@@ -133,10 +135,11 @@ public final class ClassifierHtml {
             }
             series.add(new SvgPlot.Series(label(sets.get(k), k), SvgPlot.colour(k), centres, share, false));
         }
-        double yMax = Math.min(1, Math.ceil(peak * 10) / 10);
+        // headroom above the highest bar keeps the legend (top right) off the curves
+        double yMax = Math.min(1, Math.ceil(peak * 1.45 * 10) / 10);
         return SvgPlot.lines(
                 title,
-                SvgPlot.Axis.linear(xTitle, 0, top, 4),
+                SvgPlot.Axis.round(xTitle, 0, top),
                 SvgPlot.Axis.linear("share of examples", 0, yMax > 0 ? yMax : 1, 5),
                 series);
     }
@@ -163,7 +166,8 @@ public final class ClassifierHtml {
                 "ROC of OOD detection by entropy",
                 SvgPlot.Axis.linear("false-positive rate (in-distribution)", 0, 1, 5),
                 SvgPlot.Axis.linear("true-positive rate (OOD)", 0, 1, 5),
-                series);
+                series,
+                true);
     }
 
     private static String byPasses(EvaluationService.Result r) {
@@ -185,9 +189,10 @@ public final class ClassifierHtml {
         int last = pts[pts.length - 1];
         return SvgPlot.lines(
                 "Accuracy and AUROC against passes T",
-                SvgPlot.Axis.linear("Monte-Carlo passes T (prefix of the same passes)", 1, Math.max(2, last), 4),
+                SvgPlot.Axis.round("Monte-Carlo passes T (prefix of the same passes)", 1, Math.max(2, last)),
                 SvgPlot.Axis.linear("accuracy / AUROC", lo, 1, 5),
-                series);
+                series,
+                true);
     }
 
     private static String faults(EvaluationService.Result r, FaultSweep s) {
@@ -211,7 +216,8 @@ public final class ClassifierHtml {
                 "Accuracy and AUROC against " + s.kind() + " rate",
                 xAxis,
                 SvgPlot.Axis.linear("accuracy / AUROC", yFloor(series), 1, 5),
-                series);
+                series,
+                true);
     }
 
     /** The lower end of a [.., 1] axis: a multiple of 0.1 below every finite value. */

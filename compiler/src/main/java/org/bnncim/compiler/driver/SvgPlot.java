@@ -27,14 +27,31 @@ final class SvgPlot {
             }
             return new Axis(title, min, max, t, l);
         }
+
+        /** Ticks on round numbers (1, 2 or 5 times a power of ten) from {@code min} up to {@code max}. */
+        static Axis round(String title, double min, double max) {
+            double raw = (max - min) / 5, pow = Math.pow(10, Math.floor(Math.log10(raw > 0 ? raw : 1)));
+            double step = raw <= pow ? pow : raw <= 2 * pow ? 2 * pow : raw <= 5 * pow ? 5 * pow : 10 * pow;
+            List<Double> t = new java.util.ArrayList<>();
+            for (double v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) t.add(v);
+            double[] ticks = t.stream().mapToDouble(Double::doubleValue).toArray();
+            String[] l = new String[ticks.length];
+            for (int i = 0; i < l.length; i++) l[i] = fmt(ticks[i]);
+            return new Axis(title, min, max, ticks, l);
+        }
     }
 
     static String colour(int k) {
         return COLOURS.get(k % COLOURS.size());
     }
 
-    /** A line chart (with dots when a series has few points). */
+    /** A line chart (with dots when a series has few points), the legend top right. */
     static String lines(String title, Axis x, Axis y, List<Series> series) {
+        return lines(title, x, y, series, false);
+    }
+
+    /** As above; {@code legendLow} puts the legend bottom right, for curves that run along the top. */
+    static String lines(String title, Axis x, Axis y, List<Series> series, boolean legendLow) {
         StringBuilder b = frame(title, x, y);
         for (Series s : series) {
             b.append("<polyline fill=\"none\" stroke=\"")
@@ -63,7 +80,7 @@ final class SvgPlot {
                 }
             }
         }
-        legend(b, series);
+        legend(b, series, legendLow ? H - BOTTOM - 6 - 14 * (series.size() - 1) : TOP + 14);
         return b.append("</svg>\n").toString();
     }
 
@@ -160,8 +177,15 @@ final class SvgPlot {
         return b;
     }
 
-    private static void legend(StringBuilder b, List<Series> series) {
-        int yy = TOP + 14;
+    private static void legend(StringBuilder b, List<Series> series, int top) {
+        int yy = top;
+        b.append(String.format(
+                Locale.ROOT,
+                "<rect fill=\"#fff\" fill-opacity=\"0.85\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>\n",
+                W - RIGHT - 134,
+                top - 12,
+                130,
+                14 * series.size() + 2));
         for (Series s : series) {
             b.append(String.format(
                     Locale.ROOT,
