@@ -264,6 +264,107 @@ class EvalOutputTest {
         }
     }
 
+    @Test
+    void accuracyAgainstTMatchesPrefixesOfThePassesRunSavesSeparately() throws Exception {
+        // run --save-samples on the same first examples draws the same bits (counter-based, per example and pass)
+        Npy.NpyArray all = Npy.read(Paths.testdata("mnist/test-1000-images.npy"));
+        int per = 28 * 28;
+        byte[] first = java.util.Arrays.copyOf(all.u8(), LIMIT * per);
+        Path x = tmp.resolve("first.npy");
+        Npy.write(x, Npy.NpyArray.ofUint8(new int[] {LIMIT, 1, 28, 28}, first));
+        Path s = tmp.resolve("passes.npy");
+        Cli.Result r = Cli.run(
+                "run",
+                Paths.testdata("models/mlp-sd.onnx").toString(),
+                "--input",
+                x.toString(),
+                "--samples",
+                Integer.toString(T),
+                "--quiet",
+                "--save-samples",
+                s.toString());
+        assertEquals(0, r.code(), r.toString());
+        float[] l = Npy.read(s).toFloat();
+        int[] truth = Npy.read(Paths.testdata("mnist/test-1000-labels.npy")).toInt();
+        JsonNode byT = JSON.readTree(out.resolve("metrics.json").toFile()).get("by_passes");
+        for (int t = 1; t <= T; t++) {
+            int ok = 0;
+            for (int i = 0; i < LIMIT; i++) {
+                double[] mean = new double[10];
+                for (int k = 0; k < t; k++) {
+                    int o = (i * T + k) * 10;
+                    double max = Double.NEGATIVE_INFINITY, z = 0;
+                    for (int c = 0; c < 10; c++) max = Math.max(max, l[o + c]);
+                    for (int c = 0; c < 10; c++) z += Math.exp(l[o + c] - max);
+                    for (int c = 0; c < 10; c++) mean[c] += Math.exp(l[o + c] - max) / z;
+                }
+                int best = 0;
+                for (int c = 1; c < 10; c++) if (mean[c] > mean[best]) best = c;
+                if (best == truth[i]) ok++;
+            }
+            assertEquals((double) ok / LIMIT, byT.get("accuracy").get(t - 1).asDouble(), 1e-9, "t=" + t);
+        }
+    }
+
+    @Test
+    void badSweepsAndSegmentationLimitsAreOneLineRefusals() {
+        String model = Paths.testdata("models/mlp-sd.onnx").toString(),
+                data = Paths.testdata("mnist").toString();
+        for (String[] a : List.of(
+                new String[] {"eval", model, "--dataset", data, "--limit", "3", "--faults-sweep", "stuck-at"},
+                new String[] {"eval", model, "--dataset", data, "--limit", "3", "--faults-sweep", "melt=0,1"},
+                new String[] {"eval", model, "--dataset", data, "--limit", "3", "--faults-sweep", "stuck-at=0,x"},
+                new String[] {"eval", model, "--dataset", data, "--limit", "3", "--faults-sweep", "stuck-at=0,2"},
+                new String[] {
+                    "eval",
+                    model,
+                    "--dataset",
+                    data,
+                    "--limit",
+                    "3",
+                    "--engine",
+                    "interp",
+                    "--faults-sweep",
+                    "stuck-at=0,0.1"
+                })) {
+            Cli.Result r = Cli.run(a);
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().startsWith("bnncim: ") && r.err().strip().lines().count() == 1, r.err());
+        }
+        String shifted = Paths.testdata("nuclei/shifted-300-images.npy").toString();
+        Cli.Result seg = Cli.run(
+                "eval",
+                Paths.testdata("models/unet-sd.onnx").toString(),
+                "--dataset",
+                Paths.testdata("nuclei/test-300-images.npy").toString(),
+                "--ood",
+                shifted,
+                "--ood",
+                shifted,
+                "--limit",
+                "2");
+        assertEquals(2, seg.code(), seg.toString());
+        assertTrue(seg.err().contains("one shifted split"), seg.err());
+    }
+
+    @Test
+    void theSameFolderCanBeWrittenAgainWithOtherSets() {
+        Path dir = tmp.resolve("rewrite");
+        String model = Paths.testdata("models/mlp-sd.onnx").toString(),
+                data = Paths.testdata("mnist").toString();
+        String noise = Paths.testdata("ood/noise-200-images.npy").toString();
+        String inverted = Paths.testdata("ood/inverted-200-images.npy").toString();
+        assertEquals(
+                0,
+                Cli.run("eval", model, "--dataset", data, "--limit", "5", "--ood", noise, "-o", dir.toString())
+                        .code());
+        Cli.Result r =
+                Cli.run("eval", model, "--dataset", data, "--limit", "5", "--ood", inverted, "-o", dir.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(Files.exists(dir.resolve("arrays/inverted-200/probs.npy")));
+        assertFalse(Files.exists(dir.resolve("arrays/noise-200")), "the folder is replaced as a whole");
+    }
+
     /** AUROC as the share of (in, out) pairs the score orders right, ties half: independent of the rank-sum code. */
     static double pairwiseAuroc(float[] in, float[] outs) {
         double s = 0;
