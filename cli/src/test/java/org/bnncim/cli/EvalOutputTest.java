@@ -354,10 +354,17 @@ class EvalOutputTest {
                 data = Paths.testdata("mnist").toString();
         String noise = Paths.testdata("ood/noise-200-images.npy").toString();
         String inverted = Paths.testdata("ood/inverted-200-images.npy").toString();
+        // first deterministic and without OOD sets: a page with no ROC and one point against T still renders
+        assertEquals(
+                0,
+                Cli.run("eval", model, "--dataset", data, "--limit", "5", "-o", dir.toString())
+                        .code());
+        assertTrue(Files.exists(dir.resolve("eval.html")) && Files.exists(dir.resolve("arrays/mnist/label.npy")));
         assertEquals(
                 0,
                 Cli.run("eval", model, "--dataset", data, "--limit", "5", "--ood", noise, "-o", dir.toString())
                         .code());
+        assertTrue(Files.exists(dir.resolve("arrays/noise-200/probs.npy")));
         Cli.Result r =
                 Cli.run("eval", model, "--dataset", data, "--limit", "5", "--ood", inverted, "-o", dir.toString());
         assertEquals(0, r.code(), r.toString());
