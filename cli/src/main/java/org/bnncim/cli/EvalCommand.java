@@ -3,18 +3,25 @@ package org.bnncim.cli;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.bnncim.backends.sim.Program;
+import org.bnncim.compiler.driver.ClassifierHtml;
 import org.bnncim.compiler.driver.EvalJson;
+import org.bnncim.compiler.driver.EvalMetrics;
 import org.bnncim.compiler.driver.EvaluationService;
+import org.bnncim.compiler.driver.FaultSweep;
 import org.bnncim.compiler.driver.Limits;
+import org.bnncim.compiler.driver.Loaded;
 import org.bnncim.compiler.driver.ModelOutput;
 import org.bnncim.compiler.driver.PixelArrays;
 import org.bnncim.compiler.driver.SegmentationEvaluation;
@@ -41,7 +48,12 @@ import picocli.CommandLine.Spec;
             "accuracy, Dice and IoU, pixel ECE and NLL, and the AUROC of finding wrong pixels by entropy and MI;",
             "--ood is then a shifted split with its own masks. -o DIR writes DIR/eval.json, and for segmentation",
             "DIR/eval.html (input | truth | prediction | entropy | MI for a few examples) and, with",
-            "--save-arrays, DIR/test*.npy and DIR/shifted*.npy (the per-pixel arrays of run -o)."
+            "--save-arrays, DIR/test*.npy and DIR/shifted*.npy (the per-pixel arrays of run -o).",
+            "Classifiers: -o DIR also writes DIR/metrics.json (every metric, reliability bins, accuracy and AUROC",
+            "against T and the fault rate, the options used), DIR/eval.html (reliability diagram, entropy and MI",
+            "histograms, ROC curves, curves against T and the fault rate; inline SVG, no scripts) and, per dataset",
+            "(named by its folder or file), DIR/arrays/NAME/{probs,pred,label,entropy,expected-entropy,mutual-info}",
+            ".npy, one row per example: probs float32 [N,C], pred and label int32 [N], the rest float32 [N] (nats)."
         })
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OUT/|MODEL.onnx")
@@ -58,9 +70,17 @@ final class EvalCommand implements Callable<Integer> {
     @Option(
             names = "--ood",
             paramLabel = "DIR",
-            description =
-                    "Out-of-distribution images (*images.npy) for AUROC; segmentation: a shifted split with masks.")
-    Path ood;
+            description = "Out-of-distribution images (*images.npy) for AUROC; repeat for several sets, each named"
+                    + " by its folder or file name. Segmentation: one shifted split with masks.")
+    List<Path> ood = new ArrayList<>();
+
+    @Option(
+            names = "--faults-sweep",
+            paramLabel = "KIND=R1,R2,...",
+            description = "Classifiers: rerun the evaluation at each fault rate (same seed), e.g."
+                    + " stuck-at=0,0.001,0.01,0.05; accuracy and AUROC against the rate go to metrics.json and"
+                    + " eval.html (-o). KIND: stuck-at, read-flip or rng-bias.")
+    String faultsSweep;
 
     @Option(
             names = {"-o", "--output"},
@@ -113,13 +133,21 @@ final class EvalCommand implements Callable<Integer> {
                 engine,
                 settings);
         if (saveArrays && outputDir == null) throw new BnncimException("--save-arrays needs -o DIR");
+        Optional<FaultSweep> sweep = Optional.ofNullable(faultsSweep).map(FaultSweep::parse);
         if (outputDir != null && sameFolder(outputDir, model)) {
             throw new BnncimException("-o " + outputDir + " is the compiled folder eval reads; an output folder is "
                     + "replaced as a whole, so give another one");
         }
         if (outputDir != null) OutputFolder.prepare(outputDir);
         Program p = EvaluationService.load(request);
+        Loaded.refuseIdentityDropout(model, request.importOptions(), p, settings.samples());
         ModelOutput kind = ModelOutput.of(p.graph());
+        if (kind.pixels() && ood.size() > 1) {
+            throw new BnncimException("--ood: a segmentation model takes one shifted split, got " + ood.size());
+        }
+        if (kind.pixels() && sweep.isPresent()) {
+            throw new BnncimException("--faults-sweep: classifiers only; " + model + " is a segmentation model");
+        }
         if (saveArrays && !kind.pixels()) {
             throw new BnncimException("--save-arrays: " + model + " is a classifier; per-pixel arrays need a"
                     + " segmentation model (output [C,H,W])");
@@ -159,15 +187,40 @@ final class EvalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "entropy    %.4f (mean predictive)%n", r.meanEntropy());
         r.meanExpectedEntropy().ifPresent(v -> out.printf(Locale.ROOT, "exp_entropy %.4f (mean expected)%n", v));
         r.meanMutualInformation().ifPresent(v -> out.printf(Locale.ROOT, "mutual_inf %.4f (mean)%n", v));
-        r.ood()
-                .ifPresent(o -> out.printf(
-                        Locale.ROOT,
-                        "ood_auroc  %.4f (predictive entropy, %d OOD examples, mean OOD entropy %.4f)%n",
-                        o.auroc(),
-                        o.examples(),
-                        o.meanEntropy()));
+        for (EvaluationService.Ood o : r.oods()) {
+            out.printf(
+                    Locale.ROOT,
+                    "ood_auroc  %.4f (%spredictive entropy, %d OOD examples, mean OOD entropy %.4f)%n",
+                    o.auroc(),
+                    r.oods().size() > 1 ? o.name() + ": " : "",
+                    o.examples(),
+                    o.meanEntropy());
+        }
         out.flush();
-        if (outputDir != null) OutputFolder.write(outputDir, Map.of(JSON_FILE, utf8(EvalJson.classifier(r))));
+        if (sweep.isPresent()) {
+            sweep = Optional.of(sweep.get().run(request, p, EvaluationService.Progress.NONE));
+            for (int i = 0; i < sweep.get().rates().size(); i++) {
+                EvaluationService.Result at = sweep.get().results().get(i);
+                out.printf(
+                        Locale.ROOT,
+                        "sweep      %s=%s accuracy %.4f",
+                        sweep.get().kind(),
+                        sweep.get().rates().get(i),
+                        at.accuracy());
+                for (EvaluationService.Ood o : at.oods())
+                    out.printf(Locale.ROOT, " auroc[%s] %.4f", o.name(), o.auroc());
+                out.println();
+            }
+            out.flush();
+        }
+        if (outputDir != null) {
+            Map<String, byte[]> files = new LinkedHashMap<>();
+            files.put(JSON_FILE, utf8(EvalJson.classifier(r)));
+            files.put(EvalMetrics.METRICS_FILE, utf8(EvalMetrics.json(request, r, sweep)));
+            files.put(HTML_FILE, utf8(ClassifierHtml.render(r, sweep)));
+            files.putAll(EvalMetrics.arrays(r));
+            OutputFolder.write(outputDir, files);
+        }
         return Main.OK;
     }
 

@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Run inputs on the CIM simulator: class, confidence and uncertainty per example.",
             "OUT/ is a compiled folder (program.bnc); an .onnx model is compiled on the fly.",
-            "-o writes logits [N,C] (deterministic) or mean probabilities [N,C] (with --samples).",
+            "-o Y.npy writes logits [N,C] (deterministic) or mean probabilities [N,C] (with --samples), and",
+            "beside it, named for what they hold: Y-logits.npy, the model's raw output ([N,C] deterministic,",
+            "[N,T,C] with --samples: every pass), and Y-probs.npy, the mean probabilities [N,C], all float32.",
             "Segmentation models (per-pixel output [C,H,W]) print a summary per example (share of pixels",
             "predicted foreground, mean confidence and entropies); -o Y.npy writes the mean probability",
             "[N,C,H,W] (C=1: the foreground probability) and beside it Y-entropy.npy, Y-expected-entropy.npy,",
@@ -72,6 +74,7 @@ final class RunCommand implements Callable<Integer> {
         sim.refuseCompileOptionsFor(target);
         SimSettings settings = sim.settings();
         Program p = Loaded.program(target, sim.modelOptions.toOptions(), sim.archOptions.architecture());
+        Loaded.refuseIdentityDropout(target, sim.modelOptions.toOptions(), p, settings.samples());
         int per = p.graph().inputs().get(0).shape().size();
         Inputs.Batch data = Inputs.read(input, per);
         ModelOutput kind = ModelOutput.of(p.graph());
@@ -124,7 +127,29 @@ final class RunCommand implements Callable<Integer> {
                                         pr.mutualInformation()));
             }
         }
-        if (output != null) Npy.write(output, Npy.NpyArray.ofFloat(new int[] {n, c}, flat));
+        if (output != null) {
+            Npy.write(output, Npy.NpyArray.ofFloat(new int[] {n, c}, flat));
+            int k2 = kind.classes(); // a single-logit model has two classes [1-p, p]
+            float[] probs = new float[n * k2];
+            for (int i = 0; i < n; i++) {
+                double[] m = Metrics.predictive(y[i], kind).mean();
+                for (int j = 0; j < k2; j++) probs[i * k2 + j] = (float) m[j];
+            }
+            int t = settings.samples();
+            float[] raw = new float[n * Math.max(1, t) * c];
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < Math.max(1, t); k++)
+                    System.arraycopy(y[i][k], 0, raw, (i * Math.max(1, t) + k) * c, c);
+            Npy.write(sibling("-logits"), Npy.NpyArray.ofFloat(t == 0 ? new int[] {n, c} : new int[] {n, t, c}, raw));
+            Npy.write(sibling("-probs"), Npy.NpyArray.ofFloat(new int[] {n, k2}, probs));
+        }
+    }
+
+    /** {@code Y<suffix>.npy} beside {@code -o Y.npy} (or {@code Y<suffix>.npy} after any other name). */
+    private Path sibling(String suffix) {
+        String name = output.getFileName().toString();
+        String stem = name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name;
+        return output.resolveSibling(stem + suffix + ".npy");
     }
 
     /** Per-pixel models: a summary line per example; -o writes the probability and uncertainty maps. */

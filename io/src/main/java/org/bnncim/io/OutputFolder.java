@@ -40,7 +40,9 @@ public final class OutputFolder {
             "report.html",
             "verilog",
             "eval.json",
-            "eval.html");
+            "eval.html",
+            "metrics.json",
+            "arrays");
 
     private static final Pattern KNOWN_ARRAYS = Pattern.compile("(test|shifted)(-[a-z0-9-]+)?\\.npy");
 

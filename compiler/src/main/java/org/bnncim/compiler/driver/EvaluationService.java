@@ -37,7 +37,7 @@ public final class EvaluationService {
      * @param model        a compiled folder (OUT/ with program.bnc) or an ONNX model compiled on the fly
      * @param importOptions and {@code arch}: how an ONNX model is compiled (a compiled folder carries its own)
      * @param dataset      folder with images and labels, or one *images.npy / *labels.npy pair
-     * @param ood          out-of-distribution images (folder or file), or null
+     * @param oodSets      out-of-distribution image sets (folders or files), each evaluated and named on its own
      * @param limit        evaluate only the first {@code limit} examples; null for all
      */
     public record Request(
@@ -45,17 +45,50 @@ public final class EvaluationService {
             OnnxImporter.Options importOptions,
             Architecture arch,
             Path dataset,
-            Path ood,
+            List<Path> oodSets,
             Integer limit,
             Engine engine,
-            SimSettings sim) {}
+            SimSettings sim) {
+        public Request {
+            oodSets = List.copyOf(oodSets);
+        }
 
-    /** OOD detection: AUROC of predictive entropy, in-distribution versus the OOD images. */
-    public record Ood(Path images, int examples, double auroc, double meanEntropy) {}
+        /** One OOD set, or none ({@code ood} null). */
+        public Request(
+                Path model,
+                OnnxImporter.Options importOptions,
+                Architecture arch,
+                Path dataset,
+                Path ood,
+                Integer limit,
+                Engine engine,
+                SimSettings sim) {
+            this(model, importOptions, arch, dataset, ood == null ? List.of() : List.of(ood), limit, engine, sim);
+        }
+
+        /** The first OOD set, or null. */
+        public Path ood() {
+            return oodSets.isEmpty() ? null : oodSets.get(0);
+        }
+
+        public Request withSim(SimSettings s) {
+            return new Request(model, importOptions, arch, dataset, oodSets, limit, engine, s);
+        }
+    }
+
+    /**
+     * OOD detection: AUROC of predictive entropy (and of mutual information), in-distribution versus the OOD set.
+     *
+     * @param name how outputs name the set (see {@link EvalData#names})
+     */
+    public record Ood(
+            Path images, int examples, double auroc, double meanEntropy, String name, double aurocMutualInformation) {}
 
     /**
      * @param images                 the image file actually read from the dataset
      * @param meanExpectedEntropy    and {@code meanMutualInformation}: present with Monte-Carlo passes only
+     * @param data                   the in-distribution set's per-example results
+     * @param oodData                each OOD set's, in the order of {@code oods}
      */
     public record Result(
             Path model,
@@ -69,7 +102,14 @@ public final class EvaluationService {
             double meanEntropy,
             OptionalDouble meanExpectedEntropy,
             OptionalDouble meanMutualInformation,
-            Optional<Ood> ood) {}
+            List<Ood> oods,
+            EvalData.Scored data,
+            List<EvalData.Scored> oodData) {
+        /** The first OOD set's detection, if any. */
+        public Optional<Ood> ood() {
+            return oods.stream().findFirst();
+        }
+    }
 
     /** Progress of a long evaluation; {@link #step()} may be called from several threads at once. */
     public interface Progress {
@@ -117,32 +157,55 @@ public final class EvaluationService {
         int n = r.limit() == null ? data.size() : Math.max(0, Math.min(r.limit(), data.size()));
         if (n == 0) throw new BnncimException(files[0] + ": no examples to evaluate");
         float[][] x = Arrays.copyOf(data.examples(), n);
-        Path oodFile = r.ood() == null ? null : Inputs.datasetFiles(r.ood(), false)[0];
-        Inputs.Batch oodData = oodFile == null ? null : Inputs.read(oodFile, per);
-        progress.start(n + (oodData == null ? 0 : oodData.size()));
-        Metrics.Predictive[] preds = predict(p, x, r.engine(), sim, progress, y -> Metrics.predictive(y, output))
-                .toArray(Metrics.Predictive[]::new);
-        Metrics.Predictive[] oodPreds = oodData == null
-                ? null
-                : predict(p, oodData.examples(), r.engine(), sim, progress, y -> Metrics.predictive(y, output))
-                        .toArray(Metrics.Predictive[]::new);
-
+        List<Path> oodFiles = new ArrayList<>();
+        List<Inputs.Batch> oodBatches = new ArrayList<>();
+        long total = n;
+        for (Path o : r.oodSets()) {
+            Path f = Inputs.datasetFiles(o, false)[0];
+            oodFiles.add(f);
+            oodBatches.add(Inputs.read(f, per));
+            total += oodBatches.getLast().size();
+        }
+        List<Path> named = new ArrayList<>(List.of(r.dataset()));
+        named.addAll(r.oodSets());
+        List<String> names = EvalData.names(named);
+        int[] points = EvalData.points(sim.samples());
+        progress.start(total);
         int[] lab = Arrays.copyOf(labels, n);
-        double[] ent = Arrays.stream(preds)
-                .mapToDouble(Metrics.Predictive::predictiveEntropy)
-                .toArray();
-        boolean mc = sim.samples() > 0;
-        Optional<Ood> ood = Optional.empty();
-        if (oodPreds != null) {
-            double[] oent = Arrays.stream(oodPreds)
-                    .mapToDouble(Metrics.Predictive::predictiveEntropy)
-                    .toArray();
-            ood = Optional.of(new Ood(
-                    oodFile,
+        EvalData.Scored id = EvalData.scored(
+                names.get(0),
+                files[0],
+                predict(p, x, r.engine(), sim, progress, y -> EvalData.example(y, output, points)),
+                lab,
+                points);
+        Metrics.Predictive[] preds = id.preds();
+        double[] ent = id.entropy(), mi = id.mutualInformation();
+        List<EvalData.Scored> oodData = new ArrayList<>();
+        List<Ood> oods = new ArrayList<>();
+        for (int k = 0; k < oodFiles.size(); k++) {
+            EvalData.Scored o = EvalData.scored(
+                    names.get(k + 1),
+                    oodFiles.get(k),
+                    predict(
+                            p,
+                            oodBatches.get(k).examples(),
+                            r.engine(),
+                            sim,
+                            progress,
+                            y -> EvalData.example(y, output, points)),
+                    null,
+                    points);
+            oodData.add(o);
+            double[] oent = o.entropy();
+            oods.add(new Ood(
+                    oodFiles.get(k),
                     oent.length,
                     Metrics.auroc(ent, oent),
-                    Arrays.stream(oent).average().orElse(0)));
+                    Arrays.stream(oent).average().orElse(0),
+                    o.name(),
+                    Metrics.auroc(mi, o.mutualInformation())));
         }
+        boolean mc = sim.samples() > 0;
         return new Result(
                 r.model(),
                 files[0],
@@ -154,18 +217,13 @@ public final class EvaluationService {
                 Metrics.ece(preds, lab, ECE_BINS),
                 Arrays.stream(ent).average().orElse(0),
                 mc
-                        ? OptionalDouble.of(Arrays.stream(preds)
-                                .mapToDouble(Metrics.Predictive::expectedEntropy)
-                                .average()
-                                .orElse(0))
+                        ? OptionalDouble.of(
+                                Arrays.stream(id.expectedEntropy()).average().orElse(0))
                         : OptionalDouble.empty(),
-                mc
-                        ? OptionalDouble.of(Arrays.stream(preds)
-                                .mapToDouble(Metrics.Predictive::mutualInformation)
-                                .average()
-                                .orElse(0))
-                        : OptionalDouble.empty(),
-                ood);
+                mc ? OptionalDouble.of(Arrays.stream(mi).average().orElse(0)) : OptionalDouble.empty(),
+                List.copyOf(oods),
+                id,
+                List.copyOf(oodData));
     }
 
     /**

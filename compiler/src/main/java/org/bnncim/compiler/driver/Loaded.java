@@ -29,4 +29,22 @@ public final class Loaded {
         var c = Compiler.compile(modelOrFolder, new Compiler.Options(options, arch, 1, Set.of()), s -> {});
         return Program.of(c.mapped());
     }
+
+    /**
+     * Without --mc-dropout the importer reads standard Dropout as the inference-time identity, so a model whose only
+     * randomness is Dropout gives the same output on every Monte-Carlo pass: the "uncertainty" would be a silent
+     * zero. Such a run is refused (in one line naming both choices) rather than reported as Monte-Carlo.
+     */
+    public static void refuseIdentityDropout(Path model, OnnxImporter.Options options, Program p, int samples) {
+        if (samples == 0 || options.mcDropout() || p.stochasticBits() > 0 || Files.isDirectory(model)) return;
+        long dropouts = org.bnncim.compiler.frontend.OnnxFiles.read(model).getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Dropout") && n.getDomain().isEmpty())
+                .filter(n ->
+                        n.getAttributeList().stream().noneMatch(a -> a.getName().equals("ratio") && a.getF() == 0f))
+                .count();
+        if (dropouts == 0) return;
+        throw new BnncimException(model + ": --samples " + samples + " but its " + dropouts + " Dropout node"
+                + (dropouts == 1 ? " is" : "s are") + " the identity without --mc-dropout (every pass would be the"
+                + " same); add --mc-dropout to sample them, or use --samples 0 for one deterministic pass");
+    }
 }
