@@ -35,13 +35,15 @@ import picocli.CommandLine.Spec;
         name = "eval",
         mixinStandardHelpOptions = true,
         description = {
-            "Accuracy, NLL, calibration and uncertainty on a labelled dataset, on the CIM simulator",
-            "(optionally with device faults); OOD detection AUROC by predictive entropy with --ood.",
-            "Segmentation models (per-pixel output [C,H,W]) read *images.npy with *masks.npy and report pixel",
-            "accuracy, Dice and IoU, pixel ECE and NLL, and the AUROC of finding wrong pixels by entropy and MI;",
-            "--ood is then a shifted split with its own masks. -o DIR writes DIR/eval.json, and for segmentation",
-            "DIR/eval.html (input | truth | prediction | entropy | MI for a few examples) and, with",
-            "--save-arrays, DIR/test*.npy and DIR/shifted*.npy (the per-pixel arrays of run -o)."
+            // one string per paragraph: picocli wraps it, and the command list shows the first one whole
+            "Accuracy, NLL, calibration and uncertainty on a labelled dataset, on the CIM simulator.",
+            "Optionally with device faults; OOD detection AUROC by predictive entropy with --ood.",
+            "Segmentation models (per-pixel output [C,H,W]) read *images.npy with *masks.npy and report pixel "
+                    + "accuracy, Dice and IoU, pixel ECE and NLL, and the AUROC of finding wrong pixels by entropy "
+                    + "and MI; --ood is then a shifted split with its own masks.",
+            "-o DIR writes DIR/eval.json, and for segmentation DIR/eval.html (input | truth | prediction | entropy "
+                    + "| MI for a few examples) and, with --save-arrays, DIR/test*.npy and DIR/shifted*.npy (the "
+                    + "per-pixel arrays of run -o)."
         })
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OUT/|MODEL.onnx")
