@@ -80,8 +80,8 @@ class LauncherTest {
                 bin.resolve("mvn"),
                 fails
                         ? "echo '[ERROR] Failed to execute goal compile (default-compile) on project bnncim-ir'\n"
-                                + "echo 'java.lang.IllegalStateException: boom'\necho '\tat org.apache.Foo.bar(Foo.java:1)'"
-                                + "\nexit 1"
+                                + "echo 'java.lang.IllegalStateException: boom'\n"
+                                + "echo '\tat org.apache.Foo.bar(Foo.java:1)'\nexit 1"
                         : "mkdir -p cli/target && touch cli/target/bnncim-cli-0.1.0-SNAPSHOT.jar");
     }
 
@@ -95,8 +95,9 @@ class LauncherTest {
                         + "  *-s*openjdk-25*) exit 100;;\n"
                         + "  *-s*) exit 0;;\n"
                         + "  *install*openjdk-21*) mkdir -p " + jvm + "/fake-21/bin\n"
-                        + "    printf '#!/bin/sh\\ncase \"$*\" in *XshowSettings*) echo \"java.specification.version = 21\";"
-                        + " exit 0;; esac\\necho \"fake-java $*\"\\n' > " + jvm + "/fake-21/bin/java\n"
+                        + "    printf '#!/bin/sh\\ncase \"$*\" in *XshowSettings*) "
+                        + "echo \"java.specification.version = 21\"; exit 0;; esac\\necho \"fake-java $*\"\\n' > "
+                        + jvm + "/fake-21/bin/java\n"
                         + "    printf '#!/bin/sh\\n' > " + jvm + "/fake-21/bin/javac; chmod +x " + jvm
                         + "/fake-21/bin/*;;\n"
                         + "  *install*maven*) printf '#!/bin/sh\\nmkdir -p cli/target && touch "
