@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.bnncim.compiler.testing.Paths;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,6 +81,7 @@ class VerilogRunScriptTest {
     }
 
     @Test
+    @Tag("slow") // Icarus simulates 40 passes of mlp-sd: about 40 s
     void aSimulationPrintsProgressAndMatches() throws Exception {
         assumeTrue(which("iverilog") != null && which("vvp") != null, "Icarus Verilog is not installed");
         Path script = compile(
