@@ -18,6 +18,10 @@ Outputs (cache folder, default <repo>/datasets, override with BNNCIM_DATASETS)
   fashion-mnist/test-labels.npy          uint8 [10000]
   fashion-mnist/train-images.npy         uint8 [60000,1,28,28]
   fashion-mnist/train-labels.npy         uint8 [60000]
+  noise/test-images.npy                  uint8 [10000,1,28,28], uniform from SplitMix64, seed 0: the
+                                         10,000-image noise set of the README's OOD AUROCs (its first
+                                         200 are testdata/ood/noise-200-images.npy); --noise-only
+                                         writes just this one, without network
 
 Committed subsets (always rewritten, byte-for-byte deterministic)
   testdata/mnist/test-1000-images.npy    first 1000 MNIST test digits
@@ -30,7 +34,7 @@ Committed subsets (always rewritten, byte-for-byte deterministic)
   testdata/ood/inverted-200-images.npy   255 - x of MNIST test 1200..1399
   testdata/ood/noise-200-images.npy      uniform uint8 from SplitMix64, seed 0
 
-Options: --no-testdata (only fill the cache), --datasets DIR, --testdata DIR.
+Options: --no-testdata (only fill the cache), --noise-only, --datasets DIR, --testdata DIR.
 """
 
 import argparse
@@ -282,6 +286,26 @@ def splitmix64_bytes(seed, n):
     return out[:n]
 
 
+NOISE_IMAGES = 10000
+
+
+def write_noise(ds):
+    """The README's 10,000 uniform-noise OOD images; deterministic, so rewritten only when missing or different."""
+    path = os.path.join(ds, "noise", "test-images.npy")
+    data = splitmix64_bytes(NOISE_SEED, NOISE_IMAGES * PIX)
+    if os.path.exists(path):
+        try:
+            shape, old = read_npy_u8(path)
+            if shape == (NOISE_IMAGES, 1, 28, 28) and bytes(old) == bytes(data):
+                return path
+        except Exception:  # a damaged file is rewritten
+            pass
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_npy_u8(path, (NOISE_IMAGES, 1, 28, 28), data)
+    log("wrote %s (SplitMix64 seed %d)" % (path, NOISE_SEED))
+    return path
+
+
 def write_testdata(ds, td, have_fashion):
     shape, test_images = read_npy_u8(os.path.join(ds, "mnist", "test-images.npy"))
     lshape, test_labels = read_npy_u8(os.path.join(ds, "mnist", "test-labels.npy"))
@@ -323,10 +347,15 @@ def main(argv=None):
                     help="cache folder (default: $BNNCIM_DATASETS or <repo>/datasets)")
     ap.add_argument("--testdata", default=os.path.join(REPO, "testdata"))
     ap.add_argument("--no-testdata", action="store_true", help="do not rewrite testdata/ subsets")
+    ap.add_argument("--noise-only", action="store_true",
+                    help="only write noise/test-images.npy (the 10,000 SplitMix64 noise images; no network)")
     args = ap.parse_args(argv)
 
     ds = os.path.abspath(args.datasets)
     os.makedirs(ds, exist_ok=True)
+    write_noise(ds)
+    if args.noise_only:
+        return 0
     ensure_mnist(ds)
     have_fashion = ensure_fashion(ds)
     if not args.no_testdata:

@@ -42,18 +42,21 @@ import picocli.CommandLine.Spec;
         name = "eval",
         mixinStandardHelpOptions = true,
         description = {
-            "Accuracy, NLL, calibration and uncertainty on a labelled dataset, on the CIM simulator",
-            "(optionally with device faults); OOD detection AUROC by predictive entropy with --ood.",
-            "Segmentation models (per-pixel output [C,H,W]) read *images.npy with *masks.npy and report pixel",
-            "accuracy, Dice and IoU, pixel ECE and NLL, and the AUROC of finding wrong pixels by entropy and MI;",
-            "--ood is then a shifted split with its own masks. -o DIR writes DIR/eval.json, and for segmentation",
-            "DIR/eval.html (input | truth | prediction | entropy | MI for a few examples) and, with",
-            "--save-arrays, DIR/test*.npy and DIR/shifted*.npy (the per-pixel arrays of run -o).",
-            "Classifiers: -o DIR also writes DIR/metrics.json (every metric, reliability bins, accuracy and AUROC",
-            "against T and the fault rate, the options used), DIR/eval.html (reliability diagram, entropy and MI",
-            "histograms, ROC curves, curves against T and the fault rate; inline SVG, no scripts) and, per dataset",
-            "(named by its folder or file), DIR/arrays/NAME/{probs,pred,label,entropy,expected-entropy,mutual-info}",
-            ".npy, one row per example: probs float32 [N,C], pred and label int32 [N], the rest float32 [N] (nats)."
+            // one string per paragraph: picocli wraps it, and the command list shows the first one whole
+            "Accuracy, NLL, calibration and uncertainty on a labelled dataset, on the CIM simulator.",
+            "Optionally with device faults; OOD detection AUROC by predictive entropy with --ood.",
+            "Segmentation models (per-pixel output [C,H,W]) read *images.npy with *masks.npy and report pixel "
+                    + "accuracy, Dice and IoU, pixel ECE and NLL, and the AUROC of finding wrong pixels by entropy "
+                    + "and MI; --ood is then a shifted split with its own masks.",
+            "-o DIR writes DIR/eval.json, and for segmentation DIR/eval.html (input | truth | prediction | entropy "
+                    + "| MI for a few examples) and, with --save-arrays, DIR/test*.npy and DIR/shifted*.npy (the "
+                    + "per-pixel arrays of run -o).",
+            "Classifiers: -o DIR also writes DIR/metrics.json (every metric, reliability bins, accuracy and AUROC "
+                    + "against T and the fault rate, the options used), DIR/eval.html (reliability diagram, entropy "
+                    + "and MI histograms, ROC curves, curves against T and the fault rate; inline SVG, no scripts) "
+                    + "and, per dataset (named by its folder or file), DIR/arrays/NAME/{probs,pred,label,entropy,"
+                    + "expected-entropy,mutual-info}.npy, one row per example: probs float32 [N,C], pred and label "
+                    + "int32 [N], the rest float32 [N] (nats)."
         })
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OUT/|MODEL.onnx")

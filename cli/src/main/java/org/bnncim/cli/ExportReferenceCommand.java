@@ -17,9 +17,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Write the reference form of a model: standard ONNX ops only, runnable by ONNX Runtime.",
             "BipolarQuant becomes Where(Not(Less(x,0)),1,-1); each ScaleDropout k "
-                    + "becomes Mul(X, Where(z_k, dropped, scale))",
-            "with z_k a new boolean input of shape [N,1,...] (one bit per example), "
-                    + "or its expectation with --expectation."
+                    + "becomes Mul(X, Where(z_k, dropped, scale)) with z_k a new boolean input of shape [N,1,...] "
+                    + "(one bit per example), or its expectation with --expectation."
         })
 final class ExportReferenceCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL.onnx")

@@ -1,6 +1,13 @@
 package org.bnncim.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
 import org.bnncim.ir.BnncimException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -77,9 +84,11 @@ public final class Main implements Runnable {
             err.flush();
             return INTERNAL;
         });
+        // descriptions wrap at the terminal's width (80 columns when it is unknown) rather than at a fixed one
+        cl.setUsageHelpAutoWidth(true);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println(
-                    "bnncim: " + ex.getMessage() + " (see: bnncim " + subcommandName(ex.getCommandLine()) + "--help)");
+            err.println("bnncim: " + ex.getMessage() + " (see: bnncim " + subcommandName(ex.getCommandLine())
+                    + "--help)" + suggestion(ex));
             err.flush();
             return BAD_INPUT;
         });
@@ -87,6 +96,50 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * "; did you mean --samples?" for a misspelt option or command: the name at the smallest edit distance among
+     * the command's options and subcommands, nothing when none is within a third of the word. (picocli's own
+     * suggestions rank by shared fragments, which puts --save-samples before --samples for --sampels.)
+     */
+    static String suggestion(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u)
+                || u.getUnmatched().isEmpty()) return "";
+        String word = u.getUnmatched().get(0);
+        if (word.startsWith("-") && word.contains("=")) word = word.substring(0, word.indexOf('='));
+        CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
+        List<String> names = new ArrayList<>(spec.subcommands().keySet());
+        for (CommandLine.Model.OptionSpec o : spec.options()) names.addAll(List.of(o.names()));
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String n : names) {
+            if (n.startsWith("-") != word.startsWith("-")) continue;
+            int d = editDistance(word, n);
+            if (d < bestDistance) {
+                best = n;
+                bestDistance = d;
+            }
+        }
+        return best != null && bestDistance > 0 && bestDistance <= Math.max(1, word.length() / 3)
+                ? "; did you mean " + best + "?"
+                : "";
+    }
+
+    /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
+    static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) d[i][0] = i;
+        for (int j = 0; j <= b.length(); j++) d[0][j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1))
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     private static String subcommandName(CommandLine c) {
@@ -101,11 +154,19 @@ public final class Main implements Runnable {
         }
     }
 
+    /** Version and git commit, written into version.properties by the build (cli/pom.xml). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"bnncim " + (v == null ? "dev" : v)};
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) p.load(new InputStreamReader(in, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // an unreadable resource is a broken jar; the version line still says what is known
+            }
+            return new String[] {
+                "bnncim " + p.getProperty("version", "unknown") + " (commit " + p.getProperty("commit", "unknown") + ")"
+            };
         }
     }
 }

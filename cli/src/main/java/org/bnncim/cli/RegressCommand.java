@@ -20,9 +20,13 @@ import picocli.CommandLine.Spec;
         name = "regress",
         mixinStandardHelpOptions = true,
         description = {
-            "Compile and simulate every model of DIR/manifest.json at the crossbar sizes and targets it lists,",
-            "and compare crossbars, utilisation, energy/latency, predictions, accuracy, entropy, OOD AUROC and",
-            "output hashes with a committed baseline. Exit 1 on any regression; --update rewrites the baseline."
+            "Compare every model of DIR/manifest.json with a committed baseline.",
+            "Compiles and simulates each model at the crossbar sizes and targets the manifest lists, and compares "
+                    + "crossbars, utilisation, energy/latency, predictions, accuracy, entropy, OOD AUROC and output "
+                    + "hashes. Exit 1 on any regression; --update rewrites the baseline.",
+            "A minimal manifest is {\"models\": [{\"file\": \"models/a.onnx\"}, ...]}: the inputs and labels "
+                    + "default to DIR/test-images.npy and DIR/test-labels.npy (or DIR's one *images.npy / "
+                    + "*labels.npy pair)."
         })
 final class RegressCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "Folder holding manifest.json (e.g. testdata).")
@@ -73,7 +77,7 @@ final class RegressCommand implements Callable<Integer> {
                 String fmt = "%-26s %-26s %-22s %-22s %-30s %s%n";
                 out.printf(Locale.ROOT, fmt, "run", "metric", "baseline", "now", "delta", "verdict");
                 for (Regression.Row r : c.rows()) {
-                    if (!allRows && r.ok()) continue;
+                    if (!allRows && r.verdict() == Regression.Verdict.OK) continue;
                     out.printf(
                             Locale.ROOT,
                             fmt,
@@ -82,16 +86,17 @@ final class RegressCommand implements Callable<Integer> {
                             shorten(r.baseline()),
                             shorten(r.now()),
                             r.delta(),
-                            r.ok() ? "ok" : "REGRESSION");
+                            r.verdict().label());
                 }
-                long bad = c.regressions();
+                long bad = c.regressions(), better = c.improvements();
                 out.printf(
                         Locale.ROOT,
-                        "%d run(s), %d metric(s) compared: %d regression(s)%s%n",
+                        "%d run(s), %d metric(s) compared: %d regression(s)%s%s%n",
                         c.runs(),
                         c.rows().size(),
                         bad,
-                        bad == 0 ? "" : " (accept deliberate changes with --update)");
+                        better == 0 ? "" : ", " + better + " improved",
+                        bad + better == 0 ? "" : " (accept deliberate changes with --update)");
                 out.flush();
                 if (junit != null) AtomicFiles.writeString(junit, RegressionService.junitXml(c.rows()));
                 return c.ok() ? Main.OK : Main.MISMATCH;

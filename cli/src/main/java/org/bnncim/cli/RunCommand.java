@@ -29,13 +29,15 @@ import picocli.CommandLine.Spec;
         description = {
             "Run inputs on the CIM simulator: class, confidence and uncertainty per example.",
             "OUT/ is a compiled folder (program.bnc); an .onnx model is compiled on the fly.",
-            "-o Y.npy writes logits [N,C] (deterministic) or mean probabilities [N,C] (with --samples), and",
-            "beside it, named for what they hold: Y-logits.npy, the model's raw output ([N,C] deterministic,",
-            "[N,T,C] with --samples: every pass), and Y-probs.npy, the mean probabilities [N,C], all float32.",
-            "Segmentation models (per-pixel output [C,H,W]) print a summary per example (share of pixels",
-            "predicted foreground, mean confidence and entropies); -o Y.npy writes the mean probability",
-            "[N,C,H,W] (C=1: the foreground probability) and beside it Y-entropy.npy, Y-expected-entropy.npy,",
-            "Y-mutual-info.npy [N,H,W] float32 (nats) and Y-class.npy [N,H,W] uint8."
+            "-o Y.npy writes logits [N,C] (deterministic) or mean probabilities [N,C] (with --samples), and "
+                    + "beside it, named for what they hold: Y-logits.npy, the model's raw output ([N,C] "
+                    + "deterministic, [N,T,C] with --samples: every pass), and Y-probs.npy, the mean probabilities "
+                    + "[N,C], all float32.",
+            "Segmentation models (per-pixel output [C,H,W]) print a summary per example (share of pixels "
+                    + "predicted foreground, mean confidence and entropies); -o Y.npy writes the mean probability "
+                    + "[N,C,H,W] (C=1: the foreground probability) and beside it Y-entropy.npy, "
+                    + "Y-expected-entropy.npy, Y-mutual-info.npy [N,H,W] float32 (nats) and Y-class.npy [N,H,W] "
+                    + "uint8."
         })
 final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OUT/|MODEL.onnx")

@@ -17,12 +17,15 @@ import picocli.CommandLine.Spec;
 
 /** Options of every command that runs the simulator. */
 final class SimOptions {
+    /** One default for run, eval and verify, so that the same command line means the same passes everywhere. */
+    static final String DEFAULT_SAMPLES = "0";
+
     @Option(
             names = "--samples",
-            defaultValue = "0",
+            defaultValue = DEFAULT_SAMPLES,
             paramLabel = "T",
-            description =
-                    "Monte-Carlo passes per example, 0..10000; 0 = one deterministic pass (default: ${DEFAULT-VALUE}).")
+            description = "Monte-Carlo passes per example, 0..10000; 0 = one deterministic pass "
+                    + "(default: ${DEFAULT-VALUE}, as for run, eval and verify).")
     int samples;
 
     @Option(

@@ -19,8 +19,9 @@ import picocli.CommandLine.Spec;
         name = "verify",
         mixinStandardHelpOptions = true,
         description = {
-            "Run ONNX Runtime (on the reference form) and the CIM simulator on the same inputs and the same",
-            "stochastic bits, pass by pass. Exit 1 on any mismatch, naming the first diverging layer and channel."
+            "Run ONNX Runtime (on the reference form) and the CIM simulator on the same inputs and bits.",
+            "Pass by pass, the deterministic one and --samples Monte-Carlo ones with the same stochastic bits. Exit 1 "
+                    + "on any mismatch, naming the first diverging layer and channel."
         })
 final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL.onnx")
@@ -31,10 +32,10 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Option(
             names = "--samples",
-            defaultValue = "8",
+            defaultValue = SimOptions.DEFAULT_SAMPLES,
             paramLabel = "T",
-            description =
-                    "MC passes per example, 0..10000, besides the deterministic pass (default: ${DEFAULT-VALUE}).")
+            description = "Monte-Carlo passes per example, 0..10000, checked besides the deterministic pass "
+                    + "(default: ${DEFAULT-VALUE}, as for run and eval: the deterministic pass only).")
     int samples;
 
     @Option(
@@ -94,11 +95,12 @@ final class VerifyCommand implements Callable<Integer> {
         out.printf(
                 Locale.ROOT,
                 "verified %s: %d example(s) x (1 deterministic + %d MC) passes "
-                        + "against ONNX Runtime; max |logit diff| %.3g, argmax identical%n",
+                        + "against ONNX Runtime; max |logit diff| %.2e (tolerance %.2e), argmax identical%n",
                 r.model().getFileName(),
                 r.examples(),
                 r.passes(),
-                r.maxDiff());
+                r.maxDiff(),
+                tolerance);
         if (r.stochasticBits() > 0) {
             out.printf(
                     Locale.ROOT,

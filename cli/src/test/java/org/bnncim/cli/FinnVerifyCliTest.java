@@ -65,7 +65,7 @@ class FinnVerifyCliTest {
         Cli.Result res = Cli.run("verify", m.toString(), "--input", in.toString(), "--layers");
         assertEquals(0, res.code(), res.toString());
         assertTrue(res.out().contains("64 example(s)"), res.out());
-        assertTrue(res.out().contains("max |logit diff| 0.00, argmax identical"), res.out());
+        assertTrue(res.out().contains("max |logit diff| 0.00e+00 (tolerance 1.00e-05), argmax identical"), res.out());
         assertTrue(res.out().contains("every layer equal to the reference interpreter"), res.out());
         // the threshold ties (h == t, even thresholds on even sums) are no disagreement: FINN's x >= t gives +1 there,
         // as the chip does (ORT's Where(Less(x, t), -1, +1) too), so verify does not warn about sign(0) ties
@@ -96,6 +96,6 @@ class FinnVerifyCliTest {
         Cli.Result res = Cli.run("verify", m.toString(), "--input", in.toString(), "--layers");
         assertEquals(0, res.code(), res.toString());
         assertTrue(res.out().contains("32 example(s)"), res.out());
-        assertTrue(res.out().contains("max |logit diff| 0.00, argmax identical"), res.out());
+        assertTrue(res.out().contains("max |logit diff| 0.00e+00 (tolerance 1.00e-05), argmax identical"), res.out());
     }
 }

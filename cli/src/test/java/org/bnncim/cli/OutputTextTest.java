@@ -130,8 +130,14 @@ class OutputTextTest {
     @MethodSource("hostileNames")
     void junitXmlIsWellFormedWhateverTheRunName(String label, String a, String b) throws Exception {
         List<Regression.Row> rows = List.of(
-                new Regression.Row(a, "energy_pj", new TextNode("1"), new TextNode("2"), "+100% " + b, false),
-                new Regression.Row(b, "program_sha256", new TextNode(a), new TextNode(a), "", true));
+                new Regression.Row(
+                        a,
+                        "energy_pj",
+                        new TextNode("1"),
+                        new TextNode("2"),
+                        "+100% " + b,
+                        Regression.Verdict.REGRESSION),
+                new Regression.Row(b, "program_sha256", new TextNode(a), new TextNode(a), "", Regression.Verdict.OK));
         String xml = RegressionService.junitXml(rows);
         noRawControls("junit xml", xml);
         var doc = DocumentBuilderFactory.newInstance()

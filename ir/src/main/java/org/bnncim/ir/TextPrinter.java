@@ -13,7 +13,8 @@ import java.util.function.Function;
 /**
  * The readable, diffable text form of a graph. One line per node: {@code %out : type = op %in {attributes}  #
  * onnx-node}. Large constants are summarised with a content hash, so two dumps differ exactly when the model
- * differs; thresholds are printed in full because they are what a hardware engineer checks.
+ * differs; thresholds are printed in full because they are what a hardware engineer checks ({@link #summary} cuts
+ * long lists for a screen).
  *
  * <p>{@link #printFull} writes everything instead (weights as rows of {@code +}/{@code -}, every float so that it
  * reads back bit for bit, exact type scales, quoted names where needed): the form {@link TextParser} reads, used by
@@ -32,6 +33,20 @@ public final class TextPrinter {
      *              chip draws
      */
     public static String print(Graph g, Function<String, Node.BitSlot> slots) {
+        return print(g, slots, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The readable form with every list of more than {@code maxList} items (thresholds, scales, affine constants)
+     * cut to its first and last items, followed by its length and a hash of the whole list, so that a 256-channel
+     * layer fits on a screen and two summaries still differ when the lists do.
+     */
+    public static String summary(Graph g, int maxList) {
+        if (maxList < 3) throw new IllegalArgumentException("maxList " + maxList + " < 3");
+        return print(g, name -> null, maxList);
+    }
+
+    private static String print(Graph g, Function<String, Node.BitSlot> slots, int maxList) {
         StringBuilder sb = new StringBuilder();
         sb.append("graph ").append(g.name()).append(" {\n");
         for (Map.Entry<String, String> e : g.notes().entrySet()) {
@@ -58,12 +73,57 @@ public final class TextPrinter {
                     .append(String.join(
                             ", ", n.inputs().stream().map(TextPrinter::ref).toList()));
             String attrs = attributes(n, slots);
+            if (maxList != Integer.MAX_VALUE) attrs = shortenLists(attrs, maxList);
             if (!attrs.isEmpty()) sb.append(" {").append(attrs).append('}');
             sb.append("  # ").append(n.name()).append('\n');
         }
         for (String o : g.outputs()) sb.append("  output ").append(ref(o)).append('\n');
         sb.append("}\n");
         return sb.toString();
+    }
+
+    /** Every {@code [a b c ...]} of more than {@code maxList} items as {@code [a b ... y z] (N values, sha256=...)}. */
+    static String shortenLists(String attrs, int maxList) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < attrs.length()) {
+            int open = attrs.indexOf('[', i);
+            int close = open < 0 ? -1 : attrs.indexOf(']', open);
+            if (open < 0 || close < 0) {
+                out.append(attrs, i, attrs.length());
+                break;
+            }
+            out.append(attrs, i, open);
+            String body = attrs.substring(open + 1, close);
+            String[] items = body.split(" ");
+            if (items.length <= maxList) {
+                out.append('[').append(body).append(']');
+            } else {
+                int head = maxList - 2;
+                out.append('[')
+                        .append(String.join(" ", java.util.Arrays.copyOfRange(items, 0, head)))
+                        .append(" ... ")
+                        .append(items[items.length - 2])
+                        .append(' ')
+                        .append(items[items.length - 1])
+                        .append("] (")
+                        .append(items.length)
+                        .append(" values, sha256=")
+                        .append(textHash(body))
+                        .append(')');
+            }
+            i = close + 1;
+        }
+        return out.toString();
+    }
+
+    private static String textHash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

@@ -368,7 +368,7 @@ public final class VerilogBackend {
                 wire [OUT_N*ACC_W-1:0] out_data;
                 wire [SB_W-1:0] out_bits;
                 reg [IN_BUS-1:0] mem [0:TB_MEM-1];
-                integer examples, e, t, i, fo, fb, passes, s32;
+                integer examples, e, t, i, fo, fb, passes, s32, step;
 
                 bnncim_top dut (
                     .clk(clk), .rst(rst), .cfg_seed(seed), .cfg_samples(samples),
@@ -386,6 +386,7 @@ public final class VerilogBackend {
                     fo = $fopen("outputs.txt", "w");
                     fb = $fopen("bits.txt", "w");
                     passes = samples == 0 ? 1 : samples;
+                    step = examples < 10 ? 1 : examples / 10;
                     repeat (2) @(negedge clk);
                     rst = 1'b0;
                     for (e = 0; e < examples; e = e + 1) begin
@@ -406,6 +407,9 @@ public final class VerilogBackend {
                             $fwrite(fb, "\\n");
                             @(negedge clk);
                         end
+                        // a long simulation shows it is alive: every tenth of the examples
+                        if ((e + 1) % step == 0 || e + 1 == examples)
+                            $display("tb_top: example %0d of %0d", e + 1, examples);
                     end
                     $fclose(fo);
                     $fclose(fb);
@@ -419,15 +423,34 @@ public final class VerilogBackend {
             #!/bin/sh
             # Simulates the generated chip with Icarus Verilog on inputs.hex and compares with the simulator's
             # expected_outputs.txt / expected_bits.txt (written by `bnncim compile --tb-input`). Extra arguments go to
-            # vvp (e.g. +examples=10).
+            # vvp (e.g. +examples=10). Exit 0: outputs and bits match; 1: they differ; 2: an input or a tool is
+            # missing; anything else: iverilog or vvp failed.
+            cd "$(dirname "$0")" || exit 2
+            for f in inputs.hex expected_outputs.txt expected_bits.txt; do
+              if [ ! -f "$f" ]; then
+                echo "run.sh: $f not found: compile with --target verilog --tb-input X.npy to write the testbench" \
+            "inputs and the simulator's expected outputs" >&2
+                exit 2
+              fi
+            done
+            for tool in iverilog vvp; do
+              if ! command -v "$tool" >/dev/null 2>&1; then
+                echo "run.sh: $tool not found: install Icarus Verilog (Debian: apt-get install iverilog)" >&2
+                exit 2
+              fi
+            done
             set -e
-            cd "$(dirname "$0")"
+            echo "run.sh: compiling the chip and its testbench with iverilog"
             iverilog -g2005 -o tb_top.vvp tb_top.v bnncim_top.v bnncim_crossbar.v \
             bnncim_threshold.v bnncim_multi_threshold.v bnncim_stochastic_unit.v
+            echo "run.sh: simulating with vvp (progress every tenth of the examples)"
             vvp -n tb_top.vvp "$@"
-            if [ -f expected_outputs.txt ]; then
-              cmp outputs.txt expected_outputs.txt && cmp bits.txt expected_bits.txt \
-            && echo "verilog: outputs and stochastic bits match the simulator"
+            set +e
+            if cmp outputs.txt expected_outputs.txt && cmp bits.txt expected_bits.txt; then
+              echo "verilog: outputs and stochastic bits match the simulator"
+            else
+              echo "run.sh: the Verilog differs from the simulator (first difference above)" >&2
+              exit 1
             fi
             """;
 }

@@ -36,8 +36,15 @@ import org.bnncim.ir.arch.Architecture;
 public final class Regression {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** How a metric may move before it counts as a regression. */
-    public record Tolerance(String kind, double value) {
+    /**
+     * How a metric may move before it counts as a change, and which way is better: {@code "higher"}, {@code "lower"}
+     * or {@code "none"} (any change beyond the tolerance is a regression: predictions, hashes, entropies).
+     */
+    public record Tolerance(String kind, double value, String better) {
+        public Tolerance(String kind, double value) {
+            this(kind, value, "none");
+        }
+
         boolean accepts(JsonNode base, JsonNode now) {
             if (base == null || now == null) return false;
             if (!base.isNumber() || !now.isNumber()) return base.equals(now);
@@ -45,30 +52,66 @@ public final class Regression {
             if (kind.equals("exact")) return d == 0; // an int read back from the file equals the long measured
             return kind.equals("relative") ? d <= value * Math.max(Math.abs(b), 1e-12) : d <= value;
         }
+
+        /** A move beyond the tolerance in the better direction. */
+        boolean improves(JsonNode base, JsonNode now) {
+            if (base == null || now == null || !base.isNumber() || !now.isNumber() || accepts(base, now)) return false;
+            double b = base.asDouble(), n = now.asDouble();
+            return better.equals("higher") ? n > b : better.equals("lower") && n < b;
+        }
+
+        /** The baseline's entry for a metric; a missing field keeps the default's (older baselines have no better). */
+        static Tolerance read(JsonNode t, Tolerance dflt) {
+            String better = t.path("better").asText(dflt == null ? "none" : dflt.better());
+            return new Tolerance(t.path("kind").asText("exact"), t.path("value").asDouble(0), better);
+        }
+    }
+
+    /** What a row says: unchanged within tolerance, better beyond it, or a regression. */
+    public enum Verdict {
+        OK("ok"),
+        IMPROVED("improved"),
+        REGRESSION("REGRESSION");
+
+        private final String label;
+
+        Verdict(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
     }
 
     /** One metric of one run (model at a crossbar size). */
-    public record Row(String run, String metric, JsonNode baseline, JsonNode now, String delta, boolean ok) {}
+    public record Row(String run, String metric, JsonNode baseline, JsonNode now, String delta, Verdict verdict) {
+        /** Not a regression: unchanged or improved. */
+        public boolean ok() {
+            return verdict != Verdict.REGRESSION;
+        }
+    }
 
     public static final Map<String, Tolerance> DEFAULT_TOLERANCES = defaults();
 
     private static Map<String, Tolerance> defaults() {
         Map<String, Tolerance> t = new LinkedHashMap<>();
-        t.put("crossbars_used", new Tolerance("exact", 0));
+        t.put("crossbars_used", new Tolerance("exact", 0, "lower"));
         t.put("crossbars_lower_bound", new Tolerance("exact", 0));
-        t.put("utilization", new Tolerance("absolute", 1e-9));
+        t.put("utilization", new Tolerance("absolute", 1e-9, "higher"));
         t.put("stochastic_units", new Tolerance("exact", 0));
-        t.put("energy_pj_deterministic", new Tolerance("relative", 1e-6));
-        t.put("energy_pj_mc", new Tolerance("relative", 1e-6));
-        t.put("latency_ns_deterministic", new Tolerance("relative", 1e-6));
-        t.put("area_mm2", new Tolerance("relative", 1e-6));
+        t.put("energy_pj_deterministic", new Tolerance("relative", 1e-6, "lower"));
+        t.put("energy_pj_mc", new Tolerance("relative", 1e-6, "lower"));
+        t.put("latency_ns_deterministic", new Tolerance("relative", 1e-6, "lower"));
+        t.put("area_mm2", new Tolerance("relative", 1e-6, "lower"));
         t.put("predictions_deterministic", new Tolerance("exact", 0));
         t.put("predictions_mc", new Tolerance("exact", 0));
-        t.put("accuracy_deterministic", new Tolerance("absolute", 0));
-        t.put("accuracy_mc", new Tolerance("absolute", 0));
+        t.put("accuracy_deterministic", new Tolerance("absolute", 0, "higher"));
+        t.put("accuracy_mc", new Tolerance("absolute", 0, "higher"));
+        // lower mean entropy is not better in itself: on wrong or unfamiliar inputs it should be high
         t.put("mean_entropy_mc", new Tolerance("absolute", 1e-6));
-        t.put("mean_dice_mc", new Tolerance("absolute", 1e-6));
-        t.put("ood_auroc", new Tolerance("absolute", 1e-6));
+        t.put("mean_dice_mc", new Tolerance("absolute", 1e-6, "higher"));
+        t.put("ood_auroc", new Tolerance("absolute", 1e-6, "higher"));
         t.put("program_sha256", new Tolerance("exact", 0));
         t.put("verilog_sha256", new Tolerance("exact", 0));
         return t;
@@ -139,11 +182,16 @@ public final class Regression {
         for (int i = 0; i < crossbars.size(); i++)
             Limits.crossbar(manifestFile + ": regress.crossbars[" + i + "]", crossbars.get(i));
         List<String> targets = strings(r.path("targets"), List.of("sim"));
-        String inputs = r.path("inputs").asText("mnist/test-1000-images.npy");
-        String labels = r.path("labels").asText(inputs.replace("images.npy", "labels.npy"));
+        boolean shared = models.stream().anyMatch(p -> !data.containsKey(p.toString()));
+        Path[] inputs = sharedInputs(manifestFile, dir, r, shared);
         List<Path> ood = new ArrayList<>();
-        for (String o : strings(r.path("ood"), List.of("ood/fashion-200-images.npy", "ood/noise-200-images.npy")))
-            ood.add(path(manifestFile, "regress.ood[]", dir, o));
+        if (r.has("ood")) {
+            for (String o : strings(r.path("ood"), List.of())) ood.add(path(manifestFile, "regress.ood[]", dir, o));
+        } else {
+            // the OOD sets are optional: the bundled ones when the folder has them, else none
+            for (String o : List.of("ood/fashion-200-images.npy", "ood/noise-200-images.npy"))
+                if (Files.isRegularFile(dir.resolve(o))) ood.add(path(manifestFile, "regress.ood[]", dir, o));
+        }
         return new Plan(
                 models,
                 crossbars,
@@ -151,12 +199,49 @@ public final class Regression {
                 (int) integer(manifestFile, r, "count", 200, 1, Integer.MAX_VALUE),
                 (int) integer(manifestFile, r, "samples", 8, 0, Limits.MAX_SAMPLES),
                 r.path("seed").asLong(0),
-                path(manifestFile, "regress.inputs", dir, inputs),
-                path(manifestFile, "regress.labels", dir, labels),
+                inputs[0],
+                inputs[1],
                 ood,
                 mcd,
                 data);
     }
+
+    /**
+     * The images and labels of the models without their own test_data: {@code regress.inputs} (labels beside them,
+     * or {@code regress.labels}), else the manifest folder's own dataset (test-images.npy with test-labels.npy, or
+     * its one *images.npy / *labels.npy pair), else the bundled MNIST subset's place. Nulls when no model needs
+     * them; one line naming the missing key when a model does and none is found.
+     */
+    private static Path[] sharedInputs(Path manifestFile, Path dir, JsonNode r, boolean needed) {
+        if (r.hasNonNull("inputs")) {
+            String inputs = r.get("inputs").asText();
+            String labels = r.path("labels").asText(inputs.replace("images.npy", "labels.npy"));
+            return new Path[] {
+                path(manifestFile, "regress.inputs", dir, inputs), path(manifestFile, "regress.labels", dir, labels)
+            };
+        }
+        if (r.hasNonNull("labels"))
+            throw new BnncimException(manifestFile + ": regress.labels is given without regress.inputs");
+        if (!needed) return new Path[] {null, null};
+        String why;
+        try {
+            Path[] own = Inputs.datasetFiles(dir, true);
+            return new Path[] {own[0].normalize(), own[1].normalize()};
+        } catch (BnncimException e) {
+            why = e.getMessage();
+        }
+        Path bundled = dir.resolve(BUNDLED_INPUTS);
+        Path bundledLabels = dir.resolve(BUNDLED_INPUTS.replace("images.npy", "labels.npy"));
+        if (Files.isRegularFile(bundled) && Files.isRegularFile(bundledLabels))
+            return new Path[] {bundled.normalize(), bundledLabels.normalize()};
+        throw new BnncimException(
+                manifestFile + ": regress.inputs is missing and the folder has no dataset of its own ("
+                        + why + "); add \"regress\": {\"inputs\": \"X-images.npy\", \"labels\": \"X-labels.npy\"} "
+                        + "or a model's test_data");
+    }
+
+    /** Where testdata/ keeps its 1,000 MNIST digits: the default of manifests written before DIR's own dataset. */
+    private static final String BUNDLED_INPUTS = "mnist/test-1000-images.npy";
 
     /** {@code rel} resolved against the manifest's folder; a NUL or other byte no path can hold is refused. */
     static Path path(Path manifestFile, String key, Path dir, String rel) {
@@ -341,11 +426,7 @@ public final class Regression {
         Map<String, Tolerance> tol = new LinkedHashMap<>(DEFAULT_TOLERANCES);
         baseline.path("tolerances")
                 .fields()
-                .forEachRemaining(e -> tol.put(
-                        e.getKey(),
-                        new Tolerance(
-                                e.getValue().path("kind").asText("exact"),
-                                e.getValue().path("value").asDouble(0))));
+                .forEachRemaining(e -> tol.put(e.getKey(), Tolerance.read(e.getValue(), tol.get(e.getKey()))));
         List<Row> rows = new ArrayList<>();
         JsonNode runs = baseline.path("runs");
         java.util.Set<String> names = new java.util.TreeSet<>(now.keySet());
@@ -360,7 +441,7 @@ public final class Regression {
                         JSON.valueToTree("present"),
                         JSON.valueToTree("missing"),
                         "model or size no longer run",
-                        false));
+                        Verdict.REGRESSION));
                 continue;
             }
             if (b == null) {
@@ -370,7 +451,7 @@ public final class Regression {
                         JSON.valueToTree("missing"),
                         JSON.valueToTree("present"),
                         "not in the baseline: --update to add",
-                        false));
+                        Verdict.REGRESSION));
                 continue;
             }
             java.util.Set<String> metrics = new java.util.LinkedHashSet<>(m.keySet());
@@ -378,21 +459,27 @@ public final class Regression {
             for (String metric : metrics) {
                 JsonNode bv = b.get(metric), nv = m.get(metric);
                 Tolerance t = tol.getOrDefault(metric, new Tolerance("exact", 0));
-                boolean ok;
-                if (bv != null && nv != null && bv.isObject() && nv.isObject()) {
-                    ok = true;
-                    for (var it = bv.fieldNames(); it.hasNext(); ) {
-                        String k = it.next();
-                        ok &= t.accepts(bv.get(k), nv.get(k));
-                    }
-                    ok &= bv.size() == nv.size();
-                } else {
-                    ok = t.accepts(bv, nv);
-                }
-                rows.add(new Row(run, metric, bv, nv, delta(bv, nv), ok));
+                rows.add(new Row(run, metric, bv, nv, delta(bv, nv), verdict(t, bv, nv)));
             }
         }
         return rows;
+    }
+
+    /** An object metric (OOD AUROC per set) is improved when every entry that moved moved the better way. */
+    static Verdict verdict(Tolerance t, JsonNode bv, JsonNode nv) {
+        if (bv != null && nv != null && bv.isObject() && nv.isObject()) {
+            if (bv.size() != nv.size()) return Verdict.REGRESSION;
+            boolean moved = false;
+            for (var it = bv.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (t.accepts(bv.get(k), nv.get(k))) continue;
+                if (!t.improves(bv.get(k), nv.get(k))) return Verdict.REGRESSION;
+                moved = true;
+            }
+            return moved ? Verdict.IMPROVED : Verdict.OK;
+        }
+        if (t.accepts(bv, nv)) return Verdict.OK;
+        return t.improves(bv, nv) ? Verdict.IMPROVED : Verdict.REGRESSION;
     }
 
     static String delta(JsonNode b, JsonNode n) {
@@ -437,15 +524,12 @@ public final class Regression {
         if (old != null)
             old.path("tolerances")
                     .fields()
-                    .forEachRemaining(e -> t.put(
-                            e.getKey(),
-                            new Tolerance(
-                                    e.getValue().path("kind").asText("exact"),
-                                    e.getValue().path("value").asDouble(0))));
+                    .forEachRemaining(e -> t.put(e.getKey(), Tolerance.read(e.getValue(), t.get(e.getKey()))));
         t.forEach((k, v) -> {
             ObjectNode o = tol.putObject(k);
             o.put("kind", v.kind());
             o.put("value", v.value());
+            o.put("better", v.better());
         });
         ObjectNode runs = root.putObject("runs");
         now.forEach((run, metrics) -> {

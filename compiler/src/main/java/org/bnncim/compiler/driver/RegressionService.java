@@ -58,6 +58,13 @@ public final class RegressionService {
             return rows.stream().filter(r -> !r.ok()).count();
         }
 
+        /** Metrics that moved beyond their tolerance the better way: not failures, but worth recording. */
+        public long improvements() {
+            return rows.stream()
+                    .filter(r -> r.verdict() == Regression.Verdict.IMPROVED)
+                    .count();
+        }
+
         public boolean ok() {
             return regressions() == 0;
         }

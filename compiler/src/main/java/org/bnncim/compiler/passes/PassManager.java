@@ -5,6 +5,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.TextPrinter;
@@ -24,8 +25,16 @@ public final class PassManager {
     private final List<Pass> passes;
     private final Set<String> printAfter;
     private final Consumer<String> sink;
+    private final Function<Graph, String> printer;
 
     public PassManager(List<Pass> passes, Set<String> printAfter, Consumer<String> sink) {
+        this(passes, printAfter, sink, TextPrinter::print);
+    }
+
+    /** @param printer the text of a graph printed after a pass (inspect shortens long lists) */
+    public PassManager(
+            List<Pass> passes, Set<String> printAfter, Consumer<String> sink, Function<Graph, String> printer) {
+        this.printer = printer;
         this.passes = List.copyOf(passes);
         this.printAfter = Set.copyOf(printAfter);
         this.sink = sink;
@@ -124,12 +133,12 @@ public final class PassManager {
     }
 
     private State runAll(Graph g) {
-        if (printAfter.contains("import")) sink.accept("// IR after import\n" + TextPrinter.print(g));
+        if (printAfter.contains("import")) sink.accept("// IR after import\n" + printer.apply(g));
         State s = State.of(g);
         for (Pass p : passes) {
             s = apply(s, p);
             if (printAfter.contains(p.name())) {
-                String text = "// IR after " + p.name() + "\n" + TextPrinter.print(s.graph());
+                String text = "// IR after " + p.name() + "\n" + printer.apply(s.graph());
                 if (p instanceof MappingPass)
                     text += "\n// mapping after " + p.name() + "\n" + MappingText.render(s.mapping());
                 sink.accept(text);

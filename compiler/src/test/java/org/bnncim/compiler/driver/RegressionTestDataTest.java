@@ -51,6 +51,8 @@ class RegressionTestDataTest {
 
     @Test
     void withoutTestDataTheManifestDefaultsApply() throws Exception {
+        // a folder without a dataset of its own falls back to where testdata/ keeps its MNIST subset
+        touch("mnist/test-1000-images.npy", "mnist/test-1000-labels.npy");
         manifest("");
         var plan = Regression.plan(dir, List.of());
         TestData d = plan.data(dir.resolve("m.onnx"));
