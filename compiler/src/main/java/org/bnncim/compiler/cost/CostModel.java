@@ -244,9 +244,7 @@ public final class CostModel {
 
         long weightCells = 0;
         for (LayerMap l : m.layers()) weightCells += l.weights() * a.cellsPerWeight();
-        List<String> schedule = new ArrayList<>();
-        for (StochasticUnit.Entry en : unit.schedule())
-            schedule.add("bit " + en.bit() + " -> " + en.layer() + " (p=" + en.p() + ")");
+        List<StochasticUnit.Entry> schedule = unit.schedule();
         return new CostReport(
                 g.name(),
                 a.rows(),

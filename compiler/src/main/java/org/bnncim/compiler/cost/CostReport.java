@@ -2,6 +2,7 @@ package org.bnncim.compiler.cost;
 
 import java.util.List;
 import java.util.Map;
+import org.bnncim.ir.mapping.StochasticUnit;
 
 /** Everything the mapping reports print: per layer and in total, for one pass, T passes and the MC-Dropout baseline. */
 public record CostReport(
@@ -16,7 +17,7 @@ public record CostReport(
         int chips,
         String stochasticKind,
         int stochasticUnits,
-        List<String> schedule,
+        List<StochasticUnit.Entry> schedule,
         List<Layer> layers,
         Totals deterministic,
         Totals mc,
@@ -39,7 +40,7 @@ public record CostReport(
             int chips,
             String stochasticKind,
             int stochasticUnits,
-            List<String> schedule,
+            List<StochasticUnit.Entry> schedule,
             List<Layer> layers,
             Totals deterministic,
             Totals mc,
@@ -68,6 +69,25 @@ public record CostReport(
                 samples,
                 notes,
                 List.of());
+    }
+
+    /** One schedule entry as the text reports print it. */
+    public static String scheduleText(StochasticUnit.Entry e) {
+        return "bit " + e.bit() + " -> " + e.layer() + " (p=" + e.p() + ")";
+    }
+
+    /** Whether Monte-Carlo passes differ at all: without a stochastic layer every pass gives the same output. */
+    public boolean stochastic() {
+        return !stochasticKind.equals("none");
+    }
+
+    /** The energy the stochastic modules spend over T passes: this mapping's and the per-neuron baseline's. */
+    public double stochasticEnergyPj() {
+        return mc.energyBreakdownPj().getOrDefault("stochastic", 0.0);
+    }
+
+    public double baselineStochasticEnergyPj() {
+        return baselineMcDropout.energyBreakdownPj().getOrDefault("stochastic", 0.0);
     }
 
     /** One pass's energy of the crossbar layers (with their periphery and float tails), in pJ. */

@@ -227,9 +227,12 @@ public final class ReportHtml {
         if (r.schedule().isEmpty()) {
             sb.append("<p class=\"muted\">No scheduled bits.</p>\n");
         } else {
-            sb.append("<ol class=\"schedule\">\n");
-            for (String s : r.schedule()) sb.append("<li><code>").append(esc(s)).append("</code></li>\n");
-            sb.append("</ol>\n");
+            sb.append("<table class=\"schedule\">\n<thead><tr><th>bit</th><th class=\"l\">layer</th>")
+                    .append("<th title=\"dropout probability of the layer\">p</th></tr></thead>\n<tbody>\n");
+            for (var e : r.schedule()) {
+                f(sb, "<tr><td>%d</td><td class=\"l wrap\">%s</td><td>%s</td></tr>%n", e.bit(), esc(e.layer()), e.p());
+            }
+            sb.append("</tbody>\n</table>\n");
         }
         sb.append("</div>\n</div>\n</section>\n");
     }

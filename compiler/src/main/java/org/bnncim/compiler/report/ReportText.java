@@ -25,7 +25,7 @@ public final class ReportText {
                 "stochastic units %d (%s)%n",
                 r.stochasticUnits(),
                 r.stochasticKind().replace('_', '-'));
-        for (String s : r.schedule()) f(sb, "  schedule: %s%n", s);
+        for (var e : r.schedule()) f(sb, "  schedule: %s%n", CostReport.scheduleText(e));
         for (var n : r.notes().entrySet()) f(sb, "note: %s: %s%n", n.getKey(), n.getValue());
         f(sb, "%n");
         // a column as wide as its longest kind, at least as wide as before the encoder-decoder kinds
