@@ -118,7 +118,9 @@ public final class Compiler {
             VerilogBackend.generate(Program.of(c.mapped()), verilog)
                     .forEach((name, bytes) -> files.put("verilog/" + name, bytes));
         }
-        files.put("report.txt", ReportText.render(c.report()).getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "report.txt",
+                ReportText.render(c.report(), c.mapped().mapping().arch()).getBytes(StandardCharsets.UTF_8));
         files.put(
                 "report.json",
                 ReportJson.render(c.report(), meta(c, sim, verilog)).getBytes(StandardCharsets.UTF_8));
