@@ -178,6 +178,9 @@ public final class CostModel {
         if (!digitalPath.rows().isEmpty()) {
             detBreak.merge("digital", digitalPath.energyPj(CostReport.Digital.DIGITAL_UNIT), Double::sum);
             detBreak.merge("buffers", digitalPath.energyPj(CostReport.Digital.PERIPHERY), Double::sum);
+            for (CostReport.Digital d : digitalPath.rows())
+                if (d.runsOn().equals(CostReport.Digital.PERIPHERY_LOGIC))
+                    d.energyBreakdownPj().forEach((k, v) -> detBreak.merge(k, v, Double::sum));
             detLatency += digitalPath.latencyNs();
         }
 

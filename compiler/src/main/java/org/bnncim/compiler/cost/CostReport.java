@@ -122,6 +122,24 @@ public record CostReport(
         return onUnit(Digital.PERIPHERY).mapToDouble(Digital::latencyNs).sum();
     }
 
+    /** Whether some rows compute in a crossbar layer's periphery (an integer max pool). */
+    public boolean hasPeripheryLogicRows() {
+        return onUnit(Digital.PERIPHERY_LOGIC).findAny().isPresent();
+    }
+
+    public double peripheryLogicEnergyPj() {
+        return onUnit(Digital.PERIPHERY_LOGIC).mapToDouble(Digital::energyPj).sum();
+    }
+
+    public double peripheryLogicLatencyNs() {
+        return onUnit(Digital.PERIPHERY_LOGIC).mapToDouble(Digital::latencyNs).sum();
+    }
+
+    /** Whether some row runs in the fp32 digital unit. */
+    public boolean hasDigitalUnitRows() {
+        return onUnit(Digital.DIGITAL_UNIT).findAny().isPresent();
+    }
+
     private java.util.stream.Stream<Digital> onUnit(String runsOn) {
         return digital.stream().filter(d -> d.runsOn().equals(runsOn));
     }
@@ -146,7 +164,8 @@ public record CostReport(
             Map<String, Double> energyBreakdownPj) {
         public static final String DIGITAL_UNIT = "digital unit",
                 CROSSBAR = "crossbar",
-                PERIPHERY = "periphery buffers";
+                PERIPHERY = "periphery buffers",
+                PERIPHERY_LOGIC = "periphery logic";
         /** fp32 lanes of the digital unit of a model with a digital datapath (a choice, not an architecture key). */
         public static final int LANES = 16;
     }

@@ -274,8 +274,11 @@ public final class ReportHtml {
     /** The digital datapath's nodes (only a model with one has the table) and the crossbar/digital split. */
     private static void digitalTable(StringBuilder sb, CostReport r) {
         double xe = r.crossbarEnergyPj(), de = r.digitalEnergyPj(), pe = r.peripheryEnergyPj();
-        double all = xe + de + pe;
-        f(sb, "<h3>Digital datapath (%d fp32 lanes)</h3>%n", CostReport.Digital.LANES);
+        double le = r.peripheryLogicEnergyPj();
+        double all = xe + de + pe + le;
+        boolean unit = r.hasDigitalUnitRows() || !r.hasPeripheryLogicRows();
+        if (unit) f(sb, "<h3>Digital datapath (%d fp32 lanes)</h3>%n", CostReport.Digital.LANES);
+        else sb.append("<h3>Periphery operations</h3>\n");
         sb.append("<div class=\"scroll\"><table class=\"layers\">\n<thead><tr>")
                 .append("<th class=\"l\">node</th><th class=\"l\">kind</th><th class=\"l\">runs on</th>")
                 .append("<th>outputs</th><th>MACs</th><th title=\"a MAC is two\">fp32 ops</th><th>buffer bits</th>")
@@ -304,15 +307,15 @@ public final class ReportHtml {
         sb.append("</tbody>\n</table></div>\n");
         f(
                 sb,
-                "<p>One pass: crossbar layers %s (%s), %s; digital unit %s (%s), %s",
+                "<p>One pass: crossbar layers %s (%s), %s",
                 energy(xe),
                 pct(div(xe, all)),
-                latency(r.crossbarLatencyNs()),
-                energy(de),
-                pct(div(de, all)),
-                latency(r.digitalLatencyNs()));
+                latency(r.crossbarLatencyNs()));
+        if (unit) f(sb, "; digital unit %s (%s), %s", energy(de), pct(div(de, all)), latency(r.digitalLatencyNs()));
         if (r.hasPeripheryRows())
             f(sb, "; periphery buffers %s (%s), %s", energy(pe), pct(div(pe, all)), latency(r.peripheryLatencyNs()));
+        if (r.hasPeripheryLogicRows())
+            f(sb, "; periphery logic %s (%s), %s", energy(le), pct(div(le, all)), latency(r.peripheryLogicLatencyNs()));
         f(sb, ".</p>%n");
     }
 

@@ -120,6 +120,11 @@ public final class ReportJson {
         ObjectNode dg = split.putObject("digital_unit");
         dg.put("energy_pj", num(r.digitalEnergyPj()));
         dg.put("latency_ns", num(r.digitalLatencyNs()));
+        if (r.hasPeripheryLogicRows()) {
+            ObjectNode pl = split.putObject("periphery_logic");
+            pl.put("energy_pj", num(r.peripheryLogicEnergyPj()));
+            pl.put("latency_ns", num(r.peripheryLogicLatencyNs()));
+        }
         if (r.hasPeripheryRows()) {
             ObjectNode pb = split.putObject("periphery_buffers");
             pb.put("energy_pj", num(r.peripheryEnergyPj()));

@@ -161,21 +161,23 @@ public final class ReportText {
         }
         for (CostReport.Digital d : r.digital()) f(sb, "%s: %s%n", d.name(), d.detail());
         double xe = r.crossbarEnergyPj(), de = r.digitalEnergyPj(), pe = r.peripheryEnergyPj();
-        double all = Math.max(1e-300, xe + de + pe);
-        f(
-                sb,
-                "one pass: crossbar layers %.2f pJ (%.1f%%) %.1f ns, "
-                        + "digital unit (%d fp32 lanes) %.2f pJ (%.1f%%) %.1f ns",
-                xe,
-                100 * xe / all,
-                r.crossbarLatencyNs(),
-                CostReport.Digital.LANES,
-                de,
-                100 * de / all,
-                r.digitalLatencyNs());
+        double le = r.peripheryLogicEnergyPj();
+        double all = Math.max(1e-300, xe + de + pe + le);
+        f(sb, "one pass: crossbar layers %.2f pJ (%.1f%%) %.1f ns", xe, 100 * xe / all, r.crossbarLatencyNs());
+        // a model whose only extra rows are periphery max pools has no digital unit to report
+        if (r.hasDigitalUnitRows() || !r.hasPeripheryLogicRows())
+            f(
+                    sb,
+                    ", digital unit (%d fp32 lanes) %.2f pJ (%.1f%%) %.1f ns",
+                    CostReport.Digital.LANES,
+                    de,
+                    100 * de / all,
+                    r.digitalLatencyNs());
         // only an encoder-decoder moves data in the periphery: other models' reports keep their bytes
         if (r.hasPeripheryRows())
             f(sb, ", periphery buffers %.2f pJ (%.1f%%) %.1f ns", pe, 100 * pe / all, r.peripheryLatencyNs());
+        if (r.hasPeripheryLogicRows())
+            f(sb, ", periphery logic %.2f pJ (%.1f%%) %.1f ns", le, 100 * le / all, r.peripheryLogicLatencyNs());
         f(sb, "%n");
     }
 
