@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every reference model's report.html in headless Chromium at 1280 px: the page is no wider than the window and no
  * box scrolls sideways. The report has no script; the test appends one to a copy, which writes the widths into the
- * title that --dump-dom prints (pages kept in target/report-width/). Skipped where chromium is not installed; tagged slow (a browser start per model).
+ * title that --dump-dom prints (pages kept in target/report-width/). Skipped where chromium is not installed;
+ * tagged slow (a browser start per model).
  */
 class ReportHtmlWidthChromiumTest {
     private static final int WIDTH = 1280;
