@@ -158,12 +158,13 @@ public final class CostModel {
                     l.stochasticBit() >= 0,
                     l.stochasticBit(),
                     l.padding(),
-                    consumer instanceof Node.MultiThreshold mt
-                            ? "multi-threshold, " + mt.output().elem() + " output, comparators per neuron: "
-                                    + comparators + (l.stochasticBit() >= 0 ? " (2 banks + expectation)" : "")
-                            : thresholded
-                                    ? "threshold" + (l.stochasticBit() >= 0 ? " (2 sets + expectation)" : "")
-                                    : floatOps > 0 ? "digital fp32 (" + floatOps + " ops/output)" : "none",
+                    (consumer instanceof Node.MultiThreshold mt
+                                    ? "multi-threshold, " + mt.output().elem() + " output, comparators per neuron: "
+                                            + comparators + (l.stochasticBit() >= 0 ? " (2 banks + expectation)" : "")
+                                    : thresholded
+                                            ? "threshold" + (l.stochasticBit() >= 0 ? " (2 sets + expectation)" : "")
+                                            : floatOps > 0 ? "digital fp32 (" + floatOps + " ops/output)" : "none")
+                            + pools(g, l.layer()),
                     energy,
                     latency,
                     br));
@@ -285,6 +286,37 @@ public final class CostModel {
             v = c.output().name();
         }
         return null;
+    }
+
+    /**
+     * The integer max pools in a crossbar layer's periphery (before or after its comparators), named in its periphery
+     * column so that the layer table shows them; their cost is a row of their own (DigitalCost).
+     */
+    private static String pools(Graph g, String layer) {
+        String v = null;
+        for (Node n : g.nodes())
+            if (n.name().equals(layer) && n.crossbarWeights().isPresent())
+                v = n.output().name();
+        StringBuilder sb = new StringBuilder();
+        // through its comparators and reshapes, as long as one path goes on (a skip's other readers do not count)
+        while (v != null) {
+            String next = null;
+            int through = 0;
+            for (Node c : g.consumers(v)) {
+                boolean pool = c instanceof Node.MaxPool mp
+                        && !g.value(mp.input()).elem().isFloat();
+                if (pool) sb.append("; max pool ").append(c.name()).append(" (periphery logic)");
+                if (pool
+                        || c instanceof Node.Reshape
+                        || c instanceof Node.Threshold
+                        || c instanceof Node.MultiThreshold) {
+                    next = c.output().name();
+                    through++;
+                }
+            }
+            v = through == 1 ? next : null;
+        }
+        return sb.toString();
     }
 
     private static DecoderNode.BinaryConvTranspose transposed(Graph g, String layer) {

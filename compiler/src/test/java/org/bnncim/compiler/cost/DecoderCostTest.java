@@ -116,6 +116,10 @@ class DecoderCostTest {
         assertEquals(
                 layerAdders + 108 * 0.003, r.deterministic().energyBreakdownPj().get("adder_trees"), 1e-12);
         assertTrue(ReportText.render(r).contains("pool: 108 compares of 1-bit values"), ReportText.render(r));
+        // and the layer table names it in the periphery of the layer it pools
+        assertTrue(
+                layer(r, "enc1").periphery().endsWith("; max pool pool (periphery logic)"),
+                layer(r, "enc1").periphery());
     }
 
     @Test
