@@ -18,7 +18,6 @@ import org.bnncim.compiler.driver.Compiler;
 import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.compiler.frontend.ScaleDropoutAgainstOrtTest;
 import org.bnncim.compiler.mapping.MappingTest;
-import org.bnncim.compiler.report.ReportJson;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.StochasticUnit;
@@ -244,9 +243,14 @@ class StochasticUnitAndCostTest {
             assertEquals(Files.readString(out.resolve(f)), Files.readString(again.resolve(f)), f);
         }
         assertEquals(
-                ReportJson.render(MappingTest.compile(
-                                Paths.tfc(), ArchitectureLoader.defaults().withCrossbar(64, 64))
-                        .report()),
+                new String(
+                        Compiler.outputs(
+                                        MappingTest.compile(
+                                                Paths.tfc(),
+                                                ArchitectureLoader.defaults().withCrossbar(64, 64)),
+                                        true)
+                                .get("report.json"),
+                        java.nio.charset.StandardCharsets.UTF_8),
                 Files.readString(out.resolve("report.json")));
     }
 

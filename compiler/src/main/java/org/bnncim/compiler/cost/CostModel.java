@@ -158,12 +158,13 @@ public final class CostModel {
                     l.stochasticBit() >= 0,
                     l.stochasticBit(),
                     l.padding(),
-                    consumer instanceof Node.MultiThreshold mt
-                            ? "multi-threshold, " + mt.output().elem() + " output, comparators per neuron: "
-                                    + comparators + (l.stochasticBit() >= 0 ? " (2 banks + expectation)" : "")
-                            : thresholded
-                                    ? "threshold" + (l.stochasticBit() >= 0 ? " (2 sets + expectation)" : "")
-                                    : floatOps > 0 ? "digital fp32 (" + floatOps + " ops/output)" : "none",
+                    (consumer instanceof Node.MultiThreshold mt
+                                    ? "multi-threshold, " + mt.output().elem() + " output, comparators per neuron: "
+                                            + comparators + (l.stochasticBit() >= 0 ? " (2 banks + expectation)" : "")
+                                    : thresholded
+                                            ? "threshold" + (l.stochasticBit() >= 0 ? " (2 sets + expectation)" : "")
+                                            : floatOps > 0 ? "digital fp32 (" + floatOps + " ops/output)" : "none")
+                            + pools(g, l.layer()),
                     energy,
                     latency,
                     br));
@@ -178,6 +179,9 @@ public final class CostModel {
         if (!digitalPath.rows().isEmpty()) {
             detBreak.merge("digital", digitalPath.energyPj(CostReport.Digital.DIGITAL_UNIT), Double::sum);
             detBreak.merge("buffers", digitalPath.energyPj(CostReport.Digital.PERIPHERY), Double::sum);
+            for (CostReport.Digital d : digitalPath.rows())
+                if (d.runsOn().equals(CostReport.Digital.PERIPHERY_LOGIC))
+                    d.energyBreakdownPj().forEach((k, v) -> detBreak.merge(k, v, Double::sum));
             detLatency += digitalPath.latencyNs();
         }
 
@@ -244,9 +248,7 @@ public final class CostModel {
 
         long weightCells = 0;
         for (LayerMap l : m.layers()) weightCells += l.weights() * a.cellsPerWeight();
-        List<String> schedule = new ArrayList<>();
-        for (StochasticUnit.Entry en : unit.schedule())
-            schedule.add("bit " + en.bit() + " -> " + en.layer() + " (p=" + en.p() + ")");
+        List<StochasticUnit.Entry> schedule = unit.schedule();
         return new CostReport(
                 g.name(),
                 a.rows(),
@@ -284,6 +286,37 @@ public final class CostModel {
             v = c.output().name();
         }
         return null;
+    }
+
+    /**
+     * The integer max pools in a crossbar layer's periphery (before or after its comparators), named in its periphery
+     * column so that the layer table shows them; their cost is a row of their own (DigitalCost).
+     */
+    private static String pools(Graph g, String layer) {
+        String v = null;
+        for (Node n : g.nodes())
+            if (n.name().equals(layer) && n.crossbarWeights().isPresent())
+                v = n.output().name();
+        StringBuilder sb = new StringBuilder();
+        // through its comparators and reshapes, as long as one path goes on (a skip's other readers do not count)
+        while (v != null) {
+            String next = null;
+            int through = 0;
+            for (Node c : g.consumers(v)) {
+                boolean pool = c instanceof Node.MaxPool mp
+                        && !g.value(mp.input()).elem().isFloat();
+                if (pool) sb.append("; max pool ").append(c.name()).append(" (periphery logic)");
+                if (pool
+                        || c instanceof Node.Reshape
+                        || c instanceof Node.Threshold
+                        || c instanceof Node.MultiThreshold) {
+                    next = c.output().name();
+                    through++;
+                }
+            }
+            v = through == 1 ? next : null;
+        }
+        return sb.toString();
     }
 
     private static DecoderNode.BinaryConvTranspose transposed(Graph g, String layer) {

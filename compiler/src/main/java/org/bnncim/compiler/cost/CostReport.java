@@ -2,6 +2,7 @@ package org.bnncim.compiler.cost;
 
 import java.util.List;
 import java.util.Map;
+import org.bnncim.ir.mapping.StochasticUnit;
 
 /** Everything the mapping reports print: per layer and in total, for one pass, T passes and the MC-Dropout baseline. */
 public record CostReport(
@@ -16,7 +17,7 @@ public record CostReport(
         int chips,
         String stochasticKind,
         int stochasticUnits,
-        List<String> schedule,
+        List<StochasticUnit.Entry> schedule,
         List<Layer> layers,
         Totals deterministic,
         Totals mc,
@@ -39,7 +40,7 @@ public record CostReport(
             int chips,
             String stochasticKind,
             int stochasticUnits,
-            List<String> schedule,
+            List<StochasticUnit.Entry> schedule,
             List<Layer> layers,
             Totals deterministic,
             Totals mc,
@@ -68,6 +69,25 @@ public record CostReport(
                 samples,
                 notes,
                 List.of());
+    }
+
+    /** One schedule entry as the text reports print it. */
+    public static String scheduleText(StochasticUnit.Entry e) {
+        return "bit " + e.bit() + " -> " + e.layer() + " (p=" + e.p() + ")";
+    }
+
+    /** Whether Monte-Carlo passes differ at all: without a stochastic layer every pass gives the same output. */
+    public boolean stochastic() {
+        return !stochasticKind.equals("none");
+    }
+
+    /** The energy the stochastic modules spend over T passes: this mapping's and the per-neuron baseline's. */
+    public double stochasticEnergyPj() {
+        return mc.energyBreakdownPj().getOrDefault("stochastic", 0.0);
+    }
+
+    public double baselineStochasticEnergyPj() {
+        return baselineMcDropout.energyBreakdownPj().getOrDefault("stochastic", 0.0);
     }
 
     /** One pass's energy of the crossbar layers (with their periphery and float tails), in pJ. */
@@ -102,6 +122,24 @@ public record CostReport(
         return onUnit(Digital.PERIPHERY).mapToDouble(Digital::latencyNs).sum();
     }
 
+    /** Whether some rows compute in a crossbar layer's periphery (an integer max pool). */
+    public boolean hasPeripheryLogicRows() {
+        return onUnit(Digital.PERIPHERY_LOGIC).findAny().isPresent();
+    }
+
+    public double peripheryLogicEnergyPj() {
+        return onUnit(Digital.PERIPHERY_LOGIC).mapToDouble(Digital::energyPj).sum();
+    }
+
+    public double peripheryLogicLatencyNs() {
+        return onUnit(Digital.PERIPHERY_LOGIC).mapToDouble(Digital::latencyNs).sum();
+    }
+
+    /** Whether some row runs in the fp32 digital unit. */
+    public boolean hasDigitalUnitRows() {
+        return onUnit(Digital.DIGITAL_UNIT).findAny().isPresent();
+    }
+
     private java.util.stream.Stream<Digital> onUnit(String runsOn) {
         return digital.stream().filter(d -> d.runsOn().equals(runsOn));
     }
@@ -126,7 +164,8 @@ public record CostReport(
             Map<String, Double> energyBreakdownPj) {
         public static final String DIGITAL_UNIT = "digital unit",
                 CROSSBAR = "crossbar",
-                PERIPHERY = "periphery buffers";
+                PERIPHERY = "periphery buffers",
+                PERIPHERY_LOGIC = "periphery logic";
         /** fp32 lanes of the digital unit of a model with a digital datapath (a choice, not an architecture key). */
         public static final int LANES = 16;
     }

@@ -121,9 +121,7 @@ final class DigitalCost {
                             p.output().shape());
                     detail = "fp32 adds and divides " + ops;
                 }
-                // a max pool on float32 values (a ResNet stem's): one compare per window tap inside the input; max
-                // pools
-                // on popcounts and activations belong to their crossbar layer's periphery
+                // a max pool on float32 values (a ResNet stem's): one compare per window tap inside the input
                 case Node.MaxPool p
                 when g.value(p.input()).elem().isFloat() -> {
                     ops = slots = poolTaps(
@@ -133,6 +131,12 @@ final class DigitalCost {
                             g.value(p.input()).shape(),
                             p.output().shape());
                     detail = "fp32 compares " + ops;
+                }
+                // a max pool on popcounts or activations runs in its crossbar layer's periphery: compares of words
+                // as wide as the pooled values (a popcount at most psum_bits), a tree per output
+                case Node.MaxPool p -> {
+                    rows.add(peripheryPool(p, g, a));
+                    continue;
                 }
                 case Node.Affine af
                 when !tails.contains(af.name()) -> {
@@ -190,6 +194,37 @@ final class DigitalCost {
                     br));
         }
         return new Result(rows, weightBits, maxShortcut, DecoderCost.skipBits(g, producer));
+    }
+
+    /**
+     * An integer max pool in the periphery: per output, one compare fewer than its window's taps inside the input,
+     * each as costly as an adder of the pooled width; a compare tree per output, all outputs in parallel. Its
+     * input and output buffer traffic is the crossbar layer's and the next layer's, so it is not counted again.
+     */
+    private static CostReport.Digital peripheryPool(Node.MaxPool p, Graph g, Architecture a) {
+        Shape is = g.value(p.input()).shape(), os = p.output().shape();
+        long out = os.size();
+        long taps = poolTaps(p.kernel(), p.strides(), p.pads(), is, os);
+        long compares = Math.max(0, taps - out);
+        int width = Math.min(g.value(p.input()).elem().bits(), a.psumBits());
+        int window = p.kernel()[0] * p.kernel()[1];
+        int depth = window <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(window - 1); // ceil(log2(window))
+        Map<String, Double> br = new LinkedHashMap<>();
+        br.put("adder_trees", compares * width * a.energy().adderPerBit());
+        return new CostReport.Digital(
+                p.name(),
+                p.opName(),
+                CostReport.Digital.PERIPHERY_LOGIC,
+                out,
+                0,
+                0,
+                0,
+                0,
+                compares + " compares of " + width + "-bit values (" + p.kernel()[0] + "x" + p.kernel()[1]
+                        + " windows, a tree of depth " + depth + " per output); buffers counted with the layers",
+                br.get("adder_trees"),
+                depth * a.latency().adderStage(),
+                br);
     }
 
     private static boolean computedFloat(Graph g, Map<String, Integer> producer, String v) {

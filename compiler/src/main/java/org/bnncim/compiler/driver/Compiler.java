@@ -23,6 +23,7 @@ import org.bnncim.compiler.passes.PassManager;
 import org.bnncim.compiler.passes.TileCrossbars;
 import org.bnncim.compiler.report.ReportHtml;
 import org.bnncim.compiler.report.ReportJson;
+import org.bnncim.compiler.report.ReportMeta;
 import org.bnncim.compiler.report.ReportText;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.arch.Architecture;
@@ -38,7 +39,18 @@ public final class Compiler {
      */
     public record Options(OnnxImporter.Options importOptions, Architecture arch, int samples, Set<String> printAfter) {}
 
-    public record Compiled(MappedModel mapped, CostReport report) {
+    /**
+     * @param modelPath   the model file as given, or null for a graph built in memory
+     * @param modelSha256 its SHA-256, or null
+     * @param options     the options of the compile (report.json records them)
+     */
+    public record Compiled(
+            MappedModel mapped, CostReport report, String modelPath, String modelSha256, Options options) {
+        /** A compile without a file or known options (graphs built in tests). */
+        public Compiled(MappedModel mapped, CostReport report) {
+            this(mapped, report, null, null, null);
+        }
+
         /** The mapped graph. */
         public Graph graph() {
             return mapped.graph();
@@ -56,12 +68,37 @@ public final class Compiler {
 
     public static Compiled compile(Path model, Options o, Consumer<String> sink) {
         Graph imported = OnnxImporter.importFile(model, o.importOptions());
-        return compile(imported, o, sink);
+        Compiled c = compile(imported, o, sink);
+        return new Compiled(c.mapped(), c.report(), model.toString(), ReportMeta.sha256(model), o);
     }
 
     public static Compiled compile(Graph imported, Options o, Consumer<String> sink) {
         MappedModel mapped = new PassManager(passes(o.arch()), o.printAfter(), sink).map(imported);
-        return new Compiled(mapped, CostModel.evaluate(mapped, o.samples()));
+        return new Compiled(mapped, CostModel.evaluate(mapped, o.samples()), null, null, o);
+    }
+
+    /** What report.json records about this compile and the files written beside it. */
+    public static ReportMeta meta(Compiled c, boolean sim, VerilogBackend.Options verilog) {
+        OnnxImporter.Options io =
+                c.options() == null ? OnnxImporter.Options.DEFAULT : c.options().importOptions();
+        List<String> written = new java.util.ArrayList<>();
+        if (sim) written.add("sim");
+        if (verilog != null) written.add("verilog");
+        ReportMeta.Testbench tb = verilog == null
+                ? null
+                : new ReportMeta.Testbench(
+                        verilog.inputs() == null ? 0 : verilog.inputs().length, verilog.samples(), verilog.seed());
+        return new ReportMeta(
+                c.modelPath(),
+                c.modelSha256(),
+                c.report().samples(),
+                io.mcDropout(),
+                io.allowMultiOutput(),
+                io.inputLevels(),
+                io.maxBytes(),
+                List.copyOf(written),
+                tb,
+                c.mapped().mapping().arch());
     }
 
     /** Every file of the output folder, by relative path, in a fixed order: nothing is written until all exist. */
@@ -81,8 +118,12 @@ public final class Compiler {
             VerilogBackend.generate(Program.of(c.mapped()), verilog)
                     .forEach((name, bytes) -> files.put("verilog/" + name, bytes));
         }
-        files.put("report.txt", ReportText.render(c.report()).getBytes(StandardCharsets.UTF_8));
-        files.put("report.json", ReportJson.render(c.report()).getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "report.txt",
+                ReportText.render(c.report(), c.mapped().mapping().arch()).getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "report.json",
+                ReportJson.render(c.report(), meta(c, sim, verilog)).getBytes(StandardCharsets.UTF_8));
         files.put("report.html", ReportHtml.render(c.report(), c.mapped()).getBytes(StandardCharsets.UTF_8));
         return files;
     }

@@ -34,57 +34,77 @@ final class ReportHtmlCharts {
         }
         hbars(sb, bars);
         String t = "T=" + r.samples();
-        sb.append("</div>\n<div>\n<h3>Energy by component: one pass vs T passes</h3>\n");
+        // a deterministic model has no Monte-Carlo passes to show: one pass and its area only
+        boolean mc = r.stochastic();
+        sb.append("</div>\n<div>\n<h3>")
+                .append(mc ? "Energy by component: one pass vs T passes" : "Energy by component, one pass")
+                .append("</h3>\n");
         bars = new ArrayList<>();
         bars.add(new Bar(
                 "one pass",
                 segments(r.deterministic().energyBreakdownPj(), components, ReportHtmlFormat::energy),
                 energy(r.deterministic().energyPj())));
-        bars.add(new Bar(
-                "this mapping, " + t,
-                segments(r.mc().energyBreakdownPj(), components, ReportHtmlFormat::energy),
-                energy(r.mc().energyPj())));
-        bars.add(new Bar(
-                "MC-Dropout, " + t,
-                segments(r.baselineMcDropout().energyBreakdownPj(), components, ReportHtmlFormat::energy),
-                energy(r.baselineMcDropout().energyPj())));
+        if (mc) {
+            bars.add(new Bar(
+                    "this mapping, " + t,
+                    segments(r.mc().energyBreakdownPj(), components, ReportHtmlFormat::energy),
+                    energy(r.mc().energyPj())));
+            bars.add(new Bar(
+                    "MC-Dropout, " + t,
+                    segments(r.baselineMcDropout().energyBreakdownPj(), components, ReportHtmlFormat::energy),
+                    energy(r.baselineMcDropout().energyPj())));
+        }
         hbars(sb, bars);
         sb.append("</div>\n<div>\n<h3>Area by component</h3>\n");
         bars = new ArrayList<>();
         bars.add(new Bar(
-                "no dropout",
+                mc ? "no dropout" : "this mapping",
                 segments(r.deterministic().areaBreakdownMm2(), components, ReportHtmlFormat::area),
                 area(r.deterministic().areaMm2())));
-        bars.add(new Bar(
-                "this mapping",
-                segments(r.mc().areaBreakdownMm2(), components, ReportHtmlFormat::area),
-                area(r.mc().areaMm2())));
-        bars.add(new Bar(
-                "MC-Dropout",
-                segments(r.baselineMcDropout().areaBreakdownMm2(), components, ReportHtmlFormat::area),
-                area(r.baselineMcDropout().areaMm2())));
+        if (mc) {
+            bars.add(new Bar(
+                    "this mapping",
+                    segments(r.mc().areaBreakdownMm2(), components, ReportHtmlFormat::area),
+                    area(r.mc().areaMm2())));
+            bars.add(new Bar(
+                    "MC-Dropout",
+                    segments(r.baselineMcDropout().areaBreakdownMm2(), components, ReportHtmlFormat::area),
+                    area(r.baselineMcDropout().areaMm2())));
+        }
         hbars(sb, bars);
         sb.append("</div>\n</div>\n");
 
         sb.append("<div class=\"scroll\"><table class=\"breakdown\">\n<thead><tr><th class=\"l\">component</th>")
-                .append("<th>energy, 1 pass</th><th>energy, this mapping ")
-                .append(t)
-                .append("</th><th>energy, baseline ")
-                .append(t)
-                .append("</th><th>area, this mapping</th><th>area, baseline</th></tr></thead>\n<tbody>\n");
+                .append("<th>energy, 1 pass</th>");
+        if (mc) {
+            sb.append("<th>energy, this mapping ")
+                    .append(t)
+                    .append("</th><th>energy, baseline ")
+                    .append(t)
+                    .append("</th><th>area, this mapping</th><th>area, baseline</th>");
+        } else {
+            sb.append("<th>area</th>");
+        }
+        sb.append("</tr></thead>\n<tbody>\n");
         for (int i = 0; i < components.size(); i++) {
             String c = components.get(i);
             f(
                     sb,
-                    "<tr><td class=\"l\"><span class=\"sw q%d\"></span>%s</td>"
-                            + "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
+                    "<tr><td class=\"l\"><span class=\"sw q%d\"></span>%s</td><td>%s</td>",
                     i,
                     esc(componentLabel(c)),
-                    energy(get(r.deterministic().energyBreakdownPj(), c)),
-                    energy(get(r.mc().energyBreakdownPj(), c)),
-                    energy(get(r.baselineMcDropout().energyBreakdownPj(), c)),
-                    area(get(r.mc().areaBreakdownMm2(), c)),
-                    area(get(r.baselineMcDropout().areaBreakdownMm2(), c)));
+                    energy(get(r.deterministic().energyBreakdownPj(), c)));
+            if (mc) {
+                f(
+                        sb,
+                        "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
+                        energy(get(r.mc().energyBreakdownPj(), c)),
+                        energy(get(r.baselineMcDropout().energyBreakdownPj(), c)),
+                        area(get(r.mc().areaBreakdownMm2(), c)),
+                        area(get(r.baselineMcDropout().areaBreakdownMm2(), c)));
+            } else {
+                f(sb, "<td>%s</td></tr>%n", area(get(r.deterministic().areaBreakdownMm2(), c)));
+            }
         }
         sb.append("</tbody>\n</table></div>\n</section>\n");
     }

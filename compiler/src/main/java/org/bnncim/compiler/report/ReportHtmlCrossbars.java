@@ -53,7 +53,8 @@ final class ReportHtmlCrossbars {
                         ? "; the hatched last column is the shared reference column"
                         : "");
         sb.append("Under each crossbar: its number, tile.slot and the share of its cells holding weights; "
-                + "grey is unused. " + "Hover a piece for its layer and k/n ranges (inclusive).</p>\n");
+                + "grey is unused. " + "The list under a crossbar names its pieces by the numbers drawn on them: "
+                + "layer, k range (rows of the layer&#39;s matrix) and n range (its columns), inclusive.</p>\n");
         legend(sb, new ArrayList<>(layerIndex.keySet()), "c", s -> s);
 
         floorplan(sb, m, slots, pieces, layerIndex);
@@ -266,21 +267,46 @@ final class ReportHtmlCrossbars {
                     Math.max(1, scale),
                     sh);
         }
-        for (Piece p : pieces) {
+        for (int i = 0; i < pieces.size(); i++) {
+            Piece p = pieces.get(i);
+            double x = p.col() * cpw * scale, y = p.row() * scale, w = p.nLen() * cpw * scale, h = p.kLen() * scale;
             f(
                     sb,
                     "<rect class=\"pc c%d\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\">"
                             + "<title>%s at row %d, col %d</title></rect>",
                     layerIndex.get(p.layer()),
-                    p.col() * cpw * scale,
-                    p.row() * scale,
-                    p.nLen() * cpw * scale,
-                    p.kLen() * scale,
+                    x,
+                    y,
+                    w,
+                    h,
                     esc(pieceLabel(p)),
                     p.row(),
                     p.col());
+            // the piece's number in the legend below, where the piece is big enough to hold it
+            if (w >= 10 && h >= 11)
+                f(sb, "<text class=\"pn\" x=\"%.2f\" y=\"%.2f\">%d</text>", x + w / 2, y + h / 2 + 3.5, i + 1);
         }
         String slotText = slot == null ? "" : Fmt.format(" t%d.s%d", slot.tile(), slot.slot());
-        f(sb, "</svg><figcaption><b>#%d</b>%s<br>%s</figcaption></figure>%n", id, slotText, pct(util));
+        f(sb, "</svg><figcaption><b>#%d</b>%s<br>%s</figcaption>", id, slotText, pct(util));
+        pieceLegend(sb, pieces, layerIndex);
+        sb.append("</figure>\n");
+    }
+
+    /** Which piece is which, readable without hovering: number, layer colour, layer and its k and n ranges. */
+    private static void pieceLegend(StringBuilder sb, List<Piece> pieces, Map<String, Integer> layerIndex) {
+        if (pieces.isEmpty()) return;
+        sb.append("<ol class=\"pk\">");
+        for (Piece p : pieces) {
+            f(
+                    sb,
+                    "<li><span class=\"sw c%d\"></span>%s <span class=\"muted\">k%d-%d n%d-%d</span></li>",
+                    layerIndex.get(p.layer()),
+                    esc(p.layer()),
+                    p.k0(),
+                    p.k0() + p.kLen() - 1,
+                    p.n0(),
+                    p.n0() + p.nLen() - 1);
+        }
+        sb.append("</ol>");
     }
 }

@@ -1,21 +1,35 @@
 package org.bnncim.compiler.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.Map;
 import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.ir.mapping.StochasticUnit;
 
 /**
- * report.json: the fields docs/architecture.md promises scripts, plus breakdowns. Numbers keep 6 significant digits.
+ * report.json: the fields docs/architecture.md promises scripts, plus breakdowns and how the report was made;
+ * docs/report-schema.json describes every field. Numbers keep full double precision (the shortest text that reads
+ * back to the same double) and never use E-notation; a ratio with nothing to compare is null.
  */
 public final class ReportJson {
     private ReportJson() {}
 
+    private static final ObjectWriter WRITER =
+            IrJson.MAPPER.writer().with(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN);
+
+    /** The report without provenance (tests of the cost model; the compiler always passes a {@link ReportMeta}). */
     public static String render(CostReport r) {
+        return render(r, null);
+    }
+
+    public static String render(CostReport r, ReportMeta meta) {
         ObjectNode root = IrJson.MAPPER.createObjectNode();
+        root.put("schema_version", ReportMeta.SCHEMA_VERSION);
+        if (meta != null) ReportJsonMeta.provenance(root, meta);
         root.put("model", r.model());
         ObjectNode xb = root.putObject("crossbar");
         xb.put("rows", r.rows());
@@ -28,8 +42,16 @@ public final class ReportJson {
         root.put("chips", r.chips());
         root.put("stochastic_units", r.stochasticUnits());
         root.put("stochastic_kind", r.stochasticKind());
+        root.put("first_layer_input", ReportJsonMeta.firstLayerInput(r));
         ArrayNode sched = root.putArray("stochastic_schedule");
-        r.schedule().forEach(sched::add);
+        for (StochasticUnit.Entry e : r.schedule()) {
+            ObjectNode o = sched.addObject();
+            o.put("bit", e.bit());
+            o.put("layer", e.layer());
+            o.put("node", e.node());
+            // the probability is a float in the model: its own shortest text, not the double it widens to
+            o.put("p", plain(new BigDecimal(Float.toString(e.p()))));
+        }
         ArrayNode layers = root.putArray("layers");
         for (CostReport.Layer l : r.layers()) {
             ObjectNode o = layers.addObject();
@@ -62,15 +84,11 @@ public final class ReportJson {
         ObjectNode base = root.putObject("baseline_mc_dropout");
         base.put("stochastic_units", r.baselineStochasticUnits());
         totals(base, r.baselineMcDropout(), r.samples());
-        ObjectNode saving = root.putObject("scale_dropout_saving");
-        saving.put(
-                "stochastic_units_ratio", num((double) r.baselineStochasticUnits() / Math.max(1, r.stochasticUnits())));
-        saving.put("mc_energy_ratio", num(r.baselineMcDropout().energyPj() / r.mc().energyPj()));
-        saving.put("area_ratio", num(r.baselineMcDropout().areaMm2() / r.mc().areaMm2()));
+        ReportJsonMeta.saving(root.putObject("scale_dropout_saving"), r);
         ObjectNode notes = root.putObject("notes");
         r.notes().forEach(notes::put);
         try {
-            return IrJson.MAPPER.writeValueAsString(root) + "\n";
+            return WRITER.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -102,6 +120,11 @@ public final class ReportJson {
         ObjectNode dg = split.putObject("digital_unit");
         dg.put("energy_pj", num(r.digitalEnergyPj()));
         dg.put("latency_ns", num(r.digitalLatencyNs()));
+        if (r.hasPeripheryLogicRows()) {
+            ObjectNode pl = split.putObject("periphery_logic");
+            pl.put("energy_pj", num(r.peripheryLogicEnergyPj()));
+            pl.put("latency_ns", num(r.peripheryLogicLatencyNs()));
+        }
         if (r.hasPeripheryRows()) {
             ObjectNode pb = split.putObject("periphery_buffers");
             pb.put("energy_pj", num(r.peripheryEnergyPj()));
@@ -122,9 +145,18 @@ public final class ReportJson {
         m.forEach((k, v) -> o.put(k, num(v)));
     }
 
-    /** Six significant digits: stable text, no float noise in diffs. */
+    /**
+     * A double as the shortest decimal that reads back to it, written plainly with at least one decimal (1.0E7 is
+     * 10000000.0); null for NaN and infinities, which JSON cannot hold.
+     */
     static BigDecimal num(double v) {
-        if (v == 0 || !Double.isFinite(v)) return BigDecimal.ZERO;
-        return new BigDecimal(v).round(new MathContext(6)).stripTrailingZeros();
+        if (!Double.isFinite(v)) return null;
+        if (v == 0) return BigDecimal.ZERO.setScale(1);
+        return plain(new BigDecimal(Double.toString(v)));
+    }
+
+    private static BigDecimal plain(BigDecimal d) {
+        BigDecimal s = d.stripTrailingZeros();
+        return s.scale() < 1 ? s.setScale(1) : s;
     }
 }

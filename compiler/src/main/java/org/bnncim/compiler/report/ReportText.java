@@ -2,6 +2,7 @@ package org.bnncim.compiler.report;
 
 import org.bnncim.compiler.cost.CostReport;
 import org.bnncim.ir.SafeText;
+import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.util.Fmt;
 
 /** report.txt: what a person reads in a terminal. */
@@ -9,15 +10,23 @@ public final class ReportText {
     private ReportText() {}
 
     public static String render(CostReport r) {
+        return render(r, null);
+    }
+
+    /** @param arch the architecture the model was mapped onto, listed at the end; null to leave it out */
+    public static String render(CostReport r, Architecture arch) {
         StringBuilder sb = new StringBuilder();
         f(sb, "bnncim mapping report: %s%n", r.model());
         f(sb, "crossbar %dx%d (%s encoding), %d chip(s)%n", r.rows(), r.cols(), r.encoding(), r.chips());
+        f(sb, "first layer input: %s%n", ReportJsonMeta.firstLayerInput(r));
         f(
                 sb,
-                "crossbars used %d (lower bound %d, %.2fx), cell utilization %.1f%%, chip tiles used %d%n",
+                "crossbars used %d (lower bound %d, %s), cell utilization %.1f%%, chip tiles used %d%n",
                 r.crossbarsUsed(),
                 r.crossbarsLowerBound(),
-                (double) r.crossbarsUsed() / Math.max(1, r.crossbarsLowerBound()),
+                r.crossbarsLowerBound() == 0
+                        ? "n/a"
+                        : Fmt.format("%.2fx", (double) r.crossbarsUsed() / r.crossbarsLowerBound()),
                 100 * r.utilization(),
                 r.tilesUsed());
         f(
@@ -25,7 +34,7 @@ public final class ReportText {
                 "stochastic units %d (%s)%n",
                 r.stochasticUnits(),
                 r.stochasticKind().replace('_', '-'));
-        for (String s : r.schedule()) f(sb, "  schedule: %s%n", s);
+        for (var e : r.schedule()) f(sb, "  schedule: %s%n", CostReport.scheduleText(e));
         for (var n : r.notes().entrySet()) f(sb, "note: %s: %s%n", n.getKey(), n.getValue());
         f(sb, "%n");
         // a column as wide as its longest kind, at least as wide as before the encoder-decoder kinds
@@ -65,6 +74,10 @@ public final class ReportText {
                     l.energyPj(),
                     l.latencyNs());
         }
+        f(
+                sb,
+                "rowT x colT: the layer's K x N weight matrix is cut into rowT ranges of rows (word lines) by colT"
+                        + " ranges of columns; each piece goes to one crossbar%n");
         f(sb, "%n");
         for (CostReport.Layer l : r.layers()) {
             if (l.inputBits() > 1)
@@ -93,11 +106,23 @@ public final class ReportText {
                         r.baselineStochasticUnits(),
                         r.baselineMcDropout().energyPj() / r.mc().energyPj(),
                         r.baselineMcDropout().areaMm2() / r.mc().areaMm2());
+                // the paper's energy claim is about the stochastic modules: their share, beside the whole inference
+                f(
+                        sb,
+                        "Stochastic modules alone (T=%d): %.2f pJ for the Scale-Dropout unit, %.2f pJ for per-neuron"
+                                + " units: %s less.%n",
+                        r.samples(),
+                        r.stochasticEnergyPj(),
+                        r.baselineStochasticEnergyPj(),
+                        r.stochasticEnergyPj() > 0
+                                ? Fmt.format("%.2fx", r.baselineStochasticEnergyPj() / r.stochasticEnergyPj())
+                                : "n/a");
             }
             case "mc_dropout" ->
                 row(sb, "MC-Dropout (T=" + r.samples() + ", " + r.stochasticUnits() + " units)", r.mc());
             default -> f(sb, "%nNo stochastic layers: a deterministic BNN (Monte-Carlo passes would all agree).%n");
         }
+        if (arch != null) architecture(sb, arch);
         // names in the report come from the model: a terminal showing report.txt must not execute them
         return SafeText.visibleLines(sb.toString());
     }
@@ -136,22 +161,42 @@ public final class ReportText {
         }
         for (CostReport.Digital d : r.digital()) f(sb, "%s: %s%n", d.name(), d.detail());
         double xe = r.crossbarEnergyPj(), de = r.digitalEnergyPj(), pe = r.peripheryEnergyPj();
-        double all = Math.max(1e-300, xe + de + pe);
-        f(
-                sb,
-                "one pass: crossbar layers %.2f pJ (%.1f%%) %.1f ns, "
-                        + "digital unit (%d fp32 lanes) %.2f pJ (%.1f%%) %.1f ns",
-                xe,
-                100 * xe / all,
-                r.crossbarLatencyNs(),
-                CostReport.Digital.LANES,
-                de,
-                100 * de / all,
-                r.digitalLatencyNs());
+        double le = r.peripheryLogicEnergyPj();
+        double all = Math.max(1e-300, xe + de + pe + le);
+        f(sb, "one pass: crossbar layers %.2f pJ (%.1f%%) %.1f ns", xe, 100 * xe / all, r.crossbarLatencyNs());
+        // a model whose only extra rows are periphery max pools has no digital unit to report
+        if (r.hasDigitalUnitRows() || !r.hasPeripheryLogicRows())
+            f(
+                    sb,
+                    ", digital unit (%d fp32 lanes) %.2f pJ (%.1f%%) %.1f ns",
+                    CostReport.Digital.LANES,
+                    de,
+                    100 * de / all,
+                    r.digitalLatencyNs());
         // only an encoder-decoder moves data in the periphery: other models' reports keep their bytes
         if (r.hasPeripheryRows())
             f(sb, ", periphery buffers %.2f pJ (%.1f%%) %.1f ns", pe, 100 * pe / all, r.peripheryLatencyNs());
+        if (r.hasPeripheryLogicRows())
+            f(sb, ", periphery logic %.2f pJ (%.1f%%) %.1f ns", le, 100 * le / all, r.peripheryLogicLatencyNs());
         f(sb, "%n");
+    }
+
+    private static void architecture(StringBuilder sb, Architecture a) {
+        f(sb, "%narchitecture %s:%n", a.name());
+        String group = null;
+        for (ReportArch.Param p : ReportArch.params(a)) {
+            if (!p.group().equals(group)) {
+                group = p.group();
+                if (!group.isEmpty()) f(sb, "  %s:%n", group);
+            }
+            f(
+                    sb,
+                    "%s%-20s %s%s%n",
+                    group.isEmpty() ? "  " : "    ",
+                    p.key(),
+                    p.value(),
+                    p.unit().isEmpty() ? "" : " " + p.unit());
+        }
     }
 
     private static void row(StringBuilder sb, String label, CostReport.Totals t) {

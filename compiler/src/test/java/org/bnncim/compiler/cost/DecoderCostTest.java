@@ -75,13 +75,14 @@ class DecoderCostTest {
         CostReport r = report(true);
         assertEquals(
                 List.of(
+                        "pool max_pool periphery logic",
                         "up resize periphery buffers",
                         "cat concat periphery buffers",
                         "out pixel_softmax digital unit"),
                 r.digital().stream()
                         .map(d -> d.name() + " " + d.kind() + " " + d.runsOn())
                         .toList());
-        CostReport.Digital up = r.digital().get(0), cat = r.digital().get(1);
+        CostReport.Digital up = r.digital().get(1), cat = r.digital().get(2);
         // 4 x 6 x 6 = 144 bipolar elements read and written: 288 bits; 144 / 16 lanes = 9 cycles of 1 ns
         assertEquals(144, up.outputs());
         assertEquals(0, up.ops());
@@ -98,8 +99,32 @@ class DecoderCostTest {
     }
 
     @Test
+    void aMaxPoolOfActivationsIsComparesInThePeriphery() {
+        CostReport r = report(true);
+        CostReport.Digital pool = r.digital().get(0);
+        // e1 is 4 x 6 x 6 bipolar; 2x2 windows give 4 x 3 x 3 = 36 outputs, each the max of 4 taps: 3 compares of
+        // one bit, 108 x 0.003 pJ; a tree of depth log2(4) = 2 adder stages of 0.5 ns
+        assertEquals("periphery logic", pool.runsOn());
+        assertEquals(36, pool.outputs());
+        assertEquals(108 * 0.003, pool.energyPj(), 1e-12);
+        assertEquals(1.0, pool.latencyNs(), 1e-12);
+        assertEquals(Map.of("adder_trees", 108 * 0.003), Map.copyOf(pool.energyBreakdownPj()));
+        assertEquals(108 * 0.003, r.peripheryLogicEnergyPj(), 1e-12);
+        double layerAdders = r.layers().stream()
+                .mapToDouble(l -> l.energyBreakdownPj().get("adder_trees"))
+                .sum();
+        assertEquals(
+                layerAdders + 108 * 0.003, r.deterministic().energyBreakdownPj().get("adder_trees"), 1e-12);
+        assertTrue(ReportText.render(r).contains("pool: 108 compares of 1-bit values"), ReportText.render(r));
+        // and the layer table names it in the periphery of the layer it pools
+        assertTrue(
+                layer(r, "enc1").periphery().endsWith("; max pool pool (periphery logic)"),
+                layer(r, "enc1").periphery());
+    }
+
+    @Test
     void thePerPixelActivationsRunInTheDigitalUnit() {
-        CostReport.Digital softmax = report(true).digital().get(2);
+        CostReport.Digital softmax = report(true).digital().get(3);
         // 2 classes x 144 pixels: 3 ops per element + a divide per pixel = 864 + 144; 1008 / 16 = 63 cycles; 288
         // floats in and out
         assertEquals(288, softmax.outputs());
@@ -109,9 +134,9 @@ class DecoderCostTest {
         assertEquals(63, softmax.latencyNs(), 1e-12);
         CostReport sig = report(false);
         assertEquals(
-                List.of("up", "cat", "out"),
+                List.of("pool", "up", "cat", "out"),
                 sig.digital().stream().map(CostReport.Digital::name).toList());
-        CostReport.Digital sigmoid = sig.digital().get(2);
+        CostReport.Digital sigmoid = sig.digital().get(3);
         // 144 elements x 3 ops (exp, add, divide) = 432, 27 cycles; 144 floats in and out
         assertEquals("sigmoid", sigmoid.kind());
         assertEquals(432, sigmoid.ops());
@@ -133,8 +158,10 @@ class DecoderCostTest {
         assertEquals(63, r.digitalLatencyNs(), 1e-12);
         assertEquals(28.8, r.peripheryEnergyPj(), 1e-9);
         assertEquals(9, r.peripheryLatencyNs(), 1e-12);
-        assertEquals(r.crossbarEnergyPj() + 1929.6 + 28.8, r.deterministic().energyPj(), 1e-6);
-        assertEquals(r.crossbarLatencyNs() + 72, r.deterministic().latencyNs(), 1e-6);
+        // the max pool's 108 one-bit compares (0.324 pJ) in a tree of depth 2 (1 ns)
+        assertEquals(
+                r.crossbarEnergyPj() + 1929.6 + 28.8 + 0.324, r.deterministic().energyPj(), 1e-6);
+        assertEquals(r.crossbarLatencyNs() + 72 + 1, r.deterministic().latencyNs(), 1e-6);
         double layerBuffers = r.layers().stream()
                 .mapToDouble(l -> l.energyBreakdownPj().get("buffers"))
                 .sum();
@@ -147,7 +174,9 @@ class DecoderCostTest {
                 1e-12);
         assertEquals(16 * 5000 / 1e6, r.deterministic().areaBreakdownMm2().get("digital"), 1e-12);
         // Scale-Dropout on enc1 (4 x 36 outputs) and dec (3 x 144): one unit, the baseline one per neuron
-        assertEquals(List.of("bit 0 -> enc1 (p=0.2)", "bit 1 -> dec (p=0.3)"), r.schedule());
+        assertEquals(
+                List.of("bit 0 -> enc1 (p=0.2)", "bit 1 -> dec (p=0.3)"),
+                r.schedule().stream().map(CostReport::scheduleText).toList());
         assertEquals(144 + 432, r.baselineStochasticUnits());
     }
 
@@ -192,8 +221,8 @@ class DecoderCostTest {
         assertEquals("conv_transpose", json.get("layers").get(2).get("kind").asText());
         assertEquals(
                 "periphery buffers",
-                json.get("digital_nodes").get(0).get("runs_on").asText());
-        assertEquals(144, json.get("digital_nodes").get(1).get("shortcut_bits").asInt());
+                json.get("digital_nodes").get(1).get("runs_on").asText());
+        assertEquals(144, json.get("digital_nodes").get(2).get("shortcut_bits").asInt());
         assertEquals(
                 28.8,
                 json.get("split_one_pass")

@@ -156,7 +156,7 @@ class ReportHtmlTest {
                 r.chips(),
                 r.stochasticKind(),
                 r.stochasticUnits(),
-                List.of("bit 0 -> " + renamed + " (p=0.5)"),
+                List.of(new org.bnncim.ir.mapping.StochasticUnit.Entry(0, renamed, renamed, 0.5f)),
                 layers,
                 r.deterministic(),
                 r.mc(),

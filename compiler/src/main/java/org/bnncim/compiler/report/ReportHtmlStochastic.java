@@ -1,0 +1,136 @@
+package org.bnncim.compiler.report;
+
+import static org.bnncim.compiler.report.ReportHtmlFormat.*;
+
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.util.Fmt;
+
+/** report.html's Scale-Dropout vs MC-Dropout comparison, its saving card, and the architecture's parameters. */
+final class ReportHtmlStochastic {
+    private ReportHtmlStochastic() {}
+
+    private static final String NA = "n/a";
+
+    /**
+     * The comparison; a model without Scale-Dropout has nothing to compare, so its savings read n/a (a green 1.00x
+     * would read like a result), and a deterministic model shows no Monte-Carlo rows at all.
+     */
+    static void render(StringBuilder sb, CostReport r) {
+        boolean sd = r.stochasticKind().equals("scale_dropout");
+        sb.append("<section id=\"stochastic\">\n<h2>Scale-Dropout vs per-neuron MC-Dropout baseline</h2>\n");
+        if (!r.stochastic()) {
+            sb.append("<p class=\"muted\">This model has no dropout layer: it runs deterministically (Monte-Carlo ")
+                    .append("passes would all agree), so there is no stochastic module and nothing to compare.</p>\n")
+                    .append("</section>\n");
+            return;
+        }
+        if (!sd) {
+            sb.append("<p class=\"muted\">This mapping itself uses per-neuron MC-Dropout (one stochastic unit per ")
+                    .append("dropped neuron), so it is the baseline: the savings are n/a.</p>\n");
+        } else {
+            sb.append("<p class=\"muted\">One time-multiplexed stochastic MTJ unit emits one bit per scheduled layer ")
+                    .append("and pass, selecting that layer&#39;s threshold set; "
+                            + "the baseline instead draws a mask bit ")
+                    .append("for every neuron of those layers and gates word lines with it.</p>\n");
+        }
+        sb.append("<div class=\"two\">\n<div class=\"scroll\"><table>\n<thead><tr><th class=\"l\"></th>")
+                .append("<th>this mapping</th><th>MC-Dropout baseline</th><th>saving</th></tr></thead>\n<tbody>\n");
+        row(
+                sb,
+                "stochastic units",
+                Integer.toString(r.stochasticUnits()),
+                Integer.toString(r.baselineStochasticUnits()),
+                saving(sd, r.baselineStochasticUnits(), r.stochasticUnits()));
+        row(
+                sb,
+                "whole inference energy, T=" + r.samples(),
+                energy(r.mc().energyPj()),
+                energy(r.baselineMcDropout().energyPj()),
+                saving(sd, r.baselineMcDropout().energyPj(), r.mc().energyPj()));
+        // the figure the paper's energy claim is about, right under the whole-inference one
+        row(
+                sb,
+                "stochastic modules energy, T=" + r.samples(),
+                energy(r.stochasticEnergyPj()),
+                energy(r.baselineStochasticEnergyPj()),
+                saving(sd, r.baselineStochasticEnergyPj(), r.stochasticEnergyPj()));
+        row(
+                sb,
+                "latency, T=" + r.samples(),
+                latency(r.mc().latencyNs()),
+                latency(r.baselineMcDropout().latencyNs()),
+                saving(sd, r.baselineMcDropout().latencyNs(), r.mc().latencyNs()));
+        row(
+                sb,
+                "area",
+                area(r.mc().areaMm2()),
+                area(r.baselineMcDropout().areaMm2()),
+                saving(sd, r.baselineMcDropout().areaMm2(), r.mc().areaMm2()));
+        double a = get(r.mc().areaBreakdownMm2(), "stochastic");
+        double b = get(r.baselineMcDropout().areaBreakdownMm2(), "stochastic");
+        row(sb, "stochastic modules area", area(a), area(b), saving(sd, b, a));
+        sb.append("</tbody>\n</table></div>\n<div>\n<h3>Stochastic schedule (per forward pass)</h3>\n");
+        if (r.schedule().isEmpty()) {
+            sb.append("<p class=\"muted\">No scheduled bits.</p>\n");
+        } else {
+            sb.append("<table class=\"schedule\">\n<thead><tr><th>bit</th><th class=\"l\">layer</th>")
+                    .append("<th title=\"dropout probability of the layer\">p</th></tr></thead>\n<tbody>\n");
+            for (var e : r.schedule()) {
+                f(sb, "<tr><td>%d</td><td class=\"l wrap\">%s</td><td>%s</td></tr>%n", e.bit(), esc(e.layer()), e.p());
+            }
+            sb.append("</tbody>\n</table>\n");
+        }
+        sb.append("</div>\n</div>\n</section>\n");
+    }
+
+    /** The Scale-Dropout saving beside the whole-inference energy, for the summary. */
+    static void savingCard(StringBuilder sb, CostReport r) {
+        ReportHtml.card(
+                sb,
+                "Scale-Dropout saving, T=" + r.samples(),
+                saving(true, r.baselineStochasticEnergyPj(), r.stochasticEnergyPj()),
+                "stochastic modules&#39; energy vs per-neuron units; whole inference "
+                        + saving(true, r.baselineMcDropout().energyPj(), r.mc().energyPj()),
+                -1);
+    }
+
+    private static String saving(boolean applies, double baseline, double own) {
+        return applies && own > 0 ? ratio(baseline / own) : NA;
+    }
+
+    private static void row(StringBuilder sb, String label, String own, String base, String saving) {
+        sb.append("<tr><td class=\"l\">")
+                .append(esc(label))
+                .append("</td><td>")
+                .append(own)
+                .append("</td><td>")
+                .append(base)
+                .append(saving.equals(NA) ? "</td><td class=\"na\">" : "</td><td class=\"save\">")
+                .append(saving)
+                .append("</td></tr>\n");
+    }
+
+    /** Every parameter of the architecture the model was mapped onto, grouped as in the architecture file. */
+    static void architecture(StringBuilder sb, Architecture a) {
+        f(sb, "<section id=\"architecture\">%n<h2>Architecture <code>%s</code></h2>%n", esc(a.name()));
+        sb.append("<p class=\"muted\">Every figure the mapping and the cost model used, with the keys of an ")
+                .append("<code>--arch</code> file.</p>\n<div class=\"arch\">\n");
+        String group = null;
+        for (ReportArch.Param p : ReportArch.params(a)) {
+            String g = p.group().isEmpty() ? "chip" : p.group();
+            if (!g.equals(group)) {
+                if (group != null) sb.append("</tbody></table>\n");
+                group = g;
+                f(sb, "<table><thead><tr><th class=\"l\" colspan=\"2\">%s</th></tr></thead><tbody>%n", esc(g));
+            }
+            f(
+                    sb,
+                    "<tr><td class=\"l\"><code>%s</code></td><td>%s%s</td></tr>%n",
+                    esc(p.key()),
+                    esc(p.value()),
+                    p.unit().isEmpty() ? "" : Fmt.format(" <span class=\"muted\">%s</span>", esc(p.unit())));
+        }
+        sb.append("</tbody></table>\n</div>\n</section>\n");
+    }
+}

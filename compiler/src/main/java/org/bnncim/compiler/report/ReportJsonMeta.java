@@ -1,0 +1,115 @@
+package org.bnncim.compiler.report;
+
+import static org.bnncim.compiler.report.ReportJson.num;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Locale;
+import org.bnncim.compiler.cost.CostReport;
+import org.bnncim.ir.arch.Architecture;
+
+/** The parts of report.json that say how it was made, and the comparisons that need care (nothing to compare). */
+final class ReportJsonMeta {
+    private ReportJsonMeta() {}
+
+    static void provenance(ObjectNode root, ReportMeta meta) {
+        ObjectNode tool = root.putObject("tool");
+        tool.put("name", "bnncim");
+        tool.put("version", ReportMeta.Build.CURRENT.version());
+        tool.put("commit", ReportMeta.Build.CURRENT.commit());
+        ObjectNode file = root.putObject("model_file");
+        file.put("path", meta.modelPath());
+        file.put("sha256", meta.modelSha256());
+        ObjectNode o = root.putObject("options");
+        o.put("samples", meta.samples());
+        o.put("mc_dropout", meta.mcDropout());
+        o.put("allow_multi_output", meta.allowMultiOutput());
+        o.put("input_levels", meta.inputLevels());
+        o.put("max_bytes", meta.maxBytes());
+        ArrayNode outputs = o.putArray("outputs");
+        meta.outputs().forEach(outputs::add);
+        if (meta.testbench() != null) {
+            ObjectNode tb = o.putObject("verilog_testbench");
+            tb.put("examples", meta.testbench().examples());
+            tb.put("samples", meta.testbench().samples());
+            tb.put("seed", meta.testbench().seed());
+        }
+        architecture(root.putObject("architecture"), meta.arch());
+    }
+
+    /** Every architecture parameter, with the keys of the architecture file, so the object can be fed back. */
+    static void architecture(ObjectNode o, Architecture a) {
+        o.put("name", a.name());
+        ObjectNode xb = o.putObject("crossbar");
+        xb.put("rows", a.rows());
+        xb.put("cols", a.cols());
+        xb.put("weight_encoding", a.encoding().name().toLowerCase(Locale.ROOT));
+        o.put("crossbars_per_tile", a.crossbarsPerTile());
+        o.put("tiles_per_chip", a.tilesPerChip());
+        o.put("chips", a.chips());
+        o.put("input_bits", a.inputBits());
+        o.put("psum_bits", a.psumBits());
+        Architecture.Energy e = a.energy();
+        ObjectNode en = o.putObject("energy_pj");
+        en.put("cell_read", num(e.cellRead()));
+        en.put("sense_amp", num(e.senseAmp()));
+        en.put("adder_per_bit", num(e.adderPerBit()));
+        en.put("threshold", num(e.threshold()));
+        en.put("stochastic_bit", num(e.stochasticBit()));
+        en.put("buffer_per_bit", num(e.bufferPerBit()));
+        en.put("transfer_per_bit", num(e.transferPerBit()));
+        en.put("digital_float_op", num(e.digitalFloatOp()));
+        en.put("mask_gate", num(e.maskGate()));
+        Architecture.Latency t = a.latency();
+        ObjectNode lt = o.putObject("latency_ns");
+        lt.put("crossbar_read", num(t.crossbarRead()));
+        lt.put("adder_stage", num(t.adderStage()));
+        lt.put("threshold", num(t.threshold()));
+        lt.put("stochastic_bit", num(t.stochasticBit()));
+        lt.put("transfer_per_word", num(t.transferPerWord()));
+        lt.put("digital_float_op", num(t.digitalFloatOp()));
+        Architecture.Area ar = a.area();
+        ObjectNode am = o.putObject("area_um2");
+        am.put("cell", num(ar.cell()));
+        am.put("sense_amp", num(ar.senseAmp()));
+        am.put("adder_per_bit", num(ar.adderPerBit()));
+        am.put("threshold_unit", num(ar.thresholdUnit()));
+        am.put("stochastic_unit", num(ar.stochasticUnit()));
+        am.put("buffer_per_bit", num(ar.bufferPerBit()));
+        am.put("digital_unit", num(ar.digitalUnit()));
+        am.put("mask_gate", num(ar.maskGate()));
+    }
+
+    /** "binary" or "k-bit bit-serial": what the first crossbar layer's word lines really receive. */
+    static String firstLayerInput(CostReport r) {
+        if (r.layers().isEmpty()) return "none";
+        int bits = r.layers().get(0).inputBits();
+        return bits <= 1 ? "binary" : bits + "-bit bit-serial";
+    }
+
+    /**
+     * Scale-Dropout against per-neuron MC-Dropout: over the whole inference (T passes) and for the stochastic
+     * modules alone, which is what the paper's energy claim is about. Without Scale-Dropout the two are one
+     * datapath, so every ratio is null rather than a 1.0 that reads like a result.
+     */
+    static void saving(ObjectNode o, CostReport r) {
+        boolean sd = r.stochasticKind().equals("scale_dropout");
+        o.put("applies", sd);
+        o.put("stochastic_units_ratio", ratio(sd, r.baselineStochasticUnits(), r.stochasticUnits()));
+        o.put("mc_energy_ratio", ratio(sd, r.baselineMcDropout().energyPj(), r.mc().energyPj()));
+        o.put("area_ratio", ratio(sd, r.baselineMcDropout().areaMm2(), r.mc().areaMm2()));
+        ObjectNode st = o.putObject("stochastic_modules");
+        st.put("energy_pj", num(r.stochasticEnergyPj()));
+        st.put("baseline_energy_pj", num(r.baselineStochasticEnergyPj()));
+        st.put("energy_ratio", ratio(sd, r.baselineStochasticEnergyPj(), r.stochasticEnergyPj()));
+        double area = r.mc().areaBreakdownMm2().getOrDefault("stochastic", 0.0);
+        double baseArea = r.baselineMcDropout().areaBreakdownMm2().getOrDefault("stochastic", 0.0);
+        st.put("area_mm2", num(area));
+        st.put("baseline_area_mm2", num(baseArea));
+        st.put("area_ratio", ratio(sd, baseArea, area));
+    }
+
+    private static java.math.BigDecimal ratio(boolean applies, double baseline, double own) {
+        return applies && own > 0 ? num(baseline / own) : null;
+    }
+}
