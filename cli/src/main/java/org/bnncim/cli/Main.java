@@ -1,13 +1,8 @@
 package org.bnncim.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import org.bnncim.ir.BnncimException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -154,19 +149,13 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Version and git commit, written into version.properties by the build (cli/pom.xml). */
+    /** Version and git commit, as the build wrote them for report.json (compiler/pom.xml, ReportMeta.Build). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            Properties p = new Properties();
-            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
-                if (in != null) p.load(new InputStreamReader(in, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                // an unreadable resource is a broken jar; the version line still says what is known
-            }
-            return new String[] {
-                "bnncim " + p.getProperty("version", "unknown") + " (commit " + p.getProperty("commit", "unknown") + ")"
-            };
+            var b = org.bnncim.compiler.report.ReportMeta.Build.CURRENT;
+            String commit = b.commit().length() > 12 ? b.commit().substring(0, 12) : b.commit();
+            return new String[] {"bnncim " + b.version() + " (commit " + commit + ")"};
         }
     }
 }
