@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
+import org.bnncim.compiler.testing.Chromium;
 import org.bnncim.compiler.testing.Paths;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class EvalHtmlChromiumTest {
     @Test
     @Tag("slow") // a browser start costs about a minute on a loaded 2-core machine
     void headlessChromiumDrawsTheClassifierPage() throws Exception {
-        Path browser = SegmentationHtmlChromiumTest.chromium();
+        Path browser = Chromium.find();
         assumeTrue(browser != null, "chromium is not installed");
         Cli.Result r = Cli.run(
                 "eval",
@@ -54,26 +54,7 @@ class EvalHtmlChromiumTest {
                 "-o",
                 tmp.resolve("out").toString());
         assertEquals(0, r.code(), r.toString());
-        Path shot = tmp.resolve("shot.png");
-        Process p = new ProcessBuilder(
-                        browser.toString(),
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--hide-scrollbars",
-                        "--user-data-dir=" + tmp.resolve("profile"),
-                        "--window-size=" + WIDTH + "," + HEIGHT,
-                        "--screenshot=" + shot,
-                        tmp.resolve("out/eval.html").toUri().toString())
-                .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("chromium.log").toFile())
-                .start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(
-                    "chromium did not finish in 120 s: " + Files.readString(tmp.resolve("chromium.log")));
-        }
-        assertTrue(Files.isRegularFile(shot), "no screenshot: " + Files.readString(tmp.resolve("chromium.log")));
+        Path shot = Chromium.screenshot(browser, tmp.resolve("out/eval.html"), tmp, WIDTH, HEIGHT);
         Path keep = Paths.root().resolve("cli/target/eval-html.png");
         Files.createDirectories(keep.getParent());
         Files.copy(shot, keep, StandardCopyOption.REPLACE_EXISTING);

@@ -8,10 +8,9 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
+import org.bnncim.compiler.testing.Chromium;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.compiler.testing.SegModels;
 import org.junit.jupiter.api.Tag;
@@ -30,20 +29,10 @@ class SegmentationHtmlChromiumTest {
     @TempDir
     Path tmp;
 
-    static Path chromium() {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            for (String name : List.of("chromium", "chromium-browser")) {
-                Path p = Path.of(dir, name);
-                if (Files.isExecutable(p)) return p;
-            }
-        }
-        return null;
-    }
-
     @Test
     @Tag("slow") // a browser start costs about a minute on a loaded 2-core machine
     void headlessChromiumRendersTheSegmentationPanel() throws Exception {
-        Path browser = chromium();
+        Path browser = Chromium.find();
         assumeTrue(browser != null, "chromium is not installed");
         Path model = SegModels.write(tmp.resolve("seg.onnx"), 2, 1);
         Path test = SegModels.dataset(Files.createDirectories(tmp.resolve("test")), 10, 2, false);
@@ -60,26 +49,7 @@ class SegmentationHtmlChromiumTest {
                 "-o",
                 tmp.resolve("out").toString());
         assertEquals(0, r.code(), r.toString());
-        Path shot = tmp.resolve("shot.png");
-        Process p = new ProcessBuilder(
-                        browser.toString(),
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--hide-scrollbars",
-                        "--user-data-dir=" + tmp.resolve("profile"),
-                        "--window-size=" + WIDTH + "," + HEIGHT,
-                        "--screenshot=" + shot,
-                        tmp.resolve("out/eval.html").toUri().toString())
-                .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("chromium.log").toFile())
-                .start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(
-                    "chromium did not finish in 120 s: " + Files.readString(tmp.resolve("chromium.log")));
-        }
-        assertTrue(Files.isRegularFile(shot), "no screenshot: " + Files.readString(tmp.resolve("chromium.log")));
+        Path shot = Chromium.screenshot(browser, tmp.resolve("out/eval.html"), tmp, WIDTH, HEIGHT);
         Path keep = Paths.root().resolve("cli/target/segmentation-panel.png");
         Files.createDirectories(keep.getParent());
         Files.copy(shot, keep, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -8,10 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bnncim.compiler.driver.Compiler;
+import org.bnncim.compiler.testing.Chromium;
 import org.bnncim.compiler.testing.Models;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -35,20 +35,10 @@ class ReportHtmlWidthChromiumTest {
     @TempDir
     Path tmp;
 
-    static Path chromium() {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            for (String name : List.of("chromium", "chromium-browser")) {
-                Path p = Path.of(dir, name);
-                if (Files.isExecutable(p)) return p;
-            }
-        }
-        return null;
-    }
-
     @Test
     @Tag("slow")
     void everyReferenceReportFits1280PixelsWithoutSidewaysScrolling() throws Exception {
-        Path browser = chromium();
+        Path browser = Chromium.find();
         assumeTrue(browser != null, "chromium is not installed");
         List<String> wide = new ArrayList<>();
         for (Path model : Models.all()) {
@@ -59,34 +49,12 @@ class ReportHtmlWidthChromiumTest {
             Path page =
                     Files.createDirectories(Path.of("target", "report-width")).resolve(name + ".html");
             Files.writeString(page, html.replace("</body>", PROBE + "</body>"), StandardCharsets.UTF_8);
-            String dom = dump(browser, page);
+            String dom = Chromium.dumpDom(browser, page, tmp, WIDTH, 900);
             Matcher m = TITLE.matcher(dom);
             assertTrue(m.find(), name + ": no width in the title: " + dom.substring(0, Math.min(300, dom.length())));
             int scroll = Integer.parseInt(m.group(1));
             if (scroll > WIDTH || !m.group(2).isBlank()) wide.add(name + ": page " + scroll + " px " + m.group(2));
         }
         assertTrue(wide.isEmpty(), "wider than " + WIDTH + " px: " + wide);
-    }
-
-    private String dump(Path browser, Path page) throws Exception {
-        Path out = tmp.resolve("dom.html");
-        Process p = new ProcessBuilder(
-                        browser.toString(),
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--hide-scrollbars",
-                        "--user-data-dir=" + tmp.resolve("profile"),
-                        "--window-size=" + WIDTH + ",900",
-                        "--dump-dom",
-                        page.toUri().toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .redirectOutput(out.toFile())
-                .start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("chromium did not finish in 120 s on " + page);
-        }
-        return Files.readString(out);
     }
 }
