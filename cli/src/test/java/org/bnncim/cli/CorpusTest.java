@@ -37,7 +37,8 @@ class CorpusTest {
                 .initializer("W", new int[] {4, 2}, w.length == 0 ? new float[] {1, -1, 1, 1, -1, -1, 1, 1} : w);
     }
 
-    private static byte[] layer(OnnxBuilder b) {
+    /** Sign -> MatMul(W) -> Sign -> y on {@code b}, which declares x[N,4] and W[4,2]. */
+    static byte[] layer(OnnxBuilder b) {
         return b.node("Sign", "s0")
                 .inputs("x")
                 .outputs("a")

@@ -17,29 +17,10 @@ final class HostileFixtures {
 
     /** x[N,4] -> Sign -> MatMul(W 4x2) -> Sign: a healthy model, with W given by {@code w}. */
     static byte[] layer(OnnxMl.TensorProto w) {
-        return signMatMulSign(new OnnxBuilder("base")
+        return CorpusTest.layer(new OnnxBuilder("base")
                 .opset(13)
                 .input("x", DataType.FLOAT, "N", 4)
                 .initializer(w));
-    }
-
-    /** The healthy layer's nodes and output on {@code b}, which declares x and W. */
-    private static byte[] signMatMulSign(OnnxBuilder b) {
-        return b.node("Sign", "s0")
-                .inputs("x")
-                .outputs("a")
-                .end()
-                .node("MatMul", "mm")
-                .inputs("a", "W")
-                .outputs("h")
-                .end()
-                .node("Sign", "s1")
-                .inputs("h")
-                .outputs("y")
-                .end()
-                .output("y", DataType.FLOAT, "N", 2)
-                .build()
-                .toByteArray();
     }
 
     static OnnxMl.TensorProto inlineW() {
@@ -85,7 +66,7 @@ final class HostileFixtures {
                 .opset(13)
                 .input("x", DataType.FLOAT, "N", 4)
                 .initializer(inlineW());
-        return signMatMulSign(extra.apply(b));
+        return CorpusTest.layer(extra.apply(b));
     }
 
     /** {@code ConstantOfShape} nodes c0..c(n-1), each of {@code side} x {@code side} elements. */
