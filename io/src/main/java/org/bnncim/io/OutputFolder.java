@@ -63,7 +63,7 @@ public final class OutputFolder {
             for (var e : files.entrySet()) {
                 Path f = tmp.resolve(e.getKey());
                 Files.createDirectories(f.getParent());
-                AtomicFiles.write(f, e.getValue());
+                writeSynced(f, e.getValue());
             }
             if (!replace) {
                 move(tmp, abs);
@@ -174,6 +174,19 @@ public final class OutputFolder {
     /** A temporary file {@link AtomicFiles} left behind when killed mid-write. */
     private static boolean isLeftoverFile(String n) {
         return n.startsWith(".") && n.endsWith(".tmp");
+    }
+
+    /**
+     * A file of the hidden new folder: no temporary name and rename per file (the folder is swapped in whole, so
+     * nobody sees it half-written), but synced, so the swap never exposes files whose bytes are not on disk.
+     */
+    private static void writeSynced(Path f, byte[] bytes) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(
+                f, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) ch.write(b);
+            ch.force(true);
+        }
     }
 
     private static void move(Path from, Path to) throws IOException {
