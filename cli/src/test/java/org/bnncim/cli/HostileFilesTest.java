@@ -106,6 +106,7 @@ class HostileFilesTest {
                         .end()));
         Files.write(fx.resolve("bigin.onnx"), HostileFixtures.signOnly(4, 8192, 8192));
         Files.write(fx.resolve("wide.onnx"), HostileFixtures.wideConv(2048));
+        Files.write(fx.resolve("backwards.onnx"), HostileFixtures.backwardsChain(100_000));
         Files.writeString(fx.resolve("arch-trailing.json"), "{} trailing");
         fifos = fifo(fx.resolve("fifo.onnx")) && fifo(fx.resolve("fifo.npy")) && fifo(fx.resolve("fifo.json"));
         if (fifos) fifos = fifo(externalModel(fx.resolve("ext-fifo"), "w.bin").resolveSibling("w.bin"));
@@ -319,6 +320,7 @@ class HostileFilesTest {
                 "256",
                 "-o",
                 "out"));
+        r.add(row(4, "100,000 nodes listed backwards", 0, null, "inspect", f("backwards.onnx")));
         r.add(refused(4, "input of 2^28 values", "values per example", false, "inspect", f("bigin.onnx")));
         r.add(refused(
                 4,

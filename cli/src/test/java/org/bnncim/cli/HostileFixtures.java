@@ -69,6 +69,38 @@ final class HostileFixtures {
         return CorpusTest.layer(extra.apply(b));
     }
 
+    /**
+     * x -> {@code n} Identity nodes -> the healthy layer, the Identity chain listed last node first: a graph
+     * whose ordering costs n^2 with repeated sweeps over the pending nodes.
+     */
+    static byte[] backwardsChain(int n) {
+        OnnxBuilder b = new OnnxBuilder("backwards")
+                .opset(13)
+                .input("x", DataType.FLOAT, "N", 4)
+                .initializer(inlineW());
+        for (int i = n; i >= 1; i--) {
+            b.node("Identity", "id" + i)
+                    .inputs(i == 1 ? "x" : "v" + (i - 1))
+                    .outputs("v" + i)
+                    .end();
+        }
+        return b.node("Sign", "s0")
+                .inputs("v" + n)
+                .outputs("a")
+                .end()
+                .node("MatMul", "mm")
+                .inputs("a", "W")
+                .outputs("h")
+                .end()
+                .node("Sign", "s1")
+                .inputs("h")
+                .outputs("y")
+                .end()
+                .output("y", DataType.FLOAT, "N", 2)
+                .build()
+                .toByteArray();
+    }
+
     /** {@code ConstantOfShape} nodes c0..c(n-1), each of {@code side} x {@code side} elements. */
     static OnnxBuilder constantsOfShape(OnnxBuilder b, int n, long side) {
         b.initializerInt64("shape", new int[] {2}, side, side);
