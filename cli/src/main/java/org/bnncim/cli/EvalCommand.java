@@ -143,7 +143,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (outputDir != null) OutputFolder.prepare(outputDir);
         Program p = EvaluationService.load(request);
-        Loaded.refuseIdentityDropout(model, request.importOptions(), p, settings.samples());
+        Loaded.refuseIdentityDropout(model, p, settings.samples());
         ModelOutput kind = ModelOutput.of(p.graph());
         if (kind.pixels() && ood.size() > 1) {
             throw new BnncimException("--ood: a segmentation model takes one shifted split, got " + ood.size());

@@ -76,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
         sim.refuseCompileOptionsFor(target);
         SimSettings settings = sim.settings();
         Program p = Loaded.program(target, sim.modelOptions.toOptions(), sim.archOptions.architecture());
-        Loaded.refuseIdentityDropout(target, sim.modelOptions.toOptions(), p, settings.samples());
+        Loaded.refuseIdentityDropout(target, p, settings.samples());
         int per = p.graph().inputs().get(0).shape().size();
         Inputs.Batch data = Inputs.read(input, per);
         ModelOutput kind = ModelOutput.of(p.graph());

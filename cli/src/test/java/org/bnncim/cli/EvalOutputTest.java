@@ -223,6 +223,23 @@ class EvalOutputTest {
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertTrue(r.err().contains("--mc-dropout") && r.err().contains("--samples 0"), r.err());
         }
+        // a folder compiled without --mc-dropout carries the same fact in its program
+        Path folder = tmp.resolve("mcd-identity");
+        assertEquals(
+                0, Cli.run("compile", mcd.toString(), "-o", folder.toString()).code());
+        Cli.Result compiled = Cli.run("eval", folder.toString(), "--dataset", data, "--limit", "5", "--samples", "4");
+        assertEquals(2, compiled.code(), compiled.toString());
+        assertEquals(1, compiled.err().strip().lines().count(), compiled.err());
+        assertTrue(compiled.err().contains("compile it again with --mc-dropout"), compiled.err());
+        Path sampled = tmp.resolve("mcd-sampled");
+        assertEquals(
+                0,
+                Cli.run("compile", mcd.toString(), "--mc-dropout", "-o", sampled.toString())
+                        .code());
+        assertEquals(
+                0,
+                Cli.run("eval", sampled.toString(), "--dataset", data, "--limit", "5", "--samples", "4")
+                        .code());
         Cli.Result ok =
                 Cli.run("eval", mcd.toString(), "--dataset", data, "--limit", "5", "--samples", "4", "--mc-dropout");
         assertEquals(0, ok.code(), ok.toString());

@@ -33,18 +33,14 @@ public final class Loaded {
     /**
      * Without --mc-dropout the importer reads standard Dropout as the inference-time identity, so a model whose only
      * randomness is Dropout gives the same output on every Monte-Carlo pass: the "uncertainty" would be a silent
-     * zero. Such a run is refused (in one line naming both choices) rather than reported as Monte-Carlo.
+     * zero. Such a run is refused (in one line naming both choices) rather than reported as Monte-Carlo, from the
+     * importer's note in the program, so a compiled folder is refused like the model it came from.
      */
-    public static void refuseIdentityDropout(Path model, OnnxImporter.Options options, Program p, int samples) {
-        if (samples == 0 || options.mcDropout() || p.stochasticBits() > 0 || Files.isDirectory(model)) return;
-        long dropouts = org.bnncim.compiler.frontend.OnnxFiles.read(model).getGraph().getNodeList().stream()
-                .filter(n -> n.getOpType().equals("Dropout") && n.getDomain().isEmpty())
-                .filter(n ->
-                        n.getAttributeList().stream().noneMatch(a -> a.getName().equals("ratio") && a.getF() == 0f))
-                .count();
-        if (dropouts == 0) return;
-        throw new BnncimException(model + ": --samples " + samples + " but its " + dropouts + " Dropout node"
-                + (dropouts == 1 ? " is" : "s are") + " the identity without --mc-dropout (every pass would be the"
-                + " same); add --mc-dropout to sample them, or use --samples 0 for one deterministic pass");
+    public static void refuseIdentityDropout(Path model, Program p, int samples) {
+        String note = p.graph().notes().get(OnnxImporter.IDENTITY_DROPOUT_NOTE);
+        if (samples == 0 || p.stochasticBits() > 0 || note == null) return;
+        String fix = Files.isDirectory(model) ? "compile it again with --mc-dropout" : "add --mc-dropout";
+        throw new BnncimException(model + ": --samples " + samples + " but " + note + ", so every pass would be the"
+                + " same; " + fix + " to sample them, or use --samples 0 for one deterministic pass");
     }
 }

@@ -38,6 +38,11 @@ public final class OnnxImporter extends DecoderImports {
         }
     }
 
+    /** The graph note naming standard Dropout nodes that were read as the identity (present only when some were). */
+    public static final String IDENTITY_DROPOUT_NOTE = "identity_dropout";
+
+    private int identityDropouts;
+
     static final Set<String> BIPOLAR_QUANT_DOMAINS =
             Set.of("onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general");
     static final String BNNCIM_DOMAIN = "ai.bnncim";
@@ -136,6 +141,12 @@ public final class OnnxImporter extends DecoderImports {
                 throw new BnncimException(source + ": graph output '" + o.getName() + "' is a constant");
             outputs.add(d.layout().isView() ? outputView(o.getName(), d).ir() : d.ir());
         }
+        // kept in the program, so that Monte-Carlo on a compiled folder is refused as on the model (Loaded)
+        if (identityDropouts > 0)
+            notes.put(
+                    IDENTITY_DROPOUT_NOTE,
+                    identityDropouts + " Dropout node" + (identityDropouts == 1 ? " is" : "s are")
+                            + " the inference-time identity (compiled without --mc-dropout)");
         String graphName = g.getName().isEmpty() ? name : name;
         Graph ir = new Graph(graphName, inputs, nodes, outputs, notes);
         return Canonicalize.run(ir);
@@ -521,6 +532,7 @@ public final class OnnxImporter extends DecoderImports {
         if (hasInput(n, 1)) ratio = constIn(n, 1, "ratio").getFloat(0);
         if (!options.mcDropout() || !(x instanceof D d) || ratio == 0f) {
             alias(n, x); // inference-mode Dropout is the identity
+            if (ratio != 0f && x instanceof D) identityDropouts++;
             return;
         }
         if (!(ratio > 0f && ratio < 1f)) throw err(n, "dropout ratio " + ratio + " outside (0,1)");
