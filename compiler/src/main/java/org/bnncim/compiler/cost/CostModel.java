@@ -164,10 +164,13 @@ public final class CostModel {
                                     : thresholded
                                             ? "threshold" + (l.stochasticBit() >= 0 ? " (2 sets + expectation)" : "")
                                             : floatOps > 0 ? "digital fp32 (" + floatOps + " ops/output)" : "none")
-                            + pools(g, l.layer()),
+                            + pools(g, l.layer()).stream()
+                                    .map(p -> "; max pool " + p + " (periphery logic)")
+                                    .collect(java.util.stream.Collectors.joining()),
                     energy,
                     latency,
-                    br));
+                    br,
+                    peripheryOps(g, l.layer())));
         }
         int crossbars = m.crossbarCount();
         int tiles = (int) m.crossbars().stream()
@@ -202,7 +205,10 @@ public final class CostModel {
         area.put(
                 "adder_trees",
                 (double) crossbars * a.logicalCols() * a.psumBits() * a.area().adderPerBit());
-        area.put("thresholds", (double) thresholdUnits * a.area().thresholdUnit());
+        area.put(
+                "thresholds",
+                (double) (thresholdUnits + digitalPath.inputComparators())
+                        * a.area().thresholdUnit());
         area.put(
                 "buffers",
                 (2.0 * maxActivationBits + digitalPath.shortcutBits() + digitalPath.skipBits())
@@ -290,14 +296,14 @@ public final class CostModel {
 
     /**
      * The integer max pools in a crossbar layer's periphery (before or after its comparators), named in its periphery
-     * column so that the layer table shows them; their cost is a row of their own (DigitalCost).
+     * column and listed under it in the layer table; their cost is a row of their own (DigitalCost).
      */
-    private static String pools(Graph g, String layer) {
+    private static List<String> pools(Graph g, String layer) {
         String v = null;
         for (Node n : g.nodes())
             if (n.name().equals(layer) && n.crossbarWeights().isPresent())
                 v = n.output().name();
-        StringBuilder sb = new StringBuilder();
+        List<String> names = new ArrayList<>();
         // through its comparators and reshapes, as long as one path goes on (a skip's other readers do not count)
         while (v != null) {
             String next = null;
@@ -305,7 +311,7 @@ public final class CostModel {
             for (Node c : g.consumers(v)) {
                 boolean pool = c instanceof Node.MaxPool mp
                         && !g.value(mp.input()).elem().isFloat();
-                if (pool) sb.append("; max pool ").append(c.name()).append(" (periphery logic)");
+                if (pool) names.add(c.name());
                 if (pool
                         || c instanceof Node.Reshape
                         || c instanceof Node.Threshold
@@ -316,7 +322,20 @@ public final class CostModel {
             }
             v = through == 1 ? next : null;
         }
-        return sb.toString();
+        return names;
+    }
+
+    /** The input interface feeding a crossbar layer and the integer max pools after it (see {@link #pools}). */
+    private static List<String> peripheryOps(Graph g, String layer) {
+        List<String> ops = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (!n.name().equals(layer) || n.crossbarWeights().isEmpty()) continue;
+            for (Node p : g.nodes())
+                if (p.output().name().equals(n.inputs().get(0))
+                        && (p instanceof Node.InputQuantize || p instanceof Node.InputBinarize)) ops.add(p.name());
+        }
+        ops.addAll(pools(g, layer));
+        return ops;
     }
 
     private static DecoderNode.BinaryConvTranspose transposed(Graph g, String layer) {

@@ -191,7 +191,24 @@ public record CostReport(
             String periphery,
             double energyPj,
             double latencyNs,
-            Map<String, Double> energyBreakdownPj) {}
+            Map<String, Double> energyBreakdownPj,
+            List<String> peripheryOps) {
+        /**
+         * @param peripheryOps the periphery-logic nodes ({@link Digital} rows) that work for this layer: the input
+         *     interface feeding it and the max pools of its popcounts or activations, in graph order; the layer
+         *     tables show them under the layer
+         */
+        public Layer {
+            peripheryOps = List.copyOf(peripheryOps);
+        }
+    }
+
+    /** The periphery-logic rows of {@link #digital} that belong to a layer, in the layer's order. */
+    public List<Digital> peripheryOf(Layer l) {
+        return l.peripheryOps().stream()
+                .flatMap(n -> digital.stream().filter(d -> d.name().equals(n)))
+                .toList();
+    }
 
     public record Totals(
             double energyPj,

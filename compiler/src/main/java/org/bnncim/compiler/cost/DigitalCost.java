@@ -37,10 +37,12 @@ final class DigitalCost {
     private DigitalCost() {}
 
     /**
-     * The rows, and what the datapath adds to the chip's area: weight SRAM bits, the shortcut buffer's bits and the
-     * skip buffer's (an encoder-decoder's, {@link DecoderCost}).
+     * The rows, and what the datapath adds to the chip's area: weight SRAM bits, the shortcut buffer's bits, the
+     * skip buffer's (an encoder-decoder's, {@link DecoderCost}) and the input interface's comparators (one per input
+     * channel of a binarized input, shared by its positions).
      */
-    record Result(List<CostReport.Digital> rows, long weightBits, long shortcutBits, long skipBits) {
+    record Result(
+            List<CostReport.Digital> rows, long weightBits, long shortcutBits, long skipBits, int inputComparators) {
         double energyPj(String runsOn) {
             return rows.stream()
                     .filter(r -> r.runsOn().equals(runsOn))
@@ -78,6 +80,7 @@ final class DigitalCost {
             producer.put(nodes.get(i).output().name(), i);
         List<CostReport.Digital> rows = new ArrayList<>();
         long weightBits = 0, maxShortcut = 0;
+        int inputComparators = 0;
         for (Node n : nodes) {
             long out = n.output().shape().size();
             long in = bits(g.value(n.inputs().get(0)));
@@ -138,6 +141,16 @@ final class DigitalCost {
                     rows.add(peripheryPool(p, g, a));
                     continue;
                 }
+                case Node.InputQuantize q -> {
+                    rows.add(inputQuantize(q, a));
+                    continue;
+                }
+                case Node.InputBinarize b -> {
+                    rows.add(inputBinarize(b, g, a));
+                    Shape is = g.value(b.input()).shape();
+                    inputComparators += is.rank() == 3 ? is.dim(0) : is.size();
+                    continue;
+                }
                 case Node.Affine af
                 when !tails.contains(af.name()) -> {
                     ops = slots = out * af.steps().size();
@@ -193,7 +206,7 @@ final class DigitalCost {
                     latency,
                     br));
         }
-        return new Result(rows, weightBits, maxShortcut, DecoderCost.skipBits(g, producer));
+        return new Result(rows, weightBits, maxShortcut, DecoderCost.skipBits(g, producer), inputComparators);
     }
 
     /**
@@ -224,6 +237,61 @@ final class DigitalCost {
                         + " windows, a tree of depth " + depth + " per output); buffers counted with the layers",
                 br.get("adder_trees"),
                 depth * a.latency().adderStage(),
+                br);
+    }
+
+    /**
+     * The input interface of a bit-serial first layer: the k-bit words round(x * levels) come from where the data is
+     * made (an image sensor's 8-bit pixels), so the chip's cost is writing them into the input buffer; the layer's
+     * reads of them, plane by plane, are the layer's. Written while the previous example runs (double-buffered), so
+     * it adds no latency.
+     */
+    private static CostReport.Digital inputQuantize(Node.InputQuantize q, Architecture a) {
+        long out = q.output().shape().size();
+        long bits = out * q.bits();
+        Map<String, Double> br = new LinkedHashMap<>();
+        br.put("buffers", bits * a.energy().bufferPerBit());
+        return new CostReport.Digital(
+                q.name(),
+                q.opName(),
+                CostReport.Digital.PERIPHERY_LOGIC,
+                out,
+                0,
+                0,
+                bits,
+                0,
+                "input interface: " + out + " " + q.bits() + "-bit words written into the input buffer (" + bits
+                        + " bits), overlapped with the previous example",
+                br.get("buffers"),
+                0,
+                br);
+    }
+
+    /**
+     * A binarized model input: one compare per element against its channel's threshold (the input arrives as words,
+     * as for {@link #inputQuantize}), and the bits written into the input buffer. The comparators are those of one
+     * input position (a dense input's elements, a conv input's channels), pipelined with the first layer's reads,
+     * so one comparator delay of latency.
+     */
+    private static CostReport.Digital inputBinarize(Node.InputBinarize b, Graph g, Architecture a) {
+        long out = b.output().shape().size();
+        Map<String, Double> br = new LinkedHashMap<>();
+        br.put("thresholds", out * a.energy().threshold());
+        br.put("buffers", out * a.energy().bufferPerBit());
+        return new CostReport.Digital(
+                b.name(),
+                b.opName(),
+                CostReport.Digital.PERIPHERY_LOGIC,
+                out,
+                0,
+                0,
+                out,
+                0,
+                "input interface: " + out + " compares against "
+                        + (b.t().length == 1 ? "one threshold" : b.t().length + " per-channel thresholds") + ", " + out
+                        + " bits written into the input buffer",
+                br.get("thresholds") + br.get("buffers"),
+                a.latency().threshold(),
                 br);
     }
 

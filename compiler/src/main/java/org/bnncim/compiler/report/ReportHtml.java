@@ -188,6 +188,7 @@ public final class ReportHtml {
         boolean padded = false;
         for (CostReport.Layer l : r.layers()) {
             totalEnergy += l.energyPj();
+            for (CostReport.Digital d : r.peripheryOf(l)) totalEnergy += d.energyPj();
             padded |= hasPadding(l);
         }
         sb.append("<section id=\"layers\">\n<h2>Layers</h2>\n"
@@ -237,6 +238,19 @@ public final class ReportHtml {
                     energy(l.energyPj()),
                     pct(div(l.energyPj(), totalEnergy)),
                     latency(l.latencyNs()));
+            // the periphery logic working for this layer, under it (also a row of the digital datapath table)
+            for (CostReport.Digital d : r.peripheryOf(l))
+                f(
+                        sb,
+                        "<tr class=\"sub\"><td class=\"l\">&#8627; %s</td><td class=\"l\">%s</td>"
+                                + "<td colspan=\"11\"></td><td class=\"l per\">%s (see periphery operations)</td>"
+                                + "<td>%s</td><td>%s</td><td>%s</td></tr>%n",
+                        esc(d.name()),
+                        esc(d.kind()),
+                        esc(d.runsOn()),
+                        energy(d.energyPj()),
+                        pct(div(d.energyPj(), totalEnergy)),
+                        latency(d.latencyNs()));
         }
         CostReport.Totals d = r.deterministic();
         f(
@@ -423,6 +437,7 @@ public final class ReportHtml {
             td.per{white-space:normal;min-width:130px;max-width:190px}
             .layers td.l:first-child{white-space:normal;overflow-wrap:anywhere;min-width:90px;max-width:220px}
             tr.total td{font-weight:650;border-top:2px solid #c9ced8}
+            tr.sub td{color:#4b5563;font-size:.92em}
             .scroll{overflow-x:auto}
             .notes{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
             .notes dt{font-weight:600}

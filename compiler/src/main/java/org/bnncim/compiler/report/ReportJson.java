@@ -73,6 +73,10 @@ public final class ReportJson {
             if (!l.padding().isEmpty()) o.put("padding", l.padding());
             if (!r.digital().isEmpty()) o.put("runs_on", CostReport.Digital.CROSSBAR);
             o.put("periphery", l.periphery());
+            if (!l.peripheryOps().isEmpty()) {
+                var ops = o.putArray("periphery_ops");
+                l.peripheryOps().forEach(ops::add);
+            }
             o.put("energy_pj", num(l.energyPj()));
             o.put("latency_ns", num(l.latencyNs()));
             breakdown(o.putObject("energy_breakdown_pj"), l.energyBreakdownPj());

@@ -38,7 +38,15 @@ public final class ReportText {
         for (var n : r.notes().entrySet()) f(sb, "note: %s: %s%n", n.getKey(), n.getValue());
         f(sb, "%n");
         // a column as wide as its longest kind, at least as wide as before the encoder-decoder kinds
-        String kind = "%-" + width(5, r.layers().stream().map(CostReport.Layer::kind)) + "s";
+        String kind = "%-"
+                + width(
+                        5,
+                        java.util.stream.Stream.concat(
+                                r.layers().stream().map(CostReport.Layer::kind),
+                                r.layers().stream()
+                                        .flatMap(l -> r.peripheryOf(l).stream())
+                                        .map(CostReport.Digital::kind)))
+                + "s";
         String head = Fmt.format(
                 "%-28s " + kind + " %7s %6s %5s %4s %4s %6s %7s %6s %3s %12s %11s%n",
                 "layer",
@@ -73,11 +81,33 @@ public final class ReportText {
                     l.scaleDropout() ? "b" + l.stochasticBit() : "-",
                     l.energyPj(),
                     l.latencyNs());
+            for (CostReport.Digital d : r.peripheryOf(l))
+                f(
+                        sb,
+                        "%-28s " + kind + " %7s %6s %5s %4s %4s %6s %7s %6s %3s %12.2f %11.1f%n",
+                        clip("  + " + d.name(), 28),
+                        d.kind(),
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        d.energyPj(),
+                        d.latencyNs());
         }
         f(
                 sb,
                 "rowT x colT: the layer's K x N weight matrix is cut into rowT ranges of rows (word lines) by colT"
                         + " ranges of columns; each piece goes to one crossbar%n");
+        if (r.layers().stream().anyMatch(l -> !r.peripheryOf(l).isEmpty()))
+            f(
+                    sb,
+                    "+ rows: periphery logic working for the layer above (its input interface, its max pools),"
+                            + " costed in the digital node table%n");
         f(sb, "%n");
         for (CostReport.Layer l : r.layers()) {
             if (l.inputBits() > 1)

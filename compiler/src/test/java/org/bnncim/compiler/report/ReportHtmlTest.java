@@ -140,7 +140,8 @@ class ReportHtmlTest {
                                     l.periphery(),
                                     l.energyPj(),
                                     l.latencyNs(),
-                                    l.energyBreakdownPj()));
+                                    l.energyBreakdownPj(),
+                                    l.peripheryOps()));
         }
         Map<String, String> notes = new LinkedHashMap<>(r.notes());
         notes.put("<b>key</b>", "value with </section> & <img src=x>");

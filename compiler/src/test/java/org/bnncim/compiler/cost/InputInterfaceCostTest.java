@@ -1,0 +1,111 @@
+package org.bnncim.compiler.cost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.passes.InsertStochasticUnit;
+import org.bnncim.compiler.passes.LowerToCrossbar;
+import org.bnncim.compiler.passes.PackAndPlace;
+import org.bnncim.compiler.passes.Pass;
+import org.bnncim.compiler.passes.PassManager;
+import org.bnncim.compiler.passes.Property;
+import org.bnncim.compiler.passes.TileCrossbars;
+import org.bnncim.compiler.report.ReportJson;
+import org.bnncim.compiler.report.ReportText;
+import org.bnncim.ir.BitMatrix;
+import org.bnncim.ir.ElemType;
+import org.bnncim.ir.Graph;
+import org.bnncim.ir.Node;
+import org.bnncim.ir.Shape;
+import org.bnncim.ir.TensorType;
+import org.bnncim.ir.Value;
+import org.bnncim.ir.Window;
+import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.MappedModel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue #19, item 6: the input interface and max pools are costed and listed under their layer. Figures by hand from
+ * the default architecture: an 8-bit input of 2x4x4 elements is 256 bits written into the input buffer; a binarized
+ * 2x4x4 input is 32 compares, 32 bits written, and 2 comparators (one per channel) of area.
+ */
+class InputInterfaceCostTest {
+    private static Value v(String name, ElemType e, int... dims) {
+        return new Value(name, new TensorType(e, Shape.of(dims), 1));
+    }
+
+    private static CostReport report(Node input) {
+        Node conv = new Node.BinaryConv(
+                "conv",
+                "in",
+                v("c", ElemType.INT32, 3, 4, 4),
+                BitMatrix.of(18, 3, (k, n) -> (k + n) % 3 == 0),
+                2,
+                3,
+                3,
+                new int[] {1, 1},
+                new int[] {1, 1, 1, 1},
+                new int[] {1, 1});
+        Node pool = new Node.MaxPool(
+                "pool",
+                "c",
+                v("p", ElemType.INT32, 3, 2, 2),
+                new Window(new int[] {2, 2}, new int[] {2, 2}, new int[4]));
+        Graph g = new Graph(
+                "io", List.of(v("x", ElemType.FLOAT32, 2, 4, 4)), List.of(input, conv, pool), List.of("p"), Map.of());
+        PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
+        s = PassManager.apply(s, new LowerToCrossbar(ArchitectureLoader.defaults()));
+        for (Pass p : List.of(new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit()))
+            s = PassManager.apply(s, p);
+        return CostModel.evaluate(new MappedModel(s.graph(), s.mapping()), 1);
+    }
+
+    private static CostReport.Digital row(CostReport r, String name) {
+        return r.digital().stream()
+                .filter(d -> d.name().equals(name))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
+    void anEightBitInputIsItsWordsWrittenIntoTheInputBuffer() {
+        Architecture a = ArchitectureLoader.defaults();
+        CostReport r = report(new Node.InputQuantize("in", "x", v("in", ElemType.uint(8), 2, 4, 4), 8, 255));
+        CostReport.Digital in = row(r, "in");
+        assertEquals(CostReport.Digital.PERIPHERY_LOGIC, in.runsOn());
+        assertEquals(32 * 8, in.bufferBits());
+        assertEquals(256 * a.energy().bufferPerBit(), in.energyPj(), 1e-12);
+        assertEquals(0, in.latencyNs());
+        assertEquals(List.of("in", "pool"), r.layers().get(0).peripheryOps());
+        // the one-pass totals include it: buffers gain its 256 bits
+        assertTrue(r.deterministic().energyBreakdownPj().get("buffers") >= in.energyPj());
+    }
+
+    @Test
+    void aBinarizedInputIsOneCompareAndOneBitPerElementAndAComparatorPerChannel() {
+        Architecture a = ArchitectureLoader.defaults();
+        CostReport quantized = report(new Node.InputQuantize("in", "x", v("in", ElemType.uint(8), 2, 4, 4), 8, 255));
+        CostReport r = report(new Node.InputBinarize(
+                "in", "x", v("in", ElemType.BIPOLAR, 2, 4, 4), new float[] {0.5f}, new boolean[] {true}));
+        CostReport.Digital in = row(r, "in");
+        assertEquals(32 * a.energy().threshold() + 32 * a.energy().bufferPerBit(), in.energyPj(), 1e-12);
+        assertEquals(a.latency().threshold(), in.latencyNs(), 1e-12);
+        // the layer's own comparators are none (a max pool of popcounts ends the graph): only the input's 2
+        double thresholdArea = r.deterministic().areaBreakdownMm2().get("thresholds")
+                - quantized.deterministic().areaBreakdownMm2().get("thresholds");
+        assertEquals(2 * a.area().thresholdUnit() / 1e6, thresholdArea, 1e-15);
+    }
+
+    @Test
+    void theLayerTablesListThePeripheryRowsUnderTheirLayer() {
+        CostReport r = report(new Node.InputQuantize("in", "x", v("in", ElemType.uint(8), 2, 4, 4), 8, 255));
+        String text = ReportText.render(r);
+        int conv = text.indexOf("\nconv "), in = text.indexOf("\n  + in "), pool = text.indexOf("\n  + pool ");
+        assertTrue(conv >= 0 && in > conv && pool > in, text);
+        assertTrue(ReportJson.render(r).contains("\"periphery_ops\" : [ \"in\", \"pool\" ]"), ReportJson.render(r));
+    }
+}
