@@ -175,6 +175,25 @@ class LauncherTest {
     }
 
     @Test
+    void aNewCommitRebuildsEvenWhenNoSourceChanged() throws Exception {
+        fakeJdk(21);
+        fakeMvn(false);
+        Path commit = tmp.resolve("commit.txt");
+        Files.writeString(commit, "1111111111111111111111111111111111111111\n");
+        script(bin.resolve("git"), "case \"$*\" in *rev-parse*) exec /bin/cat " + commit + ";; esac; exit 1");
+        Run first = launch("/nonexistent/apt-get");
+        assertEquals(0, first.code(), first.toString());
+        assertTrue(first.err().contains("bnncim: building"), first.err());
+        Run same = launch("/nonexistent/apt-get");
+        assertEquals(0, same.code(), same.toString());
+        assertEquals("", same.err(), "same commit, nothing newer: no build");
+        Files.writeString(commit, "2222222222222222222222222222222222222222\n");
+        Run moved = launch("/nonexistent/apt-get");
+        assertEquals(0, moved.code(), moved.toString());
+        assertTrue(moved.err().contains("bnncim: building"), "the commit moved: " + moved.err());
+    }
+
+    @Test
     void aFailedBuildIsOneLineWithTheFirstErrorAndTheLogNeverAStackDump() throws Exception {
         fakeJdk(21);
         fakeMvn(true);
@@ -182,7 +201,7 @@ class LauncherTest {
         assertEquals(3, r.code(), r.toString());
         List<String> lines = r.err().lines().toList();
         assertEquals(2, lines.size(), r.err());
-        assertEquals("bnncim: building (first use or sources changed)...", lines.get(0));
+        assertEquals("bnncim: building (first use, sources or commit changed)...", lines.get(0));
         assertTrue(
                 lines.get(1)
                         .startsWith("bnncim: build failed: [ERROR] Failed to execute goal compile (default-compile) "
