@@ -140,7 +140,7 @@ public final class ClassifierHtml {
         return SvgPlot.lines(
                 title,
                 SvgPlot.Axis.round(xTitle, 0, top),
-                SvgPlot.Axis.linear("share of examples", 0, yMax > 0 ? yMax : 1, 5),
+                SvgPlot.Axis.round("share of examples", 0, yMax > 0 ? yMax : 1),
                 series);
     }
 
