@@ -98,8 +98,12 @@ DEFAULTS = {
 }
 # The binarized ResNets on Fashion-MNIST (issue #16). ood_n: the OOD sets are cut to their first ood_n images
 # (the 10,000 in-distribution test images are all used), to keep the Monte-Carlo measurements in minutes on 2 cores.
+# restart, restart2: after the first cosine cycle (which ends under-fitted, train accuracy about 90 %), warm restarts
+# (SGDR, Loshchilov & Hutter 2017) of that many epochs from that peak rate; each stage's checkpoint is kept under its
+# own tag, so adding a restart does not retrain the earlier stages (train_stages).
 _RESNET = dict(epochs=12, lr=2e-3, scale_init=2.0, scale_lr_mult=1.0, label_smoothing=0.1, batch=128, bn_momentum=0.1,
-               width=32, blocks=4, dataset="fashion-mnist", eval_batch=500, ood_n=1000)
+               width=32, blocks=4, dataset="fashion-mnist", eval_batch=500, ood_n=1000,
+               restart=dict(epochs=6, lr=1e-3), restart2=dict(epochs=6, lr=1e-3))
 DEFAULTS.update({
     "resnet-sd": dict(_RESNET, p=0.2, mc_by_combination=True),
     "resnet-det": dict(_RESNET, p=0.0, scale_init=None),
@@ -401,13 +405,14 @@ def load_fashion_data():
 # Training
 # ===========================================================================
 
-def train(model, data, cfg, epochs, partial=None, stop_after=None):
+def train(model, data, cfg, epochs, partial=None, stop_after=None, seed=SEED):
     """Train in place. With ``partial`` (a path), the state after every epoch (model, optimizer, schedule, both
     random generators, elapsed seconds) is saved there, and an existing one is resumed from, so a run stopped between
     epochs continues to the same bytes as an uninterrupted one (same thread count); ``stop_after`` ends the run after
-    that many epochs, as a stop would (tests). Returns the training seconds."""
-    torch.manual_seed(SEED)
-    gen = torch.Generator().manual_seed(SEED)
+    that many epochs, as a stop would (tests). ``seed`` seeds the batch order (a warm restart uses its own).
+    Returns the training seconds."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
     x_all = to_float(data["train_x"])
     y_all = torch.from_numpy(data["train_y"].astype(np.int64))
     n = x_all.shape[0]
@@ -725,10 +730,18 @@ def np_resize_nearest(x, a, scales, sizes):
     return x[:, :, rows][:, :, :, cols]
 
 
-def run_numpy(model_proto, x, z_bits=None, dropout_masks=None):
+def near_ties(v):
+    """Per example: whether some input of a binarizer lies within float32 rounding of 0 (|x| <= 1e-5 of the
+    tensor's largest magnitude, bnncim verify's rule): there torch's float32 sums may take the other sign."""
+    tol = 1e-5 * max(float(np.abs(v).max()), 1e-30)
+    return (np.abs(v) <= tol).reshape(v.shape[0], -1).any(axis=1)
+
+
+def run_numpy(model_proto, x, z_bits=None, dropout_masks=None, ties=None):
     """Evaluate the graph in float64. z_bits: list (ScaleDropout nodes in graph order) of
     bool arrays [N] or None for the deterministic expectation. dropout_masks: list of
-    keep masks for Dropout nodes (None: identity, i.e. inference)."""
+    keep masks for Dropout nodes (None: identity, i.e. inference). ties: a bool array [N] that
+    is or-ed with the examples having a near tie at some binarizer (see near_ties)."""
     g = model_proto.graph
     env = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in g.initializer}
     env[g.input[0].name] = x.astype(np.float64)
@@ -793,9 +806,13 @@ def run_numpy(model_proto, x, z_bits=None, dropout_masks=None):
                 * sc.reshape(shape) + b.reshape(shape)
         elif op == "Sign":
             y = np_sign(ins[0]).astype(np.float64)
+            if ties is not None:
+                ties |= near_ties(ins[0])
         elif op == "BipolarQuant":
             assert node.domain == QONNX_DOMAIN
             y = np_sign(ins[0]).astype(np.float64) * ins[1]
+            if ties is not None:
+                ties |= near_ties(ins[0])
         elif op == "Quant":
             # QONNX Quant, in float32 as QONNX's reference computes it: scale, clip, then round, rescale
             assert node.domain == QONNX_DOMAIN and a.get("rounding_mode", b"ROUND") == b"ROUND"
@@ -894,13 +911,19 @@ def verify_export(model, name, path, data):
             masks = [d.mask.numpy()[:, :] for d in model.drop] if getattr(model, "drop", None) is not None else None
         with torch.no_grad():
             t_logits = model(torch.from_numpy(xf)).numpy().astype(np.float64)
-        n_logits = run_numpy(m, xf, z_bits, masks)
-        diff = float(np.abs(t_logits - n_logits).max())
-        same = bool((t_logits.argmax(1) == n_logits.argmax(1)).all())
+        ties = np.zeros(len(x), dtype=bool)
+        n_logits = run_numpy(m, xf, z_bits, masks, ties)
+        # examples with a binarizer input within float32 rounding of 0 may take the other sign in torch (a real-valued
+        # residual sum is not an integer popcount); they are counted, and every other example must agree
+        keep = ~ties
+        diff = float(np.abs(t_logits - n_logits)[keep].max()) if keep.any() else 0.0
+        same = bool((t_logits.argmax(1) == n_logits.argmax(1))[keep].all())
         worst = max(worst, diff)
-        log("%s: onnx-vs-torch %s max|diff| %.2e argmax identical %s"
-            % (name, "deterministic" if trial == 0 else "fixed bits #%d" % trial, diff, same))
-        if not (diff < (1e-4 if name.startswith("resnet-") else 1e-3) and same):
+        log("%s: onnx-vs-torch %s max|diff| %.2e argmax identical %s (%d of %d examples with a near tie excluded, "
+            "max|diff| there %.2e)"
+            % (name, "deterministic" if trial == 0 else "fixed bits #%d" % trial, diff, same, int(ties.sum()),
+               len(x), float(np.abs(t_logits - n_logits)[ties].max()) if ties.any() else 0.0))
+        if not (diff < (1e-4 if name.startswith("resnet-") else 1e-3) and same and ties.mean() < 0.05):
             raise SystemExit("%s: exported graph disagrees with torch" % name)
     clear_mc(model)
     # exact zeros before Sign/BipolarQuant (sign(0) disagreement with ORT)
@@ -1031,6 +1054,46 @@ def update_manifest(testdata, entry):
     os.replace(path + ".tmp", path)
 
 
+def checkpoint(name, cfg):
+    return os.path.join(datasets_dir(), "checkpoints", "%s-%s.pt" % (name, cfg_tag(cfg)))
+
+
+RESTARTS = ("restart", "restart2")  # warm restarts in the order they run; cfg keys, each dict(epochs=, lr=)
+
+
+def train_stages(name, model, data, cfg, reuse):
+    """The first cosine cycle, then each warm restart cfg has; every stage is checkpointed under the tag of the
+    configuration that produced it (without the later restarts, so adding one does not retrain the earlier ones),
+    and resumable from ckpt.partial when stopped between epochs. With ``reuse``, finished stages are loaded instead
+    of trained. Returns the training seconds of all stages."""
+    keys = [k for k in RESTARTS if k in cfg]
+    stages = []
+    for i in range(len(keys) + 1):
+        c = {k: v for k, v in cfg.items() if k not in keys[i:]}
+        stages.append((c, checkpoint(name, c), keys[i - 1] if i > 0 else None))
+    train_s = 0.0
+    for i, (c, ckpt, key) in enumerate(stages):
+        later_done = any(os.path.exists(k) for _, k, _ in stages[i + 1:])
+        if reuse and later_done:
+            continue
+        if reuse and os.path.exists(ckpt):
+            state = torch.load(ckpt)
+            model.load_state_dict(state["model"])
+            train_s = state["train_s"]
+            log("%s: reused %s" % (name, ckpt))
+            continue
+        os.makedirs(os.path.dirname(ckpt), exist_ok=True)
+        if key is None:
+            train_s = train(model, data, c, c["epochs"], partial=ckpt + ".partial")
+        else:
+            r = c[key]
+            train_s += train(model, data, dict(c, lr=r["lr"]), r["epochs"], partial=ckpt + ".partial", seed=SEED + i)
+        torch.save({"model": model.state_dict(), "train_s": train_s}, ckpt)
+        os.remove(ckpt + ".partial")
+    model.eval()
+    return train_s
+
+
 def cfg_tag(cfg):
     return hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -1047,8 +1110,10 @@ def make_entry(name, cfg, res, path, worst, train_s, threads, n_sd):
         "seed": SEED,
         "p": cfg["p"] if KIND[name] != "deterministic" else 0.0,
         "scale_dropout_layers": n_sd,
-        "epochs": cfg["epochs"],
-        "hyperparameters": {"optimizer": "Adam", "lr": cfg["lr"], "schedule": "cosine to 0 per step",
+        "epochs": cfg["epochs"] + sum(cfg[k]["epochs"] for k in RESTARTS if k in cfg),
+        "hyperparameters": {"optimizer": "Adam", "lr": cfg["lr"], "schedule": "cosine to 0 per step" + "".join(
+                                "; then a warm restart: cosine from %g to 0 over %d epochs"
+                                % (cfg[k]["lr"], cfg[k]["epochs"]) for k in RESTARTS if k in cfg),
                             "batch": cfg["batch"], "bn_momentum": cfg["bn_momentum"],
                             "scale_init": cfg["scale_init"], "scale_lr_mult": cfg["scale_lr_mult"],
                             "label_smoothing": cfg["label_smoothing"],
@@ -1161,20 +1226,7 @@ def main():
         if ds not in datas:
             datas[ds] = load_data(ds)
         data = datas[ds]
-        ckpt = os.path.join(datasets_dir(), "checkpoints", "%s-%s.pt" % (name, cfg_tag(cfg)))
-        t0 = time.time()
-        if args.reuse_checkpoint and os.path.exists(ckpt):
-            state = torch.load(ckpt)
-            model.load_state_dict(state["model"])
-            train_s = state["train_s"]
-            model.eval()
-            log("%s: reused %s" % (name, ckpt))
-        else:
-            os.makedirs(os.path.dirname(ckpt), exist_ok=True)
-            # resumable: a run stopped between epochs (or killed) continues from ckpt.partial on the next start
-            train_s = train(model, data, cfg, cfg["epochs"], partial=ckpt + ".partial")
-            torch.save({"model": model.state_dict(), "train_s": train_s}, ckpt)
-            os.remove(ckpt + ".partial")
+        train_s = train_stages(name, model, data, cfg, args.reuse_checkpoint)
         log("%s: trained in %.0f s" % (name, train_s))
         res = measure(model, name, data)
         log("%s: %s" % (name, json.dumps(res)))

@@ -171,8 +171,8 @@ def test_resnets_train_measure_export_and_check_on_random_images(tmp_path: Path,
     torch.set_num_threads(1)
     data = random_digits()
     data["ood"] = {"mnist": data["ood"]["inverted"], "noise": data["ood"]["noise"]}
-    # width 16: at the recipe's 32, one of resnet-mcd's residual sums on these random images lands within float32
-    # rounding of 0, where torch and the numpy evaluator (summing in another order) binarize it differently
+    # width 16 keeps it quick; examples whose residual sum lands within float32 rounding of 0 (where torch and the
+    # numpy evaluator, summing in another order, may binarize it differently) are excluded by verify_export
     cfg = dict(tr.DEFAULTS[name], epochs=1, width=16)
     torch.manual_seed(tr.SEED)
     model = tr.build(name, cfg)
@@ -239,3 +239,39 @@ def test_training_stopped_between_epochs_resumes_to_the_same_bytes(tmp_path: Pat
     tr.train(resumed, data, cfg, 2, partial=partial)
     tr.export(resumed, "resnet-sd", str(tmp_path / "resumed.onnx"))
     assert (tmp_path / "whole.onnx").read_bytes() == (tmp_path / "resumed.onnx").read_bytes()
+
+
+def test_near_ties_flags_only_examples_with_a_binarizer_input_within_rounding_of_zero(tr: Any) -> None:
+    """verify_export's exclusion rule, bnncim verify's: |x| <= 1e-5 of the tensor's largest magnitude."""
+    v = np.array([[[3.0, -2.0]], [[1e-6, 5.0]], [[-4e-4, 1.0]], [[0.0, -1.0]]])
+    assert tr.near_ties(v).tolist() == [False, True, False, True]
+
+
+def test_warm_restarts_train_only_the_stages_not_checkpointed(tmp_path: Path, tr: Any, monkeypatch: Any) -> None:
+    """Each stage (first cycle, restart, restart2) is checkpointed under the tag of the configuration without the
+    later restarts, so adding restart2 to a finished two-stage run trains one more stage and nothing else."""
+    monkeypatch.setenv("BNNCIM_DATASETS", str(tmp_path))
+    torch.set_num_threads(1)
+    data = random_digits(seed=9)
+    base = {k: v for k, v in tr.DEFAULTS["resnet-sd"].items() if k not in tr.RESTARTS}
+    two = dict(base, epochs=1, width=8, restart=dict(epochs=1, lr=1e-3))
+    three = dict(two, restart2=dict(epochs=1, lr=5e-4))
+    calls = []
+    real = tr.train
+
+    def counting(model: Any, data: Any, cfg: Any, epochs: int, **kw: Any) -> float:
+        calls.append((cfg["lr"], epochs, kw.get("seed", tr.SEED)))
+        return real(model, data, cfg, epochs, **kw)
+
+    monkeypatch.setattr(tr, "train", counting)
+    torch.manual_seed(tr.SEED)
+    tr.train_stages("resnet-sd", tr.build("resnet-sd", two), data, two, reuse=False)
+    assert calls == [(base["lr"], 1, tr.SEED), (1e-3, 1, tr.SEED + 1)]
+    first = {k: v for k, v in two.items() if k != "restart"}
+    assert os.path.exists(tr.checkpoint("resnet-sd", first)) and os.path.exists(tr.checkpoint("resnet-sd", two))
+    calls.clear()
+    torch.manual_seed(tr.SEED)
+    tr.train_stages("resnet-sd", tr.build("resnet-sd", three), data, three, reuse=True)
+    assert calls == [(5e-4, 1, tr.SEED + 2)]
+    assert os.path.exists(tr.checkpoint("resnet-sd", three))
+    assert not any(f.endswith(".partial") for f in os.listdir(tmp_path / "checkpoints"))
