@@ -114,10 +114,11 @@ DEFAULTS.update(unet_reference.DEFAULTS)
 # manifest's "pending_models" instead of "models": the Java side reads "models" and compiles every entry
 # (bnncim regress, scripts/make-goldens, ManifestTest, which also needs goldens). When the compiler takes one,
 # remove it here and re-run (or move its entry by hand), then run scripts/make-goldens.
-_RESIDUAL = ("issue #16: below the 90 % bar of resnet-sd MC accuracy with this recipe (width 32, 12 epochs; "
-             "resnet-det 89.45 %); a wider or longer recipe is the next step")
+_RESIDUAL = ("issue #16: below the 90 % bar of resnet-sd MC accuracy with this recipe (width 32, 12 epochs and two "
+             "6-epoch warm restarts: resnet-sd 89.86 %, resnet-det 90.01 %); a learnt threshold before each binarizer "
+             "(--rsign) is the next step")
 _RESIDUAL_MCD = ("issue #16: not yet retrained with this recipe (the file is the earlier width-16, 1-epoch model "
-                 "exported with ONNX Sign); its retrain stopped at epoch 2 of 12 for lack of CPU time")
+                 "exported with ONNX Sign); its retrain is checkpointed in its first warm restart")
 PENDING = {"resnet-sd": _RESIDUAL, "resnet-det": _RESIDUAL, "resnet-mcd": _RESIDUAL_MCD}
 MC_T = 20
 MC_SEED = 2024
@@ -228,10 +229,13 @@ class ResBlock(nn.Module):
     The shortcut is real-valued: identity, or for the downsampling block AvgPool2d(2) - Conv2d 1x1 (full precision,
     with bias) - BN. kind 'sd': ScaleDropout after the binary convolution; 'mcd': MCDropout on sign(x); 'det': none."""
 
-    def __init__(self, cin, cout, stride, kind, p, scale_init, bn_momentum):
+    def __init__(self, cin, cout, stride, kind, p, scale_init, bn_momentum, rsign=False):
         super().__init__()
         # BipolarQuant: its sign(0) = +1 is the chip's, so a residual sum of exactly 0 verifies (ONNX Sign gives 0)
         self.act = SignActivation("BipolarQuant")
+        # ReActNet's RSign (Liu et al., 2020), cfg "rsign": a learnt per-channel threshold before the binarizer,
+        # exported as an Add of a constant that the chip's digital datapath applies to the residual sum before its sign
+        self.shift = nn.Parameter(torch.zeros(1, cin, 1, 1)) if rsign else None
         self.drop = MCDropout(p) if kind == "mcd" else None
         self.conv = BinaryConv2d(cin, cout, 3, stride=stride, padding=1)
         self.sd = ScaleDropout(cout, p, scale_init) if kind == "sd" else None
@@ -244,7 +248,7 @@ class ResBlock(nn.Module):
         self.prelu = nn.PReLU(cout)
 
     def forward(self, x):
-        h = self.act(x)
+        h = self.act(x if self.shift is None else x + self.shift)
         if self.drop is not None:
             h = self.drop(h)
         h = self.conv(h)
@@ -258,14 +262,14 @@ class BinResNet(nn.Module):
     """Full-precision stem Conv2d(1, C, 3, pad 1) + BN; residual block 1 downsamples (C -> 2C, 28x28 -> 14x14,
     binary 3x3 stride 2); blocks 2..n at 2C, 14x14; GlobalAveragePool; full-precision Linear(2C, 10) with bias."""
 
-    def __init__(self, kind, p, scale_init, bn_momentum, width=16, blocks=4):
+    def __init__(self, kind, p, scale_init, bn_momentum, width=16, blocks=4, rsign=False):
         super().__init__()
         self.kind = kind
         c = width
         self.stem = nn.Conv2d(1, c, 3, padding=1)
         self.stem_bn = nn.BatchNorm2d(c, momentum=bn_momentum)
         self.blocks = nn.ModuleList([ResBlock(c if i == 0 else 2 * c, 2 * c, 2 if i == 0 else 1, kind, p,
-                                              scale_init, bn_momentum) for i in range(blocks)])
+                                              scale_init, bn_momentum, rsign) for i in range(blocks)])
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(2 * c, 10)
         # shapes of the binary activations the MC-Dropout masks cover (one per block, without the batch dimension)
@@ -302,7 +306,7 @@ def build(name, cfg):
     if name.startswith("resnet-"):
         kind = name[len("resnet-"):]
         return BinResNet(kind, cfg["p"] if kind != "det" else 0.0, cfg["scale_init"] if kind == "sd" else None,
-                         cfg["bn_momentum"], cfg.get("width", 16), cfg.get("blocks", 4))
+                         cfg["bn_momentum"], cfg.get("width", 16), cfg.get("blocks", 4), cfg.get("rsign", False))
     raise ValueError(name)
 
 
@@ -913,17 +917,17 @@ def verify_export(model, name, path, data):
             t_logits = model(torch.from_numpy(xf)).numpy().astype(np.float64)
         ties = np.zeros(len(x), dtype=bool)
         n_logits = run_numpy(m, xf, z_bits, masks, ties)
-        # examples with a binarizer input within float32 rounding of 0 may take the other sign in torch (a real-valued
-        # residual sum is not an integer popcount); they are counted, and every other example must agree
-        keep = ~ties
-        diff = float(np.abs(t_logits - n_logits)[keep].max()) if keep.any() else 0.0
-        same = bool((t_logits.argmax(1) == n_logits.argmax(1))[keep].all())
+        # a binarizer input within float32 rounding of 0 may take the other sign in torch (a real-valued residual sum
+        # is not an integer popcount): an example may disagree only if it has such a near tie, and few may
+        tol = 1e-4 if name.startswith("resnet-") else 1e-3
+        per = np.abs(t_logits - n_logits).max(axis=1)
+        bad = (per >= tol) | (t_logits.argmax(1) != n_logits.argmax(1))
+        diff = float(per[~bad].max()) if (~bad).any() else 0.0
         worst = max(worst, diff)
-        log("%s: onnx-vs-torch %s max|diff| %.2e argmax identical %s (%d of %d examples with a near tie excluded, "
-            "max|diff| there %.2e)"
-            % (name, "deterministic" if trial == 0 else "fixed bits #%d" % trial, diff, same, int(ties.sum()),
-               len(x), float(np.abs(t_logits - n_logits)[ties].max()) if ties.any() else 0.0))
-        if not (diff < (1e-4 if name.startswith("resnet-") else 1e-3) and same and ties.mean() < 0.05):
+        log("%s: onnx-vs-torch %s max|diff| %.2e over %d of %d examples; %d differ, each at a near tie (%d examples "
+            "have one)" % (name, "deterministic" if trial == 0 else "fixed bits #%d" % trial, diff, int((~bad).sum()),
+                           len(x), int(bad.sum()), int(ties.sum())))
+        if (bad & ~ties).any() or bad.mean() > 0.02:
             raise SystemExit("%s: exported graph disagrees with torch" % name)
     clear_mc(model)
     # exact zeros before Sign/BipolarQuant (sign(0) disagreement with ORT)
@@ -1190,6 +1194,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (results are bit-reproducible only with the same count)")
     ap.add_argument("--out", default=os.path.join(REPO, "testdata", "models"))
+    ap.add_argument("--rsign", action="store_true", help="ResNets: a learnt threshold before each block's binarizer")
     ap.add_argument("--reuse-checkpoint", action="store_true",
                     help="skip training when <datasets>/checkpoints has this model and configuration")
     ap.add_argument("--no-manifest", action="store_true", help="do not update <out>/../manifest.json")
@@ -1210,6 +1215,10 @@ def main():
             v = getattr(args, k)
             if v is not None:
                 cfg[k] = v
+        if args.rsign:
+            if not name.startswith("resnet-"):
+                raise SystemExit("--rsign applies to the ResNets only")
+            cfg["rsign"] = True
         log("=== %s %s" % (name, cfg))
         if name in unet_reference.UNETS:
             entry, summary[name] = unet_reference.run_model(name, cfg, args, sys.modules[__name__], log)
