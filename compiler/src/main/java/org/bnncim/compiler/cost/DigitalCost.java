@@ -183,7 +183,41 @@ final class DigitalCost {
                     if (row != null) rows.add(row);
                     continue;
                 }
-                default -> {
+                // exhaustive, so that a new node kind does not compile until it is costed somewhere: crossbar layers,
+                // their comparators and their float tails are the layer rows' (CostModel), a reshape moves no data,
+                // McDropout's masks are the stochastic units' and a tail step was matched above when it is not one
+                case Node.BinaryDense d -> {
+                    continue;
+                }
+                case Node.BinaryConv c -> {
+                    continue;
+                }
+                case Node.Threshold t -> {
+                    continue;
+                }
+                case Node.MultiThreshold t -> {
+                    continue;
+                }
+                case Node.ScaleDropout sd -> {
+                    continue;
+                }
+                case Node.Reshape r -> {
+                    continue;
+                }
+                case Node.McDropout md -> {
+                    continue;
+                }
+                case Node.Affine af -> {
+                    continue;
+                }
+                case Node.Softmax sm -> {
+                    continue;
+                }
+                // a popcount's comparator (the layer's) or the model input's (the input interface's)
+                case Node.Sign sg -> {
+                    continue;
+                }
+                case Node.Quantize q -> {
                     continue;
                 }
             }
