@@ -82,8 +82,10 @@ public final class CostModel {
             }
             int[] cover = new int[l.n()];
             for (Piece p : l.pieces()) for (int j = p.n0(); j < p.n0() + p.nLen(); j++) cover[j]++;
+            // an output covered by c pieces of a b-bit input gets b * c partial sums (one per piece and bit plane),
+            // which take b * c - 1 adds (shift-adds for the planes), not (c - 1) + (b - 1)
             double adds = 0;
-            for (int c : cover) adds += (c - 1) + (l.inputBits() - 1);
+            for (int c : cover) adds += (double) c * l.inputBits() - 1;
             double adder = adds * a.psumBits() * e.adderPerBit() * l.positions();
             Node consumer = periphery(g, l.layer());
             // a threshold is one comparator per output; a k-bit activation's bank is `steps` of them, all evaluated

@@ -29,9 +29,10 @@ import org.bnncim.ir.mapping.MappedModel;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue #19, item 6: the input interface and max pools are costed and listed under their layer. Figures by hand from
- * the default architecture: an 8-bit input of 2x4x4 elements is 256 bits written into the input buffer; a binarized
- * 2x4x4 input is 32 compares, 32 bits written, and 2 comparators (one per channel) of area.
+ * Issue #19, item 6: the input interface and max pools are costed and listed under their layer; issue #23: the adds of
+ * a row-split bit-serial layer. Figures by hand from the default architecture: an 8-bit input of 2x4x4 elements is
+ * 256 bits written into the input buffer; a binarized 2x4x4 input is 32 compares, 32 bits written, and 2
+ * comparators (one per channel) of area.
  */
 class InputInterfaceCostTest {
     private static Value v(String name, ElemType e, int... dims) {
@@ -98,6 +99,28 @@ class InputInterfaceCostTest {
         double thresholdArea = r.deterministic().areaBreakdownMm2().get("thresholds")
                 - quantized.deterministic().areaBreakdownMm2().get("thresholds");
         assertEquals(2 * a.area().thresholdUnit() / 1e6, thresholdArea, 1e-15);
+    }
+
+    @Test
+    void aRowSplitBitSerialLayerNeedsBitsTimesPiecesMinusOneAddsPerOutput() {
+        // 600 rows of 8-bit input on 256-row crossbars: 3 row pieces, 8 planes, so 24 partial sums and 23 adds per
+        // output (issue #23: the count was (3 - 1) + (8 - 1) = 9)
+        Architecture a = ArchitectureLoader.defaults();
+        Node in = new Node.InputQuantize("in", "x", v("in", ElemType.uint(8), 600), 8, 255);
+        Node fc = new Node.BinaryDense(
+                "fc", "in", v("y", ElemType.INT32, 4), BitMatrix.of(600, 4, (k, n) -> k % 2 == n % 2));
+        Graph g = new Graph("rows", List.of(v("x", ElemType.FLOAT32, 600)), List.of(in, fc), List.of("y"), Map.of());
+        PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
+        s = PassManager.apply(s, new LowerToCrossbar(a));
+        for (Pass p : List.of(new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit()))
+            s = PassManager.apply(s, p);
+        CostReport r = CostModel.evaluate(new MappedModel(s.graph(), s.mapping()), 1);
+        CostReport.Layer l = r.layers().get(0);
+        assertEquals(3, l.rowTiles());
+        assertEquals(
+                4 * 23 * a.psumBits() * a.energy().adderPerBit(),
+                l.energyBreakdownPj().get("adder_trees"),
+                1e-9);
     }
 
     @Test
