@@ -749,6 +749,7 @@ def run_numpy(model_proto, x, z_bits=None, dropout_masks=None, ties=None):
     g = model_proto.graph
     env = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in g.initializer}
     env[g.input[0].name] = x.astype(np.float64)
+    consts = {t.name for t in g.initializer}  # Sign of a weight (mlp-det) is no example's tie
     sd_k = 0
     dr_k = 0
     for node in g.node:
@@ -810,12 +811,12 @@ def run_numpy(model_proto, x, z_bits=None, dropout_masks=None, ties=None):
                 * sc.reshape(shape) + b.reshape(shape)
         elif op == "Sign":
             y = np_sign(ins[0]).astype(np.float64)
-            if ties is not None:
+            if ties is not None and node.input[0] not in consts:
                 ties |= near_ties(ins[0])
         elif op == "BipolarQuant":
             assert node.domain == QONNX_DOMAIN
             y = np_sign(ins[0]).astype(np.float64) * ins[1]
-            if ties is not None:
+            if ties is not None and node.input[0] not in consts:
                 ties |= near_ties(ins[0])
         elif op == "Quant":
             # QONNX Quant, in float32 as QONNX's reference computes it: scale, clip, then round, rescale
