@@ -254,6 +254,8 @@ public final class CostModel {
                 baseBreak,
                 mm2Map(baseArea));
 
+        List<CostReport.BitCost> sweep = bitCostSweep(
+                unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT, sdLayers, baselineNeurons, e, tSamples, mc, base);
         long weightCells = 0;
         for (LayerMap l : m.layers()) weightCells += l.weights() * a.cellsPerWeight();
         List<StochasticUnit.Entry> schedule = unit.schedule();
@@ -277,7 +279,39 @@ public final class CostModel {
                 baselineNeurons,
                 tSamples,
                 g.notes(),
-                digitalPath.rows());
+                digitalPath.rows(),
+                sweep);
+    }
+
+    /** Random-bit energies of the sweep (pJ): from a low-current stochastic MTJ to a conventional write. */
+    static final double[] SWEEP_BIT_PJ = {0.02, 0.1, 0.3, 1.0};
+
+    /**
+     * The comparison at each bit energy of {@link #SWEEP_BIT_PJ} and the architecture's own, with everything but the
+     * random bits as costed: Scale-Dropout draws {@code sdLayers} bits per pass, the baseline one per neuron plus
+     * its mask gate. Empty without Scale-Dropout (nothing to compare).
+     */
+    private static List<CostReport.BitCost> bitCostSweep(
+            boolean scaleDropout,
+            int sdLayers,
+            int baselineNeurons,
+            Architecture.Energy e,
+            int t,
+            CostReport.Totals mc,
+            CostReport.Totals base) {
+        if (!scaleDropout) return List.of();
+        java.util.TreeSet<Double> bits = new java.util.TreeSet<>();
+        for (double b : SWEEP_BIT_PJ) bits.add(b);
+        bits.add(e.stochasticBit());
+        double rest = mc.energyPj() - mc.energyBreakdownPj().get("stochastic");
+        double baseRest = base.energyPj() - base.energyBreakdownPj().get("stochastic");
+        List<CostReport.BitCost> out = new ArrayList<>();
+        for (double b : bits) {
+            double own = (double) sdLayers * b * t;
+            double baseline = (double) baselineNeurons * (b + e.maskGate()) * t;
+            out.add(new CostReport.BitCost(b, own, baseline, rest + own, baseRest + baseline, b == e.stochasticBit()));
+        }
+        return out;
     }
 
     /** The node that consumes a crossbar layer's popcount (through pooling and reshapes). */

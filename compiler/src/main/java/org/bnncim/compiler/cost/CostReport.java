@@ -25,7 +25,8 @@ public record CostReport(
         int baselineStochasticUnits,
         int samples,
         Map<String, String> notes,
-        List<Digital> digital) {
+        List<Digital> digital,
+        List<BitCost> bitCostSweep) {
 
     /** A report without a digital datapath. */
     public CostReport(
@@ -68,7 +69,33 @@ public record CostReport(
                 baselineStochasticUnits,
                 samples,
                 notes,
+                List.of(),
                 List.of());
+    }
+
+    /**
+     * The Scale-Dropout vs per-neuron MC-Dropout comparison at one energy of a random bit, over T passes: the paper's
+     * claim is about the stochastic modules, and how much of it reaches the whole inference depends on this figure,
+     * which published stochastic-MTJ sources put anywhere from tens of fJ to about a pJ per bit.
+     *
+     * @param modulePj this mapping's stochastic unit; {@code baselineModulePj} the per-neuron units with their mask
+     *     gates; {@code totalPj} and {@code baselineTotalPj} the whole inference with them; {@code architectures}
+     *     whether {@code bitPj} is the architecture's (the figures of the rest of the report)
+     */
+    public record BitCost(
+            double bitPj,
+            double modulePj,
+            double baselineModulePj,
+            double totalPj,
+            double baselineTotalPj,
+            boolean architectures) {
+        public double moduleRatio() {
+            return modulePj > 0 ? baselineModulePj / modulePj : Double.NaN;
+        }
+
+        public double totalRatio() {
+            return totalPj > 0 ? baselineTotalPj / totalPj : Double.NaN;
+        }
     }
 
     /** One schedule entry as the text reports print it. */

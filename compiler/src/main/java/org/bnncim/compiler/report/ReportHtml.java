@@ -424,6 +424,7 @@ public final class ReportHtml {
             .meter span{display:block;height:100%;background:var(--accent)}
             .two{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:24px;align-items:start}
             .two h3{margin-top:0}
+            .two h3.after{margin-top:18px}
             .schedule td.wrap{min-width:0}
             td.save{font-weight:650;color:#1d7a3a}
             td.na{color:var(--muted)}

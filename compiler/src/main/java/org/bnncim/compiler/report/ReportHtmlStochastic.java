@@ -70,7 +70,9 @@ final class ReportHtmlStochastic {
         double a = get(r.mc().areaBreakdownMm2(), "stochastic");
         double b = get(r.baselineMcDropout().areaBreakdownMm2(), "stochastic");
         row(sb, "stochastic modules area", area(a), area(b), saving(sd, b, a));
-        sb.append("</tbody>\n</table></div>\n<div>\n<h3>Stochastic schedule (per forward pass)</h3>\n");
+        sb.append("</tbody>\n</table>\n");
+        bitCostSweep(sb, r);
+        sb.append("</div>\n<div>\n<h3>Stochastic schedule (per forward pass)</h3>\n");
         if (r.schedule().isEmpty()) {
             sb.append("<p class=\"muted\">No scheduled bits.</p>\n");
         } else {
@@ -82,6 +84,28 @@ final class ReportHtmlStochastic {
             sb.append("</tbody>\n</table>\n");
         }
         sb.append("</div>\n</div>\n</section>\n");
+    }
+
+    /** Both savings against the energy of one random bit; the architecture's row in bold. */
+    private static void bitCostSweep(StringBuilder sb, CostReport r) {
+        if (r.bitCostSweep().isEmpty()) return;
+        sb.append("<h3 class=\"after\">Savings against the energy of a random bit, T=")
+                .append(r.samples())
+                .append("</h3>\n<table class=\"sweep\">\n<thead><tr><th>bit</th><th>Scale-Dropout unit</th>")
+                .append("<th>per-neuron units</th><th>modules</th><th>whole inference</th></tr></thead>\n<tbody>\n");
+        for (CostReport.BitCost b : r.bitCostSweep()) {
+            boolean arch = b.architectures();
+            f(
+                    sb,
+                    "<tr%s><td>%s pJ</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
+                    arch ? " class=\"total\" title=\"this architecture&#39;s random bit\"" : "",
+                    Fmt.format("%.2f", b.bitPj()),
+                    energy(b.modulePj()),
+                    energy(b.baselineModulePj()),
+                    ratio(b.moduleRatio()),
+                    ratio(b.totalRatio()));
+        }
+        sb.append("</tbody>\n</table>\n");
     }
 
     /** The Scale-Dropout saving beside the whole-inference energy, for the summary. */

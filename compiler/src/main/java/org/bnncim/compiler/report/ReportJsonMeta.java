@@ -107,6 +107,18 @@ final class ReportJsonMeta {
         st.put("area_mm2", num(area));
         st.put("baseline_area_mm2", num(baseArea));
         st.put("area_ratio", ratio(sd, baseArea, area));
+        var sweep = o.putArray("random_bit_sweep");
+        for (CostReport.BitCost b : r.bitCostSweep()) {
+            ObjectNode p = sweep.addObject();
+            p.put("bit_pj", num(b.bitPj()));
+            p.put("architectures", b.architectures());
+            p.put("stochastic_modules_pj", num(b.modulePj()));
+            p.put("baseline_stochastic_modules_pj", num(b.baselineModulePj()));
+            p.put("stochastic_modules_ratio", ratio(sd, b.baselineModulePj(), b.modulePj()));
+            p.put("whole_inference_pj", num(b.totalPj()));
+            p.put("baseline_whole_inference_pj", num(b.baselineTotalPj()));
+            p.put("whole_inference_ratio", ratio(sd, b.baselineTotalPj(), b.totalPj()));
+        }
     }
 
     private static java.math.BigDecimal ratio(boolean applies, double baseline, double own) {

@@ -147,6 +147,7 @@ public final class ReportText {
                         r.stochasticEnergyPj() > 0
                                 ? Fmt.format("%.2fx", r.baselineStochasticEnergyPj() / r.stochasticEnergyPj())
                                 : "n/a");
+                bitCostSweep(sb, r);
             }
             case "mc_dropout" ->
                 row(sb, "MC-Dropout (T=" + r.samples() + ", " + r.stochasticUnits() + " units)", r.mc());
@@ -155,6 +156,30 @@ public final class ReportText {
         if (arch != null) architecture(sb, arch);
         // names in the report come from the model: a terminal showing report.txt must not execute them
         return SafeText.visibleLines(sb.toString());
+    }
+
+    /** Both savings against the energy of one random bit (the architecture's marked *). */
+    private static void bitCostSweep(StringBuilder sb, CostReport r) {
+        if (r.bitCostSweep().isEmpty()) return;
+        f(sb, "Savings against the energy of a random bit (T=%d; * this architecture's):%n", r.samples());
+        f(
+                sb,
+                "  %9s %16s %18s %9s %16s%n",
+                "bit [pJ]",
+                "SD unit [pJ]",
+                "per-neuron [pJ]",
+                "modules",
+                "whole inference");
+        for (CostReport.BitCost b : r.bitCostSweep())
+            f(
+                    sb,
+                    "  %8s%s %16.2f %18.2f %8.2fx %15.3fx%n",
+                    Fmt.format("%.2f", b.bitPj()),
+                    b.architectures() ? "*" : " ",
+                    b.modulePj(),
+                    b.baselineModulePj(),
+                    b.moduleRatio(),
+                    b.totalRatio());
     }
 
     /** The digital datapath's nodes, and how one pass splits between the crossbars and the digital unit. */

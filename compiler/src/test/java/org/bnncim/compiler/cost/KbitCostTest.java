@@ -47,7 +47,7 @@ class KbitCostTest {
         return new LevelSet(t, ge, 3);
     }
 
-    private static CostReport report() {
+    static CostReport report() {
         ElemType u2 = ElemType.uint(2);
         List<Node> nodes = List.of(
                 new Node.Quantize("q", "x", v("q", u2, 0.25, 16), new float[] {0.25f, 0.5f, 0.75f}, 3, 0),
