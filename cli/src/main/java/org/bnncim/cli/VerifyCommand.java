@@ -6,7 +6,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bnncim.compiler.driver.Limits;
 import org.bnncim.ir.BnncimException;
-import org.bnncim.ir.interp.ReferenceInterpreter;
 import org.bnncim.verify.VerificationService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -120,11 +119,10 @@ final class VerifyCommand implements Callable<Integer> {
         if (r.nearTies() > 0) {
             out.printf(
                     Locale.ROOT,
-                    "note: %d real-valued sign input(s) lay within float32 rounding of 0 (|x| <= %s of their tensor's "
-                            + "largest magnitude); ONNX Runtime sums in another order and may take the other sign "
-                            + "there%n",
-                    r.nearTies(),
-                    ReferenceInterpreter.NEAR_TIE);
+                    "note: %d real-valued sign input(s) lay within float32 rounding of 0 (|x| within the error bound of"
+                            + " the float sums that made it); ONNX Runtime sums in another order and may take the"
+                            + " other sign there%n",
+                    r.nearTies());
         }
         out.flush();
         return Main.OK;

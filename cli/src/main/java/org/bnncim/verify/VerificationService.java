@@ -80,8 +80,8 @@ public final class VerificationService {
      * @param stochasticBits bits per pass (one per Scale-Dropout layer)
      * @param layerChecks    passes whose every layer matched the interpreter; empty without {@code layers}
      * @param ties           pre-activations exactly 0, where the chip's sign(0)=+1 and ONNX Runtime's Sign(0)=0 differ
-     * @param nearTies       real-valued sign inputs within float32 rounding of 0 (ReferenceInterpreter.NEAR_TIE of
-     *                       their tensor's largest magnitude) that ONNX Runtime sums in another order
+     * @param nearTies       real-valued sign inputs within float32 rounding of 0 (the reference interpreter's error
+     *                       bound of the float sums that made them) that ONNX Runtime sums in another order
      * @param mismatch       the first disagreement; empty when the model verified
      */
     public record Result(

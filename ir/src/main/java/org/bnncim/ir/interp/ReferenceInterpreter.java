@@ -36,9 +36,10 @@ public final class ReferenceInterpreter {
     private final Set<String> inexact = new HashSet<>();
 
     /**
-     * A Sign input this close to 0, relative to the largest magnitude in its tensor, may take the other sign in
-     * ONNX Runtime when it is inexact: the worst-case float32 error of a sum of a few hundred terms (2^-24 each) in
-     * another order is about this fraction of its magnitude.
+     * The near-tie bound, relative to the largest magnitude of a tensor, of the nodes whose error {@link ErrorBounds}
+     * does not follow element by element (exp-based activations, average pooling, resize, concatenation): the
+     * worst-case float32 error of a sum of a few hundred terms (2^-24 each) in another order is about this fraction
+     * of its magnitude. Elsewhere the bound is per element, from the magnitudes of the terms summed.
      */
     public static final double NEAR_TIE = 1e-5;
 
@@ -88,7 +89,7 @@ public final class ReferenceInterpreter {
 
     /**
      * Result of one pass: every value by name, how many Sign inputs were exactly zero (sign(0) ties, where ONNX's
-     * Sign gives 0), and how many inexact Sign inputs were within {@link #NEAR_TIE} of zero.
+     * Sign gives 0), and how many inexact Sign inputs were within float32 rounding of zero ({@link ErrorBounds}).
      */
     public record Trace(Map<String, double[]> values, int signZeroTies, int nearTies) {
         public double[] get(String name) {
@@ -111,10 +112,17 @@ public final class ReferenceInterpreter {
         for (int i = 0; i < input.length; i++) x0[i] = input[i];
         env.put(in.name(), x0);
         int[] ties = {0, 0};
+        // per inexact value, how far ONNX Runtime's float32 result may lie from this one (ErrorBounds)
+        Map<String, double[]> bounds = new java.util.HashMap<>();
         for (Node n : graph.nodes()) {
             double[] x = env.get(n.inputs().get(0));
             TensorType it = graph.value(n.inputs().get(0)).type();
-            env.put(n.output().name(), eval(n, x, it, bits, ties, env));
+            double[] y = eval(n, x, it, bits, ties, env);
+            env.put(n.output().name(), y);
+            if (inexact.contains(n.output().name()))
+                bounds.put(n.output().name(), ErrorBounds.of(n, x, y, graph, env, bounds));
+            if (n instanceof Node.Sign s && inexact.contains(s.input()))
+                ties[1] += ErrorBounds.nearTies(x, bounds.get(s.input()), it);
         }
         return new Trace(env, ties[0], ties[1]);
     }
@@ -196,14 +204,8 @@ public final class ReferenceInterpreter {
             }
             case Node.Sign s -> {
                 double[] y = new double[x.length];
-                double near = 0;
-                if (inexact.contains(s.input())) {
-                    for (double v : x) near = Math.max(near, Math.abs(v));
-                    near *= NEAR_TIE;
-                }
                 for (int i = 0; i < x.length; i++) {
                     if (x[i] == 0 && !s.sourceZeroIsPlus()) ties[0]++;
-                    else if (Math.abs(x[i]) <= near) ties[1]++;
                     y[i] = x[i] >= 0 ? 1 : -1;
                 }
                 yield y;

@@ -191,4 +191,36 @@ class ReferenceInterpreterTest {
         assertEquals(1, near.nearTies());
         assertEquals(0, near.signZeroTies());
     }
+
+    @Test
+    void aPreluShrinkingANegativeSumIsNoNearTieButACancellingSumIs() {
+        // dense 4 -> 3 (an inexact float sum), PReLU with slope 0.001, sign. Column 0: -0.5 - 0.5 = -1, then -0.001:
+        // small against the tensor's 500, but its error shrank with it (no tie). Column 1: 1000 - 1000 + 1e-5, within
+        // float32 rounding of its terms (a tie). Column 2: 500.
+        Graph g = new Graph(
+                "prelu",
+                List.of(v("x", ElemType.FLOAT32, 4)),
+                List.of(
+                        new DigitalNode.FloatDense(
+                                "fc",
+                                "x",
+                                v("d", ElemType.FLOAT32, 3),
+                                new float[] {-0.5f, 1000, 0, -0.5f, -1000, 0, 0, 1e-5f, 0, 0, 0, 500},
+                                4,
+                                3,
+                                new float[0]),
+                        new Node.Affine(
+                                "prelu",
+                                "d",
+                                v("p", ElemType.FLOAT32, 3),
+                                List.of(new AffineStep(AffineStep.Op.PRELU, new float[] {0.001f}))),
+                        new Node.Sign("sign", "p", v("y", ElemType.BIPOLAR, 3))),
+                List.of("y"),
+                Map.of());
+        ReferenceInterpreter.Trace t = new ReferenceInterpreter(g).run(new float[] {1, 1, 1, 1}, null);
+        assertEquals(-0.001f, (float) t.get("p")[0]);
+        assertEquals(500.0, t.get("p")[2]);
+        // the tensor-relative rule (1e-5 of 500) counted both column 0 and column 1
+        assertEquals(1, t.nearTies());
+    }
 }
