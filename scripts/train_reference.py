@@ -735,8 +735,9 @@ def np_resize_nearest(x, a, scales, sizes):
 
 
 def near_ties(v):
-    """Per example: whether some input of a binarizer lies within float32 rounding of 0 (|x| <= 1e-5 of the
-    tensor's largest magnitude, bnncim verify's rule): there torch's float32 sums may take the other sign."""
+    """Per example: whether some input of a binarizer may lie within float32 rounding of 0 (|x| <= 1e-5 of the
+    tensor's largest magnitude, looser than bnncim verify's per-element bound): there torch's float32 sums may take
+    the other sign."""
     tol = 1e-5 * max(float(np.abs(v).max()), 1e-30)
     return (np.abs(v) <= tol).reshape(v.shape[0], -1).any(axis=1)
 

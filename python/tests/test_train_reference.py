@@ -242,7 +242,7 @@ def test_training_stopped_between_epochs_resumes_to_the_same_bytes(tmp_path: Pat
 
 
 def test_near_ties_flags_only_examples_with_a_binarizer_input_within_rounding_of_zero(tr: Any) -> None:
-    """verify_export's exclusion rule, bnncim verify's: |x| <= 1e-5 of the tensor's largest magnitude."""
+    """verify_export's exclusion rule: |x| <= 1e-5 of the tensor's largest magnitude."""
     v = np.array([[[3.0, -2.0]], [[1e-6, 5.0]], [[-4e-4, 1.0]], [[0.0, -1.0]]])
     assert tr.near_ties(v).tolist() == [False, True, False, True]
 
