@@ -5,17 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.bnncim.compiler.arch.ArchitectureLoader;
-import org.bnncim.compiler.passes.InsertStochasticUnit;
-import org.bnncim.compiler.passes.LowerToCrossbar;
-import org.bnncim.compiler.passes.PackAndPlace;
-import org.bnncim.compiler.passes.Pass;
-import org.bnncim.compiler.passes.PassManager;
-import org.bnncim.compiler.passes.Property;
-import org.bnncim.compiler.passes.TileCrossbars;
 import org.bnncim.compiler.report.ReportJson;
 import org.bnncim.compiler.report.ReportText;
+import org.bnncim.compiler.testing.ResidualGraphs;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
@@ -25,7 +18,6 @@ import org.bnncim.ir.TensorType;
 import org.bnncim.ir.Value;
 import org.bnncim.ir.Window;
 import org.bnncim.ir.arch.Architecture;
-import org.bnncim.ir.mapping.MappedModel;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,11 +50,7 @@ class InputInterfaceCostTest {
                 new Window(new int[] {2, 2}, new int[] {2, 2}, new int[4]));
         Graph g = new Graph(
                 "io", List.of(v("x", ElemType.FLOAT32, 2, 4, 4)), List.of(input, conv, pool), List.of("p"), Map.of());
-        PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
-        s = PassManager.apply(s, new LowerToCrossbar(ArchitectureLoader.defaults()));
-        for (Pass p : List.of(new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit()))
-            s = PassManager.apply(s, p);
-        return CostModel.evaluate(new MappedModel(s.graph(), s.mapping()), 1);
+        return CostModel.evaluate(ResidualGraphs.map(g, ArchitectureLoader.defaults()), 1);
     }
 
     private static CostReport.Digital row(CostReport r, String name) {
@@ -110,11 +98,7 @@ class InputInterfaceCostTest {
         Node fc = new Node.BinaryDense(
                 "fc", "in", v("y", ElemType.INT32, 4), BitMatrix.of(600, 4, (k, n) -> k % 2 == n % 2));
         Graph g = new Graph("rows", List.of(v("x", ElemType.FLOAT32, 600)), List.of(in, fc), List.of("y"), Map.of());
-        PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
-        s = PassManager.apply(s, new LowerToCrossbar(a));
-        for (Pass p : List.of(new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit()))
-            s = PassManager.apply(s, p);
-        CostReport r = CostModel.evaluate(new MappedModel(s.graph(), s.mapping()), 1);
+        CostReport r = CostModel.evaluate(ResidualGraphs.map(g, a), 1);
         CostReport.Layer l = r.layers().get(0);
         assertEquals(3, l.rowTiles());
         assertEquals(

@@ -5,17 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.bnncim.compiler.arch.ArchitectureLoader;
-import org.bnncim.compiler.passes.InsertStochasticUnit;
-import org.bnncim.compiler.passes.LowerToCrossbar;
-import org.bnncim.compiler.passes.PackAndPlace;
-import org.bnncim.compiler.passes.Pass;
-import org.bnncim.compiler.passes.PassManager;
-import org.bnncim.compiler.passes.Property;
-import org.bnncim.compiler.passes.TileCrossbars;
 import org.bnncim.compiler.report.ReportJson;
 import org.bnncim.compiler.report.ReportText;
+import org.bnncim.compiler.testing.ResidualGraphs;
 import org.bnncim.ir.BitMatrix;
 import org.bnncim.ir.ElemType;
 import org.bnncim.ir.Graph;
@@ -26,7 +19,6 @@ import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.Value;
 import org.bnncim.ir.arch.Architecture;
-import org.bnncim.ir.mapping.MappedModel;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,11 +61,7 @@ class KbitCostTest {
                         null),
                 new Node.BinaryDense("fc2", "s", v("a2", ElemType.INT32, 1, 2), BitMatrix.of(4, 2, (k, n) -> k == n)));
         Graph g = new Graph("k", List.of(v("x", ElemType.FLOAT32, 1, 16)), nodes, List.of("a2"), Map.of());
-        PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
-        s = PassManager.apply(s, new LowerToCrossbar(ArchitectureLoader.defaults()));
-        for (Pass p : List.of(new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit()))
-            s = PassManager.apply(s, p);
-        return CostModel.evaluate(new MappedModel(s.graph(), s.mapping()), 10);
+        return CostModel.evaluate(ResidualGraphs.map(g, ArchitectureLoader.defaults()), 10);
     }
 
     @Test
