@@ -6,7 +6,6 @@ import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
-import org.bnncim.ir.Shape;
 import org.bnncim.ir.TensorType;
 
 /**
@@ -136,36 +135,18 @@ final class ErrorBounds {
 
     private static void floatConv(
             DigitalNode.FloatConv c, double[] x, TensorType it, double[] mx, double[] y, double[] out) {
-        Shape is = it.shape(), os = c.output().shape();
-        int h = is.dim(1), w = is.dim(2);
-        int cout = os.dim(0), oh = os.dim(1), ow = os.dim(2);
-        int[] s = c.strides(), p = c.pads(), d = c.dilations();
-        int cinG = c.inChannels() / c.group(), coutG = cout / c.group();
-        for (int o = 0; o < cout; o++) {
-            int g = o / coutG;
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    double terms = 0, carried = 0;
-                    int taps = 0;
-                    for (int ci = 0; ci < cinG; ci++) {
-                        for (int i = 0; i < c.kh(); i++) {
-                            int iy = oy * s[0] - p[0] + i * d[0];
-                            if (iy < 0 || iy >= h) continue;
-                            for (int j = 0; j < c.kw(); j++) {
-                                int ix = ox * s[1] - p[1] + j * d[1];
-                                if (ix < 0 || ix >= w) continue;
-                                int at = ((g * cinG + ci) * h + iy) * w + ix;
-                                double wt = Math.abs(c.weight(o, ci, i, j));
-                                terms += wt * Math.abs(it.toReal(x[at]));
-                                carried += wt * mx[at];
-                                taps++;
-                            }
-                        }
-                    }
-                    int idx = (o * oh + oy) * ow + ox;
-                    out[idx] = taps * terms + carried + Math.abs(y[idx]);
-                }
+        double[] sums = new double[2]; // |w x| of the taps, and the error they carry in
+        ReferenceInterpreter.forEachTap(c, it.shape(), c.output().shape(), new ReferenceInterpreter.Taps() {
+            public void tap(int at, float weight) {
+                double w = Math.abs(weight);
+                sums[0] += w * Math.abs(it.toReal(x[at]));
+                sums[1] += w * mx[at];
             }
-        }
+
+            public void output(int channel, int idx, int taps) {
+                out[idx] = taps * sums[0] + sums[1] + Math.abs(y[idx]);
+                sums[0] = sums[1] = 0;
+            }
+        });
     }
 }

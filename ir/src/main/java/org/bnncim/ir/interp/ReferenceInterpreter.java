@@ -274,34 +274,60 @@ public final class ReferenceInterpreter {
     }
 
     private static double[] floatConv(DigitalNode.FloatConv c, double[] x, TensorType it, Shape os) {
-        Shape is = it.shape();
+        float[] bias = c.bias();
+        double[] y = new double[os.size()];
+        // float32 accumulation in the taps' order, as the digital unit sums
+        float[] acc = {0f};
+        forEachTap(c, it.shape(), os, new Taps() {
+            public void tap(int at, float w) {
+                acc[0] += real(x[at], it) * w;
+            }
+
+            public void output(int o, int idx, int taps) {
+                y[idx] = bias.length == 0 ? acc[0] : acc[0] + bias[o];
+                acc[0] = 0f;
+            }
+        });
+        return y;
+    }
+
+    /** What a float conv's tap walk reports: each tap inside the input, then the output it summed into. */
+    interface Taps {
+        void tap(int at, float weight);
+
+        void output(int channel, int idx, int taps);
+    }
+
+    /**
+     * Walks a float conv's windows in the order the digital unit sums them (zero padding contributes nothing and is
+     * skipped), for the interpreter and for its error bound ({@link ErrorBounds}).
+     */
+    static void forEachTap(DigitalNode.FloatConv c, Shape is, Shape os, Taps t) {
         int h = is.dim(1), w = is.dim(2);
         int cout = os.dim(0), oh = os.dim(1), ow = os.dim(2);
         int[] s = c.strides(), p = c.pads(), d = c.dilations();
         int cinG = c.inChannels() / c.group(), coutG = cout / c.group();
-        float[] bias = c.bias();
-        double[] y = new double[os.size()];
         for (int o = 0; o < cout; o++) {
             int g = o / coutG;
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
-                    float acc = 0f;
+                    int taps = 0;
                     for (int ci = 0; ci < cinG; ci++) {
                         for (int i = 0; i < c.kh(); i++) {
                             int iy = oy * s[0] - p[0] + i * d[0];
-                            if (iy < 0 || iy >= h) continue; // zero padding contributes nothing
+                            if (iy < 0 || iy >= h) continue;
                             for (int j = 0; j < c.kw(); j++) {
                                 int ix = ox * s[1] - p[1] + j * d[1];
                                 if (ix < 0 || ix >= w) continue;
-                                acc += real(x[((g * cinG + ci) * h + iy) * w + ix], it) * c.weight(o, ci, i, j);
+                                t.tap(((g * cinG + ci) * h + iy) * w + ix, c.weight(o, ci, i, j));
+                                taps++;
                             }
                         }
                     }
-                    y[(o * oh + oy) * ow + ox] = bias.length == 0 ? acc : acc + bias[o];
+                    t.output(o, (o * oh + oy) * ow + ox, taps);
                 }
             }
         }
-        return y;
     }
 
     private static double[] conv(Node.BinaryConv c, double[] x, Shape is, Shape os) {
