@@ -1197,6 +1197,8 @@ def main():
                     help="torch threads (results are bit-reproducible only with the same count)")
     ap.add_argument("--out", default=os.path.join(REPO, "testdata", "models"))
     ap.add_argument("--rsign", action="store_true", help="ResNets: a learnt threshold before each block's binarizer")
+    ap.add_argument("--restarts", type=int, default=None,
+                    help="run only the first N of the model's warm restarts (0: the first cosine cycle alone)")
     ap.add_argument("--reuse-checkpoint", action="store_true",
                     help="skip training when <datasets>/checkpoints has this model and configuration")
     ap.add_argument("--no-manifest", action="store_true", help="do not update <out>/../manifest.json")
@@ -1221,6 +1223,11 @@ def main():
             if not name.startswith("resnet-"):
                 raise SystemExit("--rsign applies to the ResNets only")
             cfg["rsign"] = True
+        if args.restarts is not None:
+            if args.restarts < 0:
+                raise SystemExit("--restarts must be >= 0")
+            for k in [k for k in RESTARTS if k in cfg][args.restarts:]:
+                del cfg[k]
         log("=== %s %s" % (name, cfg))
         if name in unet_reference.UNETS:
             entry, summary[name] = unet_reference.run_model(name, cfg, args, sys.modules[__name__], log)
