@@ -36,6 +36,12 @@ final class ArchOptions {
     @Option(names = "--chips", paramLabel = "N", description = "Number of chips, 1..4096 (overrides --arch).")
     Integer chips;
 
+    @Option(
+            names = "--rows-per-read",
+            paramLabel = "N",
+            description = "Word lines driven together in one read, 1..4096 (overrides --arch).")
+    Integer rowsPerRead;
+
     Architecture architecture() {
         Architecture a = arch == null ? ArchitectureLoader.defaults() : ArchitectureLoader.load(arch);
         try {
@@ -45,6 +51,8 @@ final class ArchOptions {
             }
             if (encoding != null) a = a.withEncoding(encoding);
             if (chips != null) a = a.withChips((int) Limits.range("--chips", chips, 1, Limits.MAX_CHIPS));
+            if (rowsPerRead != null)
+                a = a.withRowsPerRead((int) Limits.range("--rows-per-read", rowsPerRead, 1, Limits.MAX_CROSSBAR_SIDE));
         } catch (IllegalArgumentException e) {
             throw new BnncimException(e.getMessage());
         }

@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.bnncim.backends.verilog.VerilogBackend;
+import org.bnncim.compiler.arch.ReadCheck;
 import org.bnncim.compiler.driver.Compiler;
 import org.bnncim.compiler.driver.Limits;
 import org.bnncim.io.Inputs;
 import org.bnncim.io.OutputFolder;
+import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.arch.Architecture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,6 +36,12 @@ final class CompileCommand implements Callable<Integer> {
             paramLabel = "OUT",
             description = "Output folder.")
     Path output;
+
+    @Option(
+            names = "--strict",
+            description = "Refuse an architecture whose read is not physical (bit-line IR drop over its limit) "
+                    + "instead of warning.")
+    boolean strict;
 
     @Option(names = "--target", defaultValue = "sim", description = "sim, verilog or all (default: ${DEFAULT-VALUE}).")
     Target target;
@@ -115,11 +123,17 @@ final class CompileCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--seed only seeds the Verilog testbench: use it with --target verilog or all");
         }
-        OutputFolder.prepare(output);
         Limits.range("--samples", samples, 1, Limits.MAX_SAMPLES);
+        Architecture a = archOptions.architecture();
+        String unphysical = ReadCheck.problem(a);
+        if (unphysical != null) {
+            if (strict) throw new BnncimException(unphysical);
+            spec.commandLine().getErr().println("warning: " + unphysical + " (--strict refuses it)");
+            spec.commandLine().getErr().flush();
+        }
+        OutputFolder.prepare(output);
         Limits.range("--tb-examples", tbExamples, 0, MAX_TB_EXAMPLES);
         Limits.range("--tb-samples", tbSamples, 0, 65535);
-        Architecture a = archOptions.architecture();
         var out = spec.commandLine().getOut();
         Compiler.Options o =
                 new Compiler.Options(modelOptions.toOptions(), a, samples, new LinkedHashSet<>(printAfter));

@@ -180,12 +180,20 @@ class StochasticUnitAndCostTest {
         var e = a.energy();
         CostReport r = compile(m, false, a).report();
         var l = r.layers().get(0);
-        double cells = 6 * 5 * 2 * e.cellRead(); // complementary: two cells per weight
-        double sense = 5 * e.senseAmp();
+        // by hand from the file's figures: a cell read is V^2 t at the mean conductance of the two MTJ states
+        var s = a.sensing();
+        double v = s.readVoltageV(), t = a.latency().crossbarRead();
+        double cell = v * v * (1 / s.rParallelOhm() + 1 / s.rAntiparallelOhm()) / 2 * t * 1e3;
+        double cells = 6 * 5 * 2 * cell; // complementary: two cells per weight
+        // 6 rows fit one read of 8; a popcount of 0..8 needs a 4-bit conversion: (a x 4 + b) uW over 5 cycles
+        assertEquals(8, s.rowsPerRead());
+        double conversionNs = 5 * s.converterCycleNs();
+        double sense = 5 * (s.converterUwPerBit() * 4 + s.converterUwFixed()) * conversionNs * 1e-3;
         double thresholds = 5 * e.threshold();
         double buffers = (6 + 5) * e.bufferPerBit(); // 6 input bits read, 5 output bits written
         assertEquals(cells + sense + thresholds + buffers, l.energyPj(), 1e-12);
-        assertEquals(a.latency().crossbarRead() + a.latency().threshold(), l.latencyNs(), 1e-12);
+        // one read: the pulse, then the 5 columns (on one converter of 8) converted in turn
+        assertEquals(t + 5 * conversionNs + a.latency().threshold(), l.latencyNs(), 1e-12);
         assertEquals(1, r.crossbarsUsed());
         assertEquals(1, r.crossbarsLowerBound());
         double areaCells = 64 * 64 * a.area().cell();

@@ -44,28 +44,6 @@ final class NodeCodec {
         out.write(b);
     }
 
-    /**
-     * The oldest version that can hold a graph: 4 with an encoder-decoder node, 3 with a digital-datapath node or an
-     * affine step max/min/prelu, 2 with a k-bit node or a true signed 2-bit value, else 1.
-     */
-    static int versionFor(org.bnncim.ir.Graph g) {
-        for (Node n : g.nodes()) if (n instanceof DecoderNode) return 4;
-        for (Node n : g.nodes()) if (needsThree(n)) return 3;
-        for (Node n : g.nodes()) {
-            if (n instanceof Node.Quantize
-                    || n instanceof Node.MultiThreshold
-                    || signed2(n.output().elem())) return 2;
-        }
-        for (Value v : g.inputs()) if (signed2(v.elem())) return 2;
-        return 1;
-    }
-
-    private static boolean needsThree(Node n) {
-        if (n instanceof DigitalNode) return true;
-        if (n instanceof Node.Affine a) for (AffineStep st : a.steps()) if (newStep(st.op())) return true;
-        return false;
-    }
-
     /** The affine step ops of version 3. */
     private static boolean newStep(AffineStep.Op op) {
         return op == AffineStep.Op.MAX || op == AffineStep.Op.MIN || op == AffineStep.Op.PRELU;

@@ -40,17 +40,24 @@ import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
 
 /**
- * The binary simulator program ({@code program.bnc}), format versions 1 to 4, laid out in docs/program-format.md
- * (nodes and values in {@link NodeCodec}). A program is written in the oldest version that holds it, so programs
- * without k-bit activations keep their version 1 bytes, programs without the digital datapath of residual
- * networks their version 1 or 2 bytes, and programs without the encoder-decoder kinds their version 1 to 3 bytes.
+ * The binary simulator program ({@code program.bnc}), format versions 1 to 5, laid out in docs/program-format.md
+ * (nodes and values in {@link NodeCodec}). Version 5 changed the architecture block (the sensing model replaced the
+ * per-activation sense amplifier), which every program has, so every program is written as version 5; versions 1
+ * to 4 are still read, their sensing taken from {@link #PRE_V5_SENSING}.
  * Big-endian, no padding, every collection prefixed by its length; the same program always encodes to the same
  * bytes. Weight matrices are not stored: they are the crossbar images, read back through the mapping on load.
  */
 public final class ProgramCodec {
     public static final byte[] MAGIC = "BNNCSIM".getBytes(StandardCharsets.US_ASCII);
     /** The newest version this bnncim reads and writes; it reads every version from 1. */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
+
+    /**
+     * The sensing of a program of version 1 to 4, which recorded a sense-amplifier energy and area instead: the
+     * default architecture's when version 5 came. No cost is computed from a program, so these only fill the record.
+     */
+    public static final Architecture.Sensing PRE_V5_SENSING =
+            new Architecture.Sensing(8, 0.1, 5000, 10000, 0.2, 0.1, 0, 8, 0.7213, 3.3041, 1.0, 0.03);
 
     private ProgramCodec() {}
 
@@ -64,7 +71,7 @@ public final class ProgramCodec {
                     new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, 256 * 1024 + images + images / 4));
             DataOutputStream out = new DataOutputStream(bytes);
             Graph g = p.graph();
-            int version = NodeCodec.versionFor(g);
+            int version = VERSION; // NodeCodec's version gates stay for the kinds; the arch block needs 5 everywhere
             out.write(MAGIC);
             out.writeByte(version);
             str(out, g.name());
@@ -98,11 +105,8 @@ public final class ProgramCodec {
         out.writeInt(a.tilesPerChip());
         out.writeInt(a.chips());
         out.writeInt(a.inputBits());
-        out.writeInt(a.psumBits());
         var e = a.energy();
         for (double d : new double[] {
-            e.cellRead(),
-            e.senseAmp(),
             e.adderPerBit(),
             e.threshold(),
             e.stochasticBit(),
@@ -118,13 +122,27 @@ public final class ProgramCodec {
         var ar = a.area();
         for (double d : new double[] {
             ar.cell(),
-            ar.senseAmp(),
             ar.adderPerBit(),
             ar.thresholdUnit(),
             ar.stochasticUnit(),
             ar.bufferPerBit(),
             ar.digitalUnit(),
             ar.maskGate()
+        }) out.writeDouble(d);
+        var sn = a.sensing();
+        out.writeInt(sn.rowsPerRead());
+        out.writeInt(sn.converterBits());
+        out.writeInt(sn.columnsPerConverter());
+        for (double d : new double[] {
+            sn.readVoltageV(),
+            sn.rParallelOhm(),
+            sn.rAntiparallelOhm(),
+            sn.bitlineOhmPerCell(),
+            sn.maxIrDropFraction(),
+            sn.converterUwPerBit(),
+            sn.converterUwFixed(),
+            sn.converterCycleNs(),
+            sn.transistorAreaUm2()
         }) out.writeDouble(d);
         out.writeInt(m.layers().size());
         for (LayerMap lm : m.layers()) {
@@ -211,7 +229,7 @@ public final class ProgramCodec {
             List<String> outputs = new ArrayList<>();
             int no = count(in);
             for (int i = 0; i < no; i++) outputs.add(rstr(in));
-            Mapping m = rmapping(in, source);
+            Mapping m = rmapping(in, source, version);
             List<CrossbarImages.Image> images = rimages(in, m.arch());
             if (in.read() != -1) throw new BnncimException(source + ": trailing bytes after the program");
             // every weight takes a cell of an image read above, no two layers the same (the mapping verifier checks
@@ -321,19 +339,15 @@ public final class ProgramCodec {
         return m.withStochastic(new StochasticUnit(u.kind(), u.units(), named));
     }
 
-    private static Mapping rmapping(DataInputStream in, String source) throws IOException {
+    private static Mapping rmapping(DataInputStream in, String source, int version) throws IOException {
         String name = rstr(in);
         int rows = in.readInt(), cols = in.readInt();
         Architecture.WeightEncoding enc =
                 known(Architecture.WeightEncoding.class, in.readUnsignedByte(), "weight encoding", source, "");
-        int perTile = in.readInt(),
-                tiles = in.readInt(),
-                chips = in.readInt(),
-                inputBits = in.readInt(),
-                psum = in.readInt();
+        int perTile = in.readInt(), tiles = in.readInt(), chips = in.readInt(), inputBits = in.readInt();
+        if (version < 5) in.skipNBytes(4); // the partial-sum width, now sized per layer by the cost model
+        if (version < 5) in.skipNBytes(16); // cell read and sense amplifier energies, now derived from the sensing
         var e = new Architecture.Energy(
-                in.readDouble(),
-                in.readDouble(),
                 in.readDouble(),
                 in.readDouble(),
                 in.readDouble(),
@@ -343,16 +357,18 @@ public final class ProgramCodec {
                 in.readDouble());
         var l = new Architecture.Latency(
                 in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
+        double cellArea = in.readDouble();
+        if (version < 5) in.skipNBytes(8); // the sense amplifier's area
         var a = new Architecture.Area(
-                in.readDouble(),
-                in.readDouble(),
+                cellArea,
                 in.readDouble(),
                 in.readDouble(),
                 in.readDouble(),
                 in.readDouble(),
                 in.readDouble(),
                 in.readDouble());
-        Architecture arch = new Architecture(name, rows, cols, enc, perTile, tiles, chips, inputBits, psum, e, l, a);
+        Architecture.Sensing sensing = version < 5 ? PRE_V5_SENSING : rsensing(in, source);
+        Architecture arch = new Architecture(name, rows, cols, enc, perTile, tiles, chips, inputBits, e, l, a, sensing);
         // the caps of --arch files: every crossbar count and image size below is sized from these numbers
         String capped = ArchLimits.problem(arch);
         if (capped != null) throw new IllegalArgumentException("architecture: " + capped);
@@ -395,6 +411,19 @@ public final class ProgramCodec {
         int ne = count(in);
         for (int i = 0; i < ne; i++) schedule.add(new StochasticUnit.Entry(in.readInt(), "", rstr(in), in.readFloat()));
         return new Mapping(arch, layers, slots, new StochasticUnit(kind, units, schedule));
+    }
+
+    private static Architecture.Sensing rsensing(DataInputStream in, String source) throws IOException {
+        int rowsPerRead = in.readInt(), bits = in.readInt(), perConverter = in.readInt();
+        double[] d = new double[9];
+        for (int i = 0; i < d.length; i++) d[i] = in.readDouble();
+        if (rowsPerRead < 1 || bits < 0 || bits > 16 || perConverter < 1 || !(d[1] > 0) || !(d[2] > 0)) {
+            throw new BnncimException(source + ": corrupt simulator program (sensing: " + rowsPerRead
+                    + " rows per read, " + bits + "-bit converter per " + perConverter + " columns, MTJ " + d[1]
+                    + "/" + d[2] + " ohm)");
+        }
+        return new Architecture.Sensing(
+                rowsPerRead, d[0], d[1], d[2], d[3], d[4], bits, perConverter, d[5], d[6], d[7], d[8]);
     }
 
     private static List<CrossbarImages.Image> rimages(DataInputStream in, Architecture a) throws IOException {

@@ -14,7 +14,7 @@ public final class ProgramListing {
         var m = p.mapping();
         var a = m.arch();
         sb.append("bnncim simulator program, format version ")
-                .append(NodeCodec.versionFor(p.graph())) // the version program.bnc is written in
+                .append(ProgramCodec.VERSION) // the version program.bnc is written in
                 .append('\n');
         sb.append("architecture ")
                 .append(a.name())

@@ -110,10 +110,10 @@ class ProgramCodecTest {
                 4,
                 1,
                 8,
-                16,
-                new Architecture.Energy(1, 2, 3, 4, 5, 6, 7, 8, 9),
+                new Architecture.Energy(3, 4, 5, 6, 7, 8, 9),
                 new Architecture.Latency(1, 2, 3, 4, 5, 6),
-                new Architecture.Area(1, 2, 3, 4, 5, 6, 7, 8));
+                new Architecture.Area(1, 3, 4, 5, 6, 7, 8),
+                ProgramCodec.PRE_V5_SENSING);
         Mapping m = new Mapping(
                 arch,
                 List.of(
@@ -246,21 +246,36 @@ class ProgramCodecTest {
         assertEquals(p.mapping(), back.mapping());
         assertEquals(ElemType.GATED_BIPOLAR, b.value("g").elem());
         assertEquals(new ElemType(ElemType.Kind.INT, 2), b.value("kq").elem());
-        assertEquals(4, bytes[ProgramCodec.MAGIC.length], "decoder kinds need version 4");
-        assertEquals(3, ProgramCodec.encode(allKinds())[ProgramCodec.MAGIC.length], "digital kinds need version 3");
-        assertEquals(2, ProgramCodec.encode(everyKind())[ProgramCodec.MAGIC.length], "k-bit kinds need version 2");
+        assertEquals(5, bytes[ProgramCodec.MAGIC.length], "every program is written as version 5");
         assertArrayEquals(bytes, ProgramCodec.encode(back));
     }
 
+    /**
+     * pre-v5/vN.bnc are the programs below as the last writer of versions 1 to 4 (commit ddbf36a) encoded them; v1.bnc
+     * is byte for byte what format version 1's first writer (commit 258a565) wrote. They read back as the same
+     * program, with the pre-v5 sensing in place of their sense-amplifier figures, which were dropped.
+     */
     @Test
-    void programsWithoutKBitKindsKeepTheirVersionOneBytes() throws Exception {
-        byte[] bytes = ProgramCodec.encode(versionOne());
-        assertEquals(1, bytes[ProgramCodec.MAGIC.length]);
-        // the SHA-256 of these bytes as format version 1's only writer (commit 258a565) encoded them
-        String sha = java.util.HexFormat.of()
-                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-        assertEquals(VERSION_ONE_SHA256, sha);
-        assertArrayEquals(bytes, ProgramCodec.encode(ProgramCodec.decode(bytes, "v1.bnc")));
+    void programsOfVersionsOneToFourStillRead() throws Exception {
+        Program[] expected = {versionOne(), everyKind(), allKinds(), DecoderCodecTest.withDecoderKinds(allKinds())};
+        for (int v = 1; v <= 4; v++) {
+            byte[] bytes;
+            try (var in = ProgramCodecTest.class.getResourceAsStream("pre-v5/v" + v + ".bnc")) {
+                bytes = in.readAllBytes();
+            }
+            assertEquals(v, bytes[ProgramCodec.MAGIC.length]);
+            if (v == 1) {
+                String sha = java.util.HexFormat.of()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                .digest(bytes));
+                assertEquals(VERSION_ONE_SHA256, sha);
+            }
+            Program back = ProgramCodec.decode(bytes, "v" + v + ".bnc");
+            assertEquals(expected[v - 1].graph().nodes(), back.graph().nodes(), "version " + v);
+            assertEquals(expected[v - 1].graph().inputs(), back.graph().inputs(), "version " + v);
+            assertEquals(expected[v - 1].mapping(), back.mapping(), "version " + v);
+            assertArrayEquals(ProgramCodec.encode(expected[v - 1]), ProgramCodec.encode(back), "version " + v);
+        }
     }
 
     private static final String VERSION_ONE_SHA256 = "b10d29280bc0dd4789a225b47f86d2238ceaa3d1b961776c74725b208a2703c5";
@@ -268,9 +283,9 @@ class ProgramCodecTest {
     @Test
     void newerVersionsAndVersionTwoTagsInVersionOneAreRefusedInOneLine() {
         byte[] newer = ProgramCodec.encode(everyKind());
-        newer[ProgramCodec.MAGIC.length] = 5;
+        newer[ProgramCodec.MAGIC.length] = 6;
         BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(newer, "p.bnc"));
-        assertEquals("p.bnc: program format version 5, this bnncim reads versions 1 to 4", e.getMessage());
+        assertEquals("p.bnc: program format version 6, this bnncim reads versions 1 to 5", e.getMessage());
         byte[] old = ProgramCodec.encode(new TestPrograms(1, TestPrograms.floats("x", 8))
                 .kQuantize(ElemType.uint(2), 0, 3, false)
                 .dense(3)
@@ -294,12 +309,15 @@ class ProgramCodecTest {
     }
 
     @Test
-    void tagsAreTheDocumentedOpcodes() {
+    void tagsAreTheDocumentedOpcodes() throws Exception {
         Program every = DecoderCodecTest.withDecoderKinds(allKinds());
         byte[] all = ProgramCodec.encode(every);
         for (Node n : every.graph().nodes()) assertEquals(n.tag().code(), all[tagOffset(all, n.name())], n.name());
         // in version 1 gated bipolar keeps the file form of a signed 2-bit integer: kind 2, 2 bits
-        byte[] bytes = ProgramCodec.encode(versionOne());
+        byte[] bytes;
+        try (var in = ProgramCodecTest.class.getResourceAsStream("pre-v5/v1.bnc")) {
+            bytes = in.readAllBytes();
+        }
         int g = tagOffset(bytes, "drop") + 1 + 4 + "drop".length() + 4 + 1 + 4 + 1;
         assertEquals("g", new String(bytes, g - 1, 1, StandardCharsets.UTF_8));
         assertEquals(2, bytes[g]);
@@ -327,7 +345,7 @@ class ProgramCodecTest {
 
     @Test
     void signedTwoBitValuesAreWrittenInVersionTwoAndReadBackSigned() {
-        // version 1 could not tell them from gated bipolar; a program holding one is written as version 2
+        // version 1 could not tell them from gated bipolar; version 2 on (so every program written now) can
         Program p = versionOne();
         Graph g = p.graph();
         Value odd = v("i2", new ElemType(ElemType.Kind.INT, 2), 1, 4, 4);
@@ -335,7 +353,7 @@ class ProgramCodecTest {
         nodes.add(new Node.Reshape("same", "i2", v("i2b", new ElemType(ElemType.Kind.INT, 2), 1, 4, 4)));
         Graph withOdd = new Graph(g.name(), List.of(g.inputs().get(0), odd), nodes, g.outputs(), g.notes());
         byte[] bytes = ProgramCodec.encode(new Program(new MappedModel(withOdd, p.mapping()), p.crossbars()));
-        assertEquals(2, bytes[ProgramCodec.MAGIC.length]);
+        assertEquals(ProgramCodec.VERSION, bytes[ProgramCodec.MAGIC.length]);
         Graph back = ProgramCodec.decode(bytes, "p.bnc").graph();
         assertEquals(odd, back.inputs().get(1));
         assertEquals(ElemType.GATED_BIPOLAR, back.value("g").elem());

@@ -485,10 +485,10 @@ final class TestPrograms {
                 1,
                 1,
                 8,
-                32,
-                new Architecture.Energy(0, 0, 0, 0, 0, 0, 0, 0, 0),
+                new Architecture.Energy(0, 0, 0, 0, 0, 0, 0),
                 new Architecture.Latency(0, 0, 0, 0, 0, 0),
-                new Architecture.Area(0, 0, 0, 0, 0, 0, 0, 0));
+                new Architecture.Area(0, 0, 0, 0, 0, 0, 0),
+                ProgramCodec.PRE_V5_SENSING);
         return Program.of(new MappedModel(
                 g,
                 new Mapping(

@@ -40,10 +40,8 @@ public final class ArchitectureLoader {
     public static final long MAX_CROSSBARS_PER_CHIP = ArchLimits.MAX_CROSSBARS_PER_CHIP;
     public static final long MAX_CROSSBARS_TOTAL = ArchLimits.MAX_CROSSBARS_TOTAL;
     public static final double MAX_COST_VALUE = ArchLimits.MAX_COST_VALUE;
-    /** The only widths the simulator and Verilog implement (see the messages in {@link #parse}). */
+    /** The only input width the simulator and Verilog implement (see the message in {@link #parse}). */
     public static final int INPUT_BITS = 8;
-
-    public static final int PSUM_BITS = 16;
 
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder()
@@ -116,10 +114,21 @@ public final class ArchitectureLoader {
         return at == null || at.getLineNr() < 1 ? m : m + " at line " + at.getLineNr();
     }
 
+    /** Keys of earlier versions whose figure is now derived, with where it comes from instead. */
+    private static final java.util.Map<String, String> DERIVED = java.util.Map.of(
+            "energy_pj.cell_read", "derived from 'mtj' (read voltage, resistances) and 'latency_ns.crossbar_read'",
+            "energy_pj.sense_amp", "replaced by the 'converter' model (a SAR shared by several columns)",
+            "area_um2.sense_amp", "replaced by the 'converter' model (a SAR shared by several columns)",
+            "psum_bits", "sized per layer from its rows and input bits (docs/cost-model.md)");
+
     /** Unknown keys are typos far more often than intent: refuse them. */
     private static void checkKeys(JsonNode user, JsonNode known, String file, String prefix) {
         for (Iterator<String> it = user.fieldNames(); it.hasNext(); ) {
             String k = it.next();
+            String derived = DERIVED.get(prefix + k);
+            if (derived != null)
+                throw new BnncimException(file + ": architecture key '" + prefix + k + "' is no longer set: it is "
+                        + derived + "; remove it");
             if (!known.has(k)) throw new BnncimException(file + ": unknown architecture key '" + prefix + k + "'");
             if (user.get(k).isObject()) checkKeys(user.get(k), known.get(k), file, prefix + k + ".");
         }
@@ -166,11 +175,6 @@ public final class ArchitectureLoader {
                 throw new BnncimException(src + ": 'input_bits' " + inputBits + " is not implemented: only "
                         + INPUT_BITS + " (each layer's input precision comes from the model's quantizers)");
             }
-            int psumBits = integer(t, "psum_bits", src, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            if (psumBits != PSUM_BITS) {
-                throw new BnncimException(src + ": 'psum_bits' " + psumBits + " is not implemented: only " + PSUM_BITS
-                        + " (the simulator and Verilog keep partial sums exact, sized per layer)");
-            }
             return new Architecture(
                     name,
                     integer(t, "crossbar.rows", src, 2, MAX_CROSSBAR_SIDE),
@@ -180,10 +184,7 @@ public final class ArchitectureLoader {
                     tiles,
                     chips,
                     inputBits,
-                    psumBits,
                     new Architecture.Energy(
-                            num(t, "energy_pj.cell_read", src),
-                            num(t, "energy_pj.sense_amp", src),
                             num(t, "energy_pj.adder_per_bit", src),
                             num(t, "energy_pj.threshold", src),
                             num(t, "energy_pj.stochastic_bit", src),
@@ -200,16 +201,32 @@ public final class ArchitectureLoader {
                             num(t, "latency_ns.digital_float_op", src)),
                     new Architecture.Area(
                             num(t, "area_um2.cell", src),
-                            num(t, "area_um2.sense_amp", src),
                             num(t, "area_um2.adder_per_bit", src),
                             num(t, "area_um2.threshold_unit", src),
                             num(t, "area_um2.stochastic_unit", src),
                             num(t, "area_um2.buffer_per_bit", src),
                             num(t, "area_um2.digital_unit", src),
-                            num(t, "area_um2.mask_gate", src)));
+                            num(t, "area_um2.mask_gate", src)),
+                    sensing(t, src));
         } catch (IllegalArgumentException ex) {
             throw new BnncimException(src + ": 'crossbar': " + ex.getMessage());
         }
+    }
+
+    private static Architecture.Sensing sensing(JsonNode t, String src) {
+        return new Architecture.Sensing(
+                integer(t, "crossbar.rows_per_read", src, 1, MAX_CROSSBAR_SIDE),
+                ranged(t, "mtj.read_voltage_v", src, 1e-3, 10),
+                ranged(t, "mtj.r_parallel_ohm", src, 1, MAX_COST_VALUE),
+                ranged(t, "mtj.r_antiparallel_ohm", src, 1, MAX_COST_VALUE),
+                ranged(t, "mtj.bitline_ohm_per_cell", src, 0, 1e6),
+                ranged(t, "mtj.max_ir_drop_fraction", src, 0, 1),
+                integer(t, "converter.bits", src, 0, 16),
+                integer(t, "converter.columns_per_converter", src, 1, MAX_CROSSBAR_SIDE),
+                num(t, "converter.power_uw_per_bit", src),
+                num(t, "converter.power_uw_fixed", src),
+                num(t, "converter.cycle_ns", src),
+                num(t, "converter.transistor_area_um2", src));
     }
 
     /** {@code key} is the dotted path from the root, so that every message names the key as the file spells it. */
@@ -242,6 +259,23 @@ public final class ArchitectureLoader {
                     src + ": '" + k + "' must be a number in 0.." + MAX_COST_VALUE + ", got " + shown(v));
         }
         return v.asDouble();
+    }
+
+    /**
+     * A physical quantity in a range that keeps every figure derived from it finite (a resistance divides, so it
+     * cannot be 0 or near it).
+     */
+    private static double ranged(JsonNode o, String k, String src, double min, double max) {
+        JsonNode v = field(o, k, src);
+        if (!v.isNumber() || !(v.asDouble() >= min && v.asDouble() <= max)) {
+            throw new BnncimException(
+                    src + ": '" + k + "' must be a number in " + plain(min) + ".." + plain(max) + ", got " + shown(v));
+        }
+        return v.asDouble();
+    }
+
+    private static String plain(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
     /** The offending value as written, cut short: it may be a long string or a nested object. */

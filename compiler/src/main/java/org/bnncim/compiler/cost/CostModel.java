@@ -49,7 +49,7 @@ public final class CostModel {
         List<CostReport.Layer> rows = new ArrayList<>();
         Map<String, Double> detBreak = new LinkedHashMap<>();
         for (String k : List.of(
-                "cells", "sense_amps", "adder_trees", "thresholds", "buffers", "transfers", "digital", "stochastic")) {
+                "cells", "converters", "adder_trees", "thresholds", "buffers", "transfers", "digital", "stochastic")) {
             detBreak.put(k, 0.0);
         }
         double detLatency = 0;
@@ -57,21 +57,29 @@ public final class CostModel {
         Set<String> tails = new HashSet<>();
         long maxActivationBits = 0;
         int thresholdUnits = 0;
+        int widestPsum = 1; // the tiles' adders are built for the widest layer
         for (LayerMap l : m.layers()) {
             Map<String, Double> br = new LinkedHashMap<>();
             long apps = (long) l.positions() * l.inputBits();
             DecoderNode.BinaryConvTranspose transposed = transposed(g, l.layer());
             double cells = 0, sense = 0;
+            double pieceNs = 0; // the slowest piece's reads per activation: the layer's read time
             Map<Integer, Set<Integer>> kRangesPerCrossbar = new HashMap<>();
             Map<Integer, Integer> piecesPerTile = new HashMap<>();
             double fractional = 0;
+            double readAdds = 0; // the partial popcounts of one column's reads, summed before the adder tree
             for (Piece p : l.pieces()) {
                 // a transposed conv's phases read only their driven rows; a padded Conv is costed as fully read
                 long rowReads = transposed == null
                         ? apps * p.kLen()
                         : l.inputBits() * TransposedRows.driven(transposed, inShape(g, transposed), p.k0(), p.kLen());
-                cells += rowReads * p.nLen() * a.cellsPerWeight() * e.cellRead();
-                sense += apps * p.nLen() * e.senseAmp();
+                cells += rowReads * p.nLen() * a.cellsPerWeight() * a.cellReadPj();
+                // each read of rowsPerRead word lines is one conversion per column; a transposed conv's phase is
+                // costed as reading all the piece's rows (its undriven rows cannot be skipped by the row groups)
+                int reads = a.readsFor(p.kLen());
+                pieceNs = Math.max(pieceNs, reads * a.readNs(p.nLen()));
+                sense += (double) apps * p.nLen() * reads * a.conversionPj();
+                readAdds += (double) apps * p.nLen() * (reads - 1);
                 kRangesPerCrossbar
                         .computeIfAbsent(p.crossbar(), x -> new HashSet<>())
                         .add(p.k0());
@@ -86,7 +94,9 @@ public final class CostModel {
             // which take b * c - 1 adds (shift-adds for the planes), not (c - 1) + (b - 1)
             double adds = 0;
             for (int c : cover) adds += (double) c * l.inputBits() - 1;
-            double adder = adds * a.psumBits() * e.adderPerBit() * l.positions();
+            int psum = PsumWidth.of(l.k(), l.inputBits());
+            widestPsum = Math.max(widestPsum, psum);
+            double adder = (adds * l.positions() + readAdds) * psum * e.adderPerBit();
             Node consumer = periphery(g, l.layer());
             // a threshold is one comparator per output; a k-bit activation's bank is `steps` of them, all evaluated
             // in parallel; Scale-Dropout banks share the comparators (the bit selects which thresholds they read)
@@ -102,7 +112,7 @@ public final class CostModel {
             int outWidth = consumer instanceof Node.MultiThreshold mt
                     ? mt.output().elem().bits()
                     : 1;
-            long outBits = (long) l.n() * l.positions() * (thresholded ? outWidth : a.psumBits());
+            long outBits = (long) l.n() * l.positions() * (thresholded ? outWidth : psum);
             maxActivationBits = Math.max(maxActivationBits, Math.max((long) l.k() * l.inputBits(), outBits));
             double buffers = (inBits + outBits) * e.bufferPerBit();
             int home = piecesPerTile.entrySet().stream()
@@ -116,9 +126,9 @@ public final class CostModel {
                 int tile = s == null ? 0 : s.chip() * a.tilesPerChip() + s.tile();
                 if (tile != home) remoteWords += (long) p.nLen() * l.positions();
             }
-            double transfers = remoteWords * a.psumBits() * e.transferPerBit();
+            double transfers = remoteWords * psum * e.transferPerBit();
             br.put("cells", cells);
-            br.put("sense_amps", sense);
+            br.put("converters", sense);
             br.put("adder_trees", adder);
             br.put("thresholds", thr);
             br.put("buffers", buffers);
@@ -133,7 +143,7 @@ public final class CostModel {
             int maxCover = 0;
             for (int c : cover) maxCover = Math.max(maxCover, c);
             int treeDepth = maxCover <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(maxCover - 1); // ceil(log2(cover))
-            double reads = (double) serial * apps * t.crossbarRead();
+            double reads = (double) serial * apps * pieceNs;
             if (l.stochasticBit() >= 0) reads = Math.max(reads, t.stochasticBit());
             double latency = reads
                     + treeDepth * t.adderStage()
@@ -203,10 +213,10 @@ public final class CostModel {
 
         Map<String, Double> area = new LinkedHashMap<>();
         area.put("cells", crossbars * a.cellsPerCrossbar() * a.area().cell());
-        area.put("sense_amps", (double) crossbars * a.logicalCols() * a.area().senseAmp());
+        area.put("converters", (double) crossbars * a.convertersPerCrossbar() * a.converterAreaUm2());
         area.put(
                 "adder_trees",
-                (double) crossbars * a.logicalCols() * a.psumBits() * a.area().adderPerBit());
+                (double) crossbars * a.logicalCols() * widestPsum * a.area().adderPerBit());
         area.put(
                 "thresholds",
                 (double) (thresholdUnits + digitalPath.inputComparators())

@@ -136,7 +136,7 @@ final class DigitalCost {
                     detail = "fp32 compares " + ops;
                 }
                 // a max pool on popcounts or activations runs in its crossbar layer's periphery: compares of words
-                // as wide as the pooled values (a popcount at most psum_bits), a tree per output
+                // as wide as the pooled values (a popcount as wide as its layer's partial sums), a tree per output
                 case Node.MaxPool p -> {
                     rows.add(peripheryPool(p, g, a));
                     continue;
@@ -253,7 +253,7 @@ final class DigitalCost {
         long out = os.size();
         long taps = poolTaps(p.kernel(), p.strides(), p.pads(), is, os);
         long compares = Math.max(0, taps - out);
-        int width = Math.min(g.value(p.input()).elem().bits(), a.psumBits());
+        int width = PsumWidth.ofValue(g, p.input());
         int window = p.kernel()[0] * p.kernel()[1];
         int depth = window <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(window - 1); // ceil(log2(window))
         Map<String, Double> br = new LinkedHashMap<>();

@@ -3,59 +3,154 @@ package org.bnncim.compiler.report;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.ir.arch.Architecture;
 
-/** Every architecture parameter as the text and HTML reports list it: the architecture file's keys, in its order. */
+/**
+ * Every architecture parameter as the text and HTML reports list it: the architecture file's keys, in its order,
+ * each with its basis (a published source, our assumption, or the user's file), then the figures the sensing model
+ * derives from them.
+ */
 final class ReportArch {
     private ReportArch() {}
 
-    /** One parameter: its group in the architecture file, its key, its value as written there, and its unit. */
-    record Param(String group, String key, String value, String unit) {}
+    /** One parameter: its group in the architecture file, its key, its value as written there, unit and basis. */
+    record Param(String group, String key, String value, String unit, String basis) {}
+
+    static final String ASSUMPTION = "assumption";
+    static final String DERIVED = "derived";
+    static final String USER = "set by the user (--arch, --crossbar)";
+    private static final String HOROWITZ = "source: Horowitz, ISSCC 2014 (45 nm), scaled";
+    private static final String NEUROSIM = "source: NeuroSim V2.1 SAR ADC fit, 22 nm HP";
+
+    /** The basis of each default value; a parameter not listed is our assumption. */
+    private static final Map<String, String> SOURCES = Map.of(
+            "converter.columns_per_converter", "source: NeuroSim default column mux (8)",
+            "converter.power_uw_per_bit", NEUROSIM,
+            "converter.power_uw_fixed", NEUROSIM,
+            "converter.cycle_ns", NEUROSIM,
+            "converter.bits", "derived: ceil(log2(rows_per_read + 1))",
+            "energy_pj.adder_per_bit", HOROWITZ,
+            "energy_pj.buffer_per_bit", HOROWITZ,
+            "energy_pj.digital_float_op", HOROWITZ,
+            "input_bits", "implementation: fixed");
 
     static List<Param> params(Architecture a) {
+        Architecture d = ArchitectureLoader.defaults();
         List<Param> ps = new ArrayList<>();
-        ps.add(new Param("crossbar", "rows", Integer.toString(a.rows()), "word lines"));
-        ps.add(new Param("crossbar", "cols", Integer.toString(a.cols()), "bit lines"));
-        ps.add(new Param("crossbar", "weight_encoding", a.encoding().name().toLowerCase(Locale.ROOT), ""));
-        ps.add(new Param("", "crossbars_per_tile", Integer.toString(a.crossbarsPerTile()), ""));
-        ps.add(new Param("", "tiles_per_chip", Integer.toString(a.tilesPerChip()), ""));
-        ps.add(new Param("", "chips", Integer.toString(a.chips()), ""));
-        ps.add(new Param("", "input_bits", Integer.toString(a.inputBits()), "bits"));
-        ps.add(new Param("", "psum_bits", Integer.toString(a.psumBits()), "bits"));
-        Architecture.Energy e = a.energy();
+        Adder add = (group, key, value, defaultValue, unit) -> {
+            String dotted = group.isEmpty() ? key : group + "." + key;
+            String basis = !value.equals(defaultValue) ? USER : SOURCES.getOrDefault(dotted, ASSUMPTION);
+            ps.add(new Param(group, key, value, unit, basis));
+        };
+        add.to("crossbar", "rows", Integer.toString(a.rows()), Integer.toString(d.rows()), "word lines");
+        add.to("crossbar", "cols", Integer.toString(a.cols()), Integer.toString(d.cols()), "bit lines");
+        add.to("crossbar", "weight_encoding", enc(a), enc(d), "");
+        Architecture.Sensing s = a.sensing(), sd = d.sensing();
+        add.to(
+                "crossbar",
+                "rows_per_read",
+                Integer.toString(s.rowsPerRead()),
+                Integer.toString(sd.rowsPerRead()),
+                "word lines");
+        add.to("mtj", "read_voltage_v", num(s.readVoltageV()), num(sd.readVoltageV()), "V");
+        add.to("mtj", "r_parallel_ohm", num(s.rParallelOhm()), num(sd.rParallelOhm()), "ohm");
+        add.to("mtj", "r_antiparallel_ohm", num(s.rAntiparallelOhm()), num(sd.rAntiparallelOhm()), "ohm");
+        add.to("mtj", "bitline_ohm_per_cell", num(s.bitlineOhmPerCell()), num(sd.bitlineOhmPerCell()), "ohm");
+        add.to("mtj", "max_ir_drop_fraction", num(s.maxIrDropFraction()), num(sd.maxIrDropFraction()), "");
+        add.to("converter", "bits", Integer.toString(s.converterBits()), Integer.toString(sd.converterBits()), "bits");
+        add.to(
+                "converter",
+                "columns_per_converter",
+                Integer.toString(s.columnsPerConverter()),
+                Integer.toString(sd.columnsPerConverter()),
+                "columns");
+        add.to("converter", "power_uw_per_bit", num(s.converterUwPerBit()), num(sd.converterUwPerBit()), "uW");
+        add.to("converter", "power_uw_fixed", num(s.converterUwFixed()), num(sd.converterUwFixed()), "uW");
+        add.to("converter", "cycle_ns", num(s.converterCycleNs()), num(sd.converterCycleNs()), "ns");
+        add.to("converter", "transistor_area_um2", num(s.transistorAreaUm2()), num(sd.transistorAreaUm2()), "um2");
+        add.to(
+                "",
+                "crossbars_per_tile",
+                Integer.toString(a.crossbarsPerTile()),
+                Integer.toString(d.crossbarsPerTile()),
+                "");
+        add.to("", "tiles_per_chip", Integer.toString(a.tilesPerChip()), Integer.toString(d.tilesPerChip()), "");
+        add.to("", "chips", Integer.toString(a.chips()), Integer.toString(d.chips()), "");
+        add.to("", "input_bits", Integer.toString(a.inputBits()), Integer.toString(d.inputBits()), "bits");
+        Architecture.Energy e = a.energy(), de = d.energy();
         String pj = "pJ";
-        ps.add(new Param("energy_pj", "cell_read", num(e.cellRead()), pj));
-        ps.add(new Param("energy_pj", "sense_amp", num(e.senseAmp()), pj));
-        ps.add(new Param("energy_pj", "adder_per_bit", num(e.adderPerBit()), pj));
-        ps.add(new Param("energy_pj", "threshold", num(e.threshold()), pj));
-        ps.add(new Param("energy_pj", "stochastic_bit", num(e.stochasticBit()), pj));
-        ps.add(new Param("energy_pj", "buffer_per_bit", num(e.bufferPerBit()), pj));
-        ps.add(new Param("energy_pj", "transfer_per_bit", num(e.transferPerBit()), pj));
-        ps.add(new Param("energy_pj", "digital_float_op", num(e.digitalFloatOp()), pj));
-        ps.add(new Param("energy_pj", "mask_gate", num(e.maskGate()), pj));
-        Architecture.Latency t = a.latency();
+        add.to("energy_pj", "adder_per_bit", num(e.adderPerBit()), num(de.adderPerBit()), pj);
+        add.to("energy_pj", "threshold", num(e.threshold()), num(de.threshold()), pj);
+        add.to("energy_pj", "stochastic_bit", num(e.stochasticBit()), num(de.stochasticBit()), pj);
+        add.to("energy_pj", "buffer_per_bit", num(e.bufferPerBit()), num(de.bufferPerBit()), pj);
+        add.to("energy_pj", "transfer_per_bit", num(e.transferPerBit()), num(de.transferPerBit()), pj);
+        add.to("energy_pj", "digital_float_op", num(e.digitalFloatOp()), num(de.digitalFloatOp()), pj);
+        add.to("energy_pj", "mask_gate", num(e.maskGate()), num(de.maskGate()), pj);
+        Architecture.Latency t = a.latency(), dt = d.latency();
         String ns = "ns";
-        ps.add(new Param("latency_ns", "crossbar_read", num(t.crossbarRead()), ns));
-        ps.add(new Param("latency_ns", "adder_stage", num(t.adderStage()), ns));
-        ps.add(new Param("latency_ns", "threshold", num(t.threshold()), ns));
-        ps.add(new Param("latency_ns", "stochastic_bit", num(t.stochasticBit()), ns));
-        ps.add(new Param("latency_ns", "transfer_per_word", num(t.transferPerWord()), ns));
-        ps.add(new Param("latency_ns", "digital_float_op", num(t.digitalFloatOp()), ns));
-        Architecture.Area ar = a.area();
+        add.to("latency_ns", "crossbar_read", num(t.crossbarRead()), num(dt.crossbarRead()), ns);
+        add.to("latency_ns", "adder_stage", num(t.adderStage()), num(dt.adderStage()), ns);
+        add.to("latency_ns", "threshold", num(t.threshold()), num(dt.threshold()), ns);
+        add.to("latency_ns", "stochastic_bit", num(t.stochasticBit()), num(dt.stochasticBit()), ns);
+        add.to("latency_ns", "transfer_per_word", num(t.transferPerWord()), num(dt.transferPerWord()), ns);
+        add.to("latency_ns", "digital_float_op", num(t.digitalFloatOp()), num(dt.digitalFloatOp()), ns);
+        Architecture.Area ar = a.area(), da = d.area();
         String um2 = "um2";
-        ps.add(new Param("area_um2", "cell", num(ar.cell()), um2));
-        ps.add(new Param("area_um2", "sense_amp", num(ar.senseAmp()), um2));
-        ps.add(new Param("area_um2", "adder_per_bit", num(ar.adderPerBit()), um2));
-        ps.add(new Param("area_um2", "threshold_unit", num(ar.thresholdUnit()), um2));
-        ps.add(new Param("area_um2", "stochastic_unit", num(ar.stochasticUnit()), um2));
-        ps.add(new Param("area_um2", "buffer_per_bit", num(ar.bufferPerBit()), um2));
-        ps.add(new Param("area_um2", "digital_unit", num(ar.digitalUnit()), um2));
-        ps.add(new Param("area_um2", "mask_gate", num(ar.maskGate()), um2));
+        add.to("area_um2", "cell", num(ar.cell()), num(da.cell()), um2);
+        add.to("area_um2", "adder_per_bit", num(ar.adderPerBit()), num(da.adderPerBit()), um2);
+        add.to("area_um2", "threshold_unit", num(ar.thresholdUnit()), num(da.thresholdUnit()), um2);
+        add.to("area_um2", "stochastic_unit", num(ar.stochasticUnit()), num(da.stochasticUnit()), um2);
+        add.to("area_um2", "buffer_per_bit", num(ar.bufferPerBit()), num(da.bufferPerBit()), um2);
+        add.to("area_um2", "digital_unit", num(ar.digitalUnit()), num(da.digitalUnit()), um2);
+        add.to("area_um2", "mask_gate", num(ar.maskGate()), num(da.maskGate()), um2);
         return ps;
     }
 
+    /** The figures derived from the parameters, under their own group: what the cost model actually charges. */
+    static List<Param> derived(Architecture a) {
+        String g = "derived";
+        List<Param> ps = new ArrayList<>();
+        ps.add(new Param(g, "rows_per_read", Integer.toString(a.rowsPerRead()), "word lines", "min(setting, rows)"));
+        ps.add(new Param(g, "converter_bits", Integer.toString(a.converterBits()), "bits", "converter.bits"));
+        ps.add(new Param(
+                g,
+                "converters_per_crossbar",
+                Integer.toString(a.convertersPerCrossbar()),
+                "",
+                "sensed columns / columns_per_converter"));
+        ps.add(new Param(g, "cell_read", num(a.cellReadPj()), "pJ", "V^2 x mean(1/R_P, 1/R_AP) x crossbar_read"));
+        ps.add(new Param(g, "conversion", num(a.conversionPj()), "pJ", "power x conversion time"));
+        ps.add(new Param(g, "conversion_time", num(a.conversionNs()), "ns", "(bits + 1) x cycle_ns"));
+        ps.add(new Param(
+                g,
+                "read",
+                num(a.readNs(a.logicalCols())),
+                "ns",
+                "crossbar_read + columns_per_converter x conversion_time"));
+        ps.add(new Param(
+                g, "converter_area", num(a.converterAreaUm2()), "um2", "(478 + 182 x (bits - 1)) transistors"));
+        ps.add(new Param(
+                g,
+                "ir_drop",
+                num(a.irDropV()),
+                "V",
+                (a.irDropV() <= a.irDropLimitV() ? "within " : "OVER ") + "the limit " + num(a.irDropLimitV()) + " V"));
+        return ps;
+    }
+
+    @FunctionalInterface
+    private interface Adder {
+        void to(String group, String key, String value, String defaultValue, String unit);
+    }
+
+    private static String enc(Architecture a) {
+        return a.encoding().name().toLowerCase(Locale.ROOT);
+    }
+
     /** The shortest text that reads back to the value, as report.json writes it. */
-    private static String num(double v) {
+    static String num(double v) {
         var d = ReportJson.num(v);
         return d == null ? "n/a" : d.toPlainString();
     }

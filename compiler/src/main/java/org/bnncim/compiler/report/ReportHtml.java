@@ -86,7 +86,7 @@ public final class ReportHtml {
                     a.crossbarsPerTile(),
                     a.tilesPerChip(),
                     a.chips());
-            f(sb, "%d-bit partial sums &middot; architecture <code>%s</code>", a.psumBits(), esc(a.name()));
+            f(sb, "%d rows per read &middot; architecture <code>%s</code>", a.rowsPerRead(), esc(a.name()));
         } else {
             f(sb, " &middot; %d chip(s)", r.chips());
         }

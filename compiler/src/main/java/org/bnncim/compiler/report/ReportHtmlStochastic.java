@@ -141,19 +141,22 @@ final class ReportHtmlStochastic {
         sb.append("<p class=\"muted\">Every figure the mapping and the cost model used, with the keys of an ")
                 .append("<code>--arch</code> file.</p>\n<div class=\"arch\">\n");
         String group = null;
-        for (ReportArch.Param p : ReportArch.params(a)) {
+        java.util.List<ReportArch.Param> ps = new java.util.ArrayList<>(ReportArch.params(a));
+        ps.addAll(ReportArch.derived(a));
+        for (ReportArch.Param p : ps) {
             String g = p.group().isEmpty() ? "chip" : p.group();
             if (!g.equals(group)) {
                 if (group != null) sb.append("</tbody></table>\n");
                 group = g;
-                f(sb, "<table><thead><tr><th class=\"l\" colspan=\"2\">%s</th></tr></thead><tbody>%n", esc(g));
+                f(sb, "<table><thead><tr><th class=\"l\" colspan=\"3\">%s</th></tr></thead><tbody>%n", esc(g));
             }
             f(
                     sb,
-                    "<tr><td class=\"l\"><code>%s</code></td><td>%s%s</td></tr>%n",
+                    "<tr><td class=\"l\"><code>%s</code></td><td>%s%s</td><td class=\"l muted\">%s</td></tr>%n",
                     esc(p.key()),
                     esc(p.value()),
-                    p.unit().isEmpty() ? "" : Fmt.format(" <span class=\"muted\">%s</span>", esc(p.unit())));
+                    p.unit().isEmpty() ? "" : Fmt.format(" <span class=\"muted\">%s</span>", esc(p.unit())),
+                    esc(p.basis()));
         }
         sb.append("</tbody></table>\n</div>\n</section>\n");
     }

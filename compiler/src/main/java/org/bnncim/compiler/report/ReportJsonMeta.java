@@ -35,6 +35,7 @@ final class ReportJsonMeta {
             tb.put("seed", meta.testbench().seed());
         }
         architecture(root.putObject("architecture"), meta.arch());
+        readPath(root.putObject("read_path"), meta.arch());
     }
 
     /** Every architecture parameter, with the keys of the architecture file, so the object can be fed back. */
@@ -44,15 +45,27 @@ final class ReportJsonMeta {
         xb.put("rows", a.rows());
         xb.put("cols", a.cols());
         xb.put("weight_encoding", a.encoding().name().toLowerCase(Locale.ROOT));
+        Architecture.Sensing sn = a.sensing();
+        xb.put("rows_per_read", sn.rowsPerRead());
+        ObjectNode mtj = o.putObject("mtj");
+        mtj.put("read_voltage_v", num(sn.readVoltageV()));
+        mtj.put("r_parallel_ohm", num(sn.rParallelOhm()));
+        mtj.put("r_antiparallel_ohm", num(sn.rAntiparallelOhm()));
+        mtj.put("bitline_ohm_per_cell", num(sn.bitlineOhmPerCell()));
+        mtj.put("max_ir_drop_fraction", num(sn.maxIrDropFraction()));
+        ObjectNode cv = o.putObject("converter");
+        cv.put("bits", sn.converterBits());
+        cv.put("columns_per_converter", sn.columnsPerConverter());
+        cv.put("power_uw_per_bit", num(sn.converterUwPerBit()));
+        cv.put("power_uw_fixed", num(sn.converterUwFixed()));
+        cv.put("cycle_ns", num(sn.converterCycleNs()));
+        cv.put("transistor_area_um2", num(sn.transistorAreaUm2()));
         o.put("crossbars_per_tile", a.crossbarsPerTile());
         o.put("tiles_per_chip", a.tilesPerChip());
         o.put("chips", a.chips());
         o.put("input_bits", a.inputBits());
-        o.put("psum_bits", a.psumBits());
         Architecture.Energy e = a.energy();
         ObjectNode en = o.putObject("energy_pj");
-        en.put("cell_read", num(e.cellRead()));
-        en.put("sense_amp", num(e.senseAmp()));
         en.put("adder_per_bit", num(e.adderPerBit()));
         en.put("threshold", num(e.threshold()));
         en.put("stochastic_bit", num(e.stochasticBit()));
@@ -71,13 +84,27 @@ final class ReportJsonMeta {
         Architecture.Area ar = a.area();
         ObjectNode am = o.putObject("area_um2");
         am.put("cell", num(ar.cell()));
-        am.put("sense_amp", num(ar.senseAmp()));
         am.put("adder_per_bit", num(ar.adderPerBit()));
         am.put("threshold_unit", num(ar.thresholdUnit()));
         am.put("stochastic_unit", num(ar.stochasticUnit()));
         am.put("buffer_per_bit", num(ar.bufferPerBit()));
         am.put("digital_unit", num(ar.digitalUnit()));
         am.put("mask_gate", num(ar.maskGate()));
+    }
+
+    /** The figures the sensing model derives from the architecture, and whether its bit lines pass the IR check. */
+    static void readPath(ObjectNode o, Architecture a) {
+        o.put("rows_per_read", a.rowsPerRead());
+        o.put("converter_bits", a.converterBits());
+        o.put("converters_per_crossbar", a.convertersPerCrossbar());
+        o.put("cell_read_pj", num(a.cellReadPj()));
+        o.put("conversion_pj", num(a.conversionPj()));
+        o.put("conversion_ns", num(a.conversionNs()));
+        o.put("read_ns", num(a.readNs(a.logicalCols())));
+        o.put("converter_area_um2", num(a.converterAreaUm2()));
+        o.put("ir_drop_v", num(a.irDropV()));
+        o.put("ir_drop_limit_v", num(a.irDropLimitV()));
+        o.put("physical", a.irDropV() <= a.irDropLimitV());
     }
 
     /** "binary" or "k-bit bit-serial": what the first crossbar layer's word lines really receive. */

@@ -239,18 +239,15 @@ public final class ReportText {
     private static void architecture(StringBuilder sb, Architecture a) {
         f(sb, "%narchitecture %s:%n", a.name());
         String group = null;
-        for (ReportArch.Param p : ReportArch.params(a)) {
+        java.util.List<ReportArch.Param> ps = new java.util.ArrayList<>(ReportArch.params(a));
+        ps.addAll(ReportArch.derived(a));
+        for (ReportArch.Param p : ps) {
             if (!p.group().equals(group)) {
                 group = p.group();
                 if (!group.isEmpty()) f(sb, "  %s:%n", group);
             }
-            f(
-                    sb,
-                    "%s%-20s %s%s%n",
-                    group.isEmpty() ? "  " : "    ",
-                    p.key(),
-                    p.value(),
-                    p.unit().isEmpty() ? "" : " " + p.unit());
+            String value = p.value() + (p.unit().isEmpty() ? "" : " " + p.unit());
+            f(sb, "%s%-22s %-16s %s%n", group.isEmpty() ? "  " : "    ", p.key(), value, p.basis());
         }
     }
 

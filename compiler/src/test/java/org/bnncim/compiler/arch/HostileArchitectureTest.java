@@ -67,8 +67,30 @@ class HostileArchitectureTest {
                 bad("name-control", "{\"name\": \"a\\u001b[2Jb\"}", "'name'"),
                 bad("name-long", () -> "{\"name\": \"" + "n".repeat(300) + "\"}", "'name'"),
                 // costs
-                bad("energy-1e308", "{\"energy_pj\": {\"cell_read\": 1e308}}", "'energy_pj.cell_read'", "0..1.0E12"),
-                bad("energy-overflow", "{\"energy_pj\": {\"sense_amp\": 1e400}}", "'energy_pj.sense_amp'"),
+                bad("energy-1e308", "{\"energy_pj\": {\"threshold\": 1e308}}", "'energy_pj.threshold'", "0..1.0E12"),
+                bad("energy-overflow", "{\"energy_pj\": {\"adder_per_bit\": 1e400}}", "'energy_pj.adder_per_bit'"),
+                // keys of earlier versions whose figure is now derived: named, with what replaced them
+                bad("cell-read-derived", "{\"energy_pj\": {\"cell_read\": 0.002}}", "'energy_pj.cell_read'", "'mtj'"),
+                bad("sense-amp-replaced", "{\"area_um2\": {\"sense_amp\": 15}}", "'area_um2.sense_amp'", "converter"),
+                // the sensing model
+                bad("rows-per-read-zero", "{\"crossbar\": {\"rows_per_read\": 0}}", "'crossbar.rows_per_read'"),
+                bad(
+                        "resistance-zero",
+                        "{\"mtj\": {\"r_parallel_ohm\": 0}}",
+                        "'mtj.r_parallel_ohm'",
+                        "1..1000000000000"),
+                bad("resistance-tiny", "{\"mtj\": {\"r_antiparallel_ohm\": 1e-300}}", "'mtj.r_antiparallel_ohm'"),
+                bad("ir-fraction", "{\"mtj\": {\"max_ir_drop_fraction\": 2}}", "'mtj.max_ir_drop_fraction'", "0..1"),
+                bad("voltage-negative", "{\"mtj\": {\"read_voltage_v\": -1}}", "'mtj.read_voltage_v'"),
+                bad("converter-bits", "{\"converter\": {\"bits\": 17}}", "'converter.bits'", "0..16"),
+                bad(
+                        "converter-columns",
+                        "{\"converter\": {\"columns_per_converter\": 0}}",
+                        "'converter.columns_per_converter'"),
+                bad(
+                        "converter-power-nan",
+                        "{\"converter\": {\"power_uw_fixed\": \"NaN\"}}",
+                        "'converter.power_uw_fixed'"),
                 bad("energy-negative", "{\"energy_pj\": {\"mask_gate\": -0.1}}", "'energy_pj.mask_gate'"),
                 bad("latency-string", "{\"latency_ns\": {\"threshold\": \"fast\"}}", "'latency_ns.threshold'"),
                 bad("latency-null", "{\"latency_ns\": {\"adder_stage\": null}}", "'latency_ns.adder_stage'"),
@@ -77,8 +99,7 @@ class HostileArchitectureTest {
                 // keys the simulator and Verilog do not honour
                 bad("input-bits", "{\"input_bits\": 4}", "'input_bits'", "not implemented"),
                 bad("input-bits-huge", "{\"input_bits\": 99999999999}", "'input_bits'", "integer"),
-                bad("psum-bits", "{\"psum_bits\": 32}", "'psum_bits'", "not implemented"),
-                bad("psum-bits-small", "{\"psum_bits\": 2}", "'psum_bits'", "not implemented"));
+                bad("psum-bits", "{\"psum_bits\": 32}", "'psum_bits'", "sized per layer"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -116,13 +137,15 @@ class HostileArchitectureTest {
         Path small = tmp.resolve("small.json");
         Files.writeString(
                 small,
-                "// comment\n{\"crossbar\": {\"rows\": 4096, \"cols\": 64, \"weight_encoding\": \"single\"},"
+                "// comment\n{\"crossbar\": {\"rows\": 4096, \"cols\": 64, \"weight_encoding\": \"single\","
+                        + " \"rows_per_read\": 4096},"
                         + " \"chips\": 4096, \"tiles_per_chip\": 64, \"crossbars_per_tile\": 64,"
-                        + " \"energy_pj\": {\"cell_read\": 1e12}}\n");
+                        + " \"energy_pj\": {\"threshold\": 1e12}}\n");
         Architecture a = ArchitectureLoader.load(small);
         assertEquals(4096, a.rows());
         assertEquals(1L << 24, a.crossbarCapacity());
-        assertEquals(1e12, a.energy().cellRead());
+        assertEquals(1e12, a.energy().threshold());
+        assertEquals(4096, a.rowsPerRead());
         assertEquals(ArchitectureLoader.defaults().latency(), a.latency());
     }
 

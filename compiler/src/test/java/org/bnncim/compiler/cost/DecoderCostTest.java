@@ -25,8 +25,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The encoder-decoder's cost, worked out by hand from the default architecture (256x256 complementary crossbars: every
- * layer is one piece, all on one crossbar; cell read 0.002 pJ, two cells a weight; sense amp 0.05 pJ; threshold 0.02
- * pJ and 0.5 ns; buffer 0.05 pJ and 0.3 µm² a bit; psum 16 bits; crossbar read 5 ns; fp32 op 1 pJ and 1 ns; 16
+ * layer is one piece, all on one crossbar; cell read 0.1 V squared x (1/5 kOhm + 1/10 kOhm) / 2 x 2 ns = 0.003 pJ, two
+ * cells a weight; 8 rows per read, each read of a column one 4-bit SAR conversion of (0.7213 x 4 + 3.3041) uW x 5
+ * ns = 0.0309465 pJ, 8 columns per converter; threshold 0.02 pJ and 0.5 ns; buffer 0.05 pJ and 0.3 µm² a bit; psum 16
+ * bits, adder 0.003 pJ a bit; read pulse 2 ns; fp32 op 1 pJ and 1 ns; 16
  * lanes of 5000 µm²) on {@link DecoderGraphs#unet}. The transposed conv (8 -> 3 channels, 3x3, stride 2, 6x6 ->
  * 12x12) drives 2312 rows over its 144 positions (DecoderMappingTest counts them by tap).
  */
@@ -51,20 +53,21 @@ class DecoderCostTest {
         CostReport.Layer dec = layer(report(true), "dec");
         assertEquals("conv_transpose", dec.kind());
         Map<String, Double> br = dec.energyBreakdownPj();
-        // 2312 driven rows x 3 columns x 2 cells x 0.002 pJ (zero-insertion would read 72 x 144 rows: 124.416 pJ)
-        assertEquals(27.744, br.get("cells"), 1e-9);
-        // every position reads the piece once: 144 x 3 sense amps
-        assertEquals(21.6, br.get("sense_amps"), 1e-9);
-        // one piece per column, a bipolar input: nothing to add
-        assertEquals(0, br.get("adder_trees"), 1e-12);
+        // 2312 driven rows x 3 columns x 2 cells x 0.003 pJ (zero-insertion would read 72 x 144 rows: 186.624 pJ)
+        assertEquals(41.616, br.get("cells"), 1e-9);
+        // every position reads the piece's 72 rows in 9 reads of 8: 144 x 3 x 9 conversions
+        assertEquals(3888 * 0.0309465, br.get("converters"), 1e-9);
+        // one piece per column, a bipolar input: only the 8 adds joining each column's 9 reads, each 8 bits wide
+        // (a sum of 72 terms of +-1 reaches +-72: 7 bits and a sign)
+        assertEquals(144 * 3 * 8 * 8 * 0.003, br.get("adder_trees"), 1e-9);
         // one comparator per output: 3 x 144 x 0.02
         assertEquals(8.64, br.get("thresholds"), 1e-9);
         // the driven inputs (2312 bits) read, 3 x 144 bipolar outputs written
         assertEquals((2312 + 432) * 0.05, br.get("buffers"), 1e-9);
         assertEquals(0, br.get("transfers"), 1e-12);
-        assertEquals(27.744 + 21.6 + 8.64 + 137.2, dec.energyPj(), 1e-9);
-        // 144 reads of 5 ns, then the comparator
-        assertEquals(720.5, dec.latencyNs(), 1e-9);
+        assertEquals(41.616 + 3888 * 0.0309465 + 82.944 + 8.64 + 137.2, dec.energyPj(), 1e-9);
+        // 144 positions x 9 reads, each a 2 ns pulse then 3 columns converted in turn (5 ns each), then the comparator
+        assertEquals(144 * 9 * (2 + 3 * 5) + 0.5, dec.latencyNs(), 1e-9);
         assertTrue(dec.scaleDropout());
         assertEquals(1, dec.stochasticBit());
         assertEquals("threshold (2 sets + expectation)", dec.periphery());
@@ -146,9 +149,10 @@ class DecoderCostTest {
         CostReport.Layer head = layer(report(true), "head");
         assertEquals("digital fp32 (1 ops/output)", head.periphery());
         assertEquals(2 * 144 * 1.0, head.energyBreakdownPj().get("digital"), 1e-9);
-        // 3 x 144 bits in, 2 x 144 psums of 16 bits out
-        assertEquals((432 + 4608) * 0.05, head.energyBreakdownPj().get("buffers"), 1e-9);
-        assertEquals(721, head.latencyNs(), 1e-9);
+        // 3 x 144 bits in, 2 x 144 psums out, each 3 bits (a sum of 3 terms of +-1: 2 bits and a sign)
+        assertEquals((432 + 864) * 0.05, head.energyBreakdownPj().get("buffers"), 1e-9);
+        // 144 positions, one read of 3 rows: 2 ns, 2 columns converted in turn; then the scale's fp32 op
+        assertEquals(144 * (2 + 2 * 5) + 1, head.latencyNs(), 1e-9);
     }
 
     @Test
@@ -166,10 +170,10 @@ class DecoderCostTest {
                 .mapToDouble(l -> l.energyBreakdownPj().get("buffers"))
                 .sum();
         assertEquals(layerBuffers + 28.8, r.deterministic().energyBreakdownPj().get("buffers"), 1e-9);
-        // area: activation buffers twice the largest activation (the head's 2 x 144 psums of 16 bits) plus the skip
+        // area: activation buffers twice the largest activation (the head's 2 x 144 psums of 3 bits) plus the skip
         // buffer's 144 bits; the digital unit's 16 lanes
         assertEquals(
-                (2 * 4608 + 144) * 0.3 / 1e6,
+                (2 * 864 + 144) * 0.3 / 1e6,
                 r.deterministic().areaBreakdownMm2().get("buffers"),
                 1e-12);
         assertEquals(16 * 5000 / 1e6, r.deterministic().areaBreakdownMm2().get("digital"), 1e-12);

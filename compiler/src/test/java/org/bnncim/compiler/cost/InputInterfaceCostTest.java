@@ -101,8 +101,12 @@ class InputInterfaceCostTest {
         CostReport r = CostModel.evaluate(ResidualGraphs.map(g, a), 1);
         CostReport.Layer l = r.layers().get(0);
         assertEquals(3, l.rowTiles());
+        // every add is 19 bits wide: 600 x 255 = 153,000 needs 18 bits and a sign (issue #23: the word was 16)
+        // and each column of a piece joins its partial reads of 8 rows: the pieces of 256, 256 and 88 rows take 32,
+        // 32 and 11 reads, so 31 + 31 + 10 adds per column, for 4 columns and 8 bit planes
+        assertEquals(8, a.rowsPerRead());
         assertEquals(
-                4 * 23 * a.psumBits() * a.energy().adderPerBit(),
+                (4 * 23 + 8 * 4 * (31 + 31 + 10)) * 19 * a.energy().adderPerBit(),
                 l.energyBreakdownPj().get("adder_trees"),
                 1e-9);
     }

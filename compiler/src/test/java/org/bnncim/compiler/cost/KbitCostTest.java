@@ -85,7 +85,7 @@ class KbitCostTest {
         assertEquals((32 + 16) * b, fc0.energyBreakdownPj().get("buffers"), 1e-9);
         assertEquals((16 + 4) * b, fc1.energyBreakdownPj().get("buffers"), 1e-9);
         // cells: every weight's cells read once per input bit
-        double cells = a.cellsPerWeight() * a.energy().cellRead();
+        double cells = a.cellsPerWeight() * a.cellReadPj();
         assertEquals(2 * 16 * 8 * cells, fc0.energyBreakdownPj().get("cells"), 1e-9);
         // area: one threshold unit per comparator, 24 + 4 of them (Scale-Dropout banks share them)
         assertEquals(

@@ -137,14 +137,14 @@ class ResidualCostTest {
         assertEquals(
                 4.0 * 4 * 81 * a.energy().digitalFloatOp(),
                 r.layers().get(0).energyBreakdownPj().get("digital"));
-        // area: 16 lanes + SRAM for 3584 + 32320 weight bits; buffers: two activations of 4 x 81 x 16 psum bits and
-        // the 3200-bit shortcut
+        // area: 16 lanes + SRAM for 3584 + 32320 weight bits; buffers: two activations of 4 x 81 psums and the
+        // 3200-bit shortcut, a psum of 36 binary rows (|sum| <= 36 < 2^6) being 7 bits
         assertEquals(
                 (16 * 5000 + 35904 * 0.3) / 1e6,
                 r.deterministic().areaBreakdownMm2().get("digital"),
                 1e-12);
         assertEquals(
-                (2 * 5184 + 3200) * 0.3 / 1e6,
+                (2 * 4 * 81 * 7 + 3200) * 0.3 / 1e6,
                 r.deterministic().areaBreakdownMm2().get("buffers"),
                 1e-12);
         // Monte-Carlo passes run the digital datapath every pass

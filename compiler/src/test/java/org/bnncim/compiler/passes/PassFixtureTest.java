@@ -144,10 +144,10 @@ class PassFixtureTest {
                 tiles,
                 chips,
                 d.inputBits(),
-                d.psumBits(),
                 d.energy(),
                 d.latency(),
-                d.area());
+                d.area(),
+                d.sensing());
     }
 
     /**

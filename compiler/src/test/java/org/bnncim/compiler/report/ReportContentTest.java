@@ -94,8 +94,8 @@ class ReportContentTest {
         for (String key : new String[] {
             "crossbars_per_tile",
             "tiles_per_chip",
-            "psum_bits",
-            "cell_read",
+            "rows_per_read",
+            "conversion",
             "mask_gate",
             "transfer_per_word",
             "threshold_unit",

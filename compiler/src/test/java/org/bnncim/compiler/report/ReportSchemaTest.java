@@ -80,8 +80,13 @@ class ReportSchemaTest {
                 assertEquals(model.toString(), report.at("/model_file/path").asText());
                 assertEquals(a.rows(), report.at("/architecture/crossbar/rows").asInt());
                 assertEquals(
-                        a.energy().cellRead(),
-                        report.at("/architecture/energy_pj/cell_read").doubleValue());
+                        a.energy().threshold(),
+                        report.at("/architecture/energy_pj/threshold").doubleValue());
+                assertEquals(
+                        a.rowsPerRead(),
+                        report.at("/architecture/crossbar/rows_per_read").asInt());
+                assertEquals(
+                        a.conversionPj(), report.at("/read_path/conversion_pj").doubleValue());
             }
         }
     }

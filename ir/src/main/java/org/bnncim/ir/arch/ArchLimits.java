@@ -37,6 +37,10 @@ public final class ArchLimits {
             return a.crossbarsPerTile() + " crossbars per tile, " + a.tilesPerChip() + " tiles per chip, " + a.chips()
                     + " chips: more than " + MAX_CROSSBARS_TOTAL + " crossbars";
         }
+        if (a.sensing().rowsPerRead() > MAX_CROSSBAR_SIDE || a.sensing().columnsPerConverter() > MAX_CROSSBAR_SIDE) {
+            return "rows per read " + a.sensing().rowsPerRead() + " or columns per converter "
+                    + a.sensing().columnsPerConverter() + " larger than " + MAX_CROSSBAR_SIDE;
+        }
         for (double v : costs(a)) {
             if (!(v >= 0 && v <= MAX_COST_VALUE)) return "cost value " + v + " outside 0.." + MAX_COST_VALUE;
         }
@@ -48,8 +52,6 @@ public final class ArchLimits {
         var l = a.latency();
         var ar = a.area();
         return new double[] {
-            e.cellRead(),
-            e.senseAmp(),
             e.adderPerBit(),
             e.threshold(),
             e.stochasticBit(),
@@ -64,13 +66,21 @@ public final class ArchLimits {
             l.transferPerWord(),
             l.digitalFloatOp(),
             ar.cell(),
-            ar.senseAmp(),
             ar.adderPerBit(),
             ar.thresholdUnit(),
             ar.stochasticUnit(),
             ar.bufferPerBit(),
             ar.digitalUnit(),
-            ar.maskGate()
+            ar.maskGate(),
+            a.sensing().readVoltageV(),
+            a.sensing().rParallelOhm(),
+            a.sensing().rAntiparallelOhm(),
+            a.sensing().bitlineOhmPerCell(),
+            a.sensing().maxIrDropFraction(),
+            a.sensing().converterUwPerBit(),
+            a.sensing().converterUwFixed(),
+            a.sensing().converterCycleNs(),
+            a.sensing().transistorAreaUm2()
         };
     }
 }

@@ -15,10 +15,10 @@ public record Architecture(
         int tilesPerChip,
         int chips,
         int inputBits,
-        int psumBits,
         Energy energy,
         Latency latency,
-        Area area) {
+        Area area,
+        Sensing sensing) {
 
     /** How a weight is stored in cells, with its code in {@code program.bnc}. */
     public enum WeightEncoding implements WireCode {
@@ -39,10 +39,8 @@ public record Architecture(
         }
     }
 
-    /** Energies in picojoules. */
+    /** Energies in picojoules; a cell read and a conversion are derived from {@link Sensing}. */
     public record Energy(
-            double cellRead,
-            double senseAmp,
             double adderPerBit,
             double threshold,
             double stochasticBit,
@@ -63,13 +61,45 @@ public record Architecture(
     /** Areas in square micrometres. */
     public record Area(
             double cell,
-            double senseAmp,
             double adderPerBit,
             double thresholdUnit,
             double stochasticUnit,
             double bufferPerBit,
             double digitalUnit,
             double maskGate) {}
+
+    /**
+     * How a column's popcount leaves the array. Driving every word line at once would put hundreds of cell currents on
+     * one bit line, whose IR drop then exceeds the read voltage, so {@code rowsPerRead} word lines are driven per read
+     * and a piece of K rows takes ceil(K / rowsPerRead) reads, summed digitally. The cell energy follows from the read
+     * voltage, the two MTJ resistances and the read time ({@link Latency#crossbarRead}); each read of a column is one
+     * conversion by a SAR converter shared by {@code columnsPerConverter} columns, priced by NeuroSim's fit: power
+     * {@code uwPerBit * bits + uwFixed} microwatts over {@code bits + 1} cycles, area from its transistor counts.
+     *
+     * @param converterBits 0 derives the resolution from the rows read together: ceil(log2(rowsPerRead + 1))
+     */
+    public record Sensing(
+            int rowsPerRead,
+            double readVoltageV,
+            double rParallelOhm,
+            double rAntiparallelOhm,
+            double bitlineOhmPerCell,
+            double maxIrDropFraction,
+            int converterBits,
+            int columnsPerConverter,
+            double converterUwPerBit,
+            double converterUwFixed,
+            double converterCycleNs,
+            double transistorAreaUm2) {
+        public Sensing {
+            if (rowsPerRead < 1) throw new IllegalArgumentException("rows per read must be positive");
+            if (converterBits < 0 || converterBits > 16)
+                throw new IllegalArgumentException("converter bits must be 0 (derived) to 16");
+            if (columnsPerConverter < 1) throw new IllegalArgumentException("columns per converter must be positive");
+            if (!(rParallelOhm > 0) || !(rAntiparallelOhm > 0))
+                throw new IllegalArgumentException("MTJ resistances must be positive");
+        }
+    }
 
     public Architecture {
         if (rows < 2 || cols < 2 || rows > (1 << 16) || cols > (1 << 16)) {
@@ -81,8 +111,73 @@ public record Architecture(
         }
         if (crossbarsPerTile < 1 || tilesPerChip < 1 || chips < 1)
             throw new IllegalArgumentException("tile/chip counts must be positive");
-        if (inputBits < 1 || inputBits > 16 || psumBits < 2 || psumBits > 64)
-            throw new IllegalArgumentException("bit widths out of range");
+        if (inputBits < 1 || inputBits > 16) throw new IllegalArgumentException("bit widths out of range");
+    }
+
+    /** Word lines driven together in one read: the file's setting, at most the crossbar's rows. */
+    public int rowsPerRead() {
+        return Math.min(sensing.rowsPerRead(), rows);
+    }
+
+    /** Reads one column needs to cover {@code rowsUsed} word lines. */
+    public int readsFor(int rowsUsed) {
+        return Math.max(1, (rowsUsed + rowsPerRead() - 1) / rowsPerRead());
+    }
+
+    /** Converter resolution: as set, or enough for a popcount of 0..rowsPerRead. */
+    public int converterBits() {
+        if (sensing.converterBits() > 0) return sensing.converterBits();
+        return 32 - Integer.numberOfLeadingZeros(rowsPerRead()); // ceil(log2(p + 1)) = bit length of p
+    }
+
+    /** One cell read (pJ): V^2 t at the mean of the two states' conductances (weights are balanced on average). */
+    public double cellReadPj() {
+        double g = (1 / sensing.rParallelOhm() + 1 / sensing.rAntiparallelOhm()) / 2;
+        return sensing.readVoltageV() * sensing.readVoltageV() * g * latency.crossbarRead() * 1e3; // V^2 S ns = nJ
+    }
+
+    /** One conversion (ns): a SAR converter takes one cycle per bit plus one to sample. */
+    public double conversionNs() {
+        return (converterBits() + 1) * sensing.converterCycleNs();
+    }
+
+    /** One conversion (pJ): the fitted power over the conversion time (uW x ns = fJ). */
+    public double conversionPj() {
+        return (sensing.converterUwPerBit() * converterBits() + sensing.converterUwFixed()) * conversionNs() * 1e-3;
+    }
+
+    /** One converter's area (um^2): NeuroSim's SAR transistor counts times the area of a minimum-size transistor. */
+    public double converterAreaUm2() {
+        int b = converterBits();
+        return (269 + (b - 1) * 109 + 209 + (b - 1) * 73) * sensing.transistorAreaUm2();
+    }
+
+    /** Converters on one crossbar: one per {@code columnsPerConverter} sensed columns. */
+    public int convertersPerCrossbar() {
+        return (logicalCols() + sensing.columnsPerConverter() - 1) / sensing.columnsPerConverter();
+    }
+
+    /**
+     * One read of {@code columns} sensed columns (ns): the read pulse, then each converter converts the columns it
+     * serves in turn (the columns taken as packed from a converter's first; without overlap of read and conversion).
+     */
+    public double readNs(int columns) {
+        int perConverter = Math.min(sensing.columnsPerConverter(), Math.min(columns, logicalCols()));
+        return latency.crossbarRead() + perConverter * conversionNs();
+    }
+
+    /**
+     * Worst-case IR drop along a bit line (V): every driven cell in the low-resistance state, all current drawn
+     * through the whole line (the driven rows at its far end).
+     */
+    public double irDropV() {
+        double current = rowsPerRead() * sensing.readVoltageV() / sensing.rParallelOhm();
+        return current * rows * sensing.bitlineOhmPerCell();
+    }
+
+    /** The IR drop the sensing tolerates (V). */
+    public double irDropLimitV() {
+        return sensing.maxIrDropFraction() * sensing.readVoltageV();
     }
 
     /** Cells a single binary weight occupies. */
@@ -109,23 +204,41 @@ public record Architecture(
 
     public Architecture withCrossbar(int r, int c) {
         return new Architecture(
+                name, r, c, encoding, crossbarsPerTile, tilesPerChip, chips, inputBits, energy, latency, area, sensing);
+    }
+
+    public Architecture withEncoding(WeightEncoding e) {
+        return new Architecture(
+                name, rows, cols, e, crossbarsPerTile, tilesPerChip, chips, inputBits, energy, latency, area, sensing);
+    }
+
+    public Architecture withRowsPerRead(int p) {
+        Sensing s = sensing;
+        return new Architecture(
                 name,
-                r,
-                c,
+                rows,
+                cols,
                 encoding,
                 crossbarsPerTile,
                 tilesPerChip,
                 chips,
                 inputBits,
-                psumBits,
                 energy,
                 latency,
-                area);
-    }
-
-    public Architecture withEncoding(WeightEncoding e) {
-        return new Architecture(
-                name, rows, cols, e, crossbarsPerTile, tilesPerChip, chips, inputBits, psumBits, energy, latency, area);
+                area,
+                new Sensing(
+                        p,
+                        s.readVoltageV(),
+                        s.rParallelOhm(),
+                        s.rAntiparallelOhm(),
+                        s.bitlineOhmPerCell(),
+                        s.maxIrDropFraction(),
+                        s.converterBits(),
+                        s.columnsPerConverter(),
+                        s.converterUwPerBit(),
+                        s.converterUwFixed(),
+                        s.converterCycleNs(),
+                        s.transistorAreaUm2()));
     }
 
     public Architecture withChips(int n) {
@@ -138,9 +251,9 @@ public record Architecture(
                 tilesPerChip,
                 n,
                 inputBits,
-                psumBits,
                 energy,
                 latency,
-                area);
+                area,
+                sensing);
     }
 }

@@ -1,0 +1,71 @@
+package org.bnncim.compiler.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.ir.arch.Architecture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every parameter of the default architecture file says where its value comes from ([source] or [assumption] in its
+ * comment), and the report's parameter table gives the same basis.
+ */
+class ArchSourcesTest {
+    private static final Pattern GROUP = Pattern.compile("^\\s*\"(\\w+)\": \\{");
+    private static final Pattern LEAF = Pattern.compile("^\\s*\"(\\w+)\": [^{]*?(//\\s*(.*))?$");
+    /** Keys whose value is not a technology figure: the name, a derived default and the implementation's widths. */
+    private static final Set<String> NOT_FIGURES = Set.of("name", "converter.bits", "input_bits");
+
+    @Test
+    void everyDefaultParameterIsTaggedAndTheReportAgrees() {
+        Map<String, String> tags = new HashMap<>();
+        String group = "";
+        for (String line : ArchitectureLoader.defaultText().split("\n")) {
+            Matcher g = GROUP.matcher(line);
+            if (g.find()) {
+                group = g.group(1);
+                continue;
+            }
+            if (line.trim().startsWith("}")) {
+                group = "";
+                continue;
+            }
+            Matcher l = LEAF.matcher(line);
+            if (!l.find()) continue;
+            String key = group.isEmpty() ? l.group(1) : group + "." + l.group(1);
+            String comment = l.group(3) == null ? "" : l.group(3);
+            tags.put(
+                    key,
+                    comment.startsWith("[source]") ? "source" : comment.startsWith("[assumption]") ? "assumption" : "");
+        }
+        Architecture a = ArchitectureLoader.defaults();
+        int checked = 0;
+        for (ReportArch.Param p : ReportArch.params(a)) {
+            String key = p.group().isEmpty() ? p.key() : p.group() + "." + p.key();
+            assertTrue(tags.containsKey(key), key + " is not in the default file");
+            if (NOT_FIGURES.contains(key)) continue;
+            String tag = tags.get(key);
+            assertTrue(!tag.isEmpty(), key + ": its comment names neither [source] nor [assumption]");
+            assertEquals(tag.equals("source"), p.basis().startsWith("source:"), key + ": report says " + p.basis());
+            if (tag.equals("assumption")) assertEquals(ReportArch.ASSUMPTION, p.basis(), key);
+            checked++;
+        }
+        assertTrue(checked >= 35, "checked " + checked);
+    }
+
+    @Test
+    void aValueTheUserSetIsMarkedAsTheirs() {
+        Architecture a = ArchitectureLoader.defaults().withRowsPerRead(4);
+        ReportArch.Param p = ReportArch.params(a).stream()
+                .filter(x -> x.key().equals("rows_per_read"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(ReportArch.USER, p.basis());
+    }
+}
