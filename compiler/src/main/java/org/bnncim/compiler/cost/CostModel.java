@@ -149,7 +149,9 @@ public final class CostModel {
                     + treeDepth * t.adderStage()
                     + (l.inputBits() > 1 ? t.adderStage() : 0)
                     + (thresholded ? t.threshold() : floatOps * t.digitalFloatOp())
-                    + (piecesPerTile.size() > 1 ? t.transferPerWord() : 0);
+                    // partial sums from other tiles cross the tile network one word at a time (issue #23: this was one
+                    // word's time whatever the count)
+                    + remoteWords * t.transferPerWord();
             detLatency += latency;
             for (var en : br.entrySet()) detBreak.merge(en.getKey(), en.getValue(), Double::sum);
             long layerCells = l.weights() * a.cellsPerWeight();
