@@ -191,13 +191,18 @@ class StochasticUnitAndCostTest {
         double sense = 5 * (s.converterUwPerBit() * 4 + s.converterUwFixed()) * conversionNs * 1e-3;
         double thresholds = 5 * e.threshold();
         double buffers = (6 + 5) * e.bufferPerBit(); // 6 input bits read, 5 output bits written
-        assertEquals(cells + sense + thresholds + buffers, l.energyPj(), 1e-12);
+        double wordlines = 6 * e.wordlineDrive(); // each of the 6 word lines driven once
+        assertEquals(cells + wordlines + sense + thresholds + buffers, l.energyPj(), 1e-12);
         // one read: the pulse, then the 5 columns (on one converter of 8) converted in turn
         assertEquals(t + 5 * conversionNs + a.latency().threshold(), l.latencyNs(), 1e-12);
         assertEquals(1, r.crossbarsUsed());
         assertEquals(1, r.crossbarsLowerBound());
         double areaCells = 64 * 64 * a.area().cell();
         assertEquals(areaCells, r.deterministic().areaBreakdownMm2().get("cells") * 1e6, 1e-6);
+        assertEquals(
+                64 * a.area().wordlineDriver(),
+                r.deterministic().areaBreakdownMm2().get("wordline_drivers") * 1e6,
+                1e-6);
     }
 
     @Test

@@ -59,6 +59,9 @@ public final class ProgramCodec {
     public static final Architecture.Sensing PRE_V5_SENSING =
             new Architecture.Sensing(8, 0.1, 5000, 10000, 0.2, 0.1, 0, 8, 0.7213, 3.3041, 1.0, 0.03);
 
+    /** The word-line driver's energy and area of a program of version 1 to 4 (the default's when version 5 came). */
+    public static final double PRE_V5_WORDLINE_PJ = 0.04, PRE_V5_WORDLINE_UM2 = 1.0;
+
     private ProgramCodec() {}
 
     // ------------------------------------------------------------------------------------------------ write
@@ -106,6 +109,7 @@ public final class ProgramCodec {
         out.writeInt(a.chips());
         out.writeInt(a.inputBits());
         var e = a.energy();
+        out.writeDouble(e.wordlineDrive());
         for (double d : new double[] {
             e.adderPerBit(),
             e.threshold(),
@@ -122,6 +126,7 @@ public final class ProgramCodec {
         var ar = a.area();
         for (double d : new double[] {
             ar.cell(),
+            ar.wordlineDriver(),
             ar.adderPerBit(),
             ar.thresholdUnit(),
             ar.stochasticUnit(),
@@ -347,7 +352,9 @@ public final class ProgramCodec {
         int perTile = in.readInt(), tiles = in.readInt(), chips = in.readInt(), inputBits = in.readInt();
         if (version < 5) in.skipNBytes(4); // the partial-sum width, now sized per layer by the cost model
         if (version < 5) in.skipNBytes(16); // cell read and sense amplifier energies, now derived from the sensing
+        double wordline = version < 5 ? PRE_V5_WORDLINE_PJ : in.readDouble();
         var e = new Architecture.Energy(
+                wordline,
                 in.readDouble(),
                 in.readDouble(),
                 in.readDouble(),
@@ -359,8 +366,10 @@ public final class ProgramCodec {
                 in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
         double cellArea = in.readDouble();
         if (version < 5) in.skipNBytes(8); // the sense amplifier's area
+        double driverArea = version < 5 ? PRE_V5_WORDLINE_UM2 : in.readDouble();
         var a = new Architecture.Area(
                 cellArea,
+                driverArea,
                 in.readDouble(),
                 in.readDouble(),
                 in.readDouble(),

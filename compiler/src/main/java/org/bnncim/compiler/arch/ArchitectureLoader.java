@@ -185,6 +185,7 @@ public final class ArchitectureLoader {
                     chips,
                     inputBits,
                     new Architecture.Energy(
+                            num(t, "energy_pj.wordline_drive", src),
                             num(t, "energy_pj.adder_per_bit", src),
                             num(t, "energy_pj.threshold", src),
                             num(t, "energy_pj.stochastic_bit", src),
@@ -201,6 +202,7 @@ public final class ArchitectureLoader {
                             num(t, "latency_ns.digital_float_op", src)),
                     new Architecture.Area(
                             num(t, "area_um2.cell", src),
+                            num(t, "area_um2.wordline_driver", src),
                             num(t, "area_um2.adder_per_bit", src),
                             num(t, "area_um2.threshold_unit", src),
                             num(t, "area_um2.stochastic_unit", src),

@@ -49,7 +49,15 @@ public final class CostModel {
         List<CostReport.Layer> rows = new ArrayList<>();
         Map<String, Double> detBreak = new LinkedHashMap<>();
         for (String k : List.of(
-                "cells", "converters", "adder_trees", "thresholds", "buffers", "transfers", "digital", "stochastic")) {
+                "cells",
+                "wordline_drivers",
+                "converters",
+                "adder_trees",
+                "thresholds",
+                "buffers",
+                "transfers",
+                "digital",
+                "stochastic")) {
             detBreak.put(k, 0.0);
         }
         double detLatency = 0;
@@ -62,7 +70,8 @@ public final class CostModel {
             Map<String, Double> br = new LinkedHashMap<>();
             long apps = (long) l.positions() * l.inputBits();
             DecoderNode.BinaryConvTranspose transposed = transposed(g, l.layer());
-            double cells = 0, sense = 0;
+            double cells = 0, sense = 0, wordlines = 0;
+            Set<Long> driven = new HashSet<>(); // pieces on one crossbar over the same rows share their word lines
             double pieceNs = 0; // the slowest piece's reads per activation: the layer's read time
             Map<Integer, Set<Integer>> kRangesPerCrossbar = new HashMap<>();
             Map<Integer, Integer> piecesPerTile = new HashMap<>();
@@ -74,6 +83,7 @@ public final class CostModel {
                         ? apps * p.kLen()
                         : l.inputBits() * TransposedRows.driven(transposed, inShape(g, transposed), p.k0(), p.kLen());
                 cells += rowReads * p.nLen() * a.cellsPerWeight() * a.cellReadPj();
+                if (driven.add(((long) p.crossbar() << 32) | p.k0())) wordlines += rowReads * e.wordlineDrive();
                 // each read of rowsPerRead word lines is one conversion per column; a transposed conv's phase is
                 // costed as reading all the piece's rows (its undriven rows cannot be skipped by the row groups)
                 int reads = a.readsFor(p.kLen());
@@ -128,6 +138,7 @@ public final class CostModel {
             }
             double transfers = remoteWords * psum * e.transferPerBit();
             br.put("cells", cells);
+            br.put("wordline_drivers", wordlines);
             br.put("converters", sense);
             br.put("adder_trees", adder);
             br.put("thresholds", thr);
@@ -215,6 +226,7 @@ public final class CostModel {
 
         Map<String, Double> area = new LinkedHashMap<>();
         area.put("cells", crossbars * a.cellsPerCrossbar() * a.area().cell());
+        area.put("wordline_drivers", (double) crossbars * a.rows() * a.area().wordlineDriver());
         area.put("converters", (double) crossbars * a.convertersPerCrossbar() * a.converterAreaUm2());
         area.put(
                 "adder_trees",

@@ -81,6 +81,7 @@ final class ReportArch {
         add.to("", "input_bits", Integer.toString(a.inputBits()), Integer.toString(d.inputBits()), "bits");
         Architecture.Energy e = a.energy(), de = d.energy();
         String pj = "pJ";
+        add.to("energy_pj", "wordline_drive", num(e.wordlineDrive()), num(de.wordlineDrive()), pj);
         add.to("energy_pj", "adder_per_bit", num(e.adderPerBit()), num(de.adderPerBit()), pj);
         add.to("energy_pj", "threshold", num(e.threshold()), num(de.threshold()), pj);
         add.to("energy_pj", "stochastic_bit", num(e.stochasticBit()), num(de.stochasticBit()), pj);
@@ -99,6 +100,7 @@ final class ReportArch {
         Architecture.Area ar = a.area(), da = d.area();
         String um2 = "um2";
         add.to("area_um2", "cell", num(ar.cell()), num(da.cell()), um2);
+        add.to("area_um2", "wordline_driver", num(ar.wordlineDriver()), num(da.wordlineDriver()), um2);
         add.to("area_um2", "adder_per_bit", num(ar.adderPerBit()), num(da.adderPerBit()), um2);
         add.to("area_um2", "threshold_unit", num(ar.thresholdUnit()), num(da.thresholdUnit()), um2);
         add.to("area_um2", "stochastic_unit", num(ar.stochasticUnit()), num(da.stochasticUnit()), um2);

@@ -25,6 +25,7 @@ final class ReportHtmlFormat {
 
     static {
         COMPONENT_COLOURS.put("cells", "#3b6fb6");
+        COMPONENT_COLOURS.put("wordline_drivers", "#a9c6e8");
         COMPONENT_COLOURS.put("converters", "#7fb3e0");
         COMPONENT_COLOURS.put("adder_trees", "#e0892d");
         COMPONENT_COLOURS.put("thresholds", "#f3c27a");

@@ -66,6 +66,7 @@ final class ReportJsonMeta {
         o.put("input_bits", a.inputBits());
         Architecture.Energy e = a.energy();
         ObjectNode en = o.putObject("energy_pj");
+        en.put("wordline_drive", num(e.wordlineDrive()));
         en.put("adder_per_bit", num(e.adderPerBit()));
         en.put("threshold", num(e.threshold()));
         en.put("stochastic_bit", num(e.stochasticBit()));
@@ -84,6 +85,7 @@ final class ReportJsonMeta {
         Architecture.Area ar = a.area();
         ObjectNode am = o.putObject("area_um2");
         am.put("cell", num(ar.cell()));
+        am.put("wordline_driver", num(ar.wordlineDriver()));
         am.put("adder_per_bit", num(ar.adderPerBit()));
         am.put("threshold_unit", num(ar.thresholdUnit()));
         am.put("stochastic_unit", num(ar.stochasticUnit()));

@@ -65,7 +65,9 @@ class DecoderCostTest {
         // the driven inputs (2312 bits) read, 3 x 144 bipolar outputs written
         assertEquals((2312 + 432) * 0.05, br.get("buffers"), 1e-9);
         assertEquals(0, br.get("transfers"), 1e-12);
-        assertEquals(41.616 + 3888 * 0.0309465 + 82.944 + 8.64 + 137.2, dec.energyPj(), 1e-9);
+        // each driven row's word line once per position: 2312 x 0.04 pJ
+        assertEquals(92.48, br.get("wordline_drivers"), 1e-9);
+        assertEquals(41.616 + 92.48 + 3888 * 0.0309465 + 82.944 + 8.64 + 137.2, dec.energyPj(), 1e-9);
         // 144 positions x 9 reads, each a 2 ns pulse then 3 columns converted in turn (5 ns each), then the comparator
         assertEquals(144 * 9 * (2 + 3 * 5) + 0.5, dec.latencyNs(), 1e-9);
         assertTrue(dec.scaleDropout());

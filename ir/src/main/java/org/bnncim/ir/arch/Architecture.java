@@ -41,6 +41,7 @@ public record Architecture(
 
     /** Energies in picojoules; a cell read and a conversion are derived from {@link Sensing}. */
     public record Energy(
+            double wordlineDrive,
             double adderPerBit,
             double threshold,
             double stochasticBit,
@@ -61,6 +62,7 @@ public record Architecture(
     /** Areas in square micrometres. */
     public record Area(
             double cell,
+            double wordlineDriver,
             double adderPerBit,
             double thresholdUnit,
             double stochasticUnit,
