@@ -62,6 +62,9 @@ public final class ProgramCodec {
     /** The word-line driver's energy and area of a program of version 1 to 4 (the default's when version 5 came). */
     public static final double PRE_V5_WORDLINE_PJ = 0.04, PRE_V5_WORDLINE_UM2 = 1.0;
 
+    /** The weight-programming figures of a program of version 1 to 4 (the default's when version 5 came). */
+    public static final double PRE_V5_CELL_WRITE_PJ = 1.0, PRE_V5_ROW_WRITE_NS = 10.0;
+
     private ProgramCodec() {}
 
     // ------------------------------------------------------------------------------------------------ write
@@ -109,6 +112,7 @@ public final class ProgramCodec {
         out.writeInt(a.chips());
         out.writeInt(a.inputBits());
         var e = a.energy();
+        out.writeDouble(e.cellWrite());
         out.writeDouble(e.wordlineDrive());
         for (double d : new double[] {
             e.adderPerBit(),
@@ -120,6 +124,7 @@ public final class ProgramCodec {
             e.maskGate()
         }) out.writeDouble(d);
         var l = a.latency();
+        out.writeDouble(l.rowWrite());
         for (double d : new double[] {
             l.crossbarRead(), l.adderStage(), l.threshold(), l.stochasticBit(), l.transferPerWord(), l.digitalFloatOp()
         }) out.writeDouble(d);
@@ -352,8 +357,10 @@ public final class ProgramCodec {
         int perTile = in.readInt(), tiles = in.readInt(), chips = in.readInt(), inputBits = in.readInt();
         if (version < 5) in.skipNBytes(4); // the partial-sum width, now sized per layer by the cost model
         if (version < 5) in.skipNBytes(16); // cell read and sense amplifier energies, now derived from the sensing
+        double write = version < 5 ? PRE_V5_CELL_WRITE_PJ : in.readDouble();
         double wordline = version < 5 ? PRE_V5_WORDLINE_PJ : in.readDouble();
         var e = new Architecture.Energy(
+                write,
                 wordline,
                 in.readDouble(),
                 in.readDouble(),
@@ -362,8 +369,15 @@ public final class ProgramCodec {
                 in.readDouble(),
                 in.readDouble(),
                 in.readDouble());
+        double rowWrite = version < 5 ? PRE_V5_ROW_WRITE_NS : in.readDouble();
         var l = new Architecture.Latency(
-                in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
+                rowWrite,
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble(),
+                in.readDouble());
         double cellArea = in.readDouble();
         if (version < 5) in.skipNBytes(8); // the sense amplifier's area
         double driverArea = version < 5 ? PRE_V5_WORDLINE_UM2 : in.readDouble();

@@ -110,8 +110,9 @@ class ProgramCodecTest {
                 4,
                 1,
                 8,
-                new Architecture.Energy(ProgramCodec.PRE_V5_WORDLINE_PJ, 3, 4, 5, 6, 7, 8, 9),
-                new Architecture.Latency(1, 2, 3, 4, 5, 6),
+                new Architecture.Energy(
+                        ProgramCodec.PRE_V5_CELL_WRITE_PJ, ProgramCodec.PRE_V5_WORDLINE_PJ, 3, 4, 5, 6, 7, 8, 9),
+                new Architecture.Latency(ProgramCodec.PRE_V5_ROW_WRITE_NS, 1, 2, 3, 4, 5, 6),
                 new Architecture.Area(1, ProgramCodec.PRE_V5_WORDLINE_UM2, 3, 4, 5, 6, 7, 8),
                 ProgramCodec.PRE_V5_SENSING);
         Mapping m = new Mapping(

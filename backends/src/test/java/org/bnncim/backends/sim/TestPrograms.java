@@ -485,8 +485,9 @@ final class TestPrograms {
                 1,
                 1,
                 8,
-                new Architecture.Energy(ProgramCodec.PRE_V5_WORDLINE_PJ, 0, 0, 0, 0, 0, 0, 0),
-                new Architecture.Latency(0, 0, 0, 0, 0, 0),
+                new Architecture.Energy(
+                        ProgramCodec.PRE_V5_CELL_WRITE_PJ, ProgramCodec.PRE_V5_WORDLINE_PJ, 0, 0, 0, 0, 0, 0, 0),
+                new Architecture.Latency(ProgramCodec.PRE_V5_ROW_WRITE_NS, 0, 0, 0, 0, 0, 0),
                 new Architecture.Area(0, ProgramCodec.PRE_V5_WORDLINE_UM2, 0, 0, 0, 0, 0, 0),
                 ProgramCodec.PRE_V5_SENSING);
         return Program.of(new MappedModel(

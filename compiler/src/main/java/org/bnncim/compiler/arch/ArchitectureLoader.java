@@ -185,6 +185,7 @@ public final class ArchitectureLoader {
                     chips,
                     inputBits,
                     new Architecture.Energy(
+                            num(t, "energy_pj.cell_write", src),
                             num(t, "energy_pj.wordline_drive", src),
                             num(t, "energy_pj.adder_per_bit", src),
                             num(t, "energy_pj.threshold", src),
@@ -194,6 +195,7 @@ public final class ArchitectureLoader {
                             num(t, "energy_pj.digital_float_op", src),
                             num(t, "energy_pj.mask_gate", src)),
                     new Architecture.Latency(
+                            num(t, "latency_ns.row_write", src),
                             num(t, "latency_ns.crossbar_read", src),
                             num(t, "latency_ns.adder_stage", src),
                             num(t, "latency_ns.threshold", src),

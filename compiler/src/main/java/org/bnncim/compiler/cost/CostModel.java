@@ -283,6 +283,7 @@ public final class CostModel {
         long weightCells = 0;
         for (LayerMap l : m.layers()) weightCells += l.weights() * a.cellsPerWeight();
         List<StochasticUnit.Entry> schedule = unit.schedule();
+        CostReport.Programming programming = programming(m);
         return new CostReport(
                 g.name(),
                 a.rows(),
@@ -304,7 +305,27 @@ public final class CostModel {
                 tSamples,
                 g.notes(),
                 digitalPath.rows(),
-                sweep);
+                sweep,
+                programming);
+    }
+
+    /** Writing every weight's cells once; each crossbar writes its occupied rows in turn, crossbars in parallel. */
+    private static CostReport.Programming programming(Mapping m) {
+        Architecture a = m.arch();
+        Map<Integer, java.util.BitSet> rows = new HashMap<>();
+        long cells = 0;
+        for (LayerMap l : m.layers()) {
+            for (Piece p : l.pieces()) {
+                cells += p.weights() * a.cellsPerWeight();
+                rows.computeIfAbsent(p.crossbar(), x -> new java.util.BitSet()).set(p.row(), p.row() + p.kLen());
+            }
+        }
+        int most = rows.values().stream()
+                .mapToInt(java.util.BitSet::cardinality)
+                .max()
+                .orElse(0);
+        return new CostReport.Programming(
+                cells, most, cells * a.energy().cellWrite(), most * a.latency().rowWrite());
     }
 
     /** Random-bit energies of the sweep (pJ): from a low-current stochastic MTJ to a conventional write. */

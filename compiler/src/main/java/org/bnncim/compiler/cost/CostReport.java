@@ -26,7 +26,8 @@ public record CostReport(
         int samples,
         Map<String, String> notes,
         List<Digital> digital,
-        List<BitCost> bitCostSweep) {
+        List<BitCost> bitCostSweep,
+        Programming programming) {
 
     /** A report without a digital datapath. */
     public CostReport(
@@ -70,7 +71,17 @@ public record CostReport(
                 samples,
                 notes,
                 List.of(),
-                List.of());
+                List.of(),
+                Programming.NONE);
+    }
+
+    /**
+     * Writing the weights into the crossbars, once per model load and never per inference, so it is kept out of every
+     * per-pass and Monte-Carlo figure: {@code cells} written at {@code cell_write} each; each crossbar writes its
+     * {@code rows} occupied rows one after another (all columns of a row at once), the crossbars in parallel.
+     */
+    public record Programming(long cells, int rows, double energyPj, double timeNs) {
+        public static final Programming NONE = new Programming(0, 0, 0, 0);
     }
 
     /**

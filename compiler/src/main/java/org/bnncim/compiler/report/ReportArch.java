@@ -81,6 +81,7 @@ final class ReportArch {
         add.to("", "input_bits", Integer.toString(a.inputBits()), Integer.toString(d.inputBits()), "bits");
         Architecture.Energy e = a.energy(), de = d.energy();
         String pj = "pJ";
+        add.to("energy_pj", "cell_write", num(e.cellWrite()), num(de.cellWrite()), pj);
         add.to("energy_pj", "wordline_drive", num(e.wordlineDrive()), num(de.wordlineDrive()), pj);
         add.to("energy_pj", "adder_per_bit", num(e.adderPerBit()), num(de.adderPerBit()), pj);
         add.to("energy_pj", "threshold", num(e.threshold()), num(de.threshold()), pj);
@@ -91,6 +92,7 @@ final class ReportArch {
         add.to("energy_pj", "mask_gate", num(e.maskGate()), num(de.maskGate()), pj);
         Architecture.Latency t = a.latency(), dt = d.latency();
         String ns = "ns";
+        add.to("latency_ns", "row_write", num(t.rowWrite()), num(dt.rowWrite()), ns);
         add.to("latency_ns", "crossbar_read", num(t.crossbarRead()), num(dt.crossbarRead()), ns);
         add.to("latency_ns", "adder_stage", num(t.adderStage()), num(dt.adderStage()), ns);
         add.to("latency_ns", "threshold", num(t.threshold()), num(dt.threshold()), ns);

@@ -123,6 +123,16 @@ public final class ReportHtml {
                         m.arch().chips(),
                         m.arch().crossbarsPerTile());
         card(sb, "Chip tiles used", Integer.toString(r.tilesUsed()), tiles, -1);
+        card(
+                sb,
+                "Weight programming",
+                Fmt.format("%.2f nJ", r.programming().energyPj() / 1000),
+                Fmt.format(
+                        "once per model load: %d cells, %.2f &micro;s (%d rows on the busiest crossbar)",
+                        r.programming().cells(),
+                        r.programming().timeNs() / 1000,
+                        r.programming().rows()),
+                -1);
         String kind = kindLabel(r.stochasticKind());
         card(
                 sb,

@@ -89,6 +89,11 @@ public final class ReportJson {
         base.put("stochastic_units", r.baselineStochasticUnits());
         totals(base, r.baselineMcDropout(), r.samples());
         ReportJsonMeta.saving(root.putObject("scale_dropout_saving"), r);
+        ObjectNode w = root.putObject("weight_programming");
+        w.put("cells", r.programming().cells());
+        w.put("rows", r.programming().rows());
+        w.put("energy_pj", num(r.programming().energyPj()));
+        w.put("time_ns", num(r.programming().timeNs()));
         ObjectNode notes = root.putObject("notes");
         r.notes().forEach(notes::put);
         try {

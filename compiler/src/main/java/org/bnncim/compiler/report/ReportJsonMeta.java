@@ -66,6 +66,7 @@ final class ReportJsonMeta {
         o.put("input_bits", a.inputBits());
         Architecture.Energy e = a.energy();
         ObjectNode en = o.putObject("energy_pj");
+        en.put("cell_write", num(e.cellWrite()));
         en.put("wordline_drive", num(e.wordlineDrive()));
         en.put("adder_per_bit", num(e.adderPerBit()));
         en.put("threshold", num(e.threshold()));
@@ -76,6 +77,7 @@ final class ReportJsonMeta {
         en.put("mask_gate", num(e.maskGate()));
         Architecture.Latency t = a.latency();
         ObjectNode lt = o.putObject("latency_ns");
+        lt.put("row_write", num(t.rowWrite()));
         lt.put("crossbar_read", num(t.crossbarRead()));
         lt.put("adder_stage", num(t.adderStage()));
         lt.put("threshold", num(t.threshold()));

@@ -153,6 +153,15 @@ public final class ReportText {
                 row(sb, "MC-Dropout (T=" + r.samples() + ", " + r.stochasticUnits() + " units)", r.mc());
             default -> f(sb, "%nNo stochastic layers: a deterministic BNN (Monte-Carlo passes would all agree).%n");
         }
+        CostReport.Programming w = r.programming();
+        f(
+                sb,
+                "%nweight programming (once per model load, in none of the figures above): %d cells, %.2f nJ, %.2f us"
+                        + " (%d rows written on the busiest crossbar)%n",
+                w.cells(),
+                w.energyPj() / 1000,
+                w.timeNs() / 1000,
+                w.rows());
         if (arch != null) architecture(sb, arch);
         // names in the report come from the model: a terminal showing report.txt must not execute them
         return SafeText.visibleLines(sb.toString());

@@ -52,6 +52,8 @@ public final class ArchLimits {
         var l = a.latency();
         var ar = a.area();
         return new double[] {
+            e.cellWrite(),
+            l.rowWrite(),
             e.wordlineDrive(),
             ar.wordlineDriver(),
             e.adderPerBit(),

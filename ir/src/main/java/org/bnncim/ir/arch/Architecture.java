@@ -41,6 +41,7 @@ public record Architecture(
 
     /** Energies in picojoules; a cell read and a conversion are derived from {@link Sensing}. */
     public record Energy(
+            double cellWrite,
             double wordlineDrive,
             double adderPerBit,
             double threshold,
@@ -52,6 +53,7 @@ public record Architecture(
 
     /** Latencies in nanoseconds. */
     public record Latency(
+            double rowWrite,
             double crossbarRead,
             double adderStage,
             double threshold,

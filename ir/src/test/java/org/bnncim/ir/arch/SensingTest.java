@@ -17,8 +17,8 @@ class SensingTest {
                 64,
                 1,
                 8,
-                new Architecture.Energy(0, 0, 0, 0, 0, 0, 0, 0),
-                new Architecture.Latency(2, 0, 0, 0, 0, 0),
+                new Architecture.Energy(0, 0, 0, 0, 0, 0, 0, 0, 0),
+                new Architecture.Latency(0, 2, 0, 0, 0, 0, 0),
                 new Architecture.Area(0, 0, 0, 0, 0, 0, 0, 0),
                 new Architecture.Sensing(rowsPerRead, 0.1, 5000, 10000, 0.2, 0.1, bits, 8, 0.7213, 3.3041, 1, 0.03));
     }
