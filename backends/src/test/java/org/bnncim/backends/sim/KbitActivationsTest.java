@@ -135,7 +135,7 @@ class KbitActivationsTest {
                 .program(Architecture.WeightEncoding.SINGLE, 20, 3);
         byte[] bytes = ProgramCodec.encode(p);
         Program back = ProgramCodec.decode(bytes, "k.bnc");
-        assertEquals(2, bytes[ProgramCodec.MAGIC.length]);
+        assertEquals(ProgramCodec.VERSION, bytes[ProgramCodec.MAGIC.length]);
         assertEquals(p.graph().nodes(), back.graph().nodes());
         assertEquals(
                 p.mapping().stochastic().schedule(), back.mapping().stochastic().schedule());

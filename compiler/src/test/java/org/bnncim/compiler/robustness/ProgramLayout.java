@@ -223,8 +223,10 @@ final class ProgramLayout {
         i(Kind.DIM);
         i(Kind.DIM);
         e();
-        for (int k = 0; k < 5; k++) i(Kind.INT);
-        for (int k = 0; k < 9 + 6 + 8; k++) d();
+        for (int k = 0; k < 4; k++) i(Kind.INT); // crossbars per tile, tiles per chip, chips, input bits
+        for (int k = 0; k < 9 + 7 + 8; k++) d(); // energies, latencies, areas
+        for (int k = 0; k < 3; k++) i(Kind.INT); // sensing: rows per read, converter bits, columns per converter
+        for (int k = 0; k < 9; k++) d();
         for (int n = count(); n > 0; n--) {
             str();
             str();

@@ -108,12 +108,12 @@ class KbitPipelineTest {
     }
 
     @Test
-    void theProgramIsVersionTwoAndItsListingSaysSo() {
+    void theProgramIsTheCurrentVersionAndItsListingSaysSo() {
         MappedModel m = mapped(kbitGraph(), ArchitectureLoader.defaults());
         byte[] bytes = ProgramCodec.encode(Program.of(m));
-        assertEquals(2, bytes[ProgramCodec.MAGIC.length]);
+        assertEquals(ProgramCodec.VERSION, bytes[ProgramCodec.MAGIC.length]);
         String listing = ProgramListing.render(ProgramCodec.decode(bytes, "kbit.bnc"));
-        assertTrue(listing.startsWith("bnncim simulator program, format version 2\n"), listing);
+        assertTrue(listing.startsWith("bnncim simulator program, format version 5\n"), listing);
         assertTrue(listing.contains("multi_threshold"), listing);
     }
 }

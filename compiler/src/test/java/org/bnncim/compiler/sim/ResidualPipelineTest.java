@@ -62,9 +62,9 @@ class ResidualPipelineTest {
         MappedModel m = ResidualGraphs.map(
                 ResidualGraphs.residual(true), ArchitectureLoader.defaults().withCrossbar(32, 32));
         byte[] bytes = ProgramCodec.encode(Program.of(m));
-        assertEquals(3, bytes[ProgramCodec.MAGIC.length]);
+        assertEquals(ProgramCodec.VERSION, bytes[ProgramCodec.MAGIC.length]);
         String listing = ProgramListing.render(Program.of(m));
-        assertTrue(listing.startsWith("bnncim simulator program, format version 3\n"), listing);
+        assertTrue(listing.startsWith("bnncim simulator program, format version 5\n"), listing);
         assertTrue(listing.contains("= add %n1, %b0"), listing);
         Simulator sim = new Simulator(ProgramCodec.decode(bytes, "resnet.bnc"), Faults.NONE, 3);
         BitSource bits = BitSource.counterBased(m, 5, 0);

@@ -84,14 +84,18 @@ public class ManifestTest {
         if (shape.size() > 0) assertEquals(size, classes, name + ": golden values per example match output_shape");
         ReferenceInterpreter interp = new ReferenceInterpreter(g);
         Simulator sim = new Simulator(Program.of(mapped), org.bnncim.backends.sim.Faults.NONE, 0);
+        // a residual model's real-valued sign inputs can land within float32 rounding of 0, where ONNX Runtime (summing
+        // in another order) may take the other sign: an example that disagrees is excused only when the interpreter
+        // flags such a near tie in that very pass, and at most 2 % may be (verify counts them the same way)
+        int[] excused = {0};
+        int compared = 0;
         for (int i = 0; i < count; i++) {
-            compare(name + " example " + i + " deterministic", det, i * classes, interp.output(x[i], null), pixels);
-            compare(
-                    name + " example " + i + " deterministic (sim)",
-                    det,
-                    i * classes,
-                    sim.output(x[i], null, i, 0),
-                    pixels);
+            var detTrace = interp.run(x[i], null);
+            float[] detSim = sim.output(x[i], null, i, 0);
+            assertArrayEquals(output(g, detTrace), detSim, name + " example " + i + ": simulator vs interpreter");
+            compareOrTie(
+                    name + " example " + i + " deterministic", det, i * classes, detSim, pixels, detTrace, excused);
+            compared++;
             if (k == 0) continue;
             for (int s = 0; s < t; s++) {
                 boolean[] zz = new boolean[k];
@@ -102,8 +106,37 @@ public class ManifestTest {
                 for (Node n : g.nodes())
                     assertArrayEquals(
                             ref.get(n.output().name()), mine.get(n.output().name()), where + " at " + n.name());
-                compare(where, logits, (i * t + s) * classes, sim.output(x[i], zz, i, s), pixels);
+                compareOrTie(where, logits, (i * t + s) * classes, sim.output(x[i], zz, i, s), pixels, ref, excused);
+                compared++;
             }
+        }
+        assertTrue(
+                excused[0] <= 0.02 * compared,
+                name + ": " + excused[0] + " of " + compared + " passes differ from ONNX Runtime at a near tie");
+    }
+
+    private static float[] output(Graph g, ReferenceInterpreter.Trace trace) {
+        double[] y = trace.get(g.outputs().get(0));
+        var type = g.value(g.outputs().get(0)).type();
+        float[] out = new float[y.length];
+        for (int i = 0; i < y.length; i++) out[i] = type.toReal(y[i]);
+        return out;
+    }
+
+    /** {@link #compare}, except that a pass with a flagged near tie may disagree (counted in {@code excused}). */
+    private static void compareOrTie(
+            String where,
+            float[] golden,
+            int offset,
+            float[] mine,
+            boolean pixels,
+            ReferenceInterpreter.Trace trace,
+            int[] excused) {
+        try {
+            compare(where, golden, offset, mine, pixels);
+        } catch (AssertionError e) {
+            if (trace.nearTies() == 0) throw e;
+            excused[0]++;
         }
     }
 
