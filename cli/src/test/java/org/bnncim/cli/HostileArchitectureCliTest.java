@@ -57,8 +57,8 @@ class HostileArchitectureCliTest {
         assertTrue(
                 warned.err()
                         .startsWith("warning: bit-line IR drop 0.262 V (256 rows read together x 20 uA x 51.2"
-                                + " ohm of bit line) exceeds 0.01 V (mtj.max_ir_drop_fraction 0.1 of 0.1 V): the read is not"
-                                + " physical; set crossbar.rows_per_read to 9 or less (--strict refuses it)"),
+                                + " ohm of bit line) exceeds 0.01 V (mtj.max_ir_drop_fraction 0.1 of 0.1 V): the read"
+                                + " is not physical; set crossbar.rows_per_read to 9 or less (--strict refuses it)"),
                 warned.toString());
         assertEquals(1, warned.err().lines().count(), warned.toString());
         Path strictOut = tmp.resolve("strict");
