@@ -11,7 +11,7 @@ import org.bnncim.ir.Node;
 final class PsumWidth {
     private PsumWidth() {}
 
-    /** Bits of a signed sum of {@code k} products of a weight ±1 and an input of magnitude up to 2^b − 1 (1: binary). */
+    /** Bits of a signed sum of {@code k} products of a weight ±1 and an input of magnitude at most 2^b − 1 or 1. */
     static int of(long k, int inputBits) {
         long max = Math.max(1, k) * (inputBits <= 1 ? 1 : (1L << inputBits) - 1);
         return 64 - Long.numberOfLeadingZeros(max) + 1;
