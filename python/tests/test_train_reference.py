@@ -191,8 +191,9 @@ def test_resnets_train_measure_export_and_check_on_random_images(tmp_path: Path,
     assert tr.verify_export(model, name, path, data) < 1e-4
     proto = onnx.load(path)
     ops = [n.op_type for n in proto.graph.node]
-    # BipolarQuant binarizers (sign(0) = +1, as the chip), not ONNX Sign (sign(0) = 0)
-    assert ops.count("Add") == 4 and ops.count("PRelu") == 4 and ops.count("BipolarQuant") == 4
+    # BipolarQuant binarizers (sign(0) = +1, as the chip), not ONNX Sign (sign(0) = 0); Adds: 4 shortcut sums and
+    # the 4 learnt thresholds before the binarizers (the recipe's rsign)
+    assert ops.count("Add") == 8 and ops.count("PRelu") == 4 and ops.count("BipolarQuant") == 4
     assert "Sign" not in ops
     assert ops.count("GlobalAveragePool") == 1 and ops.count("Gemm") == 1 and ops.count("AveragePool") == 1
     assert ops.count("ScaleDropout") == (4 if name == "resnet-sd" else 0)
