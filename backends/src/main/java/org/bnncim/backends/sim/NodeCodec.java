@@ -49,20 +49,12 @@ final class NodeCodec {
         return op == AffineStep.Op.MAX || op == AffineStep.Op.MIN || op == AffineStep.Op.PRELU;
     }
 
-    private static boolean signed2(ElemType e) {
-        return e.kind() == ElemType.Kind.INT && e.bits() == 2;
-    }
-
-    static void value(DataOutputStream out, Value v, int version) throws IOException {
+    /** A value as the current version writes it (gated bipolar under its own code, as from version 2 on). */
+    static void value(DataOutputStream out, Value v) throws IOException {
         str(out, v.name());
         ElemType e = v.elem();
-        if (version == 1 && signed2(e)) {
-            // version 1 stores gated bipolar as exactly this: written, it would come back as gated bipolar
-            throw new IllegalStateException(
-                    v.name() + ": a signed 2-bit value cannot be stored in program format " + version);
-        }
         out.writeByte(
-                version >= 2 && e.kind() == ElemType.Kind.GATED_BIPOLAR
+                e.kind() == ElemType.Kind.GATED_BIPOLAR
                         ? GATED_BIPOLAR_V2
                         : e.kind().code());
         out.writeByte(e.bits());
@@ -112,11 +104,11 @@ final class NodeCodec {
     }
 
     /** A Scale-Dropout node's p and bit slot are written from the schedule, their one source. */
-    static void node(DataOutputStream out, Node n, StochasticUnit unit, int version) throws IOException {
+    static void node(DataOutputStream out, Node n, StochasticUnit unit) throws IOException {
         out.writeByte(n.tag().code());
         str(out, n.name());
         str(out, n.inputs().get(0));
-        value(out, n.output(), version);
+        value(out, n.output());
         switch (n) {
             case DecoderNode.Resize r -> {
                 ints(out, r.rows());

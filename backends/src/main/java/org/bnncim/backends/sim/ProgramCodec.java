@@ -77,9 +77,8 @@ public final class ProgramCodec {
                     new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, 256 * 1024 + images + images / 4));
             DataOutputStream out = new DataOutputStream(bytes);
             Graph g = p.graph();
-            int version = VERSION; // NodeCodec's version gates stay for the kinds; the arch block needs 5 everywhere
             out.write(MAGIC);
-            out.writeByte(version);
+            out.writeByte(VERSION);
             str(out, g.name());
             out.writeInt(g.notes().size());
             for (var e : g.notes().entrySet()) {
@@ -87,9 +86,9 @@ public final class ProgramCodec {
                 str(out, e.getValue());
             }
             out.writeInt(g.inputs().size());
-            for (Value v : g.inputs()) value(out, v, version);
+            for (Value v : g.inputs()) value(out, v);
             out.writeInt(g.nodes().size());
-            for (Node n : g.nodes()) node(out, n, p.mapping().stochastic(), version);
+            for (Node n : g.nodes()) node(out, n, p.mapping().stochastic());
             out.writeInt(g.outputs().size());
             for (String o : g.outputs()) str(out, o);
             mapping(out, p.mapping());
@@ -112,9 +111,9 @@ public final class ProgramCodec {
         out.writeInt(a.chips());
         out.writeInt(a.inputBits());
         var e = a.energy();
-        out.writeDouble(e.cellWrite());
-        out.writeDouble(e.wordlineDrive());
         for (double d : new double[] {
+            e.cellWrite(),
+            e.wordlineDrive(),
             e.adderPerBit(),
             e.threshold(),
             e.stochasticBit(),
@@ -124,9 +123,14 @@ public final class ProgramCodec {
             e.maskGate()
         }) out.writeDouble(d);
         var l = a.latency();
-        out.writeDouble(l.rowWrite());
         for (double d : new double[] {
-            l.crossbarRead(), l.adderStage(), l.threshold(), l.stochasticBit(), l.transferPerWord(), l.digitalFloatOp()
+            l.rowWrite(),
+            l.crossbarRead(),
+            l.adderStage(),
+            l.threshold(),
+            l.stochasticBit(),
+            l.transferPerWord(),
+            l.digitalFloatOp()
         }) out.writeDouble(d);
         var ar = a.area();
         for (double d : new double[] {

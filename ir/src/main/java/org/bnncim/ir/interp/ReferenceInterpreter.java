@@ -129,7 +129,12 @@ public final class ReferenceInterpreter {
 
     /** The graph's single output of one pass, as float32, integers converted by the output's scale. */
     public float[] output(float[] input, Bits bits) {
-        double[] y = run(input, bits).get(graph.outputs().get(0));
+        return output(run(input, bits));
+    }
+
+    /** A pass's single output, as float32, integers converted by the output's scale. */
+    public float[] output(Trace trace) {
+        double[] y = trace.get(graph.outputs().get(0));
         TensorType t = graph.value(graph.outputs().get(0)).type();
         float[] out = new float[y.length];
         for (int i = 0; i < y.length; i++) out[i] = t.toReal(y[i]);
