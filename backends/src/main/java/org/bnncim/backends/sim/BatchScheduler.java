@@ -12,12 +12,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
+import org.bnncim.ir.mapping.McSchedule;
 
 /**
  * Runs many passes: splits the examples into jobs for the threads, and within a job computes blocks of examples
- * node by node (when no read faults are drawn) or pass by pass. Passes of one example that agree on the stochastic
- * bits a node depends on share that node's value. None of this changes a result: every value is a function of
- * (program, input, bits, seed) alone.
+ * node by node (when no read faults are drawn) or pass by pass. Passes of one example share a node's value as the
+ * program's Monte-Carlo schedule has the chip share it (same leading bits; sorted or in draw order). None of this
+ * changes a result: every value is a function of (program, input, bits, seed) alone.
  */
 final class BatchScheduler {
     /** Target number of passes computed together per layer, and bound on the ints a block's values may hold. */
@@ -29,8 +30,14 @@ final class BatchScheduler {
     private final Graph graph;
     private final double readFlip;
     private final long seed;
-    /** Passes can share work only when nothing but the scale bits is random. */
+    /** Passes can share work only when no read is drawn anew per pass. */
     private final boolean shareable;
+    /** Depth of each node in the Monte-Carlo schedule, and whether passes run sorted (else in draw order). */
+    private final int[] depth;
+
+    private final boolean sorted;
+    /** Runs of each node, summed over examples (see {@link Simulator#nodeRuns}). */
+    private final java.util.concurrent.atomic.AtomicLongArray runs;
     /** For each value name, the index of the last node that reads it (blocks free values after it). */
     private final Map<String, Integer> lastUse = new HashMap<>();
     /** Elements of the largest value of a pass (bounds a block's size). */
@@ -41,8 +48,12 @@ final class BatchScheduler {
         this.graph = interp.graph();
         this.readFlip = faults.readFlip();
         this.seed = seed;
-        this.shareable = readFlip == 0 && graph.nodesOf(Node.McDropout.class).isEmpty();
+        this.shareable = readFlip == 0;
         List<Node> nodes = graph.nodes();
+        this.depth = new int[nodes.size()];
+        for (int i = 0; i < depth.length; i++) depth[i] = interp.depth(i);
+        this.sorted = interp.order() == McSchedule.Order.SORTED;
+        this.runs = new java.util.concurrent.atomic.AtomicLongArray(nodes.size());
         // every input of a node, the second of an Add and every source of a Concat too: a shortcut or skip value stays
         // alive until the last node that reads it
         for (int i = 0; i < nodes.size(); i++) for (String in : nodes.get(i).inputs()) lastUse.put(in, i);
@@ -85,11 +96,11 @@ final class BatchScheduler {
                     }
                     for (int i = s; i < e; i++) {
                         out[i] = new float[passes][];
-                        Map<String, Tensor> memo = shareable && passes > 1 ? new HashMap<>() : null;
                         for (int t = 0; t < passes; t++) {
-                            var env = interp.pass(inputs[i], samples == 0 ? null : bits.bits(i, t), i, t, memo);
+                            var env = interp.pass(inputs[i], samples == 0 ? null : bits.bits(i, t), i, t);
                             out[i][t] = interp.toFloat(env.get(graph.outputs().get(0)));
                         }
+                        for (int k = 0; k < depth.length; k++) runs.addAndGet(k, passes);
                         if (onExample != null) onExample.run();
                     }
                 }));
@@ -111,8 +122,8 @@ final class BatchScheduler {
     /**
      * Passes of examples [from, to) computed node by node over the whole block, for runs without read-flip faults
      * (then a pass draws randoms only in McDropout, from its own generator, in node order, exactly as a single
-     * pass does). With a shareable program, passes of one example whose value at a node depends on the same
-     * stochastic-bit prefix share one computation, as with the per-example memo of the one-pass path. Crossbar layers
+     * pass does). Passes of one example share a node's computation where the Monte-Carlo schedule does (see
+     * {@link #group}); McDropout nodes and all after them are per pass there. Crossbar layers
      * are computed for all distinct inputs of the block at once, from the same cells and with the same integer sums.
      */
     private void runBlock(float[][] inputs, int from, int to, int samples, BitSource bits, float[][][] out) {
@@ -146,7 +157,7 @@ final class BatchScheduler {
             for (int k = 0; k < xs.length; k++) xs[k] = env.get(ins.get(k));
             int r;
             if (shareable && passes > 1) {
-                r = group(interp.prefix(i), m, passes, pb, rep, reps);
+                r = group(depth[i], sorted, m, passes, pb, rep, reps);
             } else {
                 for (int p = 0; p < m; p++) {
                     rep[p] = p;
@@ -154,6 +165,7 @@ final class BatchScheduler {
                 }
                 r = m;
             }
+            runs.addAndGet(i, r);
             Tensor[] yr = interp.stepGroups(i, xs, reps, r, pb, noise);
             Tensor[] ys = new Tensor[m];
             for (int p = 0; p < m; p++) ys[p] = yr[rep[p]];
@@ -165,18 +177,25 @@ final class BatchScheduler {
     }
 
     /**
-     * Which passes of a block share a node's value: passes of one example (contiguous, {@code passes} each) whose
-     * stochastic bits agree on the node's prefix ({@code len} bits), as the per-example memo of the one-pass path
-     * keys them. Fills {@code rep[p]} (group of pass p) and {@code reps[g]} (first pass of group g); returns the
-     * number of groups.
+     * Which passes of a block share a node's value, as the chip's schedule shares it: passes of one example
+     * (contiguous, {@code passes} each) whose bits agree on the node's {@code depth} leading bits, anywhere among the
+     * example's passes when they run sorted, only with the pass before when they run in draw order; one group per
+     * example at depth 0, one per pass at {@link McSchedule#PER_PASS}. Fills {@code rep[p]} (group of pass p) and
+     * {@code reps[g]} (first pass of group g); returns the number of groups.
      */
-    private static int group(int len, int m, int passes, boolean[][] pb, int[] rep, int[] reps) {
+    private static int group(int depth, boolean sorted, int m, int passes, boolean[][] pb, int[] rep, int[] reps) {
         int r = 0;
         for (int e0 = 0; e0 < m; e0 += passes) {
             int first = r;
             for (int p = e0; p < e0 + passes; p++) {
                 int g = -1;
-                for (int q = first; q < r && g < 0; q++) if (Arrays.equals(pb[reps[q]], 0, len, pb[p], 0, len)) g = q;
+                if (depth == 0 && p > e0) g = first;
+                else if (depth > 0 && sorted) {
+                    for (int q = first; q < r && g < 0; q++)
+                        if (Arrays.equals(pb[reps[q]], 0, depth, pb[p], 0, depth)) g = q;
+                } else if (depth > 0 && p > e0 && Arrays.equals(pb[p - 1], 0, depth, pb[p], 0, depth)) {
+                    g = rep[p - 1];
+                }
                 if (g < 0) {
                     reps[r] = p;
                     g = r++;
@@ -185,5 +204,11 @@ final class BatchScheduler {
             }
         }
         return r;
+    }
+
+    long[] nodeRuns() {
+        long[] out = new long[runs.length()];
+        for (int i = 0; i < out.length; i++) out[i] = runs.get(i);
+        return out;
     }
 }

@@ -26,6 +26,7 @@ import org.bnncim.ir.Node;
 import org.bnncim.ir.ScaleBit;
 import org.bnncim.ir.TensorType;
 import org.bnncim.ir.ThresholdSet;
+import org.bnncim.ir.mapping.McSchedule;
 
 /**
  * Executes the nodes of one program, one node kind per case of {@link #step}. Everything a node needs beyond its
@@ -62,8 +63,10 @@ final class PassInterpreter {
     private final long[][][][] levelBanks;
     /** Per node: its slot in the stochastic unit's schedule (the one source of slots), or -1 when it draws none. */
     private final int[] stochasticBit;
-    /** For node i, how many stochastic bits (in schedule order) its value can depend on. */
-    private final int[] prefix;
+    /** For node i, its depth in the program's Monte-Carlo schedule: the leading bits its value depends on. */
+    private final int[] depth;
+
+    private final McSchedule.Order order;
 
     PassInterpreter(Program program, Map<String, CrossbarLayer> layers, Faults faults, long seed) {
         this.graph = program.graph();
@@ -85,10 +88,10 @@ final class PassInterpreter {
         this.pool = new PoolGeometry[n];
         this.comparators = new long[n][][][];
         this.levelBanks = new long[n][][][];
-        this.prefix = new int[n];
+        this.depth = program.montecarlo().depths();
+        this.order = program.montecarlo().order();
         this.stochasticBit = new int[n];
         for (int i = 0; i < n; i++) stochasticBit[i] = program.stochasticBit(nodes[i]);
-        int used = 0;
         for (int i = 0; i < n; i++) {
             Node node = nodes[i];
             TensorType it = graph.value(node.inputs().get(0)).type();
@@ -147,10 +150,6 @@ final class PassInterpreter {
                             levelsOf(t.stochastic().kept())
                         };
             }
-            // the bits of every node before i in graph order (a topological order): a superset of those on any of
-            // its input paths, a shortcut's included, so passes that agree on them agree on node i's inputs
-            used = Math.max(used, stochasticBit[i] + 1);
-            prefix[i] = used;
         }
     }
 
@@ -158,8 +157,14 @@ final class PassInterpreter {
         return graph;
     }
 
-    int prefix(int node) {
-        return prefix[node];
+    /** The order the program's Monte-Carlo passes run in. */
+    McSchedule.Order order() {
+        return order;
+    }
+
+    /** Node {@code node}'s depth in the Monte-Carlo schedule ({@link org.bnncim.ir.mapping.McSchedule}). */
+    int depth(int node) {
+        return depth[node];
     }
 
     /**
@@ -337,36 +342,20 @@ final class PassInterpreter {
         return yr;
     }
 
-    /**
-     * One forward pass. With a {@code memo} (one per example), a node whose value depends only on stochastic bits
-     * that this pass shares with an earlier pass of the example is not recomputed: a popcount before the first
-     * Scale-Dropout layer is computed once for all T passes.
-     */
-    Map<String, Tensor> pass(float[] input, boolean[] scaleBits, int example, int sample, Map<String, Tensor> memo) {
+    /** One forward pass, every node computed. */
+    Map<String, Tensor> pass(float[] input, boolean[] scaleBits, int example, int sample) {
         Map<String, Tensor> env = new LinkedHashMap<>();
         env.put(graph.inputs().get(0).name(), new Floats(input.clone()));
         SplittableRandom noise =
                 readFlip > 0 || scaleBits != null ? new SplittableRandom(mix(seed, example, sample)) : null;
         for (int i = 0; i < nodes.length; i++) {
             Node n = nodes[i];
-            String key = memo == null ? null : memoKey(i, scaleBits);
-            Tensor y = key == null ? null : memo.get(key);
-            if (y == null) {
-                List<String> ins = n.inputs();
-                Tensor[] xs = new Tensor[ins.size()];
-                for (int k = 0; k < xs.length; k++) xs[k] = env.get(ins.get(k));
-                y = step(i, xs, scaleBits, noise);
-                if (key != null) memo.put(key, y);
-            }
-            env.put(n.output().name(), y);
+            List<String> ins = n.inputs();
+            Tensor[] xs = new Tensor[ins.size()];
+            for (int k = 0; k < xs.length; k++) xs[k] = env.get(ins.get(k));
+            env.put(n.output().name(), step(i, xs, scaleBits, noise));
         }
         return env;
-    }
-
-    private String memoKey(int node, boolean[] bits) {
-        StringBuilder sb = new StringBuilder().append(node).append(':');
-        if (bits != null) for (int k = 0; k < prefix[node]; k++) sb.append(bits[k] ? '1' : '0');
-        return sb.toString();
     }
 
     /** The graph output as float32, integers converted by the output's scale. */

@@ -6,6 +6,7 @@ import org.bnncim.ir.Node;
 import org.bnncim.ir.mapping.CrossbarImages;
 import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
+import org.bnncim.ir.mapping.McSchedule;
 import org.bnncim.ir.mapping.StochasticUnit;
 
 /**
@@ -22,6 +23,17 @@ public record Program(MappedModel model, List<CrossbarImages.Image> crossbars) {
 
     public Program {
         crossbars = List.copyOf(crossbars);
+        // the schedule is a function of graph and stochastic unit (a decoded file's record is verified equal to it
+        // before it gets here): a mapping built without the planning pass, or carried over to an edited graph,
+        // gets the plan that pass gives it, so every program runs its Monte-Carlo passes by its own graph's schedule
+        McSchedule plan = McSchedule.plan(model.graph(), model.mapping().stochastic());
+        if (!plan.equals(model.mapping().montecarlo()))
+            model = model.withMapping(model.mapping().withMonteCarlo(plan));
+    }
+
+    /** The Monte-Carlo schedule the passes run by. */
+    public McSchedule montecarlo() {
+        return model.mapping().montecarlo();
     }
 
     public static Program of(MappedModel mapped) {

@@ -36,21 +36,23 @@ import org.bnncim.ir.mapping.LayerMap;
 import org.bnncim.ir.mapping.MappedModel;
 import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.MappingVerifier;
+import org.bnncim.ir.mapping.McSchedule;
 import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.mapping.StochasticUnit;
 
 /**
- * The binary simulator program ({@code program.bnc}), format versions 1 to 5, laid out in docs/program-format.md
+ * The binary simulator program ({@code program.bnc}), format versions 1 to 6, laid out in docs/program-format.md
  * (nodes and values in {@link NodeCodec}). Version 5 changed the architecture block (the sensing model replaced the
- * per-activation sense amplifier), which every program has, so every program is written as version 5; versions 1
- * to 4 are still read, their sensing taken from {@link #PRE_V5_SENSING}.
+ * per-activation sense amplifier) and version 6 added the Monte-Carlo schedule after the stochastic unit, which
+ * every program has, so every program is written as version 6; versions 1 to 4 are still read, their sensing taken
+ * from {@link #PRE_V5_SENSING}, and versions before 6 get the schedule the planning pass derives.
  * Big-endian, no padding, every collection prefixed by its length; the same program always encodes to the same
  * bytes. Weight matrices are not stored: they are the crossbar images, read back through the mapping on load.
  */
 public final class ProgramCodec {
     public static final byte[] MAGIC = "BNNCSIM".getBytes(StandardCharsets.US_ASCII);
     /** The newest version this bnncim reads and writes; it reads every version from 1. */
-    public static final int VERSION = 5;
+    public static final int VERSION = 6;
 
     /**
      * The sensing of a program of version 1 to 4, which recorded a sense-amplifier energy and area instead: the
@@ -194,6 +196,13 @@ public final class ProgramCodec {
             out.writeInt(en.bit());
             str(out, en.layer());
             out.writeFloat(en.p());
+        }
+        McSchedule mc = m.montecarlo();
+        out.writeByte(mc.order().code());
+        out.writeInt(mc.stages().size());
+        for (McSchedule.Stage st : mc.stages()) {
+            str(out, st.node());
+            out.writeInt(st.depth());
         }
     }
 
@@ -350,7 +359,8 @@ public final class ProgramCodec {
         for (StochasticUnit.Entry e : u.schedule()) {
             named.add(new StochasticUnit.Entry(e.bit(), nodeOfBit.getOrDefault(e.bit(), ""), e.layer(), e.p()));
         }
-        return m.withStochastic(new StochasticUnit(u.kind(), u.units(), named));
+        Mapping out = m.withStochastic(new StochasticUnit(u.kind(), u.units(), named));
+        return out.montecarlo() != null ? out : out.withMonteCarlo(McSchedule.plan(g, out.stochastic()));
     }
 
     private static Mapping rmapping(DataInputStream in, String source, int version) throws IOException {
@@ -437,7 +447,17 @@ public final class ProgramCodec {
         List<StochasticUnit.Entry> schedule = new ArrayList<>();
         int ne = count(in);
         for (int i = 0; i < ne; i++) schedule.add(new StochasticUnit.Entry(in.readInt(), "", rstr(in), in.readFloat()));
-        return new Mapping(arch, layers, slots, new StochasticUnit(kind, units, schedule));
+        // before version 6 the Monte-Carlo schedule was not recorded: the decoder derives it once the graph is read
+        McSchedule mc = null;
+        if (version >= 6) {
+            McSchedule.Order order =
+                    known(McSchedule.Order.class, in.readUnsignedByte(), "Monte-Carlo order", source, "");
+            List<McSchedule.Stage> stages = new ArrayList<>();
+            int nst = count(in);
+            for (int i = 0; i < nst; i++) stages.add(new McSchedule.Stage(rstr(in), in.readInt()));
+            mc = new McSchedule(order, stages);
+        }
+        return new Mapping(arch, layers, slots, new StochasticUnit(kind, units, schedule), mc);
     }
 
     private static Architecture.Sensing rsensing(DataInputStream in, String source) throws IOException {

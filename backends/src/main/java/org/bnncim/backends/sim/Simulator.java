@@ -59,11 +59,11 @@ public final class Simulator {
      * seed the per-read faults and MC-Dropout masks, so a pass is reproducible on its own.
      */
     public Trace pass(float[] input, boolean[] scaleBits, int example, int sample) {
-        return new Trace(interp.pass(input, scaleBits, example, sample, null));
+        return new Trace(interp.pass(input, scaleBits, example, sample));
     }
 
     public float[] output(float[] input, boolean[] scaleBits, int example, int sample) {
-        return interp.toFloat(interp.pass(input, scaleBits, example, sample, null)
+        return interp.toFloat(interp.pass(input, scaleBits, example, sample)
                 .get(graph.outputs().get(0)));
     }
 
@@ -73,5 +73,14 @@ public final class Simulator {
      */
     public float[][][] run(float[][] inputs, int samples, BitSource bits, int threads, Runnable onExample) {
         return scheduler.run(inputs, samples, bits, threads, onExample);
+    }
+
+    /**
+     * How many times each node (graph order) has run, summed over every example of every {@link #run} so far: what
+     * the program's Monte-Carlo schedule makes the chip execute, and the cost model's expected runs are checked
+     * against. Runs with read-flip faults count every pass (their reads are drawn anew per pass).
+     */
+    public long[] nodeRuns() {
+        return scheduler.nodeRuns();
     }
 }

@@ -95,8 +95,8 @@ class DecoderCodecTest {
             withDecoderKinds(ProgramCodecTest.allKinds())
         }) {
             byte[] bytes = ProgramCodec.encode(p);
-            assertEquals(5, bytes[ProgramCodec.MAGIC.length]);
-            assertTrue(ProgramListing.render(p).startsWith("bnncim simulator program, format version 5\n"));
+            assertEquals(6, bytes[ProgramCodec.MAGIC.length]);
+            assertTrue(ProgramListing.render(p).startsWith("bnncim simulator program, format version 6\n"));
             Program back = ProgramCodec.decode(bytes, "d.bnc");
             assertEquals(p.graph().nodes(), back.graph().nodes());
             assertEquals(p.graph().outputs(), back.graph().outputs());
@@ -173,9 +173,9 @@ class DecoderCodecTest {
                     e.getMessage());
         }
         byte[] newer = ProgramCodec.encode(p);
-        newer[ProgramCodec.MAGIC.length] = 6;
+        newer[ProgramCodec.MAGIC.length] = 7;
         e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(newer, "p.bnc"));
-        assertEquals("p.bnc: program format version 6, this bnncim reads versions 1 to 5", e.getMessage());
+        assertEquals("p.bnc: program format version 7, this bnncim reads versions 1 to 6", e.getMessage());
     }
 
     private static void refusedInOneLine(byte[] bytes, String what) {

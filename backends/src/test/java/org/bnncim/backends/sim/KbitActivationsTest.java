@@ -145,7 +145,7 @@ class KbitActivationsTest {
 
     private static int[] prefixes(PassInterpreter interp) {
         int[] out = new int[interp.graph().nodes().size()];
-        for (int i = 0; i < out.length; i++) out[i] = interp.prefix(i);
+        for (int i = 0; i < out.length; i++) out[i] = interp.depth(i);
         return out;
     }
 

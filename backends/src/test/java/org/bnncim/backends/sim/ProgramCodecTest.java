@@ -247,21 +247,23 @@ class ProgramCodecTest {
         assertEquals(p.mapping(), back.mapping());
         assertEquals(ElemType.GATED_BIPOLAR, b.value("g").elem());
         assertEquals(new ElemType(ElemType.Kind.INT, 2), b.value("kq").elem());
-        assertEquals(5, bytes[ProgramCodec.MAGIC.length], "every program is written as version 5");
+        assertEquals(6, bytes[ProgramCodec.MAGIC.length], "every program is written as version 6");
         assertArrayEquals(bytes, ProgramCodec.encode(back));
     }
 
     /**
-     * pre-v5/vN.bnc are the programs below as the last writer of versions 1 to 4 (commit ddbf36a) encoded them; v1.bnc
-     * is byte for byte what format version 1's first writer (commit 258a565) wrote. They read back as the same
-     * program, with the pre-v5 sensing in place of their sense-amplifier figures, which were dropped.
+     * earlier-formats/vN.bnc are the programs below as the last writer of versions 1 to 4 (commit ddbf36a) and of
+     * version 5 (commit afa45c7) encoded them; v1.bnc is byte for byte what format version 1's first writer (commit
+     * 258a565) wrote. They read back as the same program, with the pre-v5 sensing in place of their sense-amplifier
+     * figures, which were dropped, and the Monte-Carlo schedule version 6 records derived from the graph.
      */
     @Test
-    void programsOfVersionsOneToFourStillRead() throws Exception {
-        Program[] expected = {versionOne(), everyKind(), allKinds(), DecoderCodecTest.withDecoderKinds(allKinds())};
-        for (int v = 1; v <= 4; v++) {
+    void programsOfVersionsOneToFiveStillRead() throws Exception {
+        Program withDecoder = DecoderCodecTest.withDecoderKinds(allKinds());
+        Program[] expected = {versionOne(), everyKind(), allKinds(), withDecoder, withDecoder};
+        for (int v = 1; v <= 5; v++) {
             byte[] bytes;
-            try (var in = ProgramCodecTest.class.getResourceAsStream("pre-v5/v" + v + ".bnc")) {
+            try (var in = ProgramCodecTest.class.getResourceAsStream("earlier-formats/v" + v + ".bnc")) {
                 bytes = in.readAllBytes();
             }
             assertEquals(v, bytes[ProgramCodec.MAGIC.length]);
@@ -284,9 +286,9 @@ class ProgramCodecTest {
     @Test
     void newerVersionsAndVersionTwoTagsInVersionOneAreRefusedInOneLine() {
         byte[] newer = ProgramCodec.encode(everyKind());
-        newer[ProgramCodec.MAGIC.length] = 6;
+        newer[ProgramCodec.MAGIC.length] = 7;
         BnncimException e = assertThrows(BnncimException.class, () -> ProgramCodec.decode(newer, "p.bnc"));
-        assertEquals("p.bnc: program format version 6, this bnncim reads versions 1 to 5", e.getMessage());
+        assertEquals("p.bnc: program format version 7, this bnncim reads versions 1 to 6", e.getMessage());
         byte[] old = ProgramCodec.encode(new TestPrograms(1, TestPrograms.floats("x", 8))
                 .kQuantize(ElemType.uint(2), 0, 3, false)
                 .dense(3)
@@ -316,7 +318,7 @@ class ProgramCodecTest {
         for (Node n : every.graph().nodes()) assertEquals(n.tag().code(), all[tagOffset(all, n.name())], n.name());
         // in version 1 gated bipolar keeps the file form of a signed 2-bit integer: kind 2, 2 bits
         byte[] bytes;
-        try (var in = ProgramCodecTest.class.getResourceAsStream("pre-v5/v1.bnc")) {
+        try (var in = ProgramCodecTest.class.getResourceAsStream("earlier-formats/v1.bnc")) {
             bytes = in.readAllBytes();
         }
         int g = tagOffset(bytes, "drop") + 1 + 4 + "drop".length() + 4 + 1 + 4 + 1;

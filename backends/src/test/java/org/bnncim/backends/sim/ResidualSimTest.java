@@ -56,7 +56,7 @@ class ResidualSimTest {
         // (node 7) on bit 0 through sign 6, the second Add (11) on bits 0 and 1
         PassInterpreter interp = new PassInterpreter(p, ImageLoader.load(p, Faults.NONE, 0), Faults.NONE, 0);
         int[] prefix = new int[p.graph().nodes().size()];
-        for (int i = 0; i < prefix.length; i++) prefix[i] = interp.prefix(i);
+        for (int i = 0; i < prefix.length; i++) prefix[i] = interp.depth(i);
         assertArrayEquals(new int[] {0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2}, prefix);
         // 16 passes per example: grouped by bit prefix, the shortcut values kept until their Add
         batchedSameAsSinglePasses(p, TestPrograms.inputs(105, 7, 243), 16, Faults.NONE);

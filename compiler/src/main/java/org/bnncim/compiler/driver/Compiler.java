@@ -20,6 +20,7 @@ import org.bnncim.compiler.passes.LowerToCrossbar;
 import org.bnncim.compiler.passes.PackAndPlace;
 import org.bnncim.compiler.passes.Pass;
 import org.bnncim.compiler.passes.PassManager;
+import org.bnncim.compiler.passes.PlanMonteCarlo;
 import org.bnncim.compiler.passes.TileCrossbars;
 import org.bnncim.compiler.report.ReportHtml;
 import org.bnncim.compiler.report.ReportJson;
@@ -63,7 +64,8 @@ public final class Compiler {
                 new LowerToCrossbar(arch),
                 new TileCrossbars(),
                 new PackAndPlace(),
-                new InsertStochasticUnit());
+                new InsertStochasticUnit(),
+                new PlanMonteCarlo());
     }
 
     public static Compiled compile(Path model, Options o, Consumer<String> sink) {

@@ -16,7 +16,9 @@ public enum Property {
     /** Pieces on crossbars, crossbars on tiles and chips. */
     PLACED(MappingVerifier.Check.PLACED),
     /** The stochastic unit and its schedule. */
-    STOCHASTIC_UNIT(MappingVerifier.Check.SCHEDULED);
+    STOCHASTIC_UNIT(MappingVerifier.Check.SCHEDULED),
+    /** The Monte-Carlo schedule: which passes share each node's value. */
+    MC_SCHEDULE(MappingVerifier.Check.PLANNED);
 
     private final MappingVerifier.Check check;
 

@@ -54,7 +54,7 @@ import org.opentest4j.AssertionFailedError;
  * mismatch shows a line diff. A case needs CHECK lines, an EXPECT section or both, or else one ERROR line. To cover
  * another pass, add an entry to {@link #RUNNERS} and a folder of cases.
  *
- * <p>The mapping passes ({@code tile}, {@code pack-place}, {@code insert-stochastic-unit}) lower the input with an
+ * <p>The mapping passes ({@code tile}, {@code pack-place}, {@code insert-stochastic-unit}, {@code plan-monte-carlo}) lower the input with an
  * architecture given by the RUN arguments (see {@link #architecture}), run the mapping passes in the compiler's order
  * up to and including the named one, each followed by the mapping verifier, and print {@link #mappingDetail}.
  */
@@ -72,6 +72,8 @@ class PassFixtureTest {
             mappingRunner("pack-place"),
             "insert-stochastic-unit",
             mappingRunner("insert-stochastic-unit"),
+            "plan-monte-carlo",
+            mappingRunner("plan-monte-carlo"),
             "fold-thresholds",
             (g, args) -> {
                 noArgs("fold-thresholds", args);
@@ -90,15 +92,15 @@ class PassFixtureTest {
             });
 
     /**
-     * Lowers with the RUN line's architecture, then runs tile, pack-place and insert-stochastic-unit in the compiler's
-     * order up to {@code last}; PassManager.apply verifies the mapping after each.
+     * Lowers with the RUN line's architecture, then runs the mapping passes in the compiler's order up to {@code last}; PassManager.apply verifies the mapping after each.
      */
     static Runner mappingRunner(String last) {
         return (g, args) -> {
             Architecture arch = architecture(args);
             PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
             s = PassManager.apply(s, new LowerToCrossbar(arch));
-            for (Pass p : List.of(new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit())) {
+            for (Pass p : List.of(
+                    new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit(), new PlanMonteCarlo())) {
                 s = PassManager.apply(s, p);
                 if (p.name().equals(last)) return mappingDetail(s.mapping());
             }

@@ -5,14 +5,24 @@ import java.util.List;
 import org.bnncim.ir.arch.Architecture;
 
 /**
- * The result of mapping a graph onto the chip: per-layer pieces, where every crossbar sits, and the stochastic
- * unit with its schedule. Built up by the mapping passes; immutable.
+ * The result of mapping a graph onto the chip: per-layer pieces, where every crossbar sits, the stochastic unit
+ * with its schedule, and the Monte-Carlo schedule ({@code montecarlo}: null until the planning pass has run). Built
+ * up by the mapping passes; immutable.
  */
 public record Mapping(
-        Architecture arch, List<LayerMap> layers, List<CrossbarSlot> crossbars, StochasticUnit stochastic) {
+        Architecture arch,
+        List<LayerMap> layers,
+        List<CrossbarSlot> crossbars,
+        StochasticUnit stochastic,
+        McSchedule montecarlo) {
     public Mapping {
         layers = List.copyOf(layers);
         crossbars = List.copyOf(crossbars);
+    }
+
+    /** A mapping not yet planned for Monte-Carlo runs. */
+    public Mapping(Architecture arch, List<LayerMap> layers, List<CrossbarSlot> crossbars, StochasticUnit stochastic) {
+        this(arch, layers, crossbars, stochastic, null);
     }
 
     public LayerMap layer(String name) {
@@ -40,14 +50,18 @@ public record Mapping(
     }
 
     public Mapping withLayers(List<LayerMap> l) {
-        return new Mapping(arch, l, crossbars, stochastic);
+        return new Mapping(arch, l, crossbars, stochastic, montecarlo);
     }
 
     public Mapping withCrossbars(List<CrossbarSlot> c) {
-        return new Mapping(arch, layers, c, stochastic);
+        return new Mapping(arch, layers, c, stochastic, montecarlo);
     }
 
     public Mapping withStochastic(StochasticUnit s) {
-        return new Mapping(arch, layers, crossbars, s);
+        return new Mapping(arch, layers, crossbars, s, montecarlo);
+    }
+
+    public Mapping withMonteCarlo(McSchedule mc) {
+        return new Mapping(arch, layers, crossbars, stochastic, mc);
     }
 }

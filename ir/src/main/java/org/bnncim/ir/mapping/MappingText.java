@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The readable form of a mapping: where every crossbar sits, every layer's pieces, the stochastic unit's
- * schedule. The program listing ends with it, and {@code --print-after} shows it after each mapping pass.
+ * schedule, and the Monte-Carlo schedule's nodes that do not run once per inference. The program listing ends with it, and {@code --print-after} shows it after each mapping pass.
  */
 public final class MappingText {
     private MappingText() {}
@@ -80,6 +80,20 @@ public final class MappingText {
                     .append(" p=")
                     .append(e.p())
                     .append('\n');
+        }
+        McSchedule mc = m.montecarlo();
+        if (mc != null) {
+            // only the nodes that do not run once per inference: the rest is the deterministic prefix
+            sb.append("\nmonte-carlo schedule: ")
+                    .append(mc.order().name().toLowerCase(Locale.ROOT))
+                    .append('\n');
+            for (McSchedule.Stage st : mc.stages()) {
+                if (st.depth() == 0) continue;
+                sb.append("  ")
+                        .append(st.node())
+                        .append(st.depth() == McSchedule.PER_PASS ? " every pass" : " depth " + st.depth())
+                        .append('\n');
+            }
         }
         return sb.toString();
     }

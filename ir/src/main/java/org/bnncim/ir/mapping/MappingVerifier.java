@@ -29,7 +29,9 @@ public final class MappingVerifier {
         /** Pieces inside their crossbars and not overlapping; crossbars on tiles and chips the architecture has. */
         PLACED,
         /** The stochastic unit's schedule covers every Scale-Dropout node exactly once. */
-        SCHEDULED
+        SCHEDULED,
+        /** The Monte-Carlo schedule is the one the graph and its stochastic unit define. */
+        PLANNED
     }
 
     /** Everything: a finished mapping, as a program file holds it. */
@@ -46,6 +48,7 @@ public final class MappingVerifier {
         if (checks.contains(Check.TILED)) for (LayerMap l : m.layers()) coverage(l, errors);
         if (checks.contains(Check.PLACED)) placement(m, errors);
         if (checks.contains(Check.SCHEDULED)) schedule(g, m, errors);
+        if (checks.contains(Check.PLANNED) && errors.isEmpty()) planned(g, m, errors);
         return errors;
     }
 
@@ -217,6 +220,31 @@ public final class MappingVerifier {
                 return;
             }
         }
+    }
+
+    /** Every node's depth and the pass order as {@link McSchedule#plan} derives them. */
+    private static void planned(Graph g, Mapping m, List<String> errors) {
+        McSchedule got = m.montecarlo();
+        if (got == null) {
+            errors.add("Monte-Carlo schedule: missing");
+            return;
+        }
+        McSchedule want = McSchedule.plan(g, m.stochastic());
+        if (got.stages().size() != want.stages().size()) {
+            errors.add("Monte-Carlo schedule: " + got.stages().size() + " stages for "
+                    + want.stages().size() + " nodes");
+            return;
+        }
+        for (int i = 0; i < got.stages().size(); i++) {
+            if (!got.stages().get(i).equals(want.stages().get(i))) {
+                errors.add("Monte-Carlo schedule: stage " + i + " is "
+                        + got.stages().get(i) + ", the graph defines "
+                        + want.stages().get(i));
+                return;
+            }
+        }
+        if (got.order() != want.order())
+            errors.add("Monte-Carlo schedule: order " + got.order() + ", the graph defines " + want.order());
     }
 
     private static String describe(Piece p) {
