@@ -27,7 +27,8 @@ import org.bnncim.ir.mapping.StochasticUnit;
  * shift-adds of a bit-serial input, where a signed input's top plane is subtracted by the same adder); one comparator
  * per output, {@code steps} comparators per output for a k-bit activation (or fp32 steps in the digital unit for a
  * non-binarized tail); activation buffer traffic; and partial sums leaving the layer's home tile. Crossbars work
- * in parallel, pieces on one crossbar one after another; layers run in sequence. Monte-Carlo costs T passes.
+ * in parallel, pieces on one crossbar one after another; layers run in sequence. Monte-Carlo costs T passes naively,
+ * and as the compiled schedule runs them in {@link McScheduleCost}.
  * The MC-Dropout baseline keeps the same datapath but draws one random bit per neuron of every stochastic layer
  * (one stochastic unit per neuron) and gates word lines with the masks.
  */
@@ -278,11 +279,18 @@ public final class CostModel {
                 baseBreak,
                 mm2Map(baseArea));
 
+        CostReport.Schedule schedule = McScheduleCost.of(model, rows, digitalPath.rows(), tSamples, det, mc, base);
         List<CostReport.BitCost> sweep = bitCostSweep(
-                unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT, sdLayers, baselineNeurons, e, tSamples, mc, base);
+                unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT,
+                sdLayers,
+                baselineNeurons,
+                e,
+                tSamples,
+                mc,
+                base,
+                schedule);
         long weightCells = 0;
         for (LayerMap l : m.layers()) weightCells += l.weights() * a.cellsPerWeight();
-        List<StochasticUnit.Entry> schedule = unit.schedule();
         CostReport.Programming programming = programming(m);
         return new CostReport(
                 g.name(),
@@ -296,7 +304,7 @@ public final class CostModel {
                 a.chips(),
                 unit.kind().name().toLowerCase(java.util.Locale.ROOT),
                 unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT ? 1 : mcNeurons,
-                schedule,
+                unit.schedule(),
                 rows,
                 det,
                 mc,
@@ -306,7 +314,8 @@ public final class CostModel {
                 g.notes(),
                 digitalPath.rows(),
                 sweep,
-                programming);
+                programming,
+                schedule);
     }
 
     /** Writing every weight's cells once; each crossbar writes its occupied rows in turn, crossbars in parallel. */
@@ -343,24 +352,36 @@ public final class CostModel {
             Architecture.Energy e,
             int t,
             CostReport.Totals mc,
-            CostReport.Totals base) {
+            CostReport.Totals base,
+            CostReport.Schedule schedule) {
         if (!scaleDropout) return List.of();
         java.util.TreeSet<Double> bits = new java.util.TreeSet<>();
         for (double b : SWEEP_BIT_PJ) bits.add(b);
         bits.add(e.stochasticBit());
         double rest = mc.energyPj() - mc.energyBreakdownPj().get("stochastic");
         double baseRest = base.energyPj() - base.energyBreakdownPj().get("stochastic");
+        CostReport.Totals sc = schedule.scheduled(), bsc = schedule.baselineScheduled();
+        double schedRest = sc.energyPj() - sc.energyBreakdownPj().get("stochastic");
+        double baseSchedRest = bsc.energyPj() - bsc.energyBreakdownPj().get("stochastic");
         List<CostReport.BitCost> out = new ArrayList<>();
         for (double b : bits) {
             double own = (double) sdLayers * b * t;
             double baseline = (double) baselineNeurons * (b + e.maskGate()) * t;
-            out.add(new CostReport.BitCost(b, own, baseline, rest + own, baseRest + baseline, b == e.stochasticBit()));
+            out.add(new CostReport.BitCost(
+                    b,
+                    own,
+                    baseline,
+                    rest + own,
+                    baseRest + baseline,
+                    schedRest + own,
+                    baseSchedRest + baseline,
+                    b == e.stochasticBit()));
         }
         return out;
     }
 
     /** The node that consumes a crossbar layer's popcount (through pooling and reshapes). */
-    private static Node periphery(Graph g, String layer) {
+    static Node periphery(Graph g, String layer) {
         String v = null;
         for (Node n : g.nodes())
             if (n.name().equals(layer) && n.crossbarWeights().isPresent())

@@ -27,7 +27,8 @@ public record CostReport(
         Map<String, String> notes,
         List<Digital> digital,
         List<BitCost> bitCostSweep,
-        Programming programming) {
+        Programming programming,
+        Schedule montecarlo) {
 
     /** A report without a digital datapath. */
     public CostReport(
@@ -72,8 +73,38 @@ public record CostReport(
                 notes,
                 List.of(),
                 List.of(),
-                Programming.NONE);
+                Programming.NONE,
+                Schedule.NONE);
     }
+
+    /**
+     * The Monte-Carlo run as the compiled schedule executes it ({@link McScheduleCost}): the order, the stochastic
+     * bits per pass, each crossbar layer's and digital node's expected runs over T passes (Scale-Dropout's schedule
+     * and the MC-Dropout baseline's, which reuses only its deterministic prefix), the totals of both, and the buffers
+     * the schedule adds (the reuse buffer and the sorted order's pattern counters, in bits).
+     */
+    public record Schedule(
+            String order,
+            int bits,
+            List<Runs> runs,
+            Totals scheduled,
+            Totals baselineScheduled,
+            long reuseBufferBits,
+            long counterBits,
+            long baselineReuseBufferBits) {
+        public static final Schedule NONE = new Schedule("none", 0, List.of(), null, null, 0, 0, 0);
+
+        public Schedule {
+            runs = List.copyOf(runs);
+        }
+
+        public boolean present() {
+            return scheduled != null;
+        }
+    }
+
+    /** Expected runs of one crossbar layer or digital node over T passes, at its depth in the schedule. */
+    public record Runs(String node, String runsOn, int depth, double expected, double baseline) {}
 
     /**
      * Writing the weights into the crossbars, once per model load and never per inference, so it is kept out of every
@@ -90,8 +121,9 @@ public record CostReport(
      * which published stochastic-MTJ sources put anywhere from tens of fJ to about a pJ per bit.
      *
      * @param modulePj this mapping's stochastic unit; {@code baselineModulePj} the per-neuron units with their mask
-     *     gates; {@code totalPj} and {@code baselineTotalPj} the whole inference with them; {@code architectures}
-     *     whether {@code bitPj} is the architecture's (the figures of the rest of the report)
+     *     gates; {@code totalPj} and {@code baselineTotalPj} the whole inference with them as naive T passes,
+     *     {@code scheduledTotalPj} and {@code baselineScheduledTotalPj} as the compiled schedule runs them;
+     *     {@code architectures} whether {@code bitPj} is the architecture's (the figures of the rest of the report)
      */
     public record BitCost(
             double bitPj,
@@ -99,7 +131,14 @@ public record CostReport(
             double baselineModulePj,
             double totalPj,
             double baselineTotalPj,
+            double scheduledTotalPj,
+            double baselineScheduledTotalPj,
             boolean architectures) {
+        /** Whole-inference saving with both runs scheduled: the figure a chip that reuses work would see. */
+        public double scheduledTotalRatio() {
+            return scheduledTotalPj > 0 ? baselineScheduledTotalPj / scheduledTotalPj : Double.NaN;
+        }
+
         public double moduleRatio() {
             return modulePj > 0 ? baselineModulePj / modulePj : Double.NaN;
         }

@@ -102,6 +102,7 @@ public final class Regression {
         t.put("stochastic_units", new Tolerance("exact", 0));
         t.put("energy_pj_deterministic", new Tolerance("relative", 1e-6, "lower"));
         t.put("energy_pj_mc", new Tolerance("relative", 1e-6, "lower"));
+        t.put("energy_pj_mc_scheduled", new Tolerance("relative", 1e-6, "lower"));
         t.put("latency_ns_deterministic", new Tolerance("relative", 1e-6, "lower"));
         t.put("area_mm2", new Tolerance("relative", 1e-6, "lower"));
         t.put("predictions_deterministic", new Tolerance("exact", 0));
@@ -309,6 +310,9 @@ public final class Regression {
                         "energy_pj_deterministic",
                         JSON.valueToTree(round(r.deterministic().energyPj())));
                 metrics.put("energy_pj_mc", JSON.valueToTree(round(r.mc().energyPj())));
+                metrics.put(
+                        "energy_pj_mc_scheduled",
+                        JSON.valueToTree(round(r.montecarlo().scheduled().energyPj())));
                 metrics.put(
                         "latency_ns_deterministic",
                         JSON.valueToTree(round(r.deterministic().latencyNs())));

@@ -44,10 +44,19 @@ final class ReportHtmlStochastic {
                 saving(sd, r.baselineStochasticUnits(), r.stochasticUnits()));
         row(
                 sb,
-                "whole inference energy, T=" + r.samples(),
+                "whole inference energy, T=" + r.samples() + " naive passes",
                 energy(r.mc().energyPj()),
                 energy(r.baselineMcDropout().energyPj()),
                 saving(sd, r.baselineMcDropout().energyPj(), r.mc().energyPj()));
+        CostReport.Schedule sc = r.montecarlo();
+        if (sc.present()) {
+            row(
+                    sb,
+                    "whole inference energy, T=" + r.samples() + " scheduled",
+                    energy(sc.scheduled().energyPj()),
+                    energy(sc.baselineScheduled().energyPj()),
+                    saving(sd, sc.baselineScheduled().energyPj(), sc.scheduled().energyPj()));
+        }
         // the figure the paper's energy claim is about, right under the whole-inference one
         row(
                 sb,
@@ -57,10 +66,21 @@ final class ReportHtmlStochastic {
                 saving(sd, r.baselineStochasticEnergyPj(), r.stochasticEnergyPj()));
         row(
                 sb,
-                "latency, T=" + r.samples(),
+                "latency, T=" + r.samples() + " naive passes",
                 latency(r.mc().latencyNs()),
                 latency(r.baselineMcDropout().latencyNs()),
                 saving(sd, r.baselineMcDropout().latencyNs(), r.mc().latencyNs()));
+        if (sc.present()) {
+            row(
+                    sb,
+                    "latency, T=" + r.samples() + " scheduled",
+                    latency(sc.scheduled().latencyNs()),
+                    latency(sc.baselineScheduled().latencyNs()),
+                    saving(
+                            sd,
+                            sc.baselineScheduled().latencyNs(),
+                            sc.scheduled().latencyNs()));
+        }
         row(
                 sb,
                 "area",
@@ -72,6 +92,7 @@ final class ReportHtmlStochastic {
         row(sb, "stochastic modules area", area(a), area(b), saving(sd, b, a));
         sb.append("</tbody>\n</table>\n");
         bitCostSweep(sb, r);
+        if (sc.present()) schedule(sb, r, sd);
         sb.append("</div>\n<div>\n<h3>Stochastic schedule (per forward pass)</h3>\n");
         if (r.schedule().isEmpty()) {
             sb.append("<p class=\"muted\">No scheduled bits.</p>\n");
@@ -92,20 +113,54 @@ final class ReportHtmlStochastic {
         sb.append("<h3 class=\"after\">Savings against the energy of a random bit, T=")
                 .append(r.samples())
                 .append("</h3>\n<table class=\"sweep\">\n<thead><tr><th>bit</th><th>Scale-Dropout unit</th>")
-                .append("<th>per-neuron units</th><th>modules</th><th>whole inference</th></tr></thead>\n<tbody>\n");
+                .append("<th>per-neuron units</th><th>modules</th><th>whole inference, naive</th>")
+                .append("<th>whole inference, scheduled</th></tr></thead>\n<tbody>\n");
         for (CostReport.BitCost b : r.bitCostSweep()) {
             boolean arch = b.architectures();
             f(
                     sb,
-                    "<tr%s><td>%s pJ</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
+                    "<tr%s><td>%s pJ</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
                     arch ? " class=\"total\" title=\"this architecture&#39;s random bit\"" : "",
                     Fmt.format("%.2f", b.bitPj()),
                     energy(b.modulePj()),
                     energy(b.baselineModulePj()),
                     ratio(b.moduleRatio()),
-                    ratio(b.totalRatio()));
+                    ratio(b.totalRatio()),
+                    ratio(b.scheduledTotalRatio()));
         }
         sb.append("</tbody>\n</table>\n");
+    }
+
+    /** The compiled Monte-Carlo schedule: each crossbar layer's and digital node's expected runs over T passes. */
+    private static void schedule(StringBuilder sb, CostReport r, boolean sd) {
+        CostReport.Schedule sc = r.montecarlo();
+        f(
+                sb,
+                "<h3 class=\"after\">Monte-Carlo schedule: %s, %d bit(s) per pass, expected runs over T=%d</h3>%n",
+                esc(sc.order()),
+                sc.bits(),
+                r.samples());
+        f(
+                sb,
+                "<p class=\"muted\">Reuse buffer %d bits%s. Naive passes run every row T times.</p>%n",
+                sc.reuseBufferBits(),
+                sc.counterBits() > 0 ? Fmt.format(", pattern counters %d bits", sc.counterBits()) : "");
+        sb.append("<div class=\"scroll\"><table class=\"runs\">\n<thead><tr><th class=\"l\">node</th>")
+                .append("<th class=\"l\">runs on</th><th title=\"leading bits its value depends on; -1 every pass\">")
+                .append("depth</th><th>runs</th>")
+                .append(sd ? "<th>baseline runs</th>" : "")
+                .append("</tr></thead>\n<tbody>\n");
+        for (CostReport.Runs x : sc.runs()) {
+            f(
+                    sb,
+                    "<tr><td class=\"l wrap\">%s</td><td class=\"l\">%s</td><td>%d</td><td>%s</td>%s</tr>%n",
+                    esc(x.node()),
+                    esc(x.runsOn()),
+                    x.depth(),
+                    Fmt.format("%.2f", x.expected()),
+                    sd ? Fmt.format("<td>%.2f</td>", x.baseline()) : "");
+        }
+        sb.append("</tbody>\n</table></div>\n");
     }
 
     /** The Scale-Dropout saving beside the whole-inference energy, for the summary. */

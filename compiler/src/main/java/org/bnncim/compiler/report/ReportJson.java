@@ -85,10 +85,14 @@ public final class ReportJson {
         ObjectNode totals = root.putObject("totals");
         totals(totals.putObject("deterministic"), r.deterministic(), 1);
         totals(totals.putObject("mc"), r.mc(), r.samples());
+        CostReport.Schedule sc = r.montecarlo();
+        if (sc.present()) totals(totals.putObject("mc_scheduled"), sc.scheduled(), r.samples());
         ObjectNode base = root.putObject("baseline_mc_dropout");
         base.put("stochastic_units", r.baselineStochasticUnits());
         totals(base, r.baselineMcDropout(), r.samples());
+        if (sc.present()) totals(base.putObject("scheduled"), sc.baselineScheduled(), r.samples());
         ReportJsonMeta.saving(root.putObject("scale_dropout_saving"), r);
+        if (sc.present()) ReportJsonMeta.schedule(root.putObject("monte_carlo_schedule"), sc);
         ObjectNode w = root.putObject("weight_programming");
         w.put("cells", r.programming().cells());
         w.put("rows", r.programming().rows());

@@ -128,6 +128,24 @@ final class ReportJsonMeta {
         o.put("applies", sd);
         o.put("stochastic_units_ratio", ratio(sd, r.baselineStochasticUnits(), r.stochasticUnits()));
         o.put("mc_energy_ratio", ratio(sd, r.baselineMcDropout().energyPj(), r.mc().energyPj()));
+        CostReport.Schedule sc = r.montecarlo();
+        boolean sched = sd && sc.present();
+        o.put(
+                "mc_energy_ratio_scheduled",
+                sched
+                        ? ratio(
+                                true,
+                                sc.baselineScheduled().energyPj(),
+                                sc.scheduled().energyPj())
+                        : null);
+        o.put(
+                "mc_latency_ratio_scheduled",
+                sched
+                        ? ratio(
+                                true,
+                                sc.baselineScheduled().latencyNs(),
+                                sc.scheduled().latencyNs())
+                        : null);
         o.put("area_ratio", ratio(sd, r.baselineMcDropout().areaMm2(), r.mc().areaMm2()));
         ObjectNode st = o.putObject("stochastic_modules");
         st.put("energy_pj", num(r.stochasticEnergyPj()));
@@ -149,6 +167,27 @@ final class ReportJsonMeta {
             p.put("whole_inference_pj", num(b.totalPj()));
             p.put("baseline_whole_inference_pj", num(b.baselineTotalPj()));
             p.put("whole_inference_ratio", ratio(sd, b.baselineTotalPj(), b.totalPj()));
+            p.put("whole_inference_scheduled_pj", num(b.scheduledTotalPj()));
+            p.put("baseline_whole_inference_scheduled_pj", num(b.baselineScheduledTotalPj()));
+            p.put("whole_inference_scheduled_ratio", ratio(sd, b.baselineScheduledTotalPj(), b.scheduledTotalPj()));
+        }
+    }
+
+    /** The compiled Monte-Carlo schedule and each row's expected runs (see {@link CostReport.Schedule}). */
+    static void schedule(ObjectNode o, CostReport.Schedule sc) {
+        o.put("order", sc.order());
+        o.put("bits", sc.bits());
+        o.put("reuse_buffer_bits", sc.reuseBufferBits());
+        o.put("counter_bits", sc.counterBits());
+        o.put("baseline_reuse_buffer_bits", sc.baselineReuseBufferBits());
+        var runs = o.putArray("runs");
+        for (CostReport.Runs x : sc.runs()) {
+            ObjectNode n = runs.addObject();
+            n.put("node", x.node());
+            n.put("runs_on", x.runsOn());
+            n.put("depth", x.depth());
+            n.put("expected", num(x.expected()));
+            n.put("baseline", num(x.baseline()));
         }
     }
 

@@ -126,16 +126,27 @@ public final class ReportText {
         row(sb, "deterministic (1 pass)", r.deterministic());
         switch (r.stochasticKind()) {
             case "scale_dropout" -> {
-                row(sb, "Scale-Dropout MC (T=" + r.samples() + ")", r.mc());
-                row(sb, "MC-Dropout baseline (T=" + r.samples() + ")", r.baselineMcDropout());
+                row(sb, "Scale-Dropout MC (T=" + r.samples() + "), naive", r.mc());
+                CostReport.Schedule sc = r.montecarlo();
+                if (sc.present()) row(sb, "Scale-Dropout MC, scheduled", sc.scheduled());
+                row(sb, "MC-Dropout baseline (T=" + r.samples() + "), naive", r.baselineMcDropout());
+                if (sc.present()) row(sb, "MC-Dropout baseline, scheduled", sc.baselineScheduled());
                 f(
                         sb,
                         "%nScale-Dropout uses %d stochastic unit where per-neuron MC-Dropout needs %d"
-                                + ": %.2fx less MC energy, %.3fx less area.%n",
+                                + ": %.2fx less MC energy as naive T passes, %.3fx less area.%n",
                         r.stochasticUnits(),
                         r.baselineStochasticUnits(),
                         r.baselineMcDropout().energyPj() / r.mc().energyPj(),
                         r.baselineMcDropout().areaMm2() / r.mc().areaMm2());
+                if (sc.present())
+                    f(
+                            sb,
+                            "With both run by their schedules: %.2fx less MC energy, %.2fx less MC latency, %.3fx less"
+                                    + " area.%n",
+                            sc.baselineScheduled().energyPj() / sc.scheduled().energyPj(),
+                            sc.baselineScheduled().latencyNs() / sc.scheduled().latencyNs(),
+                            sc.baselineScheduled().areaMm2() / sc.scheduled().areaMm2());
                 // the paper's energy claim is about the stochastic modules: their share, beside the whole inference
                 f(
                         sb,
@@ -149,10 +160,14 @@ public final class ReportText {
                                 : "n/a");
                 bitCostSweep(sb, r);
             }
-            case "mc_dropout" ->
-                row(sb, "MC-Dropout (T=" + r.samples() + ", " + r.stochasticUnits() + " units)", r.mc());
+            case "mc_dropout" -> {
+                row(sb, "MC-Dropout (T=" + r.samples() + ", " + r.stochasticUnits() + " units), naive", r.mc());
+                if (r.montecarlo().present())
+                    row(sb, "MC-Dropout, scheduled", r.montecarlo().scheduled());
+            }
             default -> f(sb, "%nNo stochastic layers: a deterministic BNN (Monte-Carlo passes would all agree).%n");
         }
+        if (r.stochastic() && r.montecarlo().present()) schedule(sb, r);
         CostReport.Programming w = r.programming();
         f(
                 sb,
@@ -173,22 +188,53 @@ public final class ReportText {
         f(sb, "Savings against the energy of a random bit (T=%d; * this architecture's):%n", r.samples());
         f(
                 sb,
-                "  %9s %16s %18s %9s %16s%n",
+                "  %9s %16s %18s %9s %14s %18s%n",
                 "bit [pJ]",
                 "SD unit [pJ]",
                 "per-neuron [pJ]",
                 "modules",
-                "whole inference");
+                "whole (naive)",
+                "whole (scheduled)");
         for (CostReport.BitCost b : r.bitCostSweep())
             f(
                     sb,
-                    "  %8s%s %16.2f %18.2f %8.2fx %15.3fx%n",
+                    "  %8s%s %16.2f %18.2f %8.2fx %13.3fx %17.3fx%n",
                     Fmt.format("%.2f", b.bitPj()),
                     b.architectures() ? "*" : " ",
                     b.modulePj(),
                     b.baselineModulePj(),
                     b.moduleRatio(),
-                    b.totalRatio());
+                    b.totalRatio(),
+                    b.scheduledTotalRatio());
+    }
+
+    /** The compiled Monte-Carlo schedule: each row's expected runs over T passes, and the buffers it adds. */
+    private static void schedule(StringBuilder sb, CostReport r) {
+        CostReport.Schedule sc = r.montecarlo();
+        boolean sd = r.stochasticKind().equals("scale_dropout");
+        f(
+                sb,
+                "%nMonte-Carlo schedule: %s, %d stochastic bit(s) per pass; expected runs over T=%d passes"
+                        + " (depth: leading bits a value depends on, -1 every pass)%n",
+                sc.order(),
+                sc.bits(),
+                r.samples());
+        String name = "%-" + width(28, sc.runs().stream().map(CostReport.Runs::node)) + "s";
+        f(sb, "  " + name + " %-18s %6s %10s%s%n", "node", "runs on", "depth", "runs", sd ? "   baseline" : "");
+        for (CostReport.Runs x : sc.runs())
+            f(
+                    sb,
+                    "  " + name + " %-18s %6d %10.2f%s%n",
+                    x.node(),
+                    x.runsOn(),
+                    x.depth(),
+                    x.expected(),
+                    sd ? Fmt.format(" %10.2f", x.baseline()) : "");
+        f(
+                sb,
+                "  reuse buffer %d bits%s; naive T passes run every row T times%n",
+                sc.reuseBufferBits(),
+                sc.counterBits() > 0 ? Fmt.format(", pattern counters %d bits", sc.counterBits()) : "");
     }
 
     /** The digital datapath's nodes, and how one pass splits between the crossbars and the digital unit. */

@@ -113,7 +113,7 @@ class KbitPipelineTest {
         byte[] bytes = ProgramCodec.encode(Program.of(m));
         assertEquals(ProgramCodec.VERSION, bytes[ProgramCodec.MAGIC.length]);
         String listing = ProgramListing.render(ProgramCodec.decode(bytes, "kbit.bnc"));
-        assertTrue(listing.startsWith("bnncim simulator program, format version 5\n"), listing);
+        assertTrue(listing.startsWith("bnncim simulator program, format version 6\n"), listing);
         assertTrue(listing.contains("multi_threshold"), listing);
     }
 }

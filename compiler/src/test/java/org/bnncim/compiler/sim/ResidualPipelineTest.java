@@ -64,7 +64,7 @@ class ResidualPipelineTest {
         byte[] bytes = ProgramCodec.encode(Program.of(m));
         assertEquals(ProgramCodec.VERSION, bytes[ProgramCodec.MAGIC.length]);
         String listing = ProgramListing.render(Program.of(m));
-        assertTrue(listing.startsWith("bnncim simulator program, format version 5\n"), listing);
+        assertTrue(listing.startsWith("bnncim simulator program, format version 6\n"), listing);
         assertTrue(listing.contains("= add %n1, %b0"), listing);
         Simulator sim = new Simulator(ProgramCodec.decode(bytes, "resnet.bnc"), Faults.NONE, 3);
         BitSource bits = BitSource.counterBased(m, 5, 0);

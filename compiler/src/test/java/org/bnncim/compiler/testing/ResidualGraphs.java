@@ -10,6 +10,7 @@ import org.bnncim.compiler.passes.LowerToCrossbar;
 import org.bnncim.compiler.passes.PackAndPlace;
 import org.bnncim.compiler.passes.Pass;
 import org.bnncim.compiler.passes.PassManager;
+import org.bnncim.compiler.passes.PlanMonteCarlo;
 import org.bnncim.compiler.passes.Property;
 import org.bnncim.compiler.passes.TileCrossbars;
 import org.bnncim.ir.AffineStep;
@@ -165,7 +166,8 @@ public final class ResidualGraphs {
     public static MappedModel map(Graph g, Architecture a) {
         PassManager.State s = new PassManager.State(g, null, Set.of(Property.FOLDED));
         s = PassManager.apply(s, new LowerToCrossbar(a));
-        for (Pass p : List.of(new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit()))
+        for (Pass p :
+                List.of(new TileCrossbars(), new PackAndPlace(), new InsertStochasticUnit(), new PlanMonteCarlo()))
             s = PassManager.apply(s, p);
         return new MappedModel(s.graph(), s.mapping());
     }
