@@ -315,7 +315,8 @@ public final class CostModel {
                 digitalPath.rows(),
                 sweep,
                 programming,
-                schedule);
+                schedule,
+                SharedUnits.of(g, m));
     }
 
     /** Writing every weight's cells once; each crossbar writes its occupied rows in turn, crossbars in parallel. */

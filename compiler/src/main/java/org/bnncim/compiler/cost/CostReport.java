@@ -28,7 +28,8 @@ public record CostReport(
         List<Digital> digital,
         List<BitCost> bitCostSweep,
         Programming programming,
-        Schedule montecarlo) {
+        Schedule montecarlo,
+        PerChannel baselinePerChannel) {
 
     /** A report without a digital datapath. */
     public CostReport(
@@ -74,7 +75,27 @@ public record CostReport(
                 List.of(),
                 List.of(),
                 Programming.NONE,
-                Schedule.NONE);
+                Schedule.NONE,
+                PerChannel.NONE);
+    }
+
+    /**
+     * The MC-Dropout baseline with its units time-shared per channel ({@link SharedUnits}).
+     *
+     * @param units one per channel of every dropped layer
+     * @param areaMm2 its stochastic modules: units with a mask gate each, plus one mask buffer bit per neuron
+     * @param extraLatencyNsPerPass the masks' positions drawn one after another, beyond the per-neuron baseline's
+     *     single draw time, per pass
+     */
+    public record PerChannel(int units, double areaMm2, double extraLatencyNsPerPass) {
+        public static final PerChannel NONE = new PerChannel(0, 0, 0);
+    }
+
+    /** The baseline's area with units per channel in place of its per-neuron stochastic modules. */
+    public double baselinePerChannelAreaMm2() {
+        return baselineMcDropout.areaMm2()
+                - baselineMcDropout.areaBreakdownMm2().getOrDefault("stochastic", 0.0)
+                + baselinePerChannel.areaMm2();
     }
 
     /**

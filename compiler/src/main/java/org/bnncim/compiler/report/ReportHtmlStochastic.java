@@ -44,6 +44,12 @@ final class ReportHtmlStochastic {
                 saving(sd, r.baselineStochasticUnits(), r.stochasticUnits()));
         row(
                 sb,
+                "stochastic units, time-shared per channel",
+                Integer.toString(r.stochasticUnits()),
+                Integer.toString(r.baselinePerChannel().units()),
+                saving(sd, r.baselinePerChannel().units(), r.stochasticUnits()));
+        row(
+                sb,
                 "whole inference energy, T=" + r.samples() + " naive passes",
                 energy(r.mc().energyPj()),
                 energy(r.baselineMcDropout().energyPj()),
@@ -90,6 +96,8 @@ final class ReportHtmlStochastic {
         double a = get(r.mc().areaBreakdownMm2(), "stochastic");
         double b = get(r.baselineMcDropout().areaBreakdownMm2(), "stochastic");
         row(sb, "stochastic modules area", area(a), area(b), saving(sd, b, a));
+        double shared = r.baselinePerChannel().areaMm2();
+        row(sb, "stochastic modules area, time-shared per channel", area(a), area(shared), saving(sd, shared, a));
         sb.append("</tbody>\n</table>\n");
         bitCostSweep(sb, r);
         if (sc.present()) schedule(sb, r, sd);

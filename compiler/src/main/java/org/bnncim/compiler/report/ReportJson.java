@@ -91,6 +91,11 @@ public final class ReportJson {
         base.put("stochastic_units", r.baselineStochasticUnits());
         totals(base, r.baselineMcDropout(), r.samples());
         if (sc.present()) totals(base.putObject("scheduled"), sc.baselineScheduled(), r.samples());
+        ObjectNode pc = base.putObject("per_channel");
+        pc.put("stochastic_units", r.baselinePerChannel().units());
+        pc.put("stochastic_area_mm2", num(r.baselinePerChannel().areaMm2()));
+        pc.put("area_mm2", num(r.baselinePerChannelAreaMm2()));
+        pc.put("extra_latency_ns_per_pass", num(r.baselinePerChannel().extraLatencyNsPerPass()));
         ReportJsonMeta.saving(root.putObject("scale_dropout_saving"), r);
         if (sc.present()) ReportJsonMeta.schedule(root.putObject("monte_carlo_schedule"), sc);
         ObjectNode w = root.putObject("weight_programming");

@@ -139,6 +139,14 @@ public final class ReportText {
                         r.baselineStochasticUnits(),
                         r.baselineMcDropout().energyPj() / r.mc().energyPj(),
                         r.baselineMcDropout().areaMm2() / r.mc().areaMm2());
+                CostReport.PerChannel pc = r.baselinePerChannel();
+                f(
+                        sb,
+                        "Time-shared per channel, the baseline needs %d units: %.3fx less area, and %.1f ns more per"
+                                + " pass to draw its masks in sequence.%n",
+                        pc.units(),
+                        r.baselinePerChannelAreaMm2() / r.mc().areaMm2(),
+                        pc.extraLatencyNsPerPass());
                 if (sc.present())
                     f(
                             sb,
@@ -164,6 +172,14 @@ public final class ReportText {
                 row(sb, "MC-Dropout (T=" + r.samples() + ", " + r.stochasticUnits() + " units), naive", r.mc());
                 if (r.montecarlo().present())
                     row(sb, "MC-Dropout, scheduled", r.montecarlo().scheduled());
+                f(
+                        sb,
+                        "%nTime-shared per channel: %d stochastic units in place of %d, stochastic modules %.4f mm2,"
+                                + " %.1f ns more per pass.%n",
+                        r.baselinePerChannel().units(),
+                        r.stochasticUnits(),
+                        r.baselinePerChannel().areaMm2(),
+                        r.baselinePerChannel().extraLatencyNsPerPass());
             }
             default -> f(sb, "%nNo stochastic layers: a deterministic BNN (Monte-Carlo passes would all agree).%n");
         }
