@@ -9,6 +9,7 @@ import org.bnncim.ir.LevelSet;
 import org.bnncim.ir.Node;
 import org.bnncim.ir.ThresholdSet;
 import org.bnncim.ir.arch.Architecture;
+import org.bnncim.ir.mapping.McSchedule;
 import org.bnncim.ir.mapping.Piece;
 
 /**
@@ -158,8 +159,10 @@ final class VerilogParams {
         s.append('\n');
 
         List<long[]> steps = new ArrayList<>();
+        int[] firstPc = new int[m.layers().size()], lastPc = new int[m.layers().size()];
         for (VerilogModel.Layer l : m.layers()) {
             int first = steps.size();
+            firstPc[l.index()] = first;
             for (int b = 0; b < l.inputBits(); b++) {
                 for (Piece pc : l.map().pieces()) {
                     steps.add(new long[] {
@@ -181,6 +184,7 @@ final class VerilogParams {
             }
             steps.get(first)[9] = 1;
             steps.get(steps.size() - 1)[10] = 1;
+            lastPc[l.index()] = steps.size() - 1;
         }
         s.append("// micro-program: one crossbar read per step, in layer order, bit planes outer, pieces inner.\n");
         s.append(
@@ -202,7 +206,56 @@ final class VerilogParams {
                     .append(VerilogBackend.pack(v, VerilogBackend.FIELD_W))
                     .append(";\n");
         }
+        schedule(s, p, m, firstPc, lastPc);
         return s.toString();
+    }
+
+    /**
+     * The program's Monte-Carlo schedule as the controller runs it: the order, and the resume points of the chain.
+     * A stage (a layer's reads, then its comparators) depends on the leading bits up to its depth; where the depth
+     * grows along the chain, the controller keeps what enters that stage (the activations before a layer's reads,
+     * the popcounts before its comparators), and a pattern sharing c leading bits with the one before resumes at
+     * the first such point deeper than c.
+     */
+    private static void schedule(StringBuilder s, Program p, VerilogModel m, int[] firstPc, int[] lastPc) {
+        McSchedule plan = p.montecarlo();
+        List<long[]> bnd = new ArrayList<>();
+        int prev = 0;
+        for (VerilogModel.Layer l : m.layers()) {
+            int rd = plan.depthOf(l.node().name());
+            if (rd > prev) bnd.add(new long[] {rd, 0, l.index(), firstPc[l.index()]});
+            prev = Math.max(prev, rd);
+            if (l.threshold() == null) continue;
+            int td = plan.depthOf(l.threshold().name());
+            if (td > prev) bnd.add(new long[] {td, 1, l.index(), lastPc[l.index()]});
+            prev = Math.max(prev, td);
+        }
+        int nbits = p.stochasticBits();
+        boolean sorted = plan.order() == McSchedule.Order.SORTED;
+        s.append("\n// Monte-Carlo schedule (docs/verilog.md): ")
+                .append(
+                        sorted
+                                ? "sorted: the T patterns are counted, each distinct one runs once, lexicographically"
+                                : "draw order: each pass resumes at its common prefix with the pass before")
+                .append(".\n// Resume points: DEPTH (leading bits the stage depends on), KIND (0: a layer's reads,")
+                .append(" its input\n// activations kept; 1: its comparators, its popcounts kept), LAYER, PC (the")
+                .append(" step to resume at).\n");
+        s.append(lp("MC_SORTED", sorted ? 1 : 0));
+        s.append(lp("N_BND", bnd.size())).append(lp("BND_M", Math.max(1, bnd.size()), "array size"));
+        String[] names = {"DEPTH", "KIND", "LAYER", "PC"};
+        for (int f = 0; f < names.length; f++) {
+            long[] v = new long[Math.max(1, bnd.size())];
+            for (int i = 0; i < bnd.size(); i++) v[i] = bnd.get(i)[f];
+            s.append("localparam [BND_M*32-1:0] BND_")
+                    .append(names[f])
+                    .append(" = ")
+                    .append(VerilogBackend.pack(v, VerilogBackend.FIELD_W))
+                    .append(";\n");
+        }
+        int qb = sorted ? nbits : 0;
+        s.append(lp("QB", qb, "bits of a pattern index (0 in draw order: no counters used)"));
+        s.append(lp("Q_W", Math.max(1, qb)));
+        s.append(lp("CNT_N", 1L << Math.max(1, qb), "pattern counters: one per pattern"));
     }
 
     private static String stochasticLayer(Program p, int bit) {

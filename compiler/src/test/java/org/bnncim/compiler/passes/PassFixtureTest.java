@@ -54,9 +54,10 @@ import org.opentest4j.AssertionFailedError;
  * mismatch shows a line diff. A case needs CHECK lines, an EXPECT section or both, or else one ERROR line. To cover
  * another pass, add an entry to {@link #RUNNERS} and a folder of cases.
  *
- * <p>The mapping passes ({@code tile}, {@code pack-place}, {@code insert-stochastic-unit}, {@code plan-monte-carlo}) lower the input with an
- * architecture given by the RUN arguments (see {@link #architecture}), run the mapping passes in the compiler's order
- * up to and including the named one, each followed by the mapping verifier, and print {@link #mappingDetail}.
+ * <p>The mapping passes ({@code tile}, {@code pack-place}, {@code insert-stochastic-unit}, {@code plan-monte-carlo})
+ * lower the input with an architecture given by the RUN arguments (see {@link #architecture}), run the mapping
+ * passes in the compiler's order up to and including the named one, each followed by the mapping verifier, and print
+ * {@link #mappingDetail}.
  */
 class PassFixtureTest {
     /** How one named step is run on a parsed input and what of its result is printed. */
@@ -92,7 +93,8 @@ class PassFixtureTest {
             });
 
     /**
-     * Lowers with the RUN line's architecture, then runs the mapping passes in the compiler's order up to {@code last}; PassManager.apply verifies the mapping after each.
+     * Lowers with the RUN line's architecture, then runs the mapping passes in the compiler's order up to
+     * {@code last}; PassManager.apply verifies the mapping after each.
      */
     static Runner mappingRunner(String last) {
         return (g, args) -> {

@@ -187,6 +187,16 @@ final class KbitGraphs {
                 .graph("kbit-signed-input");
     }
 
+    /**
+     * Twelve dense layers each thresholded with its own Scale-Dropout bit: more bits than the counter table covers, so
+     * the program's passes run in draw order, each resuming at its common prefix with the pass before.
+     */
+    static Graph manyBits(long seed) {
+        Chain c = new Chain(seed, 12).quantize(U2, 0, 3);
+        for (int i = 0; i < 12; i++) c.dense("fc" + i, 10).threshold("th" + i, i, 0.3f);
+        return c.dense("out", 6).graph("many-bits");
+    }
+
     /** 8-bit pixels -> dense -> i2 bank (Scale-Dropout) -> dense -> i3 bank -> dense (the chip's output). */
     static Graph pixelInput(long seed) {
         return new Chain(seed, 30)

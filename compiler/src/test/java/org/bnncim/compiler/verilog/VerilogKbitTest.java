@@ -84,6 +84,17 @@ class VerilogKbitTest {
     }
 
     @Test
+    @Tag("slow")
+    void passesInDrawOrderBeyondTheCounterTableMatchReference() throws Exception {
+        Architecture a = ArchitectureLoader.defaults().withCrossbar(16, 16);
+        MappedModel mm = mapped(KbitGraphs.manyBits(24), a);
+        assertEquals(
+                org.bnncim.ir.mapping.McSchedule.Order.DRAW,
+                Program.of(mm).montecarlo().order());
+        runAndCompare(mm, tmp.resolve("d"), new Random(25));
+    }
+
+    @Test
     void kbitBanksAreInstancedWithTheirConstantsAndGenerationIsDeterministic() {
         Architecture a = ArchitectureLoader.defaults().withCrossbar(16, 16);
         MappedModel mm = mapped(KbitGraphs.unsignedInput(1), a);
@@ -159,27 +170,35 @@ class VerilogKbitTest {
             List<String> outs = Files.readAllLines(dir.resolve("outputs.txt"));
             List<String> bits = Files.readAllLines(dir.resolve("bits.txt"));
             int passes = Math.max(1, samples);
-            assertEquals(EXAMPLES * passes, outs.size(), "passes written by the testbench");
             boolean dropped = false;
+            int line = 0;
             for (int e = 0; e < EXAMPLES; e++) {
-                for (int t = 0; t < passes; t++) {
-                    boolean[] z = samples == 0 ? null : lfsr.bits(e, t);
+                boolean[][] patterns = new boolean[passes][];
+                for (int t = 0; t < passes; t++) patterns[t] = samples == 0 ? null : lfsr.bits(e, t);
+                // the beats the program's schedule emits: each distinct pattern once with its count when sorted
+                var beats = VerilogReference.beats(p.montecarlo().order(), patterns);
+                int counted = 0;
+                for (int b = 0; b < beats.size(); b++, line++) {
+                    boolean[] z = beats.get(b).bits();
+                    counted += beats.get(b).count();
                     var trace = ref.run(x[e], z == null ? null : Bits.ofScale(z));
-                    StringBuilder want = new StringBuilder(e + " " + t);
+                    StringBuilder want = new StringBuilder(e + " " + b);
                     for (double v : trace.get(last.output().name()))
                         want.append(' ').append((long) v);
-                    StringBuilder wantBits = new StringBuilder(e + " " + t + " ");
+                    StringBuilder wantBits = new StringBuilder(e + " " + b + " ");
                     if (z == null) wantBits.append('-');
-                    else for (boolean b : z) wantBits.append(b ? '1' : '0');
-                    if (z != null) for (boolean b : z) dropped |= b;
-                    int line = e * passes + t;
+                    else for (boolean bit : z) wantBits.append(bit ? '1' : '0');
+                    wantBits.append(' ').append(beats.get(b).count());
+                    if (z != null) for (boolean bit : z) dropped |= bit;
                     assertEquals(wantBits.toString(), bits.get(line), g.name() + ": stochastic bits, line " + line);
                     assertEquals(want.toString(), outs.get(line), g.name() + ": popcounts, line " + line);
                     for (Node n : g.nodesOf(Node.MultiThreshold.class)) {
                         for (double v : trace.get(n.output().name())) levels.add(n.name() + "=" + (long) v);
                     }
                 }
+                assertEquals(passes, counted, "every pass is counted once");
             }
+            assertEquals(line, outs.size(), "beats written by the testbench");
             assertTrue(samples == 0 || dropped, "no scale was ever dropped: weak test");
         }
         // every level of every k-bit bank occurred, so every comparator of the thermometer code mattered

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * The readable form of a mapping: where every crossbar sits, every layer's pieces, the stochastic unit's
- * schedule, and the Monte-Carlo schedule's nodes that do not run once per inference. The program listing ends with it, and {@code --print-after} shows it after each mapping pass.
+ * schedule, and the Monte-Carlo schedule's nodes that do not run once per inference. The program listing ends
+ * with it, and {@code --print-after} shows it after each mapping pass.
  */
 public final class MappingText {
     private MappingText() {}

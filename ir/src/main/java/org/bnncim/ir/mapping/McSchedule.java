@@ -52,7 +52,7 @@ public record McSchedule(Order order, List<Stage> stages) {
         }
     }
 
-    /** Node {@code node}'s value depends on the first {@code depth} bits of a pass, or on everything ({@link #PER_PASS}). */
+    /** Node {@code node}'s value depends on the first {@code depth} bits of a pass (or is {@link #PER_PASS}). */
     public record Stage(String node, int depth) {}
 
     public McSchedule {
