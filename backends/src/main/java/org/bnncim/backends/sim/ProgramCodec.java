@@ -160,6 +160,15 @@ public final class ProgramCodec {
             sn.converterCycleNs(),
             sn.transistorAreaUm2()
         }) out.writeDouble(d);
+        var ac = a.activity();
+        for (double d : new double[] {
+            ac.bitSerialOnes(),
+            ac.interconnectToggle(),
+            ac.leakageUwPerMm2(),
+            ac.randomWrite(),
+            ac.randomReset(),
+            ac.randomRead()
+        }) out.writeDouble(d);
         out.writeInt(m.layers().size());
         for (LayerMap lm : m.layers()) {
             str(out, lm.layer());
@@ -405,7 +414,9 @@ public final class ProgramCodec {
                 in.readDouble(),
                 in.readDouble());
         Architecture.Sensing sensing = version < 5 ? PRE_V5_SENSING : rsensing(in, source);
-        Architecture arch = new Architecture(name, rows, cols, enc, perTile, tiles, chips, inputBits, e, l, a, sensing);
+        Architecture.Activity activity = version < 6 ? Architecture.Activity.NONE : ractivity(in, source);
+        Architecture arch =
+                new Architecture(name, rows, cols, enc, perTile, tiles, chips, inputBits, e, l, a, sensing, activity);
         // the caps of --arch files: every crossbar count and image size below is sized from these numbers
         String capped = ArchLimits.problem(arch);
         if (capped != null) throw new IllegalArgumentException("architecture: " + capped);
@@ -458,6 +469,16 @@ public final class ProgramCodec {
             mc = new McSchedule(order, stages);
         }
         return new Mapping(arch, layers, slots, new StochasticUnit(kind, units, schedule), mc);
+    }
+
+    private static Architecture.Activity ractivity(DataInputStream in, String source) throws IOException {
+        double[] d = new double[6];
+        for (int i = 0; i < d.length; i++) d[i] = in.readDouble();
+        try {
+            return new Architecture.Activity(d[0], d[1], d[2], d[3], d[4], d[5]);
+        } catch (IllegalArgumentException e) {
+            throw new BnncimException(source + ": corrupt simulator program (activity: " + e.getMessage() + ")");
+        }
     }
 
     private static Architecture.Sensing rsensing(DataInputStream in, String source) throws IOException {

@@ -211,10 +211,28 @@ public final class ArchitectureLoader {
                             num(t, "area_um2.buffer_per_bit", src),
                             num(t, "area_um2.digital_unit", src),
                             num(t, "area_um2.mask_gate", src)),
-                    sensing(t, src));
+                    sensing(t, src),
+                    activity(t, src));
         } catch (IllegalArgumentException ex) {
             throw new BnncimException(src + ": 'crossbar': " + ex.getMessage());
         }
+    }
+
+    private static Architecture.Activity activity(JsonNode t, String src) {
+        double w = ranged(t, "stochastic_bit_split.write", src, 0, 1),
+                r = ranged(t, "stochastic_bit_split.reset", src, 0, 1),
+                d = ranged(t, "stochastic_bit_split.read", src, 0, 1);
+        if (Math.abs(w + r + d - 1) > 1e-6) {
+            throw new BnncimException(
+                    src + ": 'stochastic_bit_split' write + reset + read must be 1, got " + (w + r + d));
+        }
+        return new Architecture.Activity(
+                ranged(t, "activity.bit_serial_ones", src, 0, 1),
+                ranged(t, "activity.interconnect_toggle", src, 0, 1),
+                ranged(t, "activity.leakage_uw_per_mm2", src, 0, MAX_COST_VALUE),
+                w,
+                r,
+                d);
     }
 
     private static Architecture.Sensing sensing(JsonNode t, String src) {

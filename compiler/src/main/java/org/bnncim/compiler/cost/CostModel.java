@@ -78,13 +78,15 @@ public final class CostModel {
             Map<Integer, Integer> piecesPerTile = new HashMap<>();
             double fractional = 0;
             double readAdds = 0; // the partial popcounts of one column's reads, summed before the adder tree
+            // a bit-serial plane drives only the rows whose bit is 1; a bipolar input drives every row
+            double ones = l.inputBits() > 1 ? a.activity().bitSerialOnes() : 1;
             for (Piece p : l.pieces()) {
                 // a transposed conv's phases read only their driven rows; a padded Conv is costed as fully read
                 long rowReads = transposed == null
                         ? apps * p.kLen()
                         : l.inputBits() * TransposedRows.driven(transposed, inShape(g, transposed), p.k0(), p.kLen());
-                cells += rowReads * p.nLen() * a.cellsPerWeight() * a.cellReadPj();
-                if (driven.add(((long) p.crossbar() << 32) | p.k0())) wordlines += rowReads * e.wordlineDrive();
+                cells += rowReads * ones * p.nLen() * a.cellsPerWeight() * a.cellReadPj();
+                if (driven.add(((long) p.crossbar() << 32) | p.k0())) wordlines += rowReads * ones * e.wordlineDrive();
                 // each read of rowsPerRead word lines is one conversion per column; a transposed conv's phase is
                 // costed as reading all the piece's rows (its undriven rows cannot be skipped by the row groups)
                 int reads = a.readsFor(p.kLen());
@@ -137,7 +139,8 @@ public final class CostModel {
                 int tile = s == null ? 0 : s.chip() * a.tilesPerChip() + s.tile();
                 if (tile != home) remoteWords += (long) p.nLen() * l.positions();
             }
-            double transfers = remoteWords * psum * e.transferPerBit();
+            double transfers =
+                    remoteWords * psum * e.transferPerBit() * a.activity().interconnectToggle();
             br.put("cells", cells);
             br.put("wordline_drivers", wordlines);
             br.put("converters", sense);
@@ -280,11 +283,16 @@ public final class CostModel {
                 mm2Map(baseArea));
 
         CostReport.Schedule schedule = McScheduleCost.of(model, rows, digitalPath.rows(), tSamples, det, mc, base);
+        // the CMOS periphery leaks over each run's latency: added once every figure it depends on is known
+        det = withLeakage(det, a);
+        mc = withLeakage(mc, a);
+        base = withLeakage(base, a);
         List<CostReport.BitCost> sweep = bitCostSweep(
                 unit.kind() == StochasticUnit.Kind.SCALE_DROPOUT,
                 sdLayers,
                 baselineNeurons,
                 e,
+                a.activity(),
                 tSamples,
                 mc,
                 base,
@@ -319,6 +327,20 @@ public final class CostModel {
                 SharedUnits.of(g, m));
     }
 
+    /** {@code t} with the leakage of its area's CMOS periphery (all but the cells) over its latency, as "leakage". */
+    static CostReport.Totals withLeakage(CostReport.Totals t, Architecture a) {
+        double periphery = t.areaMm2() - t.areaBreakdownMm2().getOrDefault("cells", 0.0);
+        double pj = a.activity().leakagePj(periphery, t.latencyNs());
+        Map<String, Double> e = new LinkedHashMap<>(t.energyBreakdownPj());
+        e.put("leakage", pj);
+        return new CostReport.Totals(
+                t.energyPj() - t.energyBreakdownPj().getOrDefault("leakage", 0.0) + pj,
+                t.latencyNs(),
+                t.areaMm2(),
+                e,
+                t.areaBreakdownMm2());
+    }
+
     /** Writing every weight's cells once; each crossbar writes its occupied rows in turn, crossbars in parallel. */
     private static CostReport.Programming programming(Mapping m) {
         Architecture a = m.arch();
@@ -351,6 +373,7 @@ public final class CostModel {
             int sdLayers,
             int baselineNeurons,
             Architecture.Energy e,
+            Architecture.Activity split,
             int t,
             CostReport.Totals mc,
             CostReport.Totals base,
@@ -370,6 +393,9 @@ public final class CostModel {
             double baseline = (double) baselineNeurons * (b + e.maskGate()) * t;
             out.add(new CostReport.BitCost(
                     b,
+                    b * split.randomWrite(),
+                    b * split.randomReset(),
+                    b * split.randomRead(),
                     own,
                     baseline,
                     rest + own,

@@ -144,10 +144,14 @@ public record CostReport(
      * @param modulePj this mapping's stochastic unit; {@code baselineModulePj} the per-neuron units with their mask
      *     gates; {@code totalPj} and {@code baselineTotalPj} the whole inference with them as naive T passes,
      *     {@code scheduledTotalPj} and {@code baselineScheduledTotalPj} as the compiled schedule runs them;
-     *     {@code architectures} whether {@code bitPj} is the architecture's (the figures of the rest of the report)
+     *     {@code architectures} whether {@code bitPj} is the architecture's (the figures of the rest of the report);
+     *     {@code writePj}, {@code resetPj}, {@code readPj} the parts of one bit by the architecture's split
      */
     public record BitCost(
             double bitPj,
+            double writePj,
+            double resetPj,
+            double readPj,
             double modulePj,
             double baselineModulePj,
             double totalPj,

@@ -79,6 +79,8 @@ final class McScheduleCost {
                 scheduled.energyBreakdownPj(),
                 scheduled.areaBreakdownMm2());
         CostReport.Totals baseScheduled = totals(g, a, layers, digital, depth, baseline, det, base, t, baseReuseBits);
+        scheduled = CostModel.withLeakage(scheduled, a);
+        baseScheduled = CostModel.withLeakage(baseScheduled, a);
         return new CostReport.Schedule(
                 plan.order().name().toLowerCase(java.util.Locale.ROOT),
                 bits,

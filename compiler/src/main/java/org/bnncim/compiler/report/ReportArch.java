@@ -34,6 +34,7 @@ final class ReportArch {
             "energy_pj.adder_per_bit", HOROWITZ,
             "energy_pj.buffer_per_bit", HOROWITZ,
             "energy_pj.digital_float_op", HOROWITZ,
+            "activity.interconnect_toggle", "source: NeuroSim V1.4 default outputtoggle (0.5)",
             "input_bits", "implementation: fixed");
 
     static List<Param> params(Architecture a) {
@@ -109,6 +110,13 @@ final class ReportArch {
         add.to("area_um2", "buffer_per_bit", num(ar.bufferPerBit()), num(da.bufferPerBit()), um2);
         add.to("area_um2", "digital_unit", num(ar.digitalUnit()), num(da.digitalUnit()), um2);
         add.to("area_um2", "mask_gate", num(ar.maskGate()), num(da.maskGate()), um2);
+        Architecture.Activity ac = a.activity(), dc = d.activity();
+        add.to("activity", "bit_serial_ones", num(ac.bitSerialOnes()), num(dc.bitSerialOnes()), "");
+        add.to("activity", "interconnect_toggle", num(ac.interconnectToggle()), num(dc.interconnectToggle()), "");
+        add.to("activity", "leakage_uw_per_mm2", num(ac.leakageUwPerMm2()), num(dc.leakageUwPerMm2()), "uW/mm2");
+        add.to("stochastic_bit_split", "write", num(ac.randomWrite()), num(dc.randomWrite()), "");
+        add.to("stochastic_bit_split", "reset", num(ac.randomReset()), num(dc.randomReset()), "");
+        add.to("stochastic_bit_split", "read", num(ac.randomRead()), num(dc.randomRead()), "");
         return ps;
     }
 

@@ -33,6 +33,7 @@ final class ReportHtmlFormat {
         COMPONENT_COLOURS.put("transfers", "#a7d49b");
         COMPONENT_COLOURS.put("digital", "#8c6bb1");
         COMPONENT_COLOURS.put("stochastic", "#d6404e");
+        COMPONENT_COLOURS.put("leakage", "#9d9d9d");
     }
 
     static final String DASH = "\u2014";

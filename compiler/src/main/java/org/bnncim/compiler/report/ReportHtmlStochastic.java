@@ -100,7 +100,6 @@ final class ReportHtmlStochastic {
         row(sb, "stochastic modules area, time-shared per channel", area(a), area(shared), saving(sd, shared, a));
         sb.append("</tbody>\n</table>\n");
         bitCostSweep(sb, r);
-        if (sc.present()) schedule(sb, r, sd);
         sb.append("</div>\n<div>\n<h3>Stochastic schedule (per forward pass)</h3>\n");
         if (r.schedule().isEmpty()) {
             sb.append("<p class=\"muted\">No scheduled bits.</p>\n");
@@ -112,7 +111,9 @@ final class ReportHtmlStochastic {
             }
             sb.append("</tbody>\n</table>\n");
         }
-        sb.append("</div>\n</div>\n</section>\n");
+        sb.append("</div>\n</div>\n");
+        if (sc.present()) schedule(sb, r, sd);
+        sb.append("</section>\n");
     }
 
     /** Both savings against the energy of one random bit; the architecture's row in bold. */
@@ -120,15 +121,18 @@ final class ReportHtmlStochastic {
         if (r.bitCostSweep().isEmpty()) return;
         sb.append("<h3 class=\"after\">Savings against the energy of a random bit, T=")
                 .append(r.samples())
-                .append("</h3>\n<table class=\"sweep\">\n<thead><tr><th>bit</th><th>Scale-Dropout unit</th>")
-                .append("<th>per-neuron units</th><th>modules</th><th>whole inference, naive</th>")
-                .append("<th>whole inference, scheduled</th></tr></thead>\n<tbody>\n");
+                .append(
+                        "</h3>\n<table class=\"sweep\">\n<thead><tr><th title=\"write / reset / read parts on hover\">bit</th>")
+                .append("<th>Scale-Dropout unit</th>")
+                .append("<th>per-neuron units</th><th>modules</th><th>whole, naive</th>")
+                .append("<th>whole, scheduled</th></tr></thead>\n<tbody>\n");
         for (CostReport.BitCost b : r.bitCostSweep()) {
             boolean arch = b.architectures();
             f(
                     sb,
-                    "<tr%s><td>%s pJ</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
+                    "<tr%s><td title=\"%s\">%s pJ</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
                     arch ? " class=\"total\" title=\"this architecture&#39;s random bit\"" : "",
+                    Fmt.format("write %.3f, reset %.3f, read %.3f pJ", b.writePj(), b.resetPj(), b.readPj()),
                     Fmt.format("%.2f", b.bitPj()),
                     energy(b.modulePj()),
                     energy(b.baselineModulePj()),

@@ -160,6 +160,9 @@ final class ReportJsonMeta {
         for (CostReport.BitCost b : r.bitCostSweep()) {
             ObjectNode p = sweep.addObject();
             p.put("bit_pj", num(b.bitPj()));
+            p.put("write_pj", num(b.writePj()));
+            p.put("reset_pj", num(b.resetPj()));
+            p.put("read_pj", num(b.readPj()));
             p.put("architectures", b.architectures());
             p.put("stochastic_modules_pj", num(b.modulePj()));
             p.put("baseline_stochastic_modules_pj", num(b.baselineModulePj()));

@@ -204,8 +204,9 @@ public final class ReportText {
         f(sb, "Savings against the energy of a random bit (T=%d; * this architecture's):%n", r.samples());
         f(
                 sb,
-                "  %9s %16s %18s %9s %14s %18s%n",
+                "  %9s %20s %16s %18s %9s %14s %18s%n",
                 "bit [pJ]",
+                "write/reset/read",
                 "SD unit [pJ]",
                 "per-neuron [pJ]",
                 "modules",
@@ -214,9 +215,10 @@ public final class ReportText {
         for (CostReport.BitCost b : r.bitCostSweep())
             f(
                     sb,
-                    "  %8s%s %16.2f %18.2f %8.2fx %13.3fx %17.3fx%n",
+                    "  %8s%s %20s %16.2f %18.2f %8.2fx %13.3fx %17.3fx%n",
                     Fmt.format("%.2f", b.bitPj()),
                     b.architectures() ? "*" : " ",
+                    Fmt.format("%.3f/%.3f/%.3f", b.writePj(), b.resetPj(), b.readPj()),
                     b.modulePj(),
                     b.baselineModulePj(),
                     b.moduleRatio(),

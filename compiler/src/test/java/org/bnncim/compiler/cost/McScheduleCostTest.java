@@ -38,10 +38,19 @@ class McScheduleCostTest {
                 + interface_
                 + counters
                 + bits;
+        // and the periphery's leakage over the scheduled latency, on the schedule's area
+        double cellsMm2 = sc.scheduled().areaBreakdownMm2().get("cells");
+        want += a.activity().leakageUwPerMm2()
+                * (sc.scheduled().areaMm2() - cellsMm2)
+                * sc.scheduled().latencyNs()
+                * 1e-3;
         assertEquals(want, sc.scheduled().energyPj(), 1e-6);
         double baseBits = r.baselineMcDropout().energyBreakdownPj().get("stochastic");
-        double baseWant =
-                (fc0.energyPj() - fc0Thr) + 10 * (fc0Thr + fc1.energyPj() + fc2.energyPj()) + interface_ + baseBits;
+        double baseWant = (fc0.energyPj() - fc0Thr)
+                + 10 * (fc0Thr + fc1.energyPj() + fc2.energyPj())
+                + interface_
+                + baseBits
+                + sc.baselineScheduled().energyBreakdownPj().get("leakage");
         assertEquals(baseWant, sc.baselineScheduled().energyPj(), 1e-6);
         // comparators run at the bank's depth, the reads at the layer's
         double thrNs = a.latency().threshold();

@@ -227,6 +227,7 @@ final class ProgramLayout {
         for (int k = 0; k < 9 + 7 + 8; k++) d(); // energies, latencies, areas
         for (int k = 0; k < 3; k++) i(Kind.INT); // sensing: rows per read, converter bits, columns per converter
         for (int k = 0; k < 9; k++) d();
+        for (int k = 0; k < 6; k++) d(); // activity: bit-serial ones, toggle, leakage, random-bit write/reset/read
         for (int n = count(); n > 0; n--) {
             str();
             str();
@@ -241,6 +242,11 @@ final class ProgramLayout {
             i(Kind.INT);
             str();
             f();
+        }
+        e(); // the Monte-Carlo schedule: order, then each node's name and depth
+        for (int n = count(); n > 0; n--) {
+            str();
+            i(Kind.INT);
         }
     }
 }

@@ -18,7 +18,38 @@ public record Architecture(
         Energy energy,
         Latency latency,
         Area area,
-        Sensing sensing) {
+        Sensing sensing,
+        Activity activity) {
+
+    /** An architecture without activity factors or leakage ({@link Activity#NONE}): every event at full cost. */
+    public Architecture(
+            String name,
+            int rows,
+            int cols,
+            WeightEncoding encoding,
+            int crossbarsPerTile,
+            int tilesPerChip,
+            int chips,
+            int inputBits,
+            Energy energy,
+            Latency latency,
+            Area area,
+            Sensing sensing) {
+        this(
+                name,
+                rows,
+                cols,
+                encoding,
+                crossbarsPerTile,
+                tilesPerChip,
+                chips,
+                inputBits,
+                energy,
+                latency,
+                area,
+                sensing,
+                Activity.NONE);
+    }
 
     /** How a weight is stored in cells, with its code in {@code program.bnc}. */
     public enum WeightEncoding implements WireCode {
@@ -102,6 +133,44 @@ public record Architecture(
             if (columnsPerConverter < 1) throw new IllegalArgumentException("columns per converter must be positive");
             if (!(rParallelOhm > 0) || !(rAntiparallelOhm > 0))
                 throw new IllegalArgumentException("MTJ resistances must be positive");
+        }
+    }
+
+    /**
+     * What the per-event figures leave out, and how a random bit's energy divides.
+     *
+     * @param bitSerialOnes the fraction of a bit-serial input plane's word lines that are driven (only rows whose bit is
+     *     1 are): cells read and word-line drives of a layer with a multi-bit input scale by it
+     * @param interconnectToggle the fraction of bits moved between tiles that switch a wire
+     * @param leakageUwPerMm2 static power of the CMOS periphery (all area but the MTJ cells, which are non-volatile),
+     *     charged over the latency of what is costed
+     * @param randomWrite the share of {@link Energy#stochasticBit} spent on the switching attempt; {@code randomReset}
+     *     on returning the MTJ to its start state; {@code randomRead} on sensing it (the three sum to 1)
+     */
+    public record Activity(
+            double bitSerialOnes,
+            double interconnectToggle,
+            double leakageUwPerMm2,
+            double randomWrite,
+            double randomReset,
+            double randomRead) {
+        /** Every event at full cost, no leakage, the random bit's energy all in its write (before version 6). */
+        public static final Activity NONE = new Activity(1, 1, 0, 1, 0, 0);
+
+        public Activity {
+            if (!(bitSerialOnes >= 0 && bitSerialOnes <= 1) || !(interconnectToggle >= 0 && interconnectToggle <= 1))
+                throw new IllegalArgumentException("activity factors must be in [0, 1]");
+            if (!(leakageUwPerMm2 >= 0)) throw new IllegalArgumentException("leakage must be >= 0");
+            if (!(randomWrite >= 0)
+                    || !(randomReset >= 0)
+                    || !(randomRead >= 0)
+                    || Math.abs(randomWrite + randomReset + randomRead - 1) > 1e-6)
+                throw new IllegalArgumentException("the random bit's write, reset and read shares must sum to 1");
+        }
+
+        /** Static energy (pJ) of {@code areaMm2} of CMOS periphery over {@code ns} nanoseconds: uW x ns = fJ. */
+        public double leakagePj(double areaMm2, double ns) {
+            return leakageUwPerMm2 * areaMm2 * ns * 1e-3;
         }
     }
 
@@ -208,12 +277,36 @@ public record Architecture(
 
     public Architecture withCrossbar(int r, int c) {
         return new Architecture(
-                name, r, c, encoding, crossbarsPerTile, tilesPerChip, chips, inputBits, energy, latency, area, sensing);
+                name,
+                r,
+                c,
+                encoding,
+                crossbarsPerTile,
+                tilesPerChip,
+                chips,
+                inputBits,
+                energy,
+                latency,
+                area,
+                sensing,
+                activity);
     }
 
     public Architecture withEncoding(WeightEncoding e) {
         return new Architecture(
-                name, rows, cols, e, crossbarsPerTile, tilesPerChip, chips, inputBits, energy, latency, area, sensing);
+                name,
+                rows,
+                cols,
+                e,
+                crossbarsPerTile,
+                tilesPerChip,
+                chips,
+                inputBits,
+                energy,
+                latency,
+                area,
+                sensing,
+                activity);
     }
 
     public Architecture withRowsPerRead(int p) {
@@ -242,7 +335,8 @@ public record Architecture(
                         s.converterUwPerBit(),
                         s.converterUwFixed(),
                         s.converterCycleNs(),
-                        s.transistorAreaUm2()));
+                        s.transistorAreaUm2()),
+                activity);
     }
 
     public Architecture withChips(int n) {
@@ -258,6 +352,7 @@ public record Architecture(
                 energy,
                 latency,
                 area,
-                sensing);
+                sensing,
+                activity);
     }
 }
