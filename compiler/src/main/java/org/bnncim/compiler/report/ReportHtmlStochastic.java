@@ -121,8 +121,8 @@ final class ReportHtmlStochastic {
         if (r.bitCostSweep().isEmpty()) return;
         sb.append("<h3 class=\"after\">Savings against the energy of a random bit, T=")
                 .append(r.samples())
-                .append(
-                        "</h3>\n<table class=\"sweep\">\n<thead><tr><th title=\"write / reset / read parts on hover\">bit</th>")
+                .append("</h3>\n<table class=\"sweep\">\n<thead><tr>"
+                        + "<th title=\"write / reset / read parts on hover\">bit</th>")
                 .append("<th>Scale-Dropout unit</th>")
                 .append("<th>per-neuron units</th><th>modules</th><th>whole, naive</th>")
                 .append("<th>whole, scheduled</th></tr></thead>\n<tbody>\n");

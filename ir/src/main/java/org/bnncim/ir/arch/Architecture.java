@@ -139,8 +139,8 @@ public record Architecture(
     /**
      * What the per-event figures leave out, and how a random bit's energy divides.
      *
-     * @param bitSerialOnes the fraction of a bit-serial input plane's word lines that are driven (only rows whose bit is
-     *     1 are): cells read and word-line drives of a layer with a multi-bit input scale by it
+     * @param bitSerialOnes the fraction of a bit-serial input plane's word lines that are driven (only rows whose bit
+     *     is 1 are): cells read and word-line drives of a layer with a multi-bit input scale by it
      * @param interconnectToggle the fraction of bits moved between tiles that switch a wire
      * @param leakageUwPerMm2 static power of the CMOS periphery (all area but the MTJ cells, which are non-volatile),
      *     charged over the latency of what is costed
