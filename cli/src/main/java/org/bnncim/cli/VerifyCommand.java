@@ -106,6 +106,15 @@ final class VerifyCommand implements Callable<Integer> {
                     "stochastic bits: %d per pass (one per Scale-Dropout layer), same bits fed to both%n",
                     r.stochasticBits());
         }
+        if (samples > 0 && r.passes() == 0) {
+            // a model with per-neuron MC-Dropout (or none) has no bits to hand both sides: its masks come from each
+            // runtime's own generator, so only the deterministic pass can be compared
+            out.printf(
+                    Locale.ROOT,
+                    "note: the %d MC pass(es) asked for were not compared: this model draws no Scale-Dropout bits to feed"
+                            + " both (MC-Dropout masks come from each runtime's own generator)%n",
+                    samples);
+        }
         r.layerChecks()
                 .ifPresent(n ->
                         out.printf(Locale.ROOT, "every layer equal to the reference interpreter in %d pass(es)%n", n));

@@ -38,6 +38,14 @@ public class SimulatorCliTest {
         assertTrue(r.out().contains("every layer equal to the reference interpreter"), r.out());
     }
 
+    @Test
+    void verifySaysWhyAnMcDropoutModelsPassesAreNotCompared() {
+        Cli.Result r = Cli.run("verify", Paths.testdata("models/mlp-mcd.onnx").toString(), "--samples", "4");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("x (1 deterministic + 0 MC) passes"), r.out());
+        assertTrue(r.out().contains("note: the 4 MC pass(es) asked for were not compared"), r.out());
+    }
+
     /**
      * Sign(x) of 4 inputs, then a 4x1 layer of +1s whose popcount is 0 for two +1 and two -1 inputs: the chip says
      * sign(0) = +1, ONNX Runtime says 0.
