@@ -111,8 +111,8 @@ final class VerifyCommand implements Callable<Integer> {
             // runtime's own generator, so only the deterministic pass can be compared
             out.printf(
                     Locale.ROOT,
-                    "note: the %d MC pass(es) asked for were not compared: this model draws no Scale-Dropout bits to feed"
-                            + " both (MC-Dropout masks come from each runtime's own generator)%n",
+                    "note: the %d MC pass(es) asked for were not compared: this model draws no Scale-Dropout bits to"
+                            + " feed both (MC-Dropout masks come from each runtime's own generator)%n",
                     samples);
         }
         r.layerChecks()
