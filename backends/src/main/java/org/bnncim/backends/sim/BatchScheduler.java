@@ -32,9 +32,7 @@ final class BatchScheduler {
     private final long seed;
     /** Passes can share work only when no read is drawn anew per pass. */
     private final boolean shareable;
-    /** Depth of each node in the Monte-Carlo schedule, and whether passes run sorted (else in draw order). */
-    private final int[] depth;
-
+    /** Whether passes run sorted (else in draw order); each node's depth is the interpreter's. */
     private final boolean sorted;
     /** Runs of each node, summed over examples (see {@link Simulator#nodeRuns}). */
     private final java.util.concurrent.atomic.AtomicLongArray runs;
@@ -50,8 +48,6 @@ final class BatchScheduler {
         this.seed = seed;
         this.shareable = readFlip == 0;
         List<Node> nodes = graph.nodes();
-        this.depth = new int[nodes.size()];
-        for (int i = 0; i < depth.length; i++) depth[i] = interp.depth(i);
         this.sorted = interp.order() == McSchedule.Order.SORTED;
         this.runs = new java.util.concurrent.atomic.AtomicLongArray(nodes.size());
         // every input of a node, the second of an Add and every source of a Concat too: a shortcut or skip value stays
@@ -100,7 +96,7 @@ final class BatchScheduler {
                             var env = interp.pass(inputs[i], samples == 0 ? null : bits.bits(i, t), i, t);
                             out[i][t] = interp.toFloat(env.get(graph.outputs().get(0)));
                         }
-                        for (int k = 0; k < depth.length; k++) runs.addAndGet(k, passes);
+                        for (int k = 0; k < runs.length(); k++) runs.addAndGet(k, passes);
                         if (onExample != null) onExample.run();
                     }
                 }));
@@ -157,7 +153,7 @@ final class BatchScheduler {
             for (int k = 0; k < xs.length; k++) xs[k] = env.get(ins.get(k));
             int r;
             if (shareable && passes > 1) {
-                r = group(depth[i], sorted, m, passes, pb, rep, reps);
+                r = group(interp.depth(i), sorted, m, passes, pb, rep, reps);
             } else {
                 for (int p = 0; p < m; p++) {
                     rep[p] = p;
