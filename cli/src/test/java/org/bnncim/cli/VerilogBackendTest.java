@@ -2,7 +2,6 @@ package org.bnncim.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -30,7 +29,7 @@ import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.compiler.frontend.ScaleDropoutAgainstOrtTest;
 import org.bnncim.compiler.testing.Paths;
 import org.bnncim.io.Inputs;
-import org.bnncim.ir.BnncimException;
+import org.bnncim.io.Npy;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.Node;
 import org.junit.jupiter.api.Tag;
@@ -45,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VerilogBackendTest {
     static final int EXAMPLES = 50;
+    static final Path MNIST = Paths.testdata("mnist/test-1000-images.npy");
     static final String[] SOURCES = {
         "tb_top.v",
         "bnncim_top.v",
@@ -60,20 +60,45 @@ class VerilogBackendTest {
     @Test
     @Tag("slow")
     void tfcDeterministicMatchesSimulator() throws Exception {
-        runAndCompare(Paths.tfc(), tmp.resolve("tfc"), 0, 0);
+        runAndCompare(Paths.tfc(), tmp.resolve("tfc"), 0, 0, EXAMPLES, false, MNIST);
     }
 
     @Test
     @Tag("slow")
     void scaleDropoutMonteCarloMatchesSimulator() throws Exception {
-        runAndCompare(Paths.testdata("models/mlp-sd.onnx"), tmp.resolve("sd"), 4, 42);
+        runAndCompare(Paths.testdata("models/mlp-sd.onnx"), tmp.resolve("sd"), 4, 42, EXAMPLES, false, MNIST);
     }
 
-    private void runAndCompare(Path model, Path out, int samples, long seed) throws Exception {
+    /**
+     * Convolutions (an 8-bit pixel input read bit-serially through a padded 3x3 window), max pools and the dense
+     * tail: cnn-sd on 20 images x T=4, simulated by Verilator (Icarus takes minutes on its 7,000 reads per pass).
+     */
+    @Test
+    @Tag("slow")
+    void cnnScaleDropoutMonteCarloMatchesSimulatorUnderVerilator() throws Exception {
+        runAndCompare(Paths.testdata("models/cnn-sd.onnx"), tmp.resolve("cnn"), 4, 7, 20, true, MNIST);
+    }
+
+    /** A small convolution (bipolar 6x6 input, 64x64 crossbars), Scale-Dropout and a max pool, under Icarus. */
+    @Test
+    @Tag("slow")
+    void smallConvolutionMatchesSimulator() throws Exception {
+        Path model = tmp.resolve("conv.onnx");
+        Files.write(model, ScaleDropoutAgainstOrtTest.convModel(new Random(5)).toByteArray());
+        Random r = new Random(6);
+        float[] x = new float[EXAMPLES * 36];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        Path in = tmp.resolve("conv-inputs.npy");
+        Npy.write(in, Npy.NpyArray.ofFloat(new int[] {EXAMPLES, 1, 6, 6}, x));
+        runAndCompare(model, tmp.resolve("conv"), 4, 3, EXAMPLES, false, in, "--crossbar", "64x64");
+    }
+
+    private void runAndCompare(
+            Path model, Path out, int samples, long seed, int examples, boolean verilator, Path images, String... extra)
+            throws Exception {
         requireTool("iverilog");
         requireTool("verilator");
-        Path images = Paths.testdata("mnist/test-1000-images.npy");
-        var r = Cli.run(
+        List<String> args = new ArrayList<>(List.of(
                 "compile",
                 model.toString(),
                 "-o",
@@ -85,9 +110,11 @@ class VerilogBackendTest {
                 "--tb-input",
                 images.toString(),
                 "--tb-examples",
-                Integer.toString(EXAMPLES),
+                Integer.toString(examples),
                 "--tb-samples",
-                Integer.toString(samples));
+                Integer.toString(samples)));
+        args.addAll(List.of(extra));
+        var r = Cli.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.toString());
         Path v = out.resolve("verilog");
 
@@ -95,7 +122,7 @@ class VerilogBackendTest {
         Program p = ProgramCodec.decode(Files.readAllBytes(out.resolve("program.bnc")), "program.bnc");
         Graph g = p.graph();
         float[][] x = Arrays.copyOf(
-                Inputs.read(images, g.inputs().get(0).shape().size()).examples(), EXAMPLES);
+                Inputs.read(images, g.inputs().get(0).shape().size()).examples(), examples);
         Simulator sim = new Simulator(p, Faults.NONE, seed);
         BitSource bits = samples == 0 ? null : BitSource.lfsr(p.model(), seed, 0, x.length, samples);
         String last = lastCrossbarOutput(g);
@@ -125,10 +152,26 @@ class VerilogBackendTest {
                     wantBits.stream().anyMatch(s -> s.split(" ")[2].contains("1")),
                     "no scale was ever dropped: weak test");
 
-        List<String> compile = new ArrayList<>(List.of("iverilog", "-g2005", "-o", "tb_top.vvp"));
-        compile.addAll(List.of(SOURCES));
-        exec(v, compile, 120);
-        exec(v, List.of("vvp", "-n", "tb_top.vvp"), 300);
+        if (verilator) {
+            List<String> build = new ArrayList<>(List.of(
+                    "verilator",
+                    "--binary",
+                    "--timing",
+                    "-O3",
+                    "-Wno-fatal",
+                    "-Wno-lint",
+                    "-Wno-style",
+                    "--top-module",
+                    "tb_top"));
+            build.addAll(List.of(SOURCES));
+            exec(v, build, 900);
+            exec(v, List.of("obj_dir/Vtb_top"), 300);
+        } else {
+            List<String> compile = new ArrayList<>(List.of("iverilog", "-g2005", "-o", "tb_top.vvp"));
+            compile.addAll(List.of(SOURCES));
+            exec(v, compile, 120);
+            exec(v, List.of("vvp", "-n", "tb_top.vvp"), 300);
+        }
         List<String> gotOut = Files.readAllLines(v.resolve("outputs.txt"));
         List<String> gotBits = Files.readAllLines(v.resolve("bits.txt"));
         assertEquals(wantOut.size(), gotOut.size(), "passes written by the testbench");
@@ -187,21 +230,5 @@ class VerilogBackendTest {
         assertEquals(one.keySet(), two.keySet());
         for (String k : one.keySet()) assertArrayEquals(one.get(k), two.get(k), k);
         assertTrue(one.containsKey("bnncim_params.vh") && one.containsKey("tb_top.v") && one.containsKey("xb_0.hex"));
-    }
-
-    @Test
-    void convModelIsRefusedNamingTheNode() {
-        var conv = OnnxImporter.importModel(
-                ScaleDropoutAgainstOrtTest.convModel(new Random(5)), "conv", OnnxImporter.Options.DEFAULT);
-        var a = ArchitectureLoader.defaults().withCrossbar(64, 64);
-        var mapped = Compiler.compile(conv, new Compiler.Options(OnnxImporter.Options.DEFAULT, a, 4, Set.of()), s -> {})
-                .mapped();
-        String name = mapped.graph().nodesOf(Node.BinaryConv.class).get(0).name();
-        var e = assertThrows(
-                BnncimException.class, () -> VerilogBackend.generate(Program.of(mapped), VerilogBackend.Options.NONE));
-        assertTrue(
-                e.getMessage().contains("conv not supported yet")
-                        && e.getMessage().contains(name),
-                e.getMessage());
     }
 }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.bnncim.backends.sim.Program;
+import org.bnncim.backends.sim.kernels.ConvGeometry;
+import org.bnncim.backends.sim.kernels.PoolGeometry;
 import org.bnncim.ir.BnncimException;
 import org.bnncim.ir.DecoderNode;
 import org.bnncim.ir.DigitalNode;
@@ -18,8 +20,9 @@ import org.bnncim.ir.Value;
 import org.bnncim.ir.mapping.LayerMap;
 
 /**
- * The part of a program the Verilog datapath implements: a chain of crossbar layers joined by comparator banks
- * (bipolar {@link Node.Threshold} or k-bit {@link Node.MultiThreshold}). What comes before the first crossbar
+ * The part of a program the Verilog datapath implements: a chain of crossbar layers (dense, or convolutions run
+ * once per output position) joined by comparator banks (bipolar {@link Node.Threshold} or k-bit
+ * {@link Node.MultiThreshold}), each optionally followed by a max pool. What comes before the first crossbar
  * layer (reshape, input quantize/binarize, a float k-bit quantize) is the host's input periphery, and
  * everything after the last one (float affine, Scale-Dropout on logits, softmax) is the host's float tail; the
  * chip hands over the last layer's integer popcounts. Anything else is refused here, naming the node, so the
@@ -34,11 +37,13 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
      * the number of bit planes the layer reads: 1 for a bipolar input, k for a k-bit integer read bit-serially
      * ({@code serial}); a signed input's last plane has weight -2^(k-1) ({@code signedInput}). The bank is a
      * {@link Node.Threshold} (one comparator per neuron, bipolar output) or a {@link Node.MultiThreshold}
-     * ({@code steps} comparators per neuron, a k-bit output).
+     * ({@code steps} comparators per neuron, a k-bit output). A convolution ({@code conv} non-null) runs the same
+     * reads once per output position, its window gathered from the input map ({@code inSize} elements, CHW); a
+     * dense layer has one position. {@code pool}: a max pool on the bank's output map, before the next layer.
      */
     record Layer(
             int index,
-            Node.BinaryDense node,
+            Node node,
             String ident,
             LayerMap map,
             int k,
@@ -46,15 +51,49 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
             int inputBits,
             boolean serial,
             boolean signedInput,
+            ConvGeometry conv,
+            int inSize,
             Node threshold,
-            String thresholdIdent) {
-        Layer withBank(Node bank, String bankIdent) {
-            return new Layer(index, node, ident, map, k, n, inputBits, serial, signedInput, bank, bankIdent);
+            String thresholdIdent,
+            PoolGeometry pool) {
+        Layer withBank(Node bank, String bankIdent, PoolGeometry pooled) {
+            return new Layer(
+                    index,
+                    node,
+                    ident,
+                    map,
+                    k,
+                    n,
+                    inputBits,
+                    serial,
+                    signedInput,
+                    conv,
+                    inSize,
+                    bank,
+                    bankIdent,
+                    pooled);
         }
 
         /** The bank is a k-bit {@link Node.MultiThreshold}. */
         boolean multi() {
             return threshold instanceof Node.MultiThreshold;
+        }
+
+        /** Output positions: one for a dense layer. */
+        int positions() {
+            return conv == null ? 1 : conv.positions();
+        }
+
+        /** Bit planes of the bank's output: 1 for bipolar, k for a k-bit bank. */
+        int outPlanes() {
+            return threshold instanceof Node.MultiThreshold t
+                    ? t.output().elem().bits()
+                    : 1;
+        }
+
+        /** Elements of the bank's output map (before pooling). */
+        int outSize() {
+            return n * positions();
         }
     }
 
@@ -66,6 +105,7 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         Value chipInput = null;
         String expect = null; // value the next crossbar layer must read, via reshapes only
         Node pending = null; // the Threshold or MultiThreshold after the previous crossbar layer
+        PoolGeometry pendingPool = null; // a max pool on that bank's output
         int last = -1;
         // every crossbar layer, a transposed conv's too: the walk below must reach it (and refuse it in graph order)
         for (int i = 0; i < nodes.size(); i++)
@@ -75,10 +115,9 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
             Node n = nodes.get(i);
             switch (n) {
                 case DecoderNode d -> throw decoder(d);
-                case Node.BinaryConv c ->
-                    throw new BnncimException("Verilog backend: conv not supported yet (node " + c.name() + ")");
                 case Node.McDropout m -> throw unsupported(n, "an MC-Dropout mask");
                 case Node.Reshape r -> {
+                    // a flatten keeps the CHW order the activation buffer holds
                     if (expect != null && r.input().equals(expect))
                         expect = r.output().name();
                 }
@@ -111,46 +150,39 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                     pending = t;
                     expect = t.output().name();
                 }
+                case Node.MaxPool mp -> {
+                    if (layers.isEmpty()) throw unsupported(n, "a max pool before the first crossbar layer");
+                    if (pending == null) throw unsupported(n, "a max pool on popcounts (before the comparators)");
+                    if (pendingPool != null || !mp.input().equals(expect)) {
+                        throw unsupported(n, "a max pool that does not directly follow a comparator bank");
+                    }
+                    Value in = g.value(mp.input());
+                    if (in.shape().rank() != 3) throw unsupported(n, "a max pool over a " + in.shape() + " map");
+                    pendingPool =
+                            PoolGeometry.of(mp.window(), in.shape(), mp.output().shape());
+                    expect = mp.output().name();
+                }
                 case Node.BinaryDense d -> {
-                    Value in = g.value(d.input());
-                    ElemType e = in.elem();
-                    boolean integer = e.kind() == ElemType.Kind.UINT || e.kind() == ElemType.Kind.INT;
-                    // the first layer reads the host's integers (8-bit pixels or wider, as before k-bit support)
-                    if (!e.isBipolar() && !(integer && (layers.isEmpty() || e.bits() <= MAX_BITS))) {
-                        throw unsupported(n, (layers.isEmpty() ? "a first" : "a hidden") + " layer that reads " + e);
-                    }
-                    int bits = e.isBipolar() ? 1 : e.bits();
-                    if (layers.isEmpty()) {
-                        chipInput = in;
-                    } else {
-                        if (pending == null || !d.input().equals(expect)) {
-                            throw unsupported(
-                                    n, "a crossbar layer that does not read the previous layer's comparators");
-                        }
-                        Layer prev = layers.remove(layers.size() - 1);
-                        layers.add(prev.withBank(pending, ident(pending.name(), prev.index(), "thr", idents)));
-                        pending = null;
-                    }
-                    LayerMap m = p.mapping().layer(d.name());
-                    layers.add(new Layer(
-                            layers.size(),
-                            d,
-                            ident(d.name(), layers.size(), "", idents),
-                            m,
-                            m.k(),
-                            m.n(),
-                            bits,
-                            integer,
-                            e.kind() == ElemType.Kind.INT,
-                            null,
-                            null));
+                    addLayer(p, layers, idents, d, d.input(), null, pending, pendingPool, expect);
+                    if (layers.size() == 1) chipInput = g.value(d.input());
+                    pending = null;
+                    pendingPool = null;
                     expect = d.output().name();
+                }
+                case Node.BinaryConv c -> {
+                    Value in = g.value(c.input());
+                    if (in.shape().rank() != 3) throw unsupported(n, "a convolution over a " + in.shape() + " input");
+                    ConvGeometry geo = ConvGeometry.of(c, in.shape(), c.output().shape());
+                    addLayer(p, layers, idents, c, c.input(), geo, pending, pendingPool, expect);
+                    if (layers.size() == 1) chipInput = in;
+                    pending = null;
+                    pendingPool = null;
+                    expect = c.output().name();
                 }
                 // the float and pooling periphery runs on the host, after the chip's last layer only
                 case Node.Sign s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 case Node.ScaleDropout s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 case Node.Affine a -> throw unsupported(n, n.opName() + " before the last crossbar layer");
-                case Node.MaxPool m -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 case Node.AvgPool a -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 case Node.Softmax s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 // the digital datapath of residual networks (docs/verilog.md): not emitted yet
@@ -169,12 +201,58 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
             }
         }
         Layer out = layers.get(layers.size() - 1);
+        if (out.positions() != 1) {
+            throw unsupported(out.node(), "a convolution as the output layer (the chip hands over one vector)");
+        }
         return new VerilogModel(
                 g,
                 List.copyOf(layers),
                 chipInput,
                 layers.get(0).inputBits(),
                 out.node().output());
+    }
+
+    /** Appends a crossbar layer, giving the previous layer the bank (and pool) it feeds through. */
+    private static void addLayer(
+            Program p,
+            List<Layer> layers,
+            Set<String> idents,
+            Node n,
+            String input,
+            ConvGeometry conv,
+            Node pending,
+            PoolGeometry pool,
+            String expect) {
+        Value in = p.graph().value(input);
+        ElemType e = in.elem();
+        boolean integer = e.kind() == ElemType.Kind.UINT || e.kind() == ElemType.Kind.INT;
+        // the first layer reads the host's integers (8-bit pixels or wider, as before k-bit support)
+        if (!e.isBipolar() && !(integer && (layers.isEmpty() || e.bits() <= MAX_BITS))) {
+            throw unsupported(n, (layers.isEmpty() ? "a first" : "a hidden") + " layer that reads " + e);
+        }
+        if (!layers.isEmpty()) {
+            if (pending == null || !input.equals(expect)) {
+                throw unsupported(n, "a crossbar layer that does not read the previous layer's comparators");
+            }
+            Layer prev = layers.remove(layers.size() - 1);
+            layers.add(prev.withBank(pending, ident(pending.name(), prev.index(), "thr", idents), pool));
+        }
+        LayerMap m = p.mapping().layer(n.name());
+        layers.add(new Layer(
+                layers.size(),
+                n,
+                ident(n.name(), layers.size(), "", idents),
+                m,
+                m.k(),
+                m.n(),
+                e.isBipolar() ? 1 : e.bits(),
+                integer,
+                e.kind() == ElemType.Kind.INT,
+                conv,
+                in.shape().size(),
+                null,
+                null,
+                null));
     }
 
     /** Encoder-decoder graphs are not emitted yet: one line naming the node and its kind. */
@@ -218,10 +296,16 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         return m;
     }
 
-    /** Elements per bit plane of the hidden activation register: the widest K of any layer after the first. */
+    /**
+     * Elements per bit plane of the activation buffers: the widest input map of a layer after the first, or output
+     * map of a bank (before its pool).
+     */
     int actWidth() {
         int m = 1;
-        for (Layer l : layers) if (l.index() > 0) m = Math.max(m, l.k());
+        for (Layer l : layers) {
+            if (l.index() > 0) m = Math.max(m, l.inSize());
+            if (l.threshold() != null) m = Math.max(m, l.outSize());
+        }
         return m;
     }
 

@@ -22,7 +22,7 @@ final class VerilogParams {
     static String render(Program p, VerilogModel m) {
         Architecture a = p.mapping().arch();
         boolean comp = a.encoding() == Architecture.WeightEncoding.COMPLEMENTARY;
-        int inK = m.layers().get(0).k();
+        int inK = m.chipInput().shape().size();
         int inBits = m.inputBits();
         float[] probs = p.probabilities();
         StringBuilder s = new StringBuilder();
@@ -52,7 +52,7 @@ final class VerilogParams {
                                         + " integer, applied bit-serially"
                                 : "bipolar (1 = +1)"));
         s.append(lp("IN_BUS", inK * inBits, "element k at [k*IN_BITS +: IN_BITS]"));
-        s.append(lp("ACT_K", m.actWidth(), "hidden activations: elements per bit plane (widest K after layer 0)"));
+        s.append(lp("ACT_K", m.actWidth(), "activation buffers: elements per bit plane (widest map after layer 0)"));
         s.append(lp("ACT_B", m.actPlanes(), "hidden activations: bit planes (widest k-bit input after layer 0)"));
         s.append("localparam ACT_W = ACT_K * ACT_B;   // plane b at [b*ACT_K +: ACT_K]\n");
         s.append(lp("MAX_N", m.maxN())).append(lp("OUT_N", m.outputs(), "outputs: the last layer's popcounts"));
@@ -83,14 +83,15 @@ final class VerilogParams {
         for (VerilogModel.Layer l : m.layers()) {
             s.append(String.format(
                     Locale.ROOT,
-                    "// layer %d: %s  (ONNX %s)  K=%d N=%d input bits=%d pieces=%d%n",
+                    "// layer %d: %s  (ONNX %s)  K=%d N=%d input bits=%d pieces=%d positions=%d%n",
                     l.index(),
                     l.ident(),
                     l.node().name(),
                     l.k(),
                     l.n(),
                     l.inputBits(),
-                    l.map().pieces().size()));
+                    l.map().pieces().size(),
+                    l.positions()));
             if (l.threshold() == null) continue;
             String id = l.thresholdIdent();
             int sbit = p.stochasticBit(l.threshold());
@@ -206,6 +207,19 @@ final class VerilogParams {
                     .append(VerilogBackend.pack(v, VerilogBackend.FIELD_W))
                     .append(";\n");
         }
+        s.append("// per layer (index = layer): P output positions (1 for a dense layer), PC0 its first step\n");
+        long[] pos = new long[m.layers().size()], pc0 = new long[m.layers().size()];
+        for (VerilogModel.Layer l : m.layers()) {
+            pos[l.index()] = l.positions();
+            pc0[l.index()] = firstPc[l.index()];
+        }
+        s.append(lp("N_LAYERS", m.layers().size()));
+        s.append("localparam [N_LAYERS*32-1:0] L_P = ")
+                .append(VerilogBackend.pack(pos, 32))
+                .append(";\n");
+        s.append("localparam [N_LAYERS*32-1:0] L_PC0 = ")
+                .append(VerilogBackend.pack(pc0, 32))
+                .append(";\n");
         schedule(s, p, m, firstPc, lastPc);
         return s.toString();
     }
@@ -221,13 +235,17 @@ final class VerilogParams {
         McSchedule plan = p.montecarlo();
         List<long[]> bnd = new ArrayList<>();
         int prev = 0;
+        long pops = 0; // popcount words kept: one per output position of each comparator resume point
         for (VerilogModel.Layer l : m.layers()) {
             int rd = plan.depthOf(l.node().name());
-            if (rd > prev) bnd.add(new long[] {rd, 0, l.index(), firstPc[l.index()]});
+            if (rd > prev) bnd.add(new long[] {rd, 0, l.index(), firstPc[l.index()], 0});
             prev = Math.max(prev, rd);
             if (l.threshold() == null) continue;
             int td = plan.depthOf(l.threshold().name());
-            if (td > prev) bnd.add(new long[] {td, 1, l.index(), lastPc[l.index()]});
+            if (td > prev) {
+                bnd.add(new long[] {td, 1, l.index(), lastPc[l.index()], pops});
+                pops += l.positions();
+            }
             prev = Math.max(prev, td);
         }
         int nbits = p.stochasticBits();
@@ -239,10 +257,11 @@ final class VerilogParams {
                                 : "draw order: each pass resumes at its common prefix with the pass before")
                 .append(".\n// Resume points: DEPTH (leading bits the stage depends on), KIND (0: a layer's reads,")
                 .append(" its input\n// activations kept; 1: its comparators, its popcounts kept), LAYER, PC (the")
-                .append(" step to resume at).\n");
+                .append(" step to resume at),\n// PBASE (a comparator point's first word in keep_pop, one")
+                .append(" word per output position).\n");
         s.append(lp("MC_SORTED", sorted ? 1 : 0));
         s.append(lp("N_BND", bnd.size())).append(lp("BND_M", Math.max(1, bnd.size()), "array size"));
-        String[] names = {"DEPTH", "KIND", "LAYER", "PC"};
+        String[] names = {"DEPTH", "KIND", "LAYER", "PC", "PBASE"};
         for (int f = 0; f < names.length; f++) {
             long[] v = new long[Math.max(1, bnd.size())];
             for (int i = 0; i < bnd.size(); i++) v[i] = bnd.get(i)[f];
@@ -252,6 +271,7 @@ final class VerilogParams {
                     .append(VerilogBackend.pack(v, VerilogBackend.FIELD_W))
                     .append(";\n");
         }
+        s.append(lp("PM_D", Math.max(1, pops), "keep_pop words: popcounts kept at comparator resume points"));
         int qb = sorted ? nbits : 0;
         s.append(lp("QB", qb, "bits of a pattern index (0 in draw order: no counters used)"));
         s.append(lp("Q_W", Math.max(1, qb)));

@@ -29,7 +29,7 @@ public final class VerilogReference {
         int passes = Math.max(1, samples);
         BitSource source = samples == 0 ? null : BitSource.lfsr(p.model(), seed, 0, inputs.length, samples);
         int nbits = p.stochasticBits();
-        String in = m.layers().get(0).node().input(), out = m.chipOutput().name();
+        String in = m.chipInput().name(), out = m.chipOutput().name();
         StringBuilder hex = new StringBuilder(), outs = new StringBuilder(), bits = new StringBuilder();
         for (int e = 0; e < inputs.length; e++) {
             boolean[][] patterns = new boolean[passes][];

@@ -2,7 +2,6 @@ package org.bnncim.backends.verilog;
 
 import java.util.Locale;
 import org.bnncim.backends.sim.Program;
-import org.bnncim.ir.Node;
 import org.bnncim.ir.mapping.CrossbarImages;
 
 /** bnncim_top.v: the streaming top with one instance per crossbar and one comparator bank per layer. */
@@ -14,7 +13,9 @@ final class VerilogTop {
                 mux = new StringBuilder(),
                 thr = new StringBuilder(),
                 act = new StringBuilder(),
-                hasThr = new StringBuilder();
+                hasThr = new StringBuilder(),
+                pools = new StringBuilder(),
+                fin = new StringBuilder();
         for (CrossbarImages.Image img : p.crossbars()) {
             int i = img.id();
             inst.append(String.format(Locale.ROOT, """
@@ -58,8 +59,14 @@ final class VerilogTop {
                                 .x(acc[%1$s_N*ACC_W-1:0]), .y(%1$s_y));
                         """, id, l.ident(), l.threshold().name(), l.index()));
             }
-            act.append(
-                    String.format(Locale.ROOT, "                        %d: act <= %s;%n", l.index(), actValue(m, l)));
+            act.append(nxtWrite(l));
+            if (l.pool() != null) {
+                pools.append(VerilogMaps.pool(l));
+                fin.append(String.format(
+                        Locale.ROOT, "                        %d: act <= pool_%s(nxt);%n", l.index(), l.ident()));
+            } else {
+                fin.append(String.format(Locale.ROOT, "                        %d: act <= nxt;%n", l.index()));
+            }
             hasThr.append(String.format(Locale.ROOT, " || st_layer == %d", l.index()));
         }
         String layerHasThr = hasThr.length() == 0 ? "1'b0" : hasThr.substring(4);
@@ -68,28 +75,32 @@ final class VerilogTop {
                 .replace("@MUX@", mux.toString())
                 .replace("@THRESHOLDS@", thr.toString())
                 .replace("@ACT@", act.toString())
+                .replace("@FIN@", fin.toString())
+                .replace("@POOLS@", pools.toString())
+                .replace("@GATHER@", VerilogMaps.gather(m))
                 .replace("@HAS_THR@", layerHasThr);
     }
 
     /**
-     * The bank's output laid out in the activation register: plane b of its N outputs at [b*ACT_K +: N], zeros in
-     * the rest (a bipolar bank has one plane).
+     * S_ACT for layer l: the bank's outputs at the current position into the output map {@code nxt}, element
+     * {@code c * P + pos} (CHW), plane b at [b*ACT_K +: ACT_K].
      */
-    private static String actValue(VerilogModel m, VerilogModel.Layer l) {
-        int planes = l.threshold() instanceof Node.MultiThreshold t
-                ? t.output().elem().bits()
-                : 1;
-        int k = m.actWidth(), n = l.n();
+    private static String nxtWrite(VerilogModel.Layer l) {
         String y = l.thresholdIdent() + "_y";
-        StringBuilder s = new StringBuilder();
-        int zeros = (m.actPlanes() - planes) * k + (k - n);
-        for (int b = planes - 1; b >= 0; b--) {
-            if (zeros > 0) s.append(", ").append(zeros).append("'b0");
-            s.append(", ").append(planes == 1 ? y : y + "[" + (b * n) + " +: " + n + "]");
-            zeros = k - n;
+        int n = l.n(), p = l.positions();
+        if (l.outPlanes() == 1) {
+            return String.format(Locale.ROOT, """
+                                    %d: for (j = 0; j < %d; j = j + 1) nxt[j*%d + pos] <= %s[j];
+                    """, l.index(), n, p, y);
         }
-        String parts = s.substring(2);
-        return parts.contains(", ") ? "{" + parts + "}" : parts;
+        return String.format(Locale.ROOT, """
+                                %1$d: begin : w_%2$s
+                                    integer pl;
+                                    for (pl = 0; pl < %3$d; pl = pl + 1)
+                                        for (j = 0; j < %4$d; j = j + 1)
+                                            nxt[pl*ACT_K + j*%5$d + pos] <= %6$s[pl*%4$d + j];
+                                end
+                """, l.index(), l.ident(), l.outPlanes(), n, p, y);
     }
 
     private static final String TOP = """
@@ -122,7 +133,7 @@ final class VerilogTop {
 
                 localparam [3:0] S_IDLE = 4'd0, S_DRAW = 4'd1, S_DRIVE = 4'd2, S_SENSE = 4'd3, S_ACC = 4'd4,
                                  S_THR = 4'd5, S_ACT = 4'd6, S_OUT = 4'd7, S_COUNT = 4'd8, S_SCAN = 4'd9,
-                                 S_RESUME = 4'd10;
+                                 S_RESUME = 4'd10, S_FIN = 4'd11;
 
                 reg [3:0]             state;
                 reg [PC_W-1:0]        pc;
@@ -131,7 +142,11 @@ final class VerilogTop {
                 reg [SBI_W-1:0]       draw_i;
                 reg [SB_W-1:0]        zbits;
                 reg [IN_BUS-1:0]      inp;      // bit planes: plane b at [b*IN_K +: IN_K]
-                reg [ACT_W-1:0]       act;      // the last comparator outputs: plane b at [b*ACT_K +: ACT_K]
+                reg [ACT_W-1:0]       act;      // the current layer's input map: plane b at [b*ACT_K +: ACT_K]
+                reg [ACT_W-1:0]       nxt;      // the output map the current layer's comparators fill
+                reg [31:0]            pos;      // the current output position of a convolution (0 for dense)
+                reg                   replay;   // resumed at kept popcounts: position by position, no reads
+                reg [31:0]            pbase;    // their first keep_pop word
                 reg [MAX_N*ACC_W-1:0] acc;      // the current layer's accumulators
                 reg [ROWS-1:0]        wl_en, wl_val;
                 reg [N_XBARS-1:0]     rd;
@@ -142,7 +157,7 @@ final class VerilogTop {
                 reg [Q_W-1:0]         q;
                 reg [15:0]            pcount [0:CNT_N-1];
                 reg [ACT_W-1:0]       keep_act [0:BND_M-1];
-                reg [MAX_N*ACC_W-1:0] keep_acc [0:BND_M-1];
+                reg [MAX_N*ACC_W-1:0] keep_pop [0:PM_D-1];
                 integer               j;
 
                 // pattern q of the counter table: bit 0 is its most significant bit, so q counts in lexicographic order
@@ -202,16 +217,14 @@ final class VerilogTop {
                     end
                 endfunction
 
-                // word-line drivers: the step's input slice, moved to the piece's rows
-                wire [IN_BUS+ROWS-1:0] inp_pad = {{ROWS{1'b0}}, inp};
-                wire [ACT_W+ROWS-1:0] act_pad = {{ROWS{1'b0}}, act};
-                wire [ROWS-1:0] src_at_k0 = st_layer == 32'd0 ? inp_pad[st_plane*IN_K + st_k0 +: ROWS] \
-            : act_pad[st_plane*ACT_K + st_k0 +: ROWS];
-                wire [ROWS-1:0] len_mask = {ROWS{1'b1}} >> (ROWS - st_klen);
-                wire [ROWS-1:0] slice = src_at_k0 & len_mask;
+                // word-line drivers: the step's input slice (a convolution's window at position pos, im2col
+                // order), moved to the piece's rows; padding and rows past KLEN stay undriven
+            @GATHER@
+                wire [ROWS-1:0] slice_en = gathered[2*ROWS-1:ROWS];
+                wire [ROWS-1:0] slice = gathered[ROWS-1:0];
                 wire [ROWS-1:0] drive_val = slice << st_row;
                 // a bit-serial read drives only the rows whose bit is 1 (as +1); a bipolar read drives every row
-                wire [ROWS-1:0] drive_en = (st_ser ? slice : len_mask) << st_row;
+                wire [ROWS-1:0] drive_en = (st_ser ? slice & slice_en : slice_en) << st_row;
 
                 // crossbars, one per programmed image; the step's crossbar gets the read strobe
                 wire [N_XBARS-1:0] xb_onehot;
@@ -265,6 +278,8 @@ final class VerilogTop {
 
                 // comparator banks
             @THRESHOLDS@
+                // max pools on comparator output maps (periphery between layers)
+            @POOLS@
                 wire layer_has_thr = @HAS_THR@;
 
                 assign in_ready  = state == S_IDLE;
@@ -284,7 +299,9 @@ final class VerilogTop {
                         draw_i <= {SBI_W{1'b0}};
                         zbits <= {SB_W{1'b0}};
                         inp <= {IN_BUS{1'b0}};
-                        act <= {ACT_W{1'b0}};
+                        pos <= 32'd0;
+                        replay <= 1'b0;
+                        pbase <= 32'd0;
                         acc <= {MAX_N*ACC_W{1'b0}};
                         wl_en <= {ROWS{1'b0}};
                         wl_val <= {ROWS{1'b0}};
@@ -302,6 +319,8 @@ final class VerilogTop {
                                 mc <= cfg_samples != 16'd0;
                                 passes <= cfg_samples == 16'd0 ? 16'd1 : cfg_samples;
                                 pc <= {PC_W{1'b0}};
+                                pos <= 32'd0;
+                                replay <= 1'b0;
                                 draw_i <= {SBI_W{1'b0}};
                                 have_prev <= 1'b0;
                                 left <= cfg_samples == 16'd0 ? 16'd1 : cfg_samples;
@@ -341,6 +360,7 @@ final class VerilogTop {
                                 end
                             end
                             S_RESUME: begin
+                                pos <= 32'd0;
                                 if (!have_prev) begin
                                     pc <= {PC_W{1'b0}};
                                     state <= S_DRIVE;
@@ -351,7 +371,10 @@ final class VerilogTop {
                                     pc <= BND_PC[rs_i*32 +: PC_W];
                                     state <= S_DRIVE;
                                 end else begin
-                                    acc <= keep_acc[rs_i];
+                                    // the layer's popcounts were kept position by position: replay its comparators
+                                    acc <= keep_pop[BND_PBASE[rs_i*32 +: 32]];
+                                    pbase <= BND_PBASE[rs_i*32 +: 32];
+                                    replay <= 1'b1;
                                     pc <= BND_PC[rs_i*32 +: PC_W];
                                     state <= S_THR;
                                 end
@@ -360,7 +383,8 @@ final class VerilogTop {
                                 if (st_first) acc <= {MAX_N*ACC_W{1'b0}};
                                 // a resume point before a layer's reads keeps the activations entering it
                                 for (j = 0; j < N_BND; j = j + 1)
-                                    if (st_first && BND_KIND[j*32] == 1'b0 && BND_LAYER[j*32 +: 32] == st_layer)
+                                    if (st_first && pos == 32'd0 && BND_KIND[j*32] == 1'b0
+                                            && BND_LAYER[j*32 +: 32] == st_layer)
                                         keep_act[j] <= act;
                                 if (drive_en != {ROWS{1'b0}}) begin
                                     wl_en <= drive_en;
@@ -390,16 +414,35 @@ final class VerilogTop {
                                 end
                             end
                             S_THR: begin
-                                // a resume point before a layer's comparators keeps its popcounts
+                                // a resume point before a layer's comparators keeps its popcounts, a word a position
                                 for (j = 0; j < N_BND; j = j + 1)
                                     if (BND_KIND[j*32] == 1'b1 && BND_LAYER[j*32 +: 32] == st_layer)
-                                        keep_acc[j] <= acc;
+                                        keep_pop[BND_PBASE[j*32 +: 32] + pos] <= acc;
                                 state <= S_ACT;
                             end
                             S_ACT: begin
                                 case (st_layer)
             @ACT@                        default: ;
                                 endcase
+                                if (pos + 32'd1 < L_P[st_layer*32 +: 32]) begin
+                                    // the next output position of a convolution
+                                    pos <= pos + 32'd1;
+                                    if (replay) begin
+                                        acc <= keep_pop[pbase + pos + 32'd1];
+                                        state <= S_THR;
+                                    end else begin
+                                        pc <= L_PC0[st_layer*32 +: PC_W];
+                                        state <= S_DRIVE;
+                                    end
+                                end else state <= S_FIN;
+                            end
+                            S_FIN: begin
+                                // the layer's output map (max-pooled where the model pools) is the next layer's input
+                                case (st_layer)
+            @FIN@                        default: ;
+                                endcase
+                                pos <= 32'd0;
+                                replay <= 1'b0;
                                 pc <= pc + 1'b1;
                                 state <= S_DRIVE;
                             end

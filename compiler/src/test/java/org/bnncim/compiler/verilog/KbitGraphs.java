@@ -34,6 +34,7 @@ final class KbitGraphs {
         final List<Value> inputs;
         String last;
         int width;
+        Shape shape; // the last value's shape: [width], or [c, h, w] after a convolution or a pool
         double[] mean; // about the mean and the spread of each element of the last value, to place thresholds
         double sd;
 
@@ -42,6 +43,105 @@ final class KbitGraphs {
             this.inputs = List.of(new Value("x", new TensorType(ElemType.FLOAT32, Shape.of(inputs))));
             last = "x";
             width = inputs;
+            shape = Shape.of(inputs);
+        }
+
+        /** The last value as a [c, h, w] map (a reshape: the chip reads the same elements in CHW order). */
+        Chain asMap(int c, int h, int w) {
+            if (c * h * w != width) throw new IllegalArgumentException("map size");
+            shape = Shape.of(c, h, w);
+            Node prev = nodes.get(nodes.size() - 1);
+            String out = "map";
+            nodes.add(new Node.Reshape(
+                    "to map",
+                    last,
+                    new Value(
+                            out,
+                            new TensorType(
+                                    prev.output().elem(),
+                                    shape,
+                                    prev.output().type().scale()))));
+            last = out;
+            return this;
+        }
+
+        private int channels() {
+            return shape.rank() == 3 ? shape.dim(0) : width;
+        }
+
+        /**
+         * A convolution (ONNX Conv, group 1) with pads [top, left, bottom, right]; the popcount mean per channel is
+         * averaged over the positions, which is enough to place thresholds.
+         */
+        Chain conv(String name, int cout, int k, int stride, int[] pads, int dil) {
+            int cin = shape.dim(0), h = shape.dim(1), w = shape.dim(2);
+            int oh = (h + pads[0] + pads[2] - dil * (k - 1) - 1) / stride + 1;
+            int ow = (w + pads[1] + pads[3] - dil * (k - 1) - 1) / stride + 1;
+            int rows = cin * k * k;
+            boolean[][] wt = new boolean[rows][cout];
+            for (boolean[] row : wt) for (int c = 0; c < cout; c++) row[c] = r.nextBoolean();
+            String out = name + "_acc";
+            nodes.add(new Node.BinaryConv(
+                    name,
+                    last,
+                    new Value(out, new TensorType(ElemType.INT32, Shape.of(cout, oh, ow))),
+                    BitMatrix.of(rows, cout, (a, c) -> wt[a][c]),
+                    cin,
+                    k,
+                    k,
+                    new int[] {stride, stride},
+                    pads.clone(),
+                    new int[] {dil, dil}));
+            double[] m = new double[cout];
+            double avgIn = 0;
+            for (double v : mean) avgIn += v / mean.length;
+            for (int c = 0; c < cout; c++) for (int a = 0; a < rows; a++) m[c] += wt[a][c] ? avgIn : -avgIn;
+            mean = m;
+            sd *= Math.sqrt(rows);
+            last = out;
+            shape = Shape.of(cout, oh, ow);
+            width = shape.size();
+            return this;
+        }
+
+        /** A max pool over the last [c, h, w] map, pads [top, left, bottom, right]. */
+        Chain maxPool(String name, int k, int stride, int[] pads) {
+            int c = shape.dim(0), h = shape.dim(1), w = shape.dim(2);
+            int oh = (h + pads[0] + pads[2] - k) / stride + 1, ow = (w + pads[1] + pads[3] - k) / stride + 1;
+            String out = name + "_out";
+            ElemType e = nodes.get(nodes.size() - 1).output().elem();
+            double scale = nodes.get(nodes.size() - 1).output().type().scale();
+            nodes.add(new Node.MaxPool(
+                    name,
+                    last,
+                    new Value(out, new TensorType(e, Shape.of(c, oh, ow), scale)),
+                    new org.bnncim.ir.Window(new int[] {k, k}, new int[] {stride, stride}, pads.clone())));
+            last = out;
+            shape = Shape.of(c, oh, ow);
+            width = shape.size();
+            return this;
+        }
+
+        /** Flattens a map for a dense layer: each element's mean is its channel's. */
+        Chain flatten(String name) {
+            int c = shape.dim(0), per = shape.size() / c;
+            double[] m = new double[shape.size()];
+            for (int i = 0; i < m.length; i++) m[i] = mean[Math.min(mean.length - 1, i / per)];
+            String out = name + "_flat";
+            Node prev = nodes.get(nodes.size() - 1);
+            nodes.add(new Node.Reshape(
+                    name,
+                    last,
+                    new Value(
+                            out,
+                            new TensorType(
+                                    prev.output().elem(),
+                                    Shape.of(width),
+                                    prev.output().type().scale()))));
+            mean = m;
+            last = out;
+            shape = Shape.of(width);
+            return this;
         }
 
         /** A float quantizer on the input: {@code steps} shared ascending thresholds in [-1, 1]. */
@@ -58,7 +158,7 @@ final class KbitGraphs {
         }
 
         private void level(int base, int steps) {
-            mean = new double[width];
+            mean = new double[channels()];
             Arrays.fill(mean, base + steps / 2.0);
             sd = Math.max(0.5, steps / 3.0);
         }
@@ -90,6 +190,7 @@ final class KbitGraphs {
             sd *= Math.sqrt(width);
             last = out;
             width = n;
+            shape = Shape.of(n);
             return this;
         }
 
@@ -98,7 +199,7 @@ final class KbitGraphs {
             Node.LevelStochastic st = p < 0 ? null : new Node.LevelStochastic(bit, p, levels(steps), levels(steps));
             String out = name + "_q";
             nodes.add(new Node.MultiThreshold(
-                    name, last, new Value(out, new TensorType(e, Shape.of(width), 0.5)), levels(steps), st, base));
+                    name, last, new Value(out, new TensorType(e, shape, 0.5)), levels(steps), st, base));
             last = out;
             level(base, steps);
             return this;
@@ -108,9 +209,9 @@ final class KbitGraphs {
             Node.Stochastic st = p < 0 ? null : new Node.Stochastic(bit, p, bipolar(), bipolar());
             String out = name + "_b";
             nodes.add(new Node.Threshold(
-                    name, last, new Value(out, new TensorType(ElemType.BIPOLAR, Shape.of(width))), bipolar(), st));
+                    name, last, new Value(out, new TensorType(ElemType.BIPOLAR, shape)), bipolar(), st));
             last = out;
-            mean = new double[width];
+            mean = new double[channels()];
             sd = 1;
             return this;
         }
@@ -125,6 +226,7 @@ final class KbitGraphs {
         }
 
         private LevelSet levels(int steps) {
+            int width = channels();
             long[] t = new long[width * steps];
             boolean[] ge = new boolean[width];
             for (int c = 0; c < width; c++) {
@@ -140,6 +242,7 @@ final class KbitGraphs {
         }
 
         private ThresholdSet bipolar() {
+            int width = channels();
             long[] t = new long[width];
             boolean[] ge = new boolean[width];
             for (int c = 0; c < width; c++) {
@@ -195,6 +298,32 @@ final class KbitGraphs {
         Chain c = new Chain(seed, 12).quantize(U2, 0, 3);
         for (int i = 0; i < 12; i++) c.dense("fc" + i, 10).threshold("th" + i, i, 0.3f);
         return c.dense("out", 6).graph("many-bits");
+    }
+
+    /**
+     * i3 input as a 2x7x7 map -> conv 3x3 (pads 1) -> i2 bank (Scale-Dropout) -> max pool 2x2 stride 2 with a
+     * bottom/right pad (signed values) -> conv 2x2 dilation 2 stride 1 (pads top/left only) -> u2 bank -> max pool 2x2
+     * stride 1 -> conv 1x1 -> bipolar threshold (Scale-Dropout) -> max pool 3x3 stride 2 pads 1 -> flatten -> dense ->
+     * bipolar threshold -> dense (the chip's output).
+     */
+    static Graph convMaps(long seed) {
+        return new Chain(seed, 98)
+                .quantize(I3, -4, 7)
+                .asMap(2, 7, 7)
+                .conv("cv1", 5, 3, 1, new int[] {1, 1, 1, 1}, 1)
+                .multi("mt1", I2, -2, 3, 0, 0.5f)
+                .maxPool("mp1", 2, 2, new int[] {0, 0, 1, 1})
+                .conv("cv2", 4, 2, 1, new int[] {1, 1, 0, 0}, 2)
+                .multi("mt2", U2, 0, 3, 0, -1)
+                .maxPool("mp2", 2, 1, new int[] {0, 0, 0, 0})
+                .conv("cv3", 6, 1, 1, new int[] {0, 0, 0, 0}, 1)
+                .threshold("th3", 1, 0.4f)
+                .maxPool("mp3", 3, 2, new int[] {1, 1, 1, 1})
+                .flatten("flat")
+                .dense("fc4", 9)
+                .threshold("th4", 2, 0.3f)
+                .dense("fc5", 7)
+                .graph("kbit-conv-maps");
     }
 
     /** 8-bit pixels -> dense -> i2 bank (Scale-Dropout) -> dense -> i3 bank -> dense (the chip's output). */

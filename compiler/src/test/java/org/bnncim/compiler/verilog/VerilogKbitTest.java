@@ -95,6 +95,14 @@ class VerilogKbitTest {
     }
 
     @Test
+    @Tag("slow")
+    void convolutionsAndPoolsOnKbitMapsMatchReference() throws Exception {
+        // 16 rows: the second convolution's 20 window rows split over two crossbar pieces
+        Architecture a = ArchitectureLoader.defaults().withCrossbar(16, 16);
+        runAndCompare(mapped(KbitGraphs.convMaps(26), a), tmp.resolve("c"), new Random(27));
+    }
+
+    @Test
     void kbitBanksAreInstancedWithTheirConstantsAndGenerationIsDeterministic() {
         Architecture a = ArchitectureLoader.defaults().withCrossbar(16, 16);
         MappedModel mm = mapped(KbitGraphs.unsignedInput(1), a);
@@ -140,8 +148,11 @@ class VerilogKbitTest {
         for (float[] row : x)
             for (int i = 0; i < width; i++) row[i] = pixels ? r.nextFloat() : r.nextFloat() * 2.4f - 1.2f;
 
-        List<Node.BinaryDense> dense = g.nodesOf(Node.BinaryDense.class);
-        Node first = dense.get(0), last = dense.get(dense.size() - 1); // the chip's output: the last popcounts
+        List<Node> crossbar = g.nodes().stream()
+                .filter(n -> n instanceof Node.BinaryDense || n instanceof Node.BinaryConv)
+                .toList();
+        // the chip's output: the last popcounts
+        Node first = crossbar.get(0), last = crossbar.get(crossbar.size() - 1);
         boolean bipolarInput = g.value(first.inputs().get(0)).elem().isBipolar();
         int inBits = g.value(first.inputs().get(0)).elem().bits();
         ReferenceInterpreter ref = new ReferenceInterpreter(g);
