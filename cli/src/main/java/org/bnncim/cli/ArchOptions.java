@@ -1,6 +1,9 @@
 package org.bnncim.cli;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.bnncim.compiler.arch.ArchitectureLoader;
 import org.bnncim.compiler.driver.Limits;
 import org.bnncim.ir.BnncimException;
@@ -43,20 +46,41 @@ final class ArchOptions {
     Integer rowsPerRead;
 
     Architecture architecture() {
-        Architecture a = arch == null ? ArchitectureLoader.defaults() : ArchitectureLoader.load(arch);
+        return annotated().arch();
+    }
+
+    /**
+     * The architecture with its file's notes on where each value comes from; a key an option overrides loses its
+     * note (the report then calls the value the user's).
+     */
+    ArchitectureLoader.Annotated annotated() {
+        var loaded = arch == null
+                ? new ArchitectureLoader.Annotated(ArchitectureLoader.defaults(), Map.of())
+                : ArchitectureLoader.loadAnnotated(arch);
+        Architecture a = loaded.arch();
+        Map<String, String> basis = new HashMap<>(loaded.basis());
         try {
             if (crossbar != null) {
                 int[] rc = Limits.crossbar("--crossbar", crossbar);
                 a = a.withCrossbar(rc[0], rc[1]);
+                basis.keySet().removeAll(List.of("crossbar.rows", "crossbar.cols"));
             }
-            if (encoding != null) a = a.withEncoding(encoding);
-            if (chips != null) a = a.withChips((int) Limits.range("--chips", chips, 1, Limits.MAX_CHIPS));
-            if (rowsPerRead != null)
+            if (encoding != null) {
+                a = a.withEncoding(encoding);
+                basis.remove("crossbar.weight_encoding");
+            }
+            if (chips != null) {
+                a = a.withChips((int) Limits.range("--chips", chips, 1, Limits.MAX_CHIPS));
+                basis.remove("chips");
+            }
+            if (rowsPerRead != null) {
                 a = a.withRowsPerRead((int) Limits.range("--rows-per-read", rowsPerRead, 1, Limits.MAX_CROSSBAR_SIDE));
+                basis.remove("crossbar.rows_per_read");
+            }
         } catch (IllegalArgumentException e) {
             throw new BnncimException(e.getMessage());
         }
-        return a;
+        return new ArchitectureLoader.Annotated(a, basis);
     }
 
     /**

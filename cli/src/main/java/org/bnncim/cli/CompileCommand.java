@@ -124,7 +124,8 @@ final class CompileCommand implements Callable<Integer> {
                     spec.commandLine(), "--seed only seeds the Verilog testbench: use it with --target verilog or all");
         }
         Limits.range("--samples", samples, 1, Limits.MAX_SAMPLES);
-        Architecture a = archOptions.architecture();
+        var annotated = archOptions.annotated();
+        Architecture a = annotated.arch();
         String unphysical = ReadCheck.problem(a);
         if (unphysical != null) {
             if (strict) throw new BnncimException(unphysical);
@@ -135,8 +136,8 @@ final class CompileCommand implements Callable<Integer> {
         Limits.range("--tb-examples", tbExamples, 0, MAX_TB_EXAMPLES);
         Limits.range("--tb-samples", tbSamples, 0, 65535);
         var out = spec.commandLine().getOut();
-        Compiler.Options o =
-                new Compiler.Options(modelOptions.toOptions(), a, samples, new LinkedHashSet<>(printAfter));
+        Compiler.Options o = new Compiler.Options(
+                modelOptions.toOptions(), a, samples, new LinkedHashSet<>(printAfter), annotated.basis());
         Compiler.Compiled c = Compiler.compile(model, o, out::print);
         OutputFolder.write(
                 output, Compiler.outputs(c, target != Target.verilog, target == Target.sim ? null : verilogOptions(c)));

@@ -81,9 +81,28 @@ public final class ArchitectureLoader {
     }
 
     public static Architecture load(Path file) {
+        return loadAnnotated(file).arch();
+    }
+
+    /**
+     * An architecture file's values and the basis its comments give them.
+     *
+     * @param basis dotted key ({@code mtj.r_parallel_ohm}) to {@code "source: ..."} or {@code "assumption: ..."},
+     *     for the keys whose comment starts with {@code [source]} or {@code [assumption]} (see {@link ArchBasis})
+     */
+    public record Annotated(Architecture arch, java.util.Map<String, String> basis) {
+        public Annotated {
+            basis = java.util.Map.copyOf(basis);
+        }
+    }
+
+    /** As {@link #load}, with the notes of the file's comments. */
+    public static Annotated loadAnnotated(Path file) {
         JsonNode user;
+        byte[] bytes;
         try {
-            user = JSON.readTree(readCapped(file));
+            bytes = readCapped(file);
+            user = JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw new BnncimException(file + ": not valid JSON (" + shortMessage(e) + ")");
         } catch (IOException e) {
@@ -93,7 +112,34 @@ public final class ArchitectureLoader {
         JsonNode merged = defaultTree().deepCopy();
         checkKeys(user, merged, file.toString(), "");
         merge((com.fasterxml.jackson.databind.node.ObjectNode) merged, user);
-        return parse(merged, file.toString());
+        Architecture a = parse(merged, file.toString());
+        return new Annotated(a, notes(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), user));
+    }
+
+    /**
+     * The notes of a file's comments, less those copied from the default file beside a value that was changed: such
+     * a note describes the default's value, not the user's.
+     */
+    private static java.util.Map<String, String> notes(String text, JsonNode user) {
+        java.util.Map<String, String> notes = new java.util.LinkedHashMap<>(ArchBasis.of(text));
+        java.util.Map<String, String> defaults = ArchBasis.of(defaultText());
+        JsonNode d = defaultTree();
+        notes.entrySet()
+                .removeIf(e -> e.getValue().equals(defaults.get(e.getKey()))
+                        && !sameValue(at(user, e.getKey()), at(d, e.getKey())));
+        return notes;
+    }
+
+    private static JsonNode at(JsonNode root, String dotted) {
+        JsonNode v = root;
+        for (String part : dotted.split("\\.")) v = v == null || !v.isObject() ? null : v.get(part);
+        return v;
+    }
+
+    private static boolean sameValue(JsonNode a, JsonNode b) {
+        if (a == null || b == null) return false;
+        if (a.isNumber() && b.isNumber()) return a.asDouble() == b.asDouble();
+        return a.equals(b);
     }
 
     /**

@@ -37,8 +37,24 @@ public final class Compiler {
     /**
      * @param samples    Monte-Carlo passes the cost report assumes
      * @param printAfter passes after which the IR is printed
+     * @param archBasis  the notes the architecture file's comments give its keys, shown in the reports' parameter
+     *                   tables ({@link org.bnncim.compiler.arch.ArchitectureLoader#loadAnnotated}); empty for none
      */
-    public record Options(OnnxImporter.Options importOptions, Architecture arch, int samples, Set<String> printAfter) {}
+    public record Options(
+            OnnxImporter.Options importOptions,
+            Architecture arch,
+            int samples,
+            Set<String> printAfter,
+            Map<String, String> archBasis) {
+        public Options {
+            archBasis = Map.copyOf(archBasis);
+        }
+
+        /** Options without notes on the architecture's keys. */
+        public Options(OnnxImporter.Options importOptions, Architecture arch, int samples, Set<String> printAfter) {
+            this(importOptions, arch, samples, printAfter, Map.of());
+        }
+    }
 
     /**
      * @param modelPath   the model file as given, or null for a graph built in memory
@@ -120,13 +136,16 @@ public final class Compiler {
             VerilogBackend.generate(Program.of(c.mapped()), verilog)
                     .forEach((name, bytes) -> files.put("verilog/" + name, bytes));
         }
+        Map<String, String> basis = c.options() == null ? Map.of() : c.options().archBasis();
         files.put(
                 "report.txt",
-                ReportText.render(c.report(), c.mapped().mapping().arch()).getBytes(StandardCharsets.UTF_8));
+                ReportText.render(c.report(), c.mapped().mapping().arch(), basis)
+                        .getBytes(StandardCharsets.UTF_8));
         files.put(
                 "report.json",
                 ReportJson.render(c.report(), meta(c, sim, verilog)).getBytes(StandardCharsets.UTF_8));
-        files.put("report.html", ReportHtml.render(c.report(), c.mapped()).getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "report.html", ReportHtml.render(c.report(), c.mapped(), basis).getBytes(StandardCharsets.UTF_8));
         return files;
     }
 }

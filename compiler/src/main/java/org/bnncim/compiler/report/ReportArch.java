@@ -9,8 +9,8 @@ import org.bnncim.ir.arch.Architecture;
 
 /**
  * Every architecture parameter as the text and HTML reports list it: the architecture file's keys, in its order,
- * each with its basis (a published source, our assumption, or the user's file), then the figures the sensing model
- * derives from them.
+ * each with its basis (a published source, our assumption, the note of the user's file, or the user's file), then the
+ * figures the sensing model derives from them.
  */
 final class ReportArch {
     private ReportArch() {}
@@ -38,11 +38,22 @@ final class ReportArch {
             "input_bits", "implementation: fixed");
 
     static List<Param> params(Architecture a) {
+        return params(a, Map.of());
+    }
+
+    /**
+     * @param notes the basis the architecture file's comments give its keys (dotted key to {@code "source: ..."} or
+     *     {@code "assumption: ..."}, {@link ArchitectureLoader#loadAnnotated}): a key with a note shows it, whatever
+     *     its value; a key without one is the user's when it differs from the default
+     */
+    static List<Param> params(Architecture a, Map<String, String> notes) {
         Architecture d = ArchitectureLoader.defaults();
         List<Param> ps = new ArrayList<>();
         Adder add = (group, key, value, defaultValue, unit) -> {
             String dotted = group.isEmpty() ? key : group + "." + key;
-            String basis = !value.equals(defaultValue) ? USER : SOURCES.getOrDefault(dotted, ASSUMPTION);
+            String basis = notes.containsKey(dotted)
+                    ? notes.get(dotted)
+                    : !value.equals(defaultValue) ? USER : SOURCES.getOrDefault(dotted, ASSUMPTION);
             ps.add(new Param(group, key, value, unit, basis));
         };
         add.to("crossbar", "rows", Integer.toString(a.rows()), Integer.toString(d.rows()), "word lines");

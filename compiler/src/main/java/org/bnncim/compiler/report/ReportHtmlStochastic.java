@@ -203,12 +203,12 @@ final class ReportHtmlStochastic {
     }
 
     /** Every parameter of the architecture the model was mapped onto, grouped as in the architecture file. */
-    static void architecture(StringBuilder sb, Architecture a) {
+    static void architecture(StringBuilder sb, Architecture a, java.util.Map<String, String> basis) {
         f(sb, "<section id=\"architecture\">%n<h2>Architecture <code>%s</code></h2>%n", esc(a.name()));
         sb.append("<p class=\"muted\">Every figure the mapping and the cost model used, with the keys of an ")
                 .append("<code>--arch</code> file.</p>\n<div class=\"arch\">\n");
         String group = null;
-        java.util.List<ReportArch.Param> ps = new java.util.ArrayList<>(ReportArch.params(a));
+        java.util.List<ReportArch.Param> ps = new java.util.ArrayList<>(ReportArch.params(a, basis));
         ps.addAll(ReportArch.derived(a));
         for (ReportArch.Param p : ps) {
             String g = p.group().isEmpty() ? "chip" : p.group();

@@ -15,6 +15,11 @@ public final class ReportText {
 
     /** @param arch the architecture the model was mapped onto, listed at the end; null to leave it out */
     public static String render(CostReport r, Architecture arch) {
+        return render(r, arch, java.util.Map.of());
+    }
+
+    /** @param archBasis the notes of the architecture file's comments, by dotted key (ReportArch.params) */
+    public static String render(CostReport r, Architecture arch, java.util.Map<String, String> archBasis) {
         StringBuilder sb = new StringBuilder();
         f(sb, "bnncim mapping report: %s%n", r.model());
         f(sb, "crossbar %dx%d (%s encoding), %d chip(s)%n", r.rows(), r.cols(), r.encoding(), r.chips());
@@ -193,7 +198,7 @@ public final class ReportText {
                 w.energyPj() / 1000,
                 w.timeNs() / 1000,
                 w.rows());
-        if (arch != null) architecture(sb, arch);
+        if (arch != null) architecture(sb, arch, archBasis);
         // names in the report come from the model: a terminal showing report.txt must not execute them
         return SafeText.visibleLines(sb.toString());
     }
@@ -309,10 +314,10 @@ public final class ReportText {
         f(sb, "%n");
     }
 
-    private static void architecture(StringBuilder sb, Architecture a) {
+    private static void architecture(StringBuilder sb, Architecture a, java.util.Map<String, String> basis) {
         f(sb, "%narchitecture %s:%n", a.name());
         String group = null;
-        java.util.List<ReportArch.Param> ps = new java.util.ArrayList<>(ReportArch.params(a));
+        java.util.List<ReportArch.Param> ps = new java.util.ArrayList<>(ReportArch.params(a, basis));
         ps.addAll(ReportArch.derived(a));
         for (ReportArch.Param p : ps) {
             if (!p.group().equals(group)) {

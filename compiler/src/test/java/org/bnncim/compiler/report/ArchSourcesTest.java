@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bnncim.compiler.arch.ArchitectureLoader;
+import org.bnncim.compiler.testing.Paths;
 import org.bnncim.ir.arch.Architecture;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +58,27 @@ class ArchSourcesTest {
             checked++;
         }
         assertTrue(checked >= 35, "checked " + checked);
+    }
+
+    /**
+     * arch/cai-isscc2023.json (docs/cost-model.md, "Calibration") gives every figure its own [source] or [assumption]
+     * note, and the report's table shows that note; 15 of them name a published figure.
+     */
+    @Test
+    void theCalibrationFileNotesEveryParameterAndTheReportShowsIt() {
+        var f = ArchitectureLoader.loadAnnotated(Paths.root().resolve("arch/cai-isscc2023.json"));
+        int sources = 0, checked = 0;
+        for (ReportArch.Param p : ReportArch.params(f.arch(), f.basis())) {
+            String key = p.group().isEmpty() ? p.key() : p.group() + "." + p.key();
+            if (key.equals("input_bits")) continue; // the implementation's width, not a figure
+            assertTrue(f.basis().containsKey(key), key + ": no [source] or [assumption] comment in the file");
+            assertEquals(f.basis().get(key), p.basis(), key);
+            assertTrue(p.basis().startsWith("source: ") || p.basis().startsWith("assumption: "), key);
+            if (p.basis().startsWith("source: ")) sources++;
+            checked++;
+        }
+        assertEquals(48, checked);
+        assertEquals(15, sources);
     }
 
     @Test
