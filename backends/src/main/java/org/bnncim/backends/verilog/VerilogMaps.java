@@ -88,10 +88,8 @@ final class VerilogMaps {
                         end
                     endfunction
                 """);
-        s.append(
-                conv
-                        ? "    wire [2*ROWS-1:0] gathered = gather(st_layer, pos, st_plane, st_k0, st_klen, inp, act);\n"
-                        : "    wire [2*ROWS-1:0] gathered = gather(st_layer, st_plane, st_k0, st_klen, inp, act);\n");
+        String at = conv ? "pos, " : "";
+        s.append("    wire [2*ROWS-1:0] gathered = gather(st_layer, " + at + "st_plane, st_k0, st_klen, inp, act);\n");
         return s.toString();
     }
 
