@@ -50,8 +50,8 @@ final class SimOptions {
             names = "--bits",
             defaultValue = "counter",
             paramLabel = "SOURCE",
-            description = "Stochastic bit model: counter (order-free) or lfsr "
-                    + "(the generated Verilog's LFSR) (default: ${DEFAULT-VALUE}).")
+            description = "Stochastic bit model: counter (order-free) or lfsr (the generated Verilog's LFSR unit, "
+                    + "and its bank of MC-Dropout units) (default: ${DEFAULT-VALUE}).")
     BitModel bits;
 
     /** Used when an ONNX model is compiled on the fly; a compiled folder carries its own architecture. */

@@ -51,7 +51,8 @@ class VerilogBackendTest {
         "bnncim_crossbar.v",
         "bnncim_threshold.v",
         "bnncim_multi_threshold.v",
-        "bnncim_stochastic_unit.v"
+        "bnncim_stochastic_unit.v",
+        "bnncim_dropout_bank.v"
     };
 
     @TempDir
@@ -77,6 +78,17 @@ class VerilogBackendTest {
     @Tag("slow")
     void cnnScaleDropoutMonteCarloMatchesSimulatorUnderVerilator() throws Exception {
         runAndCompare(Paths.testdata("models/cnn-sd.onnx"), tmp.resolve("cnn"), 4, 7, 20, true, MNIST);
+    }
+
+    /**
+     * The per-neuron MC-Dropout baseline: mlp-mcd compiled with --mc-dropout, its 512 masks drawn by a bank of LFSR
+     * units (the simulator's --bits lfsr masks), 20 images x T=4.
+     */
+    @Test
+    @Tag("slow")
+    void mcDropoutBankMatchesSimulator() throws Exception {
+        runAndCompare(
+                Paths.testdata("models/mlp-mcd.onnx"), tmp.resolve("mcd"), 4, 11, 20, false, MNIST, "--mc-dropout");
     }
 
     /** A small convolution (bipolar 6x6 input, 64x64 crossbars), Scale-Dropout and a max pool, under Icarus. */
@@ -135,7 +147,13 @@ class VerilogBackendTest {
             var beats = VerilogReference.beats(p.montecarlo().order(), patterns);
             for (int t = 0; t < beats.size(); t++) {
                 boolean[] z = beats.get(t).bits();
-                double[] y = sim.pass(x[e], z, e, beats.get(t).firstPass()).get(last);
+                double[] y = sim.pass(
+                                x[e],
+                                z,
+                                bits == null ? null : bits.masks(),
+                                e,
+                                beats.get(t).firstPass())
+                        .get(last);
                 StringBuilder line = new StringBuilder(e + " " + t);
                 for (double d : y) line.append(' ').append((long) d);
                 wantOut.add(line.toString());
@@ -145,12 +163,26 @@ class VerilogBackendTest {
                 wantBits.add(b.append(' ').append(beats.get(t).count()).toString());
             }
         }
+        boolean scaleBits = p.stochasticBits() > 0, masks = bits != null && bits.masks() != null;
         // mlp-sd draws 2 bits: 4 passes share their patterns, and the sorted schedule runs each once
-        if (samples > 0) assertTrue(wantOut.size() < x.length * passes, "no pattern repeated: weak test");
-        if (samples > 0)
+        if (samples > 0 && scaleBits && !masks)
+            assertTrue(wantOut.size() < x.length * passes, "no pattern repeated: weak test");
+        if (samples > 0 && scaleBits)
             assertTrue(
                     wantBits.stream().anyMatch(s -> s.split(" ")[2].contains("1")),
                     "no scale was ever dropped: weak test");
+        // MC-Dropout: the masks make an example's passes differ
+        if (masks) {
+            int differ = 0;
+            for (int e = 0; e < x.length; e++) {
+                String first = wantOut.get(e * passes).replaceFirst("^\\d+ \\d+", "");
+                for (int t = 1; t < passes; t++)
+                    if (!wantOut.get(e * passes + t)
+                            .replaceFirst("^\\d+ \\d+", "")
+                            .equals(first)) differ++;
+            }
+            assertTrue(differ > x.length, "the MC-Dropout masks hardly change a pass: weak test");
+        }
 
         if (verilator) {
             List<String> build = new ArrayList<>(List.of(

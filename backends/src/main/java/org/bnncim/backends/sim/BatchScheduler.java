@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -93,7 +92,9 @@ final class BatchScheduler {
                     for (int i = s; i < e; i++) {
                         out[i] = new float[passes][];
                         for (int t = 0; t < passes; t++) {
-                            var env = interp.pass(inputs[i], samples == 0 ? null : bits.bits(i, t), i, t);
+                            var env = samples == 0
+                                    ? interp.pass(inputs[i], null, null, i, t)
+                                    : interp.pass(inputs[i], bits.bits(i, t), bits.masks(), i, t);
                             out[i][t] = interp.toFloat(env.get(graph.outputs().get(0)));
                         }
                         for (int k = 0; k < runs.length(); k++) runs.addAndGet(k, passes);
@@ -127,7 +128,8 @@ final class BatchScheduler {
         int m = (to - from) * passes;
         int[] ex = new int[m];
         boolean[][] pb = new boolean[m][];
-        SplittableRandom[] noise = new SplittableRandom[m];
+        PassDraws[] noise = new PassDraws[m];
+        DropoutMasks masks = bits == null ? null : bits.masks();
         Tensor[] in = new Tensor[m];
         for (int i = from; i < to; i++) {
             Tensor x = new Tensor.Floats(inputs[i].clone());
@@ -136,7 +138,7 @@ final class BatchScheduler {
                 int p = (i - from) * passes + t;
                 ex[p] = i;
                 pb[p] = samples == 0 ? null : bits.bits(i, t);
-                noise[p] = pb[p] != null ? new SplittableRandom(PassInterpreter.mix(seed, i, t)) : null;
+                noise[p] = pb[p] != null ? interp.draws(true, masks, i, t) : null;
                 in[p] = x;
             }
         }

@@ -14,6 +14,11 @@ import org.bnncim.ir.mapping.MappedModel;
 public interface BitSource {
     boolean[] bits(int example, int sample);
 
+    /** The MC-Dropout bank's masks that go with these bits (the LFSR model), or null: each pass's own generator. */
+    default DropoutMasks masks() {
+        return null;
+    }
+
     static BitSource counterBased(MappedModel m, long seed, double bias) {
         return counterBased(m.mapping().stochastic().probabilities(), seed, bias);
     }
@@ -41,6 +46,15 @@ public interface BitSource {
                 for (int k = 0; k < p.length; k++) all[e][t][k] = r.draw(thr[k]);
             }
         }
-        return (e, t) -> all[e][t].clone();
+        DropoutMasks masks = DropoutMasks.lfsr(m.graph(), seed, bias, examples, samples);
+        return new BitSource() {
+            public boolean[] bits(int e, int t) {
+                return all[e][t].clone();
+            }
+
+            public DropoutMasks masks() {
+                return masks;
+            }
+        };
     }
 }

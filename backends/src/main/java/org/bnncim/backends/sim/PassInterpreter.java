@@ -67,6 +67,8 @@ final class PassInterpreter {
     private final int[] depth;
 
     private final McSchedule.Order order;
+    /** Per McDropout node: its first unit in the MC-Dropout bank (the elements of McDropout nodes, graph order). */
+    private final int[] unitBase;
 
     PassInterpreter(Program program, Map<String, CrossbarLayer> layers, Faults faults, long seed) {
         this.graph = program.graph();
@@ -91,6 +93,11 @@ final class PassInterpreter {
         this.depth = program.montecarlo().depths();
         this.order = program.montecarlo().order();
         this.stochasticBit = new int[n];
+        this.unitBase = new int[n];
+        for (int i = 0, u = 0; i < n; i++) {
+            unitBase[i] = u;
+            if (nodes[i] instanceof Node.McDropout m) u += m.output().shape().size();
+        }
         for (int i = 0; i < n; i++) stochasticBit[i] = program.stochasticBit(nodes[i]);
         for (int i = 0; i < n; i++) {
             Node node = nodes[i];
@@ -172,7 +179,7 @@ final class PassInterpreter {
      * patterns bind the components a case reads, except where a node's accessors clone arrays (Scale-Dropout,
      * conv, windows): there the case reads what it needs from the node or from the geometry read once above.
      */
-    Tensor step(int at, Tensor x, boolean[] bits, SplittableRandom noise) {
+    Tensor step(int at, Tensor x, boolean[] bits, PassDraws noise) {
         return step(at, new Tensor[] {x}, bits, noise);
     }
 
@@ -180,7 +187,7 @@ final class PassInterpreter {
      * {@link #step} given every input of the node in its input order: the second of an {@link DigitalNode.Add}, all
      * sources of a {@link DecoderNode.Concat}.
      */
-    Tensor step(int at, Tensor[] ins, boolean[] bits, SplittableRandom noise) {
+    Tensor step(int at, Tensor[] ins, boolean[] bits, PassDraws noise) {
         TensorType it = inputType[at];
         Tensor x = ins[0];
         return switch (nodes[at]) {
@@ -293,7 +300,7 @@ final class PassInterpreter {
             case Node.Softmax s -> softmax(x, it);
             case Node.McDropout(var name, var input, var output, float p) -> {
                 int[] v = ints(x).clone();
-                if (bits != null) for (int i = 0; i < v.length; i++) if (noise.nextDouble() < p) v[i] = 0;
+                if (bits != null) for (int i = 0; i < v.length; i++) if (noise.dropped(unitBase[at] + i, p)) v[i] = 0;
                 yield new Ints(v);
             }
         };
@@ -304,7 +311,7 @@ final class PassInterpreter {
      * {@code ins[input][pass]} holding every input of every pass. Crossbar layers take every representative through
      * one block kernel call; the other kinds are {@link #step} per representative.
      */
-    Tensor[] stepGroups(int at, Tensor[][] ins, int[] reps, int r, boolean[][] bits, SplittableRandom[] noise) {
+    Tensor[] stepGroups(int at, Tensor[][] ins, int[] reps, int r, boolean[][] bits, PassDraws[] noise) {
         Tensor[] yr = new Tensor[r];
         Tensor[] xs = ins[0];
         Node node = nodes[at];
@@ -343,11 +350,10 @@ final class PassInterpreter {
     }
 
     /** One forward pass, every node computed. */
-    Map<String, Tensor> pass(float[] input, boolean[] scaleBits, int example, int sample) {
+    Map<String, Tensor> pass(float[] input, boolean[] scaleBits, DropoutMasks masks, int example, int sample) {
         Map<String, Tensor> env = new LinkedHashMap<>();
         env.put(graph.inputs().get(0).name(), new Floats(input.clone()));
-        SplittableRandom noise =
-                readFlip > 0 || scaleBits != null ? new SplittableRandom(mix(seed, example, sample)) : null;
+        PassDraws noise = draws(scaleBits != null, masks, example, sample);
         for (int i = 0; i < nodes.length; i++) {
             Node n = nodes[i];
             List<String> ins = n.inputs();
@@ -379,8 +385,14 @@ final class PassInterpreter {
         return h ^ ((sample + 1L) * 0xD6E8FEB86659FD93L);
     }
 
-    private CellReads reads(SplittableRandom noise) {
-        return readFlip == 0 ? CellReads.EXACT : new CellReads(readFlip, noise);
+    private CellReads reads(PassDraws noise) {
+        return readFlip == 0 ? CellReads.EXACT : new CellReads(readFlip, noise.rng());
+    }
+
+    /** A pass's draws: none for a deterministic pass without read flips (it draws nothing). */
+    PassDraws draws(boolean monteCarlo, DropoutMasks masks, int example, int sample) {
+        if (readFlip == 0 && !monteCarlo) return null;
+        return new PassDraws(new SplittableRandom(mix(seed, example, sample)), masks, example, sample);
     }
 
     /** The sources one after the other: channel-major layouts make a channel concat a plain append. */

@@ -59,11 +59,16 @@ public final class Simulator {
      * seed the per-read faults and MC-Dropout masks, so a pass is reproducible on its own.
      */
     public Trace pass(float[] input, boolean[] scaleBits, int example, int sample) {
-        return new Trace(interp.pass(input, scaleBits, example, sample));
+        return new Trace(interp.pass(input, scaleBits, null, example, sample));
+    }
+
+    /** One pass whose MC-Dropout masks come from the LFSR bank ({@link BitSource#masks}, null: the pass's generator). */
+    public Trace pass(float[] input, boolean[] scaleBits, DropoutMasks masks, int example, int sample) {
+        return new Trace(interp.pass(input, scaleBits, masks, example, sample));
     }
 
     public float[] output(float[] input, boolean[] scaleBits, int example, int sample) {
-        return interp.toFloat(interp.pass(input, scaleBits, example, sample)
+        return interp.toFloat(interp.pass(input, scaleBits, null, example, sample)
                 .get(graph.outputs().get(0)));
     }
 

@@ -46,6 +46,7 @@ public final class VerilogBackend {
                 files,
                 "bnncim_stochastic_unit.v",
                 STOCHASTIC.replace("@ZERO@", hex32(Lfsr32.ZERO_SEED_STATE)).replace("@TAPS@", hex32(Lfsr32.TAPS)));
+        put(files, VerilogDropout.FILE, VerilogDropout.module());
         put(files, "bnncim_top.v", VerilogTop.render(p, m));
         int examples = o.inputs() == null ? 0 : o.inputs().length;
         put(files, "tb_top.v", testbench(examples, o.samples(), o.seed()));
@@ -447,7 +448,7 @@ public final class VerilogBackend {
             set -e
             echo "run.sh: compiling the chip and its testbench with iverilog"
             iverilog -g2005 -o tb_top.vvp tb_top.v bnncim_top.v bnncim_crossbar.v \
-            bnncim_threshold.v bnncim_multi_threshold.v bnncim_stochastic_unit.v
+            bnncim_threshold.v bnncim_multi_threshold.v bnncim_stochastic_unit.v bnncim_dropout_bank.v
             echo "run.sh: simulating with vvp (progress every tenth of the examples)"
             vvp -n tb_top.vvp "$@"
             set +e

@@ -23,18 +23,24 @@ final class VerilogMaps {
      */
     static String gather(VerilogModel m) {
         boolean conv = m.layers().stream().anyMatch(l -> l.conv() != null);
+        StringBuilder masks = new StringBuilder(), maskArgs = new StringBuilder();
+        for (VerilogModel.Layer l : m.layers()) {
+            if (l.drop() == null) continue;
+            masks.append(",\n                                 input [")
+                    .append(l.inSize())
+                    .append("-1:0] ");
+            masks.append("dm_").append(l.ident());
+            maskArgs.append(", ").append(l.ident()).append("_dz");
+        }
         StringBuilder s = new StringBuilder();
-        s.append(conv ? """
-                    function [2*ROWS-1:0] gather(input [31:0] layer, input [31:0] at, input [31:0] plane,
-                                                 input [31:0] k0, input [31:0] klen, input [IN_BUS-1:0] xi,
-                                                 input [ACT_W-1:0] xa);
-                        integer r, k, ci, ky, kx, iy, ix;
-                    """ : """
-                    function [2*ROWS-1:0] gather(input [31:0] layer, input [31:0] plane,
-                                                 input [31:0] k0, input [31:0] klen, input [IN_BUS-1:0] xi,
-                                                 input [ACT_W-1:0] xa);
-                        integer r, k;
-                    """);
+        s.append("    function [2*ROWS-1:0] gather(input [31:0] layer, ")
+                .append(conv ? "input [31:0] at, " : "")
+                .append("input [31:0] plane,\n")
+                .append("                                 input [31:0] k0, input [31:0] klen, input [IN_BUS-1:0] xi,\n")
+                .append("                                 input [ACT_W-1:0] xa")
+                .append(masks)
+                .append(");\n")
+                .append(conv ? "        integer r, k, ci, ky, kx, iy, ix;\n" : "        integer r, k;\n");
         s.append("""
                         reg [ROWS-1:0] en, val;
                         begin
@@ -44,12 +50,16 @@ final class VerilogMaps {
                 """);
         for (VerilogModel.Layer l : m.layers()) {
             String src = l.index() == 0 ? "xi[plane*IN_K + " : "xa[plane*ACT_K + ";
+            // a dropped neuron's word line stays undriven (MC-Dropout's 0)
+            String on = l.drop() == null ? "1'b1" : "!dm_" + l.ident() + "[";
             s.append(String.format(Locale.ROOT, "                %d: // %s%n", l.index(), l.ident()));
             s.append("                    for (r = 0; r < ROWS; r = r + 1) if (r < klen) begin\n");
             s.append("                        k = k0 + r;\n");
             ConvGeometry g = l.conv();
             if (g == null) {
-                s.append("                        en[r] = 1'b1;\n");
+                s.append("                        en[r] = ")
+                        .append(l.drop() == null ? on : on + "k]")
+                        .append(";\n");
                 s.append("                        val[r] = ").append(src).append("k];\n");
             } else {
                 s.append(String.format(
@@ -61,7 +71,7 @@ final class VerilogMaps {
                                                 iy = (at / %4$d) * %5$d - %6$d + ky * %7$d;
                                                 ix = (at %% %4$d) * %8$d - %9$d + kx * %10$d;
                                                 if (iy >= 0 && iy < %11$d && ix >= 0 && ix < %12$d) begin
-                                                    en[r] = 1'b1;
+                                                    en[r] = %14$s;
                                                     val[r] = %13$s(ci * %11$d + iy) * %12$d + ix];
                                                 end
                                 """,
@@ -77,7 +87,8 @@ final class VerilogMaps {
                         g.dilationX(),
                         g.h(),
                         g.w(),
-                        src));
+                        src,
+                        l.drop() == null ? on : on + "(ci * " + g.h() + " + iy) * " + g.w() + " + ix]"));
             }
             s.append("                    end\n");
         }
@@ -89,7 +100,8 @@ final class VerilogMaps {
                     endfunction
                 """);
         String at = conv ? "pos, " : "";
-        s.append("    wire [2*ROWS-1:0] gathered = gather(st_layer, " + at + "st_plane, st_k0, st_klen, inp, act);\n");
+        s.append("    wire [2*ROWS-1:0] gathered = gather(st_layer, " + at + "st_plane, st_k0, st_klen, inp, act"
+                + maskArgs + ");\n");
         return s.toString();
     }
 

@@ -40,6 +40,7 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
      * ({@code steps} comparators per neuron, a k-bit output). A convolution ({@code conv} non-null) runs the same
      * reads once per output position, its window gathered from the input map ({@code inSize} elements, CHW); a
      * dense layer has one position. {@code pool}: a max pool on the bank's output map, before the next layer.
+     * {@code drop}: the MC-Dropout mask on this layer's input (its units from {@code dropUnit0} of the bank).
      */
     record Layer(
             int index,
@@ -55,7 +56,9 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
             int inSize,
             Node threshold,
             String thresholdIdent,
-            PoolGeometry pool) {
+            PoolGeometry pool,
+            Node.McDropout drop,
+            int dropUnit0) {
         Layer withBank(Node bank, String bankIdent, PoolGeometry pooled) {
             return new Layer(
                     index,
@@ -71,7 +74,9 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                     inSize,
                     bank,
                     bankIdent,
-                    pooled);
+                    pooled,
+                    drop,
+                    dropUnit0);
         }
 
         /** The bank is a k-bit {@link Node.MultiThreshold}. */
@@ -106,6 +111,8 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         String expect = null; // value the next crossbar layer must read, via reshapes only
         Node pending = null; // the Threshold or MultiThreshold after the previous crossbar layer
         PoolGeometry pendingPool = null; // a max pool on that bank's output
+        Node.McDropout pendingDrop = null; // an MC-Dropout mask on what the next layer reads
+        int units = 0; // MC-Dropout units so far (the bank's numbering: McDropout elements in graph order)
         int last = -1;
         // every crossbar layer, a transposed conv's too: the walk below must reach it (and refuse it in graph order)
         for (int i = 0; i < nodes.size(); i++)
@@ -115,7 +122,18 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
             Node n = nodes.get(i);
             switch (n) {
                 case DecoderNode d -> throw decoder(d);
-                case Node.McDropout m -> throw unsupported(n, "an MC-Dropout mask");
+                case Node.McDropout m -> {
+                    if (layers.isEmpty()) throw unsupported(n, "an MC-Dropout mask on the chip input");
+                    if (pending == null || pendingDrop != null || !m.input().equals(expect)) {
+                        throw unsupported(n, "an MC-Dropout mask that does not directly follow a comparator bank");
+                    }
+                    if (!g.value(m.input()).elem().isBipolar()) {
+                        throw unsupported(
+                                n, "an MC-Dropout mask on " + g.value(m.input()).elem() + " values");
+                    }
+                    pendingDrop = m;
+                    expect = m.output().name();
+                }
                 case Node.Reshape r -> {
                     // a flatten keeps the CHW order the activation buffer holds
                     if (expect != null && r.input().equals(expect))
@@ -153,6 +171,7 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                 case Node.MaxPool mp -> {
                     if (layers.isEmpty()) throw unsupported(n, "a max pool before the first crossbar layer");
                     if (pending == null) throw unsupported(n, "a max pool on popcounts (before the comparators)");
+                    if (pendingDrop != null) throw unsupported(n, "a max pool after an MC-Dropout mask");
                     if (pendingPool != null || !mp.input().equals(expect)) {
                         throw unsupported(n, "a max pool that does not directly follow a comparator bank");
                     }
@@ -163,20 +182,26 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                     expect = mp.output().name();
                 }
                 case Node.BinaryDense d -> {
-                    addLayer(p, layers, idents, d, d.input(), null, pending, pendingPool, expect);
+                    addLayer(p, layers, idents, d, d.input(), null, pending, pendingPool, expect, pendingDrop, units);
                     if (layers.size() == 1) chipInput = g.value(d.input());
+                    if (pendingDrop != null)
+                        units += pendingDrop.output().shape().size();
                     pending = null;
                     pendingPool = null;
+                    pendingDrop = null;
                     expect = d.output().name();
                 }
                 case Node.BinaryConv c -> {
                     Value in = g.value(c.input());
                     if (in.shape().rank() != 3) throw unsupported(n, "a convolution over a " + in.shape() + " input");
                     ConvGeometry geo = ConvGeometry.of(c, in.shape(), c.output().shape());
-                    addLayer(p, layers, idents, c, c.input(), geo, pending, pendingPool, expect);
+                    addLayer(p, layers, idents, c, c.input(), geo, pending, pendingPool, expect, pendingDrop, units);
                     if (layers.size() == 1) chipInput = in;
+                    if (pendingDrop != null)
+                        units += pendingDrop.output().shape().size();
                     pending = null;
                     pendingPool = null;
+                    pendingDrop = null;
                     expect = c.output().name();
                 }
                 // the float and pooling periphery runs on the host, after the chip's last layer only
@@ -222,9 +247,12 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
             ConvGeometry conv,
             Node pending,
             PoolGeometry pool,
-            String expect) {
+            String expect,
+            Node.McDropout drop,
+            int dropUnit0) {
         Value in = p.graph().value(input);
-        ElemType e = in.elem();
+        // behind an MC-Dropout mask the layer reads bipolar values with dropped ones gated to 0 (undriven rows)
+        ElemType e = drop != null && in.elem().kind() == ElemType.Kind.GATED_BIPOLAR ? ElemType.BIPOLAR : in.elem();
         boolean integer = e.kind() == ElemType.Kind.UINT || e.kind() == ElemType.Kind.INT;
         // the first layer reads the host's integers (8-bit pixels or wider, as before k-bit support)
         if (!e.isBipolar() && !(integer && (layers.isEmpty() || e.bits() <= MAX_BITS))) {
@@ -252,7 +280,9 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                 in.shape().size(),
                 null,
                 null,
-                null));
+                null,
+                drop,
+                dropUnit0));
     }
 
     /** Encoder-decoder graphs are not emitted yet: one line naming the node and its kind. */
@@ -284,6 +314,13 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         String id = base;
         for (int i = 2; !used.add(id.toLowerCase(Locale.ROOT)); i++) id = base + "_" + i;
         return id;
+    }
+
+    /** The MC-Dropout bank's units: every masked layer input's elements. */
+    int dropUnits() {
+        int u = 0;
+        for (Layer l : layers) if (l.drop() != null) u += l.inSize();
+        return u;
     }
 
     int outputs() {

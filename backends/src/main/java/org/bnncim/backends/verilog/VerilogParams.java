@@ -79,6 +79,31 @@ final class VerilogParams {
                 .append(VerilogBackend.pack(thr, 32))
                 .append(";\n\n");
 
+        s.append(
+                "// MC-Dropout baseline: one stochastic unit per dropped neuron (bnncim_dropout_bank), one bank per\n");
+        s.append("// masked layer input; 1 drops the neuron (its word line stays undriven)\n");
+        s.append(lp("N_UNITS", m.dropUnits()));
+        for (VerilogModel.Layer l : m.layers()) {
+            if (l.drop() == null) continue;
+            s.append(String.format(
+                    Locale.ROOT,
+                    "//   %s: units %d..%d mask the input of layer %d (ONNX %s, p = %s)%n",
+                    l.ident() + "_D",
+                    l.dropUnit0(),
+                    l.dropUnit0() + l.inSize() - 1,
+                    l.index(),
+                    l.drop().name(),
+                    l.drop().p()));
+            s.append(lp(l.ident() + "_DU", l.inSize()));
+            s.append(lp(l.ident() + "_DU0", l.dropUnit0()));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "localparam [31:0] %s_DTHR = 32'h%08x;%n",
+                    l.ident(),
+                    Lfsr32.threshold(l.drop().p())));
+        }
+        s.append('\n');
+
         s.append("// layers (sanitised ONNX node names; the original name follows in the comment)\n");
         for (VerilogModel.Layer l : m.layers()) {
             s.append(String.format(
@@ -236,19 +261,20 @@ final class VerilogParams {
         List<long[]> bnd = new ArrayList<>();
         int prev = 0;
         long pops = 0; // popcount words kept: one per output position of each comparator resume point
+        int nbits = p.stochasticBits();
         for (VerilogModel.Layer l : m.layers()) {
-            int rd = plan.depthOf(l.node().name());
+            // after an MC-Dropout mask every stage is per pass: deeper than any prefix two passes can share
+            int rd = depth(plan, l.node().name(), nbits);
             if (rd > prev) bnd.add(new long[] {rd, 0, l.index(), firstPc[l.index()], 0});
             prev = Math.max(prev, rd);
             if (l.threshold() == null) continue;
-            int td = plan.depthOf(l.threshold().name());
+            int td = depth(plan, l.threshold().name(), nbits);
             if (td > prev) {
                 bnd.add(new long[] {td, 1, l.index(), lastPc[l.index()], pops});
                 pops += l.positions();
             }
             prev = Math.max(prev, td);
         }
-        int nbits = p.stochasticBits();
         boolean sorted = plan.order() == McSchedule.Order.SORTED;
         s.append("\n// Monte-Carlo schedule (docs/verilog.md): ")
                 .append(
@@ -276,6 +302,11 @@ final class VerilogParams {
         s.append(lp("QB", qb, "bits of a pattern index (0 in draw order: no counters used)"));
         s.append(lp("Q_W", Math.max(1, qb)));
         s.append(lp("CNT_N", 1L << Math.max(1, qb), "pattern counters: one per pattern"));
+    }
+
+    private static int depth(McSchedule plan, String node, int nbits) {
+        int d = plan.depthOf(node);
+        return d == McSchedule.PER_PASS ? nbits + 1 : d;
     }
 
     private static String stochasticLayer(Program p, int bit) {

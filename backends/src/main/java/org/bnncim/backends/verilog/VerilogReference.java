@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
 import org.bnncim.backends.sim.BitSource;
+import org.bnncim.backends.sim.DropoutMasks;
 import org.bnncim.backends.sim.Faults;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.backends.sim.Simulator;
@@ -42,7 +43,9 @@ public final class VerilogReference {
             List<Beat> beats = beats(p.montecarlo().order(), patterns);
             for (int b = 0; b < beats.size(); b++) {
                 Beat beat = beats.get(b);
-                int[] y = sim.pass(inputs[e], beat.bits(), e, beat.firstPass()).ints(out);
+                DropoutMasks masks = source == null ? null : source.masks();
+                int[] y = sim.pass(inputs[e], beat.bits(), masks, e, beat.firstPass())
+                        .ints(out);
                 outs.append(e).append(' ').append(b);
                 for (int v : y) outs.append(' ').append(v);
                 outs.append('\n');

@@ -75,6 +75,7 @@ final class VerilogTop {
                 .replace("@MUX@", mux.toString())
                 .replace("@THRESHOLDS@", thr.toString())
                 .replace("@ACT@", act.toString())
+                .replace("@DROPOUT@", dropout(m))
                 .replace("@FIN@", fin.toString())
                 .replace("@POOLS@", pools.toString())
                 .replace("@GATHER@", VerilogMaps.gather(m))
@@ -101,6 +102,21 @@ final class VerilogTop {
                                             nxt[pl*ACT_K + j*%5$d + pos] <= %6$s[pl*%4$d + j];
                                 end
                 """, l.index(), l.ident(), l.outPlanes(), n, p, y);
+    }
+
+    private static String dropout(VerilogModel m) {
+        StringBuilder s = new StringBuilder();
+        for (VerilogModel.Layer l : m.layers()) {
+            if (l.drop() == null) continue;
+            s.append(String.format(Locale.ROOT, """
+                        // ONNX %2$s: one unit per neuron of layer %3$d's input
+                        wire [%1$s_DU-1:0] %1$s_dz;
+                        bnncim_dropout_bank #(.U(%1$s_DU), .U0(%1$s_DU0), .P_THR(%1$s_DTHR)) u_%1$s_drop (
+                            .clk(clk), .load(rst), .seed(cfg_seed), .clear(state == S_IDLE && in_valid),
+                            .draw(state == S_MASK), .z(%1$s_dz));
+                    """, l.ident(), l.drop().name(), l.index()));
+        }
+        return s.toString();
     }
 
     private static final String TOP = """
@@ -133,7 +149,7 @@ final class VerilogTop {
 
                 localparam [3:0] S_IDLE = 4'd0, S_DRAW = 4'd1, S_DRIVE = 4'd2, S_SENSE = 4'd3, S_ACC = 4'd4,
                                  S_THR = 4'd5, S_ACT = 4'd6, S_OUT = 4'd7, S_COUNT = 4'd8, S_SCAN = 4'd9,
-                                 S_RESUME = 4'd10, S_FIN = 4'd11;
+                                 S_RESUME = 4'd10, S_FIN = 4'd11, S_MASK = 4'd12;
 
                 reg [3:0]             state;
                 reg [PC_W-1:0]        pc;
@@ -276,6 +292,8 @@ final class VerilogTop {
                     .clk(clk), .load(rst), .seed(cfg_seed), .draw(state == S_DRAW),
                     .p_thr(SD_P_THR[draw_i*32 +: 32]), .z(sd_z));
 
+                // MC-Dropout units (the per-neuron baseline), one bank per masked layer input
+            @DROPOUT@
                 // comparator banks
             @THRESHOLDS@
                 // max pools on comparator output maps (periphery between layers)
@@ -329,12 +347,17 @@ final class VerilogTop {
                                 q <= {Q_W{1'b0}};
                                 for (j = 0; j < CNT_N; j = j + 1) pcount[j] <= 16'd0;
                                 if (cfg_samples == 16'd0) state <= S_DRIVE;
+                                else if (N_UNITS > 0) state <= S_MASK;
                                 else if (N_SBITS > 0) state <= S_DRAW;
                                 else if (MC_SORTED != 0) begin
                                     // no bits: one pattern, drawn T times
                                     pcount[0] <= cfg_samples;
                                     state <= S_SCAN;
                                 end else state <= S_DRIVE;
+                            end
+                            S_MASK: begin
+                                // every MC-Dropout unit draws its bit for this pass (in parallel)
+                                state <= N_SBITS > 0 ? S_DRAW : S_RESUME;
                             end
                             S_DRAW: begin
                                 zbits[draw_i] <= sd_z;
@@ -456,7 +479,7 @@ final class VerilogTop {
                                     q <= q + 1'b1;
                                     state <= S_SCAN;
                                 end else begin
-                                    state <= N_SBITS > 0 ? S_DRAW : S_RESUME;
+                                    state <= N_UNITS > 0 ? S_MASK : N_SBITS > 0 ? S_DRAW : S_RESUME;
                                 end
                             end
                             default: state <= S_IDLE;

@@ -51,7 +51,8 @@ class VerilogKbitTest {
             "bnncim_crossbar.v",
             "bnncim_threshold.v",
             "bnncim_multi_threshold.v",
-            "bnncim_stochastic_unit.v");
+            "bnncim_stochastic_unit.v",
+            "bnncim_dropout_bank.v");
 
     @TempDir
     Path tmp;
