@@ -91,6 +91,24 @@ class VerilogBackendTest {
                 Paths.testdata("models/mlp-mcd.onnx"), tmp.resolve("mcd"), 4, 11, 20, false, MNIST, "--mc-dropout");
     }
 
+    /**
+     * The segmentation U-Net: a float stem on the host, convolutions, max pools, a transposed convolution, a resize
+     * and two skip concatenations on the chip, which hands over the last comparator map (16 x 64 x 64); 2 images x
+     * T=2 under Verilator.
+     */
+    @Test
+    @Tag("slow")
+    void unetScaleDropoutMatchesSimulatorUnderVerilator() throws Exception {
+        runAndCompare(
+                Paths.testdata("models/unet-sd.onnx"),
+                tmp.resolve("unet"),
+                2,
+                5,
+                2,
+                true,
+                Paths.testdata("nuclei/test-300-images.npy"));
+    }
+
     /** A small convolution (bipolar 6x6 input, 64x64 crossbars), Scale-Dropout and a max pool, under Icarus. */
     @Test
     @Tag("slow")
@@ -218,12 +236,20 @@ class VerilogBackendTest {
         assertTrue(!lintOut.contains("%Warning") && !lintOut.contains("%Error"), "verilator -Wall:\n" + lintOut);
     }
 
+    /** The chip's output: the last crossbar layer's popcounts, or the comparator map right after a convolution. */
     private static String lastCrossbarOutput(Graph g) {
-        String last = null;
-        for (Node n : g.nodes())
-            if (n instanceof Node.BinaryDense || n instanceof Node.BinaryConv)
-                last = n.output().name();
-        return last;
+        List<Node> nodes = g.nodes();
+        int at = -1;
+        for (int i = 0; i < nodes.size(); i++)
+            if (nodes.get(i).crossbarWeights().isPresent()) at = i;
+        Node last = nodes.get(at);
+        if (at + 1 < nodes.size()
+                && last.output().shape().rank() == 3
+                && nodes.get(at + 1) instanceof Node.Threshold t
+                && t.input().equals(last.output().name())) {
+            return t.output().name();
+        }
+        return last.output().name();
     }
 
     private static void requireTool(String tool) {

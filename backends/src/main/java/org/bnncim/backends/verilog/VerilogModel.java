@@ -1,9 +1,11 @@
 package org.bnncim.backends.verilog;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.backends.sim.kernels.ConvGeometry;
@@ -20,27 +22,47 @@ import org.bnncim.ir.Value;
 import org.bnncim.ir.mapping.LayerMap;
 
 /**
- * The part of a program the Verilog datapath implements: a chain of crossbar layers (dense, or convolutions run
- * once per output position) joined by comparator banks (bipolar {@link Node.Threshold} or k-bit
- * {@link Node.MultiThreshold}), each optionally followed by a max pool. What comes before the first crossbar
- * layer (reshape, input quantize/binarize, a float k-bit quantize) is the host's input periphery, and
- * everything after the last one (float affine, Scale-Dropout on logits, softmax) is the host's float tail; the
- * chip hands over the last layer's integer popcounts. Anything else is refused here, naming the node, so the
- * generator never writes hardware that silently differs from the simulator.
+ * The part of a program the Verilog datapath implements: crossbar layers (dense, convolutions and transposed
+ * convolutions run once per output position), each followed by a comparator bank (bipolar {@link Node.Threshold}
+ * or k-bit {@link Node.MultiThreshold}) whose output map is kept in its own buffer, optionally max-pooled, and read
+ * by later layers directly, through a flatten, an MC-Dropout mask, a nearest-neighbour resize or a channel concat
+ * (skip connections). What comes before the first crossbar layer is the host's input periphery (it must not draw
+ * random bits), and everything after the chip's output is the host's tail; the chip hands over the last layer's
+ * popcounts (every output position's, for a convolution), or the map of a comparator bank right after a convolution
+ * output layer. Anything else is refused
+ * here, naming the node, so the generator never writes hardware that silently differs from the simulator.
  */
-record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputBits, Value chipOutput) {
+record VerilogModel(
+        Graph graph, List<Layer> layers, Value chipInput, int inputBits, Value chipOutput, boolean mapOutput) {
     /** Widest k-bit activation a hidden crossbar layer reads bit-serially (the design's limit: k <= 8). */
     static final int MAX_BITS = 8;
 
+    /** Where a layer's input elements come from; element idx of the value in CHW order. */
+    sealed interface Source {
+        /** The chip input bus. */
+        record Chip() implements Source {}
+
+        /** Layer {@code layer}'s comparator output map. */
+        record Bank(int layer) implements Source {}
+
+        /** Layer {@code layer}'s max-pooled comparator output map. */
+        record Pooled(int layer) implements Source {}
+
+        /** A nearest-neighbour resize of {@code src} ([c, h, w]): element (c, i, j) is src's (c, rows[i], cols[j]). */
+        record Resized(Source src, int h, int w, int[] rows, int[] cols) implements Source {}
+
+        /** A channel concat: the parts' elements one after the other ({@code sizes[i]} elements each). */
+        record Concat(List<Source> parts, int[] sizes) implements Source {}
+    }
+
     /**
-     * One crossbar layer and the comparator bank that follows it (null for the last layer). {@code inputBits} is
+     * One crossbar layer and its comparator bank (null for the output layer of a dense chain). {@code inputBits} is
      * the number of bit planes the layer reads: 1 for a bipolar input, k for a k-bit integer read bit-serially
-     * ({@code serial}); a signed input's last plane has weight -2^(k-1) ({@code signedInput}). The bank is a
-     * {@link Node.Threshold} (one comparator per neuron, bipolar output) or a {@link Node.MultiThreshold}
-     * ({@code steps} comparators per neuron, a k-bit output). A convolution ({@code conv} non-null) runs the same
-     * reads once per output position, its window gathered from the input map ({@code inSize} elements, CHW); a
-     * dense layer has one position. {@code pool}: a max pool on the bank's output map, before the next layer.
-     * {@code drop}: the MC-Dropout mask on this layer's input (its units from {@code dropUnit0} of the bank).
+     * ({@code serial}); a signed input's last plane has weight -2^(k-1) ({@code signedInput}). A convolution
+     * ({@code conv} non-null; a transposed one when {@code transposed}) runs the same reads once per output
+     * position, its window gathered from the input ({@code inSize} elements, CHW, from {@code input}); a dense
+     * layer has one position. {@code pool}: a max pool on the bank's output map. {@code drop}: the MC-Dropout mask
+     * on this layer's input (its units from {@code dropUnit0} of the bank).
      */
     record Layer(
             int index,
@@ -53,13 +75,15 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
             boolean serial,
             boolean signedInput,
             ConvGeometry conv,
+            boolean transposed,
             int inSize,
+            Source input,
             Node threshold,
             String thresholdIdent,
             PoolGeometry pool,
             Node.McDropout drop,
             int dropUnit0) {
-        Layer withBank(Node bank, String bankIdent, PoolGeometry pooled) {
+        Layer withBank(Node bank, String bankIdent) {
             return new Layer(
                     index,
                     node,
@@ -71,9 +95,33 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                     serial,
                     signedInput,
                     conv,
+                    transposed,
                     inSize,
+                    input,
                     bank,
                     bankIdent,
+                    pool,
+                    drop,
+                    dropUnit0);
+        }
+
+        Layer withPool(PoolGeometry pooled) {
+            return new Layer(
+                    index,
+                    node,
+                    ident,
+                    map,
+                    k,
+                    n,
+                    inputBits,
+                    serial,
+                    signedInput,
+                    conv,
+                    transposed,
+                    inSize,
+                    input,
+                    threshold,
+                    thresholdIdent,
                     pooled,
                     drop,
                     dropUnit0);
@@ -100,110 +148,152 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         int outSize() {
             return n * positions();
         }
+
+        /** Elements of the pooled map. */
+        int pooledSize() {
+            return pool.channels() * pool.oh() * pool.ow();
+        }
     }
 
     static VerilogModel of(Program p) {
         Graph g = p.graph();
         List<Node> nodes = g.nodes();
+        int first = -1, last = -1;
+        // every crossbar layer: the walk below must reach it (and refuse it in graph order)
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i).crossbarWeights().isPresent()) {
+                if (first < 0) first = i;
+                last = i;
+            }
+        }
+        if (last < 0) throw new BnncimException("Verilog backend: " + g.name() + " has no crossbar layer");
         List<Layer> layers = new ArrayList<>();
         Set<String> idents = new HashSet<>();
-        Value chipInput = null;
-        String expect = null; // value the next crossbar layer must read, via reshapes only
-        Node pending = null; // the Threshold or MultiThreshold after the previous crossbar layer
-        PoolGeometry pendingPool = null; // a max pool on that bank's output
-        Node.McDropout pendingDrop = null; // an MC-Dropout mask on what the next layer reads
-        int units = 0; // MC-Dropout units so far (the bank's numbering: McDropout elements in graph order)
-        int last = -1;
-        // every crossbar layer, a transposed conv's too: the walk below must reach it (and refuse it in graph order)
-        for (int i = 0; i < nodes.size(); i++)
-            if (nodes.get(i).crossbarWeights().isPresent()) last = i;
-        if (last < 0) throw new BnncimException("Verilog backend: " + g.name() + " has no crossbar layer");
-        for (int i = 0; i <= last; i++) {
+        Map<String, Source> src = new HashMap<>();
+        Map<String, Node.McDropout> masked = new HashMap<>(); // values behind an MC-Dropout mask
+        Map<String, Integer> maskUnit0 = new HashMap<>();
+        Map<String, Integer> bankOf = new HashMap<>(); // a layer's popcounts -> the layer
+        Value chipInput = null, chipOutput = null;
+        boolean mapOutput = false;
+        int units = 0;
+        for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
+            if (i < first) {
+                // the host's input periphery computes the chip input once per example: it must not draw
+                if (n instanceof Node.ScaleDropout || n instanceof Node.McDropout) {
+                    throw unsupported(n, "a random draw in the input periphery (before the first crossbar layer)");
+                }
+                continue;
+            }
+            if (i > last) {
+                // the bank right after a convolution output layer goes on the chip: the chip hands over its map
+                Layer out = layers.get(layers.size() - 1);
+                if (chipOutput == null
+                        && out.positions() > 1
+                        && isBank(n)
+                        && n.inputs().get(0).equals(out.node().output().name())) {
+                    bank(g, n, layers, idents, src, bankOf);
+                    chipOutput = n.output();
+                    mapOutput = true;
+                    continue;
+                }
+                break;
+            }
             switch (n) {
-                case DecoderNode d -> throw decoder(d);
+                case Node.BinaryDense d -> {
+                    if (layers.isEmpty()) chipInput = chipInput(g, d.input(), src);
+                    addLayer(p, layers, idents, d, d.input(), null, false, src, masked, maskUnit0, bankOf);
+                }
+                case Node.BinaryConv c -> {
+                    if (layers.isEmpty()) chipInput = chipInput(g, c.input(), src);
+                    Value in = g.value(c.input());
+                    if (in.shape().rank() != 3) throw unsupported(n, "a convolution over a " + in.shape() + " input");
+                    ConvGeometry geo = ConvGeometry.of(c, in.shape(), c.output().shape());
+                    addLayer(p, layers, idents, c, c.input(), geo, false, src, masked, maskUnit0, bankOf);
+                }
+                case DecoderNode.BinaryConvTranspose t -> {
+                    if (layers.isEmpty()) chipInput = chipInput(g, t.input(), src);
+                    Value in = g.value(t.input());
+                    if (in.shape().rank() != 3) {
+                        throw unsupported(n, "a transposed convolution over a " + in.shape() + " input");
+                    }
+                    ConvGeometry geo = ConvGeometry.of(t, in.shape(), t.output().shape());
+                    addLayer(p, layers, idents, t, t.input(), geo, true, src, masked, maskUnit0, bankOf);
+                }
+                case Node.Threshold t -> bank(g, t, layers, idents, src, bankOf);
+                case Node.MultiThreshold t -> {
+                    if (t.output().elem().bits() > MAX_BITS) {
+                        throw unsupported(
+                                n, "a comparator bank producing " + t.output().elem());
+                    }
+                    bank(g, t, layers, idents, src, bankOf);
+                }
+                case Node.MaxPool mp -> {
+                    if (!(src.get(mp.input()) instanceof Source.Bank(int l)) || masked.containsKey(mp.input())) {
+                        throw unsupported(n, "a max pool that does not directly follow a comparator bank");
+                    }
+                    Layer at = layers.get(l);
+                    if (at.pool() != null) throw unsupported(n, "a second max pool of one comparator bank");
+                    Value in = g.value(mp.input());
+                    if (in.shape().rank() != 3) throw unsupported(n, "a max pool over a " + in.shape() + " map");
+                    layers.set(
+                            l,
+                            at.withPool(PoolGeometry.of(
+                                    mp.window(), in.shape(), mp.output().shape())));
+                    src.put(mp.output().name(), new Source.Pooled(l));
+                }
                 case Node.McDropout m -> {
-                    if (layers.isEmpty()) throw unsupported(n, "an MC-Dropout mask on the chip input");
-                    if (pending == null || pendingDrop != null || !m.input().equals(expect)) {
-                        throw unsupported(n, "an MC-Dropout mask that does not directly follow a comparator bank");
+                    Source s = src.get(m.input());
+                    if (s == null || s instanceof Source.Chip) {
+                        throw unsupported(n, "an MC-Dropout mask that does not follow a comparator bank");
                     }
                     if (!g.value(m.input()).elem().isBipolar()) {
                         throw unsupported(
                                 n, "an MC-Dropout mask on " + g.value(m.input()).elem() + " values");
                     }
-                    pendingDrop = m;
-                    expect = m.output().name();
+                    src.put(m.output().name(), s);
+                    masked.put(m.output().name(), m);
+                    maskUnit0.put(m.output().name(), units);
+                    units += m.output().shape().size();
                 }
                 case Node.Reshape r -> {
-                    // a flatten keeps the CHW order the activation buffer holds
-                    if (expect != null && r.input().equals(expect))
-                        expect = r.output().name();
-                }
-                case Node.InputQuantize q -> {
-                    if (!layers.isEmpty()) throw unsupported(n, "input periphery after a crossbar layer");
-                }
-                case Node.InputBinarize b -> {
-                    if (!layers.isEmpty()) throw unsupported(n, "input periphery after a crossbar layer");
-                }
-                // a float k-bit quantizer before the first crossbar layer is input periphery: the host applies it
-                // and the chip reads its integers bit-serially, as after InputQuantize
-                case Node.Quantize q -> {
-                    if (!layers.isEmpty()) throw unsupported(n, "a float k-bit quantizer after a crossbar layer");
-                }
-                case Node.Threshold t -> {
-                    if (layers.isEmpty() || pending != null || !t.input().equals(expect)) {
-                        throw unsupported(n, "a comparator that does not directly follow a crossbar layer");
+                    // a flatten keeps the CHW order every buffer holds
+                    Source s = src.get(r.input());
+                    if (s == null) throw unsupported(n, "a reshape of popcounts (before the comparators)");
+                    src.put(r.output().name(), s);
+                    if (masked.containsKey(r.input())) {
+                        masked.put(r.output().name(), masked.get(r.input()));
+                        maskUnit0.put(r.output().name(), maskUnit0.get(r.input()));
                     }
-                    pending = t;
-                    expect = t.output().name();
                 }
-                case Node.MultiThreshold t -> {
-                    if (layers.isEmpty() || pending != null || !t.input().equals(expect)) {
-                        throw unsupported(n, "a k-bit comparator bank that does not directly follow a crossbar layer");
+                case DecoderNode.Resize r -> {
+                    Source s = src.get(r.input());
+                    if (s == null || masked.containsKey(r.input())) {
+                        throw unsupported(n, "an upsampling (Resize) of something other than a comparator map");
                     }
-                    if (t.output().elem().bits() > MAX_BITS) {
-                        throw unsupported(
-                                n, "a comparator bank producing " + t.output().elem());
+                    Value in = g.value(r.input());
+                    src.put(
+                            r.output().name(),
+                            new Source.Resized(s, in.shape().dim(1), in.shape().dim(2), r.rows(), r.cols()));
+                }
+                case DecoderNode.Concat c -> {
+                    List<Source> parts = new ArrayList<>();
+                    int[] sizes = new int[c.sources().size()];
+                    for (int k = 0; k < sizes.length; k++) {
+                        String v = c.sources().get(k);
+                        if (src.get(v) == null || masked.containsKey(v)) {
+                            throw unsupported(n, "a skip concatenation of something other than comparator maps");
+                        }
+                        parts.add(src.get(v));
+                        sizes[k] = g.value(v).shape().size();
                     }
-                    pending = t;
-                    expect = t.output().name();
+                    src.put(c.output().name(), new Source.Concat(List.copyOf(parts), sizes));
                 }
-                case Node.MaxPool mp -> {
-                    if (layers.isEmpty()) throw unsupported(n, "a max pool before the first crossbar layer");
-                    if (pending == null) throw unsupported(n, "a max pool on popcounts (before the comparators)");
-                    if (pendingDrop != null) throw unsupported(n, "a max pool after an MC-Dropout mask");
-                    if (pendingPool != null || !mp.input().equals(expect)) {
-                        throw unsupported(n, "a max pool that does not directly follow a comparator bank");
-                    }
-                    Value in = g.value(mp.input());
-                    if (in.shape().rank() != 3) throw unsupported(n, "a max pool over a " + in.shape() + " map");
-                    pendingPool =
-                            PoolGeometry.of(mp.window(), in.shape(), mp.output().shape());
-                    expect = mp.output().name();
-                }
-                case Node.BinaryDense d -> {
-                    addLayer(p, layers, idents, d, d.input(), null, pending, pendingPool, expect, pendingDrop, units);
-                    if (layers.size() == 1) chipInput = g.value(d.input());
-                    if (pendingDrop != null)
-                        units += pendingDrop.output().shape().size();
-                    pending = null;
-                    pendingPool = null;
-                    pendingDrop = null;
-                    expect = d.output().name();
-                }
-                case Node.BinaryConv c -> {
-                    Value in = g.value(c.input());
-                    if (in.shape().rank() != 3) throw unsupported(n, "a convolution over a " + in.shape() + " input");
-                    ConvGeometry geo = ConvGeometry.of(c, in.shape(), c.output().shape());
-                    addLayer(p, layers, idents, c, c.input(), geo, pending, pendingPool, expect, pendingDrop, units);
-                    if (layers.size() == 1) chipInput = in;
-                    if (pendingDrop != null)
-                        units += pendingDrop.output().shape().size();
-                    pending = null;
-                    pendingPool = null;
-                    pendingDrop = null;
-                    expect = c.output().name();
-                }
+                case DecoderNode.PixelSoftmax s -> throw unsupported(n, "a per-pixel softmax");
+                case DecoderNode.Sigmoid s -> throw unsupported(n, "a sigmoid");
+                case Node.InputQuantize q -> throw unsupported(n, "input periphery after a crossbar layer");
+                case Node.InputBinarize b -> throw unsupported(n, "input periphery after a crossbar layer");
+                case Node.Quantize q -> throw unsupported(n, "a float k-bit quantizer after a crossbar layer");
                 // the float and pooling periphery runs on the host, after the chip's last layer only
                 case Node.Sign s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 case Node.ScaleDropout s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
@@ -216,28 +306,67 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                 case DigitalNode.FloatConv c -> throw unsupported(n, "a full-precision convolution (digital unit)");
             }
         }
-        if (pending != null) throw unsupported(pending, "a comparator after the last crossbar layer");
-        for (int i = last + 1; i < nodes.size(); i++) {
-            // the host's float tail cannot hold the per-pixel kinds either
-            if (nodes.get(i) instanceof DecoderNode d) throw decoder(d);
-            Node n = nodes.get(i);
-            if (n instanceof Node.BinaryConv || n instanceof Node.BinaryDense || n instanceof Node.McDropout) {
-                throw unsupported(n, "crossbar work after the output layer");
+        // every layer but the output layer feeds later layers through its comparators
+        for (Layer l : layers.subList(0, layers.size() - 1)) {
+            if (l.threshold() == null) {
+                throw unsupported(l.node(), "a crossbar layer whose popcounts do not go through a comparator bank");
             }
         }
         Layer out = layers.get(layers.size() - 1);
-        if (out.positions() != 1) {
-            throw unsupported(out.node(), "a convolution as the output layer (the chip hands over one vector)");
+        if (chipOutput == null) {
+            if (out.threshold() != null)
+                throw unsupported(out.threshold(), "a comparator bank nothing on the chip reads");
+            chipOutput = out.node().output();
         }
-        return new VerilogModel(
-                g,
-                List.copyOf(layers),
-                chipInput,
-                layers.get(0).inputBits(),
-                out.node().output());
+        tail(g, nodes, last, chipOutput);
+        return new VerilogModel(g, List.copyOf(layers), chipInput, layers.get(0).inputBits(), chipOutput, mapOutput);
     }
 
-    /** Appends a crossbar layer, giving the previous layer the bank (and pool) it feeds through. */
+    private static boolean isBank(Node n) {
+        return n instanceof Node.Threshold || n instanceof Node.MultiThreshold;
+    }
+
+    private static Value chipInput(Graph g, String input, Map<String, Source> src) {
+        src.put(input, new Source.Chip());
+        return g.value(input);
+    }
+
+    /** Gives the layer whose popcounts {@code t} reads its comparator bank. */
+    private static void bank(
+            Graph g,
+            Node t,
+            List<Layer> layers,
+            Set<String> idents,
+            Map<String, Source> src,
+            Map<String, Integer> bankOf) {
+        Integer l = bankOf.remove(t.inputs().get(0));
+        if (l == null) throw unsupported(t, "a comparator bank that does not directly follow a crossbar layer");
+        Layer at = layers.get(l);
+        layers.set(l, at.withBank(t, ident(t.name(), l, "thr", idents)));
+        src.put(t.output().name(), new Source.Bank(l));
+    }
+
+    /** The host's tail may only read the chip's output and what it computes from it. */
+    private static void tail(Graph g, List<Node> nodes, int last, Value chipOutput) {
+        Set<String> known = new HashSet<>();
+        known.add(chipOutput.name());
+        for (int i = last + 1; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            if (n.output().name().equals(chipOutput.name())) continue;
+            if (n.crossbarWeights().isPresent() || n instanceof Node.McDropout) {
+                throw unsupported(n, "crossbar work after the output layer");
+            }
+            for (String in : n.inputs()) {
+                if (!known.contains(in)
+                        && !g.inputs().stream().anyMatch(v -> v.name().equals(in))) {
+                    throw unsupported(n, "a host tail node that reads " + in + " (not the chip's output)");
+                }
+            }
+            known.add(n.output().name());
+        }
+    }
+
+    /** Appends a crossbar layer reading {@code input}. */
     private static void addLayer(
             Program p,
             List<Layer> layers,
@@ -245,25 +374,21 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
             Node n,
             String input,
             ConvGeometry conv,
-            Node pending,
-            PoolGeometry pool,
-            String expect,
-            Node.McDropout drop,
-            int dropUnit0) {
+            boolean transposed,
+            Map<String, Source> src,
+            Map<String, Node.McDropout> masked,
+            Map<String, Integer> maskUnit0,
+            Map<String, Integer> bankOf) {
+        Source s = src.get(input);
+        if (s == null) throw unsupported(n, "a crossbar layer that does not read comparator outputs");
         Value in = p.graph().value(input);
+        Node.McDropout drop = masked.get(input);
         // behind an MC-Dropout mask the layer reads bipolar values with dropped ones gated to 0 (undriven rows)
         ElemType e = drop != null && in.elem().kind() == ElemType.Kind.GATED_BIPOLAR ? ElemType.BIPOLAR : in.elem();
         boolean integer = e.kind() == ElemType.Kind.UINT || e.kind() == ElemType.Kind.INT;
         // the first layer reads the host's integers (8-bit pixels or wider, as before k-bit support)
         if (!e.isBipolar() && !(integer && (layers.isEmpty() || e.bits() <= MAX_BITS))) {
             throw unsupported(n, (layers.isEmpty() ? "a first" : "a hidden") + " layer that reads " + e);
-        }
-        if (!layers.isEmpty()) {
-            if (pending == null || !input.equals(expect)) {
-                throw unsupported(n, "a crossbar layer that does not read the previous layer's comparators");
-            }
-            Layer prev = layers.remove(layers.size() - 1);
-            layers.add(prev.withBank(pending, ident(pending.name(), prev.index(), "thr", idents), pool));
         }
         LayerMap m = p.mapping().layer(n.name());
         layers.add(new Layer(
@@ -277,28 +402,18 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
                 integer,
                 e.kind() == ElemType.Kind.INT,
                 conv,
+                transposed,
                 in.shape().size(),
+                s,
                 null,
                 null,
                 null,
                 drop,
-                dropUnit0));
+                drop == null ? 0 : maskUnit0.get(input)));
+        bankOf.put(n.output().name(), layers.size() - 1);
     }
 
-    /** Encoder-decoder graphs are not emitted yet: one line naming the node and its kind. */
-    private static BnncimException decoder(DecoderNode d) {
-        return unsupported(
-                d,
-                switch (d) {
-                    case DecoderNode.Resize r -> "an upsampling (Resize)";
-                    case DecoderNode.Concat c -> "a skip concatenation";
-                    case DecoderNode.BinaryConvTranspose t -> "a transposed convolution";
-                    case DecoderNode.PixelSoftmax s -> "a per-pixel softmax";
-                    case DecoderNode.Sigmoid s -> "a sigmoid";
-                });
-    }
-
-    private static BnncimException unsupported(Node n, String what) {
+    static BnncimException unsupported(Node n, String what) {
         return new BnncimException("Verilog backend: " + what + " is not supported (node " + n.name() + ")");
     }
 
@@ -323,33 +438,19 @@ record VerilogModel(Graph graph, List<Layer> layers, Value chipInput, int inputB
         return u;
     }
 
+    /** The chip hands over the popcounts of every output position of a convolution. */
+    boolean popMapOutput() {
+        return !mapOutput && layers.get(layers.size() - 1).positions() > 1;
+    }
+
+    /** Elements the chip hands over: the output layer's popcounts, or its comparator map. */
     int outputs() {
-        return layers.get(layers.size() - 1).n();
+        return chipOutput.shape().size();
     }
 
     int maxN() {
         int m = 1;
         for (Layer l : layers) m = Math.max(m, l.n());
-        return m;
-    }
-
-    /**
-     * Elements per bit plane of the activation buffers: the widest input map of a layer after the first, or output
-     * map of a bank (before its pool).
-     */
-    int actWidth() {
-        int m = 1;
-        for (Layer l : layers) {
-            if (l.index() > 0) m = Math.max(m, l.inSize());
-            if (l.threshold() != null) m = Math.max(m, l.outSize());
-        }
-        return m;
-    }
-
-    /** Bit planes of the hidden activation register: the widest k-bit activation a layer after the first reads. */
-    int actPlanes() {
-        int m = 1;
-        for (Layer l : layers) if (l.index() > 0) m = Math.max(m, l.inputBits());
         return m;
     }
 

@@ -52,9 +52,6 @@ final class VerilogParams {
                                         + " integer, applied bit-serially"
                                 : "bipolar (1 = +1)"));
         s.append(lp("IN_BUS", inK * inBits, "element k at [k*IN_BITS +: IN_BITS]"));
-        s.append(lp("ACT_K", m.actWidth(), "activation buffers: elements per bit plane (widest map after layer 0)"));
-        s.append(lp("ACT_B", m.actPlanes(), "hidden activations: bit planes (widest k-bit input after layer 0)"));
-        s.append("localparam ACT_W = ACT_K * ACT_B;   // plane b at [b*ACT_K +: ACT_K]\n");
         s.append(lp("MAX_N", m.maxN())).append(lp("OUT_N", m.outputs(), "outputs: the last layer's popcounts"));
         s.append('\n');
 

@@ -59,17 +59,29 @@ final class VerilogTop {
                                 .x(acc[%1$s_N*ACC_W-1:0]), .y(%1$s_y));
                         """, id, l.ident(), l.threshold().name(), l.index()));
             }
-            act.append(nxtWrite(l));
+            act.append(mapWrite(l));
             if (l.pool() != null) {
                 pools.append(VerilogMaps.pool(l));
                 fin.append(String.format(
-                        Locale.ROOT, "                        %d: act <= pool_%s(nxt);%n", l.index(), l.ident()));
-            } else {
-                fin.append(String.format(Locale.ROOT, "                        %d: act <= nxt;%n", l.index()));
+                        Locale.ROOT,
+                        "                        %d: %s <= pool_%s(%s);%n",
+                        l.index(),
+                        VerilogMaps.pooled(l),
+                        l.ident(),
+                        VerilogMaps.map(l)));
             }
             hasThr.append(String.format(Locale.ROOT, " || st_layer == %d", l.index()));
         }
         String layerHasThr = hasThr.length() == 0 ? "1'b0" : hasThr.substring(4);
+        VerilogModel.Layer out = m.layers().get(m.layers().size() - 1);
+        if (m.mapOutput()) {
+            pools.append(VerilogMaps.decode(out));
+            fin.append(String.format(
+                    Locale.ROOT,
+                    "                        %d: outv <= decode_out(%s);%n",
+                    out.index(),
+                    VerilogMaps.map(out)));
+        }
         return TOP.replace("@MODEL@", m.graph().name())
                 .replace("@XBARS@", inst.toString())
                 .replace("@MUX@", mux.toString())
@@ -79,29 +91,64 @@ final class VerilogTop {
                 .replace("@FIN@", fin.toString())
                 .replace("@POOLS@", pools.toString())
                 .replace("@GATHER@", VerilogMaps.gather(m))
+                .replace("@BUFFERS@", VerilogMaps.buffers(m))
+                .replace("@GATHER_CALL@", VerilogMaps.gatherCall(m))
+                .replace(
+                        "@OUTV@",
+                        m.mapOutput() || m.popMapOutput()
+                                ? "    reg [OUT_N*ACC_W-1:0] outv;     // the output map, as signed 32-bit values\n"
+                                : "")
+                .replace("@OUT_DATA@", m.mapOutput() || m.popMapOutput() ? "outv" : "acc[OUT_N*ACC_W-1:0]")
+                .replace("@POP_STORE@", popStore(m))
+                .replace("@PSTORE_STATE@", m.popMapOutput() ? ", S_PSTORE = 4'd14" : "")
+                .replace("S_PSTORE_OR_OUT", m.popMapOutput() ? "S_PSTORE" : "S_OUT")
+                .replace("@OUT_LAYER@", Integer.toString(out.index()))
                 .replace("@HAS_THR@", layerHasThr);
     }
 
     /**
-     * S_ACT for layer l: the bank's outputs at the current position into the output map {@code nxt}, element
-     * {@code c * P + pos} (CHW), plane b at [b*ACT_K +: ACT_K].
+     * S_ACT for layer l: the bank's outputs at the current position into its output map, element {@code c * P + pos}
+     * (CHW), plane b at [b*size +: size].
      */
-    private static String nxtWrite(VerilogModel.Layer l) {
-        String y = l.thresholdIdent() + "_y";
+    private static String mapWrite(VerilogModel.Layer l) {
+        String y = l.thresholdIdent() + "_y", buf = VerilogMaps.map(l);
         int n = l.n(), p = l.positions();
         if (l.outPlanes() == 1) {
             return String.format(Locale.ROOT, """
-                                    %d: for (j = 0; j < %d; j = j + 1) nxt[j*%d + pos] <= %s[j];
-                    """, l.index(), n, p, y);
+                                    %d: for (j = 0; j < %d; j = j + 1) %s[j*%d + pos] <= %s[j];
+                    """, l.index(), n, buf, p, y);
         }
         return String.format(Locale.ROOT, """
                                 %1$d: begin : w_%2$s
                                     integer pl;
                                     for (pl = 0; pl < %3$d; pl = pl + 1)
                                         for (j = 0; j < %4$d; j = j + 1)
-                                            nxt[pl*ACT_K + j*%5$d + pos] <= %6$s[pl*%4$d + j];
+                                            %7$s[pl*%8$d + j*%5$d + pos] <= %6$s[pl*%4$d + j];
                                 end
-                """, l.index(), l.ident(), l.outPlanes(), n, p, y);
+                """, l.index(), l.ident(), l.outPlanes(), n, p, y, buf, l.outSize());
+    }
+
+    /**
+     * A convolution output layer without comparators hands over every position's popcounts: PSTORE copies them
+     * into the output map, element {@code c * P + pos}.
+     */
+    private static String popStore(VerilogModel m) {
+        if (!m.popMapOutput()) return "";
+        VerilogModel.Layer l = m.layers().get(m.layers().size() - 1);
+        return String.format(Locale.ROOT, """
+                                            S_PSTORE: begin
+                                                for (j = 0; j < %1$d; j = j + 1)
+                                                    outv[(j*%2$d + pos)*ACC_W +: ACC_W] <= acc[j*ACC_W +: ACC_W];
+                                                if (pos + 32'd1 < %2$d) begin
+                                                    pos <= pos + 32'd1;
+                                                    pc <= L_PC0[%3$d*32 +: PC_W];
+                                                    state <= S_DRIVE;
+                                                end else begin
+                                                    pos <= 32'd0;
+                                                    state <= S_OUT;
+                                                end
+                                            end
+                        """, l.n(), l.positions(), l.index());
     }
 
     private static String dropout(VerilogModel m) {
@@ -149,7 +196,7 @@ final class VerilogTop {
 
                 localparam [3:0] S_IDLE = 4'd0, S_DRAW = 4'd1, S_DRIVE = 4'd2, S_SENSE = 4'd3, S_ACC = 4'd4,
                                  S_THR = 4'd5, S_ACT = 4'd6, S_OUT = 4'd7, S_COUNT = 4'd8, S_SCAN = 4'd9,
-                                 S_RESUME = 4'd10, S_FIN = 4'd11, S_MASK = 4'd12;
+                                 S_RESUME = 4'd10, S_FIN = 4'd11, S_MASK = 4'd12, S_READ = 4'd13@PSTORE_STATE@;
 
                 reg [3:0]             state;
                 reg [PC_W-1:0]        pc;
@@ -158,8 +205,7 @@ final class VerilogTop {
                 reg [SBI_W-1:0]       draw_i;
                 reg [SB_W-1:0]        zbits;
                 reg [IN_BUS-1:0]      inp;      // bit planes: plane b at [b*IN_K +: IN_K]
-                reg [ACT_W-1:0]       act;      // the current layer's input map: plane b at [b*ACT_K +: ACT_K]
-                reg [ACT_W-1:0]       nxt;      // the output map the current layer's comparators fill
+                reg [2*ROWS-1:0]      g;        // the step's gathered input slice: {enable, value}
                 reg [31:0]            pos;      // the current output position of a convolution (0 for dense)
                 reg                   replay;   // resumed at kept popcounts: position by position, no reads
                 reg [31:0]            pbase;    // their first keep_pop word
@@ -172,7 +218,6 @@ final class VerilogTop {
                 reg [15:0]            left, cnt_out, drawn;
                 reg [Q_W-1:0]         q;
                 reg [15:0]            pcount [0:CNT_N-1];
-                reg [ACT_W-1:0]       keep_act [0:BND_M-1];
                 reg [MAX_N*ACC_W-1:0] keep_pop [0:PM_D-1];
                 integer               j;
 
@@ -233,11 +278,14 @@ final class VerilogTop {
                     end
                 endfunction
 
+                // the comparator output maps (and their max pools) every later layer reads
+            @BUFFERS@@OUTV@
                 // word-line drivers: the step's input slice (a convolution's window at position pos, im2col
-                // order), moved to the piece's rows; padding and rows past KLEN stay undriven
+                // order), gathered in DRIVE and moved to the piece's rows in READ; padding, dropped neurons and
+                // rows past KLEN stay undriven
             @GATHER@
-                wire [ROWS-1:0] slice_en = gathered[2*ROWS-1:ROWS];
-                wire [ROWS-1:0] slice = gathered[ROWS-1:0];
+                wire [ROWS-1:0] slice_en = g[2*ROWS-1:ROWS];
+                wire [ROWS-1:0] slice = g[ROWS-1:0];
                 wire [ROWS-1:0] drive_val = slice << st_row;
                 // a bit-serial read drives only the rows whose bit is 1 (as +1); a bipolar read drives every row
                 wire [ROWS-1:0] drive_en = (st_ser ? slice & slice_en : slice_en) << st_row;
@@ -302,7 +350,7 @@ final class VerilogTop {
 
                 assign in_ready  = state == S_IDLE;
                 assign out_valid = state == S_OUT;
-                assign out_data  = acc[OUT_N*ACC_W-1:0];
+                assign out_data  = @OUT_DATA@;
                 assign out_bits  = mc ? zbits : {SB_W{1'b0}};
                 assign out_count = cnt_out;
                 assign out_last  = left == cnt_out;
@@ -316,7 +364,6 @@ final class VerilogTop {
                         mc <= 1'b0;
                         draw_i <= {SBI_W{1'b0}};
                         zbits <= {SB_W{1'b0}};
-                        inp <= {IN_BUS{1'b0}};
                         pos <= 32'd0;
                         replay <= 1'b0;
                         pbase <= 32'd0;
@@ -390,7 +437,7 @@ final class VerilogTop {
                                 end else if (rs == N_BND) begin
                                     state <= S_OUT; // nothing on the chip depends on the bits that differ
                                 end else if (BND_KIND[rs_i*32] == 1'b0) begin
-                                    act <= keep_act[rs_i];
+                                    // every map before the point holds what this pattern computes too
                                     pc <= BND_PC[rs_i*32 +: PC_W];
                                     state <= S_DRIVE;
                                 end else begin
@@ -404,11 +451,10 @@ final class VerilogTop {
                             end
                             S_DRIVE: begin
                                 if (st_first) acc <= {MAX_N*ACC_W{1'b0}};
-                                // a resume point before a layer's reads keeps the activations entering it
-                                for (j = 0; j < N_BND; j = j + 1)
-                                    if (st_first && pos == 32'd0 && BND_KIND[j*32] == 1'b0
-                                            && BND_LAYER[j*32 +: 32] == st_layer)
-                                        keep_act[j] <= act;
+                                g <= @GATHER_CALL@;
+                                state <= S_READ;
+                            end
+                            S_READ: begin
                                 if (drive_en != {ROWS{1'b0}}) begin
                                     wl_en <= drive_en;
                                     wl_val <= drive_val;
@@ -417,8 +463,9 @@ final class VerilogTop {
                                 end else if (!st_last) begin
                                     // no word line driven (a zero bit plane): the read would add 2*0 - 0
                                     pc <= pc + 1'b1;
+                                    state <= S_DRIVE;
                                 end else begin
-                                    state <= layer_has_thr ? S_THR : S_OUT;
+                                    state <= layer_has_thr ? S_THR : S_PSTORE_OR_OUT;
                                 end
                             end
                             S_SENSE: begin
@@ -433,7 +480,7 @@ final class VerilogTop {
                                     pc <= pc + 1'b1;
                                     state <= S_DRIVE;
                                 end else begin
-                                    state <= layer_has_thr ? S_THR : S_OUT;
+                                    state <= layer_has_thr ? S_THR : S_PSTORE_OR_OUT;
                                 end
                             end
                             S_THR: begin
@@ -460,16 +507,16 @@ final class VerilogTop {
                                 end else state <= S_FIN;
                             end
                             S_FIN: begin
-                                // the layer's output map (max-pooled where the model pools) is the next layer's input
+                                // the layer's output map is complete: its max pool, or the chip's output
                                 case (st_layer)
             @FIN@                        default: ;
                                 endcase
                                 pos <= 32'd0;
                                 replay <= 1'b0;
                                 pc <= pc + 1'b1;
-                                state <= S_DRIVE;
+                                state <= st_layer == @OUT_LAYER@ ? S_OUT : S_DRIVE;
                             end
-                            S_OUT: if (out_ready) begin
+            @POP_STORE@                S_OUT: if (out_ready) begin
                                 zprev <= zbits;
                                 have_prev <= 1'b1;
                                 left <= left - cnt_out;

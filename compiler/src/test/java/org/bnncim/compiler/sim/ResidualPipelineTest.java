@@ -92,9 +92,10 @@ class ResidualPipelineTest {
         MappedModel m = ResidualGraphs.map(ResidualGraphs.residual(true), ArchitectureLoader.defaults());
         BnncimException e = assertThrows(
                 BnncimException.class, () -> VerilogBackend.generate(Program.of(m), VerilogBackend.Options.NONE));
-        // the stem convolution is node #0: the first node Verilog cannot emit
+        // the float stem before the first crossbar layer is the host's input periphery; the first float node
+        // between crossbar layers stops the walk
         assertEquals(
-                "Verilog backend: a full-precision convolution (digital unit) is not supported (node stem)",
+                "Verilog backend: scale_dropout before the last crossbar layer is not supported (node sd1)",
                 e.getMessage());
     }
 }

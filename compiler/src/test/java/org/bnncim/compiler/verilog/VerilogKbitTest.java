@@ -118,7 +118,8 @@ class VerilogKbitTest {
         assertEquals(1, top.split("bnncim_threshold #\\(", -1).length - 1, top);
         assertTrue(params.contains("L1_mt2_thr_STEPS = 7;") && params.contains("L1_mt2_thr_BASE = -4;"), params);
         assertTrue(params.contains("L2_mt3_thr_BITS = 2;") && params.contains("L2_mt3_thr_SD = 1;"), params);
-        assertTrue(params.contains("localparam ACT_B = 3;"), params);
+        // mt2 (layer 1): three bit planes of 18 neurons
+        assertTrue(top.contains("reg [54-1:0] map1;"), top);
     }
 
     @Test
@@ -138,7 +139,11 @@ class VerilogKbitTest {
                 e.getMessage());
     }
 
-    private void runAndCompare(MappedModel mm, Path dir, Random r) throws Exception {
+    /**
+     * Runs the design of {@code mm} under Icarus on random inputs, deterministic and T = 4 LFSR passes, and compares
+     * every beat with the reference interpreter; lints it with Verilator.
+     */
+    static void runAndCompare(MappedModel mm, Path dir, Random r) throws Exception {
         requireTool("iverilog");
         requireTool("verilator");
         Graph g = mm.graph();
@@ -149,11 +154,19 @@ class VerilogKbitTest {
         for (float[] row : x)
             for (int i = 0; i < width; i++) row[i] = pixels ? r.nextFloat() : r.nextFloat() * 2.4f - 1.2f;
 
-        List<Node> crossbar = g.nodes().stream()
-                .filter(n -> n instanceof Node.BinaryDense || n instanceof Node.BinaryConv)
-                .toList();
-        // the chip's output: the last popcounts
+        List<Node> crossbar =
+                g.nodes().stream().filter(n -> n.crossbarWeights().isPresent()).toList();
+        // the chip's output: the last popcounts, or the comparator map right after a convolution output layer
         Node first = crossbar.get(0), last = crossbar.get(crossbar.size() - 1);
+        int at = g.nodes().indexOf(last);
+        if (last.output().shape().rank() == 3
+                && last.output().shape().size() > last.output().shape().dim(0)
+                && at + 1 < g.nodes().size()
+                && (g.nodes().get(at + 1) instanceof Node.Threshold
+                        || g.nodes().get(at + 1) instanceof Node.MultiThreshold)
+                && g.nodes().get(at + 1).inputs().get(0).equals(last.output().name())) {
+            last = g.nodes().get(at + 1);
+        }
         boolean bipolarInput = g.value(first.inputs().get(0)).elem().isBipolar();
         int inBits = g.value(first.inputs().get(0)).elem().bits();
         ReferenceInterpreter ref = new ReferenceInterpreter(g);
