@@ -50,8 +50,8 @@ public final class DropoutMasks {
         if (draws > MAX_DRAWS) {
             throw new BnncimException(String.format(
                     Locale.ROOT,
-                    "--bits lfsr: the MC-Dropout bank of %s draws %,d bits (%,d units x %,d examples x %,d passes), more"
-                            + " than the %,d precomputed per run; use --bits counter or fewer examples",
+                    "--bits lfsr: the MC-Dropout bank of %s draws %,d bits (%,d units x %,d examples x %,d"
+                            + " passes), more than the %,d precomputed per run; use --bits counter or fewer examples",
                     g.name(),
                     draws,
                     units,

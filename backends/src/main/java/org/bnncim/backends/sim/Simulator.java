@@ -62,7 +62,7 @@ public final class Simulator {
         return new Trace(interp.pass(input, scaleBits, null, example, sample));
     }
 
-    /** One pass whose MC-Dropout masks come from the LFSR bank ({@link BitSource#masks}, null: the pass's generator). */
+    /** One pass whose MC-Dropout masks come from the LFSR bank ({@link BitSource#masks}; null: its generator). */
     public Trace pass(float[] input, boolean[] scaleBits, DropoutMasks masks, int example, int sample) {
         return new Trace(interp.pass(input, scaleBits, masks, example, sample));
     }

@@ -207,7 +207,7 @@ final class VerilogMaps {
         for (int j = 0; j < ow; j++)
             cols.append(String.format(Locale.ROOT, "                %d: x = %d;%n", j, r.cols()[j]));
         return String.format(Locale.ROOT, """
-                    // resize [c, %1$d, %2$d] -> [c, %3$d, %4$d]: the source row and column of each output row and column
+                    // resize [c, %1$d, %2$d] -> [c, %3$d, %4$d]: the source row and column of each output one
                     function [31:0] %5$s(input [31:0] idx);
                         integer c, y, x;
                         begin
