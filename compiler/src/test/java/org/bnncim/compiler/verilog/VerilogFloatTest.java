@@ -14,7 +14,10 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.bnncim.backends.sim.kernels.PoolGeometry;
+import org.bnncim.backends.sim.kernels.Pooling;
 import org.bnncim.backends.verilog.VerilogFloat;
 import org.bnncim.backends.verilog.VerilogFloat.Op;
 import org.junit.jupiter.api.Tag;
@@ -72,6 +75,67 @@ class VerilogFloatTest {
         exec(dir, List.of(dir.resolve("obj_dir/tb_fp").toString()), 300);
         compare(v, dir);
     }
+
+    /**
+     * The average pool's recipe, composed of the units as the datapath will use them (widen each float, add in
+     * double from +0 in window order, divide by the count as a double, narrow), against {@link Pooling#average}
+     * itself: a 2x2 window and the 14x14 global pool of resnet-sd.
+     */
+    @Test
+    @Tag("slow")
+    void averagePoolRecipeMatchesPoolingUnderIcarus() throws Exception {
+        requireTool("iverilog");
+        SplittableRandom r = new SplittableRandom(3);
+        for (int k : new int[] {2, 14}) {
+            int windows = k == 2 ? 4000 : 400;
+            float[] x = new float[windows * k * k];
+            StringBuilder hex = new StringBuilder();
+            for (int i = 0; i < x.length; i++) {
+                int bits = r.nextInt(10) == 0
+                        ? FloatVectors.float32(r)
+                        : (r.nextInt(2) << 31) | (117 + r.nextInt(21)) << 23 | r.nextInt(1 << 23);
+                if (FloatVectors.nan32(bits)) bits = 0x7f800000; // Java orders two NaNs as it likes
+                x[i] = Float.intBitsToFloat(bits);
+                hex.append(String.format(Locale.ROOT, "%08x%n", bits));
+            }
+            float[] want = Pooling.average(x, new PoolGeometry(windows, k, k, 1, 1, k, k, 1, 1, 0, 0, 0, 0), false);
+            Path dir = Files.createTempDirectory(tmp, "pool");
+            Files.writeString(dir.resolve(VerilogFloat.FUNCTIONS), VerilogFloat.functions());
+            Files.writeString(dir.resolve("pool.hex"), hex);
+            Files.writeString(
+                    dir.resolve("tb_pool.v"),
+                    POOL_TB.replace("@W@", Integer.toString(windows)).replace("@K@", Integer.toString(k * k)));
+            exec(dir, List.of("iverilog", "-g2005", "-I.", "-o", "tb_pool.vvp", "tb_pool.v"), 120);
+            exec(dir, List.of("vvp", "-n", "tb_pool.vvp"), 300);
+            List<String> got = Files.readAllLines(dir.resolve("means.hex"));
+            assertEquals(windows, got.size());
+            for (int w = 0; w < windows; w++) {
+                int y = (int) Long.parseLong(got.get(w).trim(), 16);
+                assertEquals(Float.floatToRawIntBits(want[w]), y, k + "x" + k + " window " + w);
+            }
+        }
+    }
+
+    private static final String POOL_TB = """
+            // tb_pool.v: the mean of each window of K floats of pool.hex, as Pooling.average computes it
+            module tb_pool;
+            `include "bnncim_fp32.vh"
+                reg [31:0] x [0:@W@*@K@-1];
+                reg [63:0] sum;
+                integer w, e, fd;
+                initial begin
+                    $readmemh("pool.hex", x);
+                    fd = $fopen("means.hex", "w");
+                    for (w = 0; w < @W@; w = w + 1) begin
+                        sum = 64'd0;
+                        for (e = 0; e < @K@; e = e + 1) sum = fp64_add(sum, fp32_to_fp64(x[w*@K@ + e]));
+                        $fwrite(fd, "%h\\n", fp64_to_fp32(fp64_div(sum, fp64_from_i32(@K@))));
+                    end
+                    $fclose(fd);
+                    $finish;
+                end
+            endmodule
+            """;
 
     @Test
     @Tag("slow")
