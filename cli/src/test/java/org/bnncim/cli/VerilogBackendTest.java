@@ -45,14 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VerilogBackendTest {
     static final int EXAMPLES = 50;
-    static final String[] SOURCES = {
-        "tb_top.v",
-        "bnncim_top.v",
-        "bnncim_crossbar.v",
-        "bnncim_threshold.v",
-        "bnncim_multi_threshold.v",
-        "bnncim_stochastic_unit.v"
-    };
 
     @TempDir
     Path tmp;
@@ -126,7 +118,7 @@ class VerilogBackendTest {
                     "no scale was ever dropped: weak test");
 
         List<String> compile = new ArrayList<>(List.of("iverilog", "-g2005", "-o", "tb_top.vvp"));
-        compile.addAll(List.of(SOURCES));
+        compile.addAll(VerilogBackend.simulationSources());
         exec(v, compile, 120);
         exec(v, List.of("vvp", "-n", "tb_top.vvp"), 300);
         List<String> gotOut = Files.readAllLines(v.resolve("outputs.txt"));
@@ -138,7 +130,7 @@ class VerilogBackendTest {
         }
 
         List<String> lint = new ArrayList<>(List.of("verilator", "--lint-only", "-Wall", "--top-module", "bnncim_top"));
-        lint.addAll(List.of(SOURCES).subList(1, SOURCES.length));
+        lint.addAll(VerilogBackend.DESIGN_SOURCES);
         String lintOut = exec(v, lint, 120);
         assertTrue(!lintOut.contains("%Warning") && !lintOut.contains("%Error"), "verilator -Wall:\n" + lintOut);
     }

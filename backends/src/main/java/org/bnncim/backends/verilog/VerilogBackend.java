@@ -2,7 +2,9 @@ package org.bnncim.backends.verilog;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.bnncim.backends.rng.Lfsr32;
@@ -29,6 +31,32 @@ public final class VerilogBackend {
         public static final Options NONE = new Options(null, 0, 0);
     }
 
+    /** The testbench module's file: simulators compile it with {@link #DESIGN_SOURCES}. */
+    public static final String TESTBENCH = "tb_top.v";
+
+    /** The chip's top module. */
+    public static final String TOP_MODULE = "bnncim_top";
+
+    /**
+     * Every Verilog module file of the chip, top first: run.sh, the lint command (docs/verilog.md), the tests and
+     * {@code --synth} all read this list, so a new module file is added here and nowhere else ({@link #generate}
+     * refuses to write a {@code .v} file missing from it).
+     */
+    public static final List<String> DESIGN_SOURCES = List.of(
+            "bnncim_top.v",
+            "bnncim_crossbar.v",
+            "bnncim_threshold.v",
+            "bnncim_multi_threshold.v",
+            "bnncim_stochastic_unit.v");
+
+    /** What a simulator compiles: the testbench, then {@link #DESIGN_SOURCES}. */
+    public static List<String> simulationSources() {
+        List<String> all = new ArrayList<>();
+        all.add(TESTBENCH);
+        all.addAll(DESIGN_SOURCES);
+        return List.copyOf(all);
+    }
+
     /** Accumulators are Java ints in the simulator; the same width keeps wrap-around identical. */
     static final int ACC_W = 32;
     /** Width of one micro-program field. */
@@ -48,7 +76,7 @@ public final class VerilogBackend {
                 STOCHASTIC.replace("@ZERO@", hex32(Lfsr32.ZERO_SEED_STATE)).replace("@TAPS@", hex32(Lfsr32.TAPS)));
         put(files, "bnncim_top.v", VerilogTop.render(p, m));
         int examples = o.inputs() == null ? 0 : o.inputs().length;
-        put(files, "tb_top.v", testbench(examples, o.samples(), o.seed()));
+        put(files, TESTBENCH, testbench(examples, o.samples(), o.seed()));
         for (CrossbarImages.Image img : p.crossbars()) put(files, "xb_" + img.id() + ".hex", image(img, a));
         if (o.inputs() != null) {
             VerilogReference.Expected e = VerilogReference.run(p, o.inputs(), o.samples(), o.seed());
@@ -56,7 +84,11 @@ public final class VerilogBackend {
             put(files, "expected_outputs.txt", e.outputs());
             put(files, "expected_bits.txt", e.bits());
         }
-        put(files, "run.sh", RUN_SH);
+        put(files, "run.sh", RUN_SH.replace("@SOURCES@", String.join(" ", simulationSources())));
+        for (String name : files.keySet()) {
+            if (name.endsWith(".v") && !name.equals(TESTBENCH) && !DESIGN_SOURCES.contains(name))
+                throw new IllegalStateException(name + " is not in VerilogBackend.DESIGN_SOURCES");
+        }
         return files;
     }
 
@@ -446,8 +478,7 @@ public final class VerilogBackend {
             done
             set -e
             echo "run.sh: compiling the chip and its testbench with iverilog"
-            iverilog -g2005 -o tb_top.vvp tb_top.v bnncim_top.v bnncim_crossbar.v \
-            bnncim_threshold.v bnncim_multi_threshold.v bnncim_stochastic_unit.v
+            iverilog -g2005 -o tb_top.vvp @SOURCES@
             echo "run.sh: simulating with vvp (progress every tenth of the examples)"
             vvp -n tb_top.vvp "$@"
             set +e
