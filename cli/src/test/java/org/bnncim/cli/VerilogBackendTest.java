@@ -45,15 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
 class VerilogBackendTest {
     static final int EXAMPLES = 50;
     static final Path MNIST = Paths.testdata("mnist/test-1000-images.npy");
-    static final String[] SOURCES = {
-        "tb_top.v",
-        "bnncim_top.v",
-        "bnncim_crossbar.v",
-        "bnncim_threshold.v",
-        "bnncim_multi_threshold.v",
-        "bnncim_stochastic_unit.v",
-        "bnncim_dropout_bank.v"
-    };
 
     @TempDir
     Path tmp;
@@ -213,12 +204,12 @@ class VerilogBackendTest {
                     "-Wno-style",
                     "--top-module",
                     "tb_top"));
-            build.addAll(List.of(SOURCES));
+            build.addAll(VerilogBackend.simulationSources());
             exec(v, build, 900);
             exec(v, List.of("obj_dir/Vtb_top"), 300);
         } else {
             List<String> compile = new ArrayList<>(List.of("iverilog", "-g2005", "-o", "tb_top.vvp"));
-            compile.addAll(List.of(SOURCES));
+            compile.addAll(VerilogBackend.simulationSources());
             exec(v, compile, 120);
             exec(v, List.of("vvp", "-n", "tb_top.vvp"), 300);
         }
@@ -231,7 +222,7 @@ class VerilogBackendTest {
         }
 
         List<String> lint = new ArrayList<>(List.of("verilator", "--lint-only", "-Wall", "--top-module", "bnncim_top"));
-        lint.addAll(List.of(SOURCES).subList(1, SOURCES.length));
+        lint.addAll(VerilogBackend.DESIGN_SOURCES);
         String lintOut = exec(v, lint, 120);
         assertTrue(!lintOut.contains("%Warning") && !lintOut.contains("%Error"), "verilator -Wall:\n" + lintOut);
     }

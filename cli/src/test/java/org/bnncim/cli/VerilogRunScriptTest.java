@@ -23,8 +23,15 @@ class VerilogRunScriptTest {
     private record Run(int code, String out, String err) {}
 
     private static Run sh(Path script, String path) throws Exception {
+        return sh(script, path, null);
+    }
+
+    /** Runs the script with this PATH and BNNCIM_SIM (null: unset). */
+    private static Run sh(Path script, String path, String simulator) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
         pb.environment().put("PATH", path);
+        pb.environment().remove("BNNCIM_SIM");
+        if (simulator != null) pb.environment().put("BNNCIM_SIM", simulator);
         Path err = Files.createTempFile("run-sh", ".err");
         pb.redirectError(err.toFile());
         Process p = pb.start();
@@ -81,7 +88,40 @@ class VerilogRunScriptTest {
     }
 
     @Test
-    @Tag("slow") // Icarus simulates 40 passes of mlp-sd: about 40 s
+    void aSimulatorThatIsNotOneExitsTwoInOneLine() throws Exception {
+        Path script = compile(
+                "bad-sim",
+                "--tb-input",
+                Paths.testdata("mnist/test-1000-images.npy").toString());
+        Run r = sh(script, System.getenv("PATH"), "modelsim");
+        assertEquals(2, r.code(), r.toString());
+        assertEquals("run.sh: BNNCIM_SIM=modelsim: not a simulator (icarus or verilator)\n", r.err());
+        assertTrue(!Files.exists(script.resolveSibling("outputs.txt")), "nothing was simulated");
+    }
+
+    @Test
+    void verilatorAskedForButMissingExitsTwoSayingWhatToInstall() throws Exception {
+        Path script = compile(
+                "no-verilator",
+                "--tb-input",
+                Paths.testdata("mnist/test-1000-images.npy").toString());
+        Path bin = Files.createDirectories(tmp.resolve("bin-v"));
+        // Icarus is there, Verilator is not: the choice is the user's, so no fallback to Icarus
+        for (String tool : List.of("sh", "dirname", "cmp", "iverilog", "vvp")) {
+            Path real = which(tool);
+            if (real == null) continue;
+            Path w = Files.writeString(bin.resolve(tool), "#!/bin/sh\nexec " + real + " \"$@\"\n");
+            assertTrue(w.toFile().setExecutable(true));
+        }
+        Run r = sh(script, bin.toString(), "verilator");
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("run.sh: verilator not found: verilator --binary needs Verilator 5"), r.err());
+    }
+
+    @Test
+    // the default simulator (Verilator where installed, else Icarus) runs 40 passes of mlp-sd: about 40 s
+    @Tag("slow")
     void aSimulationPrintsProgressAndMatches() throws Exception {
         assumeTrue(which("iverilog") != null && which("vvp") != null, "Icarus Verilog is not installed");
         Path script = compile(
@@ -101,7 +141,7 @@ class VerilogRunScriptTest {
         // 20 examples: a line every second example, the last one included
         assertEquals(10, progress.size(), r.out());
         assertEquals("tb_top: example 20 of 20", progress.getLast());
-        assertTrue(r.out().contains("verilog: outputs and stochastic bits match the simulator"), r.out());
+        assertTrue(r.out().contains("verilog: outputs and stochastic bits match the simulator ("), r.out());
 
         // a tampered expectation is a difference: exit 1
         Path expected = script.resolveSibling("expected_outputs.txt");

@@ -2,7 +2,9 @@ package org.bnncim.backends.verilog;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.bnncim.backends.rng.Lfsr32;
@@ -11,9 +13,10 @@ import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.CrossbarImages;
 
 /**
- * Writes a program as Verilog-2005 that Icarus Verilog runs and Verilator lints: one crossbar module instance
- * per programmed crossbar (cells from a {@code $readmemh} image), comparator banks with their threshold sets, the
- * single LFSR stochastic-scale unit, a micro-programmed controller and a streaming top, plus a testbench. The
+ * Writes a program as Verilog-2005 that Icarus Verilog and Verilator simulate and Verilator lints: one crossbar
+ * module instance per programmed crossbar (cells from a {@code $readmemh} image), comparator banks with their
+ * threshold sets, the single LFSR stochastic-scale unit, a micro-programmed controller and a streaming top, plus a
+ * testbench (run.sh runs it under either simulator). The
  * datapath is exactly the simulator's arithmetic, so outputs and stochastic bits can be compared bit for bit
  * (docs/verilog.md).
  */
@@ -27,6 +30,33 @@ public final class VerilogBackend {
      */
     public record Options(float[][] inputs, int samples, long seed) {
         public static final Options NONE = new Options(null, 0, 0);
+    }
+
+    /** The testbench module's file: simulators compile it with {@link #DESIGN_SOURCES}. */
+    public static final String TESTBENCH = "tb_top.v";
+
+    /** The chip's top module. */
+    public static final String TOP_MODULE = "bnncim_top";
+
+    /**
+     * Every Verilog module file of the chip, top first: run.sh, the lint command (docs/verilog.md), the tests and
+     * {@code --synth} all read this list, so a new module file is added here and nowhere else ({@link #generate}
+     * refuses to write a {@code .v} file missing from it).
+     */
+    public static final List<String> DESIGN_SOURCES = List.of(
+            "bnncim_top.v",
+            "bnncim_crossbar.v",
+            "bnncim_threshold.v",
+            "bnncim_multi_threshold.v",
+            "bnncim_stochastic_unit.v",
+            VerilogDropout.FILE);
+
+    /** What a simulator compiles: the testbench, then {@link #DESIGN_SOURCES}. */
+    public static List<String> simulationSources() {
+        List<String> all = new ArrayList<>();
+        all.add(TESTBENCH);
+        all.addAll(DESIGN_SOURCES);
+        return List.copyOf(all);
     }
 
     /** Accumulators are Java ints in the simulator; the same width keeps wrap-around identical. */
@@ -49,7 +79,7 @@ public final class VerilogBackend {
         put(files, VerilogDropout.FILE, VerilogDropout.module());
         put(files, "bnncim_top.v", VerilogTop.render(p, m));
         int examples = o.inputs() == null ? 0 : o.inputs().length;
-        put(files, "tb_top.v", testbench(examples, o.samples(), o.seed()));
+        put(files, TESTBENCH, testbench(examples, o.samples(), o.seed()));
         for (CrossbarImages.Image img : p.crossbars()) put(files, "xb_" + img.id() + ".hex", image(img, a));
         if (o.inputs() != null) {
             VerilogReference.Expected e = VerilogReference.run(p, o.inputs(), o.samples(), o.seed());
@@ -57,7 +87,11 @@ public final class VerilogBackend {
             put(files, "expected_outputs.txt", e.outputs());
             put(files, "expected_bits.txt", e.bits());
         }
-        put(files, "run.sh", RUN_SH);
+        put(files, "run.sh", RUN_SH.replace("@SOURCES@", String.join(" ", simulationSources())));
+        for (String name : files.keySet()) {
+            if (name.endsWith(".v") && !name.equals(TESTBENCH) && !DESIGN_SOURCES.contains(name))
+                throw new IllegalStateException(name + " is not in VerilogBackend.DESIGN_SOURCES");
+        }
         return files;
     }
 
@@ -352,14 +386,20 @@ public final class VerilogBackend {
             // input bus in hex) through bnncim_top and writes, per output beat, "example beat v0 v1 ..." (the last
             // layer's popcounts, signed decimal) to outputs.txt and "example beat bits count" (bit 0 first, '-' for a
             // deterministic pass; count: the passes that drew those bits) to bits.txt. Plusargs: +examples=N
-            // +samples=T +seed=HEX (the unit's 32-bit seed state).
+            // +samples=T +seed=HEX (the unit's 32-bit seed state). Runs under Icarus Verilog and `verilator --binary
+            // --timing`; `verilator --lint-only -Wall --timing` prints nothing for it (the waivers below are the
+            // header's constants the chip uses and the testbench does not, and the clock's blocking assignment).
             `timescale 1ns/1ps
             module tb_top;
+            /* verilator lint_off UNUSEDPARAM */
             `include "bnncim_params.vh"
+            /* verilator lint_on UNUSEDPARAM */
                 localparam TB_MEM = @MEM@;
 
                 reg clk = 1'b0;
+                /* verilator lint_off BLKSEQ */
                 always #5 clk = ~clk;
+                /* verilator lint_on BLKSEQ */
 
                 reg rst = 1'b1;
                 reg [31:0] seed;
@@ -372,7 +412,10 @@ public final class VerilogBackend {
                 wire [15:0] out_count;
                 reg [IN_BUS-1:0] mem [0:TB_MEM-1];
                 reg done;
-                integer examples, e, t, i, fo, fb, passes, s32, step;
+                integer examples, e, t, i, fo, fb, passes, step;
+                /* verilator lint_off UNUSEDSIGNAL */
+                integer s32; // +samples: its low 16 bits
+                /* verilator lint_on UNUSEDSIGNAL */
 
                 bnncim_top dut (
                     .clk(clk), .rst(rst), .cfg_seed(seed), .cfg_samples(samples),
@@ -389,7 +432,7 @@ public final class VerilogBackend {
                     if (examples > 0) $readmemh("inputs.hex", mem);
                     fo = $fopen("outputs.txt", "w");
                     fb = $fopen("bits.txt", "w");
-                    passes = samples == 0 ? 1 : samples;
+                    passes = samples == 16'd0 ? 1 : {16'd0, samples};
                     step = examples < 10 ? 1 : examples / 10;
                     repeat (2) @(negedge clk);
                     rst = 1'b0;
@@ -427,33 +470,65 @@ public final class VerilogBackend {
 
     private static final String RUN_SH = """
             #!/bin/sh
-            # Simulates the generated chip with Icarus Verilog on inputs.hex and compares with the simulator's
-            # expected_outputs.txt / expected_bits.txt (written by `bnncim compile --tb-input`). Extra arguments go to
-            # vvp (e.g. +examples=10). Exit 0: outputs and bits match; 1: they differ; 2: an input or a tool is
-            # missing; anything else: iverilog or vvp failed.
+            # Simulates the generated chip on inputs.hex and compares with the simulator's expected_outputs.txt /
+            # expected_bits.txt (written by `bnncim compile --tb-input`). Simulator: Verilator (verilator --binary,
+            # which needs make and a C++ compiler; it builds into obj_dir/ first, then runs much faster than Icarus)
+            # when it is installed, else Icarus Verilog; BNNCIM_SIM=icarus or BNNCIM_SIM=verilator picks one.
+            # Extra arguments go to the simulation (e.g. +examples=10). Exit 0: outputs and bits match; 1: they
+            # differ; 2: an input or a tool is missing, or BNNCIM_SIM names no simulator; anything else: the
+            # simulator's build or run failed (its own exit code).
             cd "$(dirname "$0")" || exit 2
             for f in inputs.hex expected_outputs.txt expected_bits.txt; do
               if [ ! -f "$f" ]; then
-                echo "run.sh: $f not found: compile with --target verilog --tb-input X.npy to write the testbench" \
-            "inputs and the simulator's expected outputs" >&2
+                echo "run.sh: $f not found: compile with --target verilog --tb-input X.npy to write the testbench" \\
+                  "inputs and the simulator's expected outputs" >&2
                 exit 2
               fi
             done
-            for tool in iverilog vvp; do
-              if ! command -v "$tool" >/dev/null 2>&1; then
-                echo "run.sh: $tool not found: install Icarus Verilog (Debian: apt-get install iverilog)" >&2
+            have() { command -v "$1" >/dev/null 2>&1; }
+            cxx="${CXX:-g++}"
+            cxx="${cxx%% *}"
+            sim="${BNNCIM_SIM:-}"
+            hint_icarus="install Icarus Verilog (Debian: apt-get install iverilog)"
+            if [ -z "$sim" ]; then
+              if have verilator && have make && have "$cxx"; then sim=verilator; else sim=icarus; fi
+              hint_icarus="$hint_icarus, or Verilator with make and g++"
+            fi
+            case "$sim" in
+              icarus) tools="iverilog vvp"; hint="$hint_icarus" ;;
+              verilator) tools="verilator make $cxx"
+                hint="verilator --binary needs Verilator 5, make and a C++ compiler"
+                hint="$hint (Debian: apt-get install verilator make g++)" ;;
+              *) echo "run.sh: BNNCIM_SIM=$sim: not a simulator (icarus or verilator)" >&2; exit 2 ;;
+            esac
+            for tool in $tools; do
+              if ! have "$tool"; then
+                echo "run.sh: $tool not found: $hint" >&2
                 exit 2
               fi
             done
+            rm -f outputs.txt bits.txt
             set -e
-            echo "run.sh: compiling the chip and its testbench with iverilog"
-            iverilog -g2005 -o tb_top.vvp tb_top.v bnncim_top.v bnncim_crossbar.v \
-            bnncim_threshold.v bnncim_multi_threshold.v bnncim_stochastic_unit.v bnncim_dropout_bank.v
-            echo "run.sh: simulating with vvp (progress every tenth of the examples)"
-            vvp -n tb_top.vvp "$@"
+            if [ "$sim" = verilator ]; then
+              echo "run.sh: simulator: Verilator (BNNCIM_SIM=icarus picks Icarus Verilog)"
+              echo "run.sh: building the chip and its testbench with verilator --binary into obj_dir/" \\
+                "(log: obj_dir/build.log)"
+              mkdir -p obj_dir
+              verilator --binary --timing -Wno-fatal --Mdir obj_dir --top-module tb_top -o tb_top \\
+                @SOURCES@ >obj_dir/build.log 2>&1 || { rc=$?; tail -n 30 obj_dir/build.log >&2; exit $rc; }
+              grep '^%Warning' obj_dir/build.log >&2 || true
+              echo "run.sh: simulating (progress every tenth of the examples)"
+              obj_dir/tb_top "$@"
+            else
+              echo "run.sh: simulator: Icarus Verilog (BNNCIM_SIM=verilator picks Verilator)"
+              echo "run.sh: compiling the chip and its testbench with iverilog"
+              iverilog -g2005 -o tb_top.vvp @SOURCES@
+              echo "run.sh: simulating with vvp (progress every tenth of the examples)"
+              vvp -n tb_top.vvp "$@"
+            fi
             set +e
             if cmp outputs.txt expected_outputs.txt && cmp bits.txt expected_bits.txt; then
-              echo "verilog: outputs and stochastic bits match the simulator"
+              echo "verilog: outputs and stochastic bits match the simulator ($sim)"
             else
               echo "run.sh: the Verilog differs from the simulator (first difference above)" >&2
               exit 1

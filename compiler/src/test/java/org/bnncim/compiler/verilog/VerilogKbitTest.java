@@ -45,14 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
 class VerilogKbitTest {
     static final int EXAMPLES = 40, SAMPLES = 4;
     static final long SEED = 9;
-    static final List<String> SOURCES = List.of(
-            "tb_top.v",
-            "bnncim_top.v",
-            "bnncim_crossbar.v",
-            "bnncim_threshold.v",
-            "bnncim_multi_threshold.v",
-            "bnncim_stochastic_unit.v",
-            "bnncim_dropout_bank.v");
 
     @TempDir
     Path tmp;
@@ -185,7 +177,7 @@ class VerilogKbitTest {
         Files.writeString(dir.resolve("tb_top.v"), VerilogBackend.testbench(EXAMPLES, SAMPLES, SEED));
         Files.writeString(dir.resolve("inputs.hex"), hex.toString());
         List<String> compile = new ArrayList<>(List.of("iverilog", "-g2005", "-o", "tb_top.vvp"));
-        compile.addAll(SOURCES);
+        compile.addAll(VerilogBackend.simulationSources());
         exec(dir, compile, 120);
 
         BitSource lfsr = BitSource.lfsr(mm, SEED, 0, EXAMPLES, SAMPLES);
@@ -234,7 +226,7 @@ class VerilogKbitTest {
         }
 
         List<String> lint = new ArrayList<>(List.of("verilator", "--lint-only", "-Wall", "--top-module", "bnncim_top"));
-        lint.addAll(SOURCES.subList(1, SOURCES.size()));
+        lint.addAll(VerilogBackend.DESIGN_SOURCES);
         String lintOut = exec(dir, lint, 120);
         assertTrue(!lintOut.contains("%Warning") && !lintOut.contains("%Error"), "verilator -Wall:\n" + lintOut);
     }
