@@ -5,11 +5,13 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bnncim.backends.verilog.VerilogBackend;
 import org.bnncim.compiler.arch.ReadCheck;
 import org.bnncim.compiler.driver.Compiler;
 import org.bnncim.compiler.driver.Limits;
+import org.bnncim.compiler.synth.Synthesis;
 import org.bnncim.io.Inputs;
 import org.bnncim.io.OutputFolder;
 import org.bnncim.ir.BnncimException;
@@ -88,6 +90,21 @@ final class CompileCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int tbSamples;
 
+    @Option(
+            names = "--synth",
+            description = "With --target verilog|all: synthesize the comparator banks and the stochastic unit with "
+                    + "Yosys and set their cells beside the cost model's periphery (report.json verilog.synth, "
+                    + "verilog/synth_stat.json).")
+    boolean synth;
+
+    @Option(
+            names = "--synth-timeout",
+            defaultValue = "" + Synthesis.DEFAULT_TIMEOUT_S,
+            paramLabel = "S",
+            description = "With --synth: stop Yosys after S seconds, 1..86400; the report then says so "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int synthTimeout;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -100,6 +117,29 @@ final class CompileCommand implements Callable<Integer> {
                 Inputs.read(tbInput, c.graph().inputs().get(0).shape().size()).examples();
         return new VerilogBackend.Options(
                 Arrays.copyOf(x, Math.max(0, Math.min(tbExamples, x.length))), tbSamples, seed);
+    }
+
+    private void printSynthesis(Synthesis.Result s, long comparators, java.io.PrintWriter out) {
+        if (s.status() == Synthesis.Status.timeout) {
+            var err = spec.commandLine().getErr();
+            err.printf(
+                    Locale.ROOT,
+                    "warning: --synth: yosys gave no result in %d s and was stopped; report.json says so "
+                            + "(--synth-timeout sets the limit)%n",
+                    s.timeoutSeconds());
+            err.flush();
+            return;
+        }
+        out.printf(
+                Locale.ROOT,
+                "synth: %s: %d cells (%d flip-flops) in %d part(s) in %.0f s; cost model: %d comparators; "
+                        + "report.json verilog.synth%n",
+                s.tool().split(" \\(")[0],
+                s.total().total(),
+                s.total().flipFlops(),
+                s.units().size(),
+                s.seconds(),
+                comparators);
     }
 
     // the testbench holds every example in the generated Verilog: beyond this the files only get unwieldy
@@ -123,7 +163,16 @@ final class CompileCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(), "--seed only seeds the Verilog testbench: use it with --target verilog or all");
         }
+        if (synth && target == Target.sim) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--synth synthesizes the generated Verilog: use it with --target verilog or all");
+        }
+        if (!synth && spec.commandLine().getParseResult().hasMatchedOption("--synth-timeout")) {
+            throw new ParameterException(spec.commandLine(), "--synth-timeout only applies with --synth");
+        }
         Limits.range("--samples", samples, 1, Limits.MAX_SAMPLES);
+        Limits.range("--synth-timeout", synthTimeout, 1, 86_400);
         var annotated = archOptions.annotated();
         Architecture a = annotated.arch();
         String unphysical = ReadCheck.problem(a);
@@ -139,8 +188,11 @@ final class CompileCommand implements Callable<Integer> {
         Compiler.Options o = new Compiler.Options(
                 modelOptions.toOptions(), a, samples, new LinkedHashSet<>(printAfter), annotated.basis());
         Compiler.Compiled c = Compiler.compile(model, o, out::print);
-        OutputFolder.write(
-                output, Compiler.outputs(c, target != Target.verilog, target == Target.sim ? null : verilogOptions(c)));
+        boolean sim = target != Target.verilog;
+        VerilogBackend.Options vo = target == Target.sim ? null : verilogOptions(c);
+        Map<String, byte[]> files = Compiler.outputs(c, sim, vo);
+        Synthesis.Result s = synth ? Compiler.synthesize(c, sim, vo, files, synthTimeout) : null;
+        OutputFolder.write(output, files);
         var r = c.report();
         out.printf(
                 Locale.ROOT,
@@ -152,6 +204,7 @@ final class CompileCommand implements Callable<Integer> {
                 r.crossbarsLowerBound(),
                 r.stochasticUnits(),
                 output);
+        if (s != null) printSynthesis(s, r.periphery().comparators(), out);
         out.flush();
         return Main.OK;
     }

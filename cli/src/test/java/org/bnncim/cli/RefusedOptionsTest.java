@@ -42,6 +42,42 @@ class RefusedOptionsTest {
     }
 
     @Test
+    void synthIsRefusedWithoutVerilog() {
+        Path out = tmp.resolve("synth-sim");
+        assertOneLineError(
+                Cli.run("compile", Paths.tfc().toString(), "-o", out.toString(), "--synth"),
+                "--synth",
+                "--target verilog or all");
+        assertOneLineError(
+                Cli.run("compile", Paths.tfc().toString(), "-o", out.toString(), "--target", "sim", "--synth"),
+                "--synth");
+        assertOneLineError(
+                Cli.run(
+                        "compile",
+                        Paths.tfc().toString(),
+                        "-o",
+                        out.toString(),
+                        "--target",
+                        "verilog",
+                        "--synth-timeout",
+                        "60"),
+                "--synth-timeout only applies with --synth");
+        assertOneLineError(
+                Cli.run(
+                        "compile",
+                        Paths.tfc().toString(),
+                        "-o",
+                        out.toString(),
+                        "--target",
+                        "verilog",
+                        "--synth",
+                        "--synth-timeout",
+                        "0"),
+                "--synth-timeout");
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    @Test
     void seedIsTheTestbenchSeedWithVerilog() throws Exception {
         Path a = tmp.resolve("seed-a"), b = tmp.resolve("seed-b");
         assertEquals(

@@ -38,6 +38,9 @@ public final class VerilogBackend {
     /** The chip's top module. */
     public static final String TOP_MODULE = "bnncim_top";
 
+    /** The crossbar macro's file (a black box to synthesis). */
+    public static final String CROSSBAR_SOURCE = "bnncim_crossbar.v";
+
     /**
      * Every Verilog module file of the chip, top first: run.sh, the lint command (docs/verilog.md), the tests and
      * {@code --synth} all read this list, so a new module file is added here and nowhere else ({@link #generate}
@@ -45,7 +48,7 @@ public final class VerilogBackend {
      */
     public static final List<String> DESIGN_SOURCES = List.of(
             "bnncim_top.v",
-            "bnncim_crossbar.v",
+            CROSSBAR_SOURCE,
             "bnncim_threshold.v",
             "bnncim_multi_threshold.v",
             "bnncim_stochastic_unit.v",
@@ -69,7 +72,7 @@ public final class VerilogBackend {
         Architecture a = p.mapping().arch();
         Map<String, byte[]> files = new LinkedHashMap<>();
         put(files, "bnncim_params.vh", VerilogParams.render(p, m));
-        put(files, "bnncim_crossbar.v", crossbar(a));
+        put(files, CROSSBAR_SOURCE, crossbar(a));
         put(files, "bnncim_threshold.v", THRESHOLD);
         put(files, "bnncim_multi_threshold.v", MULTI_THRESHOLD);
         put(

@@ -228,21 +228,25 @@ public final class CostModel {
             for (LayerMap l : m.layers()) if (l.stochasticBit() >= 0) baselineNeurons += l.n() * l.positions();
         }
 
+        CostReport.Periphery periphery = new CostReport.Periphery(
+                (long) crossbars * a.rows(),
+                (long) crossbars * a.convertersPerCrossbar(),
+                (long) crossbars * a.logicalCols() * widestPsum,
+                thresholdUnits,
+                digitalPath.inputComparators(),
+                2 * maxActivationBits + digitalPath.shortcutBits() + digitalPath.skipBits());
         Map<String, Double> area = new LinkedHashMap<>();
         area.put("cells", crossbars * a.cellsPerCrossbar() * a.area().cell());
-        area.put("wordline_drivers", (double) crossbars * a.rows() * a.area().wordlineDriver());
-        area.put("converters", (double) crossbars * a.convertersPerCrossbar() * a.converterAreaUm2());
         area.put(
-                "adder_trees",
-                (double) crossbars * a.logicalCols() * widestPsum * a.area().adderPerBit());
+                "wordline_drivers",
+                (double) periphery.wordlineDrivers() * a.area().wordlineDriver());
+        area.put("converters", (double) periphery.converters() * a.converterAreaUm2());
+        area.put("adder_trees", (double) periphery.adderBits() * a.area().adderPerBit());
         area.put(
                 "thresholds",
-                (double) (thresholdUnits + digitalPath.inputComparators())
+                (double) (periphery.comparators() + periphery.inputComparators())
                         * a.area().thresholdUnit());
-        area.put(
-                "buffers",
-                (2.0 * maxActivationBits + digitalPath.shortcutBits() + digitalPath.skipBits())
-                        * a.area().bufferPerBit());
+        area.put("buffers", (double) periphery.bufferBits() * a.area().bufferPerBit());
         // a digital datapath's lanes include the tail's unit
         area.put(
                 "digital",
@@ -324,7 +328,8 @@ public final class CostModel {
                 sweep,
                 programming,
                 schedule,
-                SharedUnits.of(g, m));
+                SharedUnits.of(g, m),
+                periphery);
     }
 
     /** {@code t} with the leakage of its area's CMOS periphery (all but the cells) over its latency, as "leakage". */

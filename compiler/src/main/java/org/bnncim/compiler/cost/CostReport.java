@@ -29,7 +29,8 @@ public record CostReport(
         List<BitCost> bitCostSweep,
         Programming programming,
         Schedule montecarlo,
-        PerChannel baselinePerChannel) {
+        PerChannel baselinePerChannel,
+        Periphery periphery) {
 
     /** A report without a digital datapath. */
     public CostReport(
@@ -76,7 +77,25 @@ public record CostReport(
                 List.of(),
                 Programming.NONE,
                 Schedule.NONE,
-                PerChannel.NONE);
+                PerChannel.NONE,
+                Periphery.NONE);
+    }
+
+    /**
+     * How many of each periphery component the area model counts (each times its architecture figure is the area
+     * breakdown's entry): word-line drivers and converters of every crossbar, adder-tree bits (every logical column
+     * of every crossbar at the widest layer's partial-sum width), comparators (threshold units: those after the
+     * crossbar layers, and those binarizing a digital datapath's input) and activation buffer bits. {@code --synth}
+     * sets them beside the synthesized periphery.
+     */
+    public record Periphery(
+            long wordlineDrivers,
+            long converters,
+            long adderBits,
+            long comparators,
+            long inputComparators,
+            long bufferBits) {
+        public static final Periphery NONE = new Periphery(0, 0, 0, 0, 0, 0);
     }
 
     /**

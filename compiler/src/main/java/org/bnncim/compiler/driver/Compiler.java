@@ -25,7 +25,9 @@ import org.bnncim.compiler.passes.TileCrossbars;
 import org.bnncim.compiler.report.ReportHtml;
 import org.bnncim.compiler.report.ReportJson;
 import org.bnncim.compiler.report.ReportMeta;
+import org.bnncim.compiler.report.ReportSynth;
 import org.bnncim.compiler.report.ReportText;
+import org.bnncim.compiler.synth.Synthesis;
 import org.bnncim.ir.Graph;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.MappedModel;
@@ -97,6 +99,11 @@ public final class Compiler {
 
     /** What report.json records about this compile and the files written beside it. */
     public static ReportMeta meta(Compiled c, boolean sim, VerilogBackend.Options verilog) {
+        return meta(c, sim, verilog, null);
+    }
+
+    /** As {@link #meta(Compiled, boolean, VerilogBackend.Options)}, with the {@code --synth} run (or null). */
+    public static ReportMeta meta(Compiled c, boolean sim, VerilogBackend.Options verilog, Synthesis.Result synth) {
         OnnxImporter.Options io =
                 c.options() == null ? OnnxImporter.Options.DEFAULT : c.options().importOptions();
         List<String> written = new java.util.ArrayList<>();
@@ -116,7 +123,8 @@ public final class Compiler {
                 io.maxBytes(),
                 List.copyOf(written),
                 tb,
-                c.mapped().mapping().arch());
+                c.mapped().mapping().arch(),
+                synth);
     }
 
     /** Every file of the output folder, by relative path, in a fixed order: nothing is written until all exist. */
@@ -147,5 +155,29 @@ public final class Compiler {
         files.put(
                 "report.html", ReportHtml.render(c.report(), c.mapped(), basis).getBytes(StandardCharsets.UTF_8));
         return files;
+    }
+
+    /**
+     * {@code --synth}: Yosys on the {@code verilog/} files of {@code files} (the output of
+     * {@link #outputs(Compiled, boolean, VerilogBackend.Options)} with the same arguments). Returns its result; its
+     * files go into {@code verilog/}, and report.json and report.txt get its section.
+     */
+    public static Synthesis.Result synthesize(
+            Compiled c, boolean sim, VerilogBackend.Options verilog, Map<String, byte[]> files, int timeoutSeconds) {
+        Map<String, byte[]> design = new LinkedHashMap<>();
+        files.forEach((name, bytes) -> {
+            if (name.startsWith("verilog/")) design.put(name.substring("verilog/".length()), bytes);
+        });
+        Synthesis.Result s = Synthesis.run(Program.of(c.mapped()), design, timeoutSeconds);
+        s.files().forEach((name, bytes) -> files.put("verilog/" + name, bytes));
+        Architecture a = c.mapped().mapping().arch();
+        files.put(
+                "report.txt",
+                (ReportText.render(c.report(), a) + ReportSynth.text(s, c.report(), a))
+                        .getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "report.json",
+                ReportJson.render(c.report(), meta(c, sim, verilog, s)).getBytes(StandardCharsets.UTF_8));
+        return s;
     }
 }

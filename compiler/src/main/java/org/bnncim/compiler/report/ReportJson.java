@@ -103,6 +103,8 @@ public final class ReportJson {
         w.put("rows", r.programming().rows());
         w.put("energy_pj", num(r.programming().energyPj()));
         w.put("time_ns", num(r.programming().timeNs()));
+        if (meta != null && meta.synth() != null)
+            ReportSynth.json(root.putObject("verilog").putObject("synth"), meta.synth(), r, meta.arch());
         ObjectNode notes = root.putObject("notes");
         r.notes().forEach(notes::put);
         try {

@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
+import org.bnncim.compiler.synth.Synthesis;
 import org.bnncim.ir.arch.Architecture;
 
 /**
@@ -20,6 +21,7 @@ import org.bnncim.ir.arch.Architecture;
  * @param modelSha256 the model file's SHA-256 in lower-case hex, or null without a file
  * @param outputs     what the compile wrote besides the reports: {@code sim}, {@code verilog}
  * @param testbench   the Verilog testbench's options, or null without {@code verilog}
+ * @param synth       the Yosys run of {@code --synth}, or null without it
  */
 public record ReportMeta(
         String modelPath,
@@ -31,7 +33,34 @@ public record ReportMeta(
         long maxBytes,
         List<String> outputs,
         Testbench testbench,
-        Architecture arch) {
+        Architecture arch,
+        Synthesis.Result synth) {
+
+    /** Without {@code --synth}. */
+    public ReportMeta(
+            String modelPath,
+            String modelSha256,
+            int samples,
+            boolean mcDropout,
+            boolean allowMultiOutput,
+            int inputLevels,
+            long maxBytes,
+            List<String> outputs,
+            Testbench testbench,
+            Architecture arch) {
+        this(
+                modelPath,
+                modelSha256,
+                samples,
+                mcDropout,
+                allowMultiOutput,
+                inputLevels,
+                maxBytes,
+                outputs,
+                testbench,
+                arch,
+                null);
+    }
 
     /** Bumped when a field changes meaning or goes away; docs/report-schema.json describes this version. */
     public static final String SCHEMA_VERSION = "1.0";
