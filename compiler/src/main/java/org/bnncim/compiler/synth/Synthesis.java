@@ -108,7 +108,8 @@ public final class Synthesis {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             Path log = dir.resolve(VerilogSynth.LOG);
-            if (Files.exists(log)) files.put(VerilogSynth.LOG, Files.readAllBytes(log));
+            if (Files.exists(log))
+                files.put(VerilogSynth.LOG, reproducible(Files.readString(log, StandardCharsets.UTF_8)));
             if (!finished)
                 return new Result(Status.timeout, tool, timeoutSeconds, List.of(), Cells.NONE, seconds, files);
             if (proc.exitValue() != 0) {
@@ -235,5 +236,22 @@ public final class Synthesis {
         } catch (IOException | UncheckedIOException ignored) {
             // nothing more to clean
         }
+    }
+
+    /**
+     * Yosys' log without what changes from run to run (CPU times, memory peaks, temporary paths), so that the same
+     * model and options give the same bytes in {@code verilog/}.
+     */
+    static byte[] reproducible(String log) {
+        StringBuilder out = new StringBuilder();
+        for (String line : log.split("\n", -1)) {
+            if (line.contains("CPU: user")
+                    || line.contains("Time spent:")
+                    || line.contains("MEM:")
+                    || line.contains("/tmp/")) continue;
+            out.append(line).append('\n');
+        }
+        if (out.length() > 0) out.setLength(out.length() - 1);
+        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 }
