@@ -263,9 +263,19 @@ final class VerilogParams {
         int prev = 0;
         long pops = 0; // popcount words kept: one per output position of each comparator resume point
         int nbits = p.stochasticBits();
-        if (m.digital().active() && nbits > 0) {
-            // the digital unit's buffers are not kept per resume point: every pattern runs from the first layer
-            bnd.add(new long[] {nbits + 1, 0, 0, 0, 0});
+        if (m.digital().active()) {
+            // the digital unit's ops cannot be resumed in the middle: a layer's reads and the ops after it are one
+            // stage, resumable at the reads, and everything before it stays in its buffers
+            for (VerilogModel.Layer l : m.layers()) {
+                int d = depth(plan, l.node().name(), nbits);
+                if (l.threshold() != null)
+                    d = Math.max(d, depth(plan, l.threshold().name(), nbits));
+                for (VerilogDigital.Op op : m.digital().ops())
+                    if (op.after() == l.index())
+                        d = Math.max(d, depth(plan, op.node().name(), nbits));
+                if (d > prev) bnd.add(new long[] {d, 0, l.index(), firstPc[l.index()], 0});
+                prev = Math.max(prev, d);
+            }
         }
         for (VerilogModel.Layer l : m.digital().active() ? List.<VerilogModel.Layer>of() : m.layers()) {
             // after an MC-Dropout mask every stage is per pass: deeper than any prefix two passes can share
