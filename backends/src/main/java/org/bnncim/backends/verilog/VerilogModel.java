@@ -29,7 +29,8 @@ import org.bnncim.ir.mapping.LayerMap;
  * (skip connections). What comes before the first crossbar layer is the host's input periphery (it must not draw
  * random bits), and everything after the chip's output is the host's tail; the chip hands over the last layer's
  * popcounts (every output position's, for a convolution), or the map of a comparator bank right after a convolution
- * output layer. Anything else is refused
+ * output layer. In a residual network the float nodes between crossbar layers go to the digital unit
+ * ({@link VerilogDigital}), which also hands over the chip's output as float32 values. Anything else is refused
  * here, naming the node, so the generator never writes hardware that silently differs from the simulator.
  */
 record VerilogModel(
