@@ -100,6 +100,26 @@ class VerilogBackendTest {
                 Paths.testdata("nuclei/test-300-images.npy"));
     }
 
+    /**
+     * resnet-sd: the float stem (and the pooled 1x1 shortcut of the first block) on the host, four binary
+     * convolutions on the crossbars and the float datapath between them (Scale-Dropout on popcounts, batch norms,
+     * residual adds, PReLU, signs, the global average pool) in the digital unit, which hands over the 64 pooled
+     * float32 values; 2 Fashion-MNIST images x T=2 under Verilator, bit for bit.
+     */
+    @Test
+    @Tag("slow")
+    void resnetScaleDropoutMatchesSimulatorUnderVerilator() throws Exception {
+        compare(
+                Paths.testdata("models/resnet-sd.onnx"),
+                tmp.resolve("resnet"),
+                2,
+                7,
+                2,
+                true,
+                Paths.testdata("fashion/test-1000-images.npy"),
+                "/Flatten_output_0");
+    }
+
     /** A small convolution (bipolar 6x6 input, 64x64 crossbars), Scale-Dropout and a max pool, under Icarus. */
     @Test
     @Tag("slow")
@@ -116,6 +136,21 @@ class VerilogBackendTest {
 
     private void runAndCompare(
             Path model, Path out, int samples, long seed, int examples, boolean verilator, Path images, String... extra)
+            throws Exception {
+        compare(model, out, samples, seed, examples, verilator, images, null, extra);
+    }
+
+    /** {@code floatOut}: the value the digital unit hands over as float32 bit patterns (null: integers). */
+    private void compare(
+            Path model,
+            Path out,
+            int samples,
+            long seed,
+            int examples,
+            boolean verilator,
+            Path images,
+            String floatOut,
+            String... extra)
             throws Exception {
         requireTool("iverilog");
         requireTool("verilator");
@@ -146,7 +181,7 @@ class VerilogBackendTest {
                 Inputs.read(images, g.inputs().get(0).shape().size()).examples(), examples);
         Simulator sim = new Simulator(p, Faults.NONE, seed);
         BitSource bits = samples == 0 ? null : BitSource.lfsr(p.model(), seed, 0, x.length, samples);
-        String last = lastCrossbarOutput(g);
+        String last = floatOut != null ? floatOut : lastCrossbarOutput(g);
         List<String> wantOut = new ArrayList<>(), wantBits = new ArrayList<>();
         int passes = Math.max(1, samples);
         for (int e = 0; e < x.length; e++) {
@@ -164,7 +199,8 @@ class VerilogBackendTest {
                                 beats.get(t).firstPass())
                         .get(last);
                 StringBuilder line = new StringBuilder(e + " " + t);
-                for (double d : y) line.append(' ').append((long) d);
+                for (double d : y)
+                    line.append(' ').append(floatOut != null ? Float.floatToRawIntBits((float) d) : (long) d);
                 wantOut.add(line.toString());
                 StringBuilder b = new StringBuilder(e + " " + t + " ");
                 if (z == null || z.length == 0) b.append('-');

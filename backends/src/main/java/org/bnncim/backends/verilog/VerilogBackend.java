@@ -81,6 +81,7 @@ public final class VerilogBackend {
                 STOCHASTIC.replace("@ZERO@", hex32(Lfsr32.ZERO_SEED_STATE)).replace("@TAPS@", hex32(Lfsr32.TAPS)));
         put(files, VerilogDropout.FILE, VerilogDropout.module());
         put(files, "bnncim_top.v", VerilogTop.render(p, m));
+        if (m.digital().active()) put(files, VerilogFloat.FUNCTIONS, VerilogFloat.functions());
         int examples = o.inputs() == null ? 0 : o.inputs().length;
         put(files, TESTBENCH, testbench(examples, o.samples(), o.seed()));
         for (CrossbarImages.Image img : p.crossbars()) put(files, "xb_" + img.id() + ".hex", image(img, a));

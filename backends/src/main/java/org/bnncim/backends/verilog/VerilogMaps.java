@@ -169,6 +169,8 @@ final class VerilogMaps {
             case VerilogModel.Source.Chip c -> "inp[" + plane + "*IN_K + " + idx + "]";
             case VerilogModel.Source.Bank(int l) ->
                 map(m.layers().get(l)) + "[" + plane + "*" + m.layers().get(l).outSize() + " + " + idx + "]";
+            case VerilogModel.Source.Signed(int op) ->
+                "smap" + op + "[" + plane + "*" + m.digital().ops().get(op).size() + " + " + idx + "]";
             case VerilogModel.Source.Pooled(int l) ->
                 pooled(m.layers().get(l)) + "[" + plane + "*"
                         + m.layers().get(l).pooledSize() + " + " + idx + "]";

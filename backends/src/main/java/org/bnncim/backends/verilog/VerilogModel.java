@@ -29,11 +29,18 @@ import org.bnncim.ir.mapping.LayerMap;
  * (skip connections). What comes before the first crossbar layer is the host's input periphery (it must not draw
  * random bits), and everything after the chip's output is the host's tail; the chip hands over the last layer's
  * popcounts (every output position's, for a convolution), or the map of a comparator bank right after a convolution
- * output layer. Anything else is refused
+ * output layer. In a residual network the float nodes between crossbar layers go to the digital unit
+ * ({@link VerilogDigital}), which also hands over the chip's output as float32 values. Anything else is refused
  * here, naming the node, so the generator never writes hardware that silently differs from the simulator.
  */
 record VerilogModel(
-        Graph graph, List<Layer> layers, Value chipInput, int inputBits, Value chipOutput, boolean mapOutput) {
+        Graph graph,
+        List<Layer> layers,
+        Value chipInput,
+        int inputBits,
+        Value chipOutput,
+        boolean mapOutput,
+        VerilogDigital digital) {
     /** Widest k-bit activation a hidden crossbar layer reads bit-serially (the design's limit: k <= 8). */
     static final int MAX_BITS = 8;
 
@@ -53,6 +60,9 @@ record VerilogModel(
 
         /** A channel concat: the parts' elements one after the other ({@code sizes[i]} elements each). */
         record Concat(List<Source> parts, int[] sizes) implements Source {}
+
+        /** The bipolar map digital-unit op {@code op} (a Sign of float values) wrote. */
+        record Signed(int op) implements Source {}
     }
 
     /**
@@ -176,6 +186,8 @@ record VerilogModel(
         Value chipInput = null, chipOutput = null;
         boolean mapOutput = false;
         int units = 0;
+        VerilogDigital dig = new VerilogDigital(g, first);
+        int end = last; // the last node the chip evaluates
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             if (i < first) {
@@ -195,6 +207,13 @@ record VerilogModel(
                     bank(g, n, layers, idents, src, bankOf);
                     chipOutput = n.output();
                     mapOutput = true;
+                    end = i;
+                    continue;
+                }
+                // a residual network: the digital unit runs on until the host's tail reads one value only
+                if (chipOutput == null && dig.active() && dig.tailNode(n, bankOf)) {
+                    dig.add(p, n, layers.size() - 1, bankOf);
+                    end = i;
                     continue;
                 }
                 break;
@@ -259,6 +278,10 @@ record VerilogModel(
                 case Node.Reshape r -> {
                     // a flatten keeps the CHW order every buffer holds
                     Source s = src.get(r.input());
+                    if (s == null && dig.knows(r.input())) {
+                        dig.add(p, n, layers.size() - 1, bankOf);
+                        continue;
+                    }
                     if (s == null) throw unsupported(n, "a reshape of popcounts (before the comparators)");
                     src.put(r.output().name(), s);
                     if (masked.containsKey(r.input())) {
@@ -294,32 +317,55 @@ record VerilogModel(
                 case Node.InputQuantize q -> throw unsupported(n, "input periphery after a crossbar layer");
                 case Node.InputBinarize b -> throw unsupported(n, "input periphery after a crossbar layer");
                 case Node.Quantize q -> throw unsupported(n, "a float k-bit quantizer after a crossbar layer");
-                // the float and pooling periphery runs on the host, after the chip's last layer only
-                case Node.Sign s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
-                case Node.ScaleDropout s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
-                case Node.Affine a -> throw unsupported(n, n.opName() + " before the last crossbar layer");
-                case Node.AvgPool a -> throw unsupported(n, n.opName() + " before the last crossbar layer");
                 case Node.Softmax s -> throw unsupported(n, n.opName() + " before the last crossbar layer");
-                // the digital datapath of residual networks (docs/verilog.md): not emitted yet
-                case DigitalNode.Add a -> throw unsupported(n, "a residual add (digital datapath)");
-                case DigitalNode.FloatDense d -> throw unsupported(n, "a full-precision dense layer (digital unit)");
-                case DigitalNode.FloatConv c -> throw unsupported(n, "a full-precision convolution (digital unit)");
+                // the digital unit: float nodes between crossbar layers
+                case Node.Sign s -> digital(p, dig, n, layers, bankOf, src);
+                case Node.ScaleDropout s -> digital(p, dig, n, layers, bankOf, src);
+                case Node.Affine a -> digital(p, dig, n, layers, bankOf, src);
+                case Node.AvgPool a -> digital(p, dig, n, layers, bankOf, src);
+                case DigitalNode.Add a -> digital(p, dig, n, layers, bankOf, src);
+                case DigitalNode.FloatDense d -> digital(p, dig, n, layers, bankOf, src);
+                case DigitalNode.FloatConv c -> digital(p, dig, n, layers, bankOf, src);
             }
         }
         // every layer but the output layer feeds later layers through its comparators
         for (Layer l : layers.subList(0, layers.size() - 1)) {
-            if (l.threshold() == null) {
+            if (l.threshold() == null && !dig.kept().contains(l.index())) {
                 throw unsupported(l.node(), "a crossbar layer whose popcounts do not go through a comparator bank");
             }
         }
+        for (int l : dig.kept()) {
+            if (layers.get(l).threshold() != null) {
+                throw unsupported(layers.get(l).node(), "popcounts read by both comparators and float nodes");
+            }
+        }
         Layer out = layers.get(layers.size() - 1);
+        if (chipOutput == null && dig.active()) {
+            if (!dig.kept().contains(out.index()) || end == last) {
+                throw unsupported(out.node(), "a residual network whose output layer does not feed the digital unit");
+            }
+            chipOutput = g.value(dig.lastValue());
+        }
         if (chipOutput == null) {
             if (out.threshold() != null)
                 throw unsupported(out.threshold(), "a comparator bank nothing on the chip reads");
             chipOutput = out.node().output();
         }
-        tail(g, nodes, last, chipOutput);
-        return new VerilogModel(g, List.copyOf(layers), chipInput, layers.get(0).inputBits(), chipOutput, mapOutput);
+        tail(g, nodes, end, chipOutput);
+        return new VerilogModel(
+                g, List.copyOf(layers), chipInput, layers.get(0).inputBits(), chipOutput, mapOutput, dig);
+    }
+
+    /** A float node between crossbar layers goes to the digital unit; a Sign gives later layers its map. */
+    private static void digital(
+            Program p,
+            VerilogDigital dig,
+            Node n,
+            List<Layer> layers,
+            Map<String, Integer> bankOf,
+            Map<String, Source> src) {
+        Source s = dig.add(p, n, layers.size() - 1, bankOf);
+        if (s != null) src.put(n.output().name(), s);
     }
 
     private static boolean isBank(Node n) {
@@ -440,7 +486,12 @@ record VerilogModel(
 
     /** The chip hands over the popcounts of every output position of a convolution. */
     boolean popMapOutput() {
-        return !mapOutput && layers.get(layers.size() - 1).positions() > 1;
+        return !mapOutput && !floatOutput() && layers.get(layers.size() - 1).positions() > 1;
+    }
+
+    /** The digital unit computes the chip's output: float32 bit patterns. */
+    boolean floatOutput() {
+        return digital.active() && !mapOutput;
     }
 
     /** Elements the chip hands over: the output layer's popcounts, or its comparator map. */

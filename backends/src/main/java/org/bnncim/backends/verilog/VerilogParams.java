@@ -51,7 +51,10 @@ final class VerilogParams {
                                 ? (m.layers().get(0).signedInput() ? "signed" : "unsigned")
                                         + " integer, applied bit-serially"
                                 : "bipolar (1 = +1)"));
-        s.append(lp("IN_BUS", inK * inBits, "element k at [k*IN_BITS +: IN_BITS]"));
+        int fin = m.digital().hostWords();
+        s.append(lp("IN_PL", (long) inK * inBits, "bits of the elements (bit planes once accepted)"));
+        if (fin > 0) s.append(lp("FIN_N", fin, "float32 words the host computes for the digital unit, above them"));
+        s.append(lp("IN_BUS", inK * inBits + 32L * fin, "element k at [k*IN_BITS +: IN_BITS], then the words"));
         s.append(lp("MAX_N", m.maxN())).append(lp("OUT_N", m.outputs(), "outputs: the last layer's popcounts"));
         s.append('\n');
 
@@ -243,6 +246,7 @@ final class VerilogParams {
                 .append(VerilogBackend.pack(pc0, 32))
                 .append(";\n");
         schedule(s, p, m, firstPc, lastPc);
+        VerilogDigitalRtl.params(s, m);
         return s.toString();
     }
 
@@ -259,7 +263,21 @@ final class VerilogParams {
         int prev = 0;
         long pops = 0; // popcount words kept: one per output position of each comparator resume point
         int nbits = p.stochasticBits();
-        for (VerilogModel.Layer l : m.layers()) {
+        if (m.digital().active()) {
+            // the digital unit's ops cannot be resumed in the middle: a layer's reads and the ops after it are one
+            // stage, resumable at the reads, and everything before it stays in its buffers
+            for (VerilogModel.Layer l : m.layers()) {
+                int d = depth(plan, l.node().name(), nbits);
+                if (l.threshold() != null)
+                    d = Math.max(d, depth(plan, l.threshold().name(), nbits));
+                for (VerilogDigital.Op op : m.digital().ops())
+                    if (op.after() == l.index())
+                        d = Math.max(d, depth(plan, op.node().name(), nbits));
+                if (d > prev) bnd.add(new long[] {d, 0, l.index(), firstPc[l.index()], 0});
+                prev = Math.max(prev, d);
+            }
+        }
+        for (VerilogModel.Layer l : m.digital().active() ? List.<VerilogModel.Layer>of() : m.layers()) {
             // after an MC-Dropout mask every stage is per pass: deeper than any prefix two passes can share
             int rd = depth(plan, l.node().name(), nbits);
             if (rd > prev) bnd.add(new long[] {rd, 0, l.index(), firstPc[l.index()], 0});

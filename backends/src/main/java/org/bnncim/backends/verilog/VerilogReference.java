@@ -35,17 +35,17 @@ public final class VerilogReference {
         for (int e = 0; e < inputs.length; e++) {
             boolean[][] patterns = new boolean[passes][];
             for (int t = 0; t < passes; t++) patterns[t] = source == null ? null : source.bits(e, t);
-            hex.append(inputHex(
-                            sim.pass(inputs[e], patterns[0], e, 0).ints(in),
-                            m.inputBits(),
-                            !m.layers().get(0).serial()))
+            Simulator.Trace first = sim.pass(inputs[e], patterns[0], e, 0);
+            String low =
+                    inputHex(first.ints(in), m.inputBits(), !m.layers().get(0).serial());
+            hex.append(withFloats(low, first.ints(in).length * m.inputBits(), m, first::get))
                     .append('\n');
             List<Beat> beats = beats(p.montecarlo().order(), patterns);
             for (int b = 0; b < beats.size(); b++) {
                 Beat beat = beats.get(b);
                 DropoutMasks masks = source == null ? null : source.masks();
-                int[] y = sim.pass(inputs[e], beat.bits(), masks, e, beat.firstPass())
-                        .ints(out);
+                Simulator.Trace tr = sim.pass(inputs[e], beat.bits(), masks, e, beat.firstPass());
+                int[] y = m.floatOutput() ? floatBits(tr.get(out)) : tr.ints(out);
                 outs.append(e).append(' ').append(b);
                 for (int v : y) outs.append(' ').append(v);
                 outs.append('\n');
@@ -56,6 +56,51 @@ public final class VerilogReference {
             }
         }
         return new Expected(hex.toString(), outs.toString(), bits.toString());
+    }
+
+    /**
+     * One line of inputs.hex for any source of the pass's values (the simulator's trace or the reference
+     * interpreter's): the chip input's elements, then the float32 words the host computes for the digital unit.
+     */
+    public static String inputLine(Program p, java.util.function.Function<String, double[]> value) {
+        VerilogModel m = VerilogModel.of(p);
+        double[] q = value.apply(m.chipInput().name());
+        int[] ints = new int[q.length];
+        for (int i = 0; i < q.length; i++) ints[i] = (int) q[i];
+        String low = inputHex(ints, m.inputBits(), !m.layers().get(0).serial());
+        return withFloats(low, ints.length * m.inputBits(), m, value);
+    }
+
+    /** Float32 values (held exactly as doubles) as their raw bit patterns, the digital unit's output words. */
+    public static int[] floatBits(double[] d) {
+        int[] y = new int[d.length];
+        for (int i = 0; i < d.length; i++) y[i] = Float.floatToRawIntBits((float) d[i]);
+        return y;
+    }
+
+    /** The input bus: the elements ({@code lowBits} bits, hex {@code low}), then the host's float32 words. */
+    private static String withFloats(
+            String low, int lowBits, VerilogModel m, java.util.function.Function<String, double[]> t) {
+        int words = m.digital().hostWords();
+        if (words == 0) return low;
+        int total = lowBits + 32 * words;
+        int[] nib = new int[(total + 3) / 4];
+        for (int d = 0; d < low.length(); d++) nib[low.length() - 1 - d] = Character.digit(low.charAt(d), 16);
+        for (var e : m.digital().hostInputs().entrySet()) {
+            double[] v = t.apply(e.getKey());
+            var type = m.graph().value(e.getKey()).type();
+            for (int i = 0; i < v.length; i++) {
+                int bits = Float.floatToRawIntBits(type.toReal(v[i]));
+                for (int b = 0; b < 32; b++) {
+                    if (((bits >>> b) & 1) == 0) continue;
+                    int at = lowBits + (e.getValue() + i) * 32 + b;
+                    nib[at / 4] |= 1 << (at % 4);
+                }
+            }
+        }
+        StringBuilder s = new StringBuilder(nib.length);
+        for (int d = nib.length - 1; d >= 0; d--) s.append(Character.forDigit(nib[d], 16));
+        return s.toString();
     }
 
     /**

@@ -91,16 +91,31 @@ final class VerilogTop {
                 .replace("@FIN@", fin.toString())
                 .replace("@POOLS@", pools.toString())
                 .replace("@GATHER@", VerilogMaps.gather(m))
-                .replace("@BUFFERS@", VerilogMaps.buffers(m))
+                .replace("@BUFFERS@", VerilogMaps.buffers(m) + VerilogDigitalRtl.buffers(m))
+                .replace("@FP_INCLUDE@", m.digital().active() ? "`include \"bnncim_fp32.vh\"\n" : "")
+                .replace("@FUNCS@", VerilogDigitalRtl.functions(m))
+                .replace("@DIG@", VerilogDigitalRtl.states(m))
+                .replace("@FIN_NEXT@", VerilogDigitalRtl.finNext(m, Integer.toString(out.index())))
+                .replace(
+                        "@KEPT@",
+                        m.digital().active()
+                                ? "    wire layer_kept = " + VerilogDigitalRtl.keptLayers(m)
+                                        + "; // its popcounts go to the digital unit\n"
+                                : "")
+                .replace("@KEEP_OR@", m.digital().active() ? "layer_kept ? S_FSTORE : " : "")
+                .replace("@FINP@", m.digital().hostWords() > 0 ? "finp <= in_data[IN_BUS-1:IN_PL];\n" : "")
                 .replace("@GATHER_CALL@", VerilogMaps.gatherCall(m))
                 .replace(
                         "@OUTV@",
-                        m.mapOutput() || m.popMapOutput()
+                        m.mapOutput() || m.popMapOutput() || m.floatOutput()
                                 ? "    reg [OUT_N*ACC_W-1:0] outv;     // the output map, as signed 32-bit values\n"
                                 : "")
-                .replace("@OUT_DATA@", m.mapOutput() || m.popMapOutput() ? "outv" : "acc[OUT_N*ACC_W-1:0]")
+                .replace(
+                        "@OUT_DATA@",
+                        m.mapOutput() || m.popMapOutput() || m.floatOutput() ? "outv" : "acc[OUT_N*ACC_W-1:0]")
                 .replace("@POP_STORE@", popStore(m))
-                .replace("@PSTORE_STATE@", m.popMapOutput() ? ", S_PSTORE = 4'd14" : "")
+                .replace("@PSTORE_STATE@", m.popMapOutput() ? ", S_PSTORE = 5'd14" : "")
+                .replace("@DIG_STATES@", m.digital().active() ? ", S_DIG = 5'd15, S_FSTORE = 5'd16" : "")
                 .replace("S_PSTORE_OR_OUT", m.popMapOutput() ? "S_PSTORE" : "S_OUT")
                 .replace("@OUT_LAYER@", Integer.toString(out.index()))
                 .replace("@HAS_THR@", layerHasThr);
@@ -193,18 +208,19 @@ final class VerilogTop {
                 output wire                 out_last
             );
             `include "bnncim_params.vh"
+            @FP_INCLUDE@
+                localparam [4:0] S_IDLE = 5'd0, S_DRAW = 5'd1, S_DRIVE = 5'd2, S_SENSE = 5'd3, S_ACC = 5'd4,
+                                 S_THR = 5'd5, S_ACT = 5'd6, S_OUT = 5'd7, S_COUNT = 5'd8, S_SCAN = 5'd9,
+                                 S_RESUME = 5'd10, S_FIN = 5'd11, S_MASK = 5'd12,
+                                 S_READ = 5'd13@PSTORE_STATE@@DIG_STATES@;
 
-                localparam [3:0] S_IDLE = 4'd0, S_DRAW = 4'd1, S_DRIVE = 4'd2, S_SENSE = 4'd3, S_ACC = 4'd4,
-                                 S_THR = 4'd5, S_ACT = 4'd6, S_OUT = 4'd7, S_COUNT = 4'd8, S_SCAN = 4'd9,
-                                 S_RESUME = 4'd10, S_FIN = 4'd11, S_MASK = 4'd12, S_READ = 4'd13@PSTORE_STATE@;
-
-                reg [3:0]             state;
+                reg [4:0]             state;
                 reg [PC_W-1:0]        pc;
                 reg [15:0]            passes;
                 reg                   mc;
                 reg [SBI_W-1:0]       draw_i;
                 reg [SB_W-1:0]        zbits;
-                reg [IN_BUS-1:0]      inp;      // bit planes: plane b at [b*IN_K +: IN_K]
+                reg [IN_PL-1:0]       inp;      // bit planes: plane b at [b*IN_K +: IN_K]
                 reg [2*ROWS-1:0]      g;        // the step's gathered input slice: {enable, value}
                 reg [31:0]            pos;      // the current output position of a convolution (0 for dense)
                 reg                   replay;   // resumed at kept popcounts: position by position, no reads
@@ -269,7 +285,7 @@ final class VerilogTop {
 
                 // input periphery output -> bit planes (a bipolar input is its own single plane); computed once per
                 // accepted example
-                function [IN_BUS-1:0] to_planes(input [IN_BUS-1:0] data);
+                function [IN_PL-1:0] to_planes(input [IN_PL-1:0] data);
                     integer b, k;
                     begin
                         for (b = 0; b < IN_BITS; b = b + 1)
@@ -279,7 +295,7 @@ final class VerilogTop {
                 endfunction
 
                 // the comparator output maps (and their max pools) every later layer reads
-            @BUFFERS@@OUTV@
+            @BUFFERS@@OUTV@@FUNCS@
                 // word-line drivers: the step's input slice (a convolution's window at position pos, im2col
                 // order), gathered in DRIVE and moved to the piece's rows in READ; padding, dropped neurons and
                 // rows past KLEN stay undriven
@@ -347,6 +363,7 @@ final class VerilogTop {
                 // max pools on comparator output maps (periphery between layers)
             @POOLS@
                 wire layer_has_thr = @HAS_THR@;
+            @KEPT@
 
                 assign in_ready  = state == S_IDLE;
                 assign out_valid = state == S_OUT;
@@ -380,8 +397,8 @@ final class VerilogTop {
                     end else begin
                         case (state)
                             S_IDLE: if (in_valid) begin
-                                inp <= to_planes(in_data);
-                                mc <= cfg_samples != 16'd0;
+                                inp <= to_planes(in_data[IN_PL-1:0]);
+                                @FINP@                                mc <= cfg_samples != 16'd0;
                                 passes <= cfg_samples == 16'd0 ? 16'd1 : cfg_samples;
                                 pc <= {PC_W{1'b0}};
                                 pos <= 32'd0;
@@ -465,7 +482,7 @@ final class VerilogTop {
                                     pc <= pc + 1'b1;
                                     state <= S_DRIVE;
                                 end else begin
-                                    state <= layer_has_thr ? S_THR : S_PSTORE_OR_OUT;
+                                    state <= layer_has_thr ? S_THR : @KEEP_OR@S_PSTORE_OR_OUT;
                                 end
                             end
                             S_SENSE: begin
@@ -480,7 +497,7 @@ final class VerilogTop {
                                     pc <= pc + 1'b1;
                                     state <= S_DRIVE;
                                 end else begin
-                                    state <= layer_has_thr ? S_THR : S_PSTORE_OR_OUT;
+                                    state <= layer_has_thr ? S_THR : @KEEP_OR@S_PSTORE_OR_OUT;
                                 end
                             end
                             S_THR: begin
@@ -514,9 +531,9 @@ final class VerilogTop {
                                 pos <= 32'd0;
                                 replay <= 1'b0;
                                 pc <= pc + 1'b1;
-                                state <= st_layer == @OUT_LAYER@ ? S_OUT : S_DRIVE;
+                                @FIN_NEXT@
                             end
-            @POP_STORE@                S_OUT: if (out_ready) begin
+            @POP_STORE@@DIG@                S_OUT: if (out_ready) begin
                                 zprev <= zbits;
                                 have_prev <= 1'b1;
                                 left <= left - cnt_out;

@@ -121,6 +121,33 @@ public final class ResidualGraphs {
         return new Graph("resnet-tiny", List.of(v("x", ElemType.FLOAT32, 3, 9, 9)), n, List.of("y"), Map.of());
     }
 
+    /**
+     * A full-precision 1x1 convolution on a crossbar layer's popcounts, between two crossbar layers: the digital unit
+     * does not evaluate float convolutions on chip values (only on the host's, as resnet's average-pooled shortcut).
+     */
+    public static Graph floatConvBetweenLayers() {
+        Random r = new Random(5);
+        List<Node> n = new ArrayList<>();
+        n.add(new Node.Sign("sign0", "x", v("b0", ElemType.BIPOLAR, 4, 9, 9)));
+        n.add(conv(r, "conv1", "b0", "c1", 9, 1));
+        n.add(new DigitalNode.FloatConv(
+                "mix",
+                "c1",
+                v("m", ElemType.FLOAT32, 4, 9, 9),
+                floats(r, 16),
+                floats(r, 4),
+                4,
+                1,
+                1,
+                1,
+                new int[] {1, 1},
+                new int[] {0, 0, 0, 0},
+                new int[] {1, 1}));
+        n.add(new Node.Sign("sign1", "m", v("b1", ElemType.BIPOLAR, 4, 9, 9)));
+        n.add(conv(r, "conv2", "b1", "c2", 9, 1));
+        return new Graph("float-conv-between", List.of(v("x", ElemType.FLOAT32, 4, 9, 9)), n, List.of("c2"), Map.of());
+    }
+
     /** A plain binary network without a digital datapath: sign, binary conv, flatten. */
     public static Graph plain() {
         Random r = new Random(4);

@@ -231,7 +231,7 @@ class VerilogKbitTest {
         assertTrue(!lintOut.contains("%Warning") && !lintOut.contains("%Error"), "verilator -Wall:\n" + lintOut);
     }
 
-    private static void requireTool(String tool) {
+    static void requireTool(String tool) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (Files.isExecutable(Path.of(d, tool))) return;
         }
@@ -239,8 +239,7 @@ class VerilogKbitTest {
                 + "(scripts/test installs them: apt-get install iverilog verilator)");
     }
 
-    private static String exec(Path dir, List<String> cmd, int timeoutSeconds)
-            throws IOException, InterruptedException {
+    static String exec(Path dir, List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
         Path log = Files.createTempFile(dir, "exec", ".log");
         Process proc = new ProcessBuilder(cmd)
                 .directory(dir.toFile())
