@@ -58,7 +58,7 @@ class ResidualVerilogTest {
         Files.writeString(dir.resolve("tb_top.v"), VerilogBackend.testbench(EXAMPLES, SAMPLES, SEED));
         Files.writeString(dir.resolve("inputs.hex"), hex.toString());
         List<String> compile = new ArrayList<>(List.of("iverilog", "-g2005", "-o", "tb_top.vvp"));
-        compile.addAll(VerilogKbitTest.SOURCES);
+        compile.addAll(VerilogBackend.simulationSources());
         VerilogKbitTest.exec(dir, compile, 120);
 
         BitSource lfsr = BitSource.lfsr(mm, SEED, 0, EXAMPLES, SAMPLES);
@@ -85,7 +85,7 @@ class ResidualVerilogTest {
             assertTrue(samples == 0 || dropped, "no scale was ever dropped: weak test");
         }
         List<String> lint = new ArrayList<>(List.of("verilator", "--lint-only", "-Wall", "--top-module", "bnncim_top"));
-        lint.addAll(VerilogKbitTest.SOURCES.subList(1, VerilogKbitTest.SOURCES.size()));
+        lint.addAll(VerilogBackend.DESIGN_SOURCES);
         String lintOut = VerilogKbitTest.exec(dir, lint, 120);
         assertTrue(!lintOut.contains("%Warning") && !lintOut.contains("%Error"), "verilator -Wall:\n" + lintOut);
     }
