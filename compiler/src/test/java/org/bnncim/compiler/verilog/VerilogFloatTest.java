@@ -3,7 +3,6 @@ package org.bnncim.compiler.verilog;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.bnncim.backends.sim.kernels.PoolGeometry;
 import org.bnncim.backends.sim.kernels.Pooling;
 import org.bnncim.backends.verilog.VerilogFloat;
@@ -43,21 +41,22 @@ class VerilogFloatTest {
     @Test
     @Tag("slow")
     void everyOperationMatchesJavaUnderIcarus() throws Exception {
-        requireTool("iverilog");
+        VerilogKbitTest.requireTool("iverilog");
         List<FloatVectors.Vec> v = FloatVectors.generate(1, ICARUS_PER_OP);
         Path dir = prepare(v);
-        exec(dir, List.of("iverilog", "-g2005", "-I.", "-o", "tb_fp.vvp", "tb_fp.v", VerilogFloat.ALU), 120);
-        exec(dir, List.of("vvp", "-n", "tb_fp.vvp"), 300);
+        VerilogKbitTest.exec(
+                dir, List.of("iverilog", "-g2005", "-I.", "-o", "tb_fp.vvp", "tb_fp.v", VerilogFloat.ALU), 120);
+        VerilogKbitTest.exec(dir, List.of("vvp", "-n", "tb_fp.vvp"), 300);
         compare(v, dir);
     }
 
     @Test
     @Tag("slow")
     void everyOperationMatchesJavaUnderVerilatorWithMoreVectors() throws Exception {
-        requireTool("verilator");
+        VerilogKbitTest.requireTool("verilator");
         List<FloatVectors.Vec> v = FloatVectors.generate(2, VERILATOR_PER_OP);
         Path dir = prepare(v);
-        exec(
+        VerilogKbitTest.exec(
                 dir,
                 List.of(
                         "verilator",
@@ -72,7 +71,7 @@ class VerilogFloatTest {
                         "tb_fp.v",
                         VerilogFloat.ALU),
                 600);
-        exec(dir, List.of(dir.resolve("obj_dir/tb_fp").toString()), 300);
+        VerilogKbitTest.exec(dir, List.of(dir.resolve("obj_dir/tb_fp").toString()), 300);
         compare(v, dir);
     }
 
@@ -84,7 +83,7 @@ class VerilogFloatTest {
     @Test
     @Tag("slow")
     void averagePoolRecipeMatchesPoolingUnderIcarus() throws Exception {
-        requireTool("iverilog");
+        VerilogKbitTest.requireTool("iverilog");
         SplittableRandom r = new SplittableRandom(3);
         for (int k : new int[] {2, 14}) {
             int windows = k == 2 ? 4000 : 400;
@@ -105,8 +104,8 @@ class VerilogFloatTest {
             Files.writeString(
                     dir.resolve("tb_pool.v"),
                     POOL_TB.replace("@W@", Integer.toString(windows)).replace("@K@", Integer.toString(k * k)));
-            exec(dir, List.of("iverilog", "-g2005", "-I.", "-o", "tb_pool.vvp", "tb_pool.v"), 120);
-            exec(dir, List.of("vvp", "-n", "tb_pool.vvp"), 300);
+            VerilogKbitTest.exec(dir, List.of("iverilog", "-g2005", "-I.", "-o", "tb_pool.vvp", "tb_pool.v"), 120);
+            VerilogKbitTest.exec(dir, List.of("vvp", "-n", "tb_pool.vvp"), 300);
             List<String> got = Files.readAllLines(dir.resolve("means.hex"));
             assertEquals(windows, got.size());
             for (int w = 0; w < windows; w++) {
@@ -140,10 +139,10 @@ class VerilogFloatTest {
     @Test
     @Tag("slow")
     void libraryLintsClean() throws Exception {
-        requireTool("verilator");
+        VerilogKbitTest.requireTool("verilator");
         Files.writeString(tmp.resolve(VerilogFloat.FUNCTIONS), VerilogFloat.functions());
         Files.writeString(tmp.resolve(VerilogFloat.ALU), VerilogFloat.alu());
-        String out = exec(
+        String out = VerilogKbitTest.exec(
                 tmp,
                 List.of("verilator", "--lint-only", "-Wall", "-I.", "--top-module", "bnncim_fp_alu", VerilogFloat.ALU),
                 120);
@@ -277,30 +276,5 @@ class VerilogFloatTest {
                     end
                 endmodule
                 """.replace("@N@", Integer.toString(n)).replace("@OPW@", Integer.toString(VerilogFloat.OP_W));
-    }
-
-    private static void requireTool(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, tool))) return;
-        }
-        fail(tool + " is not installed: the Verilog tests need Icarus Verilog and Verilator "
-                + "(scripts/test installs them: apt-get install iverilog verilator)");
-    }
-
-    private static String exec(Path dir, List<String> cmd, int timeoutSeconds)
-            throws IOException, InterruptedException {
-        Path log = Files.createTempFile(dir, "exec", ".log");
-        Process proc = new ProcessBuilder(cmd)
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        if (!proc.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            proc.destroyForcibly();
-            fail(String.join(" ", cmd) + ": no result after " + timeoutSeconds + " s");
-        }
-        String text = Files.readString(log, StandardCharsets.UTF_8);
-        assertEquals(0, proc.exitValue(), String.join(" ", cmd) + " failed:\n" + text);
-        return text;
     }
 }
