@@ -14,7 +14,8 @@ final class VerilogDropout {
     static final String FILE = "bnncim_dropout_bank.v";
 
     static String module() {
-        return TEMPLATE.replace("@ZERO@", hex32(Lfsr32.ZERO_SEED_STATE))
+        return TEMPLATE.replace("@ADVANCE32@", VerilogBackend.ADVANCE32)
+                .replace("@ZERO@", hex32(Lfsr32.ZERO_SEED_STATE))
                 .replace("@TAPS@", hex32(Lfsr32.TAPS))
                 .replace("@STRIDE@", hex32(DropoutMasks.UNIT_STRIDE));
     }
@@ -45,14 +46,7 @@ final class VerilogDropout {
             );
                 reg [U*32-1:0] state; // unit u at [u*32 +: 32]
 
-                function [31:0] advance32(input [31:0] s);
-                    integer i;
-                    begin
-                        advance32 = s;
-                        for (i = 0; i < 32; i = i + 1)
-                            advance32 = advance32[0] ? ((advance32 >> 1) ^ @TAPS@) : (advance32 >> 1);
-                    end
-                endfunction
+            @ADVANCE32@
 
                 // every unit's start state
                 function [U*32-1:0] start(input [31:0] s);
