@@ -14,10 +14,34 @@ final class VerilogDropout {
     static final String FILE = "bnncim_dropout_bank.v";
 
     static String module() {
-        return TEMPLATE.replace("@ADVANCE32@", VerilogBackend.ADVANCE32)
+        return TEMPLATE.replace("@ADVANCE32@", advance32())
                 .replace("@ZERO@", hex32(Lfsr32.ZERO_SEED_STATE))
                 .replace("@TAPS@", hex32(Lfsr32.TAPS))
                 .replace("@STRIDE@", hex32(DropoutMasks.UNIT_STRIDE));
+    }
+
+    /**
+     * The 32-shift draw as the linear map over GF(2) it is: new bit i is the parity of the old bits in mask i. Same
+     * function as {@link VerilogBackend#ADVANCE32}, but 32 parities instead of 32 unrolled conditional shifts, which
+     * Verilator 5 expands into large trees; as parities it is 32 XOR trees.
+     */
+    static String advance32() {
+        int[] col = new int[32]; // col[j]: the state after 32 shifts of the state with only bit j set
+        for (int j = 0; j < 32; j++) {
+            int x = 1 << j;
+            for (int k = 0; k < 32; k++) x = (x & 1) != 0 ? (x >>> 1) ^ Lfsr32.TAPS : x >>> 1;
+            col[j] = x;
+        }
+        StringBuilder f = new StringBuilder("    function [31:0] advance32(input [31:0] s);\n        advance32 = {");
+        for (int i = 31; i >= 0; i--) {
+            int mask = 0;
+            for (int j = 0; j < 32; j++) mask |= ((col[j] >>> i) & 1) << j;
+            f.append(i % 4 == 3 ? "\n            " : " ")
+                    .append("^(s & ")
+                    .append(hex32(mask))
+                    .append(i > 0 ? ")," : ")");
+        }
+        return f.append("};\n    endfunction").toString();
     }
 
     private static String hex32(int v) {
@@ -44,51 +68,35 @@ final class VerilogDropout {
                 input  wire         draw,
                 output reg  [U-1:0] z
             );
-                reg [U*32-1:0] state; // unit u at [u*32 +: 32]
-
             @ADVANCE32@
 
-                // every unit's start state
-                function [U*32-1:0] start(input [31:0] s);
-                    integer u;
-                    reg [31:0] x;
-                    begin
-                        for (u = 0; u < U; u = u + 1) begin
-                            x = s ^ ((U0 + u + 1) * @STRIDE@);
-                            start[u*32 +: 32] = x == 32'd0 ? @ZERO@ : x;
-                        end
-                    end
-                endfunction
-
-                function [U-1:0] below(input [U*32-1:0] x);
-                    integer u;
-                    for (u = 0; u < U; u = u + 1) below[u] = x[u*32 +: 32] < P_THR;
-                endfunction
-
-                function [U-1:0] none(input dummy);
-                    integer u;
-                    for (u = 0; u < U; u = u + 1) none[u] = dummy;
-                endfunction
-
-                wire [U*32-1:0] next;
-                genvar g;
-                generate
-                    for (g = 0; g < U; g = g + 1) begin : g_unit
-                        assign next[g*32 +: 32] = advance32(state[g*32 +: 32]);
-                    end
-                endgenerate
-
+                // the units' states as a memory stepped by one procedural loop: the hardware is U parallel units, but
+                // a loop keeps elaboration linear (a generate scope or a U*32-bit vector per unit took Verilator 5
+                // minutes and gigabytes at 25K units). The states are
+                // written blocking: only this block reads them, each unit its own before its write (Verilator 5
+                // refuses delayed writes to a memory in a loop).
+                reg [31:0] state [0:U-1];
+                reg [31:0] s0, nx;
+                integer u;
+                /* verilator lint_off BLKSEQ */
                 always @(posedge clk) begin
                     if (load) begin
-                        state <= start(seed);
-                        z <= none(1'b0);
+                        for (u = 0; u < U; u = u + 1) begin
+                            s0 = seed ^ ((U0 + u + 1) * @STRIDE@);
+                            state[u] = s0 == 32'd0 ? @ZERO@ : s0;
+                        end
+                        for (u = 0; u < U; u = u + 1) z[u] <= 1'b0;
                     end else if (clear) begin
-                        z <= none(1'b0); // a deterministic example masks nothing
+                        for (u = 0; u < U; u = u + 1) z[u] <= 1'b0; // a deterministic example masks nothing
                     end else if (draw) begin
-                        state <= next;
-                        z <= below(next);
+                        for (u = 0; u < U; u = u + 1) begin
+                            nx = advance32(state[u]);
+                            state[u] = nx;
+                            z[u] <= nx < P_THR;
+                        end
                     end
                 end
+                /* verilator lint_on BLKSEQ */
             endmodule
             """;
 }
