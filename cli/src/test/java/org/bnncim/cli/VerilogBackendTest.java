@@ -120,6 +120,25 @@ class VerilogBackendTest {
                 "/Flatten_output_0");
     }
 
+    /**
+     * resnet-mcd with --mc-dropout: the digital unit as in resnet-sd, and the MC-Dropout bank's 62,720 units, the
+     * first 25,088 of them on the chip input (the host's sign map, sent unmasked); 1 image x T=3 under Verilator.
+     */
+    @Test
+    @Tag("slow")
+    void resnetMcDropoutOnTheChipInputMatchesSimulatorUnderVerilator() throws Exception {
+        compare(
+                Paths.testdata("models/resnet-mcd.onnx"),
+                tmp.resolve("resnet-mcd"),
+                3,
+                13,
+                1,
+                true,
+                Paths.testdata("fashion/test-1000-images.npy"),
+                "/Flatten_output_0",
+                "--mc-dropout");
+    }
+
     /** A small convolution (bipolar 6x6 input, 64x64 crossbars), Scale-Dropout and a max pool, under Icarus. */
     @Test
     @Tag("slow")

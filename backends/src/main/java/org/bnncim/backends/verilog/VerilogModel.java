@@ -191,7 +191,14 @@ record VerilogModel(
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             if (i < first) {
-                // the host's input periphery computes the chip input once per example: it must not draw
+                // an MC-Dropout mask on the chip input is drawn on the chip like any other (the host sends the
+                // unmasked map once per example); any other draw here would be the host's, once per example
+                if (n instanceof Node.McDropout m && masksChipInput(g, m, nodes.get(first))) {
+                    masked.put(m.output().name(), m);
+                    maskUnit0.put(m.output().name(), units);
+                    units += m.output().shape().size();
+                    continue;
+                }
                 if (n instanceof Node.ScaleDropout || n instanceof Node.McDropout) {
                     throw unsupported(n, "a random draw in the input periphery (before the first crossbar layer)");
                 }
@@ -220,18 +227,18 @@ record VerilogModel(
             }
             switch (n) {
                 case Node.BinaryDense d -> {
-                    if (layers.isEmpty()) chipInput = chipInput(g, d.input(), src);
+                    if (layers.isEmpty()) chipInput = chipInput(g, d.input(), src, masked);
                     addLayer(p, layers, idents, d, d.input(), null, false, src, masked, maskUnit0, bankOf);
                 }
                 case Node.BinaryConv c -> {
-                    if (layers.isEmpty()) chipInput = chipInput(g, c.input(), src);
+                    if (layers.isEmpty()) chipInput = chipInput(g, c.input(), src, masked);
                     Value in = g.value(c.input());
                     if (in.shape().rank() != 3) throw unsupported(n, "a convolution over a " + in.shape() + " input");
                     ConvGeometry geo = ConvGeometry.of(c, in.shape(), c.output().shape());
                     addLayer(p, layers, idents, c, c.input(), geo, false, src, masked, maskUnit0, bankOf);
                 }
                 case DecoderNode.BinaryConvTranspose t -> {
-                    if (layers.isEmpty()) chipInput = chipInput(g, t.input(), src);
+                    if (layers.isEmpty()) chipInput = chipInput(g, t.input(), src, masked);
                     Value in = g.value(t.input());
                     if (in.shape().rank() != 3) {
                         throw unsupported(n, "a transposed convolution over a " + in.shape() + " input");
@@ -372,9 +379,19 @@ record VerilogModel(
         return n instanceof Node.Threshold || n instanceof Node.MultiThreshold;
     }
 
-    private static Value chipInput(Graph g, String input, Map<String, Source> src) {
+    private static Value chipInput(Graph g, String input, Map<String, Source> src, Map<String, Node.McDropout> masked) {
         src.put(input, new Source.Chip());
-        return g.value(input);
+        // behind a mask the host sends the map before it: the chip's dropout bank gates its rows
+        Node.McDropout m = masked.get(input);
+        return g.value(m == null ? input : m.input());
+    }
+
+    /** A bipolar MC-Dropout mask read by the first crossbar layer only. */
+    private static boolean masksChipInput(Graph g, Node.McDropout m, Node first) {
+        String out = m.output().name();
+        if (!g.value(m.input()).elem().isBipolar() || !first.inputs().get(0).equals(out)) return false;
+        return g.nodes().stream().filter(x -> x.inputs().contains(out)).count() == 1
+                && !g.outputs().contains(out);
     }
 
     /** Gives the layer whose popcounts {@code t} reads its comparator bank. */
