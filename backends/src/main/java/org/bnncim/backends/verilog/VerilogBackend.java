@@ -340,8 +340,9 @@ public final class VerilogBackend {
             """;
 
     /**
-     * One draw of the LFSR stand-in (32 Galois shifts with feedback mask @TAPS@): shared by the Scale-Dropout unit
-     * and the MC-Dropout bank, so both modules advance their states the same way.
+     * One draw of the LFSR stand-in (32 Galois shifts with feedback mask @TAPS@) for the Scale-Dropout unit. The
+     * MC-Dropout bank writes the same function as parities ({@link VerilogDropout#advance32()}), which elaborates in
+     * linear time at tens of thousands of units; the bit-exact tests of both modules pin them to one LFSR.
      */
     static final String ADVANCE32 = """
                 function [31:0] advance32(input [31:0] s);
