@@ -72,9 +72,8 @@ final class VerilogDropout {
 
                 // the units' states as a memory stepped by one procedural loop: the hardware is U parallel units, but
                 // a loop keeps elaboration linear (a generate scope or a U*32-bit vector per unit took Verilator 5
-                // minutes and gigabytes at 25K units). The states are
-                // written blocking: only this block reads them, each unit its own before its write (Verilator 5
-                // refuses delayed writes to a memory in a loop).
+                // minutes and gigabytes at 25K units). The states are written blocking: only this block reads them,
+                // each unit its own before its write (Verilator 5 refuses delayed writes to a memory in a loop).
                 reg [31:0] state [0:U-1];
                 reg [31:0] s0, nx;
                 integer u;

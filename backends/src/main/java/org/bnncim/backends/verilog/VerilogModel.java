@@ -194,9 +194,7 @@ record VerilogModel(
                 // an MC-Dropout mask on the chip input is drawn on the chip like any other (the host sends the
                 // unmasked map once per example); any other draw here would be the host's, once per example
                 if (n instanceof Node.McDropout m && masksChipInput(g, m, nodes.get(first))) {
-                    masked.put(m.output().name(), m);
-                    maskUnit0.put(m.output().name(), units);
-                    units += m.output().shape().size();
+                    units = mask(m, units, masked, maskUnit0);
                     continue;
                 }
                 if (n instanceof Node.ScaleDropout || n instanceof Node.McDropout) {
@@ -278,9 +276,7 @@ record VerilogModel(
                                 n, "an MC-Dropout mask on " + g.value(m.input()).elem() + " values");
                     }
                     src.put(m.output().name(), s);
-                    masked.put(m.output().name(), m);
-                    maskUnit0.put(m.output().name(), units);
-                    units += m.output().shape().size();
+                    units = mask(m, units, masked, maskUnit0);
                 }
                 case Node.Reshape r -> {
                     // a flatten keeps the CHW order every buffer holds
@@ -384,6 +380,14 @@ record VerilogModel(
         // behind a mask the host sends the map before it: the chip's dropout bank gates its rows
         Node.McDropout m = masked.get(input);
         return g.value(m == null ? input : m.input());
+    }
+
+    /** Gives mask {@code m} the bank's next units (from {@code units}, in graph order); returns the next free unit. */
+    private static int mask(
+            Node.McDropout m, int units, Map<String, Node.McDropout> masked, Map<String, Integer> maskUnit0) {
+        masked.put(m.output().name(), m);
+        maskUnit0.put(m.output().name(), units);
+        return units + m.output().shape().size();
     }
 
     /** A bipolar MC-Dropout mask read by the first crossbar layer only. */
