@@ -16,16 +16,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue #20, item 5: {@code compile --target verilog --synth} runs Yosys on TFC_1W1A's comparator banks and
- * records positive cell counts beside the cost model's comparators. Skipped where Yosys is not installed (as
- * VerilogRunScriptTest skips its simulation without Icarus); reportSynthTest (compiler) checks the schema without it.
+ * Issue #20, item 5: {@code compile --target verilog --synth} runs Yosys on TFC_1W1A's comparator banks and adder
+ * datapath and records positive cell counts beside the cost model's comparators and adder trees. Skipped where
+ * Yosys is not installed (as VerilogRunScriptTest skips its simulation without Icarus); reportSynthTest (compiler)
+ * checks the schema without it.
  */
 class VerilogSynthTest {
     @TempDir
     Path tmp;
 
     @Test
-    @Tag("slow") // Yosys: about 20 s for TFC_1W1A's three banks
+    @Tag("slow") // Yosys: about 40 s for TFC_1W1A's three banks and its adder datapath
     void synthRecordsCellsBesideTheCostModel() throws Exception {
         assumeTrue(onPath("yosys"), "Yosys is not installed");
         Path out = tmp.resolve("tfc");
@@ -44,9 +45,19 @@ class VerilogSynthTest {
                 s.path("cells").asLong() > 0 && s.path("transistors_estimate").asLong() > 0, s.toString());
         assertTrue(s.path("cells_by_type").size() > 0, s.toString());
         JsonNode parts = s.path("parts");
-        assertEquals(3, parts.size(), "TFC_1W1A has three comparator banks and no stochastic unit");
-        long comparators = 0, cells = 0;
+        assertEquals(4, parts.size(), "TFC_1W1A has three comparator banks, no stochastic unit, one adder datapath");
+        JsonNode adders = parts.get(3);
+        assertEquals("accumulate", adders.path("kind").asText(), adders.toString());
+        // one lane per logical column of a 256x256 complementary crossbar; combinational (the registers are the top's)
+        assertEquals(128, adders.path("neurons").asLong(), adders.toString());
+        assertEquals(0, adders.path("flip_flops").asLong(), adders.toString());
+        // a 32-bit adder per lane has at least one XOR (or XNOR) per sum bit
+        long xors = adders.at("/cells_by_type/$_XOR_").asLong()
+                + adders.at("/cells_by_type/$_XNOR_").asLong();
+        assertTrue(xors >= 128 * 32, adders.toString());
+        long comparators = 0, cells = adders.path("cells").asLong();
         for (JsonNode p : parts) {
+            if (p == adders) continue;
             assertEquals("threshold", p.path("kind").asText());
             assertTrue(p.path("cells").asLong() > 0, p.toString());
             // a bank latches its outputs: one flip-flop per neuron
@@ -54,11 +65,16 @@ class VerilogSynthTest {
             comparators += p.path("neurons").asLong() * p.path("steps").asLong();
             cells += p.path("cells").asLong();
         }
-        assertEquals(s.path("cells").asLong(), cells, "the top holds the banks and nothing else");
+        assertEquals(s.path("cells").asLong(), cells, "the top holds the banks, the datapath and nothing else");
         assertEquals(192, comparators);
         assertEquals(comparators, s.at("/cost_model/comparators").asLong());
         assertEquals(784, s.at("/cost_model/input_comparators").asLong(), "the input binarizer: host side");
         assertTrue(s.at("/comparison/0/ratio").asDouble() > 0, s.toString());
+        assertEquals("adder_datapath", s.at("/comparison/1/part").asText(), s.toString());
+        assertEquals(
+                s.at("/cost_model/adder_trees_area_um2").asDouble(),
+                s.at("/comparison/1/cost_model_area_um2").asDouble(),
+                s.toString());
         assertTrue(Files.readString(out.resolve("report.txt")).contains("Synthesis cross-check (--synth, Yosys"));
     }
 

@@ -52,7 +52,8 @@ public final class VerilogBackend {
             "bnncim_threshold.v",
             "bnncim_multi_threshold.v",
             "bnncim_stochastic_unit.v",
-            VerilogDropout.FILE);
+            VerilogDropout.FILE,
+            VerilogAccumulate.FILE);
 
     /** What a simulator compiles: the testbench, then {@link #DESIGN_SOURCES}. */
     public static List<String> simulationSources() {
@@ -83,6 +84,7 @@ public final class VerilogBackend {
                         .replace("@ZERO@", hex32(Lfsr32.ZERO_SEED_STATE))
                         .replace("@TAPS@", hex32(Lfsr32.TAPS)));
         put(files, VerilogDropout.FILE, VerilogDropout.module());
+        put(files, VerilogAccumulate.FILE, VerilogAccumulate.module());
         put(files, "bnncim_top.v", VerilogTop.render(p, m));
         if (m.digital().active()) put(files, VerilogFloat.FUNCTIONS, VerilogFloat.functions());
         int examples = o.inputs() == null ? 0 : o.inputs().length;

@@ -220,6 +220,9 @@ final class VerilogParams {
         s.append("// bit-serially (only rows whose bit is 1 are driven, as +1); NEG: the plane is a signed value's\n");
         s.append("// sign plane (weight -2^PLANE). Step 0 is the least significant field.\n");
         s.append(lp("N_STEPS", steps.size())).append(lp("PC_W", VerilogBackend.bitsFor(steps.size())));
+        long maxPlane = 0;
+        for (long[] st : steps) maxPlane = Math.max(maxPlane, st[2]);
+        s.append(lp("PL_W", VerilogBackend.bitsFor(maxPlane), "bits of a step's PLANE"));
         String[] fields = {
             "XB", "LAYER", "PLANE", "K0", "KLEN", "ROW", "COL", "N0", "NLEN", "FIRST", "LAST", "SER", "NEG"
         };

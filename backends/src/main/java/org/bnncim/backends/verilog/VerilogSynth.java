@@ -8,14 +8,16 @@ import org.bnncim.ir.Node;
 
 /**
  * What {@code bnncim compile --synth} gives Yosys: a synthesis top ({@value #WRAPPER}) holding the chip's comparator
- * banks, with the parameters {@code bnncim_top} gives them, and its stochastic-scale unit, each behind a wrapper
+ * banks, with the parameters {@code bnncim_top} gives them, its stochastic-scale unit and its adder datapath
+ * ({@code bnncim_accumulate}), each behind a wrapper
  * module of its own so that Yosys' statistics name it; and the script ({@value #SCRIPT}) that reads every file of
  * {@link VerilogBackend#DESIGN_SOURCES} (the crossbar as a black box, the rest deferred so that only what the top
  * instantiates is elaborated), synthesizes, and writes per-module cell counts to {@value #STAT}.
  *
- * <p>{@code bnncim_top} itself (controller, accumulators, activation registers, word-line multiplexers) is not
- * synthesized: as written for simulation, Yosys did not get it through its {@code proc} pass in 15 minutes even for
- * TFC_1W1A (docs/verilog.md, "Synthesis cross-check").
+ * <p>The rest of {@code bnncim_top} (controller, accumulator and activation registers, word-line multiplexers) is
+ * not synthesized: as written for simulation, Yosys did not get it through its {@code proc} pass in 15 minutes even
+ * for TFC_1W1A (docs/verilog.md, "Synthesis cross-check"). The MC-Dropout bank is not either: it is U copies of the
+ * stochastic unit's LFSR, whose figure is synthesized.
  */
 public final class VerilogSynth {
     private VerilogSynth() {}
@@ -28,6 +30,8 @@ public final class VerilogSynth {
     public static final String LOG = "synth.log";
     /** {@code stat -json -tech cmos}: cells by type and estimated transistors, per module. */
     public static final String STAT = "synth_stat.json";
+    /** The adder datapath's wrapper module. */
+    public static final String ACCUMULATE = "bnncim_synth_accumulate";
     /** The synthesis top's module. */
     public static final String TOP = "bnncim_periphery";
 
@@ -36,15 +40,18 @@ public final class VerilogSynth {
      *
      * @param module  its wrapper module in {@value #WRAPPER} (Yosys' statistics name it)
      * @param kind    {@code threshold} (one comparator per neuron and set), {@code multi_threshold} ({@code steps}
-     *                per neuron and set) or {@code stochastic_unit}
-     * @param node    the ONNX node of a bank ({@code null} for the unit)
-     * @param neurons a bank's outputs (0 for the unit)
+     *                per neuron and set), {@code stochastic_unit} or {@code accumulate} (the adder datapath)
+     * @param node    the ONNX node of a bank ({@code null} for the unit and the datapath)
+     * @param neurons a bank's outputs; the datapath's lanes (logical columns); 0 for the unit
      * @param steps   comparators per neuron in one threshold set (0 for the unit)
      * @param sets    threshold sets the bank holds: 3 (expectation, kept, dropped) with Scale-Dropout, else 1
      */
     public record Part(String module, String kind, String node, int neurons, int steps, int sets) {}
 
-    /** The parts {@link #wrapper} instantiates, banks in layer order, then the unit when the model draws bits. */
+    /**
+     * The parts {@link #wrapper} instantiates: banks in layer order, then the unit when the model draws bits, then the
+     * adder datapath.
+     */
     public static List<Part> parts(Program p) {
         VerilogModel m = VerilogModel.of(p);
         List<Part> parts = new ArrayList<>();
@@ -66,6 +73,7 @@ public final class VerilogSynth {
         }
         if (p.probabilities().length > 0)
             parts.add(new Part("bnncim_synth_stochastic_unit", "stochastic_unit", null, 0, 0, 0));
+        parts.add(new Part(ACCUMULATE, "accumulate", null, p.mapping().arch().logicalCols(), 0, 0));
         return List.copyOf(parts);
     }
 
@@ -138,12 +146,39 @@ public final class VerilogSynth {
             inst.append("    bnncim_synth_stochastic_unit s_stochastic (.clk(clk), .load(sd_load), .seed(sd_seed), "
                     + ".draw(sd_draw),\n        .p_thr(sd_p_thr), .z(sd_z));\n");
         }
+        mods.append("""
+
+                // the adder datapath after the crossbars: one lane per logical column (bnncim_accumulate.v)
+                module bnncim_synth_accumulate (
+                    input  wire [LCOLS*CW-1:0]    cnt,
+                    input  wire [CW-1:0]          active,
+                    input  wire [PL_W-1:0]        plane,
+                    input  wire                   neg,
+                    input  wire [LCOLS*ACC_W-1:0] a,
+                    output wire [LCOLS*ACC_W-1:0] y
+                );
+                `include "bnncim_params.vh"
+                    bnncim_accumulate #(.LCOLS(LCOLS), .CW(CW), .ACC_W(ACC_W), .PL_W(PL_W)) u_accumulate (
+                        .cnt(cnt), .active(active), .plane(plane), .neg(neg), .a(a), .y(y));
+                endmodule
+                """);
+        ports.append("""
+                    input  wire [LCOLS*CW-1:0]    acc_cnt,
+                    input  wire [CW-1:0]          acc_active,
+                    input  wire [PL_W-1:0]        acc_plane,
+                    input  wire                   acc_neg,
+                    input  wire [LCOLS*ACC_W-1:0] acc_a,
+                    output wire [LCOLS*ACC_W-1:0] acc_y,
+                """);
+        inst.append("    bnncim_synth_accumulate s_accumulate (.cnt(acc_cnt), .active(acc_active), .plane(acc_plane),\n"
+                + "        .neg(acc_neg), .a(acc_a), .y(acc_y));\n");
         return String.format(Locale.ROOT, """
                 // %1$s: generated by bnncim (compile --synth) for model '%2$s'. Not part of the chip: the top
                 // Yosys synthesizes to count the periphery's cells. It holds each comparator bank of bnncim_top, with
-                // the same parameters, and the stochastic-scale unit (when the model draws bits), each in a wrapper
-                // module whose name the statistics use; their ports are the top's. The crossbars and bnncim_top's
-                // controller, accumulators and registers are not in it (docs/verilog.md, "Synthesis cross-check").
+                // the same parameters, the stochastic-scale unit (when the model draws bits) and the adder datapath,
+                // each in a wrapper module whose name the statistics use; their ports are the top's. The crossbars and
+                // bnncim_top's controller, accumulator and activation registers are not in it (docs/verilog.md,
+                // "Synthesis cross-check").
                 module %3$s (
                 %4$s    input  wire                  clk
                 );

@@ -325,28 +325,23 @@ final class VerilogTop {
                     endcase
                 end
 
-                // one column's contribution: (2*cnt - active) << plane, negated on a signed value's sign plane (weight
-                // -2^plane), in the simulator's 32-bit int arithmetic
-                function [ACC_W-1:0] contrib(input [CW-1:0] cnt, input [CW-1:0] active, input [31:0] plane,
-                                             input neg);
-                    reg [ACC_W-1:0] d;
-                    begin
-                        d = ({{(ACC_W-CW){1'b0}}, cnt} + {{(ACC_W-CW){1'b0}}, cnt}
-                             - {{(ACC_W-CW){1'b0}}, active}) << plane;
-                        contrib = neg ? {ACC_W{1'b0}} - d : d;
-                    end
-                endfunction
+                // the adder datapath (bnncim_accumulate.v): lane d adds column st_col+d's contribution to output
+                // st_n0+d's accumulator; the shifts only line the step's columns and accumulators up with the lanes
+                wire [LCOLS*ACC_W-1:0] acc_sum;
+                /* verilator lint_off UNUSEDSIGNAL */ // only the low LCOLS lanes are read
+                wire [(MAX_N+LCOLS)*ACC_W-1:0] acc_lanes = {{LCOLS*ACC_W{1'b0}}, acc} >> (st_n0*ACC_W);
+                /* verilator lint_on UNUSEDSIGNAL */
+                bnncim_accumulate #(.LCOLS(LCOLS), .CW(CW), .ACC_W(ACC_W), .PL_W(PL_W)) u_accumulate (
+                    .cnt(sel_matches >> (st_col*CW)), .active(sel_active), .plane(st_plane[PL_W-1:0]),
+                    .neg(st_neg), .a(acc_lanes[LCOLS*ACC_W-1:0]), .y(acc_sum));
 
-                // adds one read's contributions to the accumulators of the step's output columns
-                function [MAX_N*ACC_W-1:0] acc_add(input [MAX_N*ACC_W-1:0] a, input [LCOLS*CW-1:0] m,
-                                                   input [CW-1:0] active);
+                // writes one read's sums back to the accumulators of the step's output columns
+                function [MAX_N*ACC_W-1:0] acc_add(input [MAX_N*ACC_W-1:0] a, input [LCOLS*ACC_W-1:0] sum);
                     integer d;
                     begin
                         acc_add = a;
                         for (d = 0; d < LCOLS; d = d + 1)
-                            if (d < st_nlen)
-                                acc_add[(st_n0 + d)*ACC_W +: ACC_W] = a[(st_n0 + d)*ACC_W +: ACC_W]
-                                    + contrib(m[(st_col + d)*CW +: CW], active, st_plane, st_neg);
+                            if (d < st_nlen) acc_add[(st_n0 + d)*ACC_W +: ACC_W] = sum[d*ACC_W +: ACC_W];
                     end
                 endfunction
 
@@ -492,7 +487,7 @@ final class VerilogTop {
                             S_ACC: begin
                                 // the layer's adder tree, folded in time: each row-tile piece's partial popcounts
                                 // are added to the accumulators of its output columns as the piece is read
-                                acc <= acc_add(acc, sel_matches, sel_active);
+                                acc <= acc_add(acc, acc_sum);
                                 if (!st_last) begin
                                     pc <= pc + 1'b1;
                                     state <= S_DRIVE;

@@ -13,15 +13,17 @@ import org.bnncim.ir.arch.Architecture;
 
 /**
  * The {@code --synth} cross-check in report.json ({@code verilog.synth}) and report.txt: Yosys' cells for the
- * comparator banks and the stochastic-scale unit, beside what the cost model assumes for the same model. The
- * synthesized area is an estimate: Yosys' CMOS transistor count times the architecture's {@code transistor_area_um2}.
+ * comparator banks, the stochastic-scale unit and the adder datapath, beside what the cost model assumes for the
+ * same model. The synthesized area is an estimate: Yosys' CMOS transistor count times the architecture's
+ * {@code transistor_area_um2}.
  */
 public final class ReportSynth {
     private ReportSynth() {}
 
     /** What was synthesized, in one phrase (the report's {@code scope}). */
-    public static final String SCOPE = "the comparator banks and the stochastic-scale unit, with bnncim_top's "
-            + "parameters; not bnncim_top's controller, accumulators and registers, nor the crossbars (black boxes)";
+    public static final String SCOPE = "the comparator banks, the stochastic-scale unit and the adder datapath, with "
+            + "bnncim_top's parameters; not bnncim_top's controller and registers, the MC-Dropout bank, nor the "
+            + "crossbars (black boxes)";
 
     static void json(ObjectNode o, Synthesis.Result s, CostReport r, Architecture a) {
         o.put("tool", s.tool());
@@ -65,6 +67,9 @@ public final class ReportSynth {
         Synthesis.Unit unit = unit(s);
         if (unit != null)
             compare(cmp.addObject(), "stochastic_unit", unit.cells(), a, stochasticUnits(r) * ar.stochasticUnit());
+        Synthesis.Unit adders = part(s, "accumulate");
+        if (adders != null)
+            compare(cmp.addObject(), "adder_datapath", adders.cells(), a, pe.adderBits() * ar.adderPerBit());
     }
 
     private static void cells(ObjectNode o, Synthesis.Cells c, Architecture a) {
@@ -97,7 +102,7 @@ public final class ReportSynth {
         long total = 0, ff = 0, tr = 0;
         boolean atLeast = false;
         for (Synthesis.Unit u : s.units()) {
-            if (u.part().kind().equals("stochastic_unit")) continue;
+            if (!u.part().kind().endsWith("threshold")) continue;
             u.cells().byType().forEach((k, v) -> byType.merge(k, v, Long::sum));
             total += u.cells().total();
             ff += u.cells().flipFlops();
@@ -108,7 +113,11 @@ public final class ReportSynth {
     }
 
     private static Synthesis.Unit unit(Synthesis.Result s) {
-        for (Synthesis.Unit u : s.units()) if (u.part().kind().equals("stochastic_unit")) return u;
+        return part(s, "stochastic_unit");
+    }
+
+    private static Synthesis.Unit part(Synthesis.Result s, String kind) {
+        for (Synthesis.Unit u : s.units()) if (u.part().kind().equals(kind)) return u;
         return null;
     }
 
@@ -116,8 +125,9 @@ public final class ReportSynth {
     public static String text(Synthesis.Result s, CostReport r, Architecture a) {
         StringBuilder t = new StringBuilder();
         t.append("\nSynthesis cross-check (--synth, ").append(s.tool()).append(")\n");
-        t.append("  synthesized: the comparator banks and the stochastic-scale unit (bnncim_top's parameters);\n")
-                .append("  not bnncim_top's controller, accumulators and registers, nor the crossbars (black boxes)\n");
+        t.append("  synthesized: the comparator banks, the stochastic-scale unit and the adder datapath\n")
+                .append("  (bnncim_top's parameters); not bnncim_top's controller and registers,\n")
+                .append("  the MC-Dropout bank, nor the crossbars (black boxes)\n");
         if (s.status() != Synthesis.Status.done) {
             t.append(String.format(
                     Locale.ROOT, "  no result: yosys was stopped after %d s (--synth-timeout)%n", s.timeoutSeconds()));
@@ -135,26 +145,36 @@ public final class ReportSynth {
                 "area um2"));
         for (Synthesis.Unit u : s.units()) {
             VerilogSynth.Part p = u.part();
-            String shape = p.node() == null ? "-" : p.neurons() + " x " + p.steps() + " x " + p.sets();
-            row(t, p.node() == null ? "stochastic-scale unit (LFSR stand-in)" : p.node(), shape, u.cells(), tr);
+            String shape = p.node() != null
+                    ? p.neurons() + " x " + p.steps() + " x " + p.sets()
+                    : p.kind().equals("accumulate") ? p.neurons() + " lanes" : "-";
+            String name = p.node() != null
+                    ? p.node()
+                    : p.kind().equals("accumulate")
+                            ? "adder datapath (bnncim_accumulate)"
+                            : "stochastic-scale unit (LFSR stand-in)";
+            row(t, name, shape, u.cells(), tr);
         }
         row(t, "total", "", s.total(), tr);
         CostReport.Periphery pe = r.periphery();
         Architecture.Area ar = a.area();
         t.append(String.format(
                 Locale.ROOT,
-                "  cost model: %d comparators x %s um2 = %s um2; %d stochastic unit(s) x %s um2%n",
+                "  cost model: %d comparators x %s um2 = %s um2; %d stochastic unit(s) x %s um2;%n"
+                        + "    %d adder-tree bits x %s um2 = %s um2 (parallel trees; the RTL folds them in time)%n",
                 pe.comparators(),
                 ar.thresholdUnit(),
                 pe.comparators() * ar.thresholdUnit(),
                 stochasticUnits(r),
-                ar.stochasticUnit()));
+                ar.stochasticUnit(),
+                pe.adderBits(),
+                ar.adderPerBit(),
+                pe.adderBits() * ar.adderPerBit()));
         t.append(String.format(
                 Locale.ROOT,
-                "  not synthesized: %d input comparators (host side), %d adder-tree bits, %d buffer bits,%n"
+                "  not synthesized: %d input comparators (host side), %d buffer bits,%n"
                         + "    %d word-line drivers, %d converters%n",
                 pe.inputComparators(),
-                pe.adderBits(),
                 pe.bufferBits(),
                 pe.wordlineDrivers(),
                 pe.converters()));

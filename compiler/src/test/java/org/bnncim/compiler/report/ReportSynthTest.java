@@ -36,10 +36,10 @@ class ReportSynthTest {
         for (VerilogSynth.Part p : VerilogSynth.parts(Program.of(c.mapped()))) {
             units.add(new Synthesis.Unit(
                     p, new Synthesis.Cells(Map.of("$_AND_", 10L, "$_DFF_P_", 2L), 12, 2, 64, false)));
-            neuronsTimesSteps += (long) p.neurons() * p.steps();
+            if (p.kind().endsWith("threshold")) neuronsTimesSteps += (long) p.neurons() * p.steps();
         }
         assertEquals(
-                List.of("threshold", "threshold", "stochastic_unit"),
+                List.of("threshold", "threshold", "stochastic_unit", "accumulate"),
                 units.stream().map(u -> u.part().kind()).toList());
         var done = new Synthesis.Result(
                 Synthesis.Status.done,
@@ -52,7 +52,7 @@ class ReportSynthTest {
         JsonNode s = report(c, done, schema).at("/verilog/synth");
         assertEquals("done", s.get("status").asText());
         assertEquals(36, s.get("cells").asInt());
-        assertEquals(3, s.get("parts").size());
+        assertEquals(4, s.get("parts").size());
         assertEquals(3, s.at("/parts/0/sets").asInt(), "a Scale-Dropout bank holds three threshold sets");
         // every comparator the cost model counts after a crossbar layer is in a bank
         assertEquals(neuronsTimesSteps, s.at("/cost_model/comparators").asLong());
@@ -65,6 +65,11 @@ class ReportSynthTest {
                 1e-9);
         assertEquals(512 * 40.0, s.at("/comparison/0/cost_model_area_um2").asDouble(), 0);
         assertEquals("stochastic_unit", s.at("/comparison/1/part").asText());
+        assertEquals("adder_datapath", s.at("/comparison/2/part").asText());
+        assertEquals(
+                s.at("/cost_model/adder_trees_area_um2").asDouble(),
+                s.at("/comparison/2/cost_model_area_um2").asDouble(),
+                0);
 
         var late =
                 new Synthesis.Result(Synthesis.Status.timeout, "Yosys 0.23", 5, List.of(), done.total(), 5.0, Map.of());
