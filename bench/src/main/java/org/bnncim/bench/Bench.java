@@ -302,7 +302,7 @@ public final class Bench {
     }
 
     /** MNIST digits for 784-pixel models (what they were made for), seeded random pixels otherwise. */
-    private static float[][] inputs(Graph g, int n) {
+    static float[][] inputs(Graph g, int n) {
         int size = g.inputs().get(0).type().shape().size();
         Path mnist = root().resolve("testdata/mnist/test-1000-images.npy");
         float[][] x = new float[n][size];
@@ -472,7 +472,7 @@ public final class Bench {
     // ------------------------------------------------------------------------------------------ helpers
 
     /** Default architecture with enough chips for the model (the default chip holds 16.8 M weights). */
-    private static Compiler.Options options(Path m) {
+    static Compiler.Options options(Path m) {
         Architecture a = ArchitectureLoader.defaults();
         long w = weights(OnnxImporter.importFile(m, OnnxImporter.Options.DEFAULT));
         long perChip = (long) a.crossbarsPerChip() * a.rows() * a.logicalCols();

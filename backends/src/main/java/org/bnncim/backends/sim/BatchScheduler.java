@@ -148,6 +148,7 @@ final class BatchScheduler {
         String outName = graph.outputs().get(0);
         int[] rep = new int[m];
         int[] reps = new int[m];
+        long[] keys = keys(pb);
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             List<String> ins = n.inputs();
@@ -155,7 +156,9 @@ final class BatchScheduler {
             for (int k = 0; k < xs.length; k++) xs[k] = env.get(ins.get(k));
             int r;
             if (shareable && passes > 1) {
-                r = group(interp.depth(i), sorted, m, passes, pb, rep, reps);
+                r = keys != null
+                        ? group(interp.depth(i), sorted, m, passes, keys, rep, reps)
+                        : group(interp.depth(i), sorted, m, passes, pb, rep, reps);
             } else {
                 for (int p = 0; p < m; p++) {
                     rep[p] = p;
@@ -192,6 +195,52 @@ final class BatchScheduler {
                     for (int q = first; q < r && g < 0; q++)
                         if (Arrays.equals(pb[reps[q]], 0, depth, pb[p], 0, depth)) g = q;
                 } else if (depth > 0 && p > e0 && Arrays.equals(pb[p - 1], 0, depth, pb[p], 0, depth)) {
+                    g = rep[p - 1];
+                }
+                if (g < 0) {
+                    reps[r] = p;
+                    g = r++;
+                }
+                rep[p] = g;
+            }
+        }
+        return r;
+    }
+
+    /**
+     * Each pass's bits as one word (bit i = stochastic bit i), so that {@link #group} compares leading bits with a
+     * mask instead of an array comparison per pair; null when a pass has more than 64 bits or none.
+     */
+    private static long[] keys(boolean[][] pb) {
+        long[] keys = new long[pb.length];
+        for (int p = 0; p < pb.length; p++) {
+            boolean[] b = pb[p];
+            if (b == null || b.length > 64) return null;
+            long k = 0;
+            for (int i = 0; i < b.length; i++) k |= b[i] ? 1L << i : 0;
+            keys[p] = k;
+        }
+        return keys;
+    }
+
+    /** {@link #group} over {@link #keys}: the same groups, leading bits compared under a mask. */
+    private static int group(int depth, boolean sorted, int m, int passes, long[] keys, int[] rep, int[] reps) {
+        long mask = depth >= 64 ? -1L : (1L << depth) - 1;
+        int r = 0;
+        for (int e0 = 0; e0 < m; e0 += passes) {
+            int first = r;
+            for (int p = e0; p < e0 + passes; p++) {
+                int g = -1;
+                long key = keys[p] & mask;
+                if (depth == 0 && p > e0) g = first;
+                else if (depth > 0 && sorted) {
+                    for (int q = first; q < r; q++) {
+                        if ((keys[reps[q]] & mask) == key) {
+                            g = q;
+                            break;
+                        }
+                    }
+                } else if (depth > 0 && p > e0 && (keys[p - 1] & mask) == key) {
                     g = rep[p - 1];
                 }
                 if (g < 0) {

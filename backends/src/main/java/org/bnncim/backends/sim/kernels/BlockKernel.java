@@ -24,6 +24,10 @@ public final class BlockKernel {
      * rows (as {@link #packBipolar} and the convolution packers lay them out).
      */
     public static void accumulatePacked(CrossbarLayer l, long[] packed, int words, int v, Sums out) {
+        if (l.cells() != null) {
+            WholeColumns.accumulate(l.cells(), l.n(), packed, words, v, out);
+            return;
+        }
         int k = l.k(), planes = 2;
         for (CellPiece p : l.pieces()) {
             int pw = p.words(), k0 = p.k0(), kLen = p.kLen();

@@ -1,6 +1,7 @@
 package org.bnncim.backends.sim.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -118,6 +119,54 @@ class KernelsTest {
                     int[] col = new int[N];
                     for (int n = 0; n < N; n++) col[n] = block[n * v + j];
                     assertArrayEquals(want, col, "block kernel, i" + bits + ", vector " + j);
+                }
+            }
+        }
+    }
+
+    /**
+     * The whole-K column kernel's three loop orders (up to 4 words, 5 to 8, more) and its fallback to the pieces when
+     * they do not cover every cell (a missing piece: its rows must add nothing), against a plain dot product over the
+     * pieces' cells, for blocks of vectors whose count is not a multiple of four.
+     */
+    @Test
+    void wholeColumnKernelMatchesTheDotProductForEveryColumnLength() {
+        for (int k : new int[] {130, 300, 512, 700}) {
+            for (boolean gap : new boolean[] {false, true}) {
+                int n = 9;
+                boolean[][] w = new boolean[k][n];
+                for (boolean[] row : w) for (int c = 0; c < n; c++) row[c] = rnd.nextBoolean();
+                int[] kCuts = {0, 64, k / 2 + 3, k}, nCuts = {0, 5, n};
+                List<CellPiece> pieces = new ArrayList<>();
+                boolean[][] covered = new boolean[k][n];
+                for (int a = 0; a + 1 < kCuts.length; a++) {
+                    for (int b = 0; b + 1 < nCuts.length; b++) {
+                        if (gap && a == 1 && b == 0) continue; // rows 64.. of columns 0..4 on no crossbar
+                        int k0 = kCuts[a], kLen = kCuts[a + 1] - k0, n0 = nCuts[b], nLen = nCuts[b + 1] - n0;
+                        long[][] cols = new long[nLen][(kLen + 63) >>> 6];
+                        for (int dn = 0; dn < nLen; dn++) {
+                            for (int dk = 0; dk < kLen; dk++) {
+                                covered[k0 + dk][n0 + dn] = true;
+                                if (w[k0 + dk][n0 + dn]) cols[dn][dk >>> 6] |= 1L << dk;
+                            }
+                        }
+                        pieces.add(CellPiece.of(k0, kLen, n0, nLen, cols));
+                    }
+                }
+                CrossbarLayer l = new CrossbarLayer(k, n, pieces);
+                assertEquals(gap, l.cells() == null, "whole columns exist exactly when every cell is covered");
+                int v = 11;
+                int[][] x = new int[v][k];
+                for (int[] row : x) for (int r = 0; r < k; r++) row[r] = rnd.nextInt(3) - 1;
+                int[] block = new int[n * v];
+                BlockKernel.accumulate(l, new Vectors(x, null, v), InputPlanes.BIPOLAR, Sums.columnMajor(block, v));
+                for (int j = 0; j < v; j++) {
+                    for (int c = 0; c < n; c++) {
+                        int want = 0;
+                        for (int r = 0; r < k; r++) if (covered[r][c]) want += x[j][r] * (w[r][c] ? 1 : -1);
+                        assertEquals(
+                                want, block[c * v + j], "K=" + k + ", gap " + gap + ", vector " + j + ", col " + c);
+                    }
                 }
             }
         }
