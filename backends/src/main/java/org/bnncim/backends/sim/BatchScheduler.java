@@ -121,7 +121,7 @@ final class BatchScheduler {
         }
     }
 
-    /** Examples per block for {@code passes} passes each: at most 1024 passes and 2^22 ints of one value. */
+    /** Examples per block, {@code passes} passes each: at most 64, 1024 passes and 2^22 ints a value, at least 1. */
     int blockExamples(int passes) {
         return (int) Math.max(
                 1, Math.min(Math.min(BLOCK_EXAMPLES, BLOCK_PASSES / passes), BLOCK_INTS / ((long) passes * largest)));

@@ -96,9 +96,9 @@ public final class Simulator {
      * The outputs of {@link #run}, handed to {@code sink} example by example ({@code passes[pass][output]}) as soon
      * as the block of examples they were computed in is done, in no particular order; each example exactly once.
      * The simulator keeps nothing once the sink returns, and a worker delivers its whole block before it computes
-     * another, so besides what the sink keeps at most {@code threads} blocks of outputs exist at a time (a block is
-     * at most 64 examples and 1024 passes, one example with read-flip faults): an evaluation's memory does not grow
-     * with examples times passes.
+     * another, so besides what the sink keeps at most {@code threads} blocks of outputs exist at a time: an
+     * evaluation's memory does not grow with examples times passes. A block is at most 64 examples and 1024 passes
+     * (one example when that has more), one example with read-flip faults.
      *
      * <p>The sink is called from the worker threads, several at once when {@code threads > 1}: it must be
      * thread-safe. Rows may be shared between passes whose outputs the schedule shares: read, do not modify. An
