@@ -58,9 +58,18 @@ final class BatchScheduler {
         this.largest = big;
     }
 
-    /** See {@link Simulator#run}. */
-    float[][][] run(float[][] inputs, int samples, BitSource bits, int threads, Runnable onExample) {
-        float[][][] out = new float[inputs.length][][];
+    /**
+     * See {@link Simulator#stream}. Each worker hands a block's examples to {@code sink} as soon as the block is
+     * done, before it starts the next one, and keeps no reference to them afterwards: outputs held by the scheduler
+     * at any time are at most one block per thread ({@link #blockExamples} examples, or one example when passes
+     * draw reads anew).
+     */
+    void run(float[][] inputs, int samples, BitSource bits, int threads, Simulator.Sink to) {
+        // after a failure shutdownNow interrupts the workers: one still in a block must not call the sink once
+        // run has thrown
+        Simulator.Sink sink = (i, y) -> {
+            if (!Thread.currentThread().isInterrupted()) to.accept(i, y);
+        };
         int passes = Math.max(1, samples);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
             Thread t = new Thread(r, "bnncim-sim");
@@ -72,9 +81,7 @@ final class BatchScheduler {
             int chunk = Math.max(1, inputs.length / (threads * 8));
             // blocked runs (no read-flip faults): examples per block, and jobs of at least one block while there
             // are two jobs per thread
-            int per = (int) Math.max(
-                    1,
-                    Math.min(Math.min(BLOCK_EXAMPLES, BLOCK_PASSES / passes), BLOCK_INTS / ((long) passes * largest)));
+            int per = blockExamples(passes);
             if (readFlip == 0)
                 chunk = Math.max(chunk, Math.min(per, (inputs.length + 2 * threads - 1) / (2 * threads)));
             for (int start = 0; start < inputs.length; start += chunk) {
@@ -84,21 +91,20 @@ final class BatchScheduler {
                         // no per-read draws: run blocks of examples node by node (same values, see runBlock)
                         for (int b = s; b < e; b += per) {
                             int be = Math.min(e, b + per);
-                            runBlock(inputs, b, be, samples, bits, out);
-                            if (onExample != null) for (int i = b; i < be; i++) onExample.run();
+                            runBlock(inputs, b, be, samples, bits, sink);
                         }
                         return;
                     }
                     for (int i = s; i < e; i++) {
-                        out[i] = new float[passes][];
+                        float[][] y = new float[passes][];
                         for (int t = 0; t < passes; t++) {
                             var env = samples == 0
                                     ? interp.pass(inputs[i], null, null, i, t)
                                     : interp.pass(inputs[i], bits.bits(i, t), bits.masks(), i, t);
-                            out[i][t] = interp.toFloat(env.get(graph.outputs().get(0)));
+                            y[t] = interp.toFloat(env.get(graph.outputs().get(0)));
                         }
                         for (int k = 0; k < runs.length(); k++) runs.addAndGet(k, passes);
-                        if (onExample != null) onExample.run();
+                        sink.accept(i, y);
                     }
                 }));
             }
@@ -113,7 +119,12 @@ final class BatchScheduler {
         } finally {
             pool.shutdownNow();
         }
-        return out;
+    }
+
+    /** Examples per block, {@code passes} passes each: at most 64, 1024 passes and 2^22 ints a value, at least 1. */
+    int blockExamples(int passes) {
+        return (int) Math.max(
+                1, Math.min(Math.min(BLOCK_EXAMPLES, BLOCK_PASSES / passes), BLOCK_INTS / ((long) passes * largest)));
     }
 
     /**
@@ -123,20 +134,17 @@ final class BatchScheduler {
      * {@link #group}); McDropout nodes and all after them are per pass there. Crossbar layers
      * are computed for all distinct inputs of the block at once, from the same cells and with the same integer sums.
      */
-    private void runBlock(float[][] inputs, int from, int to, int samples, BitSource bits, float[][][] out) {
+    private void runBlock(float[][] inputs, int from, int to, int samples, BitSource bits, Simulator.Sink sink) {
         int passes = Math.max(1, samples);
         int m = (to - from) * passes;
-        int[] ex = new int[m];
         boolean[][] pb = new boolean[m][];
         PassDraws[] noise = new PassDraws[m];
         DropoutMasks masks = bits == null ? null : bits.masks();
         Tensor[] in = new Tensor[m];
         for (int i = from; i < to; i++) {
             Tensor x = new Tensor.Floats(inputs[i].clone());
-            out[i] = new float[passes][];
             for (int t = 0; t < passes; t++) {
                 int p = (i - from) * passes + t;
-                ex[p] = i;
                 pb[p] = samples == 0 ? null : bits.bits(i, t);
                 noise[p] = pb[p] != null ? interp.draws(true, masks, i, t) : null;
                 in[p] = x;
@@ -173,8 +181,18 @@ final class BatchScheduler {
             env.put(n.output().name(), ys);
             for (String v : ins) if (!v.equals(outName) && lastUse.get(v) == i) env.remove(v);
         }
-        Tensor[] ys = env.get(outName);
-        for (int p = 0; p < m; p++) out[ex[p]][p % passes] = interp.toFloat(ys[p]);
+        Tensor[] ys = env.remove(outName);
+        env.clear();
+        // one example at a time, dropping its outputs as it goes, so the block shrinks while the sink runs
+        for (int i = from; i < to; i++) {
+            float[][] y = new float[passes][];
+            for (int t = 0; t < passes; t++) {
+                int p = (i - from) * passes + t;
+                y[t] = interp.toFloat(ys[p]);
+                ys[p] = null;
+            }
+            sink.accept(i, y);
+        }
     }
 
     /**

@@ -74,16 +74,46 @@ public final class Simulator {
 
     /**
      * Outputs of {@code samples} passes (one deterministic pass when 0) for every input, on {@code threads}
-     * threads: result[example][pass][output].
+     * threads: result[example][pass][output]. Holds every pass of every example; {@link #stream} does not.
      */
     public float[][][] run(float[][] inputs, int samples, BitSource bits, int threads, Runnable onExample) {
-        return scheduler.run(inputs, samples, bits, threads, onExample);
+        float[][][] out = new float[inputs.length][][];
+        // each example is delivered once, from one worker; the workers' end happens-before stream returns
+        stream(inputs, samples, bits, threads, (example, passes) -> {
+            out[example] = passes;
+            if (onExample != null) onExample.run();
+        });
+        return out;
+    }
+
+    /** Receives one example's outputs, one row per pass: see {@link #stream}. */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(int example, float[][] passes);
     }
 
     /**
-     * How many times each node (graph order) has run, summed over every example of every {@link #run} so far: what
-     * the program's Monte-Carlo schedule makes the chip execute, and the cost model's expected runs are checked
-     * against. Runs with read-flip faults count every pass (their reads are drawn anew per pass).
+     * The outputs of {@link #run}, handed to {@code sink} example by example ({@code passes[pass][output]}) as soon
+     * as the block of examples they were computed in is done, in no particular order; each example exactly once.
+     * The simulator keeps nothing once the sink returns, and a worker delivers its whole block before it computes
+     * another, so besides what the sink keeps at most {@code threads} blocks of outputs exist at a time: an
+     * evaluation's memory does not grow with examples times passes. A block is at most 64 examples and 1024 passes
+     * (one example when that has more), one example with read-flip faults.
+     *
+     * <p>The sink is called from the worker threads, several at once when {@code threads > 1}: it must be
+     * thread-safe. Rows may be shared between passes whose outputs the schedule shares: read, do not modify. An
+     * exception the sink throws ends the run and is rethrown here; workers still busy then stop delivering. Values
+     * are those of {@link #run} (and of single {@link #pass}es), whatever the thread count.
+     */
+    public void stream(float[][] inputs, int samples, BitSource bits, int threads, Sink sink) {
+        scheduler.run(inputs, samples, bits, threads, java.util.Objects.requireNonNull(sink, "sink"));
+    }
+
+    /**
+     * How many times each node (graph order) has run, summed over every example of every {@link #run} or
+     * {@link #stream} so far: what the program's Monte-Carlo schedule makes the chip execute, and the cost model's
+     * expected runs are checked against. Runs with read-flip faults count every pass (their reads are drawn anew per
+     * pass).
      */
     public long[] nodeRuns() {
         return scheduler.nodeRuns();

@@ -3,10 +3,10 @@ package org.bnncim.compiler.driver;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.bnncim.backends.sim.BitSource;
@@ -228,19 +228,19 @@ public final class EvaluationService {
 
     /**
      * Runs every example (all its passes) on the chosen engine and summarises each example's outputs (one row per
-     * pass) as soon as they exist, so that per-pixel models need not keep every pass of every example.
+     * pass) as soon as they exist, keeping only the summaries: the simulator streams its results, so per-pixel
+     * models never hold every pass of every example. {@code summary} runs on several threads at once.
      */
     static <T> List<T> predict(
             Program p, float[][] x, Engine engine, SimSettings sim, Progress progress, Function<float[][], T> summary) {
-        List<T> out = new ArrayList<>(Collections.nCopies(x.length, null));
+        // each index is set once, from whichever thread computed it; the array publishes them to this thread
+        AtomicReferenceArray<T> out = new AtomicReferenceArray<>(x.length);
         if (engine == Engine.sim) {
-            float[][][] y =
-                    sim.simulator(p).run(x, sim.samples(), sim.bitSource(p, x.length), sim.threads(), progress::step);
-            for (int i = 0; i < x.length; i++) {
-                out.set(i, summary.apply(y[i]));
-                y[i] = null;
-            }
-            return out;
+            sim.simulator(p).stream(x, sim.samples(), sim.bitSource(p, x.length), sim.threads(), (i, passes) -> {
+                out.set(i, summary.apply(passes));
+                progress.step();
+            });
+            return list(out);
         }
         ReferenceInterpreter interp = new ReferenceInterpreter(p.graph());
         BitSource bits = sim.bitSource(p, x.length); // the same bits the simulator engine would draw (counter or LFSR)
@@ -249,12 +249,15 @@ public final class EvaluationService {
             for (int t = 0; t < outputs.length; t++) {
                 outputs[t] = interp.output(x[i], sim.samples() == 0 ? null : Bits.ofScale(bits.bits(i, t)));
             }
-            T s = summary.apply(outputs);
-            synchronized (out) {
-                out.set(i, s);
-            }
+            out.set(i, summary.apply(outputs));
             progress.step();
         });
-        return out;
+        return list(out);
+    }
+
+    private static <T> List<T> list(AtomicReferenceArray<T> a) {
+        List<T> l = new ArrayList<>(a.length());
+        for (int i = 0; i < a.length(); i++) l.add(a.get(i));
+        return l;
     }
 }
