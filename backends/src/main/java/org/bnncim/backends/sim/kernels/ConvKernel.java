@@ -131,36 +131,28 @@ public final class ConvKernel {
             rp[r] = pp;
         }
         long kmask = kw == 64 ? -1L : (1L << kw) - 1;
-        for (int oy = 0; oy < oh; oy++) {
-            int y0 = oy * sy - pt;
-            for (int ox = 0; ox < ow; ox++) {
-                int xs = ox * sx, word = (oy * ow + ox) * 2 * words, bit = 0;
-                long accA = 0, accP = 0;
-                for (int ci = 0; ci < cin; ci++) {
-                    for (int i = 0; i < kh; i++) {
-                        int iy = y0 + i;
-                        long sa = 0, sp = 0;
-                        if (iy >= 0 && iy < h) {
-                            int r = ci * h + iy;
-                            sa = (ra[r] >>> xs) & kmask;
-                            sp = (rp[r] >>> xs) & kmask;
-                        }
-                        accA |= sa << bit;
-                        accP |= sp << bit;
-                        bit += kw;
-                        if (bit >= 64) {
-                            out[word] = accA;
-                            out[word + words] = accP;
-                            word++;
-                            bit -= 64;
-                            accA = bit == 0 ? 0 : sa >>> (kw - bit);
-                            accP = bit == 0 ? 0 : sp >>> (kw - bit);
+        // a kernel row (ci, i) lands at the same bit of every patch: place it for all positions at once, so that the
+        // inner loop is a shift, a mask and an OR per position with no bookkeeping of the patch's next bit
+        int step = 2 * words;
+        for (int ci = 0; ci < cin; ci++) {
+            for (int i = 0; i < kh; i++) {
+                int off = (ci * kh + i) * kw, wi = off >>> 6, sh = off & 63;
+                boolean spill = sh + kw > 64;
+                for (int oy = 0; oy < oh; oy++) {
+                    int iy = oy * sy - pt + i;
+                    if (iy < 0 || iy >= h) continue; // padding rows stay undriven
+                    long a = ra[ci * h + iy], pp = rp[ci * h + iy];
+                    int o = oy * ow * step + wi;
+                    for (int ox = 0; ox < ow; ox++, o += step) {
+                        int xs = ox * sx;
+                        long sa = (a >>> xs) & kmask, sp = (pp >>> xs) & kmask;
+                        out[o] |= sa << sh;
+                        out[o + words] |= sp << sh;
+                        if (spill) {
+                            out[o + 1] |= sa >>> (64 - sh);
+                            out[o + words + 1] |= sp >>> (64 - sh);
                         }
                     }
-                }
-                if (bit > 0) {
-                    out[word] = accA;
-                    out[word + words] = accP;
                 }
             }
         }

@@ -74,7 +74,13 @@ class KernelsTest {
     void blockedConvolutionEqualsThePerPositionPath() {
         // geometries of the packed-rows path (undilated, narrow) and of the general patch packer (dilated, wide)
         for (int[] c : new int[][] {
-            {3, 9, 9, 3, 1, 1, 1}, {2, 7, 70, 3, 2, 1, 1}, {1, 12, 12, 3, 1, 2, 2}, {3, 6, 6, 1, 1, 0, 1}
+            {3, 9, 9, 3, 1, 1, 1},
+            {2, 7, 70, 3, 2, 1, 1},
+            {1, 12, 12, 3, 1, 2, 2},
+            {3, 6, 6, 1, 1, 0, 1},
+            // kernel rows straddling a word of the patch (bits 63..65 of row 21), strided
+            {9, 6, 7, 3, 1, 1, 1},
+            {9, 9, 8, 3, 2, 0, 1}
         }) {
             int cin = c[0], h = c[1], w = c[2], k = c[3], s = c[4], p = c[5], d = c[6];
             int oh = (h + 2 * p - d * (k - 1) - 1) / s + 1, ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
