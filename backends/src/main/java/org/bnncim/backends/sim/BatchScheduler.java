@@ -79,11 +79,11 @@ final class BatchScheduler {
         try {
             List<Future<?>> jobs = new ArrayList<>();
             int chunk = Math.max(1, inputs.length / (threads * 8));
-            // blocked runs (no read-flip faults): examples per block, and jobs of at least one block while there
-            // are two jobs per thread
             int per = blockExamples(passes);
-            if (readFlip == 0)
-                chunk = Math.max(chunk, Math.min(per, (inputs.length + 2 * threads - 1) / (2 * threads)));
+            // blocked runs (no read-flip faults): one block per job (or less, while there are fewer than two jobs per
+            // thread), so that the
+            // last job a thread takes is short and the threads finish together
+            if (readFlip == 0) chunk = Math.max(1, Math.min(per, (inputs.length + 2 * threads - 1) / (2 * threads)));
             for (int start = 0; start < inputs.length; start += chunk) {
                 final int s = start, e = Math.min(inputs.length, start + chunk);
                 jobs.add(pool.submit(() -> {

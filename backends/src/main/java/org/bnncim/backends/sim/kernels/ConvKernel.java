@@ -131,26 +131,30 @@ public final class ConvKernel {
             rp[r] = pp;
         }
         long kmask = kw == 64 ? -1L : (1L << kw) - 1;
-        // a kernel row (ci, i) lands at the same bit of every patch: place it for all positions at once, so that the
-        // inner loop is a shift, a mask and an OR per position with no bookkeeping of the patch's next bit
-        int step = 2 * words;
-        for (int ci = 0; ci < cin; ci++) {
-            for (int i = 0; i < kh; i++) {
-                int off = (ci * kh + i) * kw, wi = off >>> 6, sh = off & 63;
-                boolean spill = sh + kw > 64;
-                for (int oy = 0; oy < oh; oy++) {
-                    int iy = oy * sy - pt + i;
-                    if (iy < 0 || iy >= h) continue; // padding rows stay undriven
-                    long a = ra[ci * h + iy], pp = rp[ci * h + iy];
-                    int o = oy * ow * step + wi;
-                    for (int ox = 0; ox < ow; ox++, o += step) {
-                        int xs = ox * sx;
-                        long sa = (a >>> xs) & kmask, sp = (pp >>> xs) & kmask;
-                        out[o] |= sa << sh;
-                        out[o + words] |= sp << sh;
-                        if (spill) {
-                            out[o + 1] |= sa >>> (64 - sh);
-                            out[o + words + 1] |= sp >>> (64 - sh);
+        // a kernel row (ci, i) lands at the same bit of every patch: place it for a whole tile of positions at once,
+        // so that the inner loop is a shift, a mask and an OR per position with no bookkeeping of the patch's next
+        // bit; tiles of output rows keep the patches being written (about 16 KiB) in L1
+        int step = 2 * words, tileRows = Math.max(1, 2048 / (ow * step));
+        for (int oy0 = 0; oy0 < oh; oy0 += tileRows) {
+            int oy1 = Math.min(oh, oy0 + tileRows);
+            for (int ci = 0; ci < cin; ci++) {
+                for (int i = 0; i < kh; i++) {
+                    int off = (ci * kh + i) * kw, wi = off >>> 6, sh = off & 63;
+                    boolean spill = sh + kw > 64;
+                    for (int oy = oy0; oy < oy1; oy++) {
+                        int iy = oy * sy - pt + i;
+                        if (iy < 0 || iy >= h) continue; // padding rows stay undriven
+                        long a = ra[ci * h + iy], pp = rp[ci * h + iy];
+                        int o = oy * ow * step + wi;
+                        for (int ox = 0; ox < ow; ox++, o += step) {
+                            int xs = ox * sx;
+                            long sa = (a >>> xs) & kmask, sp = (pp >>> xs) & kmask;
+                            out[o] |= sa << sh;
+                            out[o + words] |= sp << sh;
+                            if (spill) {
+                                out[o + 1] |= sa >>> (64 - sh);
+                                out[o + words + 1] |= sp >>> (64 - sh);
+                            }
                         }
                     }
                 }

@@ -57,12 +57,18 @@ final class WholeColumns {
     private static void longColumns(long[] cells, int n, long[] packed, int words, int v, int[] kc, Sums out) {
         int[] acc = out.acc();
         int base = out.base(), sn = out.perColumn(), sj = out.perVector();
-        for (int c = 0; c < n; c++) {
-            int cb = c * words, at = base + c * sn;
-            for (int j = 0; j < v; j++) {
-                int o = 2 * j * words, q = o + words, m = 0;
-                for (int w = 0; w < words; w++) m += Long.bitCount((packed[q + w] ^ cells[cb + w]) & packed[o + w]);
-                acc[at + j * sj] += kc[j] - 2 * m; // 2 * matches - K_active
+        // vectors in tiles of about 16 KiB, so that a tile stays in L1 while every column streams past it (a
+        // convolution's hundreds of positions would otherwise come from L2 once per column)
+        int tile = Math.max(4, 1024 / words);
+        for (int j0 = 0; j0 < v; j0 += tile) {
+            int j1 = Math.min(v, j0 + tile);
+            for (int c = 0; c < n; c++) {
+                int cb = c * words, at = base + c * sn;
+                for (int j = j0; j < j1; j++) {
+                    int o = 2 * j * words, q = o + words, m = 0;
+                    for (int w = 0; w < words; w++) m += Long.bitCount((packed[q + w] ^ cells[cb + w]) & packed[o + w]);
+                    acc[at + j * sj] += kc[j] - 2 * m; // 2 * matches - K_active
+                }
             }
         }
     }
