@@ -5,15 +5,15 @@ package org.bnncim.backends.sim.kernels;
  * column. The same integer sums as the piece by piece kernel: a column's misses over all rows are the sum of its
  * pieces' misses. Three loop orders, each the fastest measured for its column length on this JIT
  * (docs/benchmarks.md): up to four words the column sits in registers while the vectors stream past; long columns
- * stream the vectors past one column, whose sum C2 unrolls itself; columns of five to eight words (a 3x3
- * convolution's) take four vectors per column word, with each vector's driven and +1 words side by side, because the
+ * stream the vectors past one column, whose sum C2 unrolls itself; columns of five to sixteen words (a 3x3
+ * convolution's, a 1024-input layer's) take four vectors per column word, with each vector's driven and +1 words side by side, because the
  * per-vector loop around a five-word sum otherwise costs more than the sum.
  */
 final class WholeColumns {
     private WholeColumns() {}
 
     /** Columns of at most this many words take the four-vector order. */
-    private static final int SHORT = 8;
+    private static final int SHORT = 16;
 
     /** {@code packed}: per vector, {@code words} driven-row words then {@code words} +1-row words. */
     static void accumulate(long[] cells, int n, long[] packed, int words, int v, Sums out) {
