@@ -131,13 +131,13 @@ class KernelsTest {
     }
 
     /**
-     * The whole-K column kernel's three loop orders (up to 4 words, 5 to 8, more) and its fallback to the pieces when
+     * The whole-K column kernel's three loop orders (up to 4 words, 5 to 16, more) and its fallback to the pieces when
      * they do not cover every cell (a missing piece: its rows must add nothing), against a plain dot product over the
      * pieces' cells, for blocks of vectors whose count is not a multiple of four.
      */
     @Test
     void wholeColumnKernelMatchesTheDotProductForEveryColumnLength() {
-        for (int k : new int[] {130, 300, 512, 700}) {
+        for (int k : new int[] {130, 300, 512, 700, 1100}) {
             for (boolean gap : new boolean[] {false, true}) {
                 int n = 9;
                 boolean[][] w = new boolean[k][n];
