@@ -1,7 +1,6 @@
 package org.bnncim.backends.sim;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,7 +155,7 @@ final class BatchScheduler {
         String outName = graph.outputs().get(0);
         int[] rep = new int[m];
         int[] reps = new int[m];
-        long[] keys = keys(pb);
+        Keys keys = Keys.of(pb);
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             List<String> ins = n.inputs();
@@ -164,9 +163,7 @@ final class BatchScheduler {
             for (int k = 0; k < xs.length; k++) xs[k] = env.get(ins.get(k));
             int r;
             if (shareable && passes > 1) {
-                r = keys != null
-                        ? group(interp.depth(i), sorted, m, passes, keys, rep, reps)
-                        : group(interp.depth(i), sorted, m, passes, pb, rep, reps);
+                r = group(interp.depth(i), sorted, m, passes, keys, rep, reps);
             } else {
                 for (int p = 0; p < m; p++) {
                     rep[p] = p;
@@ -200,9 +197,10 @@ final class BatchScheduler {
      * (contiguous, {@code passes} each) whose bits agree on the node's {@code depth} leading bits, anywhere among the
      * example's passes when they run sorted, only with the pass before when they run in draw order; one group per
      * example at depth 0, one per pass at {@link McSchedule#PER_PASS}. Fills {@code rep[p]} (group of pass p) and
-     * {@code reps[g]} (first pass of group g); returns the number of groups.
+     * {@code reps[g]} (first pass of group g); returns the number of groups. {@code keys} are the passes' bits as
+     * {@link Keys} packs them.
      */
-    private static int group(int depth, boolean sorted, int m, int passes, boolean[][] pb, int[] rep, int[] reps) {
+    private static int group(int depth, boolean sorted, int m, int passes, Keys keys, int[] rep, int[] reps) {
         int r = 0;
         for (int e0 = 0; e0 < m; e0 += passes) {
             int first = r;
@@ -210,9 +208,8 @@ final class BatchScheduler {
                 int g = -1;
                 if (depth == 0 && p > e0) g = first;
                 else if (depth > 0 && sorted) {
-                    for (int q = first; q < r && g < 0; q++)
-                        if (Arrays.equals(pb[reps[q]], 0, depth, pb[p], 0, depth)) g = q;
-                } else if (depth > 0 && p > e0 && Arrays.equals(pb[p - 1], 0, depth, pb[p], 0, depth)) {
+                    for (int q = first; q < r && g < 0; q++) if (keys.samePrefix(reps[q], p, depth)) g = q;
+                } else if (depth > 0 && p > e0 && keys.samePrefix(p - 1, p, depth)) {
                     g = rep[p - 1];
                 }
                 if (g < 0) {
@@ -226,49 +223,28 @@ final class BatchScheduler {
     }
 
     /**
-     * Each pass's bits as one word (bit i = stochastic bit i), so that {@link #group} compares leading bits with a
-     * mask instead of an array comparison per pair; null when a pass has more than 64 bits or none.
+     * Each pass's bits packed {@code words} to a pass (bit i of the pass is bit i % 64 of word i / 64), so that
+     * {@link #group} compares leading bits a word at a time under a mask, not one boolean at a time per pair.
      */
-    private static long[] keys(boolean[][] pb) {
-        long[] keys = new long[pb.length];
-        for (int p = 0; p < pb.length; p++) {
-            boolean[] b = pb[p];
-            if (b == null || b.length > 64) return null;
-            long k = 0;
-            for (int i = 0; i < b.length; i++) k |= b[i] ? 1L << i : 0;
-            keys[p] = k;
-        }
-        return keys;
-    }
-
-    /** {@link #group} over {@link #keys}: the same groups, leading bits compared under a mask. */
-    private static int group(int depth, boolean sorted, int m, int passes, long[] keys, int[] rep, int[] reps) {
-        long mask = depth >= 64 ? -1L : (1L << depth) - 1;
-        int r = 0;
-        for (int e0 = 0; e0 < m; e0 += passes) {
-            int first = r;
-            for (int p = e0; p < e0 + passes; p++) {
-                int g = -1;
-                long key = keys[p] & mask;
-                if (depth == 0 && p > e0) g = first;
-                else if (depth > 0 && sorted) {
-                    for (int q = first; q < r; q++) {
-                        if ((keys[reps[q]] & mask) == key) {
-                            g = q;
-                            break;
-                        }
-                    }
-                } else if (depth > 0 && p > e0 && (keys[p - 1] & mask) == key) {
-                    g = rep[p - 1];
-                }
-                if (g < 0) {
-                    reps[r] = p;
-                    g = r++;
-                }
-                rep[p] = g;
+    private record Keys(long[] bits, int words) {
+        static Keys of(boolean[][] pb) {
+            int words = 1;
+            for (boolean[] b : pb) if (b != null) words = Math.max(words, (b.length + 63) >>> 6);
+            long[] bits = new long[pb.length * words];
+            for (int p = 0; p < pb.length; p++) {
+                if (pb[p] == null) continue;
+                for (int i = 0; i < pb[p].length; i++) if (pb[p][i]) bits[p * words + (i >>> 6)] |= 1L << i;
             }
+            return new Keys(bits, words);
         }
-        return r;
+
+        /** Whether passes a and b agree on their first {@code depth} bits. */
+        boolean samePrefix(int a, int b, int depth) {
+            int full = depth >>> 6, oa = a * words, ob = b * words;
+            for (int w = 0; w < full; w++) if (bits[oa + w] != bits[ob + w]) return false;
+            long mask = (1L << (depth & 63)) - 1;
+            return (depth & 63) == 0 || ((bits[oa + full] ^ bits[ob + full]) & mask) == 0;
+        }
     }
 
     long[] nodeRuns() {
