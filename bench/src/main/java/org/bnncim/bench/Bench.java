@@ -401,7 +401,7 @@ public final class Bench {
     }
 
     /** The process's peak resident set (heap, metaspace, code, native buffers), from /proc; 0 elsewhere. */
-    private static long vmHwm() {
+    static long vmHwm() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
@@ -510,7 +510,7 @@ public final class Bench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
     }
 
-    private static String name(Path m) {
+    static String name(Path m) {
         String f = m.getFileName().toString();
         return f.endsWith(".onnx") ? f.substring(0, f.length() - 5) : f;
     }

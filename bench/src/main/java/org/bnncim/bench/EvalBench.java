@@ -5,7 +5,6 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -90,7 +89,7 @@ public final class EvalBench {
         Program p = EvaluationService.load(request);
         long t1 = System.nanoTime();
         ModelOutput kind = ModelOutput.of(p.graph());
-        System.err.printf(Locale.ROOT, "%s: compiled in %.1f s, evaluating%n", name(model), (t1 - t0) / 1e9);
+        System.err.printf(Locale.ROOT, "%s: compiled in %.1f s, evaluating%n", Bench.name(model), (t1 - t0) / 1e9);
         int n;
         String quality;
         if (arrays) {
@@ -113,7 +112,7 @@ public final class EvalBench {
         System.out.printf(
                 Locale.ROOT,
                 "| %s | %s | %,d | %d | %d | %.1f | %.1f | %,.1f | %d | %d | %s |%n",
-                name(model),
+                Bench.name(model),
                 arrays ? "arrays (former)" : "streamed",
                 n,
                 samples,
@@ -121,7 +120,7 @@ public final class EvalBench {
                 (t1 - t0) / 1e9,
                 evalS,
                 n / evalS,
-                vmHwm() >> 20,
+                Bench.vmHwm() >> 20,
                 afterGc.get() >> 20,
                 quality);
     }
@@ -187,22 +186,5 @@ public final class EvalBench {
                     null);
         }
         return peak;
-    }
-
-    /** The process's peak resident set, from /proc (as {@code Bench}'s; 0 elsewhere). */
-    private static long vmHwm() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        } catch (Exception e) {
-            return 0;
-        }
-        return 0;
-    }
-
-    private static String name(Path m) {
-        String f = m.getFileName().toString();
-        return f.endsWith(".onnx") ? f.substring(0, f.length() - 5) : f;
     }
 }
