@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
             RunCommand.class,
             VerifyCommand.class,
             EvalCommand.class,
+            SweepCommand.class,
             RegressCommand.class,
             ExportReferenceCommand.class,
             CommandLine.HelpCommand.class

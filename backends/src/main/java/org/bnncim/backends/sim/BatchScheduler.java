@@ -63,7 +63,7 @@ final class BatchScheduler {
      * at any time are at most one block per thread ({@link #blockExamples} examples, or one example when passes
      * draw reads anew).
      */
-    void run(float[][] inputs, int samples, BitSource bits, int threads, Simulator.Sink to) {
+    void run(float[][] inputs, int first, int samples, BitSource bits, int threads, Simulator.Sink to) {
         // after a failure shutdownNow interrupts the workers: one still in a block must not call the sink once
         // run has thrown
         Simulator.Sink sink = (i, y) -> {
@@ -90,16 +90,17 @@ final class BatchScheduler {
                         // no per-read draws: run blocks of examples node by node (same values, see runBlock)
                         for (int b = s; b < e; b += per) {
                             int be = Math.min(e, b + per);
-                            runBlock(inputs, b, be, samples, bits, sink);
+                            runBlock(inputs, first, b, be, samples, bits, sink);
                         }
                         return;
                     }
                     for (int i = s; i < e; i++) {
                         float[][] y = new float[passes][];
                         for (int t = 0; t < passes; t++) {
+                            int g = first + i;
                             var env = samples == 0
-                                    ? interp.pass(inputs[i], null, null, i, t)
-                                    : interp.pass(inputs[i], bits.bits(i, t), bits.masks(), i, t);
+                                    ? interp.pass(inputs[i], null, null, g, t)
+                                    : interp.pass(inputs[i], bits.bits(g, t), bits.masks(), g, t);
                             y[t] = interp.toFloat(env.get(graph.outputs().get(0)));
                         }
                         for (int k = 0; k < runs.length(); k++) runs.addAndGet(k, passes);
@@ -133,7 +134,8 @@ final class BatchScheduler {
      * {@link #group}); McDropout nodes and all after them are per pass there. Crossbar layers
      * are computed for all distinct inputs of the block at once, from the same cells and with the same integer sums.
      */
-    private void runBlock(float[][] inputs, int from, int to, int samples, BitSource bits, Simulator.Sink sink) {
+    private void runBlock(
+            float[][] inputs, int first, int from, int to, int samples, BitSource bits, Simulator.Sink sink) {
         int passes = Math.max(1, samples);
         int m = (to - from) * passes;
         boolean[][] pb = new boolean[m][];
@@ -144,8 +146,8 @@ final class BatchScheduler {
             Tensor x = new Tensor.Floats(inputs[i].clone());
             for (int t = 0; t < passes; t++) {
                 int p = (i - from) * passes + t;
-                pb[p] = samples == 0 ? null : bits.bits(i, t);
-                noise[p] = pb[p] != null ? interp.draws(true, masks, i, t) : null;
+                pb[p] = samples == 0 ? null : bits.bits(first + i, t);
+                noise[p] = pb[p] != null ? interp.draws(true, masks, first + i, t) : null;
                 in[p] = x;
             }
         }

@@ -106,7 +106,18 @@ public final class Simulator {
      * are those of {@link #run} (and of single {@link #pass}es), whatever the thread count.
      */
     public void stream(float[][] inputs, int samples, BitSource bits, int threads, Sink sink) {
-        scheduler.run(inputs, samples, bits, threads, java.util.Objects.requireNonNull(sink, "sink"));
+        stream(inputs, 0, samples, bits, threads, sink);
+    }
+
+    /**
+     * As {@link #stream(float[][], int, BitSource, int, Sink)} for examples {@code first .. first + inputs.length -
+     * 1} of a larger set: stochastic bits, MC-Dropout masks and read draws are those of that global index, so a set
+     * evaluated in ranges (a sweep's partitions) gives the values of one whole run. The sink still gets the index
+     * into {@code inputs}.
+     */
+    public void stream(float[][] inputs, int first, int samples, BitSource bits, int threads, Sink sink) {
+        if (first < 0) throw new IllegalArgumentException("first example must be >= 0, got " + first);
+        scheduler.run(inputs, first, samples, bits, threads, java.util.Objects.requireNonNull(sink, "sink"));
     }
 
     /**
