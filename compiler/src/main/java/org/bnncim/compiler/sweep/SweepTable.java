@@ -110,14 +110,13 @@ public final class SweepTable {
         r.put("accuracy", Metrics.accuracy(id, labels));
         r.put("nll", Metrics.nll(id, labels));
         r.put("ece", Metrics.ece(id, labels, EvaluationService.ECE_BINS));
-        double[] ent = new double[id.length];
-        double mi = 0;
+        double[] ent = new double[id.length], mi = new double[id.length];
         for (int i = 0; i < id.length; i++) {
             ent[i] = id[i].predictiveEntropy();
-            mi += id[i].mutualInformation();
+            mi[i] = id[i].mutualInformation();
         }
         r.put("mean_entropy", mean(ent));
-        r.put("mean_mutual_information", id.length == 0 ? null : mi / id.length);
+        r.put("mean_mutual_information", mean(mi));
         List<SweepSpec.DataSet> ood = s.models().get(p.model()).ood();
         for (int k = 0; k < ood.size(); k++) {
             Metrics.Predictive[] o = preds(sorted, k + 1);
@@ -154,11 +153,9 @@ public final class SweepTable {
                 .toArray();
     }
 
+    /** As eval averages (DoubleStream's compensated sum), so that the same point prints the same figure. */
     private static Double mean(double[] v) {
-        if (v.length == 0) return null;
-        double sum = 0;
-        for (double x : v) sum += x;
-        return sum / v.length;
+        return v.length == 0 ? null : java.util.Arrays.stream(v).average().orElseThrow();
     }
 
     // ------------------------------------------------------------------------------------------ formats
