@@ -15,8 +15,12 @@ public final class OnnxFiles {
     private OnnxFiles() {}
 
     public static OnnxMl.ModelProto read(Path file) {
-        byte[] bytes = org.bnncim.io.InputFiles.read(file, "model", MAX_FILE, "protobuf messages end at 2 GiB");
-        return parse(bytes, file.toString());
+        return parse(bytes(file), file.toString());
+    }
+
+    /** The file's bytes, checked as {@link #read} checks them (callers that also hash the file read it once). */
+    public static byte[] bytes(Path file) {
+        return org.bnncim.io.InputFiles.read(file, "model", MAX_FILE, "protobuf messages end at 2 GiB");
     }
 
     public static OnnxMl.ModelProto parse(byte[] bytes, String source) {

@@ -88,6 +88,15 @@ public record ReportMeta(
     }
 
     /** The SHA-256 of a model file, or null when the path is not a regular file. */
+    /** The SHA-256 of {@code bytes}, in lower-case hex. */
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static String sha256(Path file) {
         if (file == null || !Files.isRegularFile(file)) return null;
         try (InputStream in = Files.newInputStream(file)) {
