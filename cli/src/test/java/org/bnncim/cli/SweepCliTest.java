@@ -83,7 +83,16 @@ class SweepCliTest {
 
     @Test
     void badSpecsAndOptionsExit2InOneLineAndWriteNothing() throws Exception {
+        Files.write(tmp.resolve("garbage.onnx"), new byte[] {8, 7, 0x12, 3, 1, 2, 3});
+        String garbage = tmp.resolve("garbage.onnx").toString().replace("\\", "/");
         Map<String, String> cases = Map.of(
+                "{\"models\": [\"" + garbage + "\"], \"dataset\": \"$D/mnist\"}",
+                "models[0]: " + tmp.resolve("garbage.onnx"),
+                "{\"models\": [\"$M/unet-sd.onnx\"], \"dataset\": \"$D/mnist\"}",
+                "per-pixel",
+                "{\"models\": [\"$M/mlp-sd.onnx\"], \"dataset\": \"$D/mnist\","
+                        + " \"ood\": [\"$D/nuclei/test-300-images.npy\"]}",
+                "models[0] (ood.test-300)",
                 "{\"models\": [\"$M/mlp-sd.onnx\"], \"dataset\": \"$D/mnist\", \"crossbar\": [\"9x\"]}",
                 "crossbar[0]",
                 "{\"models\": [\"$M/mlp-sd.onnx\"], \"dataset\": \"$D/mnist\", \"sampels\": 3}",

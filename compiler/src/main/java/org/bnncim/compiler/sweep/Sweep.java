@@ -56,6 +56,7 @@ public final class Sweep {
     public record Result(List<String> columns, List<Map<String, Object>> rows, int computed, int reused) {}
 
     public static Result run(SweepSpec spec, byte[] specBytes, Path dir, SweepEngine engine, Progress progress) {
+        check(spec);
         prepare(dir);
         List<String> columns = SweepTable.columns(spec);
         List<SweepPlan.Point> points = SweepPlan.points(spec);
@@ -136,6 +137,39 @@ public final class Sweep {
         AtomicFiles.write(
                 dir.resolve(HTML), SweepHtml.render(spec, columns, rows).getBytes(StandardCharsets.UTF_8));
         return new Result(columns, rows, count[0], reused);
+    }
+
+    /**
+     * A model that does not import (malformed, unknown ops, non-binary weights) or a dataset that does not fit its
+     * model is bad input, refused before anything is written; a mapping that does not fit a chip is a point's
+     * outcome, recorded in its row.
+     */
+    static void check(SweepSpec spec) {
+        for (int i = 0; i < spec.models().size(); i++) {
+            SweepSpec.Model m = spec.models().get(i);
+            org.bnncim.ir.Graph g;
+            try {
+                g = org.bnncim.compiler.frontend.OnnxImporter.importFile(
+                        Path.of(m.path()), SweepWorker.importOptions(m));
+            } catch (BnncimException e) {
+                throw new BnncimException(spec.file() + ": models[" + i + "]: " + e.getMessage());
+            }
+            var out = org.bnncim.compiler.driver.ModelOutput.of(g);
+            if (out.pixels())
+                throw new BnncimException(spec.file() + ": models[" + i + "]: " + m.name() + " has a per-pixel"
+                        + " output " + g.output().type().shape() + ": sweeps evaluate classifiers (use eval for"
+                        + " segmentation models)");
+            int per = g.inputs().get(0).shape().size();
+            for (int set = 0; set <= m.ood().size(); set++) {
+                try {
+                    SweepWorker.data(spec, m, set, per, out.classes());
+                } catch (BnncimException e) {
+                    String key =
+                            set == 0 ? "dataset" : "ood." + m.ood().get(set - 1).name();
+                    throw new BnncimException(spec.file() + ": models[" + i + "] (" + key + "): " + e.getMessage());
+                }
+            }
+        }
     }
 
     private static int[] sizes(SweepSpec spec, SweepPlan.Point p, SweepWorker.Compiled c) {

@@ -66,10 +66,15 @@ public final class SweepWorker {
     }
 
     public static Compiler.Options options(SweepSpec s, SweepPlan.Point p) {
-        SweepSpec.Model m = s.models().get(p.model());
-        OnnxImporter.Options io =
-                new OnnxImporter.Options(m.mcDropout(), false, OnnxImporter.Options.DEFAULT.inputLevels());
-        return new Compiler.Options(io, architecture(s, p), s.samples().get(p.samples()), Set.of());
+        return new Compiler.Options(
+                importOptions(s.models().get(p.model())),
+                architecture(s, p),
+                s.samples().get(p.samples()),
+                Set.of());
+    }
+
+    static OnnxImporter.Options importOptions(SweepSpec.Model m) {
+        return new OnnxImporter.Options(m.mcDropout(), false, OnnxImporter.Options.DEFAULT.inputLevels());
     }
 
     public static TaskResult run(SweepSpec s, SweepPlan.Task t) {
