@@ -39,7 +39,12 @@ public final class SvgPlot {
 
         /** Ticks on round numbers (1, 2 or 5 times a power of ten) from {@code min} up to {@code max}. */
         public static Axis round(String title, double min, double max) {
-            double raw = (max - min) / 5, pow = Math.pow(10, Math.floor(Math.log10(raw > 0 ? raw : 1)));
+            return round(title, min, max, 5);
+        }
+
+        /** As above, with the step the smallest round number at least a {@code parts}-th of the range. */
+        public static Axis round(String title, double min, double max, int parts) {
+            double raw = (max - min) / parts, pow = Math.pow(10, Math.floor(Math.log10(raw > 0 ? raw : 1)));
             double step = raw <= pow ? pow : raw <= 2 * pow ? 2 * pow : raw <= 5 * pow ? 5 * pow : 10 * pow;
             List<Double> t = new java.util.ArrayList<>();
             for (double v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) t.add(v);
