@@ -34,7 +34,7 @@ final class SweepChart {
         /** A large ring drawn over another marker, to single it out. */
         RING;
 
-        /** Series k's shape; with {@link #colour} it repeats only after 30 series. */
+        /** Series k's shape; with SvgPlot's six colours the pair repeats only after 30 series. */
         static Marker of(int k) {
             return values()[1 + k % 5];
         }
@@ -66,6 +66,11 @@ final class SweepChart {
 
         boolean shows(double v) {
             return Double.isFinite(v) && (!log || v > 0);
+        }
+
+        /** As below, unbounded. */
+        static Scale of(String title, List<Double> values, double unit, boolean mayLog) {
+            return of(title, values, unit, mayLog, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
         }
 
         /**

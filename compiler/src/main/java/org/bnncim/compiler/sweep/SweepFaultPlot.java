@@ -40,7 +40,7 @@ final class SweepFaultPlot {
             int k = KINDS.indexOf(kv[0].trim().toLowerCase(Locale.ROOT));
             if (kv.length != 2 || k < 0) return null;
             try {
-                v[k] = Double.parseDouble(kv[1].trim());
+                v[k] = Double.parseDouble(kv[1].trim()) + 0.0; // -0.0 is no other setting than 0.0
             } catch (NumberFormatException e) {
                 return null;
             }
@@ -69,7 +69,8 @@ final class SweepFaultPlot {
         }
         String kind = varying.isEmpty() ? fixedKind(settings) : varying.get(0);
         String suffix = varying.isEmpty() ? " (a single fault setting)" : "";
-        return new Rate(List.of(kind), "Accuracy against " + kind + suffix, axisTitle(kind));
+        String what = kind.equals("rng-bias") ? kind : kind + " rate";
+        return new Rate(List.of(kind), "Accuracy against " + what + suffix, axisTitle(kind));
     }
 
     private static String fixedKind(List<double[]> settings) {
@@ -127,7 +128,7 @@ final class SweepFaultPlot {
         for (String key : seriesOrder(rows, used, models)) sums.put(key, new TreeMap<>());
         for (int j = 0; j < used.size(); j++) {
             Map<String, Object> r = rows.get(used.get(j));
-            double x = x(rate, settings.get(j)) + 0.0; // -0.0 and 0.0 are one setting
+            double x = x(rate, settings.get(j));
             double[] acc = sums.get(key(r, models.size())).computeIfAbsent(x, z -> new double[2]);
             acc[0] += num(r, "accuracy");
             acc[1]++;
@@ -153,7 +154,7 @@ final class SweepFaultPlot {
         Scale xs = even
                 ? SweepChart.categories(
                         d.rate().axis(), rates.stream().map(SweepHtml::sig).toArray(String[]::new))
-                : Scale.of(d.rate().axis(), new ArrayList<>(rates), 1, false, -1e300, 1e300);
+                : Scale.of(d.rate().axis(), new ArrayList<>(rates), 1, false);
         List<Double> ys = new ArrayList<>();
         List<Layer> layers = new ArrayList<>();
         int k = 0;

@@ -12,6 +12,7 @@ import org.bnncim.compiler.sweep.SweepChart.Layer;
 import org.bnncim.compiler.sweep.SweepChart.Line;
 import org.bnncim.compiler.sweep.SweepChart.Marker;
 import org.bnncim.compiler.sweep.SweepChart.Scale;
+import org.bnncim.ir.SafeText;
 
 /**
  * The Pareto plots of sweep.html, from the results table: energy against accuracy (with the MC-Dropout baseline),
@@ -64,9 +65,8 @@ final class SweepPlots {
                 xs.add(num(rows.get(i), "energy_pj_T"));
                 xs.add(num(rows.get(i), "mc_dropout_energy_pj_T"));
             }
-        double[] unit = energyUnit(xs);
-        String unitName = ENERGY_UNITS[(int) unit[1]];
-        Scale x = Scale.of("energy for T passes (" + unitName + ", cost model)", xs, unit[0], true, -1e300, 1e300);
+        int u = energyUnit(xs);
+        Scale x = Scale.of("energy for T passes (" + ENERGY_UNITS[u] + ", cost model)", xs, Math.pow(1000, u), true);
         Scale y = Scale.of("accuracy", column(rows, byModel, "accuracy"), 1, false, 0, 1);
         List<Layer> pairs = new ArrayList<>(), baselines = new ArrayList<>(), points = new ArrayList<>();
         StringBuilder savings = new StringBuilder();
@@ -119,7 +119,7 @@ final class SweepPlots {
     }
 
     private static Figure areaAuroc(List<Map<String, Object>> rows, String column) {
-        String set = column.substring("auroc_".length());
+        String set = SafeText.visible(column.substring("auroc_".length())); // SvgPlot escapes titles for markup only
         String title = "Area against AUROC (" + set + ")";
         Map<String, List<Integer>> byModel = byModel(rows, "area_mm2", column);
         if (byModel.isEmpty())
@@ -128,8 +128,7 @@ final class SweepPlots {
                     "<b>" + esc(title) + "</b>: no point that ran has both an area and an AUROC"
                             + " on this set, so there is nothing to draw.");
         List<Integer> front = front(rows, "area_mm2", column);
-        Scale x =
-                Scale.of("chip area (mm\u00b2, cost model)", column(rows, byModel, "area_mm2"), 1, true, -1e300, 1e300);
+        Scale x = Scale.of("chip area (mm\u00b2, cost model)", column(rows, byModel, "area_mm2"), 1, true);
         Scale y = Scale.of("AUROC, " + set + " as OOD", column(rows, byModel, column), 1, false, 0, 1);
         List<Layer> layers = new ArrayList<>();
         int k = 0;
@@ -175,13 +174,13 @@ final class SweepPlots {
 
     static final String[] ENERGY_UNITS = {"pJ", "nJ", "\u00b5J", "mJ", "J"};
 
-    /** {factor, index into ENERGY_UNITS}: the largest unit the biggest energy is at least one of. */
-    static double[] energyUnit(List<Double> pj) {
+    /** The largest of ENERGY_UNITS (each 1000 times the one before) that the biggest energy is at least one of. */
+    static int energyUnit(List<Double> pj) {
         double max = 0;
         for (double v : pj) if (Double.isFinite(v)) max = Math.max(max, Math.abs(v));
         int u = 0;
         while (u < ENERGY_UNITS.length - 1 && max >= Math.pow(1000, u + 1)) u++;
-        return new double[] {Math.pow(1000, u), u};
+        return u;
     }
 
     static boolean ok(Map<String, Object> r) {

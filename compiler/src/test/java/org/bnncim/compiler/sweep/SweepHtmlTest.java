@@ -227,18 +227,18 @@ class SweepHtmlTest {
         rows.add(row(1, evil, "256x256", "stuck-at=0.01,read-flip=0.0,rng-bias=0.0", 0, 90.0, 0.8));
         rows.add(failed(2, "ok&<name>", "<script>alert(1)</script> \u0007 bell"));
         List<String> cols = new ArrayList<>(columns());
-        cols.add("auroc_a<b&c");
-        for (Map<String, Object> r : rows) r.put("auroc_a<b&c", 0.7);
+        cols.add("auroc_a<b&c\u0001");
+        for (Map<String, Object> r : rows) r.put("auroc_a<b&c\u0001", 0.7);
         SweepSpec s = spec("dir/s<p>&ec.json", "mlp-sd");
         String html = SweepHtml.render(s, cols, rows);
-        for (String raw : List.of(evil, "<script", "m<b>", "ok&<name>", "a<b&c", "s<p>", "\u0007"))
+        for (String raw : List.of(evil, "<script", "m<b>", "ok&<name>", "a<b&c", "s<p>", "\u0007", "\u0001"))
             assertFalse(html.contains(raw), "unescaped: " + raw);
         assertTrue(html.contains("m&lt;b&gt;&amp;&quot;x'&lt;/b&gt;"));
         assertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; \\u0007 bell"));
         assertTrue(html.contains("s&lt;p&gt;&amp;ec.json"));
         Document d = xml(html);
         assertEquals(4, d.getElementsByTagName("svg").getLength(), "energy, two AUROC columns, faults");
-        assertTrue(d.getDocumentElement().getTextContent().contains("AUROC (a<b&c)"));
+        assertTrue(d.getDocumentElement().getTextContent().contains("AUROC (a<b&c\\u0001)"));
     }
 
     @Test
@@ -321,7 +321,7 @@ class SweepHtmlTest {
         assertEquals(0.7 + 0.01, a64.get(0.0), 1e-12, "mean of 0.70, 0.71, 0.72");
         assertEquals(0.65 + 0.01, a64.get(0.05), 1e-12);
         String html = render(rows);
-        assertTrue(html.contains("Accuracy against read-flip</text>"));
+        assertTrue(html.contains("Accuracy against read-flip rate</text>"));
         assertTrue(html.contains("read-flip rate (probability a read flips)"));
         Document svg = xml(svgs(html).get(2));
         assertEquals(4, svg.getElementsByTagName("path").getLength() - countMarkerPaths(svg), "one line a series");
