@@ -93,7 +93,7 @@ class SweepHtmlChromiumTest {
         for (int k = 0; k < charts.size(); k++) {
             int[] c = charts.get(k);
             assertTrue(c[0] >= 0 && c[0] + c[2] <= WIDTH, "chart " + k + " inside the window: " + c[0] + "+" + c[2]);
-            assumeTrue(c[1] + c[3] <= HEIGHT, "chart " + k + " below the screenshot");
+            assertTrue(c[1] + c[3] <= HEIGHT, "chart " + k + " below the screenshot: " + (c[1] + c[3]));
             Set<Integer> colours = new HashSet<>();
             int ink = 0;
             for (int y = c[1]; y < c[1] + c[3]; y++)
