@@ -4,20 +4,29 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Small inline-SVG charts for eval.html: axes with a few ticks, polylines and bars, a legend. Output depends only on
- * the numbers (fixed formatting, no clock, no randomness), so the page is byte-for-byte reproducible.
+ * Small inline-SVG charts for eval.html (and the frame and axes of sweep.html's): axes with a few ticks, polylines
+ * and bars, a legend. Output depends only on the numbers (fixed formatting, no clock, no randomness), so the page
+ * is byte-for-byte reproducible.
  */
-final class SvgPlot {
+public final class SvgPlot {
     private SvgPlot() {}
 
-    static final int W = 420, H = 300, LEFT = 52, RIGHT = 12, TOP = 28, BOTTOM = 44;
-    static final List<String> COLOURS = List.of("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b");
+    /** A chart's size and the margins around its plot area, in pixels. */
+    public record Canvas(int w, int h, int left, int right, int top, int bottom) {
+        /** eval.html's charts. */
+        public static final Canvas SMALL = new Canvas(420, 300, 52, 12, 28, 44);
+    }
+
+    private static final Canvas C = Canvas.SMALL;
+    static final int W = C.w(), H = C.h(), LEFT = C.left(), RIGHT = C.right(), TOP = C.top(), BOTTOM = C.bottom();
+    public static final List<String> COLOURS =
+            List.of("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b");
 
     /** A named series of points; x and y have the same length. */
     record Series(String name, String colour, double[] x, double[] y, boolean dashed) {}
 
     /** Axis range and tick labels: {@code ticks} are positions in data units, {@code labels} their text. */
-    record Axis(String title, double min, double max, double[] ticks, String[] labels) {
+    public record Axis(String title, double min, double max, double[] ticks, String[] labels) {
         static Axis linear(String title, double min, double max, int n) {
             double[] t = new double[n + 1];
             String[] l = new String[n + 1];
@@ -29,19 +38,32 @@ final class SvgPlot {
         }
 
         /** Ticks on round numbers (1, 2 or 5 times a power of ten) from {@code min} up to {@code max}. */
-        static Axis round(String title, double min, double max) {
-            double raw = (max - min) / 5, pow = Math.pow(10, Math.floor(Math.log10(raw > 0 ? raw : 1)));
+        public static Axis round(String title, double min, double max) {
+            return round(title, min, max, 5);
+        }
+
+        /** As above, with the step the smallest round number at least a {@code parts}-th of the range. */
+        public static Axis round(String title, double min, double max, int parts) {
+            double raw = (max - min) / parts, pow = Math.pow(10, Math.floor(Math.log10(raw > 0 ? raw : 1)));
             double step = raw <= pow ? pow : raw <= 2 * pow ? 2 * pow : raw <= 5 * pow ? 5 * pow : 10 * pow;
             List<Double> t = new java.util.ArrayList<>();
             for (double v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) t.add(v);
             double[] ticks = t.stream().mapToDouble(Double::doubleValue).toArray();
             String[] l = new String[ticks.length];
-            for (int i = 0; i < l.length; i++) l[i] = fmt(ticks[i]);
+            for (int i = 0; i < l.length; i++) l[i] = step >= 1e-3 ? fmt(ticks[i]) : decimals(ticks[i], step);
             return new Axis(title, min, max, ticks, l);
         }
     }
 
-    static String colour(int k) {
+    /** fmt's three decimals would print ticks a step below 0.001 apart as the same number. */
+    private static String decimals(double v, double step) {
+        if (v == Math.rint(v) || Math.abs(v) < step * 1e-6) return fmt(Math.abs(v) < step * 1e-6 ? 0 : v);
+        int d = (int) Math.ceil(-Math.log10(step) - 1e-9);
+        String s = String.format(Locale.ROOT, "%." + d + "f", v).replaceAll("0+$", "");
+        return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    public static String colour(int k) {
         return COLOURS.get(k % COLOURS.size());
     }
 
@@ -112,67 +134,73 @@ final class SvgPlot {
     }
 
     private static StringBuilder frame(String title, Axis x, Axis y) {
+        return frame(C, title, x, y);
+    }
+
+    /** An open {@code <svg>} with the title, grid, ticks, plot-area border and axis titles; the caller closes it. */
+    public static StringBuilder frame(Canvas c, String title, Axis x, Axis y) {
+        int w = c.w(), h = c.h(), left = c.left(), right = c.right(), top = c.top(), bottom = c.bottom();
         StringBuilder b = new StringBuilder();
         b.append(String.format(
                 Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
                         + " font-family=\"sans-serif\" font-size=\"11\">\n",
-                W,
-                H,
-                W,
-                H));
+                w,
+                h,
+                w,
+                h));
         b.append("<title>").append(esc(title)).append("</title>\n");
         b.append("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n");
         b.append(String.format(
                 Locale.ROOT,
                 "<text x=\"%d\" y=\"16\" font-size=\"13\" font-weight=\"bold\">%s</text>\n",
-                LEFT,
+                left,
                 esc(title)));
         for (int i = 0; i < x.ticks().length; i++) {
-            double p = px(x, x.ticks()[i]);
+            double p = px(c, x, x.ticks()[i]);
             b.append(String.format(
                     Locale.ROOT,
                     "<line stroke=\"#e4e4e4\" x1=\"%s\" x2=\"%s\" y1=\"%d\" y2=\"%d\"/>"
                             + "<text text-anchor=\"middle\" x=\"%s\" y=\"%d\">%s</text>\n",
                     fmt(p),
                     fmt(p),
-                    TOP,
-                    H - BOTTOM,
+                    top,
+                    h - bottom,
                     fmt(p),
-                    H - BOTTOM + 14,
+                    h - bottom + 14,
                     esc(x.labels()[i])));
         }
         for (int i = 0; i < y.ticks().length; i++) {
-            double p = py(y, y.ticks()[i]);
+            double p = py(c, y, y.ticks()[i]);
             b.append(String.format(
                     Locale.ROOT,
                     "<line stroke=\"#e4e4e4\" x1=\"%d\" x2=\"%d\" y1=\"%s\" y2=\"%s\"/>"
                             + "<text text-anchor=\"end\" x=\"%d\" y=\"%s\">%s</text>\n",
-                    LEFT,
-                    W - RIGHT,
+                    left,
+                    w - right,
                     fmt(p),
                     fmt(p),
-                    LEFT - 4,
+                    left - 4,
                     fmt(p + 4),
                     esc(y.labels()[i])));
         }
         b.append(String.format(
                 Locale.ROOT,
                 "<rect fill=\"none\" stroke=\"#333\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>\n",
-                LEFT,
-                TOP,
-                W - LEFT - RIGHT,
-                H - TOP - BOTTOM));
+                left,
+                top,
+                w - left - right,
+                h - top - bottom));
         b.append(String.format(
                 Locale.ROOT,
                 "<text text-anchor=\"middle\" x=\"%d\" y=\"%d\">%s</text>\n",
-                (LEFT + W - RIGHT) / 2,
-                H - 8,
+                (left + w - right) / 2,
+                h - 8,
                 esc(x.title())));
         b.append(String.format(
                 Locale.ROOT,
                 "<text text-anchor=\"middle\" transform=\"translate(12,%d) rotate(-90)\">%s</text>\n",
-                (TOP + H - BOTTOM) / 2,
+                (top + h - bottom) / 2,
                 esc(y.title())));
         return b;
     }
@@ -205,23 +233,31 @@ final class SvgPlot {
     }
 
     static double px(Axis x, double v) {
-        double span = x.max() - x.min();
-        return LEFT + (span == 0 ? 0.5 : (v - x.min()) / span) * (W - LEFT - RIGHT);
+        return px(C, x, v);
     }
 
     static double py(Axis y, double v) {
-        double span = y.max() - y.min();
-        return H - BOTTOM - (span == 0 ? 0.5 : (v - y.min()) / span) * (H - TOP - BOTTOM);
+        return py(C, y, v);
     }
 
-    static String fmt(double v) {
+    public static double px(Canvas c, Axis x, double v) {
+        double span = x.max() - x.min();
+        return c.left() + (span == 0 ? 0.5 : (v - x.min()) / span) * (c.w() - c.left() - c.right());
+    }
+
+    public static double py(Canvas c, Axis y, double v) {
+        double span = y.max() - y.min();
+        return c.h() - c.bottom() - (span == 0 ? 0.5 : (v - y.min()) / span) * (c.h() - c.top() - c.bottom());
+    }
+
+    public static String fmt(double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e9) return Long.toString((long) v);
         String s = String.format(Locale.ROOT, "%.3f", v);
         s = s.replaceAll("0+$", "");
         return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
     }
 
-    static String esc(String s) {
+    public static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -14,8 +14,8 @@ import org.bnncim.ir.mapping.Mapping;
 import org.bnncim.ir.mapping.Piece;
 import org.bnncim.ir.util.Fmt;
 
-/** Colours, number formats and escaping shared by the sections of report.html. */
-final class ReportHtmlFormat {
+/** Colours, number formats and escaping shared by the sections of report.html (and sweep.html's numbers). */
+public final class ReportHtmlFormat {
     /** Qualitative palette for layers; beyond it hues step by the golden angle so neighbours still differ. */
     static final String[] LAYER_COLOURS = {
         "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#8cd17d",
@@ -150,7 +150,7 @@ final class ReportHtmlFormat {
     }
 
     /** Four significant digits without trailing zeros, never scientific notation unless tiny. */
-    static String sig(double v) {
+    public static String sig(double v) {
         double a = Math.abs(v);
         if (a == 0) return "0";
         if (a < 1e-4) return Fmt.format("%.3e", v);
