@@ -37,7 +37,8 @@ class SimulatorVsInterpreterTest {
         Simulator sim = new Simulator(p, Faults.NONE, 1);
         ReferenceInterpreter ref = new ReferenceInterpreter(g.graph());
         BitSource bits = BitSource.counterBased(g, 7, 0);
-        for (int i = 0; i < inputs.length; i++) {
+        // examples are independent and both engines read-only: the cores share them
+        java.util.stream.IntStream.range(0, inputs.length).parallel().forEach(i -> {
             for (int t = -1; t < samples; t++) {
                 boolean[] z = t < 0 ? null : bits.bits(i, t);
                 var a = ref.run(inputs[i], z == null ? null : Bits.ofScale(z));
@@ -49,7 +50,7 @@ class SimulatorVsInterpreterTest {
                             what + ": " + n.name() + " example " + i + " pass " + t);
                 }
             }
-        }
+        });
     }
 
     @Test
