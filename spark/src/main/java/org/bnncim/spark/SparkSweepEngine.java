@@ -95,7 +95,7 @@ public final class SparkSweepEngine implements SweepEngine {
         return t -> SweepWorker.run(b.value(), t);
     }
 
-    @SuppressWarnings("unchecked")
+    /** Each partition holds one task; the cast makes the lambda Serializable, as Spark ships it to executors. */
     private static Function1<scala.collection.Iterator<SweepWorker.TaskResult>, SweepWorker.TaskResult> first() {
         return (Function1<scala.collection.Iterator<SweepWorker.TaskResult>, SweepWorker.TaskResult> & Serializable)
                 it -> it.next();
