@@ -3,6 +3,7 @@ package org.bnncim.spark;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
+import org.bnncim.ir.BnncimException;
 
 /**
  * The SparkContext a sweep runs on: the one already running in this JVM (an application that calls the engine,
@@ -26,7 +27,15 @@ final class SparkContexts {
     static Lease lease(int threads) {
         // SparkEnv is set while a context runs in this JVM and cleared by its stop(): the public way to ask
         if (SparkEnv.get() != null) return new Lease(SparkContext.getOrCreate(), false);
-        return new Lease(SparkContext.getOrCreate(conf(threads, System.getenv(MASTER_ENV))), true);
+        SparkConf c = conf(threads, System.getenv(MASTER_ENV));
+        try {
+            return new Lease(SparkContext.getOrCreate(c), true);
+        } catch (Exception e) { // Scala throws SparkException (checked in Java) undeclared
+            // a master URL the user gave, a port in use: the user's to fix, so one line and exit 2, no stack dump
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new BnncimException("--engine spark: cannot start Spark on master '" + c.get("spark.master") + "' ("
+                    + e.getClass().getSimpleName() + ": " + why + ")");
+        }
     }
 
     static SparkConf conf(int threads, String envMaster) {

@@ -3,15 +3,19 @@ package org.bnncim.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkException;
 import org.bnncim.compiler.sweep.SweepEngine;
 import org.bnncim.ir.BnncimException;
 import org.junit.jupiter.api.Test;
 
-/** The engine's pieces that need no SparkContext. */
+/** The engine's pieces that need no running SparkContext. */
 class SparkPartsTest {
     @Test
     void aTaskExceptionComesBackAsItselfFromUnderSparksWrapper() {
@@ -57,6 +61,24 @@ class SparkPartsTest {
             if (was == null) System.clearProperty("spark.master");
             else System.setProperty("spark.master", was);
         }
+    }
+
+    @Test
+    void aMasterSparkCannotStartIsOneLineOfBadInput() {
+        assumeTrue(SparkEnv.get() == null, "another class's SparkContext is running");
+        String was = System.getProperty("spark.master");
+        try {
+            System.setProperty("spark.master", "bogus://x");
+            BnncimException e = assertThrows(BnncimException.class, () -> SparkContexts.lease(1));
+            assertEquals(
+                    "--engine spark: cannot start Spark on master 'bogus://x' (SparkException: Could not parse"
+                            + " Master URL: 'bogus://x')",
+                    e.getMessage());
+        } finally {
+            if (was == null) System.clearProperty("spark.master");
+            else System.setProperty("spark.master", was);
+        }
+        assertNull(SparkEnv.get(), "nothing left running");
     }
 
     @Test
