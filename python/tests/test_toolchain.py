@@ -284,3 +284,22 @@ def test_kbit_cnn_with_conv_then_batchnorm_verifies(tmp_path: Path) -> None:
     digits = np.load(REPO / "testdata" / "mnist" / "test-1000-images.npy")[:48]
     res = bnncim.verify(path, digits, samples=3, layers=True)
     assert res["examples"] == 48 and res["max_abs_diff"] == 0.0
+
+
+def test_sweep_rows_are_evals_numbers(tmp_path: Path) -> None:
+    spec = {"models": [str(REPO / "testdata" / "models" / "mlp-sd.onnx")],
+            "dataset": str(REPO / "testdata" / "mnist"), "limit": 40,
+            "crossbar": ["128x128", "256x256"], "samples": 4, "seed": [0, 1]}
+    rows = bnncim.sweep(spec, tmp_path / "sweep", threads=2)
+    assert [r["point"] for r in rows] == [0, 1, 2, 3]
+    assert [(r["crossbar"], r["seed"]) for r in rows] == [("128x128", 0), ("128x128", 1), ("256x256", 0),
+                                                          ("256x256", 1)]
+    assert all(r["status"] == "ok" and r["examples"] == 40 for r in rows)
+    ev = bnncim.evaluate(REPO / "testdata" / "models" / "mlp-sd.onnx", REPO / "testdata" / "mnist", limit=40,
+                         samples=4, seed=1, crossbar="256x256")
+    assert abs(rows[3]["accuracy"] - ev["accuracy"]) < 1e-4 and abs(rows[3]["nll"] - ev["nll"]) < 1e-4
+    again = bnncim.sweep(spec, tmp_path / "sweep")
+    assert again == rows
+    with pytest.raises(bnncim.BnncimError) as e:
+        bnncim.sweep({**spec, "crossbar": ["12x"]}, tmp_path / "bad")
+    assert e.value.exit_code == 2 and "crossbar[0]" in str(e.value)

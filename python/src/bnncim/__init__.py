@@ -29,6 +29,7 @@ from .toolchain import (
     evaluate,
     predict,
     run,
+    sweep,
     uncertainty,
     verify,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "Prediction",
     "evaluate",
     "verify",
+    "sweep",
     "cli",
     "bnncim_home",
     "BnncimError",

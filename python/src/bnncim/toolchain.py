@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-__all__ = ["BnncimError", "bnncim_home", "cli", "compile", "run", "evaluate", "verify"]
+__all__ = ["BnncimError", "bnncim_home", "cli", "compile", "run", "evaluate", "verify", "sweep"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 ArrayOrPath = Union[np.ndarray, PathLike]
@@ -174,6 +174,59 @@ def evaluate(
             args += ["--ood", _as_npy(ood, tmp, "ood-images.npy")]
         proc = cli(*args, *options_to_args(options))
     return parse_table(proc.stdout)
+
+
+# keys of a sweep spec (and of its model entries) that hold paths: a spec given as a dict is resolved against the
+# current folder, as a user writing it in Python would expect, not against the temporary file it is written to
+_SPEC_PATHS = ("dataset", "arch")
+
+
+def _absolute(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and value == "default"):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_absolute(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _absolute(v) for k, v in value.items()}
+    return os.path.abspath(os.fspath(value))
+
+
+def _spec_with_absolute_paths(spec: Dict[str, Any]) -> Dict[str, Any]:
+    out = dict(spec)
+    for key in _SPEC_PATHS + ("ood",):
+        if key in out:
+            out[key] = _absolute(out[key])
+    models = []
+    for m in out.get("models", []):
+        if isinstance(m, dict):
+            m = dict(m)
+            for key in ("path", "dataset", "ood"):
+                if key in m:
+                    m[key] = _absolute(m[key])
+            models.append(m)
+        else:
+            models.append(_absolute(m))
+    if "models" in out:
+        out["models"] = models
+    return out
+
+
+def sweep(spec: Union[PathLike, Dict[str, Any]], out_dir: PathLike, **options: Any) -> List[Dict[str, Any]]:
+    """``bnncim sweep SPEC -o OUT_DIR [options]`` (docs/sweeps.md); returns the rows of OUT_DIR/results.jsonl.
+
+    ``spec`` is a spec file or a dict in the same format (its relative paths are
+    taken from the current folder). Options as the CLI's: ``engine="spark"``,
+    ``threads=4``. Run it again on the same ``out_dir`` to resume.
+    """
+    with tempfile.TemporaryDirectory(prefix="bnncim-sweep-") as tmp:
+        if isinstance(spec, dict):
+            path = os.path.join(tmp, "sweep.json")
+            with open(path, "w") as f:
+                json.dump(_spec_with_absolute_paths(spec), f)
+            spec = path
+        cli("sweep", os.fspath(spec), "-o", os.fspath(out_dir), "--no-progress", *options_to_args(options))
+    with open(os.path.join(os.fspath(out_dir), "results.jsonl")) as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def parse_table(text: str) -> Dict[str, Any]:

@@ -35,8 +35,6 @@ import org.bnncim.ir.Node;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The generated Verilog, run by Icarus Verilog, produces exactly the simulator's last-layer popcounts and
@@ -44,8 +42,6 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * are required (scripts/test installs them): a missing tool fails the test rather than skipping it. The two
  * simulator comparisons are tagged slow (scripts/test --fast skips them); generation checks stay in the fast run.
  */
-// each test is a separate Icarus/Verilator run in its own folder: two at a time keep both cores busy
-@Execution(ExecutionMode.CONCURRENT)
 class VerilogBackendTest {
     static final int EXAMPLES = 50;
     static final Path MNIST = Paths.testdata("mnist/test-1000-images.npy");
