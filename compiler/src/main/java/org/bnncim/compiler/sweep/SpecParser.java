@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -35,6 +38,8 @@ public final class SpecParser {
     public static final long MAX_FILE_BYTES = 1L << 20;
     /** Values of one axis, and points of the whole grid: past these a spec is a mistake, not a sweep. */
     public static final int MAX_AXIS_VALUES = 10_000, MAX_POINTS = 100_000;
+
+    private static final double EXACT = 0x1p53;
 
     static final Set<String> KEYS = Set.of(
             "models",
@@ -338,13 +343,83 @@ public final class SpecParser {
             if (n == null) return Collections.singletonList(null);
             List<Long> out = new ArrayList<>();
             if (n.isObject()) {
-                for (double d : range(n, key, true)) out.add(check(key, (long) d, lo, hi));
+                for (long v : longRange(n, key)) out.add(check(key, v, lo, hi));
             } else {
                 List<JsonNode> items = list(n);
                 for (int i = 0; i < items.size(); i++)
                     out.add(integer(items.get(i), n.isArray() ? key + "[" + i + "]" : key, lo, hi));
             }
             return unmodifiable(out);
+        }
+
+        /**
+         * An integer range in exact arithmetic: seeds span the whole long range, where a double would round
+         * neighbouring seeds to one value. A geometric range ({@code factor}) goes through doubles, within 2^53.
+         */
+        List<Long> longRange(JsonNode n, String key) {
+            rangeKeys(n, key, true);
+            long from = integer(n.get("from"), key + ".from", Long.MIN_VALUE, Long.MAX_VALUE);
+            List<Long> out = new ArrayList<>();
+            try {
+                if (n.has("factor")) {
+                    if (Math.abs((double) from) > EXACT || Math.abs(n.path("to").asDouble()) > EXACT)
+                        throw error(key, "a range with factor must stay within +-2^53");
+                    for (double d : range(n, key, true)) out.add((long) d);
+                    return out;
+                }
+                if (n.has("count")) {
+                    if (n.has("to")) throw error(key + ".to", "not with count");
+                    long c = integer(n.get("count"), key + ".count", 1, MAX_AXIS_VALUES);
+                    for (long i = 0; i < c; i++) out.add(Math.addExact(from, i));
+                    return out;
+                }
+                if (!n.has("to")) throw error(key + ".to", "missing");
+                long to = integer(n.get("to"), key + ".to", Long.MIN_VALUE, Long.MAX_VALUE);
+                if (to < from) throw error(key + ".to", "less than from");
+                BigInteger span = BigInteger.valueOf(to).subtract(BigInteger.valueOf(from));
+                if (n.has("steps")) {
+                    long c = integer(n.get("steps"), key + ".steps", 1, MAX_AXIS_VALUES);
+                    for (long i = 0; i < c; i++) {
+                        BigDecimal off = c == 1
+                                ? BigDecimal.ZERO
+                                : new BigDecimal(span.multiply(BigInteger.valueOf(i)))
+                                        .divide(BigDecimal.valueOf(c - 1), 0, RoundingMode.HALF_EVEN);
+                        out.add(off.toBigInteger().add(BigInteger.valueOf(from)).longValueExact());
+                    }
+                    return out;
+                }
+                long st = integer(n.get("step"), key + ".step", 1, Long.MAX_VALUE);
+                if (span.divide(BigInteger.valueOf(st)).compareTo(BigInteger.valueOf(MAX_AXIS_VALUES)) >= 0)
+                    throw error(key, "more than " + MAX_AXIS_VALUES + " values");
+                for (long v = from; ; v += st) {
+                    out.add(v);
+                    if (BigInteger.valueOf(to).subtract(BigInteger.valueOf(v)).compareTo(BigInteger.valueOf(st)) < 0)
+                        break;
+                }
+                return out;
+            } catch (ArithmeticException e) {
+                throw error(key, "values beyond the range of a 64-bit integer");
+            }
+        }
+
+        private void rangeKeys(JsonNode n, String key, boolean integral) {
+            Set<String> allowed = Set.of("from", "to", "step", "steps", "factor", "count");
+            for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!allowed.contains(k))
+                    throw error(
+                            key + "." + k,
+                            "unknown range key (from, to and one of step, steps, factor; or from" + " and count)");
+                if (!n.get(k).isNumber()) throw error(key + "." + k, "expected a number");
+                if (integral && !k.equals("factor") && !n.get(k).isIntegralNumber())
+                    throw error(key + "." + k, "expected an integer");
+            }
+            if (!n.has("from")) throw error(key + ".from", "missing");
+            int ways = (n.has("step") ? 1 : 0)
+                    + (n.has("steps") ? 1 : 0)
+                    + (n.has("factor") ? 1 : 0)
+                    + (n.has("count") ? 1 : 0);
+            if (ways != 1) throw error(key, "a range needs exactly one of step, steps, factor or count");
         }
 
         List<Double> doubles(JsonNode n, String key) {
@@ -361,25 +436,9 @@ public final class SpecParser {
 
         /** {from, to, step}, {from, to, steps} (both ends included), {from, to, factor}, or {from, count}. */
         List<Double> range(JsonNode n, String key, boolean integral) {
-            Set<String> allowed = Set.of("from", "to", "step", "steps", "factor", "count");
-            for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                if (!allowed.contains(k))
-                    throw error(
-                            key + "." + k,
-                            "unknown range key (from, to and one of step, steps, factor; or from" + " and count)");
-                if (!n.get(k).isNumber()) throw error(key + "." + k, "expected a number");
-                if (integral && !k.equals("factor") && !n.get(k).isIntegralNumber())
-                    throw error(key + "." + k, "expected an integer");
-            }
-            if (!n.has("from")) throw error(key + ".from", "missing");
+            rangeKeys(n, key, integral);
             double from = n.get("from").doubleValue();
             List<Double> out = new ArrayList<>();
-            int ways = (n.has("step") ? 1 : 0)
-                    + (n.has("steps") ? 1 : 0)
-                    + (n.has("factor") ? 1 : 0)
-                    + (n.has("count") ? 1 : 0);
-            if (ways != 1) throw error(key, "a range needs exactly one of step, steps, factor or count");
             if (n.has("count")) {
                 if (n.has("to")) throw error(key + ".to", "not with count");
                 long c = integer(n.get("count"), key + ".count", 1, MAX_AXIS_VALUES);

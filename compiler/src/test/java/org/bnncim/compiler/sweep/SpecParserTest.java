@@ -60,6 +60,23 @@ class SpecParserTest {
     }
 
     @Test
+    void integerRangesAreExactAcrossTheWholeLongRange() throws Exception {
+        long big = Long.MAX_VALUE - 7;
+        SweepSpec s = SpecParser.parse(write("{" + BASE + ", \"seed\": {\"from\": " + big + ", \"count\": 3},"
+                + " \"samples\": {\"from\": 1, \"to\": 10, \"steps\": 4},"
+                + " \"chips\": {\"from\": 1, \"to\": 8, \"step\": 3}}"));
+        assertEquals(List.of(big, big + 1, big + 2), s.seeds());
+        assertEquals(List.of(1, 4, 7, 10), s.samples());
+        assertEquals(List.of(1, 4, 7), s.chips());
+        SweepSpec neg = SpecParser.parse(write("{" + BASE + ", \"seed\": {\"from\": " + Long.MIN_VALUE + ", \"to\": "
+                + Long.MAX_VALUE + ", \"steps\": 3}}"));
+        assertEquals(List.of(Long.MIN_VALUE, 0L, Long.MAX_VALUE), neg.seeds()); // the middle rounds half to even
+        Path over = write("{" + BASE + ", \"seed\": {\"from\": " + Long.MAX_VALUE + ", \"count\": 2}}");
+        BnncimException e = assertThrows(BnncimException.class, () -> SpecParser.parse(over));
+        assertTrue(e.getMessage().contains("seed: values beyond the range of a 64-bit integer"), e.getMessage());
+    }
+
+    @Test
     void absentAxesKeepTheArchitecturesValues() throws Exception {
         SweepSpec s = SpecParser.parse(write("{" + BASE + "} // a comment"));
         assertEquals(1, s.size());
