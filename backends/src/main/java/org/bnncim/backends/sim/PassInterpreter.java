@@ -8,6 +8,7 @@ import org.bnncim.backends.sim.Tensor.Floats;
 import org.bnncim.backends.sim.Tensor.Ints;
 import org.bnncim.backends.sim.kernels.BlockKernel;
 import org.bnncim.backends.sim.kernels.CellReads;
+import org.bnncim.backends.sim.kernels.ChannelLastConv;
 import org.bnncim.backends.sim.kernels.ConvGeometry;
 import org.bnncim.backends.sim.kernels.ConvKernel;
 import org.bnncim.backends.sim.kernels.CrossbarLayer;
@@ -48,6 +49,8 @@ final class PassInterpreter {
     private final int[] perChannel;
     /** Per crossbar node: its cells. */
     private final CrossbarLayer[] crossbar;
+    /** Per convolution whose channels fill whole words: its cells in channel-last row order, else null. */
+    private final ChannelLastConv[] channelLast;
     /** Per node: how its input drives word lines (one bipolar read, or bit planes, signed or not). */
     private final InputPlanes[] inputBits;
 
@@ -83,6 +86,7 @@ final class PassInterpreter {
         this.floatBias = new float[n][];
         this.perChannel = new int[n];
         this.crossbar = new CrossbarLayer[n];
+        this.channelLast = new ChannelLastConv[n];
         this.inputBits = new InputPlanes[n];
         this.conv = new ConvGeometry[n];
         this.resizeRows = new int[n][];
@@ -116,6 +120,7 @@ final class PassInterpreter {
             if (node instanceof Node.BinaryConv c) {
                 crossbar[i] = layers.get(c.name());
                 conv[i] = ConvGeometry.of(c, it.shape(), c.output().shape());
+                channelLast[i] = ChannelLastConv.of(crossbar[i], conv[i]);
             }
             if (node instanceof DecoderNode.BinaryConvTranspose t) {
                 crossbar[i] = layers.get(t.name());
@@ -330,9 +335,13 @@ final class PassInterpreter {
             for (int g = 0; g < r; g++) yr[g] = new Ints(y[g]);
         } else if (node instanceof Node.BinaryConv c) {
             int size = c.output().shape().size();
+            ChannelLastConv cl = inputBits[at].oneRead() ? channelLast[at] : null;
             for (int g = 0; g < r; g++)
                 yr[g] = new Ints(
-                        ConvKernel.convolveBlock(crossbar[at], ints(xs[reps[g]]), conv[at], inputBits[at], size));
+                        cl != null
+                                ? cl.convolveBlock(ints(xs[reps[g]]), size)
+                                : ConvKernel.convolveBlock(
+                                        crossbar[at], ints(xs[reps[g]]), conv[at], inputBits[at], size));
         } else if (node instanceof DecoderNode.BinaryConvTranspose t) {
             int size = t.output().shape().size();
             for (int g = 0; g < r; g++)

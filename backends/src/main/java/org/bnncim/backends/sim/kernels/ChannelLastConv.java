@@ -1,0 +1,71 @@
+package org.bnncim.backends.sim.kernels;
+
+/**
+ * Binary convolutions whose input channels fill whole words (cin a multiple of 64), with patches in channel-last
+ * order: weight row {@code (i * kw + j) * cin + ci} instead of the mapping's {@code (ci * kh + i) * kw + j}. A
+ * column's popcount does not depend on the order of its rows when cells and inputs are permuted alike, and in this
+ * order a patch is kh x kw runs of whole words of one pixel's channels: copying words instead of placing each
+ * kernel row's bits per position (the im2col packing was a quarter of a wide CNN's simulation, docs/benchmarks.md).
+ *
+ * @param cells the layer's whole-K columns ({@link CrossbarLayer#cells}, stuck-at faults included) with their rows
+ *     permuted into channel-last order
+ */
+public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g) {
+    /** The layer in channel-last order, or null when it does not qualify (then {@link ConvKernel} packs as before). */
+    public static ChannelLastConv of(CrossbarLayer l, ConvGeometry g) {
+        if (l == null || g == null || l.cells() == null || g.cin() % 64 != 0) return null;
+        int k = l.k(), words = l.words(), cin = g.cin(), kh = g.kh(), kw = g.kw();
+        if (k != cin * kh * kw) return null;
+        long[] from = l.cells(), to = new long[from.length];
+        for (int c = 0; c < l.n(); c++) {
+            int b = c * words;
+            for (int ci = 0; ci < cin; ci++) {
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        int r = (ci * kh + i) * kw + j, s = (i * kw + j) * cin + ci;
+                        to[b + (s >>> 6)] |= ((from[b + (r >>> 6)] >>> (r & 63)) & 1L) << (s & 63);
+                    }
+                }
+            }
+        }
+        return new ChannelLastConv(to, l.n(), words, g);
+    }
+
+    /** The same sums as {@link ConvKernel#convolveBlock} for a one-read (bipolar) input. */
+    public int[] convolveBlock(int[] x, int outSize) {
+        int cin = g.cin(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), cw = cin >>> 6;
+        int pixels = h * w, positions = g.positions();
+        // each pixel's channels as driven / +1 words (channel-major input read in order; accumulating 64 channels
+        // in registers instead, reading 64 strided streams, measured slower)
+        long[] pa = new long[pixels * cw], pp = new long[pixels * cw];
+        for (int ci = 0; ci < cin; ci++) {
+            int q = ci >>> 6, bit = ci & 63, xb = ci * pixels;
+            for (int p = 0, o = q; p < pixels; p++, o += cw) {
+                int xv = x[xb + p];
+                pa[o] |= (long) ((xv | -xv) >>> 31) << bit;
+                pp[o] |= (long) ((-xv & ~xv) >>> 31) << bit;
+            }
+        }
+        int step = 2 * words;
+        long[] packed = new long[positions * step];
+        for (int oy = 0, pos = 0; oy < g.oh(); oy++) {
+            for (int ox = 0; ox < g.ow(); ox++, pos++) {
+                int o = pos * step;
+                for (int i = 0; i < kh; i++) {
+                    int iy = oy * g.strideY() - g.padTop() + i * g.dilationY();
+                    if (iy < 0 || iy >= h) continue; // padding: undriven rows stay 0
+                    for (int j = 0; j < kw; j++) {
+                        int ix = ox * g.strideX() - g.padLeft() + j * g.dilationX();
+                        if (ix < 0 || ix >= w) continue;
+                        int src = (iy * w + ix) * cw, dst = o + (i * kw + j) * cw;
+                        System.arraycopy(pa, src, packed, dst, cw);
+                        System.arraycopy(pp, src, packed, dst + words, cw);
+                    }
+                }
+            }
+        }
+        int[] acc = new int[outSize];
+        WholeColumns.accumulate(cells, n, packed, words, positions, Sums.columnMajor(acc, positions));
+        return acc;
+    }
+}

@@ -1,0 +1,88 @@
+package org.bnncim.backends.sim.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Convolutions in channel-last row order give every sum of a direct convolution (computed here from the weights,
+ * independently of any kernel) and of the im2col path, for strides, paddings, dilations, kernel shapes, gated (0)
+ * inputs and layers split over several crossbar pieces.
+ */
+class ChannelLastConvTest {
+    private final SplittableRandom rnd = new SplittableRandom(21);
+
+    @Test
+    void channelLastSumsAreTheDirectConvolutionsForManyGeometries() {
+        int[][] cases = {
+            // cin, h, w, kh, kw, stride, pad, dilation, n
+            {64, 8, 8, 3, 3, 1, 1, 1, 16}, {128, 7, 9, 3, 3, 2, 1, 1, 5}, {64, 10, 6, 1, 1, 1, 0, 1, 33},
+            {192, 6, 6, 3, 2, 1, 0, 2, 7}, {64, 5, 5, 5, 5, 1, 2, 1, 3}, {256, 4, 4, 3, 3, 3, 1, 1, 9},
+        };
+        for (int[] c : cases) {
+            int cin = c[0], h = c[1], w = c[2], kh = c[3], kw = c[4], s = c[5], p = c[6], d = c[7], n = c[8];
+            int oh = (h + 2 * p - d * (kh - 1) - 1) / s + 1, ow = (w + 2 * p - d * (kw - 1) - 1) / s + 1;
+            ConvGeometry g = new ConvGeometry(cin, h, w, kh, kw, s, s, p, p, d, d, oh, ow);
+            int k = cin * kh * kw;
+            boolean[][] wt = new boolean[k][n];
+            for (boolean[] row : wt) for (int j = 0; j < n; j++) row[j] = rnd.nextBoolean();
+            CrossbarLayer l = layer(wt, k, n);
+            ChannelLastConv cl = ChannelLastConv.of(l, g);
+            assertNotNull(cl, "cin " + cin + " fills whole words");
+            int[] x = new int[cin * h * w];
+            for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(3) - 1; // -1, 0 (gated: undriven), +1
+            int size = n * oh * ow;
+            int[] got = cl.convolveBlock(x, size);
+            int[] want = new int[size];
+            for (int co = 0; co < n; co++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        int sum = 0;
+                        for (int ci = 0; ci < cin; ci++)
+                            for (int i = 0; i < kh; i++)
+                                for (int j = 0; j < kw; j++) {
+                                    int iy = oy * s - p + i * d, ix = ox * s - p + j * d;
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                    boolean plus = wt[(ci * kh + i) * kw + j][co];
+                                    sum += x[(ci * h + iy) * w + ix] * (plus ? 1 : -1);
+                                }
+                        want[(co * oh + oy) * ow + ox] = sum;
+                    }
+            String what = java.util.Arrays.toString(c);
+            assertArrayEquals(want, got, what);
+            assertArrayEquals(want, ConvKernel.convolveBlock(l, x, g, InputPlanes.BIPOLAR, size), what);
+        }
+    }
+
+    @Test
+    void layersThatDoNotFillWholeWordsOrLackWholeColumnsKeepTheIm2colPath() {
+        ConvGeometry narrow = new ConvGeometry(32, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4);
+        assertNull(ChannelLastConv.of(layer(new boolean[288][2], 288, 2), narrow));
+        ConvGeometry wide = new ConvGeometry(64, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4);
+        CrossbarLayer gap = new CrossbarLayer(576, 2, List.of(CellPiece.of(0, 500, 0, 2, new long[2][8])));
+        assertNull(gap.cells());
+        assertNull(ChannelLastConv.of(gap, wide));
+        assertEquals(576, layer(new boolean[576][2], 576, 2).k());
+    }
+
+    /** The layer over crossbar pieces of at most 256 rows and 8 columns, as a mapping tiles it. */
+    private static CrossbarLayer layer(boolean[][] wt, int k, int n) {
+        List<CellPiece> pieces = new ArrayList<>();
+        for (int k0 = 0; k0 < k; k0 += 256) {
+            for (int n0 = 0; n0 < n; n0 += 8) {
+                int kLen = Math.min(256, k - k0), nLen = Math.min(8, n - n0);
+                long[][] cols = new long[nLen][(kLen + 63) >>> 6];
+                for (int dn = 0; dn < nLen; dn++)
+                    for (int dk = 0; dk < kLen; dk++) if (wt[k0 + dk][n0 + dn]) cols[dn][dk >>> 6] |= 1L << dk;
+                pieces.add(CellPiece.of(k0, kLen, n0, nLen, cols));
+            }
+        }
+        return new CrossbarLayer(k, n, pieces);
+    }
+}
