@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.bnncim.compiler.cost.CostModel;
 import org.bnncim.compiler.cost.CostReport;
-import org.bnncim.compiler.driver.Compiler;
 import org.bnncim.compiler.report.ReportMeta;
 import org.bnncim.io.AtomicFiles;
 import org.bnncim.io.Inputs;
@@ -280,10 +279,5 @@ public final class Sweep {
 
     private static String hash(String file, Map<String, String> hashes) {
         return hashes.computeIfAbsent(file, f -> ReportMeta.sha256(Path.of(f)));
-    }
-
-    /** The compile a point's cost report comes from (also used by engines that need only the program). */
-    static Compiler.Options options(SweepSpec s, SweepPlan.Point p) {
-        return SweepWorker.options(s, p);
     }
 }
