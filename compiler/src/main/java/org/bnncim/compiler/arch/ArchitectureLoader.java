@@ -1,12 +1,6 @@
 package org.bnncim.compiler.arch;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -43,18 +37,8 @@ public final class ArchitectureLoader {
     /** The only input width the simulator and Verilog implement (see the message in {@link #parse}). */
     public static final int INPUT_BITS = 8;
 
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNestingDepth(MAX_NESTING)
-                            .maxStringLength(MAX_STRING_CHARS)
-                            .maxNameLength(MAX_STRING_CHARS)
-                            .maxDocumentLength(MAX_FILE_BYTES)
-                            .maxNumberLength(64)
-                            .build())
-                    .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON =
+            StrictJson.mapper(MAX_NESTING, MAX_STRING_CHARS, MAX_STRING_CHARS, MAX_FILE_BYTES);
     private static final String DEFAULT = "/org/bnncim/arch/default.json";
 
     private ArchitectureLoader() {}
@@ -98,16 +82,8 @@ public final class ArchitectureLoader {
 
     /** As {@link #load}, with the notes of the file's comments. */
     public static Annotated loadAnnotated(Path file) {
-        JsonNode user;
-        byte[] bytes;
-        try {
-            bytes = readCapped(file);
-            user = JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw new BnncimException(file + ": not valid JSON (" + shortMessage(e) + ")");
-        } catch (IOException e) {
-            throw new BnncimException(file + ": cannot read (" + e.getClass().getSimpleName() + ")");
-        }
+        byte[] bytes = readCapped(file);
+        JsonNode user = StrictJson.parse(JSON, bytes, file);
         if (user == null || !user.isObject()) throw new BnncimException(file + ": expected a JSON object");
         JsonNode merged = defaultTree().deepCopy();
         checkKeys(user, merged, file.toString(), "");
@@ -148,16 +124,6 @@ public final class ArchitectureLoader {
      */
     private static byte[] readCapped(Path file) {
         return org.bnncim.io.InputFiles.read(file, "architecture file", MAX_FILE_BYTES, null);
-    }
-
-    /** Jackson's message may quote the offending text, which can be megabytes long: keep the gist and the line. */
-    private static String shortMessage(JsonProcessingException e) {
-        String m = String.valueOf(e.getOriginalMessage());
-        int nl = m.indexOf('\n');
-        if (nl >= 0) m = m.substring(0, nl);
-        if (m.length() > 160) m = m.substring(0, 160) + "...";
-        JsonLocation at = e.getLocation();
-        return at == null || at.getLineNr() < 1 ? m : m + " at line " + at.getLineNr();
     }
 
     /** Keys of earlier versions whose figure is now derived, with where it comes from instead. */
