@@ -13,7 +13,6 @@ import org.bnncim.compiler.sweep.SpecParser;
 import org.bnncim.compiler.sweep.Sweep;
 import org.bnncim.compiler.sweep.SweepEngine;
 import org.bnncim.compiler.sweep.SweepSpec;
-import org.bnncim.io.InputFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -64,8 +63,8 @@ final class SweepCommand implements Callable<Integer> {
     public Integer call() {
         if (threads != null) Limits.range("--threads", threads, 1, Limits.MAX_THREADS);
         String e = engine.toLowerCase(Locale.ROOT);
-        byte[] bytes = InputFiles.read(specFile, "sweep spec", SpecParser.MAX_FILE_BYTES, null);
-        SweepSpec spec = SpecParser.parse(specFile);
+        byte[] bytes = SpecParser.read(specFile);
+        SweepSpec spec = SpecParser.parse(specFile, bytes);
         int n = threads != null ? threads : spec.threads();
         SweepEngine eng = SweepEngine.named(e, n);
         PrintWriter o = cmd.commandLine().getOut();

@@ -1,15 +1,7 @@
 package org.bnncim.compiler.sweep;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
@@ -22,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.bnncim.backends.sim.Faults;
+import org.bnncim.compiler.arch.StrictJson;
 import org.bnncim.compiler.driver.EvalData;
 import org.bnncim.compiler.driver.Limits;
 import org.bnncim.io.InputFiles;
@@ -57,41 +50,23 @@ public final class SpecParser {
             "seed");
     private static final Set<String> MODEL_KEYS = Set.of("path", "name", "mc_dropout", "dataset", "ood");
 
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNestingDepth(32)
-                            .maxStringLength(1 << 16)
-                            .maxNameLength(1 << 10)
-                            .maxDocumentLength(MAX_FILE_BYTES)
-                            .maxNumberLength(64)
-                            .build())
-                    .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = StrictJson.mapper(32, 1 << 16, 1 << 10, MAX_FILE_BYTES);
 
     /** Parses and checks {@code file}; paths in it are relative to its folder. */
     public static SweepSpec parse(Path file) {
-        byte[] bytes = InputFiles.read(file, "sweep spec", MAX_FILE_BYTES, null);
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw new BnncimException(file + ": not valid JSON (" + shortMessage(e) + ")");
-        } catch (IOException e) {
-            throw new BnncimException(file + ": cannot read (" + e.getClass().getSimpleName() + ")");
-        }
-        Path dir = file.toAbsolutePath().normalize().getParent();
-        return new SpecParser.Reader(file.toString(), dir).spec(root);
+        return parse(file, read(file));
     }
 
-    private static String shortMessage(JsonProcessingException e) {
-        String m = String.valueOf(e.getOriginalMessage());
-        int nl = m.indexOf('\n');
-        if (nl >= 0) m = m.substring(0, nl);
-        if (m.length() > 160) m = m.substring(0, 160) + "...";
-        JsonLocation at = e.getLocation();
-        return at == null || at.getLineNr() < 1 ? m : m + " at line " + at.getLineNr();
+    /** The spec file's bytes, read as {@link #parse(Path)} reads them (for a caller that keeps them too). */
+    public static byte[] read(Path file) {
+        return InputFiles.read(file, "sweep spec", MAX_FILE_BYTES, null);
+    }
+
+    /** As {@link #parse(Path)}, from {@code bytes} already read from {@code file}. */
+    public static SweepSpec parse(Path file, byte[] bytes) {
+        JsonNode root = StrictJson.parse(JSON, bytes, file);
+        Path dir = file.toAbsolutePath().normalize().getParent();
+        return new SpecParser.Reader(file.toString(), dir).spec(root);
     }
 
     private record Reader(String file, Path dir) {
@@ -364,7 +339,7 @@ public final class SpecParser {
                 if (n.has("factor")) {
                     if (Math.abs((double) from) > EXACT || Math.abs(n.path("to").asDouble()) > EXACT)
                         throw error(key, "a range with factor must stay within +-2^53");
-                    for (double d : range(n, key, true)) out.add((long) d);
+                    for (double d : range(n, key)) out.add((long) Math.rint(d));
                     return out;
                 }
                 if (n.has("count")) {
@@ -423,7 +398,7 @@ public final class SpecParser {
         }
 
         List<Double> doubles(JsonNode n, String key) {
-            if (n.isObject()) return range(n, key, false);
+            if (n.isObject()) return range(n, key);
             List<Double> out = new ArrayList<>();
             List<JsonNode> items = list(n);
             for (int i = 0; i < items.size(); i++) {
@@ -435,8 +410,8 @@ public final class SpecParser {
         }
 
         /** {from, to, step}, {from, to, steps} (both ends included), {from, to, factor}, or {from, count}. */
-        List<Double> range(JsonNode n, String key, boolean integral) {
-            rangeKeys(n, key, integral);
+        List<Double> range(JsonNode n, String key) {
+            rangeKeys(n, key, false);
             double from = n.get("from").doubleValue();
             List<Double> out = new ArrayList<>();
             if (n.has("count")) {
@@ -452,7 +427,7 @@ public final class SpecParser {
                 long s = integer(n.get("steps"), key + ".steps", 1, MAX_AXIS_VALUES);
                 for (long i = 0; i < s; i++) {
                     double v = s == 1 ? from : from + (to - from) * i / (s - 1);
-                    out.add(integral ? Math.rint(v) : v);
+                    out.add(v);
                 }
             } else if (n.has("step")) {
                 double st = n.get("step").doubleValue();
@@ -463,8 +438,7 @@ public final class SpecParser {
                 double f = n.get("factor").doubleValue();
                 if (!(f > 1)) throw error(key + ".factor", "must be > 1");
                 if (!(from > 0)) throw error(key + ".from", "must be > 0 with factor");
-                for (double v = from; v <= to * (1 + 1e-9) && out.size() <= MAX_AXIS_VALUES; v *= f)
-                    out.add(integral ? Math.rint(v) : v);
+                for (double v = from; v <= to * (1 + 1e-9) && out.size() <= MAX_AXIS_VALUES; v *= f) out.add(v);
             }
             if (out.size() > MAX_AXIS_VALUES) throw error(key, "more than " + MAX_AXIS_VALUES + " values");
             return out;
