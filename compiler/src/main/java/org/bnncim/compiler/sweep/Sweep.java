@@ -65,7 +65,7 @@ public final class Sweep {
         for (int i = 0; i < points.size(); i++) rows.add(null);
         int reused = 0;
         for (SweepPlan.Point p : points) {
-            keys[p.index()] = key(spec, p, hashes);
+            keys[p.index()] = key(spec, p, columns, hashes);
             Map<String, Object> done = read(dir, keys[p.index()], columns);
             if (done != null) {
                 done.put("point", (long) p.index());
@@ -148,8 +148,7 @@ public final class Sweep {
             SweepSpec.Model m = spec.models().get(i);
             org.bnncim.ir.Graph g;
             try {
-                g = org.bnncim.compiler.frontend.OnnxImporter.importFile(
-                        Path.of(m.path()), SweepWorker.importOptions(m));
+                g = SweepWorker.imported(m);
             } catch (BnncimException e) {
                 throw new BnncimException(spec.file() + ": models[" + i + "]: " + e.getMessage());
             }
@@ -234,7 +233,7 @@ public final class Sweep {
     }
 
     /** A point's identity: the bytes it reads and every option of its row. */
-    static String key(SweepSpec s, SweepPlan.Point p, Map<String, String> hashes) {
+    static String key(SweepSpec s, SweepPlan.Point p, List<String> columns, Map<String, String> hashes) {
         SweepSpec.Model m = s.models().get(p.model());
         StringBuilder b = new StringBuilder("bnncim-sweep-point/1\n");
         b.append("model ")
@@ -261,7 +260,7 @@ public final class Sweep {
         b.append("samples ").append(s.samples().get(p.samples())).append('\n');
         b.append("seed ").append(s.seeds().get(p.seed())).append('\n');
         b.append("limit ").append(s.limit()).append('\n');
-        b.append("columns ").append(String.join(",", SweepTable.columns(s))).append('\n');
+        b.append("columns ").append(String.join(",", columns)).append('\n');
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 16);
@@ -270,11 +269,17 @@ public final class Sweep {
         }
     }
 
+    /** The hashes of a dataset's files, found (a folder listing) and hashed once per sweep, not once per point. */
     private static String dataHash(String path, boolean labels, Map<String, String> hashes) {
-        Path[] files = Inputs.datasetFiles(Path.of(path), labels);
+        String key = "dataset " + labels + " " + path;
+        String known = hashes.get(key);
+        if (known != null) return known;
         StringBuilder b = new StringBuilder();
-        for (Path f : files) if (f != null) b.append(hash(f.toString(), hashes)).append(' ');
-        return b.toString().trim();
+        for (Path f : Inputs.datasetFiles(Path.of(path), labels))
+            if (f != null) b.append(hash(f.toString(), hashes)).append(' ');
+        String h = b.toString().trim();
+        hashes.put(key, h);
+        return h;
     }
 
     private static String hash(String file, Map<String, String> hashes) {

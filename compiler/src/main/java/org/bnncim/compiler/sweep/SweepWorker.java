@@ -19,6 +19,7 @@ import org.bnncim.compiler.driver.SimSettings;
 import org.bnncim.compiler.frontend.OnnxImporter;
 import org.bnncim.io.Inputs;
 import org.bnncim.ir.BnncimException;
+import org.bnncim.ir.Graph;
 import org.bnncim.ir.arch.Architecture;
 import org.bnncim.ir.mapping.MappedModel;
 
@@ -51,6 +52,7 @@ public final class SweepWorker {
     private static final int MAX_CACHED = 16;
     private static final Map<String, Compiled> PROGRAMS = new ConcurrentHashMap<>();
     private static final Map<String, Data> DATA = new ConcurrentHashMap<>();
+    private static final Map<String, Graph> IMPORTED = new ConcurrentHashMap<>();
 
     /** The architecture of a point: its file (or the default) with the crossbar, encoding and chips overrides. */
     public static Architecture architecture(SweepSpec s, SweepPlan.Point p) {
@@ -115,7 +117,10 @@ public final class SweepWorker {
         return new TaskResult(t, k, mean, expected, labels, null);
     }
 
-    /** Compiles a point's mapping once per JVM (and checks it is a classifier). */
+    /**
+     * Compiles a point's mapping once per JVM, from the model imported once per JVM (passes never modify their
+     * input, so every mapping of a model starts from the same graph). Sweep.check has refused per-pixel models.
+     */
     static Compiled program(SweepSpec s, SweepPlan.Point p) {
         SweepSpec.Model m = s.models().get(p.model());
         Compiler.Options o = options(s, p);
@@ -123,19 +128,19 @@ public final class SweepWorker {
         if (PROGRAMS.size() > MAX_CACHED) PROGRAMS.clear();
         return PROGRAMS.computeIfAbsent(key, k -> {
             try {
-                Compiler.Compiled c = Compiler.compile(Path.of(m.path()), o, msg -> {});
-                Program prog = Program.of(c.mapped());
-                if (ModelOutput.of(prog.graph()).pixels())
-                    return new Compiled(
-                            null,
-                            null,
-                            m.name() + ": a per-pixel (segmentation) model: sweeps evaluate"
-                                    + " classifiers; use eval for segmentation");
-                return new Compiled(c.mapped(), prog, null);
+                MappedModel mapped = Compiler.compile(imported(m), o, msg -> {}).mapped();
+                return new Compiled(mapped, Program.of(mapped), null);
             } catch (BnncimException e) {
                 return new Compiled(null, null, e.getMessage());
             }
         });
+    }
+
+    /** A model as imported, once per JVM; a model that does not import throws (Sweep.check names it). */
+    static Graph imported(SweepSpec.Model m) {
+        String key = m.path() + "|" + stamp(m.path()) + "|" + m.mcDropout();
+        if (IMPORTED.size() > MAX_CACHED) IMPORTED.clear();
+        return IMPORTED.computeIfAbsent(key, k -> OnnxImporter.importFile(Path.of(m.path()), importOptions(m)));
     }
 
     /** The examples (and labels) of set {@code set} of a model, read once per JVM. */
