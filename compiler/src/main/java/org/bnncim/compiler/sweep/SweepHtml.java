@@ -123,18 +123,7 @@ public final class SweepHtml {
     }
 
     private static void frontTable(StringBuilder b, List<Map<String, Object>> rows, List<Integer> front) {
-        List<String> cols = List.of(
-                "point",
-                "model",
-                "arch",
-                "crossbar",
-                "weight_encoding",
-                "chips",
-                "faults",
-                "samples",
-                "seed",
-                "energy_pj_T",
-                "accuracy");
+        List<String> cols = SweepTable.concat(List.of("point"), SweepTable.OPTIONS, List.of("energy_pj_T", "accuracy"));
         b.append("<h2>Pareto front: energy against accuracy</h2>\n<p class=\"muted\">The points no other point beats"
                 + " on energy for T passes without losing accuracy, by energy.");
         if (front.size() > FRONT_ROWS)

@@ -20,35 +20,39 @@ import org.bnncim.ir.arch.Architecture;
 public final class SweepTable {
     private SweepTable() {}
 
+    /** The columns that say which point a row is: its options (the grid's axes). */
+    public static final List<String> OPTIONS =
+            List.of("model", "arch", "crossbar", "weight_encoding", "chips", "faults", "samples", "seed");
+
     /** The columns before the per-OOD-set AUROC columns ({@code auroc_<set>}). */
-    public static final List<String> COLUMNS = List.of(
-            "point",
-            "status",
-            "model",
-            "arch",
-            "crossbar",
-            "weight_encoding",
-            "chips",
-            "faults",
-            "samples",
-            "seed",
-            "crossbars_used",
-            "tiles_used",
-            "utilization",
-            "energy_pj_per_pass",
-            "latency_ns_per_pass",
-            "area_mm2",
-            "energy_pj_T",
-            "latency_ns_T",
-            "mc_dropout_energy_pj_T",
-            "mc_dropout_latency_ns_T",
-            "mc_dropout_area_mm2",
-            "examples",
-            "accuracy",
-            "nll",
-            "ece",
-            "mean_entropy",
-            "mean_mutual_information");
+    public static final List<String> COLUMNS = concat(
+            List.of("point", "status"),
+            OPTIONS,
+            List.of(
+                    "crossbars_used",
+                    "tiles_used",
+                    "utilization",
+                    "energy_pj_per_pass",
+                    "latency_ns_per_pass",
+                    "area_mm2",
+                    "energy_pj_T",
+                    "latency_ns_T",
+                    "mc_dropout_energy_pj_T",
+                    "mc_dropout_latency_ns_T",
+                    "mc_dropout_area_mm2",
+                    "examples",
+                    "accuracy",
+                    "nll",
+                    "ece",
+                    "mean_entropy",
+                    "mean_mutual_information"));
+
+    @SafeVarargs
+    static List<String> concat(List<String>... parts) {
+        List<String> out = new ArrayList<>();
+        for (List<String> p : parts) out.addAll(p);
+        return List.copyOf(out);
+    }
 
     public static List<String> columns(SweepSpec s) {
         List<String> c = new ArrayList<>(COLUMNS);
