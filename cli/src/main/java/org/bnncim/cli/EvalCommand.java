@@ -10,10 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.bnncim.backends.sim.Program;
 import org.bnncim.compiler.driver.ClassifierHtml;
 import org.bnncim.compiler.driver.EvalJson;
@@ -158,7 +155,7 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (kind.pixels()) {
             SegmentationEvaluation.Result sr;
-            try (Bar bar = new Bar(progress != null ? progress : System.console() != null)) {
+            try (Bar bar = new Bar(ConsoleBar.wanted(progress))) {
                 sr = SegmentationEvaluation.evaluate(request, p, bar);
             }
             out.print(SegmentationReport.text(sr));
@@ -167,7 +164,7 @@ final class EvalCommand implements Callable<Integer> {
             return Main.OK;
         }
         EvaluationService.Result r;
-        try (Bar bar = new Bar(progress != null ? progress : System.console() != null)) {
+        try (Bar bar = new Bar(ConsoleBar.wanted(progress))) {
             r = EvaluationService.evaluate(request, p, bar);
         }
         out.printf(Locale.ROOT, "model      %s%n", r.model());
@@ -271,13 +268,7 @@ final class EvalCommand implements Callable<Integer> {
         @Override
         public void start(long total) {
             if (enabled) {
-                pb = new ProgressBarBuilder()
-                        .setTaskName("eval")
-                        .setInitialMax(total)
-                        .setStyle(ProgressBarStyle.ASCII)
-                        .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                        .setUnit(" ex", 1)
-                        .build();
+                pb = ConsoleBar.open("eval", total, " ex");
             }
         }
 

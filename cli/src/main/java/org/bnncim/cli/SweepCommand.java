@@ -4,10 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.bnncim.compiler.driver.Limits;
 import org.bnncim.compiler.sweep.SpecParser;
 import org.bnncim.compiler.sweep.Sweep;
@@ -68,7 +65,7 @@ final class SweepCommand implements Callable<Integer> {
         int n = threads != null ? threads : spec.threads();
         SweepEngine eng = SweepEngine.named(e, n);
         PrintWriter o = cmd.commandLine().getOut();
-        boolean bar = progress != null ? progress : System.console() != null;
+        boolean bar = ConsoleBar.wanted(progress);
         Sweep.Result r;
         try (Bar b = new Bar(bar)) {
             r = Sweep.run(spec, bytes, out, eng, b);
@@ -98,13 +95,7 @@ final class SweepCommand implements Callable<Integer> {
         @Override
         public void start(int points, int reused) {
             if (!enabled) return;
-            pb = new ProgressBarBuilder()
-                    .setTaskName("sweep")
-                    .setInitialMax(points)
-                    .setStyle(ProgressBarStyle.ASCII)
-                    .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                    .setUnit(" points", 1)
-                    .build();
+            pb = ConsoleBar.open("sweep", points, " points");
             pb.stepTo(reused);
         }
 
