@@ -1,11 +1,13 @@
 package org.bnncim.backends.sim.kernels;
 
 /**
- * Binary convolutions whose input channels fill whole words (cin a multiple of 64), with patches in channel-last
- * order: weight row {@code (i * kw + j) * cin + ci} instead of the mapping's {@code (ci * kh + i) * kw + j}. A
- * column's popcount does not depend on the order of its rows when cells and inputs are permuted alike, and in this
- * order a patch is kh x kw runs of whole words of one pixel's channels: copying words instead of placing each
- * kernel row's bits per position (the im2col packing was a quarter of a wide CNN's simulation, docs/benchmarks.md).
+ * Binary convolutions whose input channels fill whole words (cin a multiple of 64) or tile one (cin 8, 16 or 32),
+ * with patches in channel-last order: weight row {@code (i * kw + j) * cin + ci} instead of the mapping's
+ * {@code (ci * kh + i) * kw + j}. A column's popcount does not depend on the order of its rows when cells and inputs
+ * are permuted alike, and in this order a patch is kh x kw runs of one pixel's channels, whole words copied or (cin
+ * below 64) one shifted word each, never straddling a word: instead of placing each kernel row's bits per position
+ * (the im2col packing was a quarter of a wide CNN's simulation, docs/benchmarks.md). Below 8 channels a pixel's run
+ * is shorter than a kernel row's and the im2col path places fewer pieces.
  *
  * @param cells the layer's whole-K columns ({@link CrossbarLayer#cells}, stuck-at faults included) with their rows
  *     permuted into channel-last order
@@ -13,7 +15,7 @@ package org.bnncim.backends.sim.kernels;
 public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g) {
     /** The layer in channel-last order, or null when it does not qualify (then {@link ConvKernel} packs as before). */
     public static ChannelLastConv of(CrossbarLayer l, ConvGeometry g) {
-        if (l == null || g == null || l.cells() == null || g.cin() % 64 != 0) return null;
+        if (l == null || g == null || l.cells() == null || !fits(g.cin())) return null;
         int k = l.k(), words = l.words(), cin = g.cin(), kh = g.kh(), kw = g.kw();
         if (k != cin * kh * kw) return null;
         long[] from = l.cells(), to = new long[from.length];
@@ -31,9 +33,14 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g) {
         return new ChannelLastConv(to, l.n(), words, g);
     }
 
+    private static boolean fits(int cin) {
+        return cin > 0 && (cin % 64 == 0 || (cin >= 8 && 64 % cin == 0));
+    }
+
     /** The same sums as {@link ConvKernel#convolveBlock} for a one-read (bipolar) input. */
     public int[] convolveBlock(int[] x, int outSize) {
-        int cin = g.cin(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), cw = cin >>> 6;
+        int cin = g.cin(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), cw = (cin + 63) >>> 6;
+        boolean whole = cin % 64 == 0;
         int pixels = h * w, positions = g.positions();
         // each pixel's channels as driven / +1 words (channel-major input read in order; accumulating 64 channels
         // in registers instead, reading 64 strided streams, measured slower)
@@ -57,9 +64,16 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g) {
                     for (int j = 0; j < kw; j++) {
                         int ix = ox * g.strideX() - g.padLeft() + j * g.dilationX();
                         if (ix < 0 || ix >= w) continue;
-                        int src = (iy * w + ix) * cw, dst = o + (i * kw + j) * cw;
-                        System.arraycopy(pa, src, packed, dst, cw);
-                        System.arraycopy(pp, src, packed, dst + words, cw);
+                        int src = (iy * w + ix) * cw;
+                        if (whole) {
+                            int dst = o + (i * kw + j) * cw;
+                            System.arraycopy(pa, src, packed, dst, cw);
+                            System.arraycopy(pp, src, packed, dst + words, cw);
+                        } else {
+                            int bit = (i * kw + j) * cin, dst = o + (bit >>> 6);
+                            packed[dst] |= pa[src] << (bit & 63);
+                            packed[dst + words] |= pp[src] << (bit & 63);
+                        }
                     }
                 }
             }

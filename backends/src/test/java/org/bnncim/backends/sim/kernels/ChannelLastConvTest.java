@@ -24,6 +24,9 @@ class ChannelLastConvTest {
             // cin, h, w, kh, kw, stride, pad, dilation, n
             {64, 8, 8, 3, 3, 1, 1, 1, 16}, {128, 7, 9, 3, 3, 2, 1, 1, 5}, {64, 10, 6, 1, 1, 1, 0, 1, 33},
             {192, 6, 6, 3, 2, 1, 0, 2, 7}, {64, 5, 5, 5, 5, 1, 2, 1, 3}, {256, 4, 4, 3, 3, 3, 1, 1, 9},
+            // channels that tile a word: runs at bit offsets inside words, K not a multiple of 64
+            {32, 14, 14, 3, 3, 1, 1, 1, 64}, {16, 9, 7, 3, 3, 2, 1, 1, 12}, {8, 6, 6, 5, 3, 1, 2, 2, 9},
+            {32, 5, 5, 1, 1, 1, 0, 1, 70}, {8, 4, 4, 3, 3, 1, 1, 1, 3},
         };
         for (int[] c : cases) {
             int cin = c[0], h = c[1], w = c[2], kh = c[3], kw = c[4], s = c[5], p = c[6], d = c[7], n = c[8];
@@ -34,7 +37,7 @@ class ChannelLastConvTest {
             for (boolean[] row : wt) for (int j = 0; j < n; j++) row[j] = rnd.nextBoolean();
             CrossbarLayer l = layer(wt, k, n);
             ChannelLastConv cl = ChannelLastConv.of(l, g);
-            assertNotNull(cl, "cin " + cin + " fills whole words");
+            assertNotNull(cl, "cin " + cin + " fills or tiles whole words");
             int[] x = new int[cin * h * w];
             for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(3) - 1; // -1, 0 (gated: undriven), +1
             int size = n * oh * ow;
@@ -61,9 +64,11 @@ class ChannelLastConvTest {
     }
 
     @Test
-    void layersThatDoNotFillWholeWordsOrLackWholeColumnsKeepTheIm2colPath() {
-        ConvGeometry narrow = new ConvGeometry(32, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4);
-        assertNull(ChannelLastConv.of(layer(new boolean[288][2], 288, 2), narrow));
+    void layersWhoseChannelsNeitherFillNorTileWordsOrThatLackWholeColumnsKeepTheIm2colPath() {
+        for (int cin : new int[] {1, 4, 12, 48, 96}) {
+            ConvGeometry narrow = new ConvGeometry(cin, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4);
+            assertNull(ChannelLastConv.of(layer(new boolean[9 * cin][2], 9 * cin, 2), narrow), "cin " + cin);
+        }
         ConvGeometry wide = new ConvGeometry(64, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4);
         CrossbarLayer gap = new CrossbarLayer(576, 2, List.of(CellPiece.of(0, 500, 0, 2, new long[2][8])));
         assertNull(gap.cells());
