@@ -60,6 +60,10 @@ final class PassInterpreter {
     private final int[][] resizeRows, resizeCols;
 
     private final PoolGeometry[] pool;
+    /** Per comparator bank: the index of the max pool it is fused with in blocked runs ({@link PoolFirst}), or -1. */
+    private final int[] poolFirst;
+    /** Per max pool: whether the bank before it already pooled (blocked runs only). */
+    private final boolean[] pooledBefore;
     /** Per Threshold node: the comparators of its expected, dropped and kept sets (the last two only if stochastic). */
     private final long[][][][] comparators;
     /** Per MultiThreshold node: the comparator banks, in the order of {@link #comparators}. */
@@ -163,6 +167,9 @@ final class PassInterpreter {
                         };
             }
         }
+        this.poolFirst = PoolFirst.find(graph, nodes, pool);
+        this.pooledBefore = new boolean[n];
+        for (int f : poolFirst) if (f >= 0) pooledBefore[f] = true;
     }
 
     Graph graph() {
@@ -172,6 +179,11 @@ final class PassInterpreter {
     /** The order the program's Monte-Carlo passes run in. */
     McSchedule.Order order() {
         return order;
+    }
+
+    /** The max pool comparator bank {@code node} is computed with, pool first, in blocked runs; -1 if none. */
+    int fusedPool(int node) {
+        return poolFirst[node];
     }
 
     /** Node {@code node}'s depth in the Monte-Carlo schedule ({@link org.bnncim.ir.mapping.McSchedule}). */
@@ -231,13 +243,7 @@ final class PassInterpreter {
                         inputBits[at],
                         c.output().shape().size(),
                         reads(noise)));
-            case Node.Threshold t -> {
-                long[][][] sets = comparators[at];
-                yield threshold(
-                        ints(x),
-                        stochasticBit[at] < 0 || bits == null ? sets[0] : bits[stochasticBit[at]] ? sets[1] : sets[2],
-                        perChannel[at]);
-            }
+            case Node.Threshold t -> threshold(ints(x), bank(comparators[at], at, bits), perChannel[at]);
             case Node.Quantize q -> {
                 // the float comparator bank: level = base + thresholds reached
                 int per = perChannel[at];
@@ -246,17 +252,13 @@ final class PassInterpreter {
                     for (int e = Math.min(y.length, i + per); i < e; i++) y[i] = q.level(x.real(i, it), c);
                 yield new Ints(y);
             }
-            case Node.MultiThreshold t -> {
-                long[][][] banks = levelBanks[at];
-                yield levels(
+            case Node.MultiThreshold t ->
+                levels(
                         ints(x),
-                        stochasticBit[at] < 0 || bits == null
-                                ? banks[0]
-                                : bits[stochasticBit[at]] ? banks[1] : banks[2],
+                        bank(levelBanks[at], at, bits),
                         t.base(),
                         t.expected().steps(),
                         perChannel[at]);
-            }
             case DigitalNode.Add a -> {
                 // float32 add of the two real values, as the reference interpreter
                 TensorType bt = secondType[at];
@@ -347,6 +349,10 @@ final class PassInterpreter {
             for (int g = 0; g < r; g++)
                 yr[g] = new Ints(DecoderKernels.convolveTransposeBlock(
                         crossbar[at], ints(xs[reps[g]]), conv[at], inputBits[at], size));
+        } else if (poolFirst[at] >= 0) {
+            pooledBanks(at, xs, reps, r, bits, yr);
+        } else if (pooledBefore[at]) {
+            for (int g = 0; g < r; g++) yr[g] = xs[reps[g]];
         } else {
             Tensor[] one = new Tensor[ins.length];
             for (int g = 0; g < r; g++) {
@@ -356,6 +362,27 @@ final class PassInterpreter {
             }
         }
         return yr;
+    }
+
+    /** The comparator bank a pass uses: the expected one, or the dropped / kept one by the pass's bit. */
+    private long[][] bank(long[][][] sets, int at, boolean[] bits) {
+        return stochasticBit[at] < 0 || bits == null ? sets[0] : bits[stochasticBit[at]] ? sets[1] : sets[2];
+    }
+
+    /** Bank {@code at} and the max pool after it, pool first ({@link PoolFirst}): the pool's output per group. */
+    private void pooledBanks(int at, Tensor[] xs, int[] reps, int r, boolean[][] bits, Tensor[] yr) {
+        PoolGeometry g = pool[poolFirst[at]];
+        long[][][] sets = nodes[at] instanceof Node.Threshold ? comparators[at] : levelBanks[at];
+        var pools = new PoolFirst.Pools(g, PoolFirst.anySign(sets, 1), PoolFirst.anySign(sets, -1));
+        int per = g.oh() * g.ow();
+        for (int q = 0; q < r; q++) {
+            int p = reps[q];
+            long[][] b = bank(sets, at, bits[p]);
+            int[] v = pools.forBank(ints(xs[p]), b[1]);
+            yr[q] = nodes[at] instanceof Node.MultiThreshold t
+                    ? levels(v, b, t.base(), t.expected().steps(), per)
+                    : threshold(v, b, per);
+        }
     }
 
     /** One forward pass, every node computed. */

@@ -39,4 +39,15 @@ public record PoolGeometry(
     int outSize() {
         return channels * oh * ow;
     }
+
+    /** Whether every window covers at least one input position (else its max is of nothing: padding alone). */
+    public boolean noEmptyWindow() {
+        for (int oy = 0; oy < oh; oy++) if (!covers(oy * strideY - padTop, kh, h)) return false;
+        for (int ox = 0; ox < ow; ox++) if (!covers(ox * strideX - padLeft, kw, w)) return false;
+        return true;
+    }
+
+    private static boolean covers(int from, int k, int size) {
+        return from + k > 0 && from < size;
+    }
 }

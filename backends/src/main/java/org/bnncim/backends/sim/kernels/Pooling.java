@@ -9,6 +9,18 @@ public final class Pooling {
 
     /** Max over each window; positions that padding covers are ignored. */
     public static int[] max(int[] x, PoolGeometry g) {
+        return extreme(x, g, false);
+    }
+
+    /**
+     * Min over each window, as {@link #max(int[], PoolGeometry)}: a comparator that fires for {@code x <= t} fires
+     * somewhere in a window iff it fires on the window's least value.
+     */
+    public static int[] min(int[] x, PoolGeometry g) {
+        return extreme(x, g, true);
+    }
+
+    private static int[] extreme(int[] x, PoolGeometry g, boolean min) {
         int ch = g.channels(), h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow();
         int[] y = new int[g.outSize()];
         if (g.kh() == 2
@@ -23,9 +35,14 @@ public final class Pooling {
             for (int c = 0; c < ch; c++) {
                 for (int oy = 0; oy < oh; oy++) {
                     int r0 = (c * h + 2 * oy) * w, r1 = r0 + w, o = (c * oh + oy) * ow;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int i = 2 * ox;
-                        y[o + ox] = Math.max(Math.max(x[r0 + i], x[r0 + i + 1]), Math.max(x[r1 + i], x[r1 + i + 1]));
+                    if (min) {
+                        for (int ox = 0, i = 0; ox < ow; ox++, i += 2)
+                            y[o + ox] =
+                                    Math.min(Math.min(x[r0 + i], x[r0 + i + 1]), Math.min(x[r1 + i], x[r1 + i + 1]));
+                    } else {
+                        for (int ox = 0, i = 0; ox < ow; ox++, i += 2)
+                            y[o + ox] =
+                                    Math.max(Math.max(x[r0 + i], x[r0 + i + 1]), Math.max(x[r1 + i], x[r1 + i + 1]));
                     }
                 }
             }
@@ -34,13 +51,15 @@ public final class Pooling {
         for (int c = 0; c < ch; c++) {
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
-                    int best = Integer.MIN_VALUE;
+                    int best = min ? Integer.MAX_VALUE : Integer.MIN_VALUE;
                     for (int i = 0; i < g.kh(); i++) {
                         int iy = oy * g.strideY() - g.padTop() + i;
                         if (iy < 0 || iy >= h) continue;
                         for (int j = 0; j < g.kw(); j++) {
                             int ix = ox * g.strideX() - g.padLeft() + j;
-                            if (ix >= 0 && ix < w) best = Math.max(best, x[(c * h + iy) * w + ix]);
+                            if (ix < 0 || ix >= w) continue;
+                            int v = x[(c * h + iy) * w + ix];
+                            best = min ? Math.min(best, v) : Math.max(best, v);
                         }
                     }
                     y[(c * oh + oy) * ow + ox] = best;
