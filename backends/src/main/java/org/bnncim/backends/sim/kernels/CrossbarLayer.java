@@ -1,6 +1,7 @@
 package org.bnncim.backends.sim.kernels;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A crossbar layer in the form the kernels read: its K x N matrix as pieces of programmed cells (faults already
@@ -10,10 +11,11 @@ import java.util.List;
  *     of column n is row k's cell), or {@code null} when the pieces do not cover every cell exactly once. A column's
  *     sum over its pieces is the sum over all K rows (integer addition is associative), so the block kernel reads one
  *     run of words per column instead of one short run per row tile, each with its own per-vector overhead.
+ * @param one the whole layer as one piece, for {@link #sumPieces}; empty until first used
  */
-public record CrossbarLayer(int k, int n, List<CellPiece> pieces, long[] cells) {
+public record CrossbarLayer(int k, int n, List<CellPiece> pieces, long[] cells, AtomicReference<CellPiece> one) {
     public CrossbarLayer(int k, int n, List<CellPiece> pieces) {
-        this(k, n, List.copyOf(pieces), whole(k, n, pieces));
+        this(k, n, List.copyOf(pieces), whole(k, n, pieces), new AtomicReference<>());
     }
 
     public CrossbarLayer {
@@ -25,10 +27,27 @@ public record CrossbarLayer(int k, int n, List<CellPiece> pieces, long[] cells) 
         return (k + 63) >>> 6;
     }
 
+    /**
+     * The pieces the unsigned kernel sums over: the whole layer as one piece when {@link #cells} covers it (made on
+     * first use), so that each vector clears and adds its partial sums once instead of once per row tile.
+     */
+    List<CellPiece> sumPieces() {
+        if (cells == null) return pieces;
+        CellPiece p = one.get();
+        if (p == null) {
+            int words = words();
+            long[][] columns = new long[n][];
+            for (int c = 0; c < n; c++) columns[c] = java.util.Arrays.copyOfRange(cells, c * words, (c + 1) * words);
+            p = CellPiece.of(0, k, 0, n, columns);
+            one.set(p);
+        }
+        return List.of(p);
+    }
+
     /** Widest piece: sizes the per-example partial sums of the unsigned kernel once per call. */
     int widestPiece() {
         int max = 0;
-        for (CellPiece p : pieces) max = Math.max(max, p.nLen());
+        for (CellPiece p : sumPieces()) max = Math.max(max, p.nLen());
         return max;
     }
 

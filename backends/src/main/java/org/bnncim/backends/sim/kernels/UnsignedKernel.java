@@ -39,7 +39,7 @@ final class UnsignedKernel {
             values[j] = Arrays.copyOf(scratchValues, c);
         }
         int[][] part = new int[GROUP][l.widestPiece()];
-        for (CellPiece p : l.pieces()) {
+        for (CellPiece p : l.sumPieces()) {
             int[][] cells = p.signRows();
             int nLen = p.nLen(), k0 = p.k0(), k1 = k0 + p.kLen();
             for (int j0 = 0; j0 < v; j0 += GROUP) {
