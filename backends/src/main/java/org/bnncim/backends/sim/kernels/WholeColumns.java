@@ -4,10 +4,10 @@ package org.bnncim.backends.sim.kernels;
  * The bipolar block kernel over whole-K columns ({@link CrossbarLayer#cells}): every packed vector against every
  * column. The same integer sums as the piece by piece kernel: a column's misses over all rows are the sum of its
  * pieces' misses. Three loop orders, each the fastest measured for its column length on this JIT
- * (docs/benchmarks.md): up to four words the column sits in registers while the vectors stream past; columns of five
- * to sixteen words (a 3x3 convolution's, a 1024-input layer's) take four vectors per column word, with each vector's
- * driven and +1 words side by side, because the per-vector loop around a five-word sum otherwise costs more than the
- * sum; longer columns stream the vectors past one column, whose sum C2 unrolls itself.
+ * (docs/benchmarks.md): up to eight words the vector sits in registers while the columns stream past; columns of nine to sixteen words (a 3x3
+ * convolution's over 64 channels, a 1024-input layer's) take four vectors per column word, with each vector's driven
+ * and +1 words side by side, because the per-vector loop around a nine-word sum otherwise costs more than the sum;
+ * longer columns stream the vectors past one column, whose sum C2 unrolls itself.
  */
 final class WholeColumns {
     private WholeColumns() {}
@@ -23,35 +23,9 @@ final class WholeColumns {
             for (int w = 0, o = 2 * j * words; w < words; w++) c += Long.bitCount(packed[o + w]);
             kc[j] = c;
         }
-        if (words <= 4) registerColumns(cells, n, packed, words, v, kc, out);
+        if (words <= 8) registerVectors(cells, n, packed, words, v, kc, out);
         else if (words <= SHORT) shortColumns(cells, n, packed, words, v, kc, out);
         else longColumns(cells, n, packed, words, v, kc, out);
-    }
-
-    /** At most four words (K <= 256, the default crossbar's rows): the column stays in registers. */
-    private static void registerColumns(long[] cells, int n, long[] packed, int words, int v, int[] kc, Sums out) {
-        int[] acc = out.acc();
-        int base = out.base(), sn = out.perColumn(), sj = out.perVector();
-        long[] c4 = new long[4 * n];
-        for (int c = 0; c < n; c++) System.arraycopy(cells, c * words, c4, 4 * c, words);
-        // one layout for one to four words: four words per vector, zero past the vector's words (undriven)
-        long[] a4 = new long[4 * v], p4 = new long[4 * v];
-        for (int j = 0; j < v; j++) {
-            System.arraycopy(packed, 2 * j * words, a4, 4 * j, words);
-            System.arraycopy(packed, 2 * j * words + words, p4, 4 * j, words);
-        }
-        for (int c = 0; c < n; c++) {
-            long x0 = c4[4 * c], x1 = c4[4 * c + 1], x2 = c4[4 * c + 2], x3 = c4[4 * c + 3];
-            int at = base + c * sn;
-            for (int j = 0; j < v; j++) {
-                int o = 4 * j;
-                int m = Long.bitCount((p4[o] ^ x0) & a4[o])
-                        + Long.bitCount((p4[o + 1] ^ x1) & a4[o + 1])
-                        + Long.bitCount((p4[o + 2] ^ x2) & a4[o + 2])
-                        + Long.bitCount((p4[o + 3] ^ x3) & a4[o + 3]);
-                acc[at + j * sj] += kc[j] - 2 * m;
-            }
-        }
     }
 
     private static void longColumns(long[] cells, int n, long[] packed, int words, int v, int[] kc, Sums out) {
@@ -111,5 +85,92 @@ final class WholeColumns {
                 acc[base + c * sn + j * sj] += kc[j] - 2 * m;
             }
         }
+    }
+
+    /**
+     * At most eight words (K <= 512: the default crossbar's rows, a 3x3 convolution over 32 channels): each vector's
+     * driven and +1 words stay in registers while the columns stream past, one column word loaded per popcount.
+     * Keeping the column in registers instead and streaming the vectors loads two words per popcount, and the
+     * four-vector order reloads the vectors' words for every column; loads, not popcounts, set their speed (measured
+     * 1.3x slower at four words, 1.5x at five).
+     */
+    private static void registerVectors(long[] cells, int n, long[] packed, int words, int v, int[] kc, Sums out) {
+        long[] cols = cells, vecs = packed;
+        int cw = words;
+        if (words < 5) {
+            // one layout for one to four words: four words per column and per vector, zero past the layer's words
+            cw = 4;
+            cols = new long[4 * n];
+            vecs = new long[8 * v];
+            for (int c = 0; c < n; c++) System.arraycopy(cells, c * words, cols, 4 * c, words);
+            for (int j = 0; j < v; j++) {
+                System.arraycopy(packed, 2 * j * words, vecs, 8 * j, words);
+                System.arraycopy(packed, 2 * j * words + words, vecs, 8 * j + 4, words);
+            }
+        }
+        // columns in tiles of 16 KiB, so that a tile stays in L1 while every vector streams it
+        int tile = 2048 / cw;
+        for (int c0 = 0; c0 < n; c0 += tile) registerVectors(cols, c0, Math.min(n, c0 + tile), vecs, cw, v, kc, out);
+    }
+
+    /** Columns [c0, c1) of {@link #registerVectors}, {@code words} (four to eight) words per column and vector. */
+    private static void registerVectors(
+            long[] cells, int c0, int c1, long[] packed, int words, int v, int[] kc, Sums out) {
+        int[] acc = out.acc();
+        int base = out.base(), sn = out.perColumn(), sj = out.perVector();
+        for (int j = 0; j < v; j++) {
+            int o = 2 * j * words, q = o + words, k = kc[j], at = base + j * sj;
+            long d0 = packed[o], d1 = packed[o + 1], d2 = packed[o + 2], d3 = packed[o + 3];
+            long p0 = packed[q], p1 = packed[q + 1], p2 = packed[q + 2], p3 = packed[q + 3];
+            if (words == 4) {
+                for (int c = c0, cb = c0 * 4; c < c1; c++, cb += 4)
+                    acc[at + c * sn] += k - 2 * miss4(cells, cb, d0, d1, d2, d3, p0, p1, p2, p3);
+                continue;
+            }
+            long d4 = packed[o + 4], p4 = packed[q + 4];
+            if (words == 5) {
+                for (int c = c0, cb = c0 * 5; c < c1; c++, cb += 5) {
+                    int m = miss4(cells, cb, d0, d1, d2, d3, p0, p1, p2, p3) + Long.bitCount((p4 ^ cells[cb + 4]) & d4);
+                    acc[at + c * sn] += k - 2 * m;
+                }
+                continue;
+            }
+            long d5 = packed[o + 5], p5 = packed[q + 5];
+            if (words == 6) {
+                for (int c = c0, cb = c0 * 6; c < c1; c++, cb += 6) {
+                    int m = miss4(cells, cb, d0, d1, d2, d3, p0, p1, p2, p3)
+                            + Long.bitCount((p4 ^ cells[cb + 4]) & d4)
+                            + Long.bitCount((p5 ^ cells[cb + 5]) & d5);
+                    acc[at + c * sn] += k - 2 * m;
+                }
+                continue;
+            }
+            long d6 = packed[o + 6], p6 = packed[q + 6];
+            if (words == 7) {
+                for (int c = c0, cb = c0 * 7; c < c1; c++, cb += 7) {
+                    int m = miss4(cells, cb, d0, d1, d2, d3, p0, p1, p2, p3)
+                            + Long.bitCount((p4 ^ cells[cb + 4]) & d4)
+                            + Long.bitCount((p5 ^ cells[cb + 5]) & d5)
+                            + Long.bitCount((p6 ^ cells[cb + 6]) & d6);
+                    acc[at + c * sn] += k - 2 * m;
+                }
+                continue;
+            }
+            long d7 = packed[o + 7], p7 = packed[q + 7];
+            for (int c = c0, cb = c0 * 8; c < c1; c++, cb += 8) {
+                int m = miss4(cells, cb, d0, d1, d2, d3, p0, p1, p2, p3)
+                        + miss4(cells, cb + 4, d4, d5, d6, d7, p4, p5, p6, p7);
+                acc[at + c * sn] += k - 2 * m;
+            }
+        }
+    }
+
+    /** Misses of four words of one column, {@code cells[cb .. cb + 4)}, against a vector's driven and +1 words. */
+    private static int miss4(
+            long[] cells, int cb, long d0, long d1, long d2, long d3, long p0, long p1, long p2, long p3) {
+        return Long.bitCount((p0 ^ cells[cb]) & d0)
+                + Long.bitCount((p1 ^ cells[cb + 1]) & d1)
+                + Long.bitCount((p2 ^ cells[cb + 2]) & d2)
+                + Long.bitCount((p3 ^ cells[cb + 3]) & d3);
     }
 }
