@@ -25,7 +25,7 @@ public final class BlockKernel {
      */
     public static void accumulatePacked(CrossbarLayer l, long[] packed, int words, int v, Sums out) {
         if (l.cells() != null) {
-            WholeColumns.accumulate(l.cells(), l.n(), packed, words, v, out);
+            WholeColumns.accumulate(l.cells(), l.n(), packed, words, v, l.k(), out);
             return;
         }
         int k = l.k(), planes = 2;

@@ -79,7 +79,7 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g) {
             }
         }
         int[] acc = new int[outSize];
-        WholeColumns.accumulate(cells, n, packed, words, positions, Sums.columnMajor(acc, positions));
+        WholeColumns.accumulate(cells, n, packed, words, positions, cin * kh * kw, Sums.columnMajor(acc, positions));
         return acc;
     }
 }

@@ -15,20 +15,49 @@ final class WholeColumns {
     /** Columns of at most this many words take the four-vector order. */
     private static final int SHORT = 16;
 
-    /** {@code packed}: per vector, {@code words} driven-row words then {@code words} +1-row words. */
-    static void accumulate(long[] cells, int n, long[] packed, int words, int v, Sums out) {
+    /**
+     * {@code packed}: per vector, {@code words} driven-row words then {@code words} +1-row words; {@code k} rows.
+     * Beyond eight words, vectors that drive all k rows (a dense layer's bipolar activations, a convolution's
+     * positions away from the padding) run apart from their +1 words alone: no driven mask to load and apply, their
+     * misses being the popcount of (+1 words xor cells), both 0 past k.
+     */
+    static void accumulate(long[] cells, int n, long[] packed, int words, int v, int k, Sums out) {
         int[] kc = new int[v];
+        int full = 0;
         for (int j = 0; j < v; j++) {
             int c = 0;
             for (int w = 0, o = 2 * j * words; w < words; w++) c += Long.bitCount(packed[o + w]);
             kc[j] = c;
+            full += c == k ? 1 : 0;
         }
-        if (words <= 8) registerVectors(cells, n, packed, words, v, kc, out);
-        else if (words <= SHORT) shortColumns(cells, n, packed, words, v, kc, out);
-        else longColumns(cells, n, packed, words, v, kc, out);
+        if (words <= 8) {
+            registerVectors(cells, n, packed, words, v, kc, out);
+            return;
+        }
+        int part = v - full;
+        int[] fi = new int[full], pi = new int[part], pk = new int[part];
+        long[] fp = new long[full * words], pp = full == 0 ? packed : new long[part * 2 * words];
+        for (int j = 0, f = 0, q = 0; j < v; j++) {
+            if (kc[j] == k) {
+                System.arraycopy(packed, 2 * j * words + words, fp, f * words, words);
+                fi[f++] = j;
+            } else {
+                if (full > 0) System.arraycopy(packed, 2 * j * words, pp, 2 * q * words, 2 * words);
+                pk[q] = kc[j];
+                pi[q++] = j;
+            }
+        }
+        if (words <= SHORT) {
+            if (full > 0) shortColumnsDriven(cells, n, fp, words, full, k, fi, out);
+            if (part > 0) shortColumns(cells, n, pp, words, part, pk, pi, out);
+        } else {
+            if (full > 0) longColumnsDriven(cells, n, fp, words, full, k, fi, out);
+            if (part > 0) longColumns(cells, n, pp, words, part, pk, pi, out);
+        }
     }
 
-    private static void longColumns(long[] cells, int n, long[] packed, int words, int v, int[] kc, Sums out) {
+    private static void longColumns(
+            long[] cells, int n, long[] packed, int words, int v, int[] kc, int[] idx, Sums out) {
         int[] acc = out.acc();
         int base = out.base(), sn = out.perColumn(), sj = out.perVector();
         // vectors in tiles of about 16 KiB, so that a tile stays in L1 while every column streams past it (a
@@ -41,13 +70,14 @@ final class WholeColumns {
                 for (int j = j0; j < j1; j++) {
                     int o = 2 * j * words, q = o + words, m = 0;
                     for (int w = 0; w < words; w++) m += Long.bitCount((packed[q + w] ^ cells[cb + w]) & packed[o + w]);
-                    acc[at + j * sj] += kc[j] - 2 * m; // 2 * matches - K_active
+                    acc[at + idx[j] * sj] += kc[j] - 2 * m; // 2 * matches - K_active
                 }
             }
         }
     }
 
-    private static void shortColumns(long[] cells, int n, long[] packed, int words, int v, int[] kc, Sums out) {
+    private static void shortColumns(
+            long[] cells, int n, long[] packed, int words, int v, int[] kc, int[] idx, Sums out) {
         int[] acc = out.acc();
         int base = out.base(), sn = out.perColumn(), sj = out.perVector();
         // word w of vector j: driven at il[2 * (j * words + w)], +1 right after it
@@ -61,6 +91,7 @@ final class WholeColumns {
         int j = 0;
         for (; j + 4 <= v; j += 4) {
             int a0 = 2 * j * words, a1 = a0 + 2 * words, a2 = a1 + 2 * words, a3 = a2 + 2 * words;
+            int i0 = idx[j], i1 = idx[j + 1], i2 = idx[j + 2], i3 = idx[j + 3];
             for (int c = 0; c < n; c++) {
                 int cb = c * words, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
                 for (int w = 0, w2 = 0; w < words; w++, w2 += 2) {
@@ -70,11 +101,11 @@ final class WholeColumns {
                     m2 += Long.bitCount((il[a2 + w2 + 1] ^ x) & il[a2 + w2]);
                     m3 += Long.bitCount((il[a3 + w2 + 1] ^ x) & il[a3 + w2]);
                 }
-                int at = base + c * sn + j * sj;
-                acc[at] += kc[j] - 2 * m0;
-                acc[at + sj] += kc[j + 1] - 2 * m1;
-                acc[at + 2 * sj] += kc[j + 2] - 2 * m2;
-                acc[at + 3 * sj] += kc[j + 3] - 2 * m3;
+                int at = base + c * sn;
+                acc[at + i0 * sj] += kc[j] - 2 * m0;
+                acc[at + i1 * sj] += kc[j + 1] - 2 * m1;
+                acc[at + i2 * sj] += kc[j + 2] - 2 * m2;
+                acc[at + i3 * sj] += kc[j + 3] - 2 * m3;
             }
         }
         for (; j < v; j++) {
@@ -82,7 +113,62 @@ final class WholeColumns {
             for (int c = 0; c < n; c++) {
                 int cb = c * words, m = 0;
                 for (int w = 0; w < words; w++) m += Long.bitCount((il[a + 2 * w + 1] ^ cells[cb + w]) & il[a + 2 * w]);
-                acc[base + c * sn + j * sj] += kc[j] - 2 * m;
+                acc[base + c * sn + idx[j] * sj] += kc[j] - 2 * m;
+            }
+        }
+    }
+
+    // The four-vector and streamed orders for vectors that drive every row: {@code plus} holds their +1 words alone,
+    // {@code words} per vector, and a vector's sum is k - 2 * misses; idx maps them back to their place in out.
+
+    private static void shortColumnsDriven(
+            long[] cells, int n, long[] plus, int words, int v, int k, int[] idx, Sums out) {
+        int[] acc = out.acc();
+        int base = out.base(), sn = out.perColumn(), sj = out.perVector();
+        int j = 0;
+        for (; j + 4 <= v; j += 4) {
+            int a0 = j * words, a1 = a0 + words, a2 = a1 + words, a3 = a2 + words;
+            int i0 = idx[j], i1 = idx[j + 1], i2 = idx[j + 2], i3 = idx[j + 3];
+            for (int c = 0; c < n; c++) {
+                int cb = c * words, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+                for (int w = 0; w < words; w++) {
+                    long x = cells[cb + w];
+                    m0 += Long.bitCount(plus[a0 + w] ^ x);
+                    m1 += Long.bitCount(plus[a1 + w] ^ x);
+                    m2 += Long.bitCount(plus[a2 + w] ^ x);
+                    m3 += Long.bitCount(plus[a3 + w] ^ x);
+                }
+                int at = base + c * sn;
+                acc[at + i0 * sj] += k - 2 * m0;
+                acc[at + i1 * sj] += k - 2 * m1;
+                acc[at + i2 * sj] += k - 2 * m2;
+                acc[at + i3 * sj] += k - 2 * m3;
+            }
+        }
+        for (; j < v; j++) {
+            int a = j * words;
+            for (int c = 0; c < n; c++) {
+                int cb = c * words, m = 0;
+                for (int w = 0; w < words; w++) m += Long.bitCount(plus[a + w] ^ cells[cb + w]);
+                acc[base + c * sn + idx[j] * sj] += k - 2 * m;
+            }
+        }
+    }
+
+    private static void longColumnsDriven(
+            long[] cells, int n, long[] plus, int words, int v, int k, int[] idx, Sums out) {
+        int[] acc = out.acc();
+        int base = out.base(), sn = out.perColumn(), sj = out.perVector();
+        int tile = Math.max(4, 2048 / words);
+        for (int j0 = 0; j0 < v; j0 += tile) {
+            int j1 = Math.min(v, j0 + tile);
+            for (int c = 0; c < n; c++) {
+                int cb = c * words, at = base + c * sn;
+                for (int j = j0; j < j1; j++) {
+                    int o = j * words, m = 0;
+                    for (int w = 0; w < words; w++) m += Long.bitCount(plus[o + w] ^ cells[cb + w]);
+                    acc[at + idx[j] * sj] += k - 2 * m;
+                }
             }
         }
     }
