@@ -44,6 +44,7 @@ public final class ConvKernel {
             BlockKernel.accumulatePacked(l, packed, words, positions, out);
             return acc;
         }
+        if (PlaneConv.fits(l, g)) return PlaneConv.convolve(l, x, g, in, outSize);
         int[] col = new int[positions * k];
         for (int oy = 0; oy < g.oh(); oy++) {
             for (int ox = 0; ox < g.ow(); ox++) patch(x, g, oy, ox, col, (oy * g.ow() + ox) * k);
