@@ -1,6 +1,7 @@
 package org.bnncim.backends.sim;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -155,24 +156,27 @@ final class BatchScheduler {
         env.put(graph.inputs().get(0).name(), in);
         List<Node> nodes = graph.nodes();
         String outName = graph.outputs().get(0);
-        int[] rep = new int[m];
-        int[] reps = new int[m];
+        int[] all = new int[m];
+        for (int p = 0; p < m; p++) all[p] = p;
         Keys keys = Keys.of(pb);
+        // nodes of one depth group their passes alike: each depth's groups are found once per block
+        Map<Integer, int[][]> byDepth = new HashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             List<String> ins = n.inputs();
             Tensor[][] xs = new Tensor[ins.size()][];
             for (int k = 0; k < xs.length; k++) xs[k] = env.get(ins.get(k));
-            int r;
+            int[] rep = all, reps = all;
             if (shareable && passes > 1) {
-                r = group(interp.depth(i), sorted, m, passes, keys, rep, reps);
-            } else {
-                for (int p = 0; p < m; p++) {
-                    rep[p] = p;
-                    reps[p] = p;
-                }
-                r = m;
+                int[][] g = byDepth.computeIfAbsent(interp.depth(i), d -> {
+                    int[] gr = new int[m], gs = new int[m];
+                    int count = group(d, sorted, m, passes, keys, gr, gs);
+                    return new int[][] {gr, Arrays.copyOf(gs, count)};
+                });
+                rep = g[0];
+                reps = g[1];
             }
+            int r = reps.length;
             runs.addAndGet(i, r);
             Tensor[] yr = interp.stepGroups(i, xs, reps, r, pb, noise);
             Tensor[] ys = new Tensor[m];
