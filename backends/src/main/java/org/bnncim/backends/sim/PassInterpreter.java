@@ -366,19 +366,25 @@ final class PassInterpreter {
 
     /** The comparator bank a pass uses: the expected one, or the dropped / kept one by the pass's bit. */
     private long[][] bank(long[][][] sets, int at, boolean[] bits) {
-        return stochasticBit[at] < 0 || bits == null ? sets[0] : bits[stochasticBit[at]] ? sets[1] : sets[2];
+        return sets[bankIndex(at, bits)];
+    }
+
+    /** 0 for the expected bank (no bit, or a deterministic pass), 1 for the dropped one, 2 for the kept one. */
+    private int bankIndex(int at, boolean[] bits) {
+        return stochasticBit[at] < 0 || bits == null ? 0 : bits[stochasticBit[at]] ? 1 : 2;
     }
 
     /** Bank {@code at} and the max pool after it, pool first ({@link PoolFirst}): the pool's output per group. */
     private void pooledBanks(int at, Tensor[] xs, int[] reps, int r, boolean[][] bits, Tensor[] yr) {
         PoolGeometry g = pool[poolFirst[at]];
         long[][][] sets = nodes[at] instanceof Node.Threshold ? comparators[at] : levelBanks[at];
-        var pools = new PoolFirst.Pools(g, PoolFirst.anySign(sets, 1), PoolFirst.anySign(sets, -1));
+        var pools = new PoolFirst.Pools(g, sets);
         int per = g.oh() * g.ow();
         for (int q = 0; q < r; q++) {
             int p = reps[q];
-            long[][] b = bank(sets, at, bits[p]);
-            int[] v = pools.forBank(ints(xs[p]), b[1]);
+            int which = bankIndex(at, bits[p]);
+            long[][] b = sets[which];
+            int[] v = pools.forBank(ints(xs[p]), which);
             yr[q] = nodes[at] instanceof Node.MultiThreshold t
                     ? levels(v, b, t.base(), t.expected().steps(), per)
                     : threshold(v, b, per);

@@ -45,36 +45,58 @@ final class PoolFirst {
         return fused;
     }
 
-    /** The pooled popcounts of each distinct input (by identity: passes share their values), max and/or min. */
+    /**
+     * The pooled popcounts of each distinct input (by identity: passes share their values): per channel the max or
+     * the min its comparators read in the first bank, and for the channels whose comparators point the other way in
+     * another bank (a negative Scale-Dropout scale), the other one too.
+     */
     static final class Pools {
         private final PoolGeometry g;
-        private final boolean up, down;
+        private final long[][][] banks;
+        /** Per channel: pooled by min in the first bank; read both ways by some bank. */
+        private final boolean[] min, mixed, single;
+        /** Per bank: every channel compares the way it does in the first bank. */
+        private final boolean[] plain;
+
         private final Map<int[], int[][]> done = new IdentityHashMap<>();
 
-        /** {@code up}/{@code down}: whether any channel of any bank compares {@code x >= t} / {@code x <= t}. */
-        Pools(PoolGeometry g, boolean up, boolean down) {
+        /** {@code banks}: the node's comparator banks as {@link PassInterpreter} lays them out (signs at [1]). */
+        Pools(PoolGeometry g, long[][][] banks) {
             this.g = g;
-            this.up = up;
-            this.down = down;
+            this.banks = banks;
+            int ch = banks[0][1].length;
+            min = new boolean[ch];
+            mixed = new boolean[ch];
+            plain = new boolean[banks.length];
+            java.util.Arrays.fill(plain, true);
+            for (int c = 0; c < ch; c++) {
+                min[c] = banks[0][1][c] < 0;
+                for (int b = 1; b < banks.length; b++) {
+                    if (banks[b][1][c] != banks[0][1][c]) {
+                        mixed[c] = true;
+                        plain[b] = false;
+                    }
+                }
+            }
+            single = new boolean[ch];
+            for (int c = 0; c < ch; c++) single[c] = !mixed[c];
         }
 
-        /** The pooled value each channel of a bank with signs {@code sign} (+1: x >= t) reads. */
-        int[] forBank(int[] x, long[] sign) {
-            int[][] mm = done.computeIfAbsent(x, v ->
-                    new int[][] {up ? Pooling.max(v, g) : null, down ? Pooling.min(v, g) : null});
-            if (mm[1] == null) return mm[0];
-            if (mm[0] == null) return mm[1];
+        /** The pooled value each channel of bank {@code b} reads. */
+        int[] forBank(int[] x, int b) {
+            int[][] pooled = done.computeIfAbsent(x, v -> new int[][] {Pooling.extreme(v, g, min, null), null});
+            if (plain[b]) return pooled[0];
+            if (pooled[1] == null) {
+                boolean[] other = new boolean[min.length];
+                for (int c = 0; c < other.length; c++) other[c] = !min[c];
+                pooled[1] = Pooling.extreme(x, g, other, single);
+            }
             int per = g.oh() * g.ow();
-            int[] y = new int[mm[0].length];
+            long[] sign = banks[b][1];
+            int[] y = pooled[0].clone();
             for (int c = 0; c < sign.length; c++)
-                System.arraycopy(sign[c] > 0 ? mm[0] : mm[1], c * per, y, c * per, per);
+                if (mixed[c] && (sign[c] < 0) != min[c]) System.arraycopy(pooled[1], c * per, y, c * per, per);
             return y;
         }
-    }
-
-    /** Whether any channel of any bank has sign {@code s}. */
-    static boolean anySign(long[][][] banks, long s) {
-        for (long[][] b : banks) for (long v : b[1]) if (v == s) return true;
-        return false;
     }
 }

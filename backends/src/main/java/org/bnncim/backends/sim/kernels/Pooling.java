@@ -9,18 +9,15 @@ public final class Pooling {
 
     /** Max over each window; positions that padding covers are ignored. */
     public static int[] max(int[] x, PoolGeometry g) {
-        return extreme(x, g, false);
+        return extreme(x, g, new boolean[g.channels()], null);
     }
 
     /**
-     * Min over each window, as {@link #max(int[], PoolGeometry)}: a comparator that fires for {@code x <= t} fires
+     * Max over each window of the channels with {@code !min[c]}, min over those with {@code min[c]}, nothing (0) for
+     * those with {@code skip[c]} ({@code skip} may be null): a comparator that fires for {@code x <= t} fires
      * somewhere in a window iff it fires on the window's least value.
      */
-    public static int[] min(int[] x, PoolGeometry g) {
-        return extreme(x, g, true);
-    }
-
-    private static int[] extreme(int[] x, PoolGeometry g, boolean min) {
+    public static int[] extreme(int[] x, PoolGeometry g, boolean[] min, boolean[] skip) {
         int ch = g.channels(), h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow();
         int[] y = new int[g.outSize()];
         if (g.kh() == 2
@@ -33,9 +30,10 @@ public final class Pooling {
                 && 2 * ow <= w) {
             // the common 2x2/2 window without padding: every window lies inside, no bounds tests
             for (int c = 0; c < ch; c++) {
+                if (skip != null && skip[c]) continue;
                 for (int oy = 0; oy < oh; oy++) {
                     int r0 = (c * h + 2 * oy) * w, r1 = r0 + w, o = (c * oh + oy) * ow;
-                    if (min) {
+                    if (min[c]) {
                         for (int ox = 0, i = 0; ox < ow; ox++, i += 2)
                             y[o + ox] =
                                     Math.min(Math.min(x[r0 + i], x[r0 + i + 1]), Math.min(x[r1 + i], x[r1 + i + 1]));
@@ -49,9 +47,11 @@ public final class Pooling {
             return y;
         }
         for (int c = 0; c < ch; c++) {
+            if (skip != null && skip[c]) continue;
+            boolean least = min[c];
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
-                    int best = min ? Integer.MAX_VALUE : Integer.MIN_VALUE;
+                    int best = least ? Integer.MAX_VALUE : Integer.MIN_VALUE;
                     for (int i = 0; i < g.kh(); i++) {
                         int iy = oy * g.strideY() - g.padTop() + i;
                         if (iy < 0 || iy >= h) continue;
@@ -59,7 +59,7 @@ public final class Pooling {
                             int ix = ox * g.strideX() - g.padLeft() + j;
                             if (ix < 0 || ix >= w) continue;
                             int v = x[(c * h + iy) * w + ix];
-                            best = min ? Math.min(best, v) : Math.max(best, v);
+                            best = least ? Math.min(best, v) : Math.max(best, v);
                         }
                     }
                     y[(c * oh + oy) * ow + ox] = best;
