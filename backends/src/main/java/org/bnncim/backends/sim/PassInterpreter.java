@@ -338,12 +338,23 @@ final class PassInterpreter {
         } else if (node instanceof Node.BinaryConv c) {
             int size = c.output().shape().size();
             ChannelLastConv cl = inputBits[at].oneRead() ? channelLast[at] : null;
-            for (int g = 0; g < r; g++)
+            ConvGeometry cg = conv[at];
+            // a pass whose input differs from the group before's in few elements (its sibling under another
+            // Scale-Dropout bank) updates that group's sums; cap: the updates (elements x taps) a whole
+            // convolution's popcounts (positions x words) pay for
+            int cap = cl == null ? 0 : cg.positions() * cl.words() / (cg.kh() * cg.kw());
+            for (int g = 0; g < r; g++) {
+                int[] x = ints(xs[reps[g]]);
+                if (cl == null) {
+                    yr[g] = new Ints(ConvKernel.convolveBlock(crossbar[at], x, cg, inputBits[at], size));
+                    continue;
+                }
+                int[] x0 = g > 0 ? ints(xs[reps[g - 1]]) : null;
                 yr[g] = new Ints(
-                        cl != null
-                                ? cl.convolveBlock(ints(xs[reps[g]]), size)
-                                : ConvKernel.convolveBlock(
-                                        crossbar[at], ints(xs[reps[g]]), conv[at], inputBits[at], size));
+                        x0 != null && ChannelLastConv.differences(x, x0, cap) <= cap
+                                ? cl.convolveFrom(x, x0, ints(yr[g - 1]))
+                                : cl.convolveBlock(x, size));
+            }
         } else if (node instanceof DecoderNode.BinaryConvTranspose t) {
             int size = t.output().shape().size();
             for (int g = 0; g < r; g++)

@@ -1,6 +1,7 @@
 package org.bnncim.backends.sim;
 
 import static org.bnncim.backends.sim.PassInterpreterTest.batchedSameAsSinglePasses;
+import static org.bnncim.backends.sim.PassInterpreterTest.sameAsReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.Test;
  * Issue #23, item 3: the simulator runs a program's Monte-Carlo passes by the schedule the program records. Each
  * node runs exactly as often as the schedule says for the bits drawn (counted independently here from the patterns),
  * the outputs stay those of naive single passes, and the cost model's expected runs are the mean of those counts.
+ * A pass whose convolution input differs from its sibling's in few elements updates the sibling's sums instead, with
+ * the same outputs.
  */
 class McScheduleSimTest {
     /** Input binarizer, then {@code layers} dense layers each thresholded by its own Scale-Dropout bit, then a head. */
@@ -116,5 +119,24 @@ class McScheduleSimTest {
                 assertEquals(want, sum / trials, 0.01 * want, order + " depth " + depth);
             }
         }
+    }
+
+    @Test
+    void channelLastConvolutionsOfSiblingPassesGiveThePassesOutputs() {
+        // 8 and 16 input channels run channel-last; a pass whose input differs from its sibling's in few elements
+        // updates the sibling's sums
+        Program p = new TestPrograms(340, TestPrograms.floats("x", 8, 12, 12))
+                .binarize()
+                .conv(16, 3, 1, 1, 1)
+                .thresholdNear(0, 3)
+                .conv(16, 3, 1, 1, 1)
+                .thresholdNear(1, 3)
+                .maxPool()
+                .flatten()
+                .dense(4)
+                .program(Architecture.WeightEncoding.COMPLEMENTARY, 200, 8);
+        sameAsReference(p, TestPrograms.inputs(341, 2, 1152), 2);
+        batchedSameAsSinglePasses(p, TestPrograms.inputs(342, 4, 1152), 16, Faults.NONE);
+        batchedSameAsSinglePasses(p, TestPrograms.inputs(343, 3, 1152), 8, new Faults(0.02, 0, 0));
     }
 }

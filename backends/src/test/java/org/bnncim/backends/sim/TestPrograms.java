@@ -173,6 +173,29 @@ final class TestPrograms {
         return this;
     }
 
+    /**
+     * A stochastic threshold whose dropped and kept sets each move {@code moved} comparators of the expected set by
+     * one, the same way round: sibling passes then differ in few elements, as a trained Scale-Dropout layer's do.
+     */
+    TestPrograms thresholdNear(int bit, int moved) {
+        String n = "th" + nodes.size();
+        int ch = last.shape().channels();
+        ThresholdSet e = thresholds(ch);
+        long[] dt = new long[ch], kt = new long[ch];
+        boolean[] ge = new boolean[ch];
+        for (int c = 0; c < ch; c++) {
+            ge[c] = e.greaterOrEqual(c);
+            dt[c] = kt[c] = e.threshold(c);
+        }
+        for (int m = 0; m < moved; m++) {
+            dt[rnd.nextInt(ch)] += 1;
+            kt[rnd.nextInt(ch)] -= 1;
+        }
+        Node.Stochastic st = new Node.Stochastic(bit, 0.3f, new ThresholdSet(dt, ge), new ThresholdSet(kt, ge));
+        add(new Node.Threshold(n, last.name(), out(n, ElemType.BIPOLAR, last.shape()), e, st));
+        return this;
+    }
+
     TestPrograms maxPool() {
         return maxPool(2, 2, 0);
     }

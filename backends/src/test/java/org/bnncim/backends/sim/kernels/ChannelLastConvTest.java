@@ -64,6 +64,40 @@ class ChannelLastConvTest {
     }
 
     @Test
+    void sumsUpdatedFromASiblingInputAreItsOwnSums() {
+        int[][] cases = {
+            // cin, h, w, k, stride, pad, dilation, n
+            {32, 14, 14, 3, 1, 1, 1, 64},
+            {8, 7, 9, 3, 2, 1, 1, 5},
+            {64, 6, 6, 3, 1, 2, 2, 9},
+            {16, 5, 5, 1, 1, 0, 1, 7},
+        };
+        for (int[] c : cases) {
+            int cin = c[0], h = c[1], w = c[2], kk = c[3], s = c[4], p = c[5], d = c[6], n = c[7];
+            int oh = (h + 2 * p - d * (kk - 1) - 1) / s + 1, ow = (w + 2 * p - d * (kk - 1) - 1) / s + 1;
+            ConvGeometry g = new ConvGeometry(cin, h, w, kk, kk, s, s, p, p, d, d, oh, ow);
+            int k = cin * kk * kk;
+            boolean[][] wt = new boolean[k][n];
+            for (boolean[] row : wt) for (int j = 0; j < n; j++) row[j] = rnd.nextBoolean();
+            ChannelLastConv cl = ChannelLastConv.of(layer(wt, k, n), g);
+            int size = n * oh * ow;
+            int[] x0 = new int[cin * h * w];
+            for (int i = 0; i < x0.length; i++) x0[i] = rnd.nextInt(3) - 1;
+            int[] acc0 = cl.convolveBlock(x0, size);
+            for (int changes : new int[] {0, 1, 5, 40}) {
+                int[] x = x0.clone();
+                // flips, gatings and ungatings: every difference of two reads (+-1, +-2)
+                for (int q = 0; q < changes; q++) x[rnd.nextInt(x.length)] = rnd.nextInt(3) - 1;
+                String what = java.util.Arrays.toString(c) + ", " + changes + " changes";
+                assertArrayEquals(cl.convolveBlock(x, size), cl.convolveFrom(x, x0, acc0), what);
+                int diff = 0;
+                for (int i = 0; i < x.length; i++) diff += Integer.signum(x[i]) != Integer.signum(x0[i]) ? 1 : 0;
+                assertEquals(diff, ChannelLastConv.differences(x, x0, Integer.MAX_VALUE), what);
+            }
+        }
+    }
+
+    @Test
     void layersWhoseChannelsNeitherFillNorTileWordsOrThatLackWholeColumnsKeepTheIm2colPath() {
         for (int cin : new int[] {1, 4, 12, 48, 96}) {
             ConvGeometry narrow = new ConvGeometry(cin, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4, 4);
