@@ -327,14 +327,10 @@ final class PassInterpreter {
             int[][] x = new int[r][];
             for (int g = 0; g < r; g++) x[g] = ints(xs[reps[g]]);
             int nOut = l.n();
+            // vector-major sums: each group's outputs are one run, copied out as they are
             int[] acc = new int[nOut * r];
-            BlockKernel.accumulate(l, new Vectors(x, null, r), inputBits[at], Sums.columnMajor(acc, r));
-            int[][] y = new int[r][nOut];
-            for (int c = 0; c < nOut; c++) {
-                int b = c * r;
-                for (int g = 0; g < r; g++) y[g][c] = acc[b + g];
-            }
-            for (int g = 0; g < r; g++) yr[g] = new Ints(y[g]);
+            BlockKernel.accumulate(l, new Vectors(x, null, r), inputBits[at], new Sums(acc, 0, 1, nOut));
+            for (int g = 0; g < r; g++) yr[g] = new Ints(java.util.Arrays.copyOfRange(acc, g * nOut, (g + 1) * nOut));
         } else if (node instanceof Node.BinaryConv c) {
             int size = c.output().shape().size();
             ChannelLastConv cl = inputBits[at].oneRead() ? channelLast[at] : null;
