@@ -16,6 +16,7 @@ import org.bnncim.backends.sim.kernels.DecoderKernels;
 import org.bnncim.backends.sim.kernels.InputPlanes;
 import org.bnncim.backends.sim.kernels.PoolGeometry;
 import org.bnncim.backends.sim.kernels.Pooling;
+import org.bnncim.backends.sim.kernels.Siblings;
 import org.bnncim.backends.sim.kernels.Sums;
 import org.bnncim.backends.sim.kernels.VectorKernel;
 import org.bnncim.backends.sim.kernels.Vectors;
@@ -347,7 +348,7 @@ final class PassInterpreter {
                 }
                 int[] x0 = g > 0 ? ints(xs[reps[g - 1]]) : null;
                 yr[g] = new Ints(
-                        x0 != null && ChannelLastConv.differences(x, x0, cap) <= cap
+                        x0 != null && Siblings.differences(x, x0, cap) <= cap
                                 ? cl.convolveFrom(x, x0, ints(yr[g - 1]))
                                 : cl.convolveBlock(x, size));
             }

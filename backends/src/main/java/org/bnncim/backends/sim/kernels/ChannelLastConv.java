@@ -88,22 +88,6 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, At
     }
 
     /**
-     * Input elements in which {@code x} differs from {@code x0} (bipolar values compared as the word lines read them:
-     * driven or not, +1 or not), counting no further than {@code cap}.
-     */
-    public static int differences(int[] x, int[] x0, int cap) {
-        int d = 0;
-        // blocks of 512 without an exit test, so that the loop vectorises
-        for (int b = 0; b < x.length && d <= cap; b += 512) {
-            for (int i = b, e = Math.min(x.length, b + 512); i < e; i++) {
-                int t = ((x[i] >> 31) | (-x[i] >>> 31)) - ((x0[i] >> 31) | (-x0[i] >>> 31)); // signum difference
-                d += (t | -t) >>> 31;
-            }
-        }
-        return d;
-    }
-
-    /**
      * The sums of input {@code x} from those of input {@code x0} ({@code acc0}, from {@link #convolveBlock} or from
      * here): each element in which the two differ changes the sums of the positions whose windows hold it by the
      * difference of the two reads times the weights. Exact (integers), and cheaper than a whole convolution when a
@@ -123,7 +107,7 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, At
         for (int ci = 0; ci < cin; ci++) {
             for (int iy = 0; iy < h; iy++) {
                 for (int ix = 0; ix < w; ix++) {
-                    int e = (ci * h + iy) * w + ix, d = Integer.signum(x[e]) - Integer.signum(x0[e]);
+                    int e = (ci * h + iy) * w + ix, d = Siblings.signum(x[e]) - Siblings.signum(x0[e]);
                     if (d == 0) continue;
                     for (int i = 0; i < kh; i++) {
                         int oy = ry[iy * kh + i];
@@ -133,7 +117,7 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, At
                             if (ox < 0) continue;
                             int pos = oy * ow + ox;
                             if (delta[pos] == null) delta[pos] = new int[n];
-                            madd(delta[pos], sign[(i * kw + j) * cin + ci], n, d);
+                            Siblings.madd(delta[pos], sign[(i * kw + j) * cin + ci], n, d);
                         }
                     }
                 }
@@ -145,10 +129,6 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, At
             if (dp != null) for (int c = 0; c < n; c++) acc[c * positions + pos] += dp[c];
         }
         return acc;
-    }
-
-    private static void madd(int[] y, int[] row, int n, int d) {
-        for (int c = 0; c < n; c++) y[c] += d * row[c];
     }
 
     /** {@code out[in * k + t]}: the output index whose window reads input index {@code in} at tap t, or -1. */

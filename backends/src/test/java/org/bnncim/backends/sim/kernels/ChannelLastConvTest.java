@@ -92,7 +92,7 @@ class ChannelLastConvTest {
                 assertArrayEquals(cl.convolveBlock(x, size), cl.convolveFrom(x, x0, acc0), what);
                 int diff = 0;
                 for (int i = 0; i < x.length; i++) diff += Integer.signum(x[i]) != Integer.signum(x0[i]) ? 1 : 0;
-                assertEquals(diff, ChannelLastConv.differences(x, x0, Integer.MAX_VALUE), what);
+                assertEquals(diff, Siblings.differences(x, x0, Integer.MAX_VALUE), what);
             }
         }
     }
