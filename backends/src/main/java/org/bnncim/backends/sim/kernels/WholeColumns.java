@@ -4,10 +4,10 @@ package org.bnncim.backends.sim.kernels;
  * The bipolar block kernel over whole-K columns ({@link CrossbarLayer#cells}): every packed vector against every
  * column. The same integer sums as the piece by piece kernel: a column's misses over all rows are the sum of its
  * pieces' misses. Three loop orders, each the fastest measured for its column length on this JIT
- * (docs/benchmarks.md): up to eight words the vector sits in registers while the columns stream past; columns of nine to sixteen words (a 3x3
- * convolution's over 64 channels, a 1024-input layer's) take four vectors per column word, with each vector's driven
- * and +1 words side by side, because the per-vector loop around a nine-word sum otherwise costs more than the sum;
- * longer columns stream the vectors past one column, whose sum C2 unrolls itself.
+ * (docs/benchmarks.md): up to eight words the vector sits in registers while the columns stream past; columns of
+ * nine to sixteen words (a 3x3 convolution's over 64 channels, a 1024-input layer's) take four vectors per column
+ * word, with each vector's driven and +1 words side by side, because the per-vector loop around a nine-word sum
+ * otherwise costs more than the sum; longer columns stream the vectors past one column, whose sum C2 unrolls itself.
  */
 final class WholeColumns {
     private WholeColumns() {}
