@@ -18,6 +18,7 @@ final class PlaneConv {
     /** Whether the layer runs here: whole-K cells, stride 1, at most four input channels, bounded planes. */
     static boolean fits(CrossbarLayer l, ConvGeometry g) {
         if (l.cells() == null || g.strideY() != 1 || g.strideX() != 1 || g.cin() > 4) return false;
+        if (g.oh() < 1 || g.ow() < 1) return false; // no output: nothing to sum, and no span to size
         return (long) g.cin() * g.kh() * g.kw() * span(g) <= MAX_INTS;
     }
 

@@ -80,6 +80,7 @@ class PlaneConvTest {
         assertFalse(PlaneConv.fits(wide, new ConvGeometry(5, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8)));
         CrossbarLayer gap = new CrossbarLayer(9, 2, List.of(CellPiece.of(0, 8, 0, 2, new long[2][1])));
         assertFalse(PlaneConv.fits(gap, new ConvGeometry(1, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8)));
+        assertFalse(PlaneConv.fits(l, new ConvGeometry(1, 8, 8, 3, 3, 1, 1, 0, 0, 1, 1, 0, 6)));
         // a plane too large to hold its shifted copies at once
         assertFalse(PlaneConv.fits(l, new ConvGeometry(1, 1000, 1000, 3, 3, 1, 1, 1, 1, 1, 1, 1000, 1000)));
     }
