@@ -53,8 +53,11 @@ final class PoolFirst {
     static final class Pools {
         private final PoolGeometry g;
         private final long[][][] banks;
-        /** Per channel: pooled by min in the first bank; read both ways by some bank. */
-        private final boolean[] min, mixed, single;
+        /**
+         * Per channel: pooled by min in the first bank; read both ways by some bank; not (the channels the second
+         * pool, the other way round, skips); pooled by min the other way round.
+         */
+        private final boolean[] min, mixed, single, otherMin;
         /** Per bank: every channel compares the way it does in the first bank. */
         private final boolean[] plain;
 
@@ -79,18 +82,18 @@ final class PoolFirst {
                 }
             }
             single = new boolean[ch];
-            for (int c = 0; c < ch; c++) single[c] = !mixed[c];
+            otherMin = new boolean[ch];
+            for (int c = 0; c < ch; c++) {
+                single[c] = !mixed[c];
+                otherMin[c] = !min[c];
+            }
         }
 
         /** The pooled value each channel of bank {@code b} reads. */
         int[] forBank(int[] x, int b) {
             int[][] pooled = done.computeIfAbsent(x, v -> new int[][] {Pooling.extreme(v, g, min, null), null});
             if (plain[b]) return pooled[0];
-            if (pooled[1] == null) {
-                boolean[] other = new boolean[min.length];
-                for (int c = 0; c < other.length; c++) other[c] = !min[c];
-                pooled[1] = Pooling.extreme(x, g, other, single);
-            }
+            if (pooled[1] == null) pooled[1] = Pooling.extreme(x, g, otherMin, single);
             int per = g.oh() * g.ow();
             long[] sign = banks[b][1];
             int[] y = pooled[0].clone();

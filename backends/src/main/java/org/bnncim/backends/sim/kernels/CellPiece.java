@@ -21,6 +21,17 @@ public record CellPiece(
     }
 
     /**
+     * A whole layer's cells as one piece: {@code flat} holds them column by column over all k rows, as
+     * {@link CrossbarLayer#cells} does; it becomes the piece's {@link #flat} as it is (cells are never changed).
+     */
+    static CellPiece whole(int k, int n, long[] flat) {
+        int words = (k + 63) >>> 6;
+        long[][] columns = new long[n][];
+        for (int c = 0; c < n; c++) columns[c] = java.util.Arrays.copyOfRange(flat, c * words, (c + 1) * words);
+        return new CellPiece(0, k, 0, n, columns, words, flat, new AtomicReference<>());
+    }
+
+    /**
      * The same cells row by row as the weights they hold, +1 (set) or -1 ({@code [dk][dn]}), for multi-bit
      * inputs; made on first use (only a layer fed by unsigned inputs needs it). One array per row: the JIT
      * vectorises a loop over two arrays only when it can rule out their overlap, which it cannot for two offsets

@@ -1,7 +1,5 @@
 package org.bnncim.backends.sim.kernels;
 
-import java.util.concurrent.atomic.AtomicReference;
-
 /**
  * Binary convolutions whose input channels fill whole words (cin a multiple of 64) or tile one (cin 8, 16 or 32),
  * with patches in channel-last order: weight row {@code (i * kw + j) * cin + ci} instead of the mapping's
@@ -11,12 +9,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * (the im2col packing was a quarter of a wide CNN's simulation, docs/benchmarks.md). Below 8 channels a pixel's run
  * is shorter than a kernel row's and the im2col path places fewer pieces.
  *
- * @param cells the layer's whole-K columns ({@link CrossbarLayer#cells}, stuck-at faults included) with their rows
- *     permuted into channel-last order
- * @param rows the same cells as weight signs, one array per channel-last row ({@code [s][c]}), made on first use
- *     by {@link #convolveFrom}
+ * @param piece the layer's whole-K cells ({@link CrossbarLayer#cells}, stuck-at faults included) with their rows
+ *     permuted into channel-last order, as one piece (whose sign rows {@link #convolveFrom} reads)
  */
-public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, AtomicReference<int[][]> rows) {
+public record ChannelLastConv(CellPiece piece, ConvGeometry g) {
     /** The layer in channel-last order, or null when it does not qualify (then {@link ConvKernel} packs as before). */
     public static ChannelLastConv of(CrossbarLayer l, ConvGeometry g) {
         if (l == null || g == null || l.cells() == null || !fits(g.cin())) return null;
@@ -34,7 +30,12 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, At
                 }
             }
         }
-        return new ChannelLastConv(to, l.n(), words, g, new AtomicReference<>());
+        return new ChannelLastConv(CellPiece.whole(k, l.n(), to), g);
+    }
+
+    /** Word-line words of one packed patch. */
+    public int words() {
+        return piece.words();
     }
 
     private static boolean fits(int cin) {
@@ -44,6 +45,7 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, At
     /** The same sums as {@link ConvKernel#convolveBlock} for a one-read (bipolar) input. */
     public int[] convolveBlock(int[] x, int outSize) {
         int cin = g.cin(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), cw = (cin + 63) >>> 6;
+        int words = piece.words();
         boolean whole = cin % 64 == 0;
         int pixels = h * w, positions = g.positions();
         // each pixel's channels as driven / +1 words (channel-major input read in order; accumulating 64 channels
@@ -83,7 +85,8 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, At
             }
         }
         int[] acc = new int[outSize];
-        WholeColumns.accumulate(cells, n, packed, words, positions, cin * kh * kw, Sums.columnMajor(acc, positions));
+        WholeColumns.accumulate(
+                piece.flat(), piece.nLen(), packed, words, positions, piece.kLen(), Sums.columnMajor(acc, positions));
         return acc;
     }
 
@@ -96,8 +99,8 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, At
      */
     public int[] convolveFrom(int[] x, int[] x0, int[] acc0) {
         int cin = g.cin(), h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), oh = g.oh(), ow = g.ow();
-        int positions = oh * ow;
-        int[][] sign = signs();
+        int positions = oh * ow, n = piece.nLen();
+        int[][] sign = piece.signRows();
         // output row (column) of each input row (column) and kernel row (column), -1 where none reads it
         int[] ry = windows(h, kh, g.padTop(), g.strideY(), g.dilationY(), oh);
         int[] rx = windows(w, kw, g.padLeft(), g.strideX(), g.dilationX(), ow);
@@ -117,7 +120,7 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, At
                             if (ox < 0) continue;
                             int pos = oy * ow + ox;
                             if (delta[pos] == null) delta[pos] = new int[n];
-                            Siblings.madd(delta[pos], sign[(i * kw + j) * cin + ci], n, d);
+                            UnsignedKernel.madd(delta[pos], sign[(i * kw + j) * cin + ci], n, d);
                         }
                     }
                 }
@@ -141,19 +144,5 @@ public record ChannelLastConv(long[] cells, int n, int words, ConvGeometry g, At
             }
         }
         return out;
-    }
-
-    private int[][] signs() {
-        int[][] r = rows.get();
-        if (r == null) {
-            int k = g.cin() * g.kh() * g.kw();
-            r = new int[k][n];
-            for (int row = 0; row < k; row++) {
-                for (int c = 0; c < n; c++)
-                    r[row][c] = 2 * (int) ((cells[c * words + (row >>> 6)] >>> (row & 63)) & 1) - 1;
-            }
-            rows.set(r);
-        }
-        return r;
     }
 }

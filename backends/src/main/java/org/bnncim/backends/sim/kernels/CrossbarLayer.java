@@ -35,10 +35,7 @@ public record CrossbarLayer(int k, int n, List<CellPiece> pieces, long[] cells, 
         if (cells == null) return pieces;
         CellPiece p = one.get();
         if (p == null) {
-            int words = words();
-            long[][] columns = new long[n][];
-            for (int c = 0; c < n; c++) columns[c] = java.util.Arrays.copyOfRange(cells, c * words, (c + 1) * words);
-            p = CellPiece.of(0, k, 0, n, columns);
+            p = CellPiece.whole(k, n, cells);
             one.set(p);
         }
         return List.of(p);

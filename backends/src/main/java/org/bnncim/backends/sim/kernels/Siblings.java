@@ -29,9 +29,4 @@ public final class Siblings {
     static int signum(int v) {
         return (v >> 31) | (-v >>> 31);
     }
-
-    /** {@code y[i] += d * row[i]}: two arrays at one index, the loop C2 vectorises. */
-    static void madd(int[] y, int[] row, int n, int d) {
-        for (int i = 0; i < n; i++) y[i] += d * row[i];
-    }
 }

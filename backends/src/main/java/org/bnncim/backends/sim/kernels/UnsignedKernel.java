@@ -60,8 +60,11 @@ final class UnsignedKernel {
         }
     }
 
-    /** {@code part[i] += x * row[i]} for i < n: the loop the JIT vectorises. */
-    private static void madd(int[] part, int[] row, int n, int x) {
+    /**
+     * {@code part[i] += x * row[i]} for i < n: the loop the JIT vectorises (two arrays at one index; with an offset
+     * into either it does not). Also the sibling-pass update's ({@link ChannelLastConv#convolveFrom}).
+     */
+    static void madd(int[] part, int[] row, int n, int x) {
         for (int i = 0; i < n; i++) part[i] += x * row[i];
     }
 }
