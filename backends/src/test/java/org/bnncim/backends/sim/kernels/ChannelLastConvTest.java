@@ -33,8 +33,7 @@ class ChannelLastConvTest {
             int oh = (h + 2 * p - d * (kh - 1) - 1) / s + 1, ow = (w + 2 * p - d * (kw - 1) - 1) / s + 1;
             ConvGeometry g = new ConvGeometry(cin, h, w, kh, kw, s, s, p, p, d, d, oh, ow);
             int k = cin * kh * kw;
-            boolean[][] wt = new boolean[k][n];
-            for (boolean[] row : wt) for (int j = 0; j < n; j++) row[j] = rnd.nextBoolean();
+            boolean[][] wt = Direct.weights(rnd, k, n);
             CrossbarLayer l = layer(wt, k, n);
             ChannelLastConv cl = ChannelLastConv.of(l, g);
             assertNotNull(cl, "cin " + cin + " fills or tiles whole words");
@@ -42,21 +41,7 @@ class ChannelLastConvTest {
             for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(3) - 1; // -1, 0 (gated: undriven), +1
             int size = n * oh * ow;
             int[] got = cl.convolveBlock(x, size);
-            int[] want = new int[size];
-            for (int co = 0; co < n; co++)
-                for (int oy = 0; oy < oh; oy++)
-                    for (int ox = 0; ox < ow; ox++) {
-                        int sum = 0;
-                        for (int ci = 0; ci < cin; ci++)
-                            for (int i = 0; i < kh; i++)
-                                for (int j = 0; j < kw; j++) {
-                                    int iy = oy * s - p + i * d, ix = ox * s - p + j * d;
-                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                    boolean plus = wt[(ci * kh + i) * kw + j][co];
-                                    sum += x[(ci * h + iy) * w + ix] * (plus ? 1 : -1);
-                                }
-                        want[(co * oh + oy) * ow + ox] = sum;
-                    }
+            int[] want = Direct.conv(x, wt, g);
             String what = java.util.Arrays.toString(c);
             assertArrayEquals(want, got, what);
             assertArrayEquals(want, ConvKernel.convolveBlock(l, x, g, InputPlanes.BIPOLAR, size), what);
@@ -77,8 +62,7 @@ class ChannelLastConvTest {
             int oh = (h + 2 * p - d * (kk - 1) - 1) / s + 1, ow = (w + 2 * p - d * (kk - 1) - 1) / s + 1;
             ConvGeometry g = new ConvGeometry(cin, h, w, kk, kk, s, s, p, p, d, d, oh, ow);
             int k = cin * kk * kk;
-            boolean[][] wt = new boolean[k][n];
-            for (boolean[] row : wt) for (int j = 0; j < n; j++) row[j] = rnd.nextBoolean();
+            boolean[][] wt = Direct.weights(rnd, k, n);
             ChannelLastConv cl = ChannelLastConv.of(layer(wt, k, n), g);
             int size = n * oh * ow;
             int[] x0 = new int[cin * h * w];

@@ -33,35 +33,16 @@ class PlaneConvTest {
             int cin = c[0], h = c[1], w = c[2], kh = c[3], kw = c[4], pt = c[5], pl = c[6], d = c[7];
             int oh = c[8], ow = c[9], n = c[10], k = cin * kh * kw;
             ConvGeometry g = new ConvGeometry(cin, h, w, kh, kw, 1, 1, pt, pl, d, d, oh, ow);
-            boolean[][] wt = new boolean[k][n];
-            long[][] cols = new long[n][(k + 63) >>> 6];
-            for (int r = 0; r < k; r++) {
-                for (int j = 0; j < n; j++) {
-                    wt[r][j] = rnd.nextBoolean();
-                    if (wt[r][j]) cols[j][r >>> 6] |= 1L << r;
-                }
-            }
-            CrossbarLayer l = new CrossbarLayer(k, n, List.of(CellPiece.of(0, k, 0, n, cols)));
+            boolean[][] wt = Direct.weights(rnd, k, n);
+            CrossbarLayer l = Direct.onePiece(wt);
             assertTrue(PlaneConv.fits(l, g), Arrays.toString(c));
             for (InputPlanes in : new InputPlanes[] {InputPlanes.unsigned(8), InputPlanes.signed(3)}) {
                 int[] x = new int[cin * h * w];
                 // stored values with bits above the planes, which the planes do not carry
                 for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(1 << 10);
-                int[] want = new int[n * oh * ow];
-                for (int co = 0; co < n; co++)
-                    for (int oy = 0; oy < oh; oy++)
-                        for (int ox = 0; ox < ow; ox++) {
-                            int sum = 0;
-                            for (int ci = 0; ci < cin; ci++)
-                                for (int i = 0; i < kh; i++)
-                                    for (int j = 0; j < kw; j++) {
-                                        int iy = oy - pt + i * d, ix = ox - pl + j * d;
-                                        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                        int v = in.value(x[(ci * h + iy) * w + ix]);
-                                        sum += v * (wt[(ci * kh + i) * kw + j][co] ? 1 : -1);
-                                    }
-                            want[(co * oh + oy) * ow + ox] = sum;
-                        }
+                int[] v = new int[x.length];
+                for (int i = 0; i < x.length; i++) v[i] = in.value(x[i]);
+                int[] want = Direct.conv(v, wt, g);
                 String what = Arrays.toString(c) + " " + in;
                 assertArrayEquals(want, PlaneConv.convolve(l, x, g, in, want.length), what);
                 assertArrayEquals(want, ConvKernel.convolveBlock(l, x, g, in, want.length), what);

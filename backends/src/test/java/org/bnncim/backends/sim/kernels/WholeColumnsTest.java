@@ -3,7 +3,6 @@ package org.bnncim.backends.sim.kernels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -22,15 +21,8 @@ class WholeColumnsTest {
         for (int k : ks) {
             for (int[] nv : new int[][] {{3, 1}, {11, 9}, {600, 6}}) {
                 int n = nv[0], v = nv[1];
-                boolean[][] w = new boolean[k][n];
-                long[][] cols = new long[n][(k + 63) >>> 6];
-                for (int r = 0; r < k; r++) {
-                    for (int c = 0; c < n; c++) {
-                        w[r][c] = rnd.nextBoolean();
-                        if (w[r][c]) cols[c][r >>> 6] |= 1L << r;
-                    }
-                }
-                CrossbarLayer l = new CrossbarLayer(k, n, List.of(CellPiece.of(0, k, 0, n, cols)));
+                boolean[][] w = Direct.weights(rnd, k, n);
+                CrossbarLayer l = Direct.onePiece(w);
                 assertNotNull(l.cells());
                 int[][] x = new int[v][k];
                 for (int j = 0; j < v; j++) {
