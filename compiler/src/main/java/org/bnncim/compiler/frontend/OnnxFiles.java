@@ -3,6 +3,7 @@ package org.bnncim.compiler.frontend;
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.bnncim.ir.BnncimException;
@@ -27,8 +28,11 @@ public final class OnnxFiles {
         if (bytes.length == 0) throw new BnncimException(source + ": empty file, not an ONNX model");
         OnnxMl.ModelProto model;
         try {
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
-            in.enableAliasing(true); // initializers view the file's bytes instead of copying them (never modified)
+            // initializers view the file's bytes instead of copying them (they are never modified): protobuf aliases
+            // only a buffer it was told is immutable, which newInstance(byte[]) does not say (a copy of every
+            // initializer was 8 % of lfc's compile)
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+            in.enableAliasing(true);
             in.setRecursionLimit(64);
             model = OnnxMl.ModelProto.parseFrom(in);
             in.checkLastTagWas(0);
