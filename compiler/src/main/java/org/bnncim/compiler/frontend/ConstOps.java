@@ -54,6 +54,7 @@ final class ConstOps {
     static ConstTensor sign(ConstTensor a) {
         float[] x = a.kind() == ConstTensor.Kind.FLOAT ? a.f() : a.toFloats();
         float[] f = new float[x.length];
+        int allLive = 1;
         // on the bits, without a branch: latent weights are positive or negative at random, and a branch on them
         // mispredicts every other element
         for (int i = 0; i < f.length; i++) {
@@ -61,8 +62,9 @@ final class ConstOps {
             int live = ((abs + 0x7fffffff) >>> 31) & ((abs - 0x7f800001) >>> 31); // neither zero nor NaN
             int neg = b >>> 31;
             f[i] = (float) (live * (1 - 2 * neg));
+            allLive &= live;
         }
-        return ConstTensor.ofFloat(a.dims(), f);
+        return allLive == 1 ? ConstTensor.ofBipolar(a.dims(), f) : ConstTensor.ofFloat(a.dims(), f);
     }
 
     /** QONNX {@code BipolarQuant} of a constant: {@code s} where x >= 0, else {@code -s} (NaN gives -s). */
@@ -76,7 +78,7 @@ final class ConstOps {
             int neg = ((b >>> 31) & ((abs + 0x7fffffff) >>> 31)) | ((0x7f800000 - abs) >>> 31);
             f[i] = Float.intBitsToFloat(sb ^ (neg << 31));
         }
-        return ConstTensor.ofFloat(a.dims(), f);
+        return Math.abs(s) == 1f ? ConstTensor.ofBipolar(a.dims(), f) : ConstTensor.ofFloat(a.dims(), f);
     }
 
     /** For every flat index of {@code out}, the flat index of the broadcast source element. */
@@ -136,7 +138,8 @@ final class ConstOps {
                 for (int r = r0; r < r1; r++) for (int c = c0; c < c1; c++) y[c * rows + r] = x[r * cols + c];
             }
         }
-        return ConstTensor.ofFloat(new long[] {cols, rows}, y);
+        long[] d = {cols, rows};
+        return a.knownBipolar() ? ConstTensor.ofBipolar(d, y) : ConstTensor.ofFloat(d, y);
     }
 
     static void checkPermutation(int[] perm, int rank) {

@@ -6,16 +6,64 @@ import java.util.Arrays;
  * A constant known at import time (initializer, Constant node, or the result of constant folding). Float
  * tensors keep float32 precision as ONNX computes them; integer and bool tensors are held as longs.
  */
-public record ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
+public final class ConstTensor {
     public enum Kind {
         FLOAT,
         INT,
         BOOL
     }
 
+    private static final int UNCHECKED = -2;
+
+    private final Kind kind;
+    private final long[] dims;
+    private final float[] f;
+    private final long[] l;
+    /**
+     * {@link #firstNonBipolar}, once known: a layer's weights are checked both when the importer picks the crossbar
+     * or the digital unit and when it packs them, and each check reads every weight (lfc: 11.6 MB). A racing second
+     * computation writes the same value.
+     */
+    private int firstNonBipolar = UNCHECKED;
+
+    ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
+        this.kind = kind;
+        this.dims = dims;
+        this.f = f;
+        this.l = l;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public long[] dims() {
+        return dims;
+    }
+
+    /** The float values (shared, never modified), or null for an integer or bool tensor. */
+    public float[] f() {
+        return f;
+    }
+
+    /** The integer values (shared, never modified), or null for a float tensor. */
+    public long[] l() {
+        return l;
+    }
+
     public static ConstTensor ofFloat(long[] dims, float[] data) {
         check(dims, data.length);
         return new ConstTensor(Kind.FLOAT, dims.clone(), data, null);
+    }
+
+    /**
+     * As {@link #ofFloat}, for a result its producer already knows to be all -1/+1 (a constant Sign or
+     * BipolarQuant of the weights): the importer then need not read every weight again to find out.
+     */
+    static ConstTensor ofBipolar(long[] dims, float[] data) {
+        ConstTensor t = ofFloat(dims, data);
+        t.firstNonBipolar = -1;
+        return t;
     }
 
     public static ConstTensor ofLong(long[] dims, long[] data) {
@@ -78,7 +126,14 @@ public record ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
     }
 
     public ConstTensor reshape(long[] newDims) {
-        return kind == Kind.FLOAT ? ofFloat(newDims, f) : new ConstTensor(kind, newDims.clone(), null, l);
+        ConstTensor t = kind == Kind.FLOAT ? ofFloat(newDims, f) : new ConstTensor(kind, newDims.clone(), null, l);
+        t.firstNonBipolar = firstNonBipolar; // the same elements in the same order
+        return t;
+    }
+
+    /** Whether the elements are already known to be all -1/+1, without reading them. */
+    boolean knownBipolar() {
+        return firstNonBipolar == -1;
     }
 
     /** Whether every element is exactly -1 or +1. */
@@ -88,6 +143,12 @@ public record ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
 
     /** Index of the first element that is not -1 or +1, or -1. */
     public int firstNonBipolar() {
+        int i = firstNonBipolar;
+        if (i == UNCHECKED) firstNonBipolar = i = search();
+        return i;
+    }
+
+    private int search() {
         // one loop per storage kind: this runs over every weight of the model, and a per-element kind test
         // with a widening to double kept the JIT from making it a tight loop
         if (kind == Kind.FLOAT) {
