@@ -186,7 +186,9 @@ public final class FoldThresholds implements GraphPass {
             final int cc = ch;
             int dir = direction(c, ch, z);
             ge[ch] = dir >= 0;
-            t[ch] = FoldLevels.boundary(x -> evalChain(c, src, x, cc, z) >= 0, dir, bound);
+            long guess =
+                    FoldLevels.guess(evalChain(c, src, -bound, ch, z), evalChain(c, src, bound, ch, z), 0, dir, bound);
+            t[ch] = FoldLevels.boundary(x -> evalChain(c, src, x, cc, z) >= 0, dir, bound, guess);
         }
         return new ThresholdSet(t, ge);
     }
