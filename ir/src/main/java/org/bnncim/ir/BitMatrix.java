@@ -160,6 +160,13 @@ public final class BitMatrix {
         return Arrays.copyOfRange(words, col * wordsPerCol, (col + 1) * wordsPerCol);
     }
 
+    /** Every column's words in turn, each little-endian: {@link #column} of each column, as bytes. */
+    public byte[] columnBytes() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(words.length * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asLongBuffer().put(words);
+        return b.array();
+    }
+
     public long countPlusOnes() {
         long c = 0;
         for (long w : words) c += Long.bitCount(w);

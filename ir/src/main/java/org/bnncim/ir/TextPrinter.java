@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import org.bnncim.ir.util.Fmt;
 
 /**
  * The readable, diffable text form of a graph. One line per node: {@code %out : type = op %in {attributes}  #
@@ -461,8 +462,8 @@ public final class TextPrinter {
     private static String weights(BitMatrix w) {
         long ones = w.countPlusOnes();
         double frac = 100.0 * ones / ((double) w.rows() * w.cols());
-        return "weights=" + w.rows() + "x" + w.cols() + ", plus_ones=" + String.format(Locale.ROOT, "%.1f%%", frac)
-                + ", sha256=" + hash(w);
+        return "weights=" + w.rows() + "x" + w.cols() + ", plus_ones=" + Fmt.format("%.1f%%", frac) + ", sha256="
+                + hash(w);
     }
 
     /** First 12 hex digits of SHA-256 over the weights in row-major {-1,+1} order, one bit each. */
@@ -471,12 +472,7 @@ public final class TextPrinter {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             md.update(b.putInt(w.rows()).putInt(w.cols()).array());
-            for (int col = 0; col < w.cols(); col++) {
-                long[] words = w.column(col);
-                ByteBuffer cb = ByteBuffer.allocate(words.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-                for (long word : words) cb.putLong(word);
-                md.update(cb.array());
-            }
+            md.update(w.columnBytes()); // one update over the columns in order, not a copy and an update per column
             return HexFormat.of().formatHex(md.digest()).substring(0, 12);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
