@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * {@code String.format(Locale.ROOT, ...)} for the handful of conversions reports use ({@code %d %s %n %% %.Nf}),
- * with each pattern parsed once. Reports draw thousands of SVG shapes; {@link java.util.Formatter} parses its
+ * {@code String.format(Locale.ROOT, ...)} for the handful of conversions reports use ({@code %d %s %n %% %.Nf}, each
+ * with an optional width and {@code -} flag), with each pattern parsed once. Reports draw thousands of SVG shapes; {@link java.util.Formatter} parses its
  * pattern with a regular expression on every call, which made the HTML report the slowest part of compiling a
  * small model. Output is exactly {@code String.format}'s (half-up rounding of the shortest decimal form, "-0.00"
  * included); any other pattern or argument type is handed to {@code String.format} itself.
@@ -48,7 +48,8 @@ public final class Fmt {
             }
             if (a >= args.length) return false;
             Object arg = args[a++];
-            int code = (Integer) p;
+            Spec spec = (Spec) p;
+            int code = spec.kind(), start = sb.length();
             if (code == D) {
                 if (!(arg instanceof Integer || arg instanceof Long || arg instanceof Short || arg instanceof Byte))
                     return false;
@@ -59,6 +60,11 @@ public final class Fmt {
             } else {
                 if (!(arg instanceof Double || arg instanceof Float)) return false;
                 if (!fixed(sb, ((Number) arg).doubleValue(), code)) return false;
+            }
+            int pad = spec.width() - (sb.length() - start);
+            if (pad > 0) {
+                if (spec.left()) sb.repeat(' ', pad);
+                else sb.insert(start, " ".repeat(pad));
             }
         }
         return true;
@@ -103,25 +109,43 @@ public final class Fmt {
             char d = pattern.charAt(++i);
             if (d == '%') {
                 lit.append('%');
-            } else if (d == 'n') {
+                continue;
+            }
+            if (d == 'n') {
                 lit.append(System.lineSeparator());
-            } else if (d == 'd' || d == 's') {
-                flush(parts, lit);
-                parts.add(d == 'd' ? D : S);
-            } else if (d == '.'
-                    && i + 2 < pattern.length()
-                    && Character.isDigit(pattern.charAt(i + 1))
-                    && pattern.charAt(i + 2) == 'f') {
-                flush(parts, lit);
-                parts.add(pattern.charAt(i + 1) - '0');
-                i += 2;
+                continue;
+            }
+            // %[-][width][.N]f, %[-][width]d, %[-][width]s
+            boolean left = d == '-';
+            int j = left ? i + 1 : i, width = 0;
+            if (j < pattern.length() && pattern.charAt(j) == '0') return UNSUPPORTED; // the zero-padding flag
+            while (j < pattern.length() && Character.isDigit(pattern.charAt(j)) && width < 1000)
+                width = width * 10 + pattern.charAt(j++) - '0';
+            if ((left && width == 0) || width >= 1000) return UNSUPPORTED;
+            if (j >= pattern.length()) return UNSUPPORTED;
+            int kind;
+            char e = pattern.charAt(j);
+            if (e == 'd' || e == 's') {
+                kind = e == 'd' ? D : S;
+            } else if (e == '.'
+                    && j + 2 < pattern.length()
+                    && Character.isDigit(pattern.charAt(j + 1))
+                    && pattern.charAt(j + 2) == 'f') {
+                kind = pattern.charAt(j + 1) - '0';
+                j += 2;
             } else {
                 return UNSUPPORTED;
             }
+            flush(parts, lit);
+            parts.add(new Spec(kind, width, left));
+            i = j;
         }
         flush(parts, lit);
         return parts.toArray();
     }
+
+    /** One conversion: {@link #D}, {@link #S} or a number of decimals, padded with spaces to {@code width}. */
+    private record Spec(int kind, int width, boolean left) {}
 
     private static void flush(List<Object> parts, StringBuilder lit) {
         if (lit.length() > 0) parts.add(lit.toString());
