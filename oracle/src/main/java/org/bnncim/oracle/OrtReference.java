@@ -53,6 +53,18 @@ public final class OrtReference implements AutoCloseable {
 
     /** {@code optimize} turns on all of ONNX Runtime's graph optimisations (faster, may round differently). */
     public OrtReference(byte[] model, int threads, boolean optimize) {
+        this(model, null, threads, optimize);
+    }
+
+    /**
+     * As {@link #OrtReference(byte[], int, boolean)}, with ONNX Runtime reading the model file itself (the way a
+     * user opens a session, and the work bnncim's compile does from a path).
+     */
+    public OrtReference(Path modelFile, int threads, boolean optimize) {
+        this(null, modelFile, threads, optimize);
+    }
+
+    private OrtReference(byte[] model, Path modelFile, int threads, boolean optimize) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -68,7 +80,8 @@ public final class OrtReference implements AutoCloseable {
             opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             // idle worker threads should sleep, not spin: verification runs next to other work
             opts.addConfigEntry("session.intra_op.allow_spinning", "0");
-            this.session = env.createSession(model, opts);
+            this.session =
+                    model != null ? env.createSession(model, opts) : env.createSession(modelFile.toString(), opts);
         } catch (OrtException e) {
             throw new BnncimException("ONNX Runtime cannot load the reference model: " + oneLine(e), e);
         }
