@@ -42,7 +42,9 @@ class BitMatrixTest {
     @Test
     void signsOfFloatsInBothLayoutsMatchThePerElementSource() {
         Random r = new Random(7);
-        for (int[] rc : new int[][] {{1, 1}, {63, 5}, {64, 3}, {65, 130}, {200, 7}, {784, 64}}) {
+        for (int[] rc : new int[][] {
+            {1, 1}, {31, 2}, {32, 3}, {33, 9}, {63, 5}, {64, 3}, {65, 130}, {97, 4}, {200, 7}, {784, 64}
+        }) {
             int rows = rc[0], cols = rc[1];
             float[] rowMajor = new float[rows * cols], colMajor = new float[rows * cols];
             boolean[][] plus = new boolean[rows][cols];

@@ -31,6 +31,31 @@ class ConstTensorTest {
         assertEquals(4500, ConstTensor.ofLong(new long[] {5000}, l).firstNonBipolar());
     }
 
+    /**
+     * What a binarization or transpose says about its result's bipolarity without a scan agrees with a scan: a
+     * fresh tensor over the same values, which knows nothing.
+     */
+    @Test
+    void knownBipolarityAgreesWithAScan() {
+        float[][] latent = {{0.3f, -2f, 7f, -0.1f}, {0.3f, 0f, -1f, 1f}, {0.3f, Float.NaN, -1f, 1f}, {-0f, 1f, 1f, 1f}};
+        for (float[] x : latent) {
+            ConstTensor t = ConstTensor.ofFloat(new long[] {2, 2}, x);
+            for (ConstTensor r : new ConstTensor[] {
+                ConstOps.sign(t),
+                ConstOps.bipolar(t, 1f),
+                ConstOps.bipolar(t, -1f),
+                ConstOps.bipolar(t, 0.5f),
+                ConstOps.transpose(ConstOps.sign(t), new int[] {1, 0}),
+                ConstOps.transpose(ConstOps.bipolar(t, 1f), new int[] {1, 0}),
+                ConstOps.sign(t).reshape(new long[] {4}),
+                t.reshape(new long[] {4, 1})
+            }) {
+                int scanned = ConstTensor.ofFloat(r.dims(), r.f().clone()).firstNonBipolar();
+                assertEquals(scanned, r.firstNonBipolar(), Arrays.toString(x) + " -> " + Arrays.toString(r.f()));
+            }
+        }
+    }
+
     @Test
     void matrixTransposeAndBinarizationsOfConstants() {
         for (int[] rc : new int[][] {{1, 1}, {3, 70}, {33, 31}, {100, 64}}) {
