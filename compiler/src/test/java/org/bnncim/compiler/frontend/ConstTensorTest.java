@@ -56,6 +56,28 @@ class ConstTensorTest {
         }
     }
 
+    /** A raw float initializer's decode says whether it is bipolar, as a scan of the decoded values does. */
+    @Test
+    void decodedInitializersKnowTheirBipolarity() {
+        TensorDecoder d = new TensorDecoder(null, new ImportBudget(1L << 30));
+        for (int size : new int[] {0, 1, 8191, 8192, 8193, 20_000}) {
+            for (int at : new int[] {-1, 0, size / 2, size - 1}) {
+                if (at >= size) continue;
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < size; i++) b.putFloat(i == at ? 0.5f : (i % 3 == 0 ? -1f : 1f));
+                ai.onnx.proto.OnnxMl.TensorProto t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder()
+                        .setName("w")
+                        .setDataType(TensorDecoder.FLOAT)
+                        .addDims(size)
+                        .setRawData(com.google.protobuf.ByteString.copyFrom(b.array()))
+                        .build();
+                ConstTensor c = d.decode(t, "test");
+                assertEquals(at, c.firstNonBipolar(), size + " values, offender at " + at);
+                assertEquals(ConstTensor.ofFloat(c.dims(), c.f().clone()).firstNonBipolar(), c.firstNonBipolar());
+            }
+        }
+    }
+
     @Test
     void matrixTransposeAndBinarizationsOfConstants() {
         for (int[] rc : new int[][] {{1, 1}, {3, 70}, {33, 31}, {100, 64}}) {
