@@ -36,7 +36,13 @@ public final class ReportHtmlFormat {
         COMPONENT_COLOURS.put("leakage", "#9d9d9d");
     }
 
-    static final String DASH = "\u2014";
+    /**
+     * An em dash as a character reference: the page then holds Latin-1 characters only, which Java's strings store
+     * and encode a byte per character (one em dash made the whole report twice as large in memory and slower to
+     * encode). {@link #esc} writes any character beyond Latin-1 the same way.
+     */
+    static final String DASH = "&#8212;";
+
     static final String TIMES = "\u00d7";
 
     private ReportHtmlFormat() {}
@@ -181,8 +187,17 @@ public final class ReportHtmlFormat {
                 case '\'' -> out.append("&#39;");
                 default -> {
                     // control characters other than tab/newline are not allowed in HTML text: shown, not dropped
-                    if (SafeText.unsafe(c) && c != '\t' && c != '\n') out.append(String.format("\\u%04x", (int) c));
-                    else out.append(c);
+                    if (SafeText.unsafe(c) && c != '\t' && c != '\n') {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else if (c > 0xff) {
+                        // beyond Latin-1 (see DASH); a surrogate without its other half is shown as U+FFFD
+                        int cp = Character.codePointAt(s, i);
+                        if (Character.isSurrogate((char) cp)) cp = 0xfffd;
+                        out.append("&#").append(cp).append(';');
+                        i += Character.charCount(cp) - 1;
+                    } else {
+                        out.append(c);
+                    }
                 }
             }
         }

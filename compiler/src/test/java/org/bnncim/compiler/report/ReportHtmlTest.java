@@ -111,6 +111,17 @@ class ReportHtmlTest {
     }
 
     @Test
+    void charactersBeyondLatin1AreCharacterReferences() {
+        assertEquals(
+                "caf\u00e9 &#21517; &#120120; &#65533;x &#8212;",
+                ReportHtmlFormat.esc("caf\u00e9 \u540d \ud835\udd38 \ud800x \u2014"));
+        // the page then holds Latin-1 characters only, whatever the dashes and clipped labels in it
+        String html = ReportHtml.render(tfc.report(), tfc.mapped());
+        assertTrue(html.chars().allMatch(c -> c <= 0xff), "a character beyond Latin-1 in report.html");
+        assertTrue(html.contains("&#8212;"), "the table's dashes");
+    }
+
+    @Test
     void escapesNamesFromTheModel() {
         CostReport r = tfc.report();
         String victim = r.layers().get(0).name();
