@@ -10,10 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code String.format(Locale.ROOT, ...)} for the handful of conversions reports use ({@code %d %s %n %% %.Nf}, each
- * with an optional width and {@code -} flag), with each pattern parsed once. Reports draw thousands of SVG shapes; {@link java.util.Formatter} parses its
- * pattern with a regular expression on every call, which made the HTML report the slowest part of compiling a
- * small model. Output is exactly {@code String.format}'s (half-up rounding of the shortest decimal form, "-0.00"
- * included); any other pattern or argument type is handed to {@code String.format} itself.
+ * with an optional width and {@code -} flag), with each pattern parsed once. Reports draw thousands of SVG shapes;
+ * {@link java.util.Formatter} parses its pattern with a regular expression on every call, which made the HTML report
+ * the slowest part of compiling a small model. Output is exactly {@code String.format}'s (half-up rounding of the
+ * shortest decimal form, "-0.00" included); any other pattern or argument type is handed to {@code String.format}
+ * itself.
  */
 public final class Fmt {
     private static final ConcurrentHashMap<String, Object[]> PARSED = new ConcurrentHashMap<>();
