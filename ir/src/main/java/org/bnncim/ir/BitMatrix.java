@@ -77,19 +77,28 @@ public final class BitMatrix {
      * this loop.
      */
     public static BitMatrix ofSigns(float[] a, int rows, int cols, boolean columnMajor) {
-        if (a.length != (long) rows * cols)
-            throw new IllegalArgumentException(a.length + " values for a " + rows + "x" + cols + " matrix");
+        return ofSigns(java.nio.FloatBuffer.wrap(a), rows, cols, columnMajor);
+    }
+
+    /**
+     * As {@link #ofSigns(float[], int, int, boolean)}, from a buffer's elements 0 up to its limit (absolute reads:
+     * its position does not matter and does not move). A model's initializer is read this way straight from the
+     * file's bytes.
+     */
+    public static BitMatrix ofSigns(java.nio.FloatBuffer a, int rows, int cols, boolean columnMajor) {
+        if (a.limit() != (long) rows * cols)
+            throw new IllegalArgumentException(a.limit() + " values for a " + rows + "x" + cols + " matrix");
         BitMatrix m = zeros(rows, cols);
         long[] words = m.words;
         int wpc = m.wordsPerCol;
         if (columnMajor) {
+            float[] col = new float[rows];
             for (int n = 0; n < cols; n++) {
-                int base = n * rows;
+                a.get(n * rows, col, 0, rows);
                 for (int w = 0; w < wpc; w++) {
                     int k0 = w << 6, k1 = Math.min(rows, k0 + 64);
                     long word = 0;
-                    for (int k = k0; k < k1; k++)
-                        word |= (long) (~Float.floatToRawIntBits(a[base + k]) >>> 31) << (k - k0);
+                    for (int k = k0; k < k1; k++) word |= (long) (~Float.floatToRawIntBits(col[k]) >>> 31) << (k - k0);
                     words[n * wpc + w] = word;
                 }
             }
@@ -104,7 +113,7 @@ public final class BitMatrix {
                 java.util.Arrays.fill(lo, 0);
                 java.util.Arrays.fill(hi, 0);
                 for (int k = k0; k < k1; k++) {
-                    System.arraycopy(a, k * cols, row, 0, cols);
+                    a.get(k * cols, row, 0, cols);
                     int[] half = k - k0 < 32 ? lo : hi;
                     int shift = (k - k0) & 31;
                     for (int n = 0; n < cols; n++) half[n] |= (Float.floatToRawIntBits(row[n]) >>> 31) << shift;

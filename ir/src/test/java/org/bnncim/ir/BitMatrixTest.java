@@ -39,6 +39,18 @@ class BitMatrixTest {
         assertThrows(IndexOutOfBoundsException.class, () -> a.get(3, 0));
     }
 
+    private static java.nio.FloatBuffer fileView(float[] values) {
+        java.nio.ByteBuffer b =
+                java.nio.ByteBuffer.allocate(4 * values.length + 12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putFloat(7f).putFloat(-7f).putFloat(Float.NaN);
+        for (float v : values) b.putFloat(v);
+        b.position(12);
+        java.nio.FloatBuffer view =
+                b.slice().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        view.position(values.length / 2); // reads are absolute: the position must not matter
+        return view;
+    }
+
     @Test
     void signsOfFloatsInBothLayoutsMatchThePerElementSource() {
         Random r = new Random(7);
@@ -57,6 +69,9 @@ class BitMatrixTest {
             BitMatrix expected = BitMatrix.of(rows, cols, (k, n) -> plus[k][n]);
             assertEquals(expected, BitMatrix.ofSigns(rowMajor, rows, cols, false), rows + "x" + cols + " row-major");
             assertEquals(expected, BitMatrix.ofSigns(colMajor, rows, cols, true), rows + "x" + cols + " column-major");
+            // the same values as a model file holds them: little-endian bytes after others, read through a view
+            assertEquals(expected, BitMatrix.ofSigns(fileView(rowMajor), rows, cols, false), rows + "x" + cols);
+            assertEquals(expected, BitMatrix.ofSigns(fileView(colMajor), rows, cols, true), rows + "x" + cols);
         }
     }
 

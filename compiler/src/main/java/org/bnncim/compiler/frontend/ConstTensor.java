@@ -1,5 +1,6 @@
 package org.bnncim.compiler.frontend;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -17,7 +18,15 @@ public final class ConstTensor {
 
     private final Kind kind;
     private final long[] dims;
-    private final float[] f;
+    /** The float values; for an initializer read from the file, made from {@link #raw} only when asked for. */
+    private float[] f;
+    /**
+     * An initializer's float values where they lie in the model file's bytes (little-endian, read only), or null.
+     * Binary weights are checked and packed from there: a float array of them would be one more copy of every
+     * weight in memory, which the crossbar never needs (lfc: 11.6 MB).
+     */
+    private final FloatBuffer raw;
+
     private final long[] l;
     /**
      * {@link #firstNonBipolar}, once known: a layer's weights are checked both when the importer picks the crossbar
@@ -27,9 +36,14 @@ public final class ConstTensor {
     private int firstNonBipolar = UNCHECKED;
 
     ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
+        this(kind, dims, f, null, l);
+    }
+
+    private ConstTensor(Kind kind, long[] dims, float[] f, FloatBuffer raw, long[] l) {
         this.kind = kind;
         this.dims = dims;
         this.f = f;
+        this.raw = raw;
         this.l = l;
     }
 
@@ -43,12 +57,29 @@ public final class ConstTensor {
 
     /** The float values (shared, never modified), or null for an integer or bool tensor. */
     public float[] f() {
-        return f;
+        float[] a = f;
+        if (a == null && raw != null) {
+            a = new float[raw.limit()];
+            raw.get(0, a);
+            f = a;
+        }
+        return a;
+    }
+
+    /** The float values as a buffer of their own (index 0 up to its limit), without copying them into an array. */
+    public FloatBuffer floats() {
+        return f == null && raw != null ? raw.duplicate() : FloatBuffer.wrap(f());
     }
 
     /** The integer values (shared, never modified), or null for a float tensor. */
     public long[] l() {
         return l;
+    }
+
+    /** Float values that stay in the model file's bytes until an array of them is asked for ({@link #f}). */
+    static ConstTensor ofRawFloat(long[] dims, FloatBuffer data) {
+        check(dims, data.remaining());
+        return new ConstTensor(Kind.FLOAT, dims.clone(), null, data.slice(), null);
     }
 
     public static ConstTensor ofFloat(long[] dims, float[] data) {
@@ -92,7 +123,7 @@ public final class ConstTensor {
     }
 
     public int size() {
-        return kind == Kind.FLOAT ? f.length : l.length;
+        return kind == Kind.FLOAT ? (f != null ? f.length : raw.limit()) : l.length;
     }
 
     public int rank() {
@@ -100,19 +131,23 @@ public final class ConstTensor {
     }
 
     public double get(int i) {
-        return kind == Kind.FLOAT ? f[i] : l[i];
+        return kind == Kind.FLOAT ? floatAt(i) : l[i];
     }
 
     public float getFloat(int i) {
-        return kind == Kind.FLOAT ? f[i] : (float) l[i];
+        return kind == Kind.FLOAT ? floatAt(i) : (float) l[i];
     }
 
     public long getLong(int i) {
-        return kind == Kind.FLOAT ? (long) f[i] : l[i];
+        return kind == Kind.FLOAT ? (long) floatAt(i) : l[i];
+    }
+
+    private float floatAt(int i) {
+        return f != null ? f[i] : raw.get(i);
     }
 
     public float[] toFloats() {
-        if (kind == Kind.FLOAT) return f.clone();
+        if (kind == Kind.FLOAT) return f().clone();
         float[] out = new float[l.length];
         for (int i = 0; i < out.length; i++) out[i] = l[i];
         return out;
@@ -120,13 +155,15 @@ public final class ConstTensor {
 
     public long[] toLongs() {
         if (kind != Kind.FLOAT) return l.clone();
-        long[] out = new long[f.length];
-        for (int i = 0; i < out.length; i++) out[i] = (long) f[i];
+        float[] a = f();
+        long[] out = new long[a.length];
+        for (int i = 0; i < out.length; i++) out[i] = (long) a[i];
         return out;
     }
 
     public ConstTensor reshape(long[] newDims) {
-        ConstTensor t = kind == Kind.FLOAT ? ofFloat(newDims, f) : new ConstTensor(kind, newDims.clone(), null, l);
+        check(newDims, size());
+        ConstTensor t = new ConstTensor(kind, newDims.clone(), f, f == null ? raw : null, l);
         t.firstNonBipolar = firstNonBipolar; // the same elements in the same order
         return t;
     }
@@ -152,23 +189,38 @@ public final class ConstTensor {
         // one loop per storage kind: this runs over every weight of the model, and a per-element kind test
         // with a widening to double kept the JIT from making it a tight loop
         if (kind == Kind.FLOAT) {
-            float[] a = f;
-            // blocks OR together |bits| XOR bits(1.0f), zero only for +-1: a branch-free reduction the JIT
-            // vectorises; a block is searched element by element only when it holds an offender
-            for (int b = 0; b < a.length; b += 4096) {
-                int end = Math.min(a.length, b + 4096), bad = 0;
-                for (int i = b; i < end; i++) bad |= (Float.floatToRawIntBits(a[i]) & 0x7fffffff) ^ 0x3f800000;
-                if (bad == 0) continue;
-                for (int i = b; i < end; i++) {
-                    float v = a[i];
-                    if (v != 1f && v != -1f) return i;
-                }
+            if (f != null) return firstNonBipolar(f, 0, f.length);
+            // an initializer still in the file's bytes: a block at a time through a small array, never the whole
+            float[] block = new float[Math.min(raw.limit(), BLOCK)];
+            for (int b = 0; b < raw.limit(); b += BLOCK) {
+                int len = Math.min(BLOCK, raw.limit() - b);
+                raw.get(b, block, 0, len);
+                int i = firstNonBipolar(block, 0, len);
+                if (i >= 0) return b + i;
             }
         } else {
             long[] a = l;
             for (int i = 0; i < a.length; i++) {
                 long v = a[i];
                 if (v != 1 && v != -1) return i;
+            }
+        }
+        return -1;
+    }
+
+    private static final int BLOCK = 4096;
+
+    /** The first index in [from, to) of {@code a} that is not -1 or +1, or -1. */
+    private static int firstNonBipolar(float[] a, int from, int to) {
+        // blocks OR together |bits| XOR bits(1.0f), zero only for +-1: a branch-free reduction the JIT
+        // vectorises; a block is searched element by element only when it holds an offender
+        for (int b = from; b < to; b += BLOCK) {
+            int end = Math.min(to, b + BLOCK), bad = 0;
+            for (int i = b; i < end; i++) bad |= (Float.floatToRawIntBits(a[i]) & 0x7fffffff) ^ 0x3f800000;
+            if (bad == 0) continue;
+            for (int i = b; i < end; i++) {
+                float v = a[i];
+                if (v != 1f && v != -1f) return i;
             }
         }
         return -1;

@@ -11,9 +11,6 @@ import org.bnncim.ir.BnncimException;
 final class TensorDecoder {
     static final int FLOAT = 1, UINT8 = 2, INT8 = 3, INT16 = 5, INT32 = 6, INT64 = 7, BOOL = 9, DOUBLE = 11;
 
-    /** Floats decoded per step: 32 KiB, a block the bipolar check then reads from the first-level cache. */
-    private static final int DECODE_BLOCK = 8192;
-
     private final Path modelDir;
     private final ImportBudget budget;
 
@@ -83,17 +80,9 @@ final class TensorDecoder {
     private static ConstTensor fromRaw(int type, long[] dims, int n, ByteBuffer b) {
         switch (type) {
             case FLOAT -> {
-                // copied a block at a time and checked for -1/+1 while the block is in cache: binary weights are
-                // then known to be bipolar without a second pass over memory (lfc: 11.6 MB of them)
-                float[] f = new float[n];
-                java.nio.FloatBuffer fb = b.asFloatBuffer();
-                int bad = 0;
-                for (int s = 0; s < n; s += DECODE_BLOCK) {
-                    int end = Math.min(n, s + DECODE_BLOCK);
-                    fb.get(s, f, s, end - s);
-                    for (int i = s; i < end; i++) bad |= (Float.floatToRawIntBits(f[i]) & 0x7fffffff) ^ 0x3f800000;
-                }
-                return bad == 0 ? ConstTensor.ofBipolar(dims, f) : ConstTensor.ofFloat(dims, f);
+                // the values stay in the file's bytes: binary weights are checked and packed from there, and only
+                // a constant that is computed with gets an array (ConstTensor.f)
+                return ConstTensor.ofRawFloat(dims, b.asFloatBuffer());
             }
             case DOUBLE -> {
                 float[] f = new float[n];

@@ -73,6 +73,17 @@ class ConstTensorTest {
                         .build();
                 ConstTensor c = d.decode(t, "test");
                 assertEquals(at, c.firstNonBipolar(), size + " values, offender at " + at);
+                // the values read in place and through an array agree, reshaped too
+                assertEquals(size, c.size());
+                ConstTensor r = c.reshape(new long[] {1, size});
+                for (int i = 0; i < size; i += 97) {
+                    assertEquals(b.getFloat(4 * i), c.getFloat(i));
+                    assertEquals(b.getFloat(4 * i), r.get(i));
+                }
+                assertEquals(at, r.firstNonBipolar());
+                float[] all = new float[size];
+                c.floats().get(all);
+                assertEquals(java.util.Arrays.toString(all), java.util.Arrays.toString(r.f()));
                 assertEquals(ConstTensor.ofFloat(c.dims(), c.f().clone()).firstNonBipolar(), c.firstNonBipolar());
             }
         }
