@@ -110,7 +110,7 @@ public record ChannelLastConv(CellPiece piece, ConvGeometry g) {
         for (int ci = 0; ci < cin; ci++) {
             for (int iy = 0; iy < h; iy++) {
                 for (int ix = 0; ix < w; ix++) {
-                    int e = (ci * h + iy) * w + ix, d = Siblings.signum(x[e]) - Siblings.signum(x0[e]);
+                    int e = (ci * h + iy) * w + ix, d = Integer.signum(x[e]) - Integer.signum(x0[e]);
                     if (d == 0) continue;
                     for (int i = 0; i < kh; i++) {
                         int oy = ry[iy * kh + i];

@@ -19,14 +19,10 @@ public final class Siblings {
         // blocks of 512 without an exit test, and no compare in the loop: it vectorises
         for (int b = 0; b < x.length && d <= cap; b += 512) {
             for (int i = b, e = Math.min(x.length, b + 512); i < e; i++) {
-                int t = signum(x[i]) - signum(x0[i]);
+                int t = Integer.signum(x[i]) - Integer.signum(x0[i]);
                 d += (t | -t) >>> 31;
             }
         }
         return d;
-    }
-
-    static int signum(int v) {
-        return (v >> 31) | (-v >>> 31);
     }
 }
