@@ -126,10 +126,10 @@ public final class Bench {
                         Compiler.outputs(Compiler.compile(m, o, s -> {}), true).size());
                 long tcc = cpu() - cpu;
                 cpu = cpu();
-                long t0 = session(ref, false);
+                long t0 = session(() -> new OrtReference(ref, threads, false));
                 long tcs0 = cpu() - cpu;
-                long t1 = session(ref, true);
-                long tf = session(refFile);
+                long t1 = session(() -> new OrtReference(ref, threads, true));
+                long tf = session(() -> new OrtReference(refFile, threads, true)); // ORT reads the file
                 if (r >= 0) {
                     c[r] = tc;
                     s0[r] = t0;
@@ -176,18 +176,9 @@ public final class Bench {
     }
 
     /** Session creation only: the session is closed outside the timed region by the caller's next step. */
-    private long session(byte[] ref, boolean optimize) {
+    private static long session(java.util.function.Supplier<OrtReference> open) {
         long t0 = System.nanoTime();
-        OrtReference ort = new OrtReference(ref, threads, optimize);
-        long t = System.nanoTime() - t0;
-        ort.close();
-        return t;
-    }
-
-    /** As {@link #session(byte[], boolean)}, optimised, with ONNX Runtime reading the file itself. */
-    private long session(Path file) {
-        long t0 = System.nanoTime();
-        OrtReference ort = new OrtReference(file, threads, true);
+        OrtReference ort = open.get();
         long t = System.nanoTime() - t0;
         ort.close();
         return t;
