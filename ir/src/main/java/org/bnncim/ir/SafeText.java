@@ -28,13 +28,22 @@ public final class SafeText {
 
     private static String visible(String s, boolean keepLines) {
         if (s == null) return "";
-        if (s.codePoints().noneMatch(SafeText::unsafe)) return s;
-        StringBuilder b = new StringBuilder(s.length() + 16);
-        s.codePoints().forEach(c -> {
-            if (unsafe(c) && !(keepLines && (c == '\n' || c == '\t'))) b.append(String.format("\\u%04x", c));
-            else b.appendCodePoint(c);
-        });
+        // a char scan finds the same characters as a code point one: no unsafe character is a surrogate
+        int first = 0, n = s.length();
+        while (first < n && !shown(s.charAt(first), keepLines)) first++;
+        if (first == n) return s;
+        StringBuilder b = new StringBuilder(n + 16).append(s, 0, first);
+        for (int i = first; i < n; i++) {
+            char c = s.charAt(i);
+            if (shown(c, keepLines)) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
         return b.toString();
+    }
+
+    /** True for a character written as an escape: unsafe, and not a kept line break or tab. */
+    private static boolean shown(char c, boolean keepLines) {
+        return unsafe(c) && !(keepLines && (c == '\n' || c == '\t'));
     }
 
     /** {@code s} with at most {@code max} characters, the cut marked with an ellipsis and the full length. */

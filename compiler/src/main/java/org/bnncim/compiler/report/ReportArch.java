@@ -47,87 +47,84 @@ final class ReportArch {
      *     its value; a key without one is the user's when it differs from the default
      */
     static List<Param> params(Architecture a, Map<String, String> notes) {
-        Architecture d = ArchitectureLoader.defaults();
-        List<Param> ps = new ArrayList<>();
-        Adder add = (group, key, value, defaultValue, unit) -> {
-            String dotted = group.isEmpty() ? key : group + "." + key;
+        List<Param> values = values(a), defaults = Defaults.VALUES, ps = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            Param v = values.get(i);
+            String dotted = v.group().isEmpty() ? v.key() : v.group() + "." + v.key();
             String basis = notes.containsKey(dotted)
                     ? notes.get(dotted)
-                    : !value.equals(defaultValue) ? USER : SOURCES.getOrDefault(dotted, ASSUMPTION);
-            ps.add(new Param(group, key, value, unit, basis));
-        };
-        add.to("crossbar", "rows", Integer.toString(a.rows()), Integer.toString(d.rows()), "word lines");
-        add.to("crossbar", "cols", Integer.toString(a.cols()), Integer.toString(d.cols()), "bit lines");
-        add.to("crossbar", "weight_encoding", enc(a), enc(d), "");
-        Architecture.Sensing s = a.sensing(), sd = d.sensing();
-        add.to(
-                "crossbar",
-                "rows_per_read",
-                Integer.toString(s.rowsPerRead()),
-                Integer.toString(sd.rowsPerRead()),
-                "word lines");
-        add.to("mtj", "read_voltage_v", num(s.readVoltageV()), num(sd.readVoltageV()), "V");
-        add.to("mtj", "r_parallel_ohm", num(s.rParallelOhm()), num(sd.rParallelOhm()), "ohm");
-        add.to("mtj", "r_antiparallel_ohm", num(s.rAntiparallelOhm()), num(sd.rAntiparallelOhm()), "ohm");
-        add.to("mtj", "bitline_ohm_per_cell", num(s.bitlineOhmPerCell()), num(sd.bitlineOhmPerCell()), "ohm");
-        add.to("mtj", "max_ir_drop_fraction", num(s.maxIrDropFraction()), num(sd.maxIrDropFraction()), "");
-        add.to("converter", "bits", Integer.toString(s.converterBits()), Integer.toString(sd.converterBits()), "bits");
-        add.to(
-                "converter",
-                "columns_per_converter",
-                Integer.toString(s.columnsPerConverter()),
-                Integer.toString(sd.columnsPerConverter()),
-                "columns");
-        add.to("converter", "power_uw_per_bit", num(s.converterUwPerBit()), num(sd.converterUwPerBit()), "uW");
-        add.to("converter", "power_uw_fixed", num(s.converterUwFixed()), num(sd.converterUwFixed()), "uW");
-        add.to("converter", "cycle_ns", num(s.converterCycleNs()), num(sd.converterCycleNs()), "ns");
-        add.to("converter", "transistor_area_um2", num(s.transistorAreaUm2()), num(sd.transistorAreaUm2()), "um2");
-        add.to(
-                "",
-                "crossbars_per_tile",
-                Integer.toString(a.crossbarsPerTile()),
-                Integer.toString(d.crossbarsPerTile()),
-                "");
-        add.to("", "tiles_per_chip", Integer.toString(a.tilesPerChip()), Integer.toString(d.tilesPerChip()), "");
-        add.to("", "chips", Integer.toString(a.chips()), Integer.toString(d.chips()), "");
-        add.to("", "input_bits", Integer.toString(a.inputBits()), Integer.toString(d.inputBits()), "bits");
-        Architecture.Energy e = a.energy(), de = d.energy();
+                    : !v.value().equals(defaults.get(i).value()) ? USER : SOURCES.getOrDefault(dotted, ASSUMPTION);
+            ps.add(new Param(v.group(), v.key(), v.value(), v.unit(), basis));
+        }
+        return ps;
+    }
+
+    /** The built-in architecture's values, formatted once: every report compares each parameter with them. */
+    private static final class Defaults {
+        static final List<Param> VALUES = values(ArchitectureLoader.defaults());
+    }
+
+    /** Every parameter of {@code a} in the file's order, without its basis. */
+    private static List<Param> values(Architecture a) {
+        List<Param> ps = new ArrayList<>(64);
+        Adder add = (group, key, value, unit) -> ps.add(new Param(group, key, value, unit, ""));
+        add.to("crossbar", "rows", Integer.toString(a.rows()), "word lines");
+        add.to("crossbar", "cols", Integer.toString(a.cols()), "bit lines");
+        add.to("crossbar", "weight_encoding", enc(a), "");
+        Architecture.Sensing s = a.sensing();
+        add.to("crossbar", "rows_per_read", Integer.toString(s.rowsPerRead()), "word lines");
+        add.to("mtj", "read_voltage_v", num(s.readVoltageV()), "V");
+        add.to("mtj", "r_parallel_ohm", num(s.rParallelOhm()), "ohm");
+        add.to("mtj", "r_antiparallel_ohm", num(s.rAntiparallelOhm()), "ohm");
+        add.to("mtj", "bitline_ohm_per_cell", num(s.bitlineOhmPerCell()), "ohm");
+        add.to("mtj", "max_ir_drop_fraction", num(s.maxIrDropFraction()), "");
+        add.to("converter", "bits", Integer.toString(s.converterBits()), "bits");
+        add.to("converter", "columns_per_converter", Integer.toString(s.columnsPerConverter()), "columns");
+        add.to("converter", "power_uw_per_bit", num(s.converterUwPerBit()), "uW");
+        add.to("converter", "power_uw_fixed", num(s.converterUwFixed()), "uW");
+        add.to("converter", "cycle_ns", num(s.converterCycleNs()), "ns");
+        add.to("converter", "transistor_area_um2", num(s.transistorAreaUm2()), "um2");
+        add.to("", "crossbars_per_tile", Integer.toString(a.crossbarsPerTile()), "");
+        add.to("", "tiles_per_chip", Integer.toString(a.tilesPerChip()), "");
+        add.to("", "chips", Integer.toString(a.chips()), "");
+        add.to("", "input_bits", Integer.toString(a.inputBits()), "bits");
+        Architecture.Energy e = a.energy();
         String pj = "pJ";
-        add.to("energy_pj", "cell_write", num(e.cellWrite()), num(de.cellWrite()), pj);
-        add.to("energy_pj", "wordline_drive", num(e.wordlineDrive()), num(de.wordlineDrive()), pj);
-        add.to("energy_pj", "adder_per_bit", num(e.adderPerBit()), num(de.adderPerBit()), pj);
-        add.to("energy_pj", "threshold", num(e.threshold()), num(de.threshold()), pj);
-        add.to("energy_pj", "stochastic_bit", num(e.stochasticBit()), num(de.stochasticBit()), pj);
-        add.to("energy_pj", "buffer_per_bit", num(e.bufferPerBit()), num(de.bufferPerBit()), pj);
-        add.to("energy_pj", "transfer_per_bit", num(e.transferPerBit()), num(de.transferPerBit()), pj);
-        add.to("energy_pj", "digital_float_op", num(e.digitalFloatOp()), num(de.digitalFloatOp()), pj);
-        add.to("energy_pj", "mask_gate", num(e.maskGate()), num(de.maskGate()), pj);
-        Architecture.Latency t = a.latency(), dt = d.latency();
+        add.to("energy_pj", "cell_write", num(e.cellWrite()), pj);
+        add.to("energy_pj", "wordline_drive", num(e.wordlineDrive()), pj);
+        add.to("energy_pj", "adder_per_bit", num(e.adderPerBit()), pj);
+        add.to("energy_pj", "threshold", num(e.threshold()), pj);
+        add.to("energy_pj", "stochastic_bit", num(e.stochasticBit()), pj);
+        add.to("energy_pj", "buffer_per_bit", num(e.bufferPerBit()), pj);
+        add.to("energy_pj", "transfer_per_bit", num(e.transferPerBit()), pj);
+        add.to("energy_pj", "digital_float_op", num(e.digitalFloatOp()), pj);
+        add.to("energy_pj", "mask_gate", num(e.maskGate()), pj);
+        Architecture.Latency t = a.latency();
         String ns = "ns";
-        add.to("latency_ns", "row_write", num(t.rowWrite()), num(dt.rowWrite()), ns);
-        add.to("latency_ns", "crossbar_read", num(t.crossbarRead()), num(dt.crossbarRead()), ns);
-        add.to("latency_ns", "adder_stage", num(t.adderStage()), num(dt.adderStage()), ns);
-        add.to("latency_ns", "threshold", num(t.threshold()), num(dt.threshold()), ns);
-        add.to("latency_ns", "stochastic_bit", num(t.stochasticBit()), num(dt.stochasticBit()), ns);
-        add.to("latency_ns", "transfer_per_word", num(t.transferPerWord()), num(dt.transferPerWord()), ns);
-        add.to("latency_ns", "digital_float_op", num(t.digitalFloatOp()), num(dt.digitalFloatOp()), ns);
-        Architecture.Area ar = a.area(), da = d.area();
+        add.to("latency_ns", "row_write", num(t.rowWrite()), ns);
+        add.to("latency_ns", "crossbar_read", num(t.crossbarRead()), ns);
+        add.to("latency_ns", "adder_stage", num(t.adderStage()), ns);
+        add.to("latency_ns", "threshold", num(t.threshold()), ns);
+        add.to("latency_ns", "stochastic_bit", num(t.stochasticBit()), ns);
+        add.to("latency_ns", "transfer_per_word", num(t.transferPerWord()), ns);
+        add.to("latency_ns", "digital_float_op", num(t.digitalFloatOp()), ns);
+        Architecture.Area ar = a.area();
         String um2 = "um2";
-        add.to("area_um2", "cell", num(ar.cell()), num(da.cell()), um2);
-        add.to("area_um2", "wordline_driver", num(ar.wordlineDriver()), num(da.wordlineDriver()), um2);
-        add.to("area_um2", "adder_per_bit", num(ar.adderPerBit()), num(da.adderPerBit()), um2);
-        add.to("area_um2", "threshold_unit", num(ar.thresholdUnit()), num(da.thresholdUnit()), um2);
-        add.to("area_um2", "stochastic_unit", num(ar.stochasticUnit()), num(da.stochasticUnit()), um2);
-        add.to("area_um2", "buffer_per_bit", num(ar.bufferPerBit()), num(da.bufferPerBit()), um2);
-        add.to("area_um2", "digital_unit", num(ar.digitalUnit()), num(da.digitalUnit()), um2);
-        add.to("area_um2", "mask_gate", num(ar.maskGate()), num(da.maskGate()), um2);
-        Architecture.Activity ac = a.activity(), dc = d.activity();
-        add.to("activity", "bit_serial_ones", num(ac.bitSerialOnes()), num(dc.bitSerialOnes()), "");
-        add.to("activity", "interconnect_toggle", num(ac.interconnectToggle()), num(dc.interconnectToggle()), "");
-        add.to("activity", "leakage_uw_per_mm2", num(ac.leakageUwPerMm2()), num(dc.leakageUwPerMm2()), "uW/mm2");
-        add.to("stochastic_bit_split", "write", num(ac.randomWrite()), num(dc.randomWrite()), "");
-        add.to("stochastic_bit_split", "reset", num(ac.randomReset()), num(dc.randomReset()), "");
-        add.to("stochastic_bit_split", "read", num(ac.randomRead()), num(dc.randomRead()), "");
+        add.to("area_um2", "cell", num(ar.cell()), um2);
+        add.to("area_um2", "wordline_driver", num(ar.wordlineDriver()), um2);
+        add.to("area_um2", "adder_per_bit", num(ar.adderPerBit()), um2);
+        add.to("area_um2", "threshold_unit", num(ar.thresholdUnit()), um2);
+        add.to("area_um2", "stochastic_unit", num(ar.stochasticUnit()), um2);
+        add.to("area_um2", "buffer_per_bit", num(ar.bufferPerBit()), um2);
+        add.to("area_um2", "digital_unit", num(ar.digitalUnit()), um2);
+        add.to("area_um2", "mask_gate", num(ar.maskGate()), um2);
+        Architecture.Activity ac = a.activity();
+        add.to("activity", "bit_serial_ones", num(ac.bitSerialOnes()), "");
+        add.to("activity", "interconnect_toggle", num(ac.interconnectToggle()), "");
+        add.to("activity", "leakage_uw_per_mm2", num(ac.leakageUwPerMm2()), "uW/mm2");
+        add.to("stochastic_bit_split", "write", num(ac.randomWrite()), "");
+        add.to("stochastic_bit_split", "reset", num(ac.randomReset()), "");
+        add.to("stochastic_bit_split", "read", num(ac.randomRead()), "");
         return ps;
     }
 
@@ -165,7 +162,7 @@ final class ReportArch {
 
     @FunctionalInterface
     private interface Adder {
-        void to(String group, String key, String value, String defaultValue, String unit);
+        void to(String group, String key, String value, String unit);
     }
 
     private static String enc(Architecture a) {
@@ -174,6 +171,12 @@ final class ReportArch {
 
     /** The shortest text that reads back to the value, as report.json writes it. */
     static String num(double v) {
+        if (v != 0 && Double.isFinite(v)) {
+            // Double.toString is already the shortest form; without an exponent it is also the plain one, with
+            // at least one decimal and no trailing zero beyond it, as ReportJson.num's BigDecimal writes it
+            String s = Double.toString(v);
+            if (s.indexOf('E') < 0) return s;
+        }
         var d = ReportJson.num(v);
         return d == null ? "n/a" : d.toPlainString();
     }

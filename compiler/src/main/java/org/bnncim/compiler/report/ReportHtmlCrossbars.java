@@ -143,7 +143,7 @@ final class ReportHtmlCrossbars {
                     .put(s.tile() * a.crossbarsPerTile() + s.slot(), s.id());
         }
         if (byChip.isEmpty()) return;
-        final int cell = 9, gap = 1, pad = 3, tileGap = 6;
+        final int cell = FLOOR_CELL, gap = 1, pad = 3, tileGap = 6;
         int slotCols = Math.min(a.crossbarsPerTile(), a.crossbarsPerTile() <= 16 ? 4 : 8);
         int slotRows = (a.crossbarsPerTile() + slotCols - 1) / slotCols;
         int tileCols = (int) Math.ceil(Math.sqrt(a.tilesPerChip()));
@@ -161,22 +161,39 @@ final class ReportHtmlCrossbars {
                     w,
                     h,
                     chip.getKey());
+            // most tiles of a small model are empty, and every empty tile draws the same free slots: a chip of
+            // 64 tiles was half of the page and a fifth of a small model's whole compile, through Fmt
+            String freeSlots = null;
             for (int t = 0; t < a.tilesPerChip(); t++) {
                 int tx = (t % tileCols) * (tw + tileGap), ty = (t / tileCols) * (th + tileGap);
-                f(
-                        sb,
-                        "<g transform=\"translate(%d,%d)\"><rect class=\"ft\" width=\"%d\" height=\"%d\" rx=\"2\">"
-                                + "<title>tile %d</title></rect>",
-                        tx,
-                        ty,
-                        tw,
-                        th,
-                        t);
+                sb.append("<g transform=\"translate(")
+                        .append(tx)
+                        .append(',')
+                        .append(ty)
+                        .append(")\"><rect class=\"ft\" width=\"")
+                        .append(tw)
+                        .append("\" height=\"")
+                        .append(th)
+                        .append("\" rx=\"2\"><title>tile ")
+                        .append(t)
+                        .append("</title></rect>");
+                int first = t * a.crossbarsPerTile();
+                var inTile = chip.getValue().subMap(first, first + a.crossbarsPerTile());
+                if (inTile.isEmpty()) {
+                    if (freeSlots == null) {
+                        StringBuilder free = new StringBuilder();
+                        for (int s = 0; s < a.crossbarsPerTile(); s++)
+                            freeSlot(free, pad + (s % slotCols) * (cell + gap), pad + (s / slotCols) * (cell + gap));
+                        freeSlots = free.toString();
+                    }
+                    sb.append(freeSlots).append("</g>\n");
+                    continue;
+                }
                 for (int s = 0; s < a.crossbarsPerTile(); s++) {
                     int x = pad + (s % slotCols) * (cell + gap), y = pad + (s / slotCols) * (cell + gap);
-                    Integer id = chip.getValue().get(t * a.crossbarsPerTile() + s);
+                    Integer id = inTile.get(first + s);
                     if (id == null) {
-                        f(sb, "<rect class=\"fs\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>", x, y, cell, cell);
+                        freeSlot(sb, x, y);
                         continue;
                     }
                     List<Piece> ps = pieces.getOrDefault(id, List.of());
@@ -208,6 +225,21 @@ final class ReportHtmlCrossbars {
                     a.crossbarsPerChip());
         }
         sb.append("</div>\n");
+    }
+
+    private static final int FLOOR_CELL = 9;
+
+    /** A free slot of the floorplan: as Fmt would write it, without the pattern and the boxing per slot. */
+    private static void freeSlot(StringBuilder sb, int x, int y) {
+        sb.append("<rect class=\"fs\" x=\"")
+                .append(x)
+                .append("\" y=\"")
+                .append(y)
+                .append("\" width=\"")
+                .append(FLOOR_CELL)
+                .append("\" height=\"")
+                .append(FLOOR_CELL)
+                .append("\"/>");
     }
 
     static String dominantLayer(List<Piece> ps, Map<String, Integer> layerIndex) {

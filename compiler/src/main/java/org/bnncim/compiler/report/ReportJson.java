@@ -27,6 +27,12 @@ public final class ReportJson {
     }
 
     public static String render(CostReport r, ReportMeta meta) {
+        ObjectNode root = tree(r, meta);
+        String text = JsonText.write(root);
+        return (text == null ? jackson(root) : text) + "\n";
+    }
+
+    static ObjectNode tree(CostReport r, ReportMeta meta) {
         ObjectNode root = IrJson.MAPPER.createObjectNode();
         root.put("schema_version", ReportMeta.SCHEMA_VERSION);
         if (meta != null) ReportJsonMeta.provenance(root, meta);
@@ -107,8 +113,13 @@ public final class ReportJson {
             ReportSynth.json(root.putObject("verilog").putObject("synth"), meta.synth(), r, meta.arch());
         ObjectNode notes = root.putObject("notes");
         r.notes().forEach(notes::put);
+        return root;
+    }
+
+    /** The tree as Jackson writes it: the form {@link JsonText} reproduces. */
+    static String jackson(com.fasterxml.jackson.databind.JsonNode root) {
         try {
-            return WRITER.writeValueAsString(root) + "\n";
+            return WRITER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

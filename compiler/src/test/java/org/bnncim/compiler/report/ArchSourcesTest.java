@@ -90,4 +90,38 @@ class ArchSourcesTest {
                 .orElseThrow();
         assertEquals(ReportArch.USER, p.basis());
     }
+
+    @Test
+    void numbersAreTheShortestPlainFormAsReportJsonWritesThem() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        double[] special = {
+            0,
+            -0.0,
+            1,
+            -1,
+            100,
+            1e-3,
+            9.99e-4,
+            1e7,
+            9999999.5,
+            1e-300,
+            1e300,
+            0.1,
+            2.675,
+            Double.MIN_VALUE,
+            Double.MAX_VALUE,
+            Double.NaN,
+            Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY
+        };
+        for (int i = 0; i < special.length + 50_000; i++) {
+            double v = i < special.length
+                    ? special[i]
+                    : i % 2 == 0
+                            ? Double.longBitsToDouble(r.nextLong())
+                            : (r.nextInt(2_000_001) - 1_000_000) * Math.pow(10, r.nextInt(-12, 12));
+            java.math.BigDecimal d = ReportJson.num(v);
+            assertEquals(d == null ? "n/a" : d.toPlainString(), ReportArch.num(v), Double.toString(v));
+        }
+    }
 }
