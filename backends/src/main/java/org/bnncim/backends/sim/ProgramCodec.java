@@ -73,10 +73,12 @@ public final class ProgramCodec {
 
     public static byte[] encode(Program p) {
         try {
-            // sized for the crossbar images, most of a program: growing by doubling copied them several times
+            // sized for the crossbar images, most of a program: growing by doubling copied them several times.
+            // The rest is a few hundred bytes per node; a fixed 256 KB for it was zeroed on every compile
             long images = imageBytes(p);
+            long rest = 16 * 1024 + 512L * p.graph().nodes().size();
             ByteArrayOutputStream bytes =
-                    new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, 256 * 1024 + images + images / 4));
+                    new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16, rest + images + images / 4));
             DataOutputStream out = new DataOutputStream(bytes);
             Graph g = p.graph();
             out.write(MAGIC);

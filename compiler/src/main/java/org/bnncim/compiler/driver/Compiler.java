@@ -164,8 +164,7 @@ public final class Compiler {
         files.put(
                 "report.json",
                 ReportJson.render(c.report(), meta(c, sim, verilog)).getBytes(StandardCharsets.UTF_8));
-        files.put(
-                "report.html", ReportHtml.render(c.report(), c.mapped(), basis).getBytes(StandardCharsets.UTF_8));
+        files.put("report.html", org.bnncim.ir.util.Utf8.bytes(ReportHtml.render(c.report(), c.mapped(), basis)));
         return files;
     }
 

@@ -52,13 +52,12 @@ final class ConstOps {
      * and through {@link #bipolar}: one plain loop each instead of a lambda call per weight.
      */
     static ConstTensor sign(ConstTensor a) {
-        float[] x = a.kind() == ConstTensor.Kind.FLOAT ? a.f() : a.toFloats();
-        float[] f = new float[x.length];
+        float[] f = floatsToOverwrite(a);
         int allLive = 1;
         // on the bits, without a branch: latent weights are positive or negative at random, and a branch on them
         // mispredicts every other element
         for (int i = 0; i < f.length; i++) {
-            int b = Float.floatToRawIntBits(x[i]), abs = b & 0x7fffffff;
+            int b = Float.floatToRawIntBits(f[i]), abs = b & 0x7fffffff;
             int live = ((abs + 0x7fffffff) >>> 31) & ((abs - 0x7f800001) >>> 31); // neither zero nor NaN
             int neg = b >>> 31;
             f[i] = (float) (live * (1 - 2 * neg));
@@ -69,16 +68,26 @@ final class ConstOps {
 
     /** QONNX {@code BipolarQuant} of a constant: {@code s} where x >= 0, else {@code -s} (NaN gives -s). */
     static ConstTensor bipolar(ConstTensor a, float s) {
-        float[] x = a.kind() == ConstTensor.Kind.FLOAT ? a.f() : a.toFloats();
-        float[] f = new float[x.length];
+        float[] f = floatsToOverwrite(a);
         int sb = Float.floatToRawIntBits(s);
         for (int i = 0; i < f.length; i++) {
-            int b = Float.floatToRawIntBits(x[i]), abs = b & 0x7fffffff;
+            int b = Float.floatToRawIntBits(f[i]), abs = b & 0x7fffffff;
             // x < 0 (sign set and not -0) or NaN, as a bit, flips the sign of s: the same without a branch
             int neg = ((b >>> 31) & ((abs + 0x7fffffff) >>> 31)) | ((0x7f800000 - abs) >>> 31);
             f[i] = Float.intBitsToFloat(sb ^ (neg << 31));
         }
         return Math.abs(s) == 1f ? ConstTensor.ofBipolar(a.dims(), f) : ConstTensor.ofFloat(a.dims(), f);
+    }
+
+    /**
+     * A new array holding {@code a}'s values, for a result computed in place over them: an initializer's floats are
+     * read once from the file's bytes instead of being copied into an array of their own first.
+     */
+    private static float[] floatsToOverwrite(ConstTensor a) {
+        if (a.kind() != ConstTensor.Kind.FLOAT) return a.toFloats();
+        float[] f = new float[a.size()];
+        a.floats().get(0, f);
+        return f;
     }
 
     /** For every flat index of {@code out}, the flat index of the broadcast source element. */
