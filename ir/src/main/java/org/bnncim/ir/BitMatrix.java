@@ -86,6 +86,19 @@ public final class BitMatrix {
      * file's bytes.
      */
     public static BitMatrix ofSigns(java.nio.FloatBuffer a, int rows, int cols, boolean columnMajor) {
+        return signs(a, rows, cols, columnMajor, false);
+    }
+
+    /**
+     * As {@link #ofSigns(java.nio.FloatBuffer, int, int, boolean)} for binary weights, checked in the same pass: null
+     * when a value is not exactly -1 or +1. The importer packs a weight this way instead of reading it once to check
+     * and once more to pack.
+     */
+    public static BitMatrix ofBipolarSigns(java.nio.FloatBuffer a, int rows, int cols, boolean columnMajor) {
+        return signs(a, rows, cols, columnMajor, true);
+    }
+
+    private static BitMatrix signs(java.nio.FloatBuffer a, int rows, int cols, boolean columnMajor, boolean check) {
         if (a.limit() != (long) rows * cols)
             throw new IllegalArgumentException(a.limit() + " values for a " + rows + "x" + cols + " matrix");
         BitMatrix m = zeros(rows, cols);
@@ -95,6 +108,7 @@ public final class BitMatrix {
             float[] col = new float[rows];
             for (int n = 0; n < cols; n++) {
                 a.get(n * rows, col, 0, rows);
+                if (check && offBipolar(col, rows) != 0) return null;
                 for (int w = 0; w < wpc; w++) {
                     int k0 = w << 6, k1 = Math.min(rows, k0 + 64);
                     long word = 0;
@@ -114,6 +128,7 @@ public final class BitMatrix {
                 java.util.Arrays.fill(hi, 0);
                 for (int k = k0; k < k1; k++) {
                     a.get(k * cols, row, 0, cols);
+                    if (check && offBipolar(row, cols) != 0) return null;
                     int[] half = k - k0 < 32 ? lo : hi;
                     int shift = (k - k0) & 31;
                     for (int n = 0; n < cols; n++) half[n] |= (Float.floatToRawIntBits(row[n]) >>> 31) << shift;
@@ -125,6 +140,16 @@ public final class BitMatrix {
             }
         }
         return m;
+    }
+
+    /**
+     * Zero when {@code v[0..n)} are all -1 or +1: |bits| XOR bits(1.0f) ORed together, a branch-free reduction over
+     * values already in L1.
+     */
+    private static int offBipolar(float[] v, int n) {
+        int bad = 0;
+        for (int i = 0; i < n; i++) bad |= (Float.floatToRawIntBits(v[i]) & 0x7fffffff) ^ 0x3f800000;
+        return bad;
     }
 
     /**

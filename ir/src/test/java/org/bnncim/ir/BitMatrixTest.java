@@ -83,4 +83,31 @@ class BitMatrixTest {
         assertThrows(IllegalArgumentException.class, () -> BitMatrix.ofColumns(65, 2, new long[] {-1L, 3L, 0L, 0L}));
         assertThrows(IllegalArgumentException.class, () -> BitMatrix.ofColumns(65, 2, new long[3]));
     }
+
+    /** Packing with the check gives ofSigns' matrix for +-1 values and null for any other value, wherever it is. */
+    @Test
+    void bipolarPackingChecksEveryValue() {
+        Random r = new Random(17);
+        float[] offenders = {0f, -0f, 0.5f, -1.0000001f, 2f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY
+        };
+        for (int[] rc : new int[][] {{1, 1}, {63, 3}, {64, 5}, {65, 2}, {130, 33}, {7, 97}}) {
+            int rows = rc[0], cols = rc[1];
+            for (boolean columnMajor : new boolean[] {false, true}) {
+                float[] a = new float[rows * cols];
+                for (int i = 0; i < a.length; i++) a[i] = r.nextBoolean() ? 1f : -1f;
+                java.nio.FloatBuffer fb = java.nio.FloatBuffer.wrap(a);
+                assertEquals(
+                        BitMatrix.ofSigns(fb, rows, cols, columnMajor),
+                        BitMatrix.ofBipolarSigns(fb, rows, cols, columnMajor));
+                for (float bad : offenders) {
+                    int at = r.nextInt(a.length);
+                    float keep = a[at];
+                    a[at] = bad;
+                    org.junit.jupiter.api.Assertions.assertNull(
+                            BitMatrix.ofBipolarSigns(fb, rows, cols, columnMajor), bad + " at " + at);
+                    a[at] = keep;
+                }
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@ package org.bnncim.compiler.frontend;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import org.bnncim.ir.BitMatrix;
 
 /**
  * A constant known at import time (initializer, Constant node, or the result of constant folding). Float
@@ -34,6 +35,8 @@ public final class ConstTensor {
      * computation writes the same value.
      */
     private int firstNonBipolar = UNCHECKED;
+    /** The signs {@link #isBipolarWeight} packed, or null. */
+    private BitMatrix signs;
 
     ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
         this(kind, dims, f, null, l);
@@ -176,6 +179,32 @@ public final class ConstTensor {
     /** Whether every element is exactly -1 or +1. */
     public boolean isBipolar() {
         return firstNonBipolar() < 0;
+    }
+
+    /**
+     * Whether this constant holds binary weights (every element -1 or +1), found by packing its signs in the layout
+     * a layer reads a weight of its rank in: rank 2 as MatMul's [K, N] (K rows), higher ranks as Conv's
+     * [N, C, kh, kw] (one column of C*kh*kw rows per output channel). {@link #signs} then hands that matrix out, so
+     * a binary weight is read once, not once to check and once more to pack.
+     */
+    public boolean isBipolarWeight() {
+        if (firstNonBipolar == UNCHECKED && kind == Kind.FLOAT && rank() >= 2 && size() > 0) {
+            boolean dense = rank() == 2;
+            int cols = (int) (dense ? dims[1] : dims[0]), rows = size() / cols;
+            BitMatrix m = BitMatrix.ofBipolarSigns(floats(), rows, cols, !dense);
+            if (m != null) {
+                signs = m;
+                firstNonBipolar = -1;
+            }
+        }
+        return isBipolar();
+    }
+
+    /** The signs of this float tensor as {@code BitMatrix.ofSigns} packs them. */
+    public BitMatrix signs(int rows, int cols, boolean columnMajor) {
+        BitMatrix m = signs;
+        boolean packedSo = m != null && m.rows() == rows && m.cols() == cols && columnMajor == (rank() != 2);
+        return packedSo ? m : BitMatrix.ofSigns(floats(), rows, cols, columnMajor);
     }
 
     /** Index of the first element that is not -1 or +1, or -1. */

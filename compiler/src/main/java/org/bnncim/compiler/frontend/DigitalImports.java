@@ -32,7 +32,7 @@ abstract sealed class DigitalImports extends LayerImports permits FinnImports {
 
     /** A MatMul/Gemm/Conv whose constant weight (input 1) is not bipolar: it runs on the digital unit. */
     boolean hasFloatWeights(OnnxMl.NodeProto n) {
-        return hasInput(n, 1) && in(n, 1) instanceof C c && !c.t().isBipolar() && in(n, 0) instanceof D;
+        return hasInput(n, 1) && in(n, 1) instanceof C c && !c.t().isBipolarWeight() && in(n, 0) instanceof D;
     }
 
     private void noteDigital(OnnxMl.NodeProto n) {

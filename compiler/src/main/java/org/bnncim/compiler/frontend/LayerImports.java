@@ -86,7 +86,7 @@ abstract sealed class LayerImports extends ShapeImports permits DigitalImports {
                             + "1-bit Quant) or stored as +-1: a crossbar cell holds one weight bit, so multi-bit "
                             + "weights are not mapped (k-bit quantizers are accepted on activations only)");
         }
-        if (w.kind() == ConstTensor.Kind.FLOAT) return BitMatrix.ofSigns(w.floats(), rows, cols, columnMajor);
+        if (w.kind() == ConstTensor.Kind.FLOAT) return w.signs(rows, cols, columnMajor);
         return BitMatrix.of(rows, cols, (k, c) -> w.get(columnMajor ? c * rows + k : k * cols + c) > 0);
     }
 

@@ -134,4 +134,27 @@ class ConstTensorTest {
             assertEquals(x >= 0 ? -1.5f : 1.5f, bq[i], "BipolarQuant of " + x);
         }
     }
+
+    /** A weight checked by packing: the same verdict as a scan, and the same matrix as packing afterwards. */
+    @Test
+    void weightsCheckedByPackingAgreeWithAScanAndAPack() {
+        java.util.Random r = new java.util.Random(23);
+        for (long[] dims : new long[][] {{70, 3}, {5, 64}, {8, 3, 3, 3}, {2, 65, 1, 1}, {1, 1}}) {
+            int n = (int) ConstTensor.count(dims);
+            for (int at : new int[] {-1, 0, n - 1, n / 2}) {
+                float[] a = new float[n];
+                for (int i = 0; i < n; i++) a[i] = i == at ? 0.25f : r.nextBoolean() ? 1f : -1f;
+                ConstTensor c = ConstTensor.ofFloat(dims, a.clone());
+                ConstTensor scanned = ConstTensor.ofFloat(dims, a.clone());
+                assertEquals(scanned.isBipolar(), c.isBipolarWeight(), Arrays.toString(dims) + " offender " + at);
+                assertEquals(scanned.firstNonBipolar(), c.firstNonBipolar());
+                if (at >= 0) continue;
+                boolean dense = dims.length == 2;
+                int cols = (int) (dense ? dims[1] : dims[0]), rows = n / cols;
+                assertEquals(org.bnncim.ir.BitMatrix.ofSigns(a, rows, cols, !dense), c.signs(rows, cols, !dense));
+                // another layout is packed anew
+                assertEquals(org.bnncim.ir.BitMatrix.ofSigns(a, cols, rows, dense), c.signs(cols, rows, dense));
+            }
+        }
+    }
 }
