@@ -155,13 +155,16 @@ public final class ReportHtmlFormat {
         return sig(v) + " " + units[u];
     }
 
+    /** The patterns sig uses, made once rather than concatenated (and hashed by Fmt) for every number. */
+    private static final String[] FIXED = {"%.0f", "%.1f", "%.2f", "%.3f", "%.4f", "%.5f", "%.6f", "%.7f", "%.8f"};
+
     /** Four significant digits without trailing zeros, never scientific notation unless tiny. */
     public static String sig(double v) {
         double a = Math.abs(v);
         if (a == 0) return "0";
         if (a < 1e-4) return Fmt.format("%.3e", v);
         int decimals = Math.max(0, 3 - (int) Math.floor(Math.log10(a)));
-        String t = Fmt.format("%." + decimals + "f", v);
+        String t = Fmt.format(decimals < FIXED.length ? FIXED[decimals] : "%." + decimals + "f", v);
         if (t.indexOf('.') < 0) return t;
         int end = t.length();
         while (t.charAt(end - 1) == '0') end--;
@@ -176,8 +179,12 @@ public final class ReportHtmlFormat {
     /** Escapes for both text and attribute values. */
     static String esc(String s) {
         if (s == null) return "";
-        StringBuilder out = new StringBuilder(s.length() + 8);
-        for (int i = 0; i < s.length(); i++) {
+        // most text (names, numbers, units) has nothing to escape: it is returned as it is, not copied
+        int first = 0;
+        while (first < s.length() && plain(s.charAt(first))) first++;
+        if (first == s.length()) return s;
+        StringBuilder out = new StringBuilder(s.length() + 8).append(s, 0, first);
+        for (int i = first; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '&' -> out.append("&amp;");
@@ -202,6 +209,13 @@ public final class ReportHtmlFormat {
             }
         }
         return out.toString();
+    }
+
+    /** A character {@link #esc} writes as it is. */
+    private static boolean plain(char c) {
+        return c >= 0x20 && c < 0x7f
+                ? c != '&' && c != '<' && c != '>' && c != '"' && c != '\''
+                : c <= 0xff && (c == '\t' || c == '\n' || !SafeText.unsafe(c));
     }
 
     static void f(StringBuilder sb, String fmt, Object... args) {

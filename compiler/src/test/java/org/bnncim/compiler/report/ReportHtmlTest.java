@@ -267,4 +267,45 @@ class ReportHtmlTest {
             return e.toString();
         }
     }
+
+    /** esc against its definition, character by character, on random text: entities, \\u escapes, references. */
+    @Test
+    void escapingMatchesItsDefinition() {
+        char[] pool = {
+            'a', ' ', '&', '<', '>', '"', '\'', '\t', '\n', '\r', 0x1b, 0x7f, 0x85, 0xa0, 0xb5, 0xff, 0x100, 0x2014,
+            0x2028, 0xd83d, 0xde00, 0xdc00, 0xfffe
+        };
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        for (int t = 0; t < 20_000; t++) {
+            StringBuilder b = new StringBuilder();
+            for (int i = r.nextInt(10); i > 0; i--) b.append(pool[r.nextInt(pool.length)]);
+            String s = b.toString();
+            StringBuilder want = new StringBuilder();
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                String e = switch (c) {
+                    case '&' -> "&amp;";
+                    case '<' -> "&lt;";
+                    case '>' -> "&gt;";
+                    case '"' -> "&quot;";
+                    case '\'' -> "&#39;";
+                    default -> null;
+                };
+                if (e != null) {
+                    want.append(e);
+                } else if (org.bnncim.ir.SafeText.unsafe(c) && c != '\t' && c != '\n') {
+                    want.append(String.format("\\u%04x", (int) c));
+                } else if (c > 0xff) {
+                    int cp = s.codePointAt(i);
+                    want.append("&#")
+                            .append(Character.isSurrogate((char) cp) ? 0xfffd : cp)
+                            .append(';');
+                    i += Character.charCount(cp) - 1;
+                } else {
+                    want.append(c);
+                }
+            }
+            assertEquals(want.toString(), ReportHtmlFormat.esc(s), s);
+        }
+    }
 }
