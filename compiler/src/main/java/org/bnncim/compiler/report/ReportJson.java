@@ -183,7 +183,9 @@ public final class ReportJson {
     static BigDecimal num(double v) {
         if (!Double.isFinite(v)) return null;
         if (v == 0) return BigDecimal.ZERO.setScale(1);
-        return plain(new BigDecimal(Double.toString(v)));
+        String s = Double.toString(v);
+        // without an exponent Double.toString is already plain: one decimal at least, no trailing zero after it
+        return s.indexOf('E') < 0 ? new BigDecimal(s) : plain(new BigDecimal(s));
     }
 
     private static BigDecimal plain(BigDecimal d) {

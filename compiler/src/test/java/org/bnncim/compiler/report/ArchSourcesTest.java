@@ -120,7 +120,16 @@ class ArchSourcesTest {
                     : i % 2 == 0
                             ? Double.longBitsToDouble(r.nextLong())
                             : (r.nextInt(2_000_001) - 1_000_000) * Math.pow(10, r.nextInt(-12, 12));
+            // the definition: the shortest decimal, trailing zeros stripped, at least one decimal
+            java.math.BigDecimal want = null;
+            if (Double.isFinite(v)) {
+                want = v == 0
+                        ? java.math.BigDecimal.ZERO
+                        : new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros();
+                if (want.scale() < 1) want = want.setScale(1);
+            }
             java.math.BigDecimal d = ReportJson.num(v);
+            assertEquals(want, d, Double.toString(v)); // BigDecimal.equals: the same value and scale
             assertEquals(d == null ? "n/a" : d.toPlainString(), ReportArch.num(v), Double.toString(v));
         }
     }
