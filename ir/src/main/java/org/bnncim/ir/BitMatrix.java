@@ -82,37 +82,58 @@ public final class BitMatrix {
 
     /**
      * As {@link #ofSigns(float[], int, int, boolean)}, from a buffer's elements 0 up to its limit (absolute reads:
-     * its position does not matter and does not move). A model's initializer is read this way straight from the
-     * file's bytes.
+     * its position does not matter and does not move).
      */
     public static BitMatrix ofSigns(java.nio.FloatBuffer a, int rows, int cols, boolean columnMajor) {
-        return signs(a, rows, cols, columnMajor, false);
+        return signs(bitsOf(a), rows, cols, columnMajor, false);
     }
 
     /**
      * As {@link #ofSigns(java.nio.FloatBuffer, int, int, boolean)} for binary weights, checked in the same pass: null
-     * when a value is not exactly -1 or +1. The importer packs a weight this way instead of reading it once to check
-     * and once more to pack.
+     * when a value is not exactly -1 or +1.
      */
     public static BitMatrix ofBipolarSigns(java.nio.FloatBuffer a, int rows, int cols, boolean columnMajor) {
-        return signs(a, rows, cols, columnMajor, true);
+        return signs(bitsOf(a), rows, cols, columnMajor, true);
     }
 
-    private static BitMatrix signs(java.nio.FloatBuffer a, int rows, int cols, boolean columnMajor, boolean check) {
+    /**
+     * As {@link #ofSigns(java.nio.FloatBuffer, int, int, boolean)}, from the values' float bit patterns. A model's
+     * initializer is read this way straight from the file's bytes: C2 vectorises the packing over ints, not over
+     * floats reinterpreted as ints (three times faster per weight).
+     */
+    public static BitMatrix ofSignBits(java.nio.IntBuffer bits, int rows, int cols, boolean columnMajor) {
+        return signs(bits, rows, cols, columnMajor, false);
+    }
+
+    /**
+     * As {@link #ofSignBits} for binary weights, checked in the same pass: null when a value is not exactly -1 or
+     * +1. The importer packs a weight this way instead of reading it once to check and once more to pack.
+     */
+    public static BitMatrix ofBipolarSignBits(java.nio.IntBuffer bits, int rows, int cols, boolean columnMajor) {
+        return signs(bits, rows, cols, columnMajor, true);
+    }
+
+    private static java.nio.IntBuffer bitsOf(java.nio.FloatBuffer a) {
+        int[] b = new int[a.limit()];
+        for (int i = 0; i < b.length; i++) b[i] = Float.floatToRawIntBits(a.get(i));
+        return java.nio.IntBuffer.wrap(b);
+    }
+
+    private static BitMatrix signs(java.nio.IntBuffer a, int rows, int cols, boolean columnMajor, boolean check) {
         if (a.limit() != (long) rows * cols)
             throw new IllegalArgumentException(a.limit() + " values for a " + rows + "x" + cols + " matrix");
         BitMatrix m = zeros(rows, cols);
         long[] words = m.words;
         int wpc = m.wordsPerCol;
         if (columnMajor) {
-            float[] col = new float[rows];
+            int[] col = new int[rows];
             for (int n = 0; n < cols; n++) {
                 a.get(n * rows, col, 0, rows);
                 if (check && offBipolar(col, rows) != 0) return null;
                 for (int w = 0; w < wpc; w++) {
                     int k0 = w << 6, k1 = Math.min(rows, k0 + 64);
                     long word = 0;
-                    for (int k = k0; k < k1; k++) word |= (long) (~Float.floatToRawIntBits(col[k]) >>> 31) << (k - k0);
+                    for (int k = k0; k < k1; k++) word |= (long) (~col[k] >>> 31) << (k - k0);
                     words[n * wpc + w] = word;
                 }
             }
@@ -121,7 +142,7 @@ public final class BitMatrix {
             // of sign bits: each source row is copied out first so that the sweep indexes both arrays alike, the
             // form C2 vectorises (it does not with an offset into the source)
             int[] lo = new int[cols], hi = new int[cols];
-            float[] row = new float[cols];
+            int[] row = new int[cols];
             for (int w = 0; w < wpc; w++) {
                 int k0 = w << 6, k1 = Math.min(rows, k0 + 64);
                 java.util.Arrays.fill(lo, 0);
@@ -131,7 +152,7 @@ public final class BitMatrix {
                     if (check && offBipolar(row, cols) != 0) return null;
                     int[] half = k - k0 < 32 ? lo : hi;
                     int shift = (k - k0) & 31;
-                    for (int n = 0; n < cols; n++) half[n] |= (Float.floatToRawIntBits(row[n]) >>> 31) << shift;
+                    for (int n = 0; n < cols; n++) half[n] |= (row[n] >>> 31) << shift;
                 }
                 // sign bit set means -1, a clear bit in the matrix; rows past the end stay clear
                 long valid = k1 - k0 == 64 ? -1L : (1L << (k1 - k0)) - 1;
@@ -143,12 +164,12 @@ public final class BitMatrix {
     }
 
     /**
-     * Zero when {@code v[0..n)} are all -1 or +1: |bits| XOR bits(1.0f) ORed together, a branch-free reduction over
-     * values already in L1.
+     * Zero when the float bits {@code v[0..n)} are all -1 or +1: |bits| XOR bits(1.0f) ORed together, a
+     * branch-free reduction over values already in L1.
      */
-    private static int offBipolar(float[] v, int n) {
+    private static int offBipolar(int[] v, int n) {
         int bad = 0;
-        for (int i = 0; i < n; i++) bad |= (Float.floatToRawIntBits(v[i]) & 0x7fffffff) ^ 0x3f800000;
+        for (int i = 0; i < n; i++) bad |= (v[i] & 0x7fffffff) ^ 0x3f800000;
         return bad;
     }
 

@@ -52,41 +52,44 @@ final class ConstOps {
      * and through {@link #bipolar}: one plain loop each instead of a lambda call per weight.
      */
     static ConstTensor sign(ConstTensor a) {
-        float[] f = floatsToOverwrite(a);
+        int[] f = bitsToOverwrite(a);
         int allLive = 1;
         // on the bits, without a branch: latent weights are positive or negative at random, and a branch on them
         // mispredicts every other element
         for (int i = 0; i < f.length; i++) {
-            int b = Float.floatToRawIntBits(f[i]), abs = b & 0x7fffffff;
+            int b = f[i], abs = b & 0x7fffffff;
             int live = ((abs + 0x7fffffff) >>> 31) & ((abs - 0x7f800001) >>> 31); // neither zero nor NaN
-            int neg = b >>> 31;
-            f[i] = (float) (live * (1 - 2 * neg));
+            // +-1.0f with b's sign, or +0.0f
+            f[i] = ((b & 0x80000000) | 0x3f800000) & -live;
             allLive &= live;
         }
-        return allLive == 1 ? ConstTensor.ofBipolar(a.dims(), f) : ConstTensor.ofFloat(a.dims(), f);
+        return ConstTensor.ofFloatBits(a.dims(), f, allLive == 1);
     }
 
     /** QONNX {@code BipolarQuant} of a constant: {@code s} where x >= 0, else {@code -s} (NaN gives -s). */
     static ConstTensor bipolar(ConstTensor a, float s) {
-        float[] f = floatsToOverwrite(a);
+        int[] f = bitsToOverwrite(a);
         int sb = Float.floatToRawIntBits(s);
         for (int i = 0; i < f.length; i++) {
-            int b = Float.floatToRawIntBits(f[i]), abs = b & 0x7fffffff;
+            int b = f[i], abs = b & 0x7fffffff;
             // x < 0 (sign set and not -0) or NaN, as a bit, flips the sign of s: the same without a branch
             int neg = ((b >>> 31) & ((abs + 0x7fffffff) >>> 31)) | ((0x7f800000 - abs) >>> 31);
-            f[i] = Float.intBitsToFloat(sb ^ (neg << 31));
+            f[i] = sb ^ (neg << 31);
         }
-        return Math.abs(s) == 1f ? ConstTensor.ofBipolar(a.dims(), f) : ConstTensor.ofFloat(a.dims(), f);
+        return ConstTensor.ofFloatBits(a.dims(), f, Math.abs(s) == 1f);
     }
 
     /**
-     * A new array holding {@code a}'s values, for a result computed in place over them: an initializer's floats are
-     * read once from the file's bytes instead of being copied into an array of their own first.
+     * A new array holding {@code a}'s values as float bits, for a result computed in place over them: an
+     * initializer's floats are read once from the file's bytes, and the loop over ints is one C2 vectorises.
      */
-    private static float[] floatsToOverwrite(ConstTensor a) {
-        if (a.kind() != ConstTensor.Kind.FLOAT) return a.toFloats();
-        float[] f = new float[a.size()];
-        a.floats().get(0, f);
+    private static int[] bitsToOverwrite(ConstTensor a) {
+        int[] f = new int[a.size()];
+        if (a.kind() == ConstTensor.Kind.FLOAT) {
+            a.bits().get(0, f);
+        } else {
+            for (int i = 0; i < f.length; i++) f[i] = Float.floatToRawIntBits(a.getFloat(i));
+        }
         return f;
     }
 
@@ -139,7 +142,10 @@ final class ConstOps {
     /** A matrix transpose (weights stored [N, K] and transposed in the graph), walked in tiles that stay in cache. */
     private static ConstTensor transpose2d(ConstTensor a) {
         int rows = (int) a.dims()[0], cols = (int) a.dims()[1];
-        float[] x = a.f(), y = new float[x.length];
+        // moved as float bits: the values are only copied, and a weight binarized before the Transpose (QONNX)
+        // arrives as bits and goes on to be packed as bits
+        int[] x = new int[rows * cols], y = new int[x.length];
+        a.bits().get(0, x);
         for (int r0 = 0; r0 < rows; r0 += 32) {
             int r1 = Math.min(rows, r0 + 32);
             for (int c0 = 0; c0 < cols; c0 += 32) {
@@ -147,8 +153,7 @@ final class ConstOps {
                 for (int r = r0; r < r1; r++) for (int c = c0; c < c1; c++) y[c * rows + r] = x[r * cols + c];
             }
         }
-        long[] d = {cols, rows};
-        return a.knownBipolar() ? ConstTensor.ofBipolar(d, y) : ConstTensor.ofFloat(d, y);
+        return ConstTensor.ofFloatBits(new long[] {cols, rows}, y, a.knownBipolar());
     }
 
     static void checkPermutation(int[] perm, int rank) {

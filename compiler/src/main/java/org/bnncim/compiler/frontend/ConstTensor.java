@@ -1,6 +1,9 @@
 package org.bnncim.compiler.frontend;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.Arrays;
 import org.bnncim.ir.BitMatrix;
 
@@ -19,14 +22,23 @@ public final class ConstTensor {
 
     private final Kind kind;
     private final long[] dims;
-    /** The float values; for an initializer read from the file, made from {@link #raw} only when asked for. */
+    /**
+     * The float values; for an initializer read from the file ({@link #raw}) or a result kept as bits
+     * ({@link #bits}), made only when asked for.
+     */
     private float[] f;
     /**
      * An initializer's float values where they lie in the model file's bytes (little-endian, read only), or null.
      * Binary weights are checked and packed from there: a float array of them would be one more copy of every
      * weight in memory, which the crossbar never needs (lfc: 11.6 MB).
      */
-    private final FloatBuffer raw;
+    private final ByteBuffer raw;
+    /**
+     * The values as float bit patterns, for a result made by integer operations on them (Sign, BipolarQuant and
+     * their transposes), or null. C2 vectorises loops over int bits, not loops that reinterpret floats: the
+     * weights of a QONNX model go from the file through BipolarQuant and Transpose to their packed signs as ints.
+     */
+    private final int[] bits;
 
     private final long[] l;
     /**
@@ -39,14 +51,15 @@ public final class ConstTensor {
     private BitMatrix signs;
 
     ConstTensor(Kind kind, long[] dims, float[] f, long[] l) {
-        this(kind, dims, f, null, l);
+        this(kind, dims, f, null, null, l);
     }
 
-    private ConstTensor(Kind kind, long[] dims, float[] f, FloatBuffer raw, long[] l) {
+    private ConstTensor(Kind kind, long[] dims, float[] f, ByteBuffer raw, int[] bits, long[] l) {
         this.kind = kind;
         this.dims = dims;
         this.f = f;
         this.raw = raw;
+        this.bits = bits;
         this.l = l;
     }
 
@@ -62,8 +75,12 @@ public final class ConstTensor {
     public float[] f() {
         float[] a = f;
         if (a == null && raw != null) {
-            a = new float[raw.limit()];
-            raw.get(0, a);
+            a = new float[raw.limit() >> 2];
+            raw.asFloatBuffer().get(0, a);
+            f = a;
+        } else if (a == null && bits != null) {
+            a = new float[bits.length];
+            for (int i = 0; i < a.length; i++) a[i] = Float.intBitsToFloat(bits[i]);
             f = a;
         }
         return a;
@@ -71,7 +88,17 @@ public final class ConstTensor {
 
     /** The float values as a buffer of their own (index 0 up to its limit), without copying them into an array. */
     public FloatBuffer floats() {
-        return f == null && raw != null ? raw.duplicate() : FloatBuffer.wrap(f());
+        return f == null && raw != null ? raw.asFloatBuffer() : FloatBuffer.wrap(f());
+    }
+
+    /** The float values' bit patterns as a buffer of their own (index 0 up to its limit), for a float tensor. */
+    public IntBuffer bits() {
+        if (raw != null) return raw.asIntBuffer();
+        if (bits != null) return IntBuffer.wrap(bits);
+        float[] a = f();
+        int[] b = new int[a.length];
+        for (int i = 0; i < b.length; i++) b[i] = Float.floatToRawIntBits(a[i]);
+        return IntBuffer.wrap(b);
     }
 
     /** The integer values (shared, never modified), or null for a float tensor. */
@@ -80,24 +107,24 @@ public final class ConstTensor {
     }
 
     /** Float values that stay in the model file's bytes until an array of them is asked for ({@link #f}). */
-    static ConstTensor ofRawFloat(long[] dims, FloatBuffer data) {
-        check(dims, data.remaining());
-        return new ConstTensor(Kind.FLOAT, dims.clone(), null, data.slice(), null);
+    static ConstTensor ofRawFloat(long[] dims, ByteBuffer data) {
+        ByteBuffer b = data.slice().order(ByteOrder.LITTLE_ENDIAN);
+        if ((b.remaining() & 3) != 0) throw new IllegalArgumentException(b.remaining() + " bytes of floats");
+        check(dims, b.remaining() >> 2);
+        return new ConstTensor(Kind.FLOAT, dims.clone(), null, b, null, null);
+    }
+
+    /** Float values given as their bit patterns (the array is the tensor's from now on). */
+    static ConstTensor ofFloatBits(long[] dims, int[] bits, boolean bipolar) {
+        check(dims, bits.length);
+        ConstTensor t = new ConstTensor(Kind.FLOAT, dims.clone(), null, null, bits, null);
+        if (bipolar) t.firstNonBipolar = -1;
+        return t;
     }
 
     public static ConstTensor ofFloat(long[] dims, float[] data) {
         check(dims, data.length);
         return new ConstTensor(Kind.FLOAT, dims.clone(), data, null);
-    }
-
-    /**
-     * As {@link #ofFloat}, for a result its producer already knows to be all -1/+1 (a constant Sign or
-     * BipolarQuant of the weights): the importer then need not read every weight again to find out.
-     */
-    static ConstTensor ofBipolar(long[] dims, float[] data) {
-        ConstTensor t = ofFloat(dims, data);
-        t.firstNonBipolar = -1;
-        return t;
     }
 
     public static ConstTensor ofLong(long[] dims, long[] data) {
@@ -126,7 +153,8 @@ public final class ConstTensor {
     }
 
     public int size() {
-        return kind == Kind.FLOAT ? (f != null ? f.length : raw.limit()) : l.length;
+        if (kind != Kind.FLOAT) return l.length;
+        return f != null ? f.length : raw != null ? raw.limit() >> 2 : bits.length;
     }
 
     public int rank() {
@@ -146,7 +174,8 @@ public final class ConstTensor {
     }
 
     private float floatAt(int i) {
-        return f != null ? f[i] : raw.get(i);
+        if (f != null) return f[i];
+        return raw != null ? raw.getFloat(i << 2) : Float.intBitsToFloat(bits[i]);
     }
 
     public float[] toFloats() {
@@ -166,7 +195,7 @@ public final class ConstTensor {
 
     public ConstTensor reshape(long[] newDims) {
         check(newDims, size());
-        ConstTensor t = new ConstTensor(kind, newDims.clone(), f, f == null ? raw : null, l);
+        ConstTensor t = new ConstTensor(kind, newDims.clone(), f, f == null ? raw : null, f == null ? bits : null, l);
         t.firstNonBipolar = firstNonBipolar; // the same elements in the same order
         return t;
     }
@@ -191,7 +220,7 @@ public final class ConstTensor {
         if (firstNonBipolar == UNCHECKED && kind == Kind.FLOAT && rank() >= 2 && size() > 0) {
             boolean dense = rank() == 2;
             int cols = (int) (dense ? dims[1] : dims[0]), rows = size() / cols;
-            BitMatrix m = BitMatrix.ofBipolarSigns(floats(), rows, cols, !dense);
+            BitMatrix m = BitMatrix.ofBipolarSignBits(bits(), rows, cols, !dense);
             if (m != null) {
                 signs = m;
                 firstNonBipolar = -1;
@@ -204,7 +233,7 @@ public final class ConstTensor {
     public BitMatrix signs(int rows, int cols, boolean columnMajor) {
         BitMatrix m = signs;
         boolean packedSo = m != null && m.rows() == rows && m.cols() == cols && columnMajor == (rank() != 2);
-        return packedSo ? m : BitMatrix.ofSigns(floats(), rows, cols, columnMajor);
+        return packedSo ? m : BitMatrix.ofSignBits(bits(), rows, cols, columnMajor);
     }
 
     /** Index of the first element that is not -1 or +1, or -1. */
@@ -219,12 +248,14 @@ public final class ConstTensor {
         // with a widening to double kept the JIT from making it a tight loop
         if (kind == Kind.FLOAT) {
             if (f != null) return firstNonBipolar(f, 0, f.length);
-            // an initializer still in the file's bytes: a block at a time through a small array, never the whole
-            float[] block = new float[Math.min(raw.limit(), BLOCK)];
-            for (int b = 0; b < raw.limit(); b += BLOCK) {
-                int len = Math.min(BLOCK, raw.limit() - b);
-                raw.get(b, block, 0, len);
-                int i = firstNonBipolar(block, 0, len);
+            // bits in the file's bytes or an array: a block at a time through a small array, never the whole
+            IntBuffer all = bits();
+            int n = all.limit();
+            int[] block = new int[Math.min(n, BLOCK)];
+            for (int b = 0; b < n; b += BLOCK) {
+                int len = Math.min(BLOCK, n - b);
+                all.get(b, block, 0, len);
+                int i = firstNonBipolar(block, len);
                 if (i >= 0) return b + i;
             }
         } else {
@@ -252,6 +283,15 @@ public final class ConstTensor {
                 if (v != 1f && v != -1f) return i;
             }
         }
+        return -1;
+    }
+
+    /** The first index below {@code n} whose float bits are not -1 or +1, or -1. */
+    private static int firstNonBipolar(int[] bits, int n) {
+        int bad = 0;
+        for (int i = 0; i < n; i++) bad |= (bits[i] & 0x7fffffff) ^ 0x3f800000;
+        if (bad == 0) return -1;
+        for (int i = 0; i < n; i++) if ((bits[i] & 0x7fffffff) != 0x3f800000) return i;
         return -1;
     }
 

@@ -82,7 +82,7 @@ final class TensorDecoder {
             case FLOAT -> {
                 // the values stay in the file's bytes: binary weights are checked and packed from there, and only
                 // a constant that is computed with gets an array (ConstTensor.f)
-                return ConstTensor.ofRawFloat(dims, b.asFloatBuffer());
+                return ConstTensor.ofRawFloat(dims, b);
             }
             case DOUBLE -> {
                 float[] f = new float[n];
