@@ -1,7 +1,8 @@
 package org.bnncim.io;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 import org.bnncim.ir.BnncimException;
 
 /**
@@ -45,12 +47,31 @@ public final class InputFiles {
     }
 
     /** The whole of {@code file}, at most {@code cap} bytes; {@code capHint} says how to allow more. */
+    /** Bytes read per call: large enough to amortise the call, small enough for the copy to stay in cache. */
+    private static final int CHUNK = 256 * 1024;
+
     public static byte[] read(Path file, String what, long cap, String capHint) {
         long size = regular(file, what);
         int limit = (int) Math.min(cap, Integer.MAX_VALUE - 8L);
         if (size > limit) throw tooLarge(file, what, size, limit, capHint);
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] b = in.readNBytes(limit + 1);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            byte[] b = new byte[(int) size];
+            // in pieces: each passes through the JDK's temporary direct buffer while that is still in cache. The
+            // whole file at once went through a buffer as large as the file, a quarter slower (lfc, 11.6 MB)
+            int at = 0;
+            while (at < b.length) {
+                int got = ch.read(ByteBuffer.wrap(b, at, Math.min(CHUNK, b.length - at)));
+                if (got < 0) break;
+                at += got;
+            }
+            if (at < b.length) return Arrays.copyOf(b, at); // the file shrank meanwhile: what there was
+            // the file may have grown meanwhile: the rest, up to the cap, as one read to its end would have it
+            byte[] rest = Channels.newInputStream(ch).readNBytes(limit + 1 - b.length);
+            if (rest.length > 0) {
+                byte[] all = Arrays.copyOf(b, b.length + rest.length);
+                System.arraycopy(rest, 0, all, b.length, rest.length);
+                b = all;
+            }
             if (b.length > limit) throw tooLarge(file, what, b.length, limit, capHint);
             return b;
         } catch (IOException e) {
