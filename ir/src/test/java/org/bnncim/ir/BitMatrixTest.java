@@ -110,4 +110,23 @@ class BitMatrixTest {
             }
         }
     }
+
+    /** The 64 x 64 block transpose against the definition, and whole matrices against element by element. */
+    @Test
+    void transposesMoveEveryBit() {
+        Random r = new Random(29);
+        for (int t = 0; t < 200; t++) {
+            long[] x = new long[64];
+            for (int i = 0; i < 64; i++) x[i] = r.nextLong();
+            long[] y = x.clone();
+            BitMatrix.transpose64(y);
+            for (int i = 0; i < 64; i++)
+                for (int j = 0; j < 64; j++) assertEquals((x[i] >>> j) & 1, (y[j] >>> i) & 1, i + "," + j);
+        }
+        for (int[] rc : new int[][] {{1, 1}, {64, 64}, {65, 3}, {3, 65}, {130, 129}, {7, 200}}) {
+            BitMatrix m = BitMatrix.of(rc[0], rc[1], (k, n) -> r.nextBoolean());
+            BitMatrix t = m.transposed();
+            assertEquals(BitMatrix.of(rc[1], rc[0], (k, n) -> m.get(n, k) > 0), t);
+        }
+    }
 }
