@@ -3,6 +3,7 @@ package org.bnncim.compiler.frontend;
 import java.util.Arrays;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
+import org.bnncim.ir.BitMatrix;
 
 /**
  * Constant folding kernels for the shape and weight subgraphs exporters emit. Float results are rounded to
@@ -142,8 +143,18 @@ final class ConstOps {
     /** A matrix transpose (weights stored [N, K] and transposed in the graph), walked in tiles that stay in cache. */
     private static ConstTensor transpose2d(ConstTensor a) {
         int rows = (int) a.dims()[0], cols = (int) a.dims()[1];
-        // moved as float bits: the values are only copied, and a weight binarized before the Transpose (QONNX)
-        // arrives as bits and goes on to be packed as bits
+        if (a.knownBipolar()) {
+            // a weight binarized before the Transpose (QONNX's MatMul weights): the MatMul reads its signs, which
+            // are the source's read column by column, so they are packed from the source and the transposed values
+            // are made only if an op computes with them
+            BitMatrix signs = BitMatrix.ofSignBits(a.bits(), cols, rows, true);
+            return ConstTensor.ofBipolarSigns(new long[] {cols, rows}, signs, () -> transposedBits(a, rows, cols));
+        }
+        return ConstTensor.ofFloatBits(new long[] {cols, rows}, transposedBits(a, rows, cols), false);
+    }
+
+    private static int[] transposedBits(ConstTensor a, int rows, int cols) {
+        // moved as float bits: the values are only copied
         int[] x = new int[rows * cols], y = new int[x.length];
         a.bits().get(0, x);
         for (int r0 = 0; r0 < rows; r0 += 32) {
@@ -153,7 +164,7 @@ final class ConstOps {
                 for (int r = r0; r < r1; r++) for (int c = c0; c < c1; c++) y[c * rows + r] = x[r * cols + c];
             }
         }
-        return ConstTensor.ofFloatBits(new long[] {cols, rows}, y, a.knownBipolar());
+        return y;
     }
 
     static void checkPermutation(int[] perm, int rank) {

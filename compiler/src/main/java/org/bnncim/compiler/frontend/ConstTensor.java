@@ -38,7 +38,12 @@ public final class ConstTensor {
      * their transposes), or null. C2 vectorises loops over int bits, not loops that reinterpret floats: the
      * weights of a QONNX model go from the file through BipolarQuant and Transpose to their packed signs as ints.
      */
-    private final int[] bits;
+    private int[] bits;
+    /**
+     * How to make {@link #bits} when they are first asked for, or null: a transposed binary weight is packed from its
+     * source ({@link #signs}) and its own values are made only if an op computes with them.
+     */
+    private java.util.function.Supplier<int[]> pendingBits;
 
     private final long[] l;
     /**
@@ -78,7 +83,7 @@ public final class ConstTensor {
             a = new float[raw.limit() >> 2];
             raw.asFloatBuffer().get(0, a);
             f = a;
-        } else if (a == null && bits != null) {
+        } else if (a == null && bitsArray() != null) {
             a = new float[bits.length];
             for (int i = 0; i < a.length; i++) a[i] = Float.intBitsToFloat(bits[i]);
             f = a;
@@ -94,7 +99,7 @@ public final class ConstTensor {
     /** The float values' bit patterns as a buffer of their own (index 0 up to its limit), for a float tensor. */
     public IntBuffer bits() {
         if (raw != null) return raw.asIntBuffer();
-        if (bits != null) return IntBuffer.wrap(bits);
+        if (bitsArray() != null) return IntBuffer.wrap(bits);
         float[] a = f();
         int[] b = new int[a.length];
         for (int i = 0; i < b.length; i++) b[i] = Float.floatToRawIntBits(a[i]);
@@ -115,6 +120,28 @@ public final class ConstTensor {
     }
 
     /** Float values given as their bit patterns (the array is the tensor's from now on). */
+    /**
+     * A binary weight whose signs are already packed in the layout {@link #isBipolarWeight} describes and whose
+     * values are made from {@code bits} only if asked for.
+     */
+    static ConstTensor ofBipolarSigns(long[] dims, BitMatrix signs, java.util.function.Supplier<int[]> bits) {
+        ConstTensor t = new ConstTensor(Kind.FLOAT, dims.clone(), null, null, null, null);
+        if (t.rank() != 2 || signs.rows() != dims[0] || signs.cols() != dims[1])
+            throw new IllegalArgumentException(signs.rows() + "x" + signs.cols() + " signs for " + t.dimsString());
+        t.pendingBits = bits;
+        t.signs = signs;
+        t.firstNonBipolar = -1;
+        return t;
+    }
+
+    private int[] bitsArray() {
+        if (bits == null && pendingBits != null) {
+            bits = pendingBits.get();
+            pendingBits = null;
+        }
+        return bits;
+    }
+
     static ConstTensor ofFloatBits(long[] dims, int[] bits, boolean bipolar) {
         check(dims, bits.length);
         ConstTensor t = new ConstTensor(Kind.FLOAT, dims.clone(), null, null, bits, null);
@@ -154,7 +181,7 @@ public final class ConstTensor {
 
     public int size() {
         if (kind != Kind.FLOAT) return l.length;
-        return f != null ? f.length : raw != null ? raw.limit() >> 2 : bits.length;
+        return f != null ? f.length : raw != null ? raw.limit() >> 2 : (int) count(dims);
     }
 
     public int rank() {
@@ -175,7 +202,7 @@ public final class ConstTensor {
 
     private float floatAt(int i) {
         if (f != null) return f[i];
-        return raw != null ? raw.getFloat(i << 2) : Float.intBitsToFloat(bits[i]);
+        return raw != null ? raw.getFloat(i << 2) : Float.intBitsToFloat(bitsArray()[i]);
     }
 
     public float[] toFloats() {
@@ -195,7 +222,8 @@ public final class ConstTensor {
 
     public ConstTensor reshape(long[] newDims) {
         check(newDims, size());
-        ConstTensor t = new ConstTensor(kind, newDims.clone(), f, f == null ? raw : null, f == null ? bits : null, l);
+        ConstTensor t =
+                new ConstTensor(kind, newDims.clone(), f, f == null ? raw : null, f == null ? bitsArray() : null, l);
         t.firstNonBipolar = firstNonBipolar; // the same elements in the same order
         return t;
     }

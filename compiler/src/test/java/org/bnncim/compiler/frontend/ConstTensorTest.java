@@ -157,4 +157,28 @@ class ConstTensorTest {
             }
         }
     }
+
+    /** A binarized weight's transpose: its signs packed from the source, its values made on demand, both as eager. */
+    @Test
+    void transposedBinaryWeightsPackAndReadAsTheirValues() {
+        java.util.Random r = new java.util.Random(31);
+        for (int[] rc : new int[][] {{1, 1}, {64, 784}, {3, 70}, {65, 129}}) {
+            int rows = rc[0], cols = rc[1];
+            float[] x = new float[rows * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            ConstTensor b = ConstOps.bipolar(ConstTensor.ofFloat(new long[] {rows, cols}, x), 1f);
+            float[] want = new float[x.length]; // the transpose of the binarized values, made here element by element
+            for (int k = 0; k < rows; k++) for (int n = 0; n < cols; n++) want[n * rows + k] = b.getFloat(k * cols + n);
+            ConstTensor t = ConstOps.transpose(b, new int[] {1, 0});
+            assertEquals(-1, t.firstNonBipolar());
+            assertEquals(org.bnncim.ir.BitMatrix.ofSigns(want, cols, rows, false), t.signs(cols, rows, false));
+            assertEquals(cols * rows, t.size());
+            // values read one by one first (made on demand), then whole
+            for (int i = 0; i < want.length; i += 7) assertEquals(want[i], t.getFloat(i));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(want, t.f());
+            assertEquals(
+                    Arrays.toString(want),
+                    Arrays.toString(t.reshape(new long[] {want.length}).f()));
+        }
+    }
 }
