@@ -119,7 +119,6 @@ public final class ConstTensor {
         return new ConstTensor(Kind.FLOAT, dims.clone(), null, b, null, null);
     }
 
-    /** Float values given as their bit patterns (the array is the tensor's from now on). */
     /**
      * A binary weight whose signs are already packed in the layout {@link #isBipolarWeight} describes and whose
      * values are made from {@code bits} only if asked for.
@@ -142,6 +141,7 @@ public final class ConstTensor {
         return bits;
     }
 
+    /** Float values given as their bit patterns (the array is the tensor's from now on). */
     static ConstTensor ofFloatBits(long[] dims, int[] bits, boolean bipolar) {
         check(dims, bits.length);
         ConstTensor t = new ConstTensor(Kind.FLOAT, dims.clone(), null, null, bits, null);
