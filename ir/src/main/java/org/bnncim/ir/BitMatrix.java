@@ -132,28 +132,25 @@ public final class BitMatrix {
         BitMatrix m = zeros(rows, cols);
         long[] words = m.words;
         int wpc = m.wordsPerCol;
-        {
-            // a band of 64 source rows at a time, swept across the columns in memory order, as two 32-bit halves
-            // of sign bits: each source row is copied out first so that the sweep indexes both arrays alike, the
-            // form C2 vectorises (it does not with an offset into the source)
-            int[] lo = new int[cols], hi = new int[cols];
-            int[] row = new int[cols];
-            for (int w = 0; w < wpc; w++) {
-                int k0 = w << 6, k1 = Math.min(rows, k0 + 64);
-                java.util.Arrays.fill(lo, 0);
-                java.util.Arrays.fill(hi, 0);
-                for (int k = k0; k < k1; k++) {
-                    a.get(k * cols, row, 0, cols);
-                    if (check && offBipolar(row, cols) != 0) return null;
-                    int[] half = k - k0 < 32 ? lo : hi;
-                    int shift = (k - k0) & 31;
-                    for (int n = 0; n < cols; n++) half[n] |= (row[n] >>> 31) << shift;
-                }
-                // sign bit set means -1, a clear bit in the matrix; rows past the end stay clear
-                long valid = k1 - k0 == 64 ? -1L : (1L << (k1 - k0)) - 1;
-                for (int n = 0; n < cols; n++)
-                    words[n * wpc + w] = ~(((long) hi[n] << 32) | (lo[n] & 0xffffffffL)) & valid;
+        // a band of 64 source rows at a time, swept across the columns in memory order, as two 32-bit halves
+        // of sign bits: each source row is copied out first so that the sweep indexes both arrays alike, the
+        // form C2 vectorises (it does not with an offset into the source)
+        int[] lo = new int[cols], hi = new int[cols];
+        int[] row = new int[cols];
+        for (int w = 0; w < wpc; w++) {
+            int k0 = w << 6, k1 = Math.min(rows, k0 + 64);
+            java.util.Arrays.fill(lo, 0);
+            java.util.Arrays.fill(hi, 0);
+            for (int k = k0; k < k1; k++) {
+                a.get(k * cols, row, 0, cols);
+                if (check && offBipolar(row, cols) != 0) return null;
+                int[] half = k - k0 < 32 ? lo : hi;
+                int shift = (k - k0) & 31;
+                for (int n = 0; n < cols; n++) half[n] |= (row[n] >>> 31) << shift;
             }
+            // sign bit set means -1, a clear bit in the matrix; rows past the end stay clear
+            long valid = k1 - k0 == 64 ? -1L : (1L << (k1 - k0)) - 1;
+            for (int n = 0; n < cols; n++) words[n * wpc + w] = ~(((long) hi[n] << 32) | (lo[n] & 0xffffffffL)) & valid;
         }
         return m;
     }
