@@ -46,10 +46,10 @@ public final class InputFiles {
         return a.size();
     }
 
-    /** The whole of {@code file}, at most {@code cap} bytes; {@code capHint} says how to allow more. */
     /** Bytes read per call: large enough to amortise the call, small enough for the copy to stay in cache. */
     private static final int CHUNK = 256 * 1024;
 
+    /** The whole of {@code file}, at most {@code cap} bytes; {@code capHint} says how to allow more. */
     public static byte[] read(Path file, String what, long cap, String capHint) {
         long size = regular(file, what);
         int limit = (int) Math.min(cap, Integer.MAX_VALUE - 8L);
