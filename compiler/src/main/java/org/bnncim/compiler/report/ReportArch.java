@@ -171,13 +171,7 @@ final class ReportArch {
 
     /** The shortest text that reads back to the value, as report.json writes it. */
     static String num(double v) {
-        if (v != 0 && Double.isFinite(v)) {
-            // Double.toString is already the shortest form; without an exponent it is also the plain one, with
-            // at least one decimal and no trailing zero beyond it, as ReportJson.num's BigDecimal writes it
-            String s = Double.toString(v);
-            if (s.indexOf('E') < 0) return s;
-        }
-        var d = ReportJson.num(v);
-        return d == null ? "n/a" : d.toPlainString();
+        String s = ReportJson.numText(v);
+        return s == null ? "n/a" : s;
     }
 }

@@ -184,8 +184,25 @@ public final class ReportJson {
         if (!Double.isFinite(v)) return null;
         if (v == 0) return BigDecimal.ZERO.setScale(1);
         String s = Double.toString(v);
-        // without an exponent Double.toString is already plain: one decimal at least, no trailing zero after it
-        return s.indexOf('E') < 0 ? new BigDecimal(s) : plain(new BigDecimal(s));
+        return plainAlready(s) ? new BigDecimal(s) : plain(new BigDecimal(s));
+    }
+
+    /** {@link #num} as text ({@code toPlainString}), or null for NaN and infinities. */
+    static String numText(double v) {
+        if (v != 0 && Double.isFinite(v)) {
+            String s = Double.toString(v);
+            if (plainAlready(s)) return s;
+        }
+        BigDecimal d = num(v);
+        return d == null ? null : d.toPlainString();
+    }
+
+    /**
+     * Whether {@code Double.toString}'s text is already the plain form: without an exponent it has one decimal at
+     * least and no trailing zero after it.
+     */
+    private static boolean plainAlready(String doubleText) {
+        return doubleText.indexOf('E') < 0;
     }
 
     private static BigDecimal plain(BigDecimal d) {
