@@ -73,32 +73,18 @@ public final class BitMatrix {
      * The matrix whose element (k, n) is +1 where the float is positive (sign bit clear), read from
      * {@code rows x cols} row-major floats ({@code a[k * cols + n]}, ONNX MatMul's [K, N]) or, with
      * {@code columnMajor}, from {@code a[n * rows + k]} ([N, K]: Gemm with transB, flattened Conv filters). For
-     * weights known to be exactly +-1 this is {@link #of} without a call per element: importing a model is mostly
-     * this loop.
+     * weights known to be exactly +-1 this is {@link #of} without a call per element.
      */
     public static BitMatrix ofSigns(float[] a, int rows, int cols, boolean columnMajor) {
-        return ofSigns(java.nio.FloatBuffer.wrap(a), rows, cols, columnMajor);
+        int[] bits = new int[a.length];
+        for (int i = 0; i < bits.length; i++) bits[i] = Float.floatToRawIntBits(a[i]);
+        return signs(java.nio.IntBuffer.wrap(bits), rows, cols, columnMajor, false);
     }
 
     /**
-     * As {@link #ofSigns(float[], int, int, boolean)}, from a buffer's elements 0 up to its limit (absolute reads:
-     * its position does not matter and does not move).
-     */
-    public static BitMatrix ofSigns(java.nio.FloatBuffer a, int rows, int cols, boolean columnMajor) {
-        return signs(bitsOf(a), rows, cols, columnMajor, false);
-    }
-
-    /**
-     * As {@link #ofSigns(java.nio.FloatBuffer, int, int, boolean)} for binary weights, checked in the same pass: null
-     * when a value is not exactly -1 or +1.
-     */
-    public static BitMatrix ofBipolarSigns(java.nio.FloatBuffer a, int rows, int cols, boolean columnMajor) {
-        return signs(bitsOf(a), rows, cols, columnMajor, true);
-    }
-
-    /**
-     * As {@link #ofSigns(java.nio.FloatBuffer, int, int, boolean)}, from the values' float bit patterns. A model's
-     * initializer is read this way straight from the file's bytes: C2 vectorises the packing over ints, not over
+     * As {@link #ofSigns(float[], int, int, boolean)}, from the values' float bit patterns in a buffer's elements 0
+     * up to its limit (absolute reads: its position does not matter and does not move). A model's initializer is
+     * read this way straight from the file's bytes: C2 vectorises the packing over ints, not over
      * floats reinterpreted as ints (three times faster per weight).
      */
     public static BitMatrix ofSignBits(java.nio.IntBuffer bits, int rows, int cols, boolean columnMajor) {
@@ -111,12 +97,6 @@ public final class BitMatrix {
      */
     public static BitMatrix ofBipolarSignBits(java.nio.IntBuffer bits, int rows, int cols, boolean columnMajor) {
         return signs(bits, rows, cols, columnMajor, true);
-    }
-
-    private static java.nio.IntBuffer bitsOf(java.nio.FloatBuffer a) {
-        int[] b = new int[a.limit()];
-        for (int i = 0; i < b.length; i++) b[i] = Float.floatToRawIntBits(a.get(i));
-        return java.nio.IntBuffer.wrap(b);
     }
 
     private static BitMatrix signs(java.nio.IntBuffer a, int rows, int cols, boolean columnMajor, boolean check) {
@@ -143,7 +123,7 @@ public final class BitMatrix {
             java.util.Arrays.fill(hi, 0);
             for (int k = k0; k < k1; k++) {
                 a.get(k * cols, row, 0, cols);
-                if (check && offBipolar(row, cols) != 0) return null;
+                if (check && notBipolar(row, cols) != 0) return null;
                 int[] half = k - k0 < 32 ? lo : hi;
                 int shift = (k - k0) & 31;
                 for (int n = 0; n < cols; n++) half[n] |= (row[n] >>> 31) << shift;
@@ -191,7 +171,7 @@ public final class BitMatrix {
      * Zero when the float bits {@code v[0..n)} are all -1 or +1: |bits| XOR bits(1.0f) ORed together, a
      * branch-free reduction over values already in L1.
      */
-    private static int offBipolar(int[] v, int n) {
+    public static int notBipolar(int[] v, int n) {
         int bad = 0;
         for (int i = 0; i < n; i++) bad |= (v[i] & 0x7fffffff) ^ 0x3f800000;
         return bad;

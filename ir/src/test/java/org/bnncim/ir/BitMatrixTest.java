@@ -39,14 +39,15 @@ class BitMatrixTest {
         assertThrows(IndexOutOfBoundsException.class, () -> a.get(3, 0));
     }
 
-    private static java.nio.FloatBuffer fileView(float[] values) {
+    /** The values as a model file holds them (little-endian, after others), read as float bits. */
+    private static java.nio.IntBuffer fileView(float[] values) {
         java.nio.ByteBuffer b =
                 java.nio.ByteBuffer.allocate(4 * values.length + 12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.putFloat(7f).putFloat(-7f).putFloat(Float.NaN);
         for (float v : values) b.putFloat(v);
         b.position(12);
-        java.nio.FloatBuffer view =
-                b.slice().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        java.nio.IntBuffer view =
+                b.slice().order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer();
         view.position(values.length / 2); // reads are absolute: the position must not matter
         return view;
     }
@@ -70,8 +71,8 @@ class BitMatrixTest {
             assertEquals(expected, BitMatrix.ofSigns(rowMajor, rows, cols, false), rows + "x" + cols + " row-major");
             assertEquals(expected, BitMatrix.ofSigns(colMajor, rows, cols, true), rows + "x" + cols + " column-major");
             // the same values as a model file holds them: little-endian bytes after others, read through a view
-            assertEquals(expected, BitMatrix.ofSigns(fileView(rowMajor), rows, cols, false), rows + "x" + cols);
-            assertEquals(expected, BitMatrix.ofSigns(fileView(colMajor), rows, cols, true), rows + "x" + cols);
+            assertEquals(expected, BitMatrix.ofSignBits(fileView(rowMajor), rows, cols, false), rows + "x" + cols);
+            assertEquals(expected, BitMatrix.ofSignBits(fileView(colMajor), rows, cols, true), rows + "x" + cols);
         }
     }
 
@@ -95,17 +96,19 @@ class BitMatrixTest {
             for (boolean columnMajor : new boolean[] {false, true}) {
                 float[] a = new float[rows * cols];
                 for (int i = 0; i < a.length; i++) a[i] = r.nextBoolean() ? 1f : -1f;
-                java.nio.FloatBuffer fb = java.nio.FloatBuffer.wrap(a);
+                int[] bits = new int[a.length];
+                for (int i = 0; i < a.length; i++) bits[i] = Float.floatToRawIntBits(a[i]);
+                java.nio.IntBuffer ib = java.nio.IntBuffer.wrap(bits);
                 assertEquals(
-                        BitMatrix.ofSigns(fb, rows, cols, columnMajor),
-                        BitMatrix.ofBipolarSigns(fb, rows, cols, columnMajor));
+                        BitMatrix.ofSigns(a, rows, cols, columnMajor),
+                        BitMatrix.ofBipolarSignBits(ib, rows, cols, columnMajor));
                 for (float bad : offenders) {
                     int at = r.nextInt(a.length);
-                    float keep = a[at];
-                    a[at] = bad;
+                    int keep = bits[at];
+                    bits[at] = Float.floatToRawIntBits(bad);
                     org.junit.jupiter.api.Assertions.assertNull(
-                            BitMatrix.ofBipolarSigns(fb, rows, cols, columnMajor), bad + " at " + at);
-                    a[at] = keep;
+                            BitMatrix.ofBipolarSignBits(ib, rows, cols, columnMajor), bad + " at " + at);
+                    bits[at] = keep;
                 }
             }
         }

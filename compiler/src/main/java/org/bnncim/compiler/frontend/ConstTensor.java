@@ -2,7 +2,6 @@ package org.bnncim.compiler.frontend;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.Arrays;
 import org.bnncim.ir.BitMatrix;
@@ -89,11 +88,6 @@ public final class ConstTensor {
             f = a;
         }
         return a;
-    }
-
-    /** The float values as a buffer of their own (index 0 up to its limit), without copying them into an array. */
-    public FloatBuffer floats() {
-        return f == null && raw != null ? raw.asFloatBuffer() : FloatBuffer.wrap(f());
     }
 
     /** The float values' bit patterns as a buffer of their own (index 0 up to its limit), for a float tensor. */
@@ -316,9 +310,7 @@ public final class ConstTensor {
 
     /** The first index below {@code n} whose float bits are not -1 or +1, or -1. */
     private static int firstNonBipolar(int[] bits, int n) {
-        int bad = 0;
-        for (int i = 0; i < n; i++) bad |= (bits[i] & 0x7fffffff) ^ 0x3f800000;
-        if (bad == 0) return -1;
+        if (BitMatrix.notBipolar(bits, n) == 0) return -1;
         for (int i = 0; i < n; i++) if ((bits[i] & 0x7fffffff) != 0x3f800000) return i;
         return -1;
     }

@@ -81,8 +81,10 @@ class ConstTensorTest {
                     assertEquals(b.getFloat(4 * i), r.get(i));
                 }
                 assertEquals(at, r.firstNonBipolar());
+                int[] bits = new int[size];
+                c.bits().get(bits);
                 float[] all = new float[size];
-                c.floats().get(all);
+                for (int i = 0; i < size; i++) all[i] = Float.intBitsToFloat(bits[i]);
                 assertEquals(java.util.Arrays.toString(all), java.util.Arrays.toString(r.f()));
                 assertEquals(ConstTensor.ofFloat(c.dims(), c.f().clone()).firstNonBipolar(), c.firstNonBipolar());
             }
