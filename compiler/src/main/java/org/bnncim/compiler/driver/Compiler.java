@@ -92,9 +92,9 @@ public final class Compiler {
 
     public static Compiled compile(Path model, Options o, Consumer<String> sink) {
         // the file is read once and hashed for report.json. A large file is hashed on another thread while it is
-        // imported and mapped: its digest costs about as much as the import. A small one is hashed here: on the
-        // 2-vCPU machine of docs/benchmarks.md (goal 4) a woken hashing thread ran on the caller's own vCPU in 96 %
-        // of hand-offs and held it for the whole digest; the other vCPU took work only at the next scheduler tick
+        // imported and mapped, which overlaps the two where the OS puts that thread on a free core. A small one is
+        // hashed here: on the 2-vCPU machines of docs/benchmarks.md (goal 4) a woken hashing thread mostly ran on
+        // the caller's own vCPU and shared it for the whole digest, the other vCPU idle (fifth and sixth sessions)
         byte[] bytes = OnnxFiles.bytes(model);
         java.util.concurrent.CompletableFuture<String> sha = bytes.length < ASYNC_HASH_BYTES
                 ? java.util.concurrent.CompletableFuture.completedFuture(ReportMeta.sha256(bytes))
